@@ -1,0 +1,35 @@
+/** Maximum characters of resident text we process; longer input is cut. */
+export const MAX_TEXT_LENGTH = 4000;
+
+/**
+ * Clean resident text at the boundary: Unicode NFC (Vietnamese arrives in NFC
+ * or NFD), control characters removed (tab/newline become spaces), whitespace
+ * collapsed, length capped. Pure.
+ */
+export function cleanText(input: string | undefined | null): string {
+  if (!input) return '';
+  let s = input.normalize('NFC');
+  // eslint-disable-next-line no-control-regex
+  s = s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u2028\u2029\uFEFF]/g, '');
+  s = s.replace(/[\t\r\n]+/g, ' ').replace(/\s+/g, ' ').trim();
+  if (s.length > MAX_TEXT_LENGTH) s = s.slice(0, MAX_TEXT_LENGTH);
+  return s;
+}
+
+/** Split text into chunks of at most `limit` characters, preferring paragraph, line, then word breaks. */
+export function splitText(text: string, limit: number): string[] {
+  if (text.length <= limit) return [text];
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > limit) {
+    const window = rest.slice(0, limit);
+    let cut = window.lastIndexOf('\n\n');
+    if (cut < limit * 0.5) cut = window.lastIndexOf('\n');
+    if (cut < limit * 0.5) cut = window.lastIndexOf(' ');
+    if (cut < limit * 0.3) cut = limit;
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest.length) out.push(rest);
+  return out;
+}

@@ -1,0 +1,115 @@
+/**
+ * Channel-neutral message and reply types. Every channel adapter turns its
+ * platform payloads into an {@link InboundMessage} and renders {@link Reply}
+ * values back into platform requests. Features never see platform payloads.
+ */
+
+/** Channels the bot speaks on. */
+export type ChannelName = 'web' | 'telegram' | 'zalo' | 'cli';
+
+/** A file attached to an inbound message (the platform's own reference). */
+export interface InboundAttachment {
+  kind: 'image' | 'file' | 'audio' | 'video' | 'sticker' | 'location' | 'other';
+  url?: string;
+  name?: string;
+  size?: number;
+  /** Platform file id (Telegram file_id, Zalo attachment id). */
+  fileId?: string;
+}
+
+/** A phone number the platform vouches for (Telegram own contact, Zalo user_submit_info). */
+export interface SharedContact {
+  phone: string;
+  /** True when the platform guarantees the number belongs to the sender. */
+  verified: boolean;
+  name?: string;
+}
+
+/**
+ * One inbound message, neutral. `externalId` is unique per channel account and
+ * is what makes a redelivered webhook a no-op.
+ */
+export interface InboundMessage {
+  channel: ChannelName;
+  /** Commune (tenant) this message belongs to; resolved by the channel account. */
+  communeId: number;
+  /** Conversation address on the platform (Telegram chat id, Zalo user id, web session id). Always a string. */
+  chatId: string;
+  /** Sender id on the platform. Always a string (Zalo ids overflow JS numbers). */
+  userId: string;
+  /** Platform message id (Telegram update_id, Zalo msg_id, web client message id). */
+  externalId: string;
+  text?: string;
+  /** Button action id (namespaced, e.g. `dossier:follow`), when the user tapped a button. */
+  action?: string;
+  attachments?: InboundAttachment[];
+  contact?: SharedContact;
+  /** Platform-level events that are not messages (follow, unfollow). */
+  event?: 'follow' | 'unfollow';
+  /** Display name, if the platform provides it. Never logged. */
+  userName?: string;
+  receivedAt?: Date;
+  /** Platform payload as received, kept for audit and reprocessing. */
+  raw?: unknown;
+}
+
+/** A tappable button. `action` is a namespaced id; `url` opens a link instead. */
+export interface ReplyButton {
+  label: string;
+  action?: string;
+  url?: string;
+}
+
+/** A file to deliver in the chat (e.g. a civil-record extract PDF). */
+export interface ReplyFile {
+  name: string;
+  mimeType: string;
+  /** Base64 content (kept in the outbox so a retry can resend it). */
+  contentBase64: string;
+}
+
+/** One neutral reply. Channels split long text to their own limits. */
+export interface Reply {
+  text: string;
+  buttons?: ReplyButton[];
+  file?: ReplyFile;
+  /** Ask the user to share their phone number through the platform (Telegram contact, Zalo request_user_info). */
+  requestContact?: boolean;
+}
+
+/** Result of a platform send. `retryAfterMs` comes from 429 / rate-limit answers. */
+export type SendResult =
+  | { ok: true; platformMessageIds: string[] }
+  | { ok: false; retryable: boolean; retryAfterMs?: number; code: string; message: string };
+
+/** Address to deliver replies to. */
+export interface Recipient {
+  communeId: number;
+  channel: ChannelName;
+  chatId: string;
+  userId: string;
+}
+
+/**
+ * The port each channel implements. Parsing and rendering are pure; `send`
+ * does network I/O and never throws for platform errors (it returns a
+ * SendResult so the delivery queue can decide on retries).
+ */
+export interface ChannelAdapter<Raw = unknown> {
+  readonly channel: ChannelName;
+  /** Check a webhook's authenticity over the raw body and headers. */
+  verify(input: { rawBody: Buffer; headers: Record<string, string | string[] | undefined> }): boolean;
+  /** Turn one platform payload into zero or more neutral messages (unsupported events give none). */
+  parse(raw: Raw, communeId: number): InboundMessage[];
+  /** Render neutral replies into platform requests (pure, for tests and for send). */
+  render(replies: Reply[], to: Recipient): unknown[];
+  /** Deliver one reply. */
+  send(reply: Reply, to: Recipient): Promise<SendResult>;
+}
+
+export interface ConversationState {
+  /** Active multi-step flow, e.g. `dossier:verify`. */
+  flow?: string | null;
+  /** Flow and context data (last procedure, candidates…). JSON only. */
+  data: Record<string, unknown>;
+}

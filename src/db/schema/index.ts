@@ -1,0 +1,2 @@
+// Barrel of all tables; drizzle-kit reads this file. Each domain owns one file.
+export * from './core.js';
