@@ -33,3 +33,16 @@ export function splitText(text: string, limit: number): string[] {
   if (rest.length) out.push(rest);
   return out;
 }
+
+/** Lowercase, strip Vietnamese diacritics (đ→d), collapse spaces. For matching fixed phrases. */
+export function foldPhrase(input: string): string {
+  return input
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/đ/g, 'd')
+    .replace(/Đ/g, 'D')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}

@@ -1,2 +1,3 @@
 // Barrel of all tables; drizzle-kit reads this file. Each domain owns one file.
 export * from './core.js';
+export * from './inquiries.js';

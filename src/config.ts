@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Every variable is documented in
+ * .env.example; bad values fail fast with a message naming the variable.
+ */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  /** Public base URL (https://…) used for webhooks, QR posters and links. */
+  PUBLIC_URL: optionalString.pipe(z.string().url().optional()),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .optional(),
+  ),
+  DATA_DIR: z.string().default('./.data'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ADMIN_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  INTEGRATION_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+
+  COMMUNE_SLUG: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and dashes only')
+    .default('xa-mau'),
+  COMMUNE_NAME: z.string().min(1).default('Xã Mẫu'),
+  COMMUNE_PROVINCE: z.string().default('Tỉnh Mẫu'),
+  COMMUNE_ADDRESS: z.string().default('Trung tâm Phục vụ hành chính công xã, số 1 đường Trung tâm'),
+  COMMUNE_PHONE: z.string().default('0200 000 000'),
+  COMMUNE_HOURS: z.string().default('Thứ Hai – Thứ Sáu: sáng 7:30–11:30, chiều 13:30–17:00'),
+  COMMUNE_AGENCY_CODE: optionalString,
+
+  TELEGRAM_BOT_TOKEN: optionalString,
+  TELEGRAM_WEBHOOK_SECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, 'only A-Z a-z 0-9 _ - allowed, up to 256 characters')
+      .optional(),
+  ),
+  TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
+  TELEGRAM_MODE: z.enum(['webhook', 'polling']).default('webhook'),
+  TELEGRAM_BOT_USERNAME: optionalString,
+
+  ZALO_APP_ID: optionalString,
+  ZALO_APP_SECRET: optionalString,
+  ZALO_OA_ID: optionalString,
+  ZALO_OA_SECRET_KEY: optionalString,
+  ZALO_OA_ACCESS_TOKEN: optionalString,
+  ZALO_OA_REFRESH_TOKEN: optionalString,
+  ZALO_API_BASE: z.string().url().default('https://openapi.zalo.me'),
+  ZALO_OAUTH_BASE: z.string().url().default('https://oauth.zaloapp.com'),
+
+  DELIVERY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  SEED_CATALOG: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {}
+
+/** Parse and validate configuration; throws ConfigError listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const cfg = parsed.data;
+  if (cfg.TELEGRAM_BOT_TOKEN && cfg.TELEGRAM_MODE === 'webhook' && cfg.PUBLIC_URL && !cfg.TELEGRAM_WEBHOOK_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration:\n  - TELEGRAM_WEBHOOK_SECRET: required when the Telegram webhook is used (PUBLIC_URL set)',
+    );
+  }
+  if (cfg.ZALO_OA_ACCESS_TOKEN || cfg.ZALO_OA_REFRESH_TOKEN) {
+    const missing = (['ZALO_APP_ID', 'ZALO_APP_SECRET', 'ZALO_OA_SECRET_KEY'] as const).filter((k) => !cfg[k]);
+    if (missing.length) {
+      throw new ConfigError(
+        `Invalid configuration:\n${missing.map((k) => `  - ${k}: required when Zalo OA tokens are set`).join('\n')}`,
+      );
+    }
+  }
+  return cfg;
+}

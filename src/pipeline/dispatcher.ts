@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { cleanText } from '../core/text-input.js';
+import type { Logger } from '../core/logger.js';
+import { userMessageFor } from '../core/messages.js';
+import type { BaseContext, CommuneInfo, Router } from '../core/router.js';
+import type { ConversationState, InboundMessage, Reply } from '../core/types.js';
+import type { Db } from '../db/client.js';
+import { conversations, inboundMessages, outboundMessages } from '../db/schema/index.js';
+
+/** What every handler gets: the neutral context plus the transaction-bound database handle. */
+export interface AppContext extends BaseContext {
+  /**
+   * The transaction of this message. Handlers must use it (never the root
+   * handle): writes commit together with the state and the replies, and on
+   * PGlite (one connection) the root handle would wait for this transaction.
+   */
+  db: Db;
+}
+
+export interface CommuneDirectory {
+  get(id: number): Promise<CommuneInfo | undefined>;
+}
+
+export interface IngestResult {
+  inboundId: number;
+  conversationId: number;
+  duplicate: boolean;
+}
+
+export interface ProcessedMessage {
+  inboundId: number;
+  channel: string;
+  outboundIds: number[];
+  replies: Reply[];
+  failed: boolean;
+}
+
+/** Channels whose replies are delivered by the HTTP response / polling rather than a platform call. */
+import { PULL_CHANNELS } from './outbox.js';
+
+const CONVERSATION_LOCK_BASE = 1n << 40n;
+
+export interface DispatcherDeps {
+  db: Db;
+  router: Router<AppContext>;
+  communes: CommuneDirectory;
+  log: Logger;
+  /** Called after replies are committed to the outbox (the delivery worker's fast path). */
+  onOutbox?: (outboundIds: number[]) => void;
+  now?: () => Date;
+}
+
+/**
+ * Records inbound messages durably (deduplicated), processes each
+ * conversation's messages one at a time and in order (a PostgreSQL advisory
+ * lock, so also across processes), runs handlers inside an error boundary and
+ * writes replies to the outbox in the same transaction.
+ */
+export function createDispatcher(deps: DispatcherDeps) {
+  const { db, router, communes, log } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  /** Durably record a message. A redelivered message (same channel + external id) is reported as duplicate. */
+  async function ingest(msg: InboundMessage): Promise<IngestResult> {
+    const text = msg.text !== undefined ? cleanText(msg.text) : null;
+    return db.transaction(async (tx) => {
+      const [conv] = await tx
+        .insert(conversations)
+        .values({ communeId: msg.communeId, channel: msg.channel, chatId: msg.chatId, userId: msg.userId })
+        .onConflictDoUpdate({
+          target: [conversations.communeId, conversations.channel, conversations.chatId],
+          set: { lastInboundAt: sql`now()` },
+        })
+        .returning({ id: conversations.id });
+      const payload: Record<string, unknown> = {
+        attachments: msg.attachments,
+        contact: msg.contact,
+        event: msg.event,
+        raw: msg.raw,
+      };
+      const inserted = await tx
+        .insert(inboundMessages)
+        .values({
+          communeId: msg.communeId,
+          channel: msg.channel,
+          externalId: msg.externalId,
+          conversationId: conv.id,
+          chatId: msg.chatId,
+          userId: msg.userId,
+          text,
+          action: msg.action ?? null,
+          payload,
+          requestId: randomUUID(),
+        })
+        .onConflictDoNothing()
+        .returning({ id: inboundMessages.id });
+      if (inserted.length === 0) {
+        const [existing] = await tx
+          .select({ id: inboundMessages.id })
+          .from(inboundMessages)
+          .where(
+            and(
+              eq(inboundMessages.communeId, msg.communeId),
+              eq(inboundMessages.channel, msg.channel),
+              eq(inboundMessages.externalId, msg.externalId),
+            ),
+          );
+        return { inboundId: existing.id, conversationId: conv.id, duplicate: true };
+      }
+      return { inboundId: inserted[0].id, conversationId: conv.id, duplicate: false };
+    });
+  }
+
+  /** Process every unprocessed message of a conversation, oldest first. */
+  async function processConversation(conversationId: number): Promise<ProcessedMessage[]> {
+    const done: ProcessedMessage[] = [];
+    for (;;) {
+      const result = await processNext(conversationId);
+      if (!result) return done;
+      done.push(result);
+    }
+  }
+
+  async function processNext(conversationId: number): Promise<ProcessedMessage | null> {
+    let failure: { inboundId: number; requestId: string; error: unknown } | null = null;
+    let result: ProcessedMessage | null = null;
+    // Resolve the tenant before the transaction: on PGlite the root handle must not be used inside it.
+    const [convRow] = await db
+      .select({ communeId: conversations.communeId })
+      .from(conversations)
+      .where(eq(conversations.id, conversationId));
+    if (!convRow) return null;
+    const commune = await communes.get(convRow.communeId);
+    if (!commune) throw new Error(`unknown commune ${convRow.communeId}`);
+    try {
+      result = await db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${CONVERSATION_LOCK_BASE + BigInt(conversationId)})`);
+        const [row] = await tx
+          .select()
+          .from(inboundMessages)
+          .where(and(eq(inboundMessages.conversationId, conversationId), eq(inboundMessages.status, 'received')))
+          .orderBy(asc(inboundMessages.id))
+          .limit(1);
+        if (!row) return null;
+        const [conv] = await tx.select().from(conversations).where(eq(conversations.id, conversationId));
+        const state: ConversationState = { flow: conv.flow, data: { ...(conv.data ?? {}) } };
+        const payload = row.payload as Record<string, unknown>;
+        const msg: InboundMessage = {
+          channel: row.channel as InboundMessage['channel'],
+          communeId: row.communeId,
+          chatId: row.chatId,
+          userId: row.userId,
+          externalId: row.externalId,
+          text: row.text ?? undefined,
+          action: row.action ?? undefined,
+          attachments: payload.attachments as InboundMessage['attachments'],
+          contact: payload.contact as InboundMessage['contact'],
+          event: payload.event as InboundMessage['event'],
+          raw: payload.raw,
+        };
+        const ctx: AppContext = {
+          msg,
+          commune,
+          state,
+          text: row.text ?? '',
+          actionArgs: [],
+          commandArg: '',
+          requestId: row.requestId,
+          now: now(),
+          log: log.child({ requestId: row.requestId, channel: row.channel, communeId: row.communeId }),
+          db: tx as unknown as Db,
+        };
+        let replies: Reply[];
+        try {
+          replies = await router.handle(ctx);
+        } catch (error) {
+          failure = { inboundId: row.id, requestId: row.requestId, error };
+          throw error;
+        }
+        await tx
+          .update(conversations)
+          .set({ flow: state.flow ?? null, data: state.data, updatedAt: sql`now()` })
+          .where(eq(conversations.id, conversationId));
+        const outboundIds = await writeOutbox(tx as unknown as Db, row, replies);
+        await tx
+          .update(inboundMessages)
+          .set({ status: 'processed', processedAt: sql`now()`, attempts: sql`${inboundMessages.attempts} + 1` })
+          .where(eq(inboundMessages.id, row.id));
+        return { inboundId: row.id, channel: row.channel, outboundIds, replies, failed: false };
+      });
+    } catch (error) {
+      if (!failure) throw error; // infrastructure failure (database down): caller retries later
+      const f = failure as { inboundId: number; requestId: string; error: unknown };
+      const err = f.error as Error;
+      log.error(
+        { requestId: f.requestId, err: { name: err?.name, message: err?.message, stack: err?.stack } },
+        'handler failed; fallback reply sent',
+      );
+      result = await db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${CONVERSATION_LOCK_BASE + BigInt(conversationId)})`);
+        const [row] = await tx.select().from(inboundMessages).where(eq(inboundMessages.id, f.inboundId));
+        if (row.status !== 'received') return { inboundId: row.id, channel: row.channel, outboundIds: [], replies: [], failed: true };
+        const replies: Reply[] = [{ text: userMessageFor(f.error), buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }] }];
+        const outboundIds = await writeOutbox(tx as unknown as Db, row, replies);
+        await tx
+          .update(inboundMessages)
+          .set({
+            status: 'failed',
+            processedAt: sql`now()`,
+            attempts: sql`${inboundMessages.attempts} + 1`,
+            errorCode: (err && (err as { code?: string }).code) || err?.name || 'error',
+          })
+          .where(eq(inboundMessages.id, row.id));
+        return { inboundId: row.id, channel: row.channel, outboundIds, replies, failed: true };
+      });
+    }
+    if (result && result.outboundIds.length && deps.onOutbox && !PULL_CHANNELS.has(result.channel)) {
+      deps.onOutbox(result.outboundIds);
+    }
+    return result;
+  }
+
+  async function writeOutbox(
+    tx: Db,
+    row: typeof inboundMessages.$inferSelect,
+    replies: Reply[],
+  ): Promise<number[]> {
+    if (replies.length === 0) return [];
+    const pull = PULL_CHANNELS.has(row.channel);
+    const inserted = await tx
+      .insert(outboundMessages)
+      .values(
+        replies.map((r) => ({
+          communeId: row.communeId,
+          channel: row.channel,
+          chatId: row.chatId,
+          userId: row.userId,
+          conversationId: row.conversationId,
+          inboundId: row.id,
+          payload: r as unknown as Record<string, unknown>,
+          // Web and CLI replies are handed over in the HTTP response / poll.
+          status: pull ? 'sent' : 'pending',
+          sentAt: pull ? sql`now()` : null,
+        })),
+      )
+      .returning({ id: outboundMessages.id });
+    return inserted.map((r) => r.id);
+  }
+
+  /** Ingest and process synchronously; returns this message's replies (web chat and CLI). */
+  async function handle(
+    msg: InboundMessage,
+  ): Promise<{ duplicate: boolean; replies: Reply[]; inboundId: number; outboundIds: number[] }> {
+    const ing = await ingest(msg);
+    const processed = await processConversation(ing.conversationId);
+    const mine = processed.find((p) => p.inboundId === ing.inboundId);
+    if (mine) return { duplicate: false, replies: mine.replies, inboundId: ing.inboundId, outboundIds: mine.outboundIds };
+    // Redelivered, or processed by another worker meanwhile: return what was answered, processing nothing again.
+    const rows = await db
+      .select({ id: outboundMessages.id, payload: outboundMessages.payload })
+      .from(outboundMessages)
+      .where(eq(outboundMessages.inboundId, ing.inboundId))
+      .orderBy(asc(outboundMessages.id));
+    return {
+      duplicate: ing.duplicate,
+      replies: rows.map((r) => r.payload as unknown as Reply),
+      inboundId: ing.inboundId,
+      outboundIds: rows.map((r) => r.id),
+    };
+  }
+
+  /** Conversations with messages recorded but not processed (after a crash): process them. */
+  async function recoverPending(limit = 100): Promise<number> {
+    const rows = await db
+      .selectDistinct({ conversationId: inboundMessages.conversationId })
+      .from(inboundMessages)
+      .where(eq(inboundMessages.status, 'received'))
+      .limit(limit);
+    for (const r of rows) await processConversation(r.conversationId);
+    return rows.length;
+  }
+
+  return { ingest, processConversation, handle, recoverPending };
+}
+
+export type Dispatcher = ReturnType<typeof createDispatcher>;

@@ -1,0 +1,32 @@
+import type { Recipient, Reply } from '../core/types.js';
+import type { Db } from '../db/client.js';
+import { outboundMessages } from '../db/schema/index.js';
+
+/** Channels whose replies are pulled by the client (web page poll, CLI) instead of pushed. */
+export const PULL_CHANNELS: ReadonlySet<string> = new Set(['web', 'cli']);
+
+/**
+ * Queue proactive messages (status notifications, staff answers, notices) for
+ * delivery. Call it inside the transaction that made the change, so the
+ * notification exists exactly when the change does. Returns outbox ids; pass
+ * them to the delivery worker's `kick` after commit for immediate delivery.
+ */
+export async function enqueueMessages(db: Db, to: Recipient, replies: Reply[], conversationId?: number): Promise<number[]> {
+  if (replies.length === 0) return [];
+  const pull = PULL_CHANNELS.has(to.channel);
+  const rows = await db
+    .insert(outboundMessages)
+    .values(
+      replies.map((r) => ({
+        communeId: to.communeId,
+        channel: to.channel,
+        chatId: to.chatId,
+        userId: to.userId,
+        conversationId: conversationId ?? null,
+        payload: r as unknown as Record<string, unknown>,
+        status: pull ? 'sent' : 'pending',
+      })),
+    )
+    .returning({ id: outboundMessages.id });
+  return rows.map((r) => r.id);
+}

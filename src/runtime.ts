@@ -1,0 +1,244 @@
+import type { Server } from 'node:http';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import pino from 'pino';
+import { createWebAdapter, parseWebChat, renderWebReplies } from './channels/web/index.js';
+import { renderChatPage } from './channels/web/page.js';
+import type { Config } from './config.js';
+import type { Logger } from './core/logger.js';
+import { vi } from './core/messages.js';
+import { Router, type CommuneInfo } from './core/router.js';
+import type { ChannelAdapter, ChannelName, Reply } from './core/types.js';
+import { createDatabase, type Database } from './db/client.js';
+import { communes, outboundMessages } from './db/schema/index.js';
+import * as assistant from './features/assistant/index.js';
+import * as inquiries from './features/inquiries/index.js';
+import { createDeliveryWorker, type AdapterRegistry } from './pipeline/delivery.js';
+import { createDispatcher, type AppContext, type CommuneDirectory } from './pipeline/dispatcher.js';
+import { bearerAuth, createApp, type WebhookRoute } from './server/app.js';
+import express from 'express';
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'tro-ly-xa' },
+    // Defence in depth: personal fields are never logged on purpose, but redact if one slips in.
+    redact: { paths: ['text', 'phone', '*.phone', '*.text', 'applicantName', 'applicantPhone', 'contact'], censor: '[redacted]' },
+  }) as unknown as Logger;
+}
+
+/** Create or update the configured commune (single-commune deployments configure it by environment). */
+export async function ensureDefaultCommune(database: Database, cfg: Config): Promise<CommuneInfo> {
+  const values = {
+    slug: cfg.COMMUNE_SLUG,
+    name: cfg.COMMUNE_NAME,
+    province: cfg.COMMUNE_PROVINCE,
+    address: cfg.COMMUNE_ADDRESS,
+    phone: cfg.COMMUNE_PHONE,
+    hoursText: cfg.COMMUNE_HOURS,
+    agencyCode: cfg.COMMUNE_AGENCY_CODE ?? null,
+  };
+  const [row] = await database.db
+    .insert(communes)
+    .values(values)
+    .onConflictDoUpdate({ target: communes.slug, set: values })
+    .returning();
+  return toCommuneInfo(row);
+}
+
+function toCommuneInfo(row: typeof communes.$inferSelect): CommuneInfo {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    province: row.province,
+    address: row.address,
+    phone: row.phone,
+    hoursText: row.hoursText,
+  };
+}
+
+/** Communes cached in memory (they change rarely); refreshed on miss. */
+export function createCommuneDirectory(database: Database): CommuneDirectory & {
+  bySlug(slug: string): Promise<CommuneInfo | undefined>;
+  all(): Promise<CommuneInfo[]>;
+} {
+  let cache = new Map<number, CommuneInfo>();
+  async function refresh() {
+    const rows = await database.db.select().from(communes);
+    cache = new Map(rows.map((r) => [r.id, toCommuneInfo(r)]));
+  }
+  return {
+    async get(id) {
+      if (!cache.has(id)) await refresh();
+      return cache.get(id);
+    },
+    async bySlug(slug) {
+      let found = [...cache.values()].find((c) => c.slug === slug);
+      if (!found) {
+        await refresh();
+        found = [...cache.values()].find((c) => c.slug === slug);
+      }
+      return found;
+    },
+    async all() {
+      await refresh();
+      return [...cache.values()];
+    },
+  };
+}
+
+/** Build the router with every feature. Order matters: see Router. */
+export function buildRouter(): Router<AppContext> {
+  const router = new Router<AppContext>();
+  assistant.register(router);
+  inquiries.register(router);
+  router.fallback((ctx) => {
+    if (ctx.msg.event === 'follow') return assistant.mainMenu(ctx);
+    if (ctx.msg.event === 'unfollow') return undefined;
+    if (ctx.msg.action) return { text: vi.unknownAction, buttons: [{ label: 'Danh mục chính', action: 'menu:main' }] };
+    if (!ctx.text && ctx.msg.attachments?.length) return { text: vi.unsupportedMedia };
+    if (!ctx.text) return assistant.mainMenu(ctx, vi.emptyMessage);
+    return {
+      text:
+        'Xin lỗi, tôi chưa hiểu câu hỏi của anh/chị. Anh/chị có thể hỏi về thủ tục (ví dụ: "đăng ký kết hôn cần gì?"), ' +
+        'gửi mã hồ sơ để tra cứu, hoặc nhắn "gặp cán bộ" để cán bộ xã trả lời.',
+      buttons: [
+        { label: 'Gặp cán bộ', action: 'staff:contact' },
+        { label: 'Danh mục chính', action: 'menu:main' },
+      ],
+    };
+  });
+  return router;
+}
+
+export interface Runtime {
+  config: Config;
+  database: Database;
+  log: Logger;
+  defaultCommune: CommuneInfo;
+  dispatcher: ReturnType<typeof createDispatcher>;
+  delivery: ReturnType<typeof createDeliveryWorker>;
+  app: express.Express;
+  /** Start background workers (delivery, recovery). */
+  start(): Promise<void>;
+  listen(port: number, host?: string): Promise<Server>;
+  /** Graceful stop: stop accepting, finish in-flight work, close the database. */
+  stop(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Use this database instead of creating one from config (tests). */
+  database?: Database;
+  log?: Logger;
+  /** Extra adapters keyed `${communeId}:${channel}` (tests, fakes). */
+  adapters?: Map<string, ChannelAdapter>;
+}
+
+/** The composition root: config -> database -> features -> channels -> HTTP. */
+export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  const database =
+    opts.database ??
+    (await createDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DATABASE_POOL_MAX }));
+  await database.migrate();
+  const defaultCommune = await ensureDefaultCommune(database, config);
+  const directory = createCommuneDirectory(database);
+  const router = buildRouter();
+
+  const adapters = new Map<string, ChannelAdapter>(opts.adapters ?? []);
+  const web = createWebAdapter();
+  const registry: AdapterRegistry = {
+    get: (communeId: number, channel: ChannelName) =>
+      adapters.get(`${communeId}:${channel}`) ?? (channel === 'web' ? web : undefined),
+  };
+  const delivery = createDeliveryWorker({ db: database.db, adapters: registry, log, pollMs: config.DELIVERY_POLL_MS });
+  const dispatcher = createDispatcher({
+    db: database.db,
+    router,
+    communes: directory,
+    log,
+    onOutbox: (ids) => delivery.kick(ids),
+  });
+
+  const webhooks: WebhookRoute[] = [];
+  const staffAuth = bearerAuth(config.ADMIN_API_KEY);
+  const staffApi = express.Router();
+  staffApi.get('/api/v1/inquiries', staffAuth, async (req, res) => {
+    const communeId = defaultCommune.id;
+    res.json({ inquiries: await inquiries.listOpenInquiries(database.db, communeId) });
+  });
+
+  const app = createApp({
+    log,
+    ready: () => database.ping(),
+    resolveCommune: async (slug) => (slug ? directory.bySlug(slug) : defaultCommune),
+    handleChat: (msg) => dispatcher.handle(msg),
+    chatUpdates: async (communeId, sessionId, afterId) => {
+      const rows = await database.db
+        .select({ id: outboundMessages.id, payload: outboundMessages.payload })
+        .from(outboundMessages)
+        .where(
+          and(
+            eq(outboundMessages.communeId, communeId),
+            eq(outboundMessages.channel, 'web'),
+            eq(outboundMessages.chatId, sessionId),
+            gt(outboundMessages.id, afterId),
+          ),
+        )
+        .orderBy(asc(outboundMessages.id))
+        .limit(50);
+      return rows.map((r) => ({ id: r.id, reply: r.payload as unknown as Reply }));
+    },
+    renderWeb: renderWebReplies,
+    parseWeb: parseWebChat,
+    chatPage: (c) => renderChatPage({ communeName: c.name, communeSlug: c.slug }),
+    webhooks,
+    routers: [staffApi],
+    adminApiKey: config.ADMIN_API_KEY,
+    integrationApiKey: config.INTEGRATION_API_KEY,
+  });
+
+  let server: Server | undefined;
+  let recoveryTimer: NodeJS.Timeout | undefined;
+  const runtime: Runtime = {
+    config,
+    database,
+    log,
+    defaultCommune,
+    dispatcher,
+    delivery,
+    app,
+    async start() {
+      delivery.start();
+      // Messages recorded but not processed before a crash are processed now, then periodically.
+      const recover = async () => {
+        try {
+          await dispatcher.recoverPending();
+        } catch (error) {
+          log.error({ err: { message: (error as Error).message } }, 'recovery failed');
+        }
+      };
+      await recover();
+      recoveryTimer = setInterval(recover, 30_000);
+      recoveryTimer.unref();
+    },
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        const s = app.listen(port, host ?? config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+        server = s;
+      });
+    },
+    async stop() {
+      if (recoveryTimer) clearInterval(recoveryTimer);
+      if (server) {
+        const s = server;
+        const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+        s.closeIdleConnections();
+        await closed;
+      }
+      await delivery.stop();
+      await database.close();
+    },
+  };
+  return runtime;
+}

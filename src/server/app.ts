@@ -1,0 +1,212 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { ValidationError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { ChannelAdapter, InboundMessage, Reply } from '../core/types.js';
+
+/** What the HTTP layer needs; main.ts wires the real implementations. */
+export interface AppDeps {
+  log: Logger;
+  ready: () => Promise<boolean>;
+  /** Resolve the commune (tenant) of a web request: `?commune=slug` or the default. */
+  resolveCommune: (slug: string | undefined) => Promise<{ id: number; slug: string; name: string } | undefined>;
+  /** Ingest + process synchronously (web chat). */
+  handleChat: (msg: InboundMessage) => Promise<{ replies: Reply[]; outboundIds: number[]; duplicate: boolean }>;
+  /** Replies pushed to a web chat session after `afterId` (notifications, staff answers). */
+  chatUpdates: (communeId: number, sessionId: string, afterId: number) => Promise<{ id: number; reply: Reply }[]>;
+  renderWeb: (replies: Reply[]) => unknown[];
+  parseWeb: (body: unknown, communeId: number) => InboundMessage;
+  chatPage: (commune: { name: string; slug: string }) => string;
+  /** Platform webhooks (Telegram, Zalo): verified over the raw body, recorded, then acknowledged. */
+  webhooks: WebhookRoute[];
+  /** Feature routers (procedures, dossiers, staff APIs), mounted after the core routes. */
+  routers: express.Router[];
+  adminApiKey?: string;
+  integrationApiKey?: string;
+}
+
+export interface WebhookRoute {
+  path: string;
+  /** Finds the adapter and commune for this request (one bot per commune on a shared platform). */
+  resolve: (req: Request) => Promise<{ adapter: ChannelAdapter; communeId: number } | undefined>;
+  /** Durably record messages (must resolve only once they are committed). */
+  ingest: (messages: InboundMessage[]) => Promise<void>;
+  /** Start processing after the acknowledgement (does not block the response). */
+  afterAck: (messages: InboundMessage[]) => void;
+}
+
+/** Bearer-token guard. With no key configured the endpoints are closed (503), never open. */
+export function bearerAuth(...keys: (string | undefined)[]): RequestHandler {
+  const valid = keys.filter((k): k is string => Boolean(k)).map((k) => Buffer.from(k));
+  return (req, res, next) => {
+    if (valid.length === 0) {
+      res.status(503).json({ error: 'API disabled: set ADMIN_API_KEY to enable staff and integration endpoints' });
+      return;
+    }
+    const header = req.get('authorization') ?? '';
+    const m = /^Bearer\s+(.+)$/i.exec(header);
+    const given = m ? Buffer.from(m[1].trim()) : undefined;
+    const ok = given !== undefined && valid.some((k) => k.length === given.length && timingSafeEqual(k, given));
+    if (!ok) {
+      res.status(401).json({ error: 'unauthorized' });
+      return;
+    }
+    next();
+  };
+}
+
+/** The Express app without listen(): tests mount it on port 0. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use((req, res, next) => {
+    const requestId = (req.get('x-request-id') ?? '').slice(0, 64) || randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      const ok = await deps.ready();
+      res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready' });
+    } catch {
+      res.status(503).json({ status: 'not ready' });
+    }
+  });
+
+  // Webhooks first, with the raw body: signatures are computed over the exact bytes.
+  for (const hook of deps.webhooks) {
+    app.post(hook.path, express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+      const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const target = await hook.resolve(req);
+      if (!target) {
+        res.status(404).json({ error: 'unknown channel account' });
+        return;
+      }
+      if (!target.adapter.verify({ rawBody, headers: req.headers })) {
+        deps.log.warn({ path: hook.path, requestId: res.locals.requestId }, 'webhook rejected: bad signature');
+        res.status(401).json({ error: 'invalid signature' });
+        return;
+      }
+      let payload: unknown;
+      try {
+        payload = JSON.parse(rawBody.toString('utf8'));
+      } catch {
+        res.status(400).json({ error: 'invalid JSON' });
+        return;
+      }
+      let messages: InboundMessage[];
+      try {
+        messages = target.adapter.parse(payload, target.communeId);
+      } catch (error) {
+        deps.log.warn({ path: hook.path, err: { message: (error as Error).message } }, 'webhook payload not understood');
+        res.status(200).json({ ok: true, ignored: true }); // acknowledging stops pointless redelivery
+        return;
+      }
+      try {
+        await hook.ingest(messages);
+      } catch (error) {
+        // Not recorded: do not acknowledge, so the platform redelivers.
+        deps.log.error({ path: hook.path, err: { message: (error as Error).message } }, 'webhook not recorded');
+        res.status(503).json({ error: 'temporarily unavailable' });
+        return;
+      }
+      res.status(200).json({ ok: true });
+      hook.afterAck(messages);
+    });
+  }
+
+  app.use(express.json({ limit: '64kb' }));
+
+  app.get('/', async (req, res) => {
+    const commune = await deps.resolveCommune(typeof req.query.commune === 'string' ? req.query.commune : undefined);
+    if (!commune) {
+      res.status(404).type('text/plain; charset=utf-8').send('Không tìm thấy xã/phường.');
+      return;
+    }
+    res.type('html').send(deps.chatPage(commune));
+  });
+
+  app.post('/api/v1/chat', async (req, res, next) => {
+    try {
+      const slug = typeof req.query.commune === 'string' ? req.query.commune : undefined;
+      const commune = await deps.resolveCommune(slug);
+      if (!commune) {
+        res.status(404).json({ error: 'Không tìm thấy xã/phường.' });
+        return;
+      }
+      const msg = deps.parseWeb(req.body, commune.id);
+      const result = await deps.handleChat(msg);
+      res.json({
+        replies: deps.renderWeb(result.replies),
+        lastId: result.outboundIds.length ? Math.max(...result.outboundIds) : undefined,
+        duplicate: result.duplicate || undefined,
+      });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.get('/api/v1/chat/updates', async (req, res, next) => {
+    try {
+      const sessionId = String(req.query.sessionId ?? '');
+      const after = Number(req.query.after ?? 0);
+      if (!/^[A-Za-z0-9_-]{8,128}$/.test(sessionId) || !Number.isFinite(after) || after < 0) {
+        res.status(422).json({ error: 'sessionId and after are required' });
+        return;
+      }
+      const commune = await deps.resolveCommune(typeof req.query.commune === 'string' ? req.query.commune : undefined);
+      if (!commune) {
+        res.status(404).json({ error: 'Không tìm thấy xã/phường.' });
+        return;
+      }
+      const rows = await deps.chatUpdates(commune.id, sessionId, Math.floor(after));
+      res.json({
+        messages: rows.map((r) => ({ id: r.id, ...(deps.renderWeb([r.reply])[0] as object) })),
+      });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  for (const router of deps.routers) app.use(router);
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+
+  // One error map for HTTP: validation -> 4xx with field errors; body parser errors -> 4xx; others -> 500 logged.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const requestId = res.locals.requestId as string;
+    if (err instanceof ValidationError) {
+      res.status(err.status).json({ error: err.message, fieldErrors: err.fieldErrors });
+      return;
+    }
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e?.type === 'entity.parse.failed') {
+      res.status(400).json({ error: 'Nội dung gửi lên không phải JSON hợp lệ.' });
+      return;
+    }
+    if (e?.type === 'entity.too.large') {
+      res.status(413).json({ error: 'Tin nhắn quá dài. Anh/chị vui lòng rút gọn nội dung.' });
+      return;
+    }
+    if (e?.status && e.status >= 400 && e.status < 500) {
+      res.status(e.status).json({ error: e.message ?? 'bad request' });
+      return;
+    }
+    deps.log.error({ requestId, err: { message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'request failed');
+    res.status(500).json({
+      error: 'Xin lỗi, hệ thống đang gặp sự cố. Anh/chị vui lòng thử lại sau.',
+      requestId,
+    });
+  });
+
+  return app;
+}
