@@ -7,6 +7,7 @@ import type { BaseContext, CommuneInfo, Router } from '../core/router.js';
 import type { ConversationState, InboundMessage, Reply } from '../core/types.js';
 import type { Db } from '../db/client.js';
 import { conversations, inboundMessages, outboundMessages } from '../db/schema/index.js';
+import { PULL_CHANNELS } from './outbox.js';
 
 /** What every handler gets: the neutral context plus the transaction-bound database handle. */
 export interface AppContext extends BaseContext {
@@ -37,7 +38,6 @@ export interface ProcessedMessage {
 }
 
 /** Channels whose replies are delivered by the HTTP response / polling rather than a platform call. */
-import { PULL_CHANNELS } from './outbox.js';
 
 const CONVERSATION_LOCK_BASE = 1n << 40n;
 
