@@ -1,3 +1,4 @@
 // Barrel of all tables; drizzle-kit reads this file. Each domain owns one file.
 export * from './core.js';
 export * from './inquiries.js';
+export * from './procedures.js';

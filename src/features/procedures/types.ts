@@ -65,3 +65,27 @@ export interface Procedure {
   /** Raw fields kept beside the parsed ones (without raw_text when compacting). */
   raw: Record<string, string>;
 }
+
+/** A commune's local facts about one procedure; absent fields mean "as in the catalog". */
+export interface ProcedureOverride {
+  /** Fee as the commune states it, e.g. "8.000 đồng/bản sao (Nghị quyết HĐND tỉnh)". */
+  fee?: string;
+  receptionAddress?: string;
+  hours?: string;
+  phone?: string;
+  /** Free text the chat shows as the commune's own note. */
+  note?: string;
+  /** Link to the online service (DVC portal page of the province). */
+  onlineUrl?: string;
+  updatedAt?: string;
+}
+
+/**
+ * A procedure as one commune presents it: the national (or local) record with
+ * the commune's override applied (fee, address…), plus the override itself so
+ * the chat can show "Ghi chú của xã".
+ */
+export interface ResolvedProcedure extends Procedure {
+  origin: 'national' | 'local';
+  override?: ProcedureOverride;
+}

@@ -1,0 +1,231 @@
+import { Telegram, TelegramError } from 'telegraf';
+import { ChannelError } from '../../core/errors.js';
+import type { SendResult } from '../../core/types.js';
+import type { TelegramRequest, TgUpdate, TgUser } from './types.js';
+
+export interface TelegramClientOptions {
+  token: string;
+  /** Bot API root (TELEGRAM_API_ROOT); a local fake in tests. */
+  apiRoot?: string;
+  /** Per-call timeout. */
+  timeoutMs?: number;
+}
+
+export interface TelegramPollingOptions {
+  /** Long-poll seconds per getUpdates call. */
+  timeoutSec?: number;
+  limit?: number;
+  allowedUpdates?: string[];
+  /** Call deleteWebhook first (getUpdates answers 409 while a webhook is set). Default true. */
+  deleteWebhook?: boolean;
+  /** Wait after a failed getUpdates (a 429 uses its retry_after instead). */
+  backoffMs?: number;
+  /** Failed getUpdates calls and handler errors land here; the loop keeps going. */
+  onError?: (error: unknown) => void;
+}
+
+export interface TelegramPolling {
+  /** Stop after the update being handled; resolves when the loop has exited. */
+  stop(): Promise<void>;
+  /** Resolves when the loop exits. */
+  readonly done: Promise<void>;
+}
+
+export const DEFAULT_ALLOWED_UPDATES = ['message', 'callback_query'];
+
+/**
+ * Outbound Bot API client on telegraf's `Telegram` class (which also builds
+ * the multipart body for sendDocument). Every failure becomes a ChannelError:
+ * 429 (with retry_after), 5xx, network errors and timeouts are retryable;
+ * 4xx are not, and "bot blocked / chat not found / user deactivated" get the
+ * code `undeliverable`.
+ */
+export function createTelegramClient(options: TelegramClientOptions) {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const tg = new Telegram(options.token, {
+    apiRoot: options.apiRoot ?? 'https://api.telegram.org',
+    webhookReply: false,
+  });
+
+  /** One Bot API call; throws ChannelError. */
+  async function call<T = unknown>(
+    method: string,
+    payload: object,
+    opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
+    try {
+      // telegraf's typings tie payloads to its own method map; ours are checked by TelegramRequest.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      return (await (tg.callApi as any)(method, { ...payload }, { signal })) as T;
+    } catch (error) {
+      throw toTelegramChannelError(error, timeout.aborted);
+    }
+  }
+
+  /** Send rendered requests in order. Never throws for platform or network errors. */
+  async function send(requests: TelegramRequest[]): Promise<SendResult> {
+    const ids: string[] = [];
+    for (const req of requests) {
+      try {
+        const result = await call<{ message_id: number }>(req.method, req.payload);
+        ids.push(String(result.message_id));
+      } catch (error) {
+        const e = error as ChannelError;
+        return { ok: false, retryable: e.retryable, retryAfterMs: e.retryAfterMs, code: e.code, message: e.message };
+      }
+    }
+    return { ok: true, platformMessageIds: ids };
+  }
+
+  /**
+   * Stop the client's progress spinner after a button tap. Returns false on
+   * failure instead of throwing: a missed answer only leaves a spinner, the
+   * reply itself is delivered through the outbox.
+   */
+  async function answerCallbackQuery(callbackQueryId: string, text?: string): Promise<boolean> {
+    try {
+      await call('answerCallbackQuery', { callback_query_id: callbackQueryId, ...(text ? { text } : {}) });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async function setWebhook(
+    url: string,
+    secret: string,
+    opts: { allowedUpdates?: string[]; dropPendingUpdates?: boolean; maxConnections?: number } = {},
+  ): Promise<void> {
+    await call('setWebhook', {
+      url,
+      secret_token: secret,
+      allowed_updates: opts.allowedUpdates ?? DEFAULT_ALLOWED_UPDATES,
+      ...(opts.dropPendingUpdates !== undefined ? { drop_pending_updates: opts.dropPendingUpdates } : {}),
+      ...(opts.maxConnections !== undefined ? { max_connections: opts.maxConnections } : {}),
+    });
+  }
+
+  async function deleteWebhook(opts: { dropPendingUpdates?: boolean } = {}): Promise<void> {
+    await call('deleteWebhook', opts.dropPendingUpdates ? { drop_pending_updates: true } : {});
+  }
+
+  const getMe = () => call<TgUser>('getMe', {});
+
+  /**
+   * Local-dev long polling (TELEGRAM_MODE=polling). Updates are handed to
+   * `onUpdate` one at a time, in order; the offset moves past an update once
+   * its handler settled (a handler error is reported, not retried: the
+   * dispatcher has recorded the message by then or will see it again on
+   * restart, deduplicated by update_id).
+   */
+  function startPolling(onUpdate: (update: TgUpdate) => Promise<void>, opts: TelegramPollingOptions = {}): TelegramPolling {
+    const ac = new AbortController();
+    const timeoutSec = opts.timeoutSec ?? 25;
+    const onError = opts.onError ?? (() => {});
+    let offset: number | undefined;
+    let confirmed: number | undefined;
+
+    const done = (async () => {
+      if (opts.deleteWebhook ?? true) {
+        try {
+          await deleteWebhook();
+        } catch (error) {
+          onError(error);
+        }
+      }
+      while (!ac.signal.aborted) {
+        let updates: TgUpdate[];
+        try {
+          updates = await call<TgUpdate[]>(
+            'getUpdates',
+            {
+              ...(offset !== undefined ? { offset } : {}),
+              timeout: timeoutSec,
+              limit: opts.limit ?? 100,
+              allowed_updates: opts.allowedUpdates ?? DEFAULT_ALLOWED_UPDATES,
+            },
+            { timeoutMs: timeoutSec * 1000 + timeoutMs, signal: ac.signal },
+          );
+          confirmed = offset;
+        } catch (error) {
+          if (ac.signal.aborted) break;
+          onError(error);
+          const wait = error instanceof ChannelError && error.retryAfterMs ? error.retryAfterMs : (opts.backoffMs ?? 1_000);
+          await sleep(wait, ac.signal);
+          continue;
+        }
+        for (const update of updates) {
+          try {
+            await onUpdate(update);
+          } catch (error) {
+            onError(error);
+          }
+          offset = update.update_id + 1;
+          if (ac.signal.aborted) break;
+        }
+      }
+      if (offset !== undefined && offset !== confirmed) {
+        // Confirm handled updates so a restart does not fetch them again (best effort; they are deduplicated anyway).
+        try {
+          await call('getUpdates', { offset, limit: 1, timeout: 0 }, { timeoutMs: 2_000 });
+        } catch (error) {
+          onError(error);
+        }
+      }
+    })();
+
+    return {
+      done,
+      stop: async () => {
+        ac.abort();
+        await done;
+      },
+    };
+  }
+
+  return { call, send, answerCallbackQuery, setWebhook, deleteWebhook, getMe, startPolling };
+}
+
+export type TelegramClient = ReturnType<typeof createTelegramClient>;
+
+const UNDELIVERABLE = /bot was blocked|chat not found|user not found|user is deactivated|bot was kicked|PEER_ID_INVALID|not enough rights to send/i;
+
+/** Map any failure of a Bot API call to a ChannelError (the retry decision lives here). */
+export function toTelegramChannelError(error: unknown, timedOut = false): ChannelError {
+  if (error instanceof ChannelError) return error;
+  if (error instanceof TelegramError) {
+    const status = error.code;
+    const description = error.description ?? error.message;
+    if (status === 429) {
+      const retryAfter = Number(error.parameters?.retry_after);
+      const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1_000;
+      return new ChannelError('api', 'rate_limited', description, true, retryAfterMs);
+    }
+    if (status >= 500) return new ChannelError('api', 'server_error', `${status} ${description}`, true);
+    if (status === 403 || (status === 400 && UNDELIVERABLE.test(description))) {
+      return new ChannelError('api', 'undeliverable', `${status} ${description}`, false);
+    }
+    const code = status === 401 ? 'unauthorized' : status === 409 ? 'conflict' : 'bad_request';
+    return new ChannelError('api', code, `${status} ${description}`, false);
+  }
+  const err = error as { name?: string; message?: string; type?: string };
+  if (timedOut || err?.name === 'AbortError' || err?.name === 'TimeoutError') {
+    return new ChannelError('network', 'timeout', 'Telegram request timed out', true);
+  }
+  return new ChannelError('network', 'network', err?.message ?? String(error), true);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
