@@ -26,6 +26,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ADMIN_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   INTEGRATION_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  /** Key for hashing verification data (phone digits). Without it a per-installation key is generated and stored. */
+  DATA_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 
   COMMUNE_SLUG: z
     .string()

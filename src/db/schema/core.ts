@@ -150,3 +150,10 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_commune_at').on(t.communeId, t.at)],
 );
+
+/** Installation-wide settings, e.g. a generated data secret when DATA_SECRET is not configured. */
+export const appSettings = pgTable('app_settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,0 +1,183 @@
+import { NEXT, type Router } from '../../core/router.js';
+import { foldPhrase } from '../../core/text-input.js';
+import type { Reply } from '../../core/types.js';
+import type { Db } from '../../db/client.js';
+import type { AppContext } from '../../pipeline/dispatcher.js';
+import {
+  presentCandidates,
+  presentDocuments,
+  presentFees,
+  presentLegal,
+  presentOnline,
+  presentSteps,
+  presentSummary,
+  timeSummary,
+  feeSummary,
+  whereSummary,
+  type ProcedureView,
+} from './presenter.js';
+
+export interface SearchHit {
+  code: string;
+  name: string;
+  field: string;
+  levels: string[];
+  score: number;
+}
+
+export interface SearchOutcome {
+  results: SearchHit[];
+  decision: 'answer' | 'choose' | 'unknown';
+  candidates?: SearchHit[];
+}
+
+export interface ProcedureChatDeps {
+  search: (communeId: number, query: string, limit: number) => SearchOutcome;
+  getProcedure: (db: Db, communeId: number, code: string) => Promise<ProcedureView | undefined>;
+}
+
+const ORDINALS: Record<string, number> = {
+  mot: 1, nhat: 1, 'dau tien': 1, dau: 1,
+  hai: 2, nhi: 2,
+  ba: 3,
+  bon: 4, tu: 4,
+};
+
+/**
+ * Read a choice among listed candidates: "2", "số 2", "cái thứ hai", "thứ 2",
+ * "chọn 3", "cái đầu tiên", "cái cuối". Returns a 1-based index or undefined.
+ */
+export function parseChoice(text: string, count: number): number | undefined {
+  const f = foldPhrase(text);
+  if (!f) return undefined;
+  const stripped = f
+    .replace(/^(toi |em |minh )?(chon|lay|la|hoi|muon hoi|y)\s+/, '')
+    .replace(/^(cai|muc|so|thu tuc|phuong an|dong|lua chon)\s+/, '')
+    .replace(/^(thu|so)\s+/, '')
+    .replace(/\s+(a|nhe|nha|ak|ah|di|ạ)$/, '')
+    .trim();
+  let n: number | undefined;
+  if (/^\d{1,2}$/.test(stripped)) n = Number(stripped);
+  else if (stripped in ORDINALS) n = ORDINALS[stripped];
+  else if (/^(cuoi|cuoi cung)$/.test(stripped)) n = count;
+  if (n === undefined || n < 1 || n > count) return undefined;
+  return n;
+}
+
+type Aspect = 'fee' | 'time' | 'online' | 'docs' | 'where' | 'steps' | 'legal';
+
+/** A follow-up question about an aspect of the procedure under discussion ("phí bao nhiêu?"). */
+export function detectAspect(text: string): Aspect | undefined {
+  const f = ` ${foldPhrase(text)} `;
+  if (/ (phi|le phi|bao nhieu tien|mat tien|ton tien|tien|gia) /.test(f)) return 'fee';
+  if (/ (online|truc tuyen|qua mang|tren mang|dich vu cong|vneid|internet|dien thoai duoc) /.test(f)) return 'online';
+  if (/ (bao lau|may ngay|thoi gian|thoi han|bao nhieu ngay|khi nao co|lau khong|mat may) /.test(f)) return 'time';
+  if (/ (giay to|ho so gom|can gi|can nhung gi|mang theo|chuan bi|thanh phan) /.test(f)) return 'docs';
+  if (/ (o dau|noi nop|cho nao|nop tai|di dau) /.test(f)) return 'where';
+  if (/ (cac buoc|trinh tu|quy trinh|lam the nao|lam sao|cach lam) /.test(f)) return 'steps';
+  if (/ (can cu|luat|nghi dinh|thong tu|phap ly) /.test(f)) return 'legal';
+  return undefined;
+}
+
+function aspectReply(p: ProcedureView, aspect: Aspect, ctx: AppContext): Reply {
+  switch (aspect) {
+    case 'fee':
+      return { text: `💰 Lệ phí thủ tục "${p.shortName || p.name}": ${feeSummary(p)}`, buttons: [{ label: 'Chi tiết lệ phí, thời hạn', action: `proc:fee:${p.code}` }] };
+    case 'time':
+      return { text: `⏱️ Thời hạn giải quyết thủ tục "${p.shortName || p.name}": ${timeSummary(p)}`, buttons: [{ label: 'Tóm tắt thủ tục', action: `proc:show:${p.code}` }] };
+    case 'where':
+      return { text: `📍 Nơi nộp hồ sơ "${p.shortName || p.name}": ${whereSummary(p, ctx.commune)}`, buttons: [{ label: 'Tóm tắt thủ tục', action: `proc:show:${p.code}` }] };
+    case 'online':
+      return presentOnline(p);
+    case 'docs':
+      return presentDocuments(p);
+    case 'steps':
+      return presentSteps(p);
+    case 'legal':
+      return presentLegal(p);
+  }
+}
+
+const POPULAR: { label: string; query: string }[] = [
+  { label: 'Khai sinh', query: 'đăng ký khai sinh' },
+  { label: 'Kết hôn', query: 'đăng ký kết hôn' },
+  { label: 'Khai tử', query: 'đăng ký khai tử' },
+  { label: 'Chứng thực bản sao', query: 'chứng thực bản sao từ bản chính' },
+  { label: 'Xác nhận độc thân', query: 'xác nhận tình trạng hôn nhân' },
+  { label: 'Đăng ký thường trú', query: 'đăng ký thường trú' },
+];
+
+/** Procedure guidance in the chat: search, choose among candidates, short answer, details, follow-ups. */
+export function register(router: Router<AppContext>, deps: ProcedureChatDeps): void {
+  async function show(ctx: AppContext, code: string): Promise<Reply> {
+    const p = await deps.getProcedure(ctx.db, ctx.msg.communeId, code);
+    if (!p) {
+      return { text: 'Xin lỗi, tôi không tìm thấy thủ tục này. Anh/chị vui lòng hỏi lại bằng tên thủ tục.', buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }] };
+    }
+    ctx.state.flow = null;
+    ctx.state.data.procLast = p.code;
+    delete ctx.state.data.procCandidates;
+    return presentSummary(p, ctx.commune);
+  }
+
+  async function detail(ctx: AppContext, present: (p: ProcedureView) => Reply): Promise<Reply> {
+    const code = ctx.actionArgs.join(':');
+    const p = await deps.getProcedure(ctx.db, ctx.msg.communeId, code);
+    if (!p) return { text: 'Xin lỗi, tôi không tìm thấy thủ tục này.' };
+    ctx.state.data.procLast = p.code;
+    return present(p);
+  }
+
+  router.action('proc:show', (ctx) => show(ctx, ctx.actionArgs.join(':')));
+  router.action('proc:docs', (ctx) => detail(ctx, presentDocuments));
+  router.action('proc:steps', (ctx) => detail(ctx, presentSteps));
+  router.action('proc:fee', (ctx) => detail(ctx, presentFees));
+  router.action('proc:legal', (ctx) => detail(ctx, presentLegal));
+  router.action('proc:ask', (ctx) => answerQuestion(ctx, ctx.actionArgs.join(':')));
+  router.action('menu:procedures', () => ({
+    text: 'Anh/chị muốn hỏi thủ tục nào? Anh/chị cứ gõ tự nhiên, ví dụ "làm giấy khai sinh cho con cần gì", "xin giấy độc thân", "sao y giấy tờ", hoặc chọn thủ tục hay dùng:',
+    buttons: POPULAR.map((p) => ({ label: p.label, action: `proc:ask:${p.query}` })),
+  }));
+
+  // Deep links from QR posters: Telegram /start p_1_001193 and the web page ?p=1.001193.
+  router.command('start', (ctx) => {
+    const m = /^p_([0-9a-z_.-]+)$/i.exec(ctx.commandArg);
+    if (!m) return NEXT;
+    return show(ctx, m[1].replace(/_/g, '.'));
+  });
+
+  router.flow('proc:choose', (ctx) => {
+    const cands = (ctx.state.data.procCandidates as string[] | undefined) ?? [];
+    const n = parseChoice(ctx.text, cands.length);
+    if (n) return show(ctx, cands[n - 1]);
+    ctx.state.flow = null; // a new question: route normally
+    return NEXT;
+  });
+
+  async function answerQuestion(ctx: AppContext, text: string): Promise<Reply | typeof NEXT> {
+    const outcome = deps.search(ctx.msg.communeId, text, 4);
+    const last = ctx.state.data.procLast as string | undefined;
+    const aspect = detectAspect(text);
+    // A follow-up about the procedure under discussion, unless the question names another one clearly.
+    if (last && aspect && (outcome.decision !== 'answer' || outcome.results[0]?.code === last)) {
+      const p = await deps.getProcedure(ctx.db, ctx.msg.communeId, last);
+      if (p) return aspectReply(p, aspect, ctx);
+    }
+    if (outcome.decision === 'answer' && outcome.results[0]) {
+      const code = outcome.results[0].code;
+      return show(ctx, code);
+    }
+    if (outcome.decision === 'choose') {
+      const cands = (outcome.candidates ?? outcome.results).slice(0, 4);
+      if (cands.length >= 2) {
+        ctx.state.flow = 'proc:choose';
+        ctx.state.data.procCandidates = cands.map((c) => c.code);
+        return presentCandidates(cands);
+      }
+      if (cands.length === 1) return show(ctx, cands[0].code);
+    }
+    return NEXT;
+  }
+
+  router.hears((text) => text.length >= 2, (ctx) => answerQuestion(ctx, ctx.text));
+}

@@ -1,0 +1,219 @@
+/**
+ * Use-cases for procedures: load the shipped catalog, read a procedure as a
+ * commune presents it (national record + that commune's override), and let
+ * staff maintain overrides and commune-owned local procedures.
+ */
+import type { Db } from '../../db/client.js';
+import { procedureHash, readSnapshot } from './importer/import.js';
+import { shortNameOf } from './importer/parse.js';
+import * as repo from './repo.js';
+import type { OverrideWrite } from './repo.js';
+import type { ChannelInfo, Procedure, ProcedureOverride, ResolvedProcedure } from './types.js';
+
+export type { OverrideWrite } from './repo.js';
+
+export class ProcedureNotFoundError extends Error {
+  readonly code = 'procedure_not_found';
+  constructor(readonly procedureCode: string) {
+    super(`unknown procedure ${procedureCode}`);
+    this.name = 'ProcedureNotFoundError';
+  }
+}
+
+/**
+ * On first start the `procedures` table is empty: fill it from the shipped
+ * snapshot so the bot answers without ever reading the crawl. A later
+ * `catalog:import` updates it in place. Returns how many rows were inserted.
+ */
+export async function ensureCatalogLoaded(
+  db: Db,
+  opts: { snapshotPath?: string; procedures?: Procedure[] } = {},
+): Promise<{ loaded: number }> {
+  if ((await repo.countNationalProcedures(db)) > 0) return { loaded: 0 };
+  const list = opts.procedures ?? readSnapshot(opts.snapshotPath);
+  await repo.insertMissingNationalProcedures(
+    db,
+    list.map((procedure) => ({ procedure, hash: procedureHash(procedure) })),
+  );
+  return { loaded: list.length };
+}
+
+// ---------------------------------------------------------------- overrides applied
+
+const FEE_AMOUNT = /(\d{1,3}(?:[.,]\d{3})+|\d+)\s*(?:đồng|Đồng|VNĐ|vnđ|đ\b|Đ\b)/g;
+
+/** Amounts (đồng) and "free" read from a commune's own fee wording. */
+export function readFeeText(text: string): { amounts: number[]; free: boolean } {
+  const amounts: number[] = [];
+  for (const m of text.matchAll(FEE_AMOUNT)) {
+    const n = Number(m[1].replace(/[.,]/g, ''));
+    if (n > 0 && !amounts.includes(n)) amounts.push(n);
+  }
+  const free = amounts.length === 0 && /miễn\s*(?:phí|lệ phí)|không (?:thu|mất) (?:phí|lệ phí|tiền)/i.test(text);
+  return { amounts, free };
+}
+
+/** The commune's override replaces what it states (fee, address); everything else stays national. */
+export function applyOverride(
+  procedure: Procedure,
+  override: ProcedureOverride | undefined,
+  origin: ResolvedProcedure['origin'],
+): ResolvedProcedure {
+  if (!override) return { ...procedure, origin };
+  let channels: ChannelInfo[] = procedure.channels;
+  if (override.fee) {
+    const { amounts, free } = readFeeText(override.fee);
+    channels = procedure.channels.map((c) => ({ ...c, feeText: override.fee!, feeAmounts: amounts, free }));
+  }
+  return {
+    ...procedure,
+    channels,
+    receptionAddress: override.receptionAddress ?? procedure.receptionAddress,
+    origin,
+    override,
+  };
+}
+
+export function isLocalCode(code: string): boolean {
+  return code.startsWith('local.');
+}
+
+/** A procedure as the commune presents it, or undefined when the code is unknown to it. */
+export async function getProcedure(db: Db, communeId: number, code: string): Promise<ResolvedProcedure | undefined> {
+  const local = isLocalCode(code);
+  const procedure = local ? await repo.findLocalProcedure(db, communeId, code) : await repo.findNationalProcedure(db, code);
+  if (!procedure) return undefined;
+  return applyOverride(procedure, await repo.findOverride(db, communeId, code), local ? 'local' : 'national');
+}
+
+/** Every national and local procedure with the commune's overrides applied: the search index input. */
+export async function listProceduresForIndex(db: Db, communeId: number): Promise<ResolvedProcedure[]> {
+  const [national, local, overrides] = await Promise.all([
+    repo.listNationalProcedures(db),
+    repo.listLocalProcedures(db, communeId),
+    repo.listOverrides(db, communeId),
+  ]);
+  return [
+    ...national.map((p) => applyOverride(p, overrides.get(p.code), 'national')),
+    ...local.map((p) => applyOverride(p, overrides.get(p.code), 'local')),
+  ];
+}
+
+export async function setOverride(
+  db: Db,
+  args: { communeId: number; code: string; input: OverrideWrite; actor?: string },
+): Promise<ProcedureOverride> {
+  const known = await repo.existingCodes(db, args.communeId, [args.code]);
+  if (!known.has(args.code)) throw new ProcedureNotFoundError(args.code);
+  return repo.upsertOverride(db, args.communeId, args.code, args.input, args.actor);
+}
+
+export async function removeOverride(db: Db, communeId: number, code: string): Promise<boolean> {
+  return repo.deleteOverride(db, communeId, code);
+}
+
+export interface OverrideImportRow extends OverrideWrite {
+  code: string;
+}
+
+/**
+ * Staff bulk edit: all rows or none. Unknown codes reject the whole batch
+ * (reported by row) so a typo never half-applies a spreadsheet.
+ */
+export async function importOverrides(
+  db: Db,
+  args: { communeId: number; rows: OverrideImportRow[]; actor?: string },
+): Promise<{ created: number; updated: number; unknownCodes: string[] }> {
+  const codes = [...new Set(args.rows.map((r) => r.code))];
+  const known = await repo.existingCodes(db, args.communeId, codes);
+  const unknownCodes = codes.filter((c) => !known.has(c));
+  if (unknownCodes.length) return { created: 0, updated: 0, unknownCodes };
+  let created = 0;
+  let updated = 0;
+  await db.transaction(async (tx) => {
+    const before = await repo.listOverrides(tx as unknown as Db, args.communeId);
+    for (const row of args.rows) {
+      const { code, ...input } = row;
+      await repo.upsertOverride(tx as unknown as Db, args.communeId, code, input, args.actor);
+      if (before.has(code)) updated++;
+      else {
+        created++;
+        before.set(code, {});
+      }
+    }
+  });
+  return { created, updated, unknownCodes: [] };
+}
+
+// ---------------------------------------------------------------- local procedures
+
+export interface LocalProcedureInput {
+  /** Slug after `local.`; derived from the name when absent. */
+  slug?: string;
+  name: string;
+  field?: string;
+  agency?: string;
+  subjects?: string;
+  channels?: ChannelInfo[];
+  documentGroups?: Procedure['documentGroups'];
+  steps?: string[];
+  legalBasis?: Procedure['legalBasis'];
+  result?: string;
+  conditions?: string;
+  receptionAddress?: string;
+  portalUrl?: string;
+}
+
+/** ASCII slug of a Vietnamese name: "Trợ cấp xã hội hàng tháng" → "tro-cap-xa-hoi-hang-thang". */
+export function slugify(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/đ/g, 'd')
+    .replace(/Đ/g, 'D')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+}
+
+export function buildLocalProcedure(input: LocalProcedureInput): Procedure {
+  const slug = input.slug ? slugify(input.slug) : slugify(input.name);
+  const name = input.name.trim();
+  return {
+    code: `local.${slug || 'thu-tuc'}`,
+    name,
+    shortName: shortNameOf(name),
+    levels: ['xã'],
+    field: input.field ?? '',
+    agency: input.agency ?? '',
+    subjects: input.subjects ?? '',
+    decision: '',
+    kind: 'Thủ tục của xã',
+    channels: input.channels ?? [],
+    documentGroups: input.documentGroups ?? [],
+    steps: input.steps ?? [],
+    legalBasis: input.legalBasis ?? [],
+    result: input.result ?? '',
+    conditions: input.conditions ?? '',
+    receptionAddress: input.receptionAddress ?? '',
+    portalUrl: input.portalUrl ?? '',
+    source: 'local',
+    raw: {},
+  };
+}
+
+/** Create or replace a commune-owned procedure (code `local.<slug>`). */
+export async function saveLocalProcedure(
+  db: Db,
+  communeId: number,
+  input: LocalProcedureInput,
+): Promise<{ procedure: Procedure; created: boolean }> {
+  const procedure = buildLocalProcedure(input);
+  const created = await repo.upsertLocalProcedure(db, communeId, procedure);
+  return { procedure, created };
+}
+
+export async function removeLocalProcedure(db: Db, communeId: number, code: string): Promise<boolean> {
+  return repo.deleteLocalProcedure(db, communeId, code);
+}
