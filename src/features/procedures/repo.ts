@@ -2,7 +2,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { execRows } from '../../db/client.js';
-import { localProcedures, procedureOverrides, procedures } from '../../db/schema/index.js';
+import { communes, localProcedures, procedureOverrides, procedures } from '../../db/schema/index.js';
 import type { Procedure, ProcedureOverride } from './types.js';
 
 const BATCH = 200;
@@ -198,4 +198,16 @@ export async function existingCodes(db: Db, communeId: number, codes: string[]):
         union select code from local_procedures where commune_id = ${communeId} and code in (${list})`,
   );
   return new Set(rows.map((r) => r.code));
+}
+
+export async function findCommune(
+  db: Db,
+  communeId: number,
+): Promise<{ id: number; slug: string; name: string; address: string; phone: string; hoursText: string } | undefined> {
+  const rows = await db
+    .select({ id: communes.id, slug: communes.slug, name: communes.name, address: communes.address, phone: communes.phone, hoursText: communes.hoursText })
+    .from(communes)
+    .where(eq(communes.id, communeId))
+    .limit(1);
+  return rows[0];
 }

@@ -351,7 +351,7 @@ export function parseLegalBasis(text: string): LegalBasis[] {
 // ---------------------------------------------------------------- result
 
 const RESULT_JUNK = /Từ khóa|Mô tả(?:Không có thông tin)?|Chọn cơ quan thực hiện/;
-const RESULT_CODE = /Mã:\s*[A-Z0-9][A-Z0-9.\-]*\d/g;
+const RESULT_CODE = /Mã:\s*\S*?(?=\p{Lu}\p{Ll}|\s|$)/gu;
 
 /** `ket_qua_xu_ly` → result document names, without portal codes and form widgets. */
 export function parseResult(text: string): string {

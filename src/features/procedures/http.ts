@@ -1,0 +1,420 @@
+/**
+ * Procedures REST API and QR posters.
+ *
+ *   GET    /api/v1/procedures/:code                  public: the record as this commune presents it
+ *   PUT    /api/v1/procedures/:code/override         staff: set the commune's fee/address/hours/phone/note/link
+ *   DELETE /api/v1/procedures/:code/override         staff
+ *   POST   /api/v1/procedures/local                  staff: create a commune-owned procedure (local.<slug>)
+ *   PUT    /api/v1/procedures/local/:slug            staff: replace it
+ *   DELETE /api/v1/procedures/local/:slug            staff
+ *   POST   /api/v1/procedures/overrides/import       staff: CSV (text/csv) or JSON array, all or nothing
+ *   GET    /posters/:code                            printable A4 poster with QR codes
+ *
+ * `/api/v1/procedures/search` is not served here: GET /:code passes anything
+ * that is not a procedure code on to the next router.
+ */
+import { parse as parseCsv } from 'csv-parse/sync';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import { ValidationError } from '../../core/errors.js';
+import type { Db } from '../../db/client.js';
+import { parseTime } from './importer/parse.js';
+import { buildPosterLinks, renderPosterHtml, type PosterLinkBase } from './poster.js';
+import { findCommune } from './repo.js';
+import {
+  buildLocalProcedure,
+  getProcedure,
+  importOverrides,
+  removeLocalProcedure,
+  removeOverride,
+  saveLocalProcedure,
+  setOverride,
+  ProcedureNotFoundError,
+  readFeeText,
+  type LocalProcedureInput,
+  type OverrideImportRow,
+} from './service.js';
+import type { ChannelInfo } from './types.js';
+
+export interface ProceduresApiDeps {
+  db: Db;
+  /** Rejects non-staff requests itself; may set `res.locals.actor` for the audit trail. */
+  requireStaff: RequestHandler;
+  /** Ranking hook owned by the search feature; the route itself is mounted by main.ts. */
+  search?: (communeId: number, q: string, limit: number) => { results: unknown[]; confident: boolean };
+  resolveCommuneId: (req: Request) => number | Promise<number>;
+  /** Per-commune link settings for posters; without it /posters is not served. */
+  posterLinks?: (communeId: number) => PosterLinkBase | Promise<PosterLinkBase>;
+}
+
+/** National codes look like 1.001193; commune-owned ones like local.tro-cap-xa-hoi. */
+export const PROCEDURE_CODE = /^(?:\d{1,2}\.\d{3,7}|local\.[a-z0-9-]{1,60})$/;
+const MAX_IMPORT_ROWS = 5000;
+
+// ---------------------------------------------------------------- validation
+
+const emptyToNull = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? null : v);
+const optionalText = (max: number) =>
+  z.preprocess(emptyToNull, z.string().trim().max(max, `tối đa ${max} ký tự`).nullable().optional());
+const optionalPhone = z.preprocess(
+  emptyToNull,
+  z
+    .string()
+    .trim()
+    .regex(/^[0-9+().\s-]{6,30}$/, 'số điện thoại không hợp lệ')
+    .nullable()
+    .optional(),
+);
+const optionalUrl = z.preprocess(
+  emptyToNull,
+  z
+    .string()
+    .trim()
+    .max(500)
+    .regex(/^https?:\/\/[^\s]+$/i, 'phải là đường dẫn http:// hoặc https://')
+    .nullable()
+    .optional(),
+);
+
+const overrideFields = {
+  fee: optionalText(500),
+  receptionAddress: optionalText(500),
+  hours: optionalText(300),
+  phone: optionalPhone,
+  note: optionalText(2000),
+  onlineUrl: optionalUrl,
+};
+const OVERRIDE_KEYS = Object.keys(overrideFields) as (keyof typeof overrideFields)[];
+const atLeastOne = (o: Record<string, unknown>) => OVERRIDE_KEYS.some((k) => o[k] !== null && o[k] !== undefined);
+const AT_LEAST_ONE = 'cần ít nhất một trong: fee, receptionAddress, hours, phone, note, onlineUrl';
+
+const overrideBody = z.object(overrideFields).strict().refine(atLeastOne, { message: AT_LEAST_ONE });
+const overrideImportRow = z
+  .object({ code: z.string().trim().regex(PROCEDURE_CODE, 'mã thủ tục không hợp lệ'), ...overrideFields })
+  .strict()
+  .refine(atLeastOne, { message: AT_LEAST_ONE });
+
+const channelInput = z
+  .object({
+    channel: z.enum(['truc_tiep', 'truc_tuyen', 'buu_chinh']),
+    timeText: z.string().trim().max(200).default(''),
+    feeText: z.string().trim().max(500).default(''),
+    description: z.string().trim().max(2000).optional(),
+  })
+  .strict();
+const localBody = z
+  .object({
+    slug: z
+      .string()
+      .regex(/^[a-z0-9-]{2,60}$/, 'chỉ gồm chữ thường không dấu, số và dấu gạch ngang')
+      .optional(),
+    name: z.string().trim().min(3, 'tên thủ tục quá ngắn').max(300),
+    field: z.string().trim().max(200).optional(),
+    agency: z.string().trim().max(300).optional(),
+    subjects: z.string().trim().max(500).optional(),
+    result: z.string().trim().max(1000).optional(),
+    conditions: z.string().trim().max(4000).optional(),
+    receptionAddress: z.string().trim().max(500).optional(),
+    portalUrl: optionalUrl,
+    steps: z.array(z.string().trim().min(1).max(2000)).max(50).optional(),
+    documentGroups: z
+      .array(
+        z
+          .object({
+            title: z.string().trim().max(300).default(''),
+            documents: z
+              .array(
+                z
+                  .object({
+                    name: z.string().trim().min(1).max(1000),
+                    form: z.string().trim().max(300).optional(),
+                    quantity: z.string().trim().max(100).optional(),
+                  })
+                  .strict(),
+              )
+              .max(100),
+          })
+          .strict(),
+      )
+      .max(20)
+      .optional(),
+    channels: z.array(channelInput).max(10).optional(),
+    legalBasis: z
+      .array(z.object({ title: z.string().trim().min(1).max(1000), code: z.string().trim().max(100).optional() }).strict())
+      .max(50)
+      .optional(),
+  })
+  .strict();
+
+function fieldErrorsOf(error: z.ZodError, prefix = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    const key = `${prefix}${path}`.replace(/^\./, '') || 'body';
+    out[key] ??= issue.message;
+  }
+  return out;
+}
+
+function validate<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new ValidationError('Dữ liệu gửi lên chưa hợp lệ.', fieldErrorsOf(parsed.error));
+  return parsed.data;
+}
+
+function toLocalInput(body: z.infer<typeof localBody>): LocalProcedureInput {
+  const channels: ChannelInfo[] | undefined = body.channels?.map((c) => {
+    const fee = readFeeText(c.feeText);
+    const info: ChannelInfo = { channel: c.channel, timeText: c.timeText, feeText: c.feeText, feeAmounts: fee.amounts, free: fee.free };
+    const time = parseTime(c.timeText);
+    if (time) info.time = time;
+    if (c.description) info.description = c.description;
+    return info;
+  });
+  return {
+    ...body,
+    portalUrl: body.portalUrl ?? undefined,
+    channels,
+    documentGroups: body.documentGroups,
+    legalBasis: body.legalBasis,
+  };
+}
+
+// ---------------------------------------------------------------- CSV
+
+const CSV_HEADERS: Record<string, keyof OverrideImportRow> = {
+  code: 'code',
+  ma: 'code',
+  ma_thu_tuc: 'code',
+  'mã thủ tục': 'code',
+  fee: 'fee',
+  'lệ phí': 'fee',
+  le_phi: 'fee',
+  receptionaddress: 'receptionAddress',
+  reception_address: 'receptionAddress',
+  address: 'receptionAddress',
+  'địa chỉ': 'receptionAddress',
+  dia_chi: 'receptionAddress',
+  hours: 'hours',
+  'giờ tiếp nhận': 'hours',
+  gio_tiep_nhan: 'hours',
+  phone: 'phone',
+  'điện thoại': 'phone',
+  dien_thoai: 'phone',
+  note: 'note',
+  'ghi chú': 'note',
+  ghi_chu: 'note',
+  onlineurl: 'onlineUrl',
+  online_url: 'onlineUrl',
+  link: 'onlineUrl',
+};
+
+function rowsFromCsv(text: string): Record<string, unknown>[] {
+  let records: string[][];
+  try {
+    records = parseCsv(text, { bom: true, skip_empty_lines: true, relax_column_count: false, trim: true }) as string[][];
+  } catch (err) {
+    throw new ValidationError('Tệp CSV không đọc được.', { body: (err as Error).message });
+  }
+  if (records.length === 0) return [];
+  const header = records[0].map((h) => h.normalize('NFC').trim().toLowerCase());
+  const unknown = header.filter((h) => !CSV_HEADERS[h]);
+  if (unknown.length) {
+    throw new ValidationError('Tệp CSV có cột không nhận ra.', {
+      header: `cột không hợp lệ: ${unknown.join(', ')} (dùng: code, fee, receptionAddress, hours, phone, note, onlineUrl)`,
+    });
+  }
+  return records.slice(1).map((cells) => {
+    const row: Record<string, unknown> = {};
+    header.forEach((h, i) => {
+      row[CSV_HEADERS[h]] = cells[i] ?? '';
+    });
+    return row;
+  });
+}
+
+// ---------------------------------------------------------------- router
+
+function notFound(res: Response, code: string): void {
+  res.status(404).json({ error: `Không tìm thấy thủ tục có mã ${code}.` });
+}
+
+function actorOf(res: Response): string {
+  return typeof res.locals.actor === 'string' ? res.locals.actor : 'staff';
+}
+
+export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
+  const router = express.Router();
+  const { db, requireStaff } = deps;
+  const wrap =
+    (fn: (req: Request, res: Response, next: NextFunction) => Promise<void>): RequestHandler =>
+    (req, res, next) => {
+      fn(req, res, next).catch(next);
+    };
+  const communeOf = async (req: Request) => deps.resolveCommuneId(req);
+  const codeParam = (req: Request) => String(req.params.code ?? '');
+
+  router.post(
+    '/api/v1/procedures/overrides/import',
+    requireStaff,
+    express.text({ type: ['text/csv', 'text/plain'], limit: '2mb' }),
+    express.json({ limit: '2mb' }),
+    wrap(async (req, res) => {
+      const raw: unknown[] = typeof req.body === 'string' ? rowsFromCsv(req.body) : req.body;
+      if (!Array.isArray(raw)) throw new ValidationError('Cần một mảng JSON hoặc tệp CSV.', { body: 'expected an array' });
+      if (raw.length === 0) throw new ValidationError('Không có dòng nào để nhập.', { body: 'empty' });
+      if (raw.length > MAX_IMPORT_ROWS) throw new ValidationError(`Tối đa ${MAX_IMPORT_ROWS} dòng mỗi lần.`, { body: 'too many rows' });
+      const fieldErrors: Record<string, string> = {};
+      const rows: OverrideImportRow[] = [];
+      const seen = new Map<string, number>();
+      raw.forEach((item, i) => {
+        const parsed = overrideImportRow.safeParse(item);
+        if (!parsed.success) {
+          Object.assign(fieldErrors, fieldErrorsOf(parsed.error, `rows[${i}]`));
+          return;
+        }
+        const first = seen.get(parsed.data.code);
+        if (first !== undefined) fieldErrors[`rows[${i}].code`] = `mã ${parsed.data.code} trùng với dòng ${first + 1}`;
+        seen.set(parsed.data.code, i);
+        rows.push(parsed.data as OverrideImportRow);
+      });
+      if (Object.keys(fieldErrors).length) throw new ValidationError('Có dòng chưa hợp lệ; chưa nhập dòng nào.', fieldErrors);
+      const communeId = await communeOf(req);
+      const result = await importOverrides(db, { communeId, rows, actor: actorOf(res) });
+      if (result.unknownCodes.length) {
+        const errors: Record<string, string> = {};
+        rows.forEach((r, i) => {
+          if (result.unknownCodes.includes(r.code)) errors[`rows[${i}].code`] = `không có thủ tục mã ${r.code}`;
+        });
+        throw new ValidationError('Có mã thủ tục không tồn tại; chưa nhập dòng nào.', errors);
+      }
+      res.json({ total: rows.length, created: result.created, updated: result.updated });
+    }),
+  );
+
+  router.post(
+    '/api/v1/procedures/local',
+    requireStaff,
+    express.json({ limit: '256kb' }),
+    wrap(async (req, res) => {
+      const input = toLocalInput(validate(localBody, req.body));
+      const communeId = await communeOf(req);
+      const code = buildLocalProcedure(input).code;
+      if (await getProcedure(db, communeId, code)) {
+        res.status(409).json({ error: `Thủ tục ${code} đã có; dùng PUT để sửa.`, code });
+        return;
+      }
+      const { procedure } = await saveLocalProcedure(db, communeId, input);
+      res.status(201).json({ code: procedure.code, procedure });
+    }),
+  );
+
+  router.put(
+    '/api/v1/procedures/local/:slug',
+    requireStaff,
+    express.json({ limit: '256kb' }),
+    wrap(async (req, res) => {
+      const slug = String(req.params.slug ?? '').replace(/^local\./, '');
+      const body = validate(localBody, req.body);
+      const communeId = await communeOf(req);
+      const code = `local.${slug}`;
+      if (!PROCEDURE_CODE.test(code) || !(await getProcedure(db, communeId, code))) return notFound(res, code);
+      const { procedure } = await saveLocalProcedure(db, communeId, { ...toLocalInput(body), slug });
+      res.json({ code: procedure.code, procedure });
+    }),
+  );
+
+  router.delete(
+    '/api/v1/procedures/local/:slug',
+    requireStaff,
+    wrap(async (req, res) => {
+      const code = `local.${String(req.params.slug ?? '').replace(/^local\./, '')}`;
+      const deleted = await removeLocalProcedure(db, await communeOf(req), code);
+      if (!deleted) return notFound(res, code);
+      res.status(204).end();
+    }),
+  );
+
+  router.put(
+    '/api/v1/procedures/:code/override',
+    requireStaff,
+    express.json({ limit: '64kb' }),
+    wrap(async (req, res) => {
+      const code = codeParam(req);
+      if (!PROCEDURE_CODE.test(code)) return notFound(res, code);
+      const input = validate(overrideBody, req.body);
+      const communeId = await communeOf(req);
+      try {
+        const override = await setOverride(db, { communeId, code, input, actor: actorOf(res) });
+        res.json({ code, override });
+      } catch (err) {
+        if (err instanceof ProcedureNotFoundError) return notFound(res, code);
+        throw err;
+      }
+    }),
+  );
+
+  router.delete(
+    '/api/v1/procedures/:code/override',
+    requireStaff,
+    wrap(async (req, res) => {
+      const code = codeParam(req);
+      const deleted = PROCEDURE_CODE.test(code) && (await removeOverride(db, await communeOf(req), code));
+      if (!deleted) {
+        res.status(404).json({ error: `Thủ tục ${code} chưa có thông tin riêng của xã.` });
+        return;
+      }
+      res.status(204).end();
+    }),
+  );
+
+  router.get(
+    '/api/v1/procedures/:code',
+    wrap(async (req, res, next) => {
+      const code = codeParam(req);
+      if (!PROCEDURE_CODE.test(code)) return next(); // e.g. /search, served by another router
+      const procedure = await getProcedure(db, await communeOf(req), code);
+      if (!procedure) return notFound(res, code);
+      res.json(procedure);
+    }),
+  );
+
+  if (deps.posterLinks) {
+    const posterLinks = deps.posterLinks;
+    router.get(
+      '/posters/:code',
+      wrap(async (req, res) => {
+        const code = codeParam(req);
+        const communeId = await communeOf(req);
+        const procedure = PROCEDURE_CODE.test(code) ? await getProcedure(db, communeId, code) : undefined;
+        const commune = await findCommune(db, communeId);
+        if (!procedure || !commune) {
+          res.status(404).type('text/plain; charset=utf-8').send(`Không tìm thấy thủ tục có mã ${code}.`);
+          return;
+        }
+        const links = buildPosterLinks(await posterLinks(communeId), procedure.code);
+        res.type('html').send(await renderPosterHtml({ procedure, commune, links }));
+      }),
+    );
+  }
+
+  // Errors of these routes, mapped here so the router behaves the same wherever it is mounted.
+  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (err instanceof ValidationError) {
+      res.status(err.status).json({ error: err.message, fieldErrors: err.fieldErrors });
+      return;
+    }
+    const e = err as { type?: string; status?: number };
+    if (e?.type === 'entity.parse.failed') {
+      res.status(400).json({ error: 'Nội dung gửi lên không phải JSON hợp lệ.' });
+      return;
+    }
+    if (e?.type === 'entity.too.large') {
+      res.status(413).json({ error: 'Nội dung gửi lên quá lớn.' });
+      return;
+    }
+    next(err);
+  });
+
+  return router;
+}
