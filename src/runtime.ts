@@ -12,6 +12,11 @@ import { createDatabase, type Database } from './db/client.js';
 import { communes, outboundMessages } from './db/schema/index.js';
 import * as assistant from './features/assistant/index.js';
 import * as inquiries from './features/inquiries/index.js';
+import * as procedureChat from './features/procedures/handlers.js';
+import { createProceduresApi } from './features/procedures/http.js';
+import { createProcedureSearchService, createSearchApi, type ProcedureSearchService } from './features/procedures/search-service.js';
+import { ensureCatalogLoaded, getProcedure } from './features/procedures/service.js';
+import { ValidationError } from './core/errors.js';
 import { createDeliveryWorker, type AdapterRegistry } from './pipeline/delivery.js';
 import { createDispatcher, type AppContext, type CommuneDirectory } from './pipeline/dispatcher.js';
 import { bearerAuth, createApp, type WebhookRoute } from './server/app.js';
@@ -88,10 +93,15 @@ export function createCommuneDirectory(database: Database): CommuneDirectory & {
 }
 
 /** Build the router with every feature. Order matters: see Router. */
-export function buildRouter(): Router<AppContext> {
+export function buildRouter(deps: { search: ProcedureSearchService }): Router<AppContext> {
   const router = new Router<AppContext>();
   assistant.register(router);
   inquiries.register(router);
+  // Free-text procedure questions come last: they catch what nothing more specific took.
+  procedureChat.register(router, {
+    search: (communeId, q, limit) => deps.search.search(communeId, q, limit),
+    getProcedure,
+  });
   router.fallback((ctx) => {
     if (ctx.msg.event === 'follow') return assistant.mainMenu(ctx);
     if (ctx.msg.event === 'unfollow') return undefined;
@@ -143,7 +153,13 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   await database.migrate();
   const defaultCommune = await ensureDefaultCommune(database, config);
   const directory = createCommuneDirectory(database);
-  const router = buildRouter();
+  if (config.SEED_CATALOG) {
+    const { loaded } = await ensureCatalogLoaded(database.db);
+    if (loaded) log.info({ loaded }, 'national procedure catalog loaded from the shipped snapshot');
+  }
+  const search = createProcedureSearchService({ db: database.db, log });
+  await search.init((await directory.all()).map((c) => c.id));
+  const router = buildRouter({ search });
 
   const adapters = new Map<string, ChannelAdapter>(opts.adapters ?? []);
   const web = createWebAdapter();
@@ -162,10 +178,45 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
 
   const webhooks: WebhookRoute[] = [];
   const staffAuth = bearerAuth(config.ADMIN_API_KEY);
+  /** The commune of an API request: `?commune=<slug>` on a shared platform, else the configured one. */
+  const communeOfRequest = async (req: express.Request): Promise<number> => {
+    const slug = typeof req.query.commune === 'string' ? req.query.commune : undefined;
+    if (!slug) return defaultCommune.id;
+    const c = await directory.bySlug(slug);
+    if (!c) throw new ValidationError('unknown commune', { commune: 'unknown commune' }, 404);
+    return c.id;
+  };
   const staffApi = express.Router();
   staffApi.get('/api/v1/inquiries', staffAuth, async (req, res) => {
-    const communeId = defaultCommune.id;
-    res.json({ inquiries: await inquiries.listOpenInquiries(database.db, communeId) });
+    res.json({ inquiries: await inquiries.listOpenInquiries(database.db, await communeOfRequest(req)) });
+  });
+  // Staff edits to procedures (local procedures) refresh that commune's search index after the response.
+  staffApi.use('/api/v1/procedures', (req, res, next) => {
+    if (req.method !== 'GET') {
+      res.on('finish', () => {
+        if (res.statusCode < 300) {
+          communeOfRequest(req)
+            .then((id) => search.refreshCommune(id))
+            .catch((error) => log.error({ err: { message: (error as Error).message } }, 'search refresh failed'));
+        }
+      });
+    }
+    next();
+  });
+  const searchApi = createSearchApi({ search, resolveCommuneId: communeOfRequest });
+  const proceduresApi = createProceduresApi({
+    db: database.db,
+    requireStaff: staffAuth,
+    resolveCommuneId: communeOfRequest,
+    posterLinks: async (communeId) => {
+      const c = await directory.get(communeId);
+      return {
+        publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+        telegramBot: config.TELEGRAM_BOT_USERNAME,
+        zaloOaId: config.ZALO_OA_ID,
+        communeSlug: c && c.id !== defaultCommune.id ? c.slug : undefined,
+      };
+    },
   });
 
   const app = createApp({
@@ -193,7 +244,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     parseWeb: parseWebChat,
     chatPage: (c) => renderChatPage({ communeName: c.name, communeSlug: c.slug }),
     webhooks,
-    routers: [staffApi],
+    routers: [staffApi, searchApi, proceduresApi],
     adminApiKey: config.ADMIN_API_KEY,
     integrationApiKey: config.INTEGRATION_API_KEY,
   });

@@ -122,7 +122,9 @@ export function createApp(deps: AppDeps): express.Express {
     });
   }
 
-  app.use(express.json({ limit: '64kb' }));
+  const json = express.json({ limit: '64kb' });
+  // Bulk imports parse their own (larger) bodies.
+  app.use((req, res, next) => (req.path.endsWith('/import') ? next() : json(req, res, next)));
 
   app.get('/', async (req, res) => {
     const commune = await deps.resolveCommune(typeof req.query.commune === 'string' ? req.query.commune : undefined);

@@ -21,7 +21,7 @@ export interface SearchHit {
   code: string;
   name: string;
   field: string;
-  levels: string[];
+  levels: readonly string[];
   score: number;
 }
 

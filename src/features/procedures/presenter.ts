@@ -93,7 +93,11 @@ export function whereSummary(p: ProcedureView, commune: CommuneFacts): string {
 function mainDocuments(p: Procedure): string[] {
   const submit = p.documentGroups.find((g) => /nộp/i.test(g.title)) ?? p.documentGroups[0];
   if (!submit) return [];
-  return submit.documents.map((d) => clip(d.name.replace(/^[-•+*\s]+/, ''), 140));
+  // Case-specific documents ("Trường hợp …", authorisations) come after the ones everybody needs.
+  const special = (name: string) => /^(trường hợp|nếu|đối với|văn bản ủy quyền|giấy ủy quyền|bản sao|ngoài ra)/i.test(name);
+  const names = submit.documents.map((d) => d.name.replace(/^[-•+*\s]+/, '').trim()).filter(Boolean);
+  const ordered = [...names.filter((n) => !special(n)), ...names.filter((n) => special(n))];
+  return ordered.map((n) => clip(n, 110));
 }
 
 export function detailButtons(p: ProcedureView): ReplyButton[] {
@@ -196,7 +200,7 @@ function backButtons(p: ProcedureView): ReplyButton[] {
   ];
 }
 
-export function presentCandidates(cands: { code: string; name: string; levels: string[] }[]): Reply {
+export function presentCandidates(cands: { code: string; name: string; levels: readonly string[] }[]): Reply {
   const lines = ['Anh/chị đang hỏi về thủ tục nào dưới đây? Anh/chị bấm chọn hoặc gõ số (ví dụ "số 2"):'];
   cands.forEach((c, i) => lines.push(`${i + 1}. ${c.name}${c.levels.includes('xã') ? '' : ' (không thuộc cấp xã)'}`));
   return {

@@ -1,0 +1,74 @@
+import express from 'express';
+import type { Logger } from '../../core/logger.js';
+import type { Db } from '../../db/client.js';
+import { createProcedureIndex, type ProcedureIndex, type SearchableProcedure, type SearchResponse } from '../../text/search-index.js';
+import { listLocalProcedures, listNationalProcedures } from './repo.js';
+import type { Procedure } from './types.js';
+
+function toSearchable(p: Procedure): SearchableProcedure {
+  return { code: p.code, name: p.name, field: p.field, levels: p.levels };
+}
+
+/**
+ * Procedure search for every commune: one shared index over the national
+ * catalog, plus a per-commune index only where a commune added local
+ * procedures. Indexes are rebuilt off the request path after staff changes.
+ */
+export function createProcedureSearchService(deps: { db: Db; log: Logger }) {
+  let nationalDocs: SearchableProcedure[] = [];
+  let national: ProcedureIndex = createProcedureIndex([]);
+  const perCommune = new Map<number, ProcedureIndex>();
+
+  async function init(communeIds: number[]): Promise<void> {
+    nationalDocs = (await listNationalProcedures(deps.db)).map(toSearchable);
+    national = createProcedureIndex(nationalDocs);
+    for (const id of communeIds) await refreshCommune(id);
+    deps.log.info({ procedures: national.size, localIndexes: perCommune.size }, 'procedure search ready');
+  }
+
+  async function refreshCommune(communeId: number): Promise<void> {
+    const local = await listLocalProcedures(deps.db, communeId);
+    if (local.length === 0) perCommune.delete(communeId);
+    else perCommune.set(communeId, createProcedureIndex([...nationalDocs, ...local.map(toSearchable)]));
+  }
+
+  function search(communeId: number, query: string, limit = 5): SearchResponse {
+    return (perCommune.get(communeId) ?? national).search(query, { limit });
+  }
+
+  return { init, refreshCommune, search };
+}
+
+export type ProcedureSearchService = ReturnType<typeof createProcedureSearchService>;
+
+/** `GET /api/v1/procedures/search?q=&limit=`: ranked results, best first, and whether the top one is a confident answer. */
+export function createSearchApi(deps: {
+  search: ProcedureSearchService;
+  resolveCommuneId: (req: express.Request) => Promise<number | undefined>;
+}): express.Router {
+  const router = express.Router();
+  router.get('/api/v1/procedures/search', async (req, res) => {
+    const q = typeof req.query.q === 'string' ? req.query.q : '';
+    const limitRaw = req.query.limit === undefined ? 10 : Number(req.query.limit);
+    if (!q.trim() || q.length > 500) {
+      res.status(422).json({ error: 'q is required (1–500 characters)', fieldErrors: { q: 'required, at most 500 characters' } });
+      return;
+    }
+    if (!Number.isInteger(limitRaw) || limitRaw < 1 || limitRaw > 50) {
+      res.status(422).json({ error: 'limit must be an integer 1–50', fieldErrors: { limit: 'integer 1–50' } });
+      return;
+    }
+    const communeId = await deps.resolveCommuneId(req);
+    if (communeId === undefined) {
+      res.status(404).json({ error: 'unknown commune' });
+      return;
+    }
+    const out = deps.search.search(communeId, q, limitRaw);
+    res.json({
+      results: out.results.map((r) => ({ code: r.code, name: r.name, field: r.field, levels: r.levels, score: Number(r.score.toFixed(4)) })),
+      confident: out.confident,
+      decision: out.decision,
+    });
+  });
+  return router;
+}
