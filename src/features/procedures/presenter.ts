@@ -49,6 +49,10 @@ function formatNumber(n: number): string {
 
 export function formatFee(c: ChannelInfo): string {
   if (c.free) return 'Miễn phí';
+  // A short single-amount fee reads better in Vietnamese style: "8.000 đồng".
+  if (c.feeAmounts.length === 1 && c.feeText.length <= 40 && /^[\s\w:,.]*(vnđ|vnd|đồng|đ)\s*$/i.test(c.feeText)) {
+    return `${c.feeAmounts[0].toLocaleString('vi-VN')} đồng`;
+  }
   return clip(c.feeText || 'Chưa có thông tin', 160);
 }
 
@@ -89,15 +93,30 @@ export function whereSummary(p: ProcedureView, commune: CommuneFacts): string {
   return `Thủ tục này do ${level || 'cơ quan khác'} giải quyết${p.agency ? ` (${clip(p.agency, 120)})` : ''}, không nộp tại UBND xã.`;
 }
 
-/** The documents to submit: the first group, or all groups' documents when there is no "phải nộp" group. */
-function mainDocuments(p: Procedure): string[] {
-  const submit = p.documentGroups.find((g) => /nộp/i.test(g.title)) ?? p.documentGroups[0];
-  if (!submit) return [];
-  // Case-specific documents ("Trường hợp …", authorisations) come after the ones everybody needs.
-  const special = (name: string) => /^(trường hợp|nếu|đối với|văn bản ủy quyền|giấy ủy quyền|bản sao|ngoài ra)/i.test(name);
-  const names = submit.documents.map((d) => d.name.replace(/^[-•+*\s]+/, '').trim()).filter(Boolean);
-  const ordered = [...names.filter((n) => !special(n)), ...names.filter((n) => special(n))];
-  return ordered.map((n) => clip(n, 110));
+/**
+ * The documents most residents need, for the short answer: every group except
+ * notes ("Lưu ý"), skipping zero-quantity rows (they are notes too), with the
+ * declaration form first and case-specific documents last.
+ */
+export function mainDocuments(p: Procedure): string[] {
+  const rank = (name: string, groupTitle: string): number => {
+    if (/^tờ khai|^đơn /i.test(name)) return 0;
+    if (/điện tử tương tác/i.test(name)) return 4;
+    if (/^(trường hợp|nếu|đối với|văn bản ủy quyền|giấy ủy quyền|ngoài ra|người có yêu cầu)/i.test(name)) return 3;
+    if (/xuất trình/i.test(groupTitle)) return 2;
+    return 1;
+  };
+  const rows: { name: string; rank: number; i: number }[] = [];
+  for (const g of p.documentGroups) {
+    if (/lưu ý/i.test(g.title)) continue;
+    for (const d of g.documents) {
+      if (d.quantity && /^\s*0\b/.test(d.quantity)) continue;
+      const name = d.name.replace(/^[-•+*\s]+/, '').trim();
+      if (name) rows.push({ name, rank: rank(name, g.title), i: rows.length });
+    }
+  }
+  rows.sort((x, y) => x.rank - y.rank || x.i - y.i);
+  return rows.map((r) => clip(r.name, 110));
 }
 
 export function detailButtons(p: ProcedureView): ReplyButton[] {
@@ -143,7 +162,7 @@ export function presentDocuments(p: ProcedureView): Reply {
   const lines = [`📄 Giấy tờ cần chuẩn bị – ${p.name}`];
   if (p.documentGroups.length === 0) lines.push('Danh mục quốc gia chưa ghi thành phần hồ sơ. Anh/chị vui lòng hỏi cán bộ.');
   for (const g of p.documentGroups) {
-    lines.push('', `▸ ${g.title}`);
+    lines.push('', `▸ ${g.title || 'Giấy tờ khác'}`);
     for (const d of g.documents) {
       const extra = [d.quantity, d.form ? `mẫu: ${d.form}` : ''].filter(Boolean).join(', ');
       lines.push(`  • ${d.name.replace(/^[-•+*\s]+/, '')}${extra ? ` (${extra})` : ''}`);
