@@ -117,3 +117,4 @@ export {
   type ZaloTokenStore,
 } from './tokens.js';
 export type * from './types.js';
+export { ZALO_CS_PATH, ZALO_UPLOAD_FILE_PATH, ZALO_OAUTH_TOKEN_PATH } from './types.js';

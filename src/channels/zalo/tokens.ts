@@ -112,9 +112,9 @@ export interface ZaloTokenStore {
   /** Store a pair obtained elsewhere (OAuth code exchange, env seed). */
   save(pair: ZaloTokenPair): Promise<void>;
   /**
-   * Refresh now. Pass the access token Zalo just rejected (-216/-220): if
-   * another process has already rotated it, the stored pair is returned
-   * without spending the refresh token again.
+   * Pass the access token Zalo just rejected (-216/-220): if another process
+   * has already rotated it, the stored pair is returned without spending the
+   * refresh token again. Without an argument: rotate now (manual rotation).
    */
   refresh(rejectedAccessToken?: string): Promise<ZaloTokenPair>;
 }
@@ -135,14 +135,20 @@ export function createZaloTokenStore(opts: ZaloTokenStoreOptions): ZaloTokenStor
 
   const fresh = (p: ZaloTokenPair) => p.expiresAt.getTime() - now() > ahead;
 
-  async function doRefresh(rejected?: string): Promise<ZaloTokenPair> {
+  /**
+   * Under the lock, re-read the stored pair and refresh only if still needed:
+   * `stale` = it expires soon; `rejected` = it is the token Zalo refused;
+   * `force` = always (manual rotation).
+   */
+  async function doRefresh(why: { stale?: true; rejected?: string; force?: true }): Promise<ZaloTokenPair> {
     return opts.repo.withLock(async (locked) => {
       if (unsaved) {
         await persist(locked, unsaved);
       }
       const current = await locked.load();
       if (!current) throw new ChannelError('api', 'zalo_no_token', 'no Zalo OA token stored; authorise the OA first', false);
-      if (fresh(current) && current.accessToken !== rejected) {
+      const needed = why.force || !fresh(current) || (why.rejected !== undefined && current.accessToken === why.rejected);
+      if (!needed) {
         cached = current;
         return current;
       }
@@ -166,21 +172,23 @@ export function createZaloTokenStore(opts: ZaloTokenStoreOptions): ZaloTokenStor
     }
   }
 
-  function refresh(rejected?: string): Promise<ZaloTokenPair> {
+  function singleFlight(why: Parameters<typeof doRefresh>[0]): Promise<ZaloTokenPair> {
     if (!inflight) {
-      inflight = doRefresh(rejected).finally(() => {
+      inflight = doRefresh(why).finally(() => {
         inflight = null;
       });
     }
     return inflight;
   }
 
+  const refresh = (rejected?: string) => singleFlight(rejected === undefined ? { force: true } : { rejected });
+
   return {
     async get() {
       if (unsaved) return unsaved;
       if (!cached) cached = await opts.repo.load();
       if (!cached) throw new ChannelError('api', 'zalo_no_token', 'no Zalo OA token stored; authorise the OA first', false);
-      if (!fresh(cached)) return refresh();
+      if (!fresh(cached)) return singleFlight({ stale: true });
       return cached;
     },
     async save(pair) {
