@@ -21,6 +21,8 @@ import { createDeliveryWorker, type AdapterRegistry } from './pipeline/delivery.
 import { createDispatcher, type AppContext, type CommuneDirectory } from './pipeline/dispatcher.js';
 import { bearerAuth, createApp, type WebhookRoute } from './server/app.js';
 import express from 'express';
+import { numberedChoices } from './channels/zalo/index.js';
+import { setupChannels } from './wiring/channels.js';
 
 export function createLogger(level: string): Logger {
   return pino({
@@ -161,7 +163,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   await search.init((await directory.all()).map((c) => c.id));
   const router = buildRouter({ search });
 
-  const adapters = new Map<string, ChannelAdapter>(opts.adapters ?? []);
+  const adapters = new Map<string, ChannelAdapter>();
   const web = createWebAdapter();
   const registry: AdapterRegistry = {
     get: (communeId: number, channel: ChannelName) =>
@@ -174,9 +176,14 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     communes: directory,
     log,
     onOutbox: (ids) => delivery.kick(ids),
+    // Zalo shows buttons as a numbered list too: a typed "2" means the second button.
+    numberedActions: (channel, replies) => (channel === 'zalo' ? numberedChoices(replies.at(-1)?.buttons) : undefined),
   });
 
-  const webhooks: WebhookRoute[] = [];
+  const channels = await setupChannels({ config, database, defaultCommuneId: defaultCommune.id, dispatcher, log });
+  for (const [key, adapter] of channels.adapters) adapters.set(key, adapter);
+  for (const [key, adapter] of opts.adapters ?? []) adapters.set(key, adapter);
+  const webhooks: WebhookRoute[] = channels.webhooks;
   const staffAuth = bearerAuth(config.ADMIN_API_KEY);
   /** The commune of an API request: `?commune=<slug>` on a shared platform, else the configured one. */
   const communeOfRequest = async (req: express.Request): Promise<number> => {
@@ -261,6 +268,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     app,
     async start() {
       delivery.start();
+      await channels.start();
       // Messages recorded but not processed before a crash are processed now, then periodically.
       const recover = async () => {
         try {
@@ -287,8 +295,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
         s.closeIdleConnections();
         await closed;
       }
+      await channels.stop();
       await delivery.stop();
-      await database.close();
+      // A database handed in by the caller (tests, benchmarks) is the caller's to close.
+      if (!opts.database) await database.close();
     },
   };
   return runtime;

@@ -48,6 +48,11 @@ export interface DispatcherDeps {
   log: Logger;
   /** Called after replies are committed to the outbox (the delivery worker's fast path). */
   onOutbox?: (outboundIds: number[]) => void;
+  /**
+   * Channels that show buttons as a numbered list (Zalo) return the actions in
+   * list order; a later message that is just that number taps the button.
+   */
+  numberedActions?: (channel: string, replies: Reply[]) => string[] | undefined;
   now?: () => Date;
 }
 
@@ -146,14 +151,22 @@ export function createDispatcher(deps: DispatcherDeps) {
         const [conv] = await tx.select().from(conversations).where(eq(conversations.id, conversationId));
         const state: ConversationState = { flow: conv.flow, data: { ...(conv.data ?? {}) } };
         const payload = row.payload as Record<string, unknown>;
+        let action = row.action ?? undefined;
+        let text = row.text ?? '';
+        const numbered = state.data.numberedActions as string[] | undefined;
+        const digit = /^\s*(\d{1,2})\s*$/.exec(text);
+        if (!action && digit && numbered && numbered[Number(digit[1]) - 1]) {
+          action = numbered[Number(digit[1]) - 1];
+          text = '';
+        }
         const msg: InboundMessage = {
           channel: row.channel as InboundMessage['channel'],
           communeId: row.communeId,
           chatId: row.chatId,
           userId: row.userId,
           externalId: row.externalId,
-          text: row.text ?? undefined,
-          action: row.action ?? undefined,
+          text: text || undefined,
+          action,
           attachments: payload.attachments as InboundMessage['attachments'],
           contact: payload.contact as InboundMessage['contact'],
           event: payload.event as InboundMessage['event'],
@@ -163,7 +176,7 @@ export function createDispatcher(deps: DispatcherDeps) {
           msg,
           commune,
           state,
-          text: row.text ?? '',
+          text,
           actionArgs: [],
           commandArg: '',
           requestId: row.requestId,
@@ -177,6 +190,11 @@ export function createDispatcher(deps: DispatcherDeps) {
         } catch (error) {
           failure = { inboundId: row.id, requestId: row.requestId, error };
           throw error;
+        }
+        if (deps.numberedActions) {
+          const list = replies.length ? deps.numberedActions(row.channel, replies) : undefined;
+          if (list && list.length) state.data.numberedActions = list;
+          else if (replies.length) delete state.data.numberedActions;
         }
         await tx
           .update(conversations)

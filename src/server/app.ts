@@ -30,9 +30,9 @@ export interface WebhookRoute {
   /** Finds the adapter and commune for this request (one bot per commune on a shared platform). */
   resolve: (req: Request) => Promise<{ adapter: ChannelAdapter; communeId: number } | undefined>;
   /** Durably record messages (must resolve only once they are committed). */
-  ingest: (messages: InboundMessage[]) => Promise<void>;
+  ingest: (messages: InboundMessage[]) => Promise<unknown>;
   /** Start processing after the acknowledgement (does not block the response). */
-  afterAck: (messages: InboundMessage[]) => void;
+  afterAck: (messages: InboundMessage[], recorded: unknown) => void;
 }
 
 /** Bearer-token guard. With no key configured the endpoints are closed (503), never open. */
@@ -109,8 +109,9 @@ export function createApp(deps: AppDeps): express.Express {
         res.status(200).json({ ok: true, ignored: true }); // acknowledging stops pointless redelivery
         return;
       }
+      let recorded: unknown;
       try {
-        await hook.ingest(messages);
+        recorded = await hook.ingest(messages);
       } catch (error) {
         // Not recorded: do not acknowledge, so the platform redelivers.
         deps.log.error({ path: hook.path, err: { message: (error as Error).message } }, 'webhook not recorded');
@@ -118,7 +119,7 @@ export function createApp(deps: AppDeps): express.Express {
         return;
       }
       res.status(200).json({ ok: true });
-      hook.afterAck(messages);
+      hook.afterAck(messages, recorded);
     });
   }
 

@@ -11,6 +11,7 @@ export async function startTestRuntime(
   env: Record<string, string> = {},
   opts: RuntimeOptions = {},
 ): Promise<{ runtime: Runtime; baseUrl: string; close: () => Promise<void> }> {
+  const ownDatabase = !opts.database;
   const database = opts.database ?? (await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -26,7 +27,14 @@ export async function startTestRuntime(
   await runtime.start();
   const server = await runtime.listen(0, '127.0.0.1');
   const { port } = server.address() as AddressInfo;
-  return { runtime, baseUrl: `http://127.0.0.1:${port}`, close: () => runtime.stop() };
+  return {
+    runtime,
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await runtime.stop();
+      if (ownDatabase) await database.close();
+    },
+  };
 }
 
 export async function chat(baseUrl: string, body: unknown, query = ''): Promise<{ status: number; json: any }> {

@@ -1,0 +1,223 @@
+import type { Request } from 'express';
+import { and, eq } from 'drizzle-orm';
+import { createTelegramAdapter, type TelegramAdapter } from '../channels/telegram/index.js';
+import { createZaloAdapter, zaloOaIdOf } from '../channels/zalo/index.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../core/logger.js';
+import type { ChannelAdapter, InboundMessage } from '../core/types.js';
+import type { Database } from '../db/client.js';
+import { channelAccounts } from '../db/schema/index.js';
+import { createDbZaloTokenRepo } from '../jobs/zalo-token-repo.js';
+import type { Dispatcher, IngestResult } from '../pipeline/dispatcher.js';
+import type { WebhookRoute } from '../server/app.js';
+
+/** Credentials of one platform account, stored in channel_accounts.config. */
+interface TelegramAccountConfig {
+  token: string;
+  secret?: string;
+  username?: string;
+  apiRoot?: string;
+}
+interface ZaloAccountConfig {
+  appId: string;
+  appSecret: string;
+  oaSecretKey?: string;
+  apiBase?: string;
+  oauthBase?: string;
+}
+
+export interface ChannelSetup {
+  /** Adapters keyed `${communeId}:${channel}` for the delivery worker. */
+  adapters: Map<string, ChannelAdapter>;
+  webhooks: WebhookRoute[];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Channel accounts from the environment (the configured commune's bot and OA)
+ * are upserted into channel_accounts; every account row becomes an adapter, so
+ * a province platform adds communes' bots as rows. Webhooks resolve the
+ * account by URL (Telegram) or by the OA id in the event (Zalo).
+ */
+export async function setupChannels(deps: {
+  config: Config;
+  database: Database;
+  defaultCommuneId: number;
+  dispatcher: Dispatcher;
+  log: Logger;
+}): Promise<ChannelSetup> {
+  const { config, database, log, dispatcher } = deps;
+  const db = database.db;
+
+  if (config.TELEGRAM_BOT_TOKEN) {
+    const accountKey = config.TELEGRAM_BOT_TOKEN.split(':')[0];
+    const cfg: TelegramAccountConfig = {
+      token: config.TELEGRAM_BOT_TOKEN,
+      secret: config.TELEGRAM_WEBHOOK_SECRET,
+      username: config.TELEGRAM_BOT_USERNAME,
+      apiRoot: config.TELEGRAM_API_ROOT,
+    };
+    await db
+      .insert(channelAccounts)
+      .values({ communeId: deps.defaultCommuneId, channel: 'telegram', accountKey, config: { ...cfg } })
+      .onConflictDoUpdate({ target: [channelAccounts.channel, channelAccounts.accountKey], set: { config: { ...cfg } } });
+  }
+  if (config.ZALO_APP_ID && config.ZALO_APP_SECRET && (config.ZALO_OA_ACCESS_TOKEN || config.ZALO_OA_REFRESH_TOKEN)) {
+    const accountKey = config.ZALO_OA_ID ?? config.ZALO_APP_ID;
+    const cfg: ZaloAccountConfig = {
+      appId: config.ZALO_APP_ID,
+      appSecret: config.ZALO_APP_SECRET,
+      oaSecretKey: config.ZALO_OA_SECRET_KEY,
+      apiBase: config.ZALO_API_BASE,
+      oauthBase: config.ZALO_OAUTH_BASE,
+    };
+    await db
+      .insert(channelAccounts)
+      .values({ communeId: deps.defaultCommuneId, channel: 'zalo', accountKey, config: { ...cfg } })
+      .onConflictDoUpdate({ target: [channelAccounts.channel, channelAccounts.accountKey], set: { config: { ...cfg } } });
+    // First run only: later runs keep the rotated pair already in the database.
+    const repo = createDbZaloTokenRepo(db, accountKey);
+    await repo.seedIfEmpty({
+      accessToken: config.ZALO_OA_ACCESS_TOKEN ?? '',
+      refreshToken: config.ZALO_OA_REFRESH_TOKEN ?? '',
+      expiresAt: new Date(0),
+    });
+  }
+
+  const rows = await db.select().from(channelAccounts);
+  const adapters = new Map<string, ChannelAdapter>();
+  const telegramByKey = new Map<string, { adapter: TelegramAdapter; communeId: number; cfg: TelegramAccountConfig }>();
+  const zaloByKey = new Map<string, { adapter: ChannelAdapter; communeId: number }>();
+  for (const row of rows) {
+    if (row.channel === 'telegram') {
+      const cfg = row.config as unknown as TelegramAccountConfig;
+      if (!cfg.token) continue;
+      const adapter = createTelegramAdapter({
+        token: cfg.token,
+        secret: cfg.secret,
+        apiRoot: cfg.apiRoot ?? config.TELEGRAM_API_ROOT,
+      });
+      adapters.set(`${row.communeId}:telegram`, adapter);
+      telegramByKey.set(row.accountKey, { adapter, communeId: row.communeId, cfg });
+    } else if (row.channel === 'zalo') {
+      const cfg = row.config as unknown as ZaloAccountConfig;
+      if (!cfg.appId) continue;
+      const adapter = createZaloAdapter({
+        appId: cfg.appId,
+        appSecret: cfg.appSecret,
+        oaId: row.accountKey,
+        oaSecretKey: cfg.oaSecretKey,
+        tokenRepo: createDbZaloTokenRepo(db, row.accountKey),
+        apiBase: cfg.apiBase ?? config.ZALO_API_BASE,
+        oauthBase: cfg.oauthBase ?? config.ZALO_OAUTH_BASE,
+        log,
+        onVerify: (result) => {
+          if (result.ok) log.debug({ channel: 'zalo', variant: result.variant }, 'zalo signature verified');
+          else log.warn({ channel: 'zalo', reason: (result as { reason?: string }).reason }, 'zalo signature rejected');
+        },
+      });
+      adapters.set(`${row.communeId}:zalo`, adapter);
+      zaloByKey.set(row.accountKey, { adapter, communeId: row.communeId });
+    }
+  }
+
+  const ingest = async (messages: InboundMessage[]): Promise<IngestResult[]> => {
+    const out: IngestResult[] = [];
+    for (const m of messages) out.push(await dispatcher.ingest(m));
+    return out;
+  };
+  const afterAck = (messages: InboundMessage[], recorded: unknown) => {
+    const results = recorded as IngestResult[];
+    const conversations = new Set(results.filter((r) => !r.duplicate).map((r) => r.conversationId));
+    for (const id of conversations) {
+      dispatcher.processConversation(id).catch((error) =>
+        log.error({ conversationId: id, err: { message: (error as Error).message } }, 'processing failed; recovery will retry'),
+      );
+    }
+    for (const m of messages) {
+      if (m.channel !== 'telegram' || !m.action) continue;
+      const acct = [...telegramByKey.values()].find((t) => t.communeId === m.communeId);
+      void acct?.adapter.acknowledge(m);
+    }
+  };
+
+  const defaultTelegram = () => [...telegramByKey.values()].find((t) => t.communeId === deps.defaultCommuneId);
+  const webhooks: WebhookRoute[] = [
+    {
+      path: '/webhooks/telegram',
+      resolve: async () => {
+        const t = defaultTelegram();
+        return t ? { adapter: t.adapter, communeId: t.communeId } : undefined;
+      },
+      ingest,
+      afterAck,
+    },
+    {
+      path: '/webhooks/telegram/:accountKey',
+      resolve: async (req: Request) => {
+        const t = telegramByKey.get(String(req.params.accountKey));
+        return t ? { adapter: t.adapter, communeId: t.communeId } : undefined;
+      },
+      ingest,
+      afterAck,
+    },
+    {
+      path: '/webhooks/zalo',
+      resolve: async (req: Request) => {
+        let oaId: string | undefined;
+        try {
+          oaId = zaloOaIdOf(JSON.parse((req.body as Buffer).toString('utf8')));
+        } catch {
+          return undefined;
+        }
+        const z = (oaId && zaloByKey.get(oaId)) || (zaloByKey.size === 1 ? [...zaloByKey.values()][0] : undefined);
+        return z ? { adapter: z.adapter, communeId: z.communeId } : undefined;
+      },
+      ingest,
+      afterAck,
+    },
+  ];
+
+  const pollers: { stop(): Promise<void> | void }[] = [];
+  return {
+    adapters,
+    webhooks,
+    async start() {
+      for (const [accountKey, t] of telegramByKey) {
+        if (config.TELEGRAM_MODE === 'polling') {
+          const polling = t.adapter.startPolling(
+            async (update) => {
+              const messages = t.adapter.parse(update, t.communeId);
+              const recorded = await ingest(messages);
+              afterAck(messages, recorded);
+            },
+            { onError: (error: unknown) => log.warn({ err: { message: (error as Error).message } }, 'telegram polling error') },
+          );
+          pollers.push(polling);
+          log.info({ accountKey }, 'telegram long polling started');
+        } else if (config.PUBLIC_URL && t.cfg.secret) {
+          const url = `${config.PUBLIC_URL.replace(/\/+$/, '')}/webhooks/telegram/${accountKey}`;
+          try {
+            await t.adapter.setWebhook(url, t.cfg.secret);
+            log.info({ accountKey }, 'telegram webhook set');
+          } catch (error) {
+            log.error({ accountKey, err: { message: (error as Error).message } }, 'telegram setWebhook failed');
+          }
+        }
+      }
+    },
+    async stop() {
+      await Promise.all(pollers.map((p) => p.stop()));
+    },
+  };
+}
+
+/** Look up an account row (used by tests and the staff console). */
+export async function findChannelAccount(database: Database, channel: string, accountKey: string) {
+  const [row] = await database.db
+    .select()
+    .from(channelAccounts)
+    .where(and(eq(channelAccounts.channel, channel), eq(channelAccounts.accountKey, accountKey)));
+  return row;
+}
