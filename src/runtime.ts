@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray } from 'drizzle-orm';
 import pino from 'pino';
 import { createWebAdapter, parseWebChat, renderWebReplies } from './channels/web/index.js';
 import { renderChatPage } from './channels/web/page.js';
@@ -196,6 +196,24 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const staffApi = express.Router();
   staffApi.get('/api/v1/inquiries', staffAuth, async (req, res) => {
     res.json({ inquiries: await inquiries.listOpenInquiries(database.db, await communeOfRequest(req)) });
+  });
+  // Replies that could not be delivered (Zalo 7-day window, blocked bot…): staff follow up by phone.
+  staffApi.get('/api/v1/deliveries/undelivered', staffAuth, async (req, res) => {
+    const communeId = await communeOfRequest(req);
+    const rows = await database.db
+      .select({
+        id: outboundMessages.id,
+        channel: outboundMessages.channel,
+        chatId: outboundMessages.chatId,
+        status: outboundMessages.status,
+        lastError: outboundMessages.lastError,
+        createdAt: outboundMessages.createdAt,
+      })
+      .from(outboundMessages)
+      .where(and(eq(outboundMessages.communeId, communeId), inArray(outboundMessages.status, ['undeliverable', 'failed'])))
+      .orderBy(desc(outboundMessages.id))
+      .limit(200);
+    res.json({ undelivered: rows });
   });
   // Staff edits to procedures (local procedures) refresh that commune's search index after the response.
   staffApi.use('/api/v1/procedures', (req, res, next) => {

@@ -104,6 +104,20 @@ describe('the server process', () => {
     }
   }, 120_000);
 
+  it('answers through the same pipeline from the command line (npm run ask)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/ask.ts', 'xin giấy độc thân'], {
+      env: { ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'tro-ly-xa-ask-')), DATABASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(out).toContain('xác nhận tình trạng hôn nhân');
+    expect(out).toContain('--action proc:docs:');
+  }, 120_000);
+
   it('refuses to start with a clear message on bad configuration', async () => {
     const bad = start({ PORT: 'not-a-port', DATA_DIR: dataDir });
     const code = await new Promise<number | null>((resolve) => bad.child.once('exit', (c) => resolve(c)));

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { execRows } from '../../src/db/client.js';
 import { startFakeTelegram, tgFailures, type FakeTelegram } from '../fakes/telegram-server.js';
 import { createTestDatabase } from '../helpers/db.js';
-import { startTestRuntime } from '../helpers/runtime.js';
+import { startTestRuntime, TEST_ADMIN_KEY } from '../helpers/runtime.js';
 
 const TOKEN = '7000000001:TEST-token-for-fake-server';
 const SECRET = 'test_webhook_secret-123';
@@ -128,6 +128,9 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
     expect(row.status).toBe('undeliverable');
     const audit = await execRows<{ n: number }>(database.db, sql`select count(*)::int as n from audit_log where action = 'delivery.undeliverable'`);
     expect(audit[0].n).toBeGreaterThanOrEqual(1);
+    const list = await fetch(`${env.baseUrl}/api/v1/deliveries/undelivered`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
+    const body = await list.json();
+    expect(body.undelivered.some((u: { chatId: string }) => u.chatId === String(chat))).toBe(true);
   });
 
   it('sends a pending reply after a restart, and never resends a confirmed one', async () => {
