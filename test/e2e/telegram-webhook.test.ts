@@ -129,7 +129,7 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
     const audit = await execRows<{ n: number }>(database.db, sql`select count(*)::int as n from audit_log where action = 'delivery.undeliverable'`);
     expect(audit[0].n).toBeGreaterThanOrEqual(1);
     const list = await fetch(`${env.baseUrl}/api/v1/deliveries/undelivered`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
-    const body = await list.json();
+    const body = ((await list.json()) as any);
     expect(body.undelivered.some((u: { chatId: string }) => u.chatId === String(chat))).toBe(true);
   });
 

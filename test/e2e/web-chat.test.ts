@@ -39,7 +39,7 @@ describe('web chat over HTTP', () => {
     const code = /HD-[A-Z0-9]{5}/.exec(done.json.replies[0].text)?.[0];
     expect(code).toBeTruthy();
     const list = await fetch(`${env.baseUrl}/api/v1/inquiries`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
-    const body = await list.json();
+    const body = ((await list.json()) as any);
     expect(body.inquiries.map((i: { code: string }) => i.code)).toContain(code);
   });
 
