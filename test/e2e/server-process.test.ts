@@ -80,7 +80,7 @@ describe('the server process', () => {
         body: JSON.stringify({ sessionId: 'process-test-1', text: 'gặp cán bộ' }),
       });
       expect(r.status).toBe(200);
-      expect((await r.json()).replies[0].text).toMatch(/nhập câu hỏi/);
+      expect(((await r.json()) as any).replies[0].text).toMatch(/nhập câu hỏi/);
     } finally {
       expect(await stop(first.child)).toBe(0);
     }
@@ -97,7 +97,7 @@ describe('the server process', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ sessionId: 'process-test-1', text: 'Xin hỏi lịch họp tổ dân phố' }),
       });
-      expect((await r.json()).replies[0].text).toMatch(/Mã câu hỏi: HD-/);
+      expect(((await r.json()) as any).replies[0].text).toMatch(/Mã câu hỏi: HD-/);
     } finally {
       expect(await stop(second.child)).toBe(0);
       await cleanup();
