@@ -27,7 +27,7 @@ const schema = z.object({
   ADMIN_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   INTEGRATION_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /** Key for hashing verification data (phone digits). Without it a per-installation key is generated and stored. */
-  DATA_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  DATA_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
 
   COMMUNE_SLUG: z
     .string()

@@ -8,11 +8,13 @@ import type { Logger } from './core/logger.js';
 import { vi } from './core/messages.js';
 import { Router, type CommuneInfo } from './core/router.js';
 import type { ChannelAdapter, ChannelName, Reply } from './core/types.js';
-import { createDatabase, type Database } from './db/client.js';
+import { createDatabase, type Database, type Db } from './db/client.js';
 import { communes, outboundMessages } from './db/schema/index.js';
 import * as assistant from './features/assistant/index.js';
 import * as inquiries from './features/inquiries/index.js';
+import * as dossiers from './features/dossiers/index.js';
 import * as procedureChat from './features/procedures/handlers.js';
+import { resolveDataSecret } from './wiring/data-secret.js';
 import { createProceduresApi } from './features/procedures/http.js';
 import { createProcedureSearchService, createSearchApi, type ProcedureSearchService } from './features/procedures/search-service.js';
 import { ensureCatalogLoaded, getProcedure } from './features/procedures/service.js';
@@ -94,11 +96,18 @@ export function createCommuneDirectory(database: Database): CommuneDirectory & {
   };
 }
 
+/** A procedure's display name for dossier answers (national or the commune's local one). */
+async function procedureNameOf(code: string, opts: { db: Db; communeId: number }): Promise<string | undefined> {
+  return (await getProcedure(opts.db, opts.communeId, code))?.name;
+}
+
 /** Build the router with every feature. Order matters: see Router. */
-export function buildRouter(deps: { search: ProcedureSearchService }): Router<AppContext> {
+export function buildRouter(deps: { search: ProcedureSearchService; dataSecret: string }): Router<AppContext> {
   const router = new Router<AppContext>();
   assistant.register(router);
   inquiries.register(router);
+  // Receipt codes and lookup phrases before free-text procedure search.
+  dossiers.register(router, { phoneKey: deps.dataSecret, procedureName: procedureNameOf });
   // Free-text procedure questions come last: they catch what nothing more specific took.
   procedureChat.register(router, {
     search: (communeId, q, limit) => deps.search.search(communeId, q, limit),
@@ -161,7 +170,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   }
   const search = createProcedureSearchService({ db: database.db, log });
   await search.init((await directory.all()).map((c) => c.id));
-  const router = buildRouter({ search });
+  const dataSecret = await resolveDataSecret(database, config);
+  const router = buildRouter({ search, dataSecret });
 
   const adapters = new Map<string, ChannelAdapter>();
   const web = createWebAdapter();
@@ -228,6 +238,19 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     }
     next();
   });
+  const dossiersApi = dossiers.createDossiersApi({
+    db: database.db,
+    log,
+    phoneKey: dataSecret,
+    resolveCommuneId: async (req) => {
+      const slug = typeof req.query.commune === 'string' ? req.query.commune : undefined;
+      return slug ? (await directory.bySlug(slug))?.id : defaultCommune.id;
+    },
+    requireIntegration: bearerAuth(config.INTEGRATION_API_KEY, config.ADMIN_API_KEY),
+    requireStaff: staffAuth,
+    onOutbox: (ids) => delivery.kick(ids),
+    procedureName: procedureNameOf,
+  });
   const searchApi = createSearchApi({ search, resolveCommuneId: communeOfRequest });
   const proceduresApi = createProceduresApi({
     db: database.db,
@@ -269,7 +292,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     parseWeb: parseWebChat,
     chatPage: (c) => renderChatPage({ communeName: c.name, communeSlug: c.slug }),
     webhooks,
-    routers: [staffApi, searchApi, proceduresApi],
+    routers: [staffApi, dossiersApi, searchApi, proceduresApi],
     adminApiKey: config.ADMIN_API_KEY,
     integrationApiKey: config.INTEGRATION_API_KEY,
   });

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import type { Reply } from '../../../src/core/types.js';
+import { auditLog, conversations } from '../../../src/db/schema/index.js';
+import { CODE, dossierBody, startHarness } from './harness.js';
+
+let h: Awaited<ReturnType<typeof startHarness>>;
+const MINUTE = 60_000;
+beforeAll(async () => {
+  h = await startHarness();
+  await h.api('PUT', `/api/v1/dossiers/${CODE}`, dossierBody());
+  await h.api('PUT', '/api/v1/dossiers/000.33.12.H56-260715-0008', dossierBody({ applicantPhone: '0988000111' }));
+});
+afterAll(async () => h?.close());
+
+const advance = (ms: number) => {
+  h.clock.now = new Date(h.clock.now.getTime() + ms);
+};
+const texts = (replies: Reply[]) => replies.map((r) => r.text).join('\n');
+const disclosures = (userId: string) =>
+  h.db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.action, 'dossier.disclosed'), eq(auditLog.actor, `resident:telegram:${userId}`)));
+
+describe('looking a dossier up in the chat', () => {
+  it('asks for the last 4 phone digits before showing anything', async () => {
+    const replies = await h.say({ chatId: 'an' }, { text: `Cho em hỏi hồ sơ ${CODE} tới đâu rồi ạ` });
+    expect(replies).toHaveLength(1);
+    expect(replies[0].text).toContain('4 số cuối');
+    expect(replies[0].text).not.toContain('Đăng ký khai sinh');
+    expect(replies[0].text).not.toContain('Đang xử lý');
+    expect(await disclosures('an')).toHaveLength(0);
+  });
+
+  it('shows procedure, status, next step and promised date once the digits match, and audits it', async () => {
+    const replies = await h.say({ chatId: 'an' }, { text: '5678' });
+    const text = texts(replies);
+    expect(text).toContain('Đăng ký khai sinh (mã 1.001193)');
+    expect(text).toContain('Hồ sơ đang được cán bộ giải quyết.');
+    expect(text).toContain('Ngày hẹn trả: 17:00 ngày 20/07/2026 (còn 2 ngày làm việc)');
+    expect(text).toContain('Việc cần làm');
+    expect(replies[0].buttons?.map((b) => b.action)).toContain(`dossier:follow:${CODE}`);
+    const audits = await disclosures('an');
+    expect(audits).toHaveLength(1);
+    expect(audits[0].subject).toBe(CODE);
+    expect(JSON.stringify(audits[0].details)).not.toMatch(/Nguyễn|0912/);
+  });
+
+  it('shows the dossier again without the digits for 30 minutes, then asks again', async () => {
+    advance(20 * MINUTE);
+    expect(texts(await h.say({ chatId: 'an' }, { text: CODE }))).toContain('Đăng ký khai sinh');
+    advance(11 * MINUTE);
+    const again = await h.say({ chatId: 'an' }, { text: CODE });
+    expect(again[0].text).toContain('4 số cuối');
+  });
+
+  it('accepts the whole phone number instead of the last 4 digits, and the short code form', async () => {
+    const ask = await h.say({ chatId: 'binh' }, { text: 'tra giúp hồ sơ 260715-0008' });
+    expect(ask[0].text).toContain('000.33.12.H56-260715-0008');
+    expect(texts(await h.say({ chatId: 'binh' }, { text: '0988 000 111' }))).toContain('Đăng ký khai sinh');
+  });
+
+  it('gives exactly the same reply for a code that does not exist and for wrong digits', async () => {
+    const askReal = await h.say({ chatId: 'cuong' }, { text: CODE });
+    const askFake = await h.say({ chatId: 'dung' }, { text: '000.33.12.H56-260715-0999' });
+    expect(askReal[0].text.replace(CODE, 'X')).toBe(askFake[0].text.replace('000.33.12.H56-260715-0999', 'X'));
+    expect(askReal[0].buttons).toEqual(askFake[0].buttons);
+
+    const wrong = await h.say({ chatId: 'cuong' }, { text: '1111' });
+    const noSuch = await h.say({ chatId: 'dung' }, { text: '5678' });
+    expect(wrong).toEqual(noSuch);
+    expect(wrong[0].text).toContain('chưa khớp');
+  });
+
+  it('lets a resident leave the question for something else', async () => {
+    await h.say({ chatId: 'em' }, { text: CODE });
+    const r = await h.say({ chatId: 'em' }, { text: 'thôi, cho hỏi giờ làm việc' });
+    expect(r[0].text).toBe('fallback');
+    const [conv] = await h.db.select().from(conversations).where(eq(conversations.chatId, 'em'));
+    expect(conv.flow).toBeNull();
+  });
+});
+
+describe('protection against guessing', () => {
+  it('locks a resident out after 5 wrong verifications in an hour, even for the right digits, across restarts', async () => {
+    const who = { chatId: 'giang' };
+    for (let i = 0; i < 5; i++) {
+      await h.say(who, { text: `000.33.12.H56-260716-${String(100 + i).padStart(4, '0')}` });
+      const r = await h.say(who, { text: '4321' });
+      if (i < 4) expect(r[0].text).toContain(`còn ${4 - i} lần thử`);
+      else expect(r[0].text).toContain('tạm khóa');
+    }
+    h.restart();
+    const ask = await h.say(who, { text: CODE });
+    expect(ask[0].text).toContain('tạm khóa');
+    expect(await h.say(who, { text: '5678' })).toEqual([{ text: 'fallback' }]); // not in the flow any more
+    expect(await disclosures('giang')).toHaveLength(0);
+
+    advance(61 * MINUTE);
+    await h.say(who, { text: CODE });
+    expect(texts(await h.say(who, { text: '5678' }))).toContain('Đăng ký khai sinh');
+  });
+
+  it('locks a dossier for a day after 5 wrong verifications by anyone, existing or not', async () => {
+    const code = '000.33.12.H56-260715-0008';
+    for (let i = 0; i < 5; i++) {
+      const who = { chatId: `guesser-${i}` };
+      await h.say(who, { text: code });
+      await h.say(who, { text: String(1000 + i) });
+    }
+    const owner = { chatId: 'owner-8' };
+    expect((await h.say(owner, { text: code }))[0].text).toContain('tạm khóa');
+    expect(await disclosures('owner-8')).toHaveLength(0);
+
+    const fake = '000.33.12.H56-260715-0777';
+    for (let i = 0; i < 5; i++) {
+      const who = { chatId: `fake-guesser-${i}` };
+      await h.say(who, { text: fake });
+      await h.say(who, { text: String(2000 + i) });
+    }
+    expect((await h.say({ chatId: 'someone' }, { text: fake }))[0].text).toContain('tạm khóa');
+
+    advance(24 * 60 * MINUTE + MINUTE);
+    await h.say(owner, { text: code });
+    expect(texts(await h.say(owner, { text: '0111' }))).toContain('Đăng ký khai sinh');
+  });
+
+  it('asks again for 4 digits when the answer is not 4 digits, without counting it', async () => {
+    const who = { chatId: 'hoa' };
+    await h.say(who, { text: CODE });
+    const r = await h.say(who, { text: '12 3' });
+    expect(r[0].text).toContain('đúng 4 chữ số');
+    expect(texts(await h.say(who, { text: '5678' }))).toContain('Đăng ký khai sinh');
+  });
+});
