@@ -133,6 +133,37 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
     expect(body.undelivered.some((u: { chatId: string }) => u.chatId === String(chat))).toBe(true);
   });
 
+  it('verifies a dossier requester by their own shared contact, never by someone else\'s', async () => {
+    const code = '000.33.12.H56-260716-0042';
+    const put = await fetch(`${env.baseUrl}/api/v1/dossiers/${code}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        procedureCode: '1.000894', status: 4, channel: 'truc_tiep',
+        receivedAt: '2026-07-16T08:30:00+07:00', dueAt: '2026-07-21T17:00:00+07:00',
+        applicantName: 'Trần Thị Thử', applicantPhone: '0912345678',
+      }),
+    });
+    expect(put.status).toBe(201);
+    const chat = 5123400001;
+    const ask = { ...fixture('text'), update_id: 910101 };
+    ask.message = { ...ask.message, text: `tra cứu hồ sơ ${code}` };
+    await post(ask);
+    const prompt = await until(() => tg.sent({ token: TOKEN, chatId: chat }).find((r) => /4 số cuối/.test(String(r.payload.text))));
+    const keyboards = tg.sent({ token: TOKEN, chatId: chat }).map((r) => r.payload.reply_markup).filter(Boolean);
+    expect(JSON.stringify(keyboards)).toContain('request_contact');
+    expect(prompt).toBeTruthy();
+
+    const foreign = { ...fixture('contact-foreign'), update_id: 910102 };
+    await post(foreign);
+    await until(() => tg.sent({ token: TOKEN, chatId: chat }).find((r) => /chính tài khoản/.test(String(r.payload.text))));
+
+    const own = { ...fixture('contact-own'), update_id: 910103 };
+    await post(own);
+    const details = await until(() => tg.sent({ token: TOKEN, chatId: chat }).find((r) => /kết hôn/i.test(String(r.payload.text))));
+    expect(String(details.payload.text)).not.toContain('0912345678');
+  });
+
   it('sends a pending reply after a restart, and never resends a confirmed one', async () => {
     const chat = 5100000005;
     // The platform hangs: the reply stays pending while the process stops.

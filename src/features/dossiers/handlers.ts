@@ -76,7 +76,8 @@ async function startLookup(ctx: AppContext, code: string, deps: DossierChatDeps,
   if (followAfter) s.followAfter = true;
   else delete s.followAfter;
   ctx.state.flow = FLOW_VERIFY;
-  return { text: texts.askDigits(code), buttons: [cancelButton] };
+  // Telegram and Zalo can also share the account's own phone number (verified by the platform).
+  return { text: texts.askDigits(code), buttons: [cancelButton], requestContact: ctx.msg.channel === 'telegram' || ctx.msg.channel === 'zalo' };
 }
 
 /** Resolve the first code in the text (a short `yyMMdd-NNNN` gets the commune's agency id). */
@@ -118,7 +119,12 @@ async function onDigits(ctx: AppContext, deps: DossierChatDeps): Promise<Handler
     return NEXT;
   }
   if (parseDossierCodes(ctx.text).length) return onCodeMessage(ctx, deps);
-  const digits = extractDigits(ctx.text);
+  const contact = ctx.msg.contact;
+  if (contact && !contact.verified) {
+    // A forwarded or address-book contact proves nothing about the sender.
+    return { text: 'Anh/chị vui lòng chia sẻ số điện thoại của chính tài khoản đang nhắn tin, hoặc gõ 4 số cuối số điện thoại.', buttons: [cancelButton] };
+  }
+  const digits = contact ? contact.phone.replace(/\D/g, '').slice(-4) : extractDigits(ctx.text);
   if (!digits) {
     if (!/\d/.test(ctx.text)) {
       // Not an answer to our question (a new question, a greeting): let the other features answer.
