@@ -207,6 +207,29 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   staffApi.get('/api/v1/inquiries', staffAuth, async (req, res) => {
     res.json({ inquiries: await inquiries.listOpenInquiries(database.db, await communeOfRequest(req)) });
   });
+  staffApi.post('/api/v1/inquiries/:code/answer', staffAuth, async (req, res) => {
+    const answer = typeof req.body?.answer === 'string' ? req.body.answer.trim() : '';
+    if (!answer || answer.length > 4000) {
+      res.status(422).json({ error: 'answer is required (1–4000 characters)', fieldErrors: { answer: 'required, at most 4000 characters' } });
+      return;
+    }
+    const result = await inquiries.answerInquiry(database.db, {
+      communeId: await communeOfRequest(req),
+      code: String(req.params.code).toUpperCase(),
+      answer,
+      staff: 'admin',
+    });
+    if (!result) {
+      res.status(404).json({ error: 'unknown inquiry code' });
+      return;
+    }
+    if (result.alreadyAnswered) {
+      res.status(409).json({ error: 'already answered' });
+      return;
+    }
+    delivery.kick(result.outboxIds);
+    res.json({ status: 'answered' });
+  });
   // Replies that could not be delivered (Zalo 7-day window, blocked bot…): staff follow up by phone.
   staffApi.get('/api/v1/deliveries/undelivered', staffAuth, async (req, res) => {
     const communeId = await communeOfRequest(req);

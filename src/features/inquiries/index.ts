@@ -2,7 +2,8 @@ import { randomInt } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
 import { foldPhrase } from '../../core/text-input.js';
 import type { Router } from '../../core/router.js';
-import type { Reply } from '../../core/types.js';
+import type { ChannelName, Reply } from '../../core/types.js';
+import { enqueueMessages } from '../../pipeline/outbox.js';
 import type { Db } from '../../db/client.js';
 import { auditLog, inquiries } from '../../db/schema/index.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
@@ -93,4 +94,40 @@ export async function listOpenInquiries(db: Db, communeId: number) {
     .where(and(eq(inquiries.communeId, communeId), eq(inquiries.status, 'open')))
     .orderBy(desc(inquiries.createdAt))
     .limit(200);
+}
+
+/**
+ * Staff answer a queued question: the answer goes to the resident's chat
+ * through the outbox (same transaction as the status change), and is audited.
+ * Returns the outbox ids to deliver, or undefined when the code is unknown.
+ */
+export async function answerInquiry(
+  db: Db,
+  input: { communeId: number; code: string; answer: string; staff: string },
+): Promise<{ outboxIds: number[]; alreadyAnswered: boolean } | undefined> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .select()
+      .from(inquiries)
+      .where(and(eq(inquiries.communeId, input.communeId), eq(inquiries.code, input.code)))
+      .for('update');
+    if (!row) return undefined;
+    if (row.status !== 'open') return { outboxIds: [], alreadyAnswered: true };
+    await tx
+      .update(inquiries)
+      .set({ status: 'answered', answer: input.answer, answeredBy: input.staff, answeredAt: new Date() })
+      .where(eq(inquiries.id, row.id));
+    await tx.insert(auditLog).values({ communeId: input.communeId, actor: input.staff, action: 'inquiry.answered', subject: row.code });
+    const outboxIds = await enqueueMessages(
+      tx as unknown as Db,
+      { communeId: row.communeId, channel: row.channel as ChannelName, chatId: row.chatId, userId: row.userId },
+      [
+        {
+          text: `Cán bộ xã trả lời câu hỏi ${row.code} của anh/chị:\n${input.answer}`,
+          buttons: [{ label: 'Hỏi thêm cán bộ', action: 'staff:contact' }, { label: 'Danh mục chính', action: 'menu:main' }],
+        },
+      ],
+    );
+    return { outboxIds, alreadyAnswered: false };
+  });
 }
