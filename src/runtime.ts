@@ -9,6 +9,7 @@ import { vi } from './core/messages.js';
 import { Router, type CommuneInfo } from './core/router.js';
 import type { ChannelAdapter, ChannelName, Reply } from './core/types.js';
 import { createDatabase, type Database, type Db } from './db/client.js';
+import { toCommuneInfo } from './db/communes.js';
 import { communes, outboundMessages } from './db/schema/index.js';
 import * as assistant from './features/assistant/index.js';
 import * as inquiries from './features/inquiries/index.js';
@@ -54,17 +55,6 @@ export async function ensureDefaultCommune(database: Database, cfg: Config): Pro
   return toCommuneInfo(row);
 }
 
-function toCommuneInfo(row: typeof communes.$inferSelect): CommuneInfo {
-  return {
-    id: row.id,
-    slug: row.slug,
-    name: row.name,
-    province: row.province,
-    address: row.address,
-    phone: row.phone,
-    hoursText: row.hoursText,
-  };
-}
 
 /** Communes cached in memory (they change rarely); refreshed on miss. */
 export function createCommuneDirectory(database: Database): CommuneDirectory & {

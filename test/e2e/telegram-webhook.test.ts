@@ -4,21 +4,13 @@ import { sql } from 'drizzle-orm';
 import { execRows } from '../../src/db/client.js';
 import { startFakeTelegram, tgFailures, type FakeTelegram } from '../fakes/telegram-server.js';
 import { createTestDatabase } from '../helpers/db.js';
+import { until } from '../helpers/until.js';
 import { startTestRuntime, TEST_ADMIN_KEY } from '../helpers/runtime.js';
 
 const TOKEN = '7000000001:TEST-token-for-fake-server';
 const SECRET = 'test_webhook_secret-123';
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/telegram/${name}.json`, import.meta.url), 'utf8'));
 
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 let tg: FakeTelegram;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -5,6 +5,7 @@ import { signZaloEvent } from '../../src/channels/zalo/verify.js';
 import { execRows } from '../../src/db/client.js';
 import { startFakeZalo } from '../fakes/zalo-server.js';
 import { createTestDatabase } from '../helpers/db.js';
+import { until } from '../helpers/until.js';
 import { startTestRuntime } from '../helpers/runtime.js';
 
 const OA = {
@@ -17,15 +18,6 @@ const OA = {
 const OA_SECRET = 'test-oa-secret-key-0001';
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/zalo/user_send_text.json', import.meta.url), 'utf8'));
 
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 let zf: Awaited<ReturnType<typeof startFakeZalo>>;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -5,6 +5,7 @@ import { ValidationError } from '../../core/errors.js';
 import type { CommuneInfo } from '../../core/router.js';
 import type { Db } from '../../db/client.js';
 import { communes } from '../../db/schema/index.js';
+import { loadCommuneInfo } from '../../db/communes.js';
 import { enqueueMessages } from '../../pipeline/outbox.js';
 import { normalizeDossierCode } from './code-parser.js';
 import { isFinal, presentStatusNotification, statusName } from './presenter.js';
@@ -429,19 +430,6 @@ async function notifyFollowers(tx: Db, dossier: DossierRow, deps: DossierService
   return ids;
 }
 
-export async function loadCommuneInfo(db: Db, communeId: number): Promise<CommuneInfo> {
-  const [row] = await db.select().from(communes).where(eq(communes.id, communeId));
-  if (!row) throw new Error(`unknown commune ${communeId}`);
-  return {
-    id: row.id,
-    slug: row.slug,
-    name: row.name,
-    province: row.province,
-    address: row.address,
-    phone: row.phone,
-    hoursText: row.hoursText,
-  };
-}
 
 // ---------------------------------------------------------------- verification
 

@@ -3,6 +3,7 @@ import { foldPhrase } from '../../core/text-input.js';
 import type { Reply } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
+import type { SearchResponse } from '../../text/search-index.js';
 import {
   presentCandidates,
   presentDocuments,
@@ -17,19 +18,9 @@ import {
   type ProcedureView,
 } from './presenter.js';
 
-export interface SearchHit {
-  code: string;
-  name: string;
-  field: string;
-  levels: readonly string[];
-  score: number;
-}
-
-export interface SearchOutcome {
-  results: SearchHit[];
-  decision: 'answer' | 'choose' | 'unknown';
-  candidates?: SearchHit[];
-}
+export type { SearchHit } from '../../text/search-index.js';
+/** What the chat needs from search: the ranked hits and the decision (answer, choose, unknown). */
+export type SearchOutcome = Pick<SearchResponse, 'results' | 'decision' | 'candidates'>;
 
 export interface ProcedureChatDeps {
   search: (communeId: number, query: string, limit: number) => SearchOutcome;

@@ -1,17 +1,8 @@
 import type { Reply, ReplyButton } from '../../core/types.js';
-import type { ChannelInfo, Procedure, SubmissionChannel } from './types.js';
+import type { ChannelInfo, Procedure, ProcedureOverride, SubmissionChannel } from './types.js';
 
-/** Commune-local facts layered over the national record. */
-export interface ProcedureOverrideView {
-  fee?: string | null;
-  receptionAddress?: string | null;
-  hours?: string | null;
-  phone?: string | null;
-  note?: string | null;
-  onlineUrl?: string | null;
-}
-
-export type ProcedureView = Procedure & { override?: ProcedureOverrideView | null };
+/** A procedure with the commune's local facts (fee, address, note…) layered over the national record. */
+export type ProcedureView = Procedure & { override?: ProcedureOverride | null };
 
 export interface CommuneFacts {
   name: string;
