@@ -61,8 +61,17 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
   let rerun = false;
   const inFlight = new Set<Promise<unknown>>();
 
-  async function claim(ids?: number[]): Promise<ClaimedRow[]> {
-    const idFilter = ids && ids.length ? sql`and o.id = any(${sql.raw(`array[${ids.map(Number).join(',')}]::bigint[]`)})` : sql``;
+  /**
+   * Claim due messages: only the oldest pending message of each chat is
+   * eligible (per-chat order), optionally restricted to some ids or one chat.
+   */
+  async function claim(filter: { ids?: number[]; chat?: ClaimedRow } = {}, limit = batchSize): Promise<ClaimedRow[]> {
+    const idFilter = filter.ids?.length
+      ? sql`and o.id = any(${sql.raw(`array[${filter.ids.map(Number).join(',')}]::bigint[]`)})`
+      : sql``;
+    const chatFilter = filter.chat
+      ? sql`and o.commune_id = ${filter.chat.commune_id} and o.channel = ${filter.chat.channel} and o.chat_id = ${filter.chat.chat_id}`
+      : sql``;
     return execRows<ClaimedRow>(
       db,
       sql`update outbound_messages u
@@ -74,13 +83,14 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
               and o.next_attempt_at <= now()
               and (o.locked_until is null or o.locked_until < now())
               ${idFilter}
+              ${chatFilter}
               and not exists (
                 select 1 from outbound_messages p
                 where p.commune_id = o.commune_id and p.channel = o.channel and p.chat_id = o.chat_id
                   and p.status = 'pending' and p.id < o.id
               )
             order by o.id
-            limit ${batchSize}
+            limit ${limit}
             for update skip locked
           )
           returning u.id, u.commune_id, u.channel, u.chat_id, u.user_id, u.payload, u.attempts`,
@@ -166,18 +176,33 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
   }
 
   async function claimNextInChat(row: ClaimedRow): Promise<ClaimedRow | undefined> {
-    const [next] = await execRows<{ id: number }>(
-      db,
-      sql`select id from outbound_messages
-          where commune_id = ${row.commune_id} and channel = ${row.channel} and chat_id = ${row.chat_id}
-            and status = 'pending' order by id limit 1`,
-    );
-    if (!next) return undefined;
-    const claimed = await claim([Number(next.id)]);
-    return claimed[0];
+    const [next] = await claim({ chat: row }, 1);
+    return next;
   }
 
-  /** One pass over due messages. Returns how many were sent. */
+  /**
+   * One poll pass: keep up to `concurrency` sends going, claiming only what can
+   * start now, so one slow send (a platform timeout) never holds up the rest.
+   */
+  let active = 0;
+  async function pollPass(): Promise<number> {
+    const free = concurrency - active;
+    if (free <= 0) return 0;
+    const rows = await claim({}, Math.min(free, batchSize));
+    for (const row of rows) {
+      active++;
+      const p = deliverRows([row])
+        .catch((error) => log.error({ err: { message: (error as Error).message } }, 'delivery failed'))
+        .finally(() => {
+          active--;
+          inFlight.delete(p);
+        });
+      inFlight.add(p);
+    }
+    return rows.length;
+  }
+
+  /** Deliver everything due now and wait for it (tests, CLI). Returns how many were sent. */
   async function runOnce(): Promise<number> {
     const rows = await claim();
     if (rows.length === 0) return 0;
@@ -187,7 +212,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
   /** Fast path: try these freshly committed messages now instead of waiting for the poll. */
   function kick(ids: number[]): void {
     if (stopped) return;
-    const p = claim(ids)
+    const p = claim({ ids })
       .then((rows) => deliverRows(rows))
       .catch((error) => log.error({ err: { message: (error as Error).message } }, 'delivery fast path failed'))
       .finally(() => inFlight.delete(p));
@@ -203,7 +228,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     try {
       do {
         rerun = false;
-        while ((await runOnce()) > 0 && !stopped) {
+        while ((await pollPass()) > 0 && !stopped) {
           /* keep draining */
         }
       } while (rerun && !stopped);

@@ -26,6 +26,7 @@ export interface CommuneDirectory {
 export interface IngestResult {
   inboundId: number;
   conversationId: number;
+  communeId: number;
   duplicate: boolean;
 }
 
@@ -111,43 +112,57 @@ export function createDispatcher(deps: DispatcherDeps) {
               eq(inboundMessages.externalId, msg.externalId),
             ),
           );
-        return { inboundId: existing.id, conversationId: conv.id, duplicate: true };
+        return { inboundId: existing.id, conversationId: conv.id, communeId: msg.communeId, duplicate: true };
       }
-      return { inboundId: inserted[0].id, conversationId: conv.id, duplicate: false };
+      return { inboundId: inserted[0].id, conversationId: conv.id, communeId: msg.communeId, duplicate: false };
     });
   }
 
-  /** Process every unprocessed message of a conversation, oldest first. */
-  async function processConversation(conversationId: number): Promise<ProcessedMessage[]> {
+  /**
+   * Process every unprocessed message of a conversation, oldest first. Stops
+   * when none was left behind the last one: a message recorded later starts
+   * its own call, which waits for the conversation lock.
+   */
+  async function processConversation(conversationId: number, communeId?: number): Promise<ProcessedMessage[]> {
     const done: ProcessedMessage[] = [];
     for (;;) {
-      const result = await processNext(conversationId);
+      const result = await processNext(conversationId, communeId);
       if (!result) return done;
-      done.push(result);
+      done.push(result.processed);
+      if (!result.more) return done;
     }
   }
 
-  async function processNext(conversationId: number): Promise<ProcessedMessage | null> {
+  async function processNext(
+    conversationId: number,
+    knownCommuneId?: number,
+  ): Promise<{ processed: ProcessedMessage; more: boolean } | null> {
     let failure: { inboundId: number; requestId: string; error: unknown } | null = null;
     let result: ProcessedMessage | null = null;
+    let more = false;
     // Resolve the tenant before the transaction: on PGlite the root handle must not be used inside it.
-    const [convRow] = await db
-      .select({ communeId: conversations.communeId })
-      .from(conversations)
-      .where(eq(conversations.id, conversationId));
-    if (!convRow) return null;
-    const commune = await communes.get(convRow.communeId);
-    if (!commune) throw new Error(`unknown commune ${convRow.communeId}`);
+    let communeId = knownCommuneId;
+    if (communeId === undefined) {
+      const [convRow] = await db
+        .select({ communeId: conversations.communeId })
+        .from(conversations)
+        .where(eq(conversations.id, conversationId));
+      if (!convRow) return null;
+      communeId = convRow.communeId;
+    }
+    const commune = await communes.get(communeId);
+    if (!commune) throw new Error(`unknown commune ${communeId}`);
     try {
       result = await db.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${CONVERSATION_LOCK_BASE + BigInt(conversationId)})`);
-        const [row] = await tx
+        const [row, next] = await tx
           .select()
           .from(inboundMessages)
           .where(and(eq(inboundMessages.conversationId, conversationId), eq(inboundMessages.status, 'received')))
           .orderBy(asc(inboundMessages.id))
-          .limit(1);
+          .limit(2);
         if (!row) return null;
+        more = next !== undefined;
         const [conv] = await tx.select().from(conversations).where(eq(conversations.id, conversationId));
         const state: ConversationState = { flow: conv.flow, data: { ...(conv.data ?? {}) } };
         const payload = row.payload as Record<string, unknown>;
@@ -236,7 +251,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (result && result.outboundIds.length && deps.onOutbox && !PULL_CHANNELS.has(result.channel)) {
       deps.onOutbox(result.outboundIds);
     }
-    return result;
+    return result ? { processed: result, more } : null;
   }
 
   async function writeOutbox(
@@ -271,7 +286,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     msg: InboundMessage,
   ): Promise<{ duplicate: boolean; replies: Reply[]; inboundId: number; outboundIds: number[] }> {
     const ing = await ingest(msg);
-    const processed = await processConversation(ing.conversationId);
+    const processed = await processConversation(ing.conversationId, ing.communeId);
     const mine = processed.find((p) => p.inboundId === ing.inboundId);
     if (mine) return { duplicate: false, replies: mine.replies, inboundId: ing.inboundId, outboundIds: mine.outboundIds };
     // Redelivered, or processed by another worker meanwhile: return what was answered, processing nothing again.

@@ -127,11 +127,14 @@ export async function setupChannels(deps: {
     for (const m of messages) out.push(await dispatcher.ingest(m));
     return out;
   };
+  // Processing is capped so that recording new webhooks (and acknowledging them fast) keeps
+  // database connections under load; what waits here is already durable.
+  const limit = createLimiter(Math.max(1, Math.floor(config.DATABASE_POOL_MAX / 2)));
   const afterAck = (messages: InboundMessage[], recorded: unknown) => {
     const results = recorded as IngestResult[];
-    const conversations = new Set(results.filter((r) => !r.duplicate).map((r) => r.conversationId));
-    for (const id of conversations) {
-      dispatcher.processConversation(id).catch((error) =>
+    const conversations = new Map(results.filter((r) => !r.duplicate).map((r) => [r.conversationId, r.communeId]));
+    for (const [id, communeId] of conversations) {
+      limit(() => dispatcher.processConversation(id, communeId)).catch((error) =>
         log.error({ conversationId: id, err: { message: (error as Error).message } }, 'processing failed; recovery will retry'),
       );
     }
@@ -220,4 +223,20 @@ export async function findChannelAccount(database: Database, channel: string, ac
     .from(channelAccounts)
     .where(and(eq(channelAccounts.channel, channel), eq(channelAccounts.accountKey, accountKey)));
   return row;
+}
+
+/** Run at most `max` tasks at once; the rest wait in order. */
+export function createLimiter(max: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async function run<T>(task: () => Promise<T>): Promise<T> {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
 }

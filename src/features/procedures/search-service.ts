@@ -22,18 +22,30 @@ export function createProcedureSearchService(deps: { db: Db; log: Logger }) {
   async function init(communeIds: number[]): Promise<void> {
     nationalDocs = (await listNationalProcedures(deps.db)).map(toSearchable);
     national = createProcedureIndex(nationalDocs);
+    cache.clear();
     for (const id of communeIds) await refreshCommune(id);
     deps.log.info({ procedures: national.size, localIndexes: perCommune.size }, 'procedure search ready');
   }
 
   async function refreshCommune(communeId: number): Promise<void> {
+    cache.clear();
     const local = await listLocalProcedures(deps.db, communeId);
     if (local.length === 0) perCommune.delete(communeId);
     else perCommune.set(communeId, createProcedureIndex([...nationalDocs, ...local.map(toSearchable)]));
   }
 
+  // Residents ask the same questions again and again: remember recent answers (bounded; cleared when an index changes).
+  const cache = new Map<string, SearchResponse>();
+  const CACHE_MAX = 5_000;
   function search(communeId: number, query: string, limit = 5): SearchResponse {
-    return (perCommune.get(communeId) ?? national).search(query, { limit });
+    const index = perCommune.get(communeId);
+    const key = `${index ? communeId : 0}|${limit}|${query}`;
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const result = (index ?? national).search(query, { limit });
+    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+    cache.set(key, result);
+    return result;
   }
 
   return { init, refreshCommune, search };

@@ -1,0 +1,383 @@
+/**
+ * `npm run bench:pipeline [-- --json] [--quick]`
+ *
+ * A province's shared platform under load: simulated residents of many
+ * communes (one Telegram bot per commune, so no bot goes over Telegram's
+ * ≈30 messages/s) post webhooks to the real server on loopback; a fake Bot
+ * API with real flood limits receives the replies. Runs, in one process:
+ *
+ *   pglite                 the real server on in-memory PGlite
+ *   postgres               the real server on a throwaway PostgreSQL database
+ *   postgres+20% failures  the same, with 20 % of sendMessage calls failing
+ *                          (502/500, 429 retry_after 1, connection reset,
+ *                          timeout, and "accepted but the response was lost")
+ *   baseline               a bare Express handler that parses the update and
+ *                          calls sendMessage directly (no database, no retry)
+ *
+ * Latency is webhook due -> the last message of the answer accepted by the
+ * fake, on one clock. Replies are matched to questions through the outbox
+ * (inbound id -> platform message ids), so lost and duplicated messages are
+ * counted exactly. Telegram only: Zalo's webhook and outbox share the same
+ * ingest, dispatcher and delivery code, so its numbers would differ only in
+ * the adapter. Targets on PostgreSQL: ≥ 500 messages/s sustained, p99 ≤
+ * 100 ms, ≥ half the baseline's throughput; nothing lost with failures.
+ *
+ * Options (full run defaults; --quick lowers rates and durations for a smoke run):
+ *   --rate N             PostgreSQL and baseline webhooks/s (600)     --duration S          PostgreSQL run (10)
+ *   --pglite-rate N      PGlite webhooks/s (80)                       --pglite-duration S   (10)
+ *   --failure-rate N     failure run webhooks/s (= --rate)            --failure-duration S  (5)
+ *   --failure-drain S    wait for retries after the load (75)         --baseline-duration S (10)
+ *   --communes N (60)    --chats-per-bot N (50)    --pool N (DATABASE_POOL_MAX, 10)    --max-in-flight N (256)
+ *   --runs pglite,postgres,failures,baseline (all)    --json
+ * BENCH_DATABASE_URL names the PostgreSQL server (default
+ * postgres://postgres@127.0.0.1:5432/test); a bench_pipeline_<random>
+ * database is created there and dropped at the end.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import postgres from 'postgres';
+import { sql } from 'drizzle-orm';
+import { createDatabase, execRows, type Database } from '../../src/db/client.js';
+import type { Bot, LoadOptions, LoadResult } from './load.js';
+import { DEFAULT_FAULT_MIX, QUICK_FAULT_MIX, type FaultKind } from './platform.js';
+import { startPlatformThread, type PlatformThread } from './platform-worker.js';
+import {
+  drainPipeline,
+  lastInboundId,
+  reconcileBaseline,
+  reconcilePipeline,
+  type RunStats,
+} from './reconcile.js';
+import { createCommunes, setApiRoot, startBaseline, startPipeline, WEBHOOK_SECRET } from './targets.js';
+
+const argv = process.argv.slice(2);
+const has = (name: string) => argv.includes(name);
+const num = (name: string, dflt: number) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : dflt;
+};
+const asJson = has('--json');
+const quick = has('--quick');
+const RATE = num('--rate', quick ? 200 : 600);
+const DURATION_S = num('--duration', quick ? 5 : 10);
+const WARMUP_S = quick ? 1 : 2;
+const PGLITE_RATE = num('--pglite-rate', quick ? 40 : 80);
+const PGLITE_DURATION_S = num('--pglite-duration', quick ? 3 : 10);
+const FAILURE_RATE = num('--failure-rate', RATE);
+const FAILURE_DURATION_S = num('--failure-duration', quick ? 3 : 5);
+/** How long after the load ends replies may still arrive (retries after a 15 s client timeout need time). */
+const FAILURE_DRAIN_S = num('--failure-drain', quick ? 30 : 75);
+const BASELINE_DURATION_S = num('--baseline-duration', quick ? 3 : 10);
+const COMMUNES = num('--communes', 60);
+const CHATS_PER_BOT = num('--chats-per-bot', 50);
+const POOL_MAX = num('--pool', 10);
+const MAX_IN_FLIGHT = num('--max-in-flight', 256);
+/** Which runs to do (comma-separated): pglite, postgres, failures, baseline. */
+const RUNS = new Set(
+  (argv.includes('--runs') ? argv[argv.indexOf('--runs') + 1] : 'pglite,postgres,failures,baseline').split(','),
+);
+const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Human-readable lines go to stdout, or to stderr with --json so the last stdout line is the JSON. */
+const out = (line = '') => (asJson ? console.error(line) : console.log(line));
+
+interface RunReport extends RunStats {
+  label: string;
+  offeredPerS: number;
+  durationS: number;
+  drainMs: number;
+  /** Share of the run the server's event loop (main thread) was busy. */
+  serverLoopBusy: number;
+  /** Share of the run the platform thread (load generator, fake Bot API, fault proxy) was busy. */
+  platformLoopBusy: number;
+  faults?: Record<FaultKind, number>;
+  /** Committed transactions (each autocommit statement is one) per question, from pg_stat_database. */
+  commitsPerQuestion?: number;
+}
+
+async function commits(database: Database): Promise<number | undefined> {
+  if (database.engine !== 'postgres') return undefined;
+  const [r] = await execRows<{ n: string }>(
+    database.db,
+    sql`select xact_commit::text as n from pg_stat_database where datname = current_database()`,
+  );
+  return Number(r.n);
+}
+
+function withDb(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+function checkPacing(rate: number) {
+  const perChatIntervalS = (COMMUNES * CHATS_PER_BOT) / rate;
+  const perBot = rate / COMMUNES;
+  if (perChatIntervalS < 1.5 || perBot > 20) {
+    throw new Error(
+      `--rate ${rate} with ${COMMUNES} communes × ${CHATS_PER_BOT} chats would exceed Telegram's limits ` +
+        `(each chat every ${perChatIntervalS.toFixed(2)} s, ${perBot.toFixed(1)} questions/s per bot): raise --communes or --chats-per-bot`,
+    );
+  }
+}
+
+let runNo = 0;
+function loadShape(baseUrl: string, bots: Bot[], ratePerS: number, durationS: number): LoadOptions {
+  runNo++;
+  return {
+    baseUrl,
+    secret: WEBHOOK_SECRET,
+    bots,
+    chatsPerBot: CHATS_PER_BOT,
+    chatIdBase: 6_000_000_000 + runNo * 1_000_000,
+    updateIdBase: runNo * 10_000_000 + 1,
+    ratePerS,
+    durationS,
+    warmupS: Math.min(WARMUP_S, durationS / 3),
+    maxInFlight: MAX_IN_FLIGHT,
+  };
+}
+
+/** Offer the load, measuring how busy both event loops were while it was offered (not during the drain). */
+async function offer(platform: PlatformThread, opts: LoadOptions) {
+  await platform.eluStart();
+  const elu = performance.eventLoopUtilization();
+  const load = (await platform.load(opts)) as LoadResult;
+  const serverLoopBusy = Math.round(performance.eventLoopUtilization(elu).utilization * 100) / 100;
+  return { load, serverLoopBusy, platformLoopBusy: await platform.eluStop() };
+}
+
+async function pipelineRun(
+  label: string,
+  platform: PlatformThread,
+  database: Database,
+  bots: Bot[],
+  start: () => Promise<{ baseUrl: string; stop(): Promise<void> }>,
+  rate: number,
+  durationS: number,
+  drainTimeoutMs: number,
+): Promise<RunReport> {
+  out(`… ${label}: starting the server`);
+  const server = await start();
+  try {
+    const afterId = await lastInboundId(database);
+    const arrivalsFrom = await platform.arrivalCount();
+    const commitsBefore = await commits(database);
+    out(`… ${label}: ${rate} webhooks/s for ${durationS} s`);
+    const { load, serverLoopBusy, platformLoopBusy } = await offer(platform, loadShape(server.baseUrl, bots, rate, durationS));
+    const acked = load.updates.filter((u) => u.status === 200).length;
+    const drained = await drainPipeline(database, afterId, acked, drainTimeoutMs);
+    const value = { load, drainMs: drained.waitedMs, stuck: drained.stuck };
+    // pg_stat_database is updated when a backend goes idle: give it a moment.
+    await new Promise((r) => setTimeout(r, 600));
+    const commitsAfter = await commits(database);
+    const tokenOfCommune = new Map(bots.map((b) => [b.communeId, b.token]));
+    const arrivals = await platform.arrivals(arrivalsFrom);
+    const stats = await reconcilePipeline(database, afterId, value.load, arrivals, tokenOfCommune);
+    if (value.stuck.length) out(`… ${label}: not delivered ${drainTimeoutMs / 1000} s after the load ended: ${JSON.stringify(value.stuck)}`);
+    const commitsPerQuestion =
+      commitsBefore !== undefined && commitsAfter !== undefined && stats.sent
+        ? Math.round(((commitsAfter - commitsBefore) / stats.sent) * 10) / 10
+        : undefined;
+    return { label, offeredPerS: rate, durationS, drainMs: Math.round(value.drainMs), serverLoopBusy, platformLoopBusy, commitsPerQuestion, ...stats };
+  } finally {
+    await server.stop();
+  }
+}
+
+function table(reports: RunReport[]) {
+  const cols: [string, (r: RunReport) => string | number][] = [
+    ['run', (r) => r.label],
+    ['offered/s', (r) => r.offeredPerS],
+    ['sent', (r) => r.sent],
+    ['replied', (r) => r.replied],
+    ['lost', (r) => r.lost],
+    ['dup', (r) => r.duplicates],
+    ['msg/q', (r) => r.messagesPerQuestion],
+    ['thru/s', (r) => r.throughputPerS],
+    ['p50 ms', (r) => r.p50Ms],
+    ['p95 ms', (r) => r.p95Ms],
+    ['p99 ms', (r) => r.p99Ms],
+    ['max ms', (r) => r.maxMs],
+    ['ack p99', (r) => r.ackP99Ms],
+    ['commits/q', (r) => r.commitsPerQuestion ?? '-'],
+    ['server busy', (r) => r.serverLoopBusy],
+    ['platform busy', (r) => r.platformLoopBusy],
+  ];
+  const cells = [cols.map((c) => c[0]), ...reports.map((r) => cols.map((c) => String(c[1](r))))];
+  const widths = cols.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+  for (const [n, row] of cells.entries()) {
+    out(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+    if (n === 0) out(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}
+
+async function main() {
+  const t0 = performance.now();
+  checkPacing(RATE);
+  checkPacing(PGLITE_RATE);
+  checkPacing(FAILURE_RATE);
+  const cpus = os.cpus();
+  out(`Machine: ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`);
+  out(`Load: ${COMMUNES} communes (one Telegram bot each) × ${CHATS_PER_BOT} residents; fake Bot API at 30 msg/s per bot, 1/s per chat (burst 3)`);
+  out(`Server under test on the main thread; load generator and fake Bot API on a worker thread; PostgreSQL on ${new URL(BASE_URL).host}.`);
+  out();
+
+  // The smoke run leaves out the two failures that cost a 15 s client timeout each, so it ends quickly.
+  const platform = startPlatformThread(quick ? QUICK_FAULT_MIX : DEFAULT_FAULT_MIX);
+  const { apiRoot, faultyApiRoot } = await platform.init();
+  const reports: RunReport[] = [];
+  let pgVersion = '';
+
+  // --- PGlite -------------------------------------------------------------
+  if (RUNS.has('pglite') && !has('--skip-pglite')) {
+    const database = await createDatabase({});
+    try {
+      await database.migrate();
+      const bots = await createCommunes(database, COMMUNES, apiRoot);
+      reports.push(
+        await pipelineRun('pglite', platform, database, bots, () => startPipeline(database, { poolMax: POOL_MAX }), PGLITE_RATE, PGLITE_DURATION_S, 30_000),
+      );
+    } finally {
+      await database.close();
+    }
+  }
+
+  // --- PostgreSQL, then PostgreSQL with 20 % failures --------------------------
+  if (RUNS.has('postgres') || RUNS.has('failures')) await postgresRuns();
+  async function postgresRuns() {
+  const dbName = `bench_pipeline_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(BASE_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${dbName}`);
+  let database: Database | undefined;
+  const dropDb = async () => {
+    if (database) await database.close().catch(() => {});
+    database = undefined;
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
+    await admin.end().catch(() => {});
+  };
+  const onSignal = () => void dropDb().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    pgVersion = String((await admin`show server_version`)[0].server_version);
+    database = await createDatabase({ url: withDb(BASE_URL, dbName), poolMax: POOL_MAX });
+    await database.migrate();
+    const db = database;
+    const bots = await createCommunes(db, COMMUNES, apiRoot);
+    if (RUNS.has('postgres')) {
+      reports.push(
+        await pipelineRun('postgres', platform, db, bots, () => startPipeline(db, { poolMax: POOL_MAX }), RATE, DURATION_S, 30_000),
+      );
+    }
+    if (RUNS.has('failures') && !has('--skip-failures')) {
+      await setApiRoot(db, faultyApiRoot);
+      const before = await platform.faults();
+      const r = await pipelineRun(
+        'postgres+20% failures',
+        platform,
+        db,
+        bots,
+        () => startPipeline(db, { poolMax: POOL_MAX }),
+        FAILURE_RATE,
+        FAILURE_DURATION_S,
+        FAILURE_DRAIN_S * 1000,
+      );
+      const counts = await platform.faults();
+      r.faults = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v - before[k as FaultKind]])) as Record<FaultKind, number>;
+      reports.push(r);
+    }
+  } finally {
+    await dropDb();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  }
+
+  // --- Baseline ----------------------------------------------------------------
+  if (RUNS.has('baseline')) {
+    const bots: Bot[] = Array.from({ length: COMMUNES }, (_, i) => {
+      const botId = String(8_200_000_001 + i);
+      return { botId, token: `${botId}:BASELINE-token`, communeId: i + 1 };
+    });
+    out('… baseline: starting the bare Express handler');
+    const server = await startBaseline(bots, apiRoot);
+    try {
+      const arrivalsFrom = await platform.arrivalCount();
+      out(`… baseline: ${RATE} webhooks/s for ${BASELINE_DURATION_S} s`);
+      const { load, serverLoopBusy, platformLoopBusy } = await offer(platform, loadShape(server.baseUrl, bots, RATE, BASELINE_DURATION_S));
+      await platform.quiet(300, 10_000);
+      const stats = reconcileBaseline(load, await platform.arrivals(arrivalsFrom));
+      reports.push({ label: 'baseline', offeredPerS: RATE, durationS: BASELINE_DURATION_S, drainMs: 0, serverLoopBusy, platformLoopBusy, ...stats });
+    } finally {
+      await server.stop();
+    }
+  }
+
+  await platform.close();
+  await platform.terminate();
+
+  out();
+  out(`PostgreSQL ${pgVersion}, DATABASE_POOL_MAX ${POOL_MAX}, delivery poll 500 ms (default)`);
+  table(reports);
+  const failure = reports.find((r) => r.label.startsWith('postgres+'));
+  if (failure?.faults) out(`\nInjected on sendMessage (postgres+20% failures): ${JSON.stringify(failure.faults)}`);
+  for (const r of reports) {
+    if (Object.keys(r.lostReasons).length) out(`Lost in ${r.label}: ${JSON.stringify(r.lostReasons)}`);
+    if (r.platform429) out(`${r.label}: ${r.platform429} sendMessage calls hit the fake's flood limit (429)`);
+    if (r.handlerFailures) out(`${r.label}: ${r.handlerFailures} questions answered by the error fallback`);
+  }
+
+  const pg = reports.find((r) => r.label === 'postgres');
+  const base = reports.find((r) => r.label === 'baseline');
+  const verdict = (ok: boolean | null) => (ok === null ? 'not run' : ok ? 'met' : 'NOT met');
+  const targets = {
+    throughput500: pg ? pg.throughputPerS >= 500 : null,
+    p99Under100Ms: pg ? pg.p99Ms <= 100 : null,
+    halfOfBaseline: pg && base ? pg.throughputPerS >= base.throughputPerS / 2 : null,
+    nothingLostWithFailures: failure ? failure.lost === 0 : null,
+  };
+  out();
+  out('Targets (PostgreSQL):');
+  out(`  ≥ 500 msg/s sustained: ${verdict(targets.throughput500)}${pg ? ` (${pg.throughputPerS}/s at ${pg.offeredPerS}/s offered)` : ''}`);
+  out(`  p99 ≤ 100 ms: ${verdict(targets.p99Under100Ms)}${pg ? ` (${pg.p99Ms} ms)` : ''}`);
+  out(`  ≥ half the baseline's throughput: ${verdict(targets.halfOfBaseline)}${base ? ` (baseline ${base.throughputPerS}/s at the same offered rate, its loop ${Math.round(base.serverLoopBusy * 100)} % busy)` : ''}`);
+  out(
+    `  every reply delivered with 20 % failures: ${verdict(targets.nothingLostWithFailures)}` +
+      (failure ? ` (lost ${failure.lost}, duplicates ${failure.duplicates})` : ''),
+  );
+  out(`Total ${(performance.now() - t0) / 1000 | 0} s`);
+
+  if (asJson) {
+    const pick = (r: RunReport | undefined) => r && { ...r };
+    console.log(
+      JSON.stringify({
+        machine: { cpu: cpus[0]?.model, cpus: cpus.length, node: process.version, postgres: pgVersion },
+        communes: COMMUNES,
+        residents: COMMUNES * CHATS_PER_BOT,
+        poolMax: POOL_MAX,
+        offeredPerS: pg?.offeredPerS ?? null,
+        throughputPerS: pg?.throughputPerS ?? null,
+        p50Ms: pg?.p50Ms ?? null,
+        p95Ms: pg?.p95Ms ?? null,
+        p99Ms: pg?.p99Ms ?? null,
+        lost: pg?.lost ?? null,
+        duplicates: pg?.duplicates ?? null,
+        postgres: pick(pg),
+        failureRun: pick(failure),
+        pglite: pick(reports.find((r) => r.label === 'pglite')),
+        baseline: pick(base),
+        targets,
+      }),
+    );
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
