@@ -77,10 +77,21 @@ export interface Reply {
   requestContact?: boolean;
 }
 
-/** Result of a platform send. `retryAfterMs` comes from 429 / rate-limit answers. */
+/**
+ * Result of a platform send. `retryAfterMs` comes from 429 / rate-limit
+ * answers. A reply may take several platform messages (long text split, a
+ * file): `partsDone` says how many were delivered before a failure, so a
+ * retry resumes after them instead of sending them twice.
+ */
 export type SendResult =
   | { ok: true; platformMessageIds: string[] }
-  | { ok: false; retryable: boolean; retryAfterMs?: number; code: string; message: string };
+  | { ok: false; retryable: boolean; retryAfterMs?: number; code: string; message: string; partsDone?: number };
+
+/** Options of one delivery attempt. */
+export interface SendOptions {
+  /** Platform messages of this reply already delivered by an earlier attempt. */
+  skipParts?: number;
+}
 
 /** Address to deliver replies to. */
 export interface Recipient {
@@ -103,8 +114,8 @@ export interface ChannelAdapter<Raw = unknown> {
   parse(raw: Raw, communeId: number): InboundMessage[];
   /** Render neutral replies into platform requests (pure, for tests and for send). */
   render(replies: Reply[], to: Recipient): unknown[];
-  /** Deliver one reply. */
-  send(reply: Reply, to: Recipient): Promise<SendResult>;
+  /** Deliver one reply (resuming after `skipParts` already delivered parts). */
+  send(reply: Reply, to: Recipient, opts?: SendOptions): Promise<SendResult>;
 }
 
 export interface ConversationState {

@@ -34,6 +34,7 @@ interface ClaimedRow {
   user_id: string;
   payload: Reply;
   attempts: number;
+  parts_sent: number;
 }
 
 /**
@@ -93,7 +94,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
             limit ${limit}
             for update skip locked
           )
-          returning u.id, u.commune_id, u.channel, u.chat_id, u.user_id, u.payload, u.attempts`,
+          returning u.id, u.commune_id, u.channel, u.chat_id, u.user_id, u.payload, u.attempts, u.parts_sent`,
     );
   }
 
@@ -110,7 +111,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
           channel: row.channel as ChannelName,
           chatId: row.chat_id,
           userId: row.user_id,
-        });
+        }, { skipParts: Number(row.parts_sent ?? 0) });
       } catch (error) {
         // Adapters should return results, but a bug must not lose the message: retry.
         result = { ok: false, retryable: true, code: 'adapter_threw', message: (error as Error).message };
@@ -143,6 +144,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
       log.warn({ outboundId: id, channel: row.channel, code: result.code, status }, 'delivery given up');
       return false;
     }
+    const partsSent = Math.max(Number(row.parts_sent ?? 0), result.partsDone ?? 0);
     const backoff = Math.min(maxBackoffMs, baseBackoffMs * 2 ** Math.min(attempts - 1, 20));
     const jitter = Math.floor(Math.random() * Math.min(1000, backoff / 4));
     const delay = Math.max(result.retryAfterMs ?? 0, backoff + jitter);
@@ -151,6 +153,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
       .set({
         nextAttemptAt: sql`now() + ${sql.raw(`interval '${Math.ceil(delay)} milliseconds'`)}`,
         lockedUntil: null,
+        partsSent,
         lastError: `${result.code}: ${result.message}`.slice(0, 500),
       })
       .where(eq(outboundMessages.id, id));

@@ -96,6 +96,26 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
     expect(row.attempts).toBeGreaterThanOrEqual(4);
   }, 60_000);
 
+  it('resumes a long multi-part reply after a failure without resending the parts already delivered', async () => {
+    const chat = 5100000006;
+    const update = withIds(fixture('callback-query'), 910006, chat);
+    update.callback_query.data = 'proc:steps:1.001193'; // the steps of khai sinh exceed 4,096 characters
+    tg.fail(tgFailures.tooManyRequests(1), { times: 1, method: 'sendMessage', after: 1 });
+    expect((await post(update)).status).toBe(200);
+    const [row] = await until(async () => {
+      const rows = await execRows<{ status: string; parts_sent: number; attempts: number }>(
+        database.db,
+        sql`select status, parts_sent, attempts from outbound_messages where chat_id = ${String(chat)}`,
+      );
+      return rows.length && rows[0].status === 'sent' ? rows : undefined;
+    }, 30_000);
+    expect(row.attempts).toBe(2);
+    expect(row.parts_sent).toBe(1);
+    const accepted = tg.sent({ token: TOKEN, chatId: chat }).filter((r) => r.status === 200).map((r) => String(r.payload.text));
+    expect(accepted.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(accepted).size).toBe(accepted.length); // no part twice
+  }, 60_000);
+
   it('answers a button tap and acknowledges the callback query', async () => {
     const chat = 5100000003;
     const update = withIds(fixture('callback-query'), 910003, chat);

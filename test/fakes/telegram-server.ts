@@ -65,6 +65,8 @@ export interface FakeTelegramOptions {
 interface Rule {
   failure: TelegramFailure;
   remaining: number;
+  /** Matching calls to let through before failing. */
+  skip: number;
   method?: string;
   token?: string;
 }
@@ -117,7 +119,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
     if (options.tokens && !options.tokens.includes(token)) return reply(401, apiError(401, 'Unauthorized'));
 
     const rule = rules.find((r) => r.remaining > 0 && (!r.method || r.method === method) && (!r.token || r.token === token));
-    if (rule) {
+    if (rule && rule.skip > 0) rule.skip--;
+    else if (rule) {
       rule.remaining--;
       const f = rule.failure;
       if (f.kind === 'hang') {
@@ -280,8 +283,9 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
       return requests.filter((r) => r.method === method && (!token || r.token === token));
     },
     /** Fail the next `times` matching calls (default 1) with `failure`. */
-    fail(failure: TelegramFailure, opts: { times?: number; method?: string; token?: string } = {}) {
-      rules.push({ failure, remaining: opts.times ?? 1, method: opts.method, token: opts.token });
+    /** Fail the next `times` matching calls, after letting `after` matching calls through. */
+    fail(failure: TelegramFailure, opts: { times?: number; method?: string; token?: string; after?: number } = {}) {
+      rules.push({ failure, remaining: opts.times ?? 1, method: opts.method, token: opts.token, skip: opts.after ?? 0 });
     },
     /** Turn flood limits on/off. */
     setRateLimit(limit: boolean | Partial<TelegramRateLimit>) {

@@ -65,15 +65,15 @@ export function createTelegramClient(options: TelegramClientOptions) {
   }
 
   /** Send rendered requests in order. Never throws for platform or network errors. */
-  async function send(requests: TelegramRequest[]): Promise<SendResult> {
+  async function send(requests: TelegramRequest[], skipParts = 0): Promise<SendResult> {
     const ids: string[] = [];
-    for (const req of requests) {
+    for (let i = skipParts; i < requests.length; i++) {
       try {
-        const result = await call<{ message_id: number }>(req.method, req.payload);
+        const result = await call<{ message_id: number }>(requests[i].method, requests[i].payload);
         ids.push(String(result.message_id));
       } catch (error) {
         const e = error as ChannelError;
-        return { ok: false, retryable: e.retryable, retryAfterMs: e.retryAfterMs, code: e.code, message: e.message };
+        return { ok: false, retryable: e.retryable, retryAfterMs: e.retryAfterMs, code: e.code, message: e.message, partsDone: i };
       }
     }
     return { ok: true, platformMessageIds: ids };

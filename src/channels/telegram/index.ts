@@ -1,5 +1,5 @@
 import { ChannelError } from '../../core/errors.js';
-import type { ChannelAdapter, InboundMessage, Recipient, Reply, SendResult } from '../../core/types.js';
+import type { ChannelAdapter, InboundMessage, Recipient, Reply, SendOptions, SendResult } from '../../core/types.js';
 import { createTelegramClient, type TelegramClient, type TelegramPolling, type TelegramPollingOptions } from './client.js';
 import { callbackQueryIdOf, parseTelegramUpdate } from './parse.js';
 import { renderTelegramReplies, type TelegramRenderOptions } from './render.js';
@@ -46,7 +46,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
     verify: ({ headers }) => verifyTelegramSecret(headers, options.secret),
     parse: (raw, communeId) => parseTelegramUpdate(raw, communeId),
     render,
-    async send(reply: Reply, to: Recipient): Promise<SendResult> {
+    async send(reply: Reply, to: Recipient, opts?: SendOptions): Promise<SendResult> {
       let requests: TelegramRequest[];
       try {
         requests = render([reply], to);
@@ -54,7 +54,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
         const e = error instanceof ChannelError ? error : new ChannelError('api', 'invalid_reply', String(error), false);
         return { ok: false, retryable: false, code: e.code, message: e.message };
       }
-      return client.send(requests);
+      return client.send(requests, opts?.skipParts ?? 0);
     },
     acknowledge: async (msg) => {
       const id = callbackQueryIdOf(msg);

@@ -136,9 +136,10 @@ export function createZaloClient(opts: ZaloClientOptions) {
   }
 
   /** Deliver rendered requests in order. Never throws for platform or network errors. */
-  async function send(requests: ZaloRequest[]): Promise<SendResult> {
+  async function send(requests: ZaloRequest[], skipParts = 0): Promise<SendResult> {
     const ids: string[] = [];
-    for (const req of requests) {
+    for (let i = skipParts; i < requests.length; i++) {
+      const req = requests[i];
       try {
         if (req.kind === 'message') {
           try {
@@ -156,7 +157,7 @@ export function createZaloClient(opts: ZaloClientOptions) {
       } catch (error) {
         const e =
           error instanceof ChannelError ? error : new ChannelError('network', 'network', String((error as Error)?.message ?? error), true);
-        return { ok: false, retryable: e.retryable, retryAfterMs: e.retryAfterMs, code: e.code, message: e.message };
+        return { ok: false, retryable: e.retryable, retryAfterMs: e.retryAfterMs, code: e.code, message: e.message, partsDone: i };
       }
     }
     return { ok: true, platformMessageIds: ids };

@@ -1,6 +1,6 @@
 import { ChannelError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { ChannelAdapter, Recipient, Reply, SendResult } from '../../core/types.js';
+import type { ChannelAdapter, Recipient, Reply, SendOptions, SendResult } from '../../core/types.js';
 import { createZaloClient, type ZaloClient } from './client.js';
 import { parseZaloEvent } from './parse.js';
 import { renderZaloReplies, type ZaloRenderOptions } from './render.js';
@@ -82,7 +82,7 @@ export function createZaloAdapter(options: ZaloAdapterOptions): ZaloAdapter {
     verify: (input) => verifyDetailed(input).ok,
     parse: (raw, communeId) => parseZaloEvent(raw, communeId),
     render,
-    async send(reply: Reply, to: Recipient): Promise<SendResult> {
+    async send(reply: Reply, to: Recipient, opts?: SendOptions): Promise<SendResult> {
       let requests: ZaloRequest[];
       try {
         requests = render([reply], to);
@@ -90,7 +90,7 @@ export function createZaloAdapter(options: ZaloAdapterOptions): ZaloAdapter {
         const e = error instanceof ChannelError ? error : new ChannelError('api', 'invalid_reply', String(error), false);
         return { ok: false, retryable: false, code: e.code, message: e.message };
       }
-      return client.send(requests);
+      return client.send(requests, opts?.skipParts ?? 0);
     },
   };
 }

@@ -121,6 +121,8 @@ export const outboundMessages = pgTable(
     /** pending -> sent | undeliverable | failed (gave up). */
     status: text('status').notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
+    /** Platform messages of this reply already delivered (a long reply is several); a retry resumes after them. */
+    partsSent: integer('parts_sent').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
     /** Claim lease: a worker that dies mid-send lets another retry after it expires. */
     lockedUntil: timestamp('locked_until', { withTimezone: true }),
