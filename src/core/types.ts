@@ -85,7 +85,16 @@ export interface Reply {
  */
 export type SendResult =
   | { ok: true; platformMessageIds: string[] }
-  | { ok: false; retryable: boolean; retryAfterMs?: number; code: string; message: string; partsDone?: number };
+  | {
+      ok: false;
+      retryable: boolean;
+      retryAfterMs?: number;
+      code: string;
+      message: string;
+      partsDone?: number;
+      /** Ids of the parts delivered in this attempt before the failure. */
+      platformMessageIds?: string[];
+    };
 
 /** Options of one delivery attempt. */
 export interface SendOptions {

@@ -26,6 +26,11 @@ export interface DeliveryOptions {
   leaseMs?: number;
 }
 
+/** Platform ids accumulate across attempts of a multi-part reply. */
+function appendIds(ids: string[]) {
+  return sql`coalesce(${outboundMessages.platformMessageIds}, '[]'::jsonb) || ${JSON.stringify(ids)}::jsonb`;
+}
+
 interface ClaimedRow {
   id: number;
   commune_id: number;
@@ -120,7 +125,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     if (result.ok) {
       await db
         .update(outboundMessages)
-        .set({ status: 'sent', sentAt: sql`now()`, lockedUntil: null, platformMessageIds: result.platformMessageIds, lastError: null })
+        .set({ status: 'sent', sentAt: sql`now()`, lockedUntil: null, platformMessageIds: appendIds(result.platformMessageIds), lastError: null })
         .where(eq(outboundMessages.id, id));
       return true;
     }
@@ -154,6 +159,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
         nextAttemptAt: sql`now() + ${sql.raw(`interval '${Math.ceil(delay)} milliseconds'`)}`,
         lockedUntil: null,
         partsSent,
+        ...(result.platformMessageIds?.length ? { platformMessageIds: appendIds(result.platformMessageIds) } : {}),
         lastError: `${result.code}: ${result.message}`.slice(0, 500),
       })
       .where(eq(outboundMessages.id, id));

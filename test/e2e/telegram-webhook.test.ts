@@ -103,9 +103,9 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
     tg.fail(tgFailures.tooManyRequests(1), { times: 1, method: 'sendMessage', after: 1 });
     expect((await post(update)).status).toBe(200);
     const [row] = await until(async () => {
-      const rows = await execRows<{ status: string; parts_sent: number; attempts: number }>(
+      const rows = await execRows<{ status: string; parts_sent: number; attempts: number; platform_message_ids: string[] }>(
         database.db,
-        sql`select status, parts_sent, attempts from outbound_messages where chat_id = ${String(chat)}`,
+        sql`select status, parts_sent, attempts, platform_message_ids from outbound_messages where chat_id = ${String(chat)}`,
       );
       return rows.length && rows[0].status === 'sent' ? rows : undefined;
     }, 30_000);
@@ -114,6 +114,7 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
     const accepted = tg.sent({ token: TOKEN, chatId: chat }).filter((r) => r.status === 200).map((r) => String(r.payload.text));
     expect(accepted.length).toBeGreaterThanOrEqual(2);
     expect(new Set(accepted).size).toBe(accepted.length); // no part twice
+    expect(row.platform_message_ids).toHaveLength(accepted.length); // every delivered part is accounted for
   }, 60_000);
 
   it('answers a button tap and acknowledges the callback query', async () => {

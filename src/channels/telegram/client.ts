@@ -73,7 +73,7 @@ export function createTelegramClient(options: TelegramClientOptions) {
         ids.push(String(result.message_id));
       } catch (error) {
         const e = error as ChannelError;
-        return { ok: false, retryable: e.retryable, retryAfterMs: e.retryAfterMs, code: e.code, message: e.message, partsDone: i };
+        return { ok: false, retryable: e.retryable, retryAfterMs: e.retryAfterMs, code: e.code, message: e.message, partsDone: i, platformMessageIds: ids };
       }
     }
     return { ok: true, platformMessageIds: ids };

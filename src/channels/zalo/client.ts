@@ -157,7 +157,7 @@ export function createZaloClient(opts: ZaloClientOptions) {
       } catch (error) {
         const e =
           error instanceof ChannelError ? error : new ChannelError('network', 'network', String((error as Error)?.message ?? error), true);
-        return { ok: false, retryable: e.retryable, retryAfterMs: e.retryAfterMs, code: e.code, message: e.message, partsDone: i };
+        return { ok: false, retryable: e.retryable, retryAfterMs: e.retryAfterMs, code: e.code, message: e.message, partsDone: i, platformMessageIds: ids };
       }
     }
     return { ok: true, platformMessageIds: ids };
