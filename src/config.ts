@@ -61,6 +61,10 @@ const schema = z.object({
   ZALO_OAUTH_BASE: z.string().url().default('https://oauth.zaloapp.com'),
 
   DELIVERY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /** Parallel platform sends (different chats); most of a send is waiting on the network. */
+  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  /** Give up on one platform API call after this long (it is retried later). */
+  PLATFORM_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(8_000),
   SEED_CATALOG: z
     .enum(['true', 'false', '1', '0'])
     .default('true')

@@ -169,7 +169,13 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     get: (communeId: number, channel: ChannelName) =>
       adapters.get(`${communeId}:${channel}`) ?? (channel === 'web' ? web : undefined),
   };
-  const delivery = createDeliveryWorker({ db: database.db, adapters: registry, log, pollMs: config.DELIVERY_POLL_MS });
+  const delivery = createDeliveryWorker({
+    db: database.db,
+    adapters: registry,
+    log,
+    pollMs: config.DELIVERY_POLL_MS,
+    concurrency: config.DELIVERY_CONCURRENCY,
+  });
   const dispatcher = createDispatcher({
     db: database.db,
     router,

@@ -97,6 +97,7 @@ export async function setupChannels(deps: {
         token: cfg.token,
         secret: cfg.secret,
         apiRoot: cfg.apiRoot ?? config.TELEGRAM_API_ROOT,
+        timeoutMs: config.PLATFORM_TIMEOUT_MS,
       });
       adapters.set(`${row.communeId}:telegram`, adapter);
       telegramByKey.set(row.accountKey, { adapter, communeId: row.communeId, cfg });
@@ -111,6 +112,7 @@ export async function setupChannels(deps: {
         tokenRepo: createDbZaloTokenRepo(db, row.accountKey),
         apiBase: cfg.apiBase ?? config.ZALO_API_BASE,
         oauthBase: cfg.oauthBase ?? config.ZALO_OAUTH_BASE,
+        timeoutMs: config.PLATFORM_TIMEOUT_MS,
         log,
         onVerify: (result) => {
           if (result.ok) log.debug({ channel: 'zalo', variant: result.variant }, 'zalo signature verified');
