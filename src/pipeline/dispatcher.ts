@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.js';
 import { userMessageFor } from '../core/messages.js';
 import type { BaseContext, CommuneInfo, Router } from '../core/router.js';
 import type { ConversationState, InboundMessage, Reply } from '../core/types.js';
-import type { Db } from '../db/client.js';
+import { execRows, type Db } from '../db/client.js';
 import { conversations, inboundMessages, outboundMessages } from '../db/schema/index.js';
 import { PULL_CHANNELS } from './outbox.js';
 
@@ -67,55 +67,55 @@ export function createDispatcher(deps: DispatcherDeps) {
   const { db, router, communes, log } = deps;
   const now = deps.now ?? (() => new Date());
 
-  /** Durably record a message. A redelivered message (same channel + external id) is reported as duplicate. */
+  /**
+   * Durably record a message in one statement (one round trip, atomic): the
+   * conversation upsert and the inbound insert. A redelivered message (same
+   * commune, channel and external id) is reported as duplicate.
+   */
   async function ingest(msg: InboundMessage): Promise<IngestResult> {
     const text = msg.text !== undefined ? cleanText(msg.text) : null;
-    return db.transaction(async (tx) => {
-      const [conv] = await tx
-        .insert(conversations)
-        .values({ communeId: msg.communeId, channel: msg.channel, chatId: msg.chatId, userId: msg.userId })
-        .onConflictDoUpdate({
-          target: [conversations.communeId, conversations.channel, conversations.chatId],
-          set: { lastInboundAt: sql`now()` },
-        })
-        .returning({ id: conversations.id });
-      const payload: Record<string, unknown> = {
-        attachments: msg.attachments,
-        contact: msg.contact,
-        event: msg.event,
-        raw: msg.raw,
-      };
-      const inserted = await tx
-        .insert(inboundMessages)
-        .values({
-          communeId: msg.communeId,
-          channel: msg.channel,
-          externalId: msg.externalId,
-          conversationId: conv.id,
-          chatId: msg.chatId,
-          userId: msg.userId,
-          text,
-          action: msg.action ?? null,
-          payload,
-          requestId: randomUUID(),
-        })
-        .onConflictDoNothing()
-        .returning({ id: inboundMessages.id });
-      if (inserted.length === 0) {
-        const [existing] = await tx
-          .select({ id: inboundMessages.id })
-          .from(inboundMessages)
-          .where(
-            and(
-              eq(inboundMessages.communeId, msg.communeId),
-              eq(inboundMessages.channel, msg.channel),
-              eq(inboundMessages.externalId, msg.externalId),
-            ),
-          );
-        return { inboundId: existing.id, conversationId: conv.id, communeId: msg.communeId, duplicate: true };
-      }
-      return { inboundId: inserted[0].id, conversationId: conv.id, communeId: msg.communeId, duplicate: false };
-    });
+    const payload = JSON.stringify({ attachments: msg.attachments, contact: msg.contact, event: msg.event, raw: msg.raw });
+    const [row] = await execRows<{ conversation_id: number; inbound_id: number | null; existing_id: number | null }>(
+      db,
+      sql`with conv as (
+            insert into conversations (commune_id, channel, chat_id, user_id)
+            values (${msg.communeId}, ${msg.channel}, ${msg.chatId}, ${msg.userId})
+            on conflict (commune_id, channel, chat_id) do update set last_inbound_at = now()
+            returning id
+          ), ins as (
+            insert into inbound_messages
+              (commune_id, channel, external_id, conversation_id, chat_id, user_id, text, action, payload, request_id)
+            select ${msg.communeId}, ${msg.channel}, ${msg.externalId}, conv.id, ${msg.chatId}, ${msg.userId},
+                   ${text}, ${msg.action ?? null}, ${payload}::jsonb, ${randomUUID()}
+            from conv
+            on conflict (commune_id, channel, external_id) do nothing
+            returning id
+          )
+          select (select id from conv) as conversation_id,
+                 (select id from ins) as inbound_id,
+                 (select id from inbound_messages
+                   where commune_id = ${msg.communeId} and channel = ${msg.channel} and external_id = ${msg.externalId}) as existing_id`,
+    );
+    const conversationId = Number(row.conversation_id);
+    if (row.inbound_id !== null && row.inbound_id !== undefined) {
+      return { inboundId: Number(row.inbound_id), conversationId, communeId: msg.communeId, duplicate: false };
+    }
+    let existingId = row.existing_id;
+    if (existingId === null || existingId === undefined) {
+      // The same message was being recorded concurrently and committed after this statement's snapshot.
+      const [again] = await db
+        .select({ id: inboundMessages.id })
+        .from(inboundMessages)
+        .where(
+          and(
+            eq(inboundMessages.communeId, msg.communeId),
+            eq(inboundMessages.channel, msg.channel),
+            eq(inboundMessages.externalId, msg.externalId),
+          ),
+        );
+      existingId = again.id;
+    }
+    return { inboundId: Number(existingId), conversationId, communeId: msg.communeId, duplicate: true };
   }
 
   /**
@@ -155,15 +155,18 @@ export function createDispatcher(deps: DispatcherDeps) {
     try {
       result = await db.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${CONVERSATION_LOCK_BASE + BigInt(conversationId)})`);
-        const [row, next] = await tx
-          .select()
+        // The oldest unprocessed message (and whether another waits), with the conversation's state.
+        const [first, next] = await tx
+          .select({ row: inboundMessages, flow: conversations.flow, data: conversations.data })
           .from(inboundMessages)
+          .innerJoin(conversations, eq(conversations.id, inboundMessages.conversationId))
           .where(and(eq(inboundMessages.conversationId, conversationId), eq(inboundMessages.status, 'received')))
           .orderBy(asc(inboundMessages.id))
           .limit(2);
-        if (!row) return null;
+        if (!first) return null;
         more = next !== undefined;
-        const [conv] = await tx.select().from(conversations).where(eq(conversations.id, conversationId));
+        const row = first.row;
+        const conv = { flow: first.flow, data: first.data };
         const state: ConversationState = { flow: conv.flow, data: { ...(conv.data ?? {}) } };
         const payload = row.payload as Record<string, unknown>;
         let action = row.action ?? undefined;
