@@ -103,7 +103,8 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     );
   }
 
-  async function deliverOne(row: ClaimedRow): Promise<boolean> {
+  /** Deliver one claimed message. Returns false on failure, true when sent, or the id of the chat's next pending message. */
+  async function deliverOne(row: ClaimedRow): Promise<boolean | number> {
     const id = Number(row.id);
     const adapter = adapters.get(row.commune_id, row.channel as ChannelName);
     let result: SendResult;
@@ -123,11 +124,21 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
       }
     }
     if (result.ok) {
-      await db
-        .update(outboundMessages)
-        .set({ status: 'sent', sentAt: sql`now()`, lockedUntil: null, platformMessageIds: appendIds(result.platformMessageIds), lastError: null })
-        .where(eq(outboundMessages.id, id));
-      return true;
+      // Mark it sent and, in the same statement, look for the chat's next pending message.
+      const [next] = await execRows<{ id: number }>(
+        db,
+        sql`with marked as (
+              update outbound_messages
+              set status = 'sent', sent_at = now(), locked_until = null, last_error = null,
+                  platform_message_ids = coalesce(platform_message_ids, '[]'::jsonb) || ${JSON.stringify(result.platformMessageIds)}::jsonb
+              where id = ${id}
+            )
+            select id from outbound_messages
+            where commune_id = ${row.commune_id} and channel = ${row.channel} and chat_id = ${row.chat_id}
+              and status = 'pending' and id <> ${id}
+            order by id limit 1`,
+      );
+      return next ? Number(next.id) : true;
     }
     const attempts = Number(row.attempts);
     if (!result.retryable || attempts >= maxAttempts) {
@@ -173,10 +184,13 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     const queue = [...rows];
     const workers = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
       for (let row = queue.shift(); row; row = queue.shift()) {
-        if (await deliverOne(row)) {
+        const outcome = await deliverOne(row);
+        if (outcome !== false) {
           sent++;
-          const next = await claimNextInChat(row);
-          if (next) queue.push(next);
+          if (typeof outcome === 'number') {
+            const next = await claimNextInChat(row);
+            if (next) queue.push(next);
+          }
         }
       }
     });

@@ -214,15 +214,27 @@ export function createDispatcher(deps: DispatcherDeps) {
           if (list && list.length) state.data.numberedActions = list;
           else if (replies.length) delete state.data.numberedActions;
         }
-        await tx
-          .update(conversations)
-          .set({ flow: state.flow ?? null, data: state.data, updatedAt: sql`now()` })
-          .where(eq(conversations.id, conversationId));
-        const outboundIds = await writeOutbox(tx as unknown as Db, row, replies);
-        await tx
-          .update(inboundMessages)
-          .set({ status: 'processed', processedAt: sql`now()`, attempts: sql`${inboundMessages.attempts} + 1` })
-          .where(eq(inboundMessages.id, row.id));
+        // Save the state, queue the replies and mark the message processed in one statement.
+        const pull = PULL_CHANNELS.has(row.channel);
+        const outbox = await execRows<{ id: number }>(
+          tx as unknown as Db,
+          sql`with saved_state as (
+                update conversations set flow = ${state.flow ?? null}, data = ${JSON.stringify(state.data)}::jsonb, updated_at = now()
+                where id = ${conversationId}
+              ), done as (
+                update inbound_messages set status = 'processed', processed_at = now(), attempts = attempts + 1
+                where id = ${row.id}
+              ), queued as (
+                insert into outbound_messages (commune_id, channel, chat_id, user_id, conversation_id, inbound_id, payload, status, sent_at)
+                select ${row.communeId}, ${row.channel}, ${row.chatId}, ${row.userId}, ${conversationId}, ${row.id}, r.value,
+                       ${pull ? 'sent' : 'pending'}, ${pull ? sql`now()` : sql`null`}
+                from jsonb_array_elements(${JSON.stringify(replies)}::jsonb) with ordinality as r(value, n)
+                order by r.n
+                returning id
+              )
+              select id from queued order by id`,
+        );
+        const outboundIds = outbox.map((o) => Number(o.id));
         return { inboundId: row.id, channel: row.channel, outboundIds, replies, failed: false };
       });
     } catch (error) {
