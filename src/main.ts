@@ -1,3 +1,4 @@
+import { errInfo } from './core/log-error.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createRuntime } from './runtime.js';
 
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
       await runtime.stop();
       process.exit(0);
     } catch (error) {
-      runtime.log.error({ err: { message: (error as Error).message } }, 'shutdown failed');
+      runtime.log.error({ err: errInfo(error) }, 'shutdown failed');
       process.exit(1);
     }
   };

@@ -1,3 +1,4 @@
+import { errInfo } from './core/log-error.js';
 import type { Server } from 'node:http';
 import { and, asc, desc, eq, gt, inArray } from 'drizzle-orm';
 import pino from 'pino';
@@ -251,7 +252,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
         if (res.statusCode < 300) {
           communeOfRequest(req)
             .then((id) => search.refreshCommune(id))
-            .catch((error) => log.error({ err: { message: (error as Error).message } }, 'search refresh failed'));
+            .catch((error) => log.error({ err: errInfo(error) }, 'search refresh failed'));
         }
       });
     }
@@ -334,7 +335,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
         try {
           await dispatcher.recoverPending();
         } catch (error) {
-          log.error({ err: { message: (error as Error).message } }, 'recovery failed');
+          log.error({ err: errInfo(error) }, 'recovery failed');
         }
       };
       await recover();

@@ -1,3 +1,4 @@
+import { errInfo } from '../core/log-error.js';
 import { eq, sql } from 'drizzle-orm';
 import type { Logger } from '../core/logger.js';
 import type { ChannelAdapter, ChannelName, Reply, SendResult } from '../core/types.js';
@@ -215,7 +216,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     for (const row of rows) {
       active++;
       const p = deliverRows([row])
-        .catch((error) => log.error({ err: { message: (error as Error).message } }, 'delivery failed'))
+        .catch((error) => log.error({ err: errInfo(error) }, 'delivery failed'))
         .finally(() => {
           active--;
           inFlight.delete(p);
@@ -237,7 +238,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     if (stopped) return;
     const p = claim({ ids })
       .then((rows) => deliverRows(rows))
-      .catch((error) => log.error({ err: { message: (error as Error).message } }, 'delivery fast path failed'))
+      .catch((error) => log.error({ err: errInfo(error) }, 'delivery fast path failed'))
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
   }
@@ -256,7 +257,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
         }
       } while (rerun && !stopped);
     } catch (error) {
-      log.error({ err: { message: (error as Error).message } }, 'delivery poll failed');
+      log.error({ err: errInfo(error) }, 'delivery poll failed');
     } finally {
       running = false;
     }

@@ -1,3 +1,4 @@
+import { errInfo } from '../core/log-error.js';
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { cleanText } from '../core/text-input.js';
@@ -242,7 +243,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       const f = failure as { inboundId: number; requestId: string; error: unknown };
       const err = f.error as Error;
       log.error(
-        { requestId: f.requestId, err: { name: err?.name, message: err?.message, stack: err?.stack } },
+        { requestId: f.requestId, err: errInfo(err) },
         'handler failed; fallback reply sent',
       );
       result = await db.transaction(async (tx) => {

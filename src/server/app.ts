@@ -1,3 +1,4 @@
+import { errInfo } from '../core/log-error.js';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { ValidationError } from '../core/errors.js';
@@ -105,7 +106,7 @@ export function createApp(deps: AppDeps): express.Express {
       try {
         messages = target.adapter.parse(payload, target.communeId);
       } catch (error) {
-        deps.log.warn({ path: hook.path, err: { message: (error as Error).message } }, 'webhook payload not understood');
+        deps.log.warn({ path: hook.path, err: errInfo(error) }, 'webhook payload not understood');
         res.status(200).json({ ok: true, ignored: true }); // acknowledging stops pointless redelivery
         return;
       }
@@ -114,7 +115,7 @@ export function createApp(deps: AppDeps): express.Express {
         recorded = await hook.ingest(messages);
       } catch (error) {
         // Not recorded: do not acknowledge, so the platform redelivers.
-        deps.log.error({ path: hook.path, err: { message: (error as Error).message } }, 'webhook not recorded');
+        deps.log.error({ path: hook.path, err: errInfo(error) }, 'webhook not recorded');
         res.status(503).json({ error: 'temporarily unavailable' });
         return;
       }
@@ -160,7 +161,7 @@ export function createApp(deps: AppDeps): express.Express {
     try {
       const sessionId = String(req.query.sessionId ?? '');
       const after = Number(req.query.after ?? 0);
-      if (!/^[A-Za-z0-9_-]{8,128}$/.test(sessionId) || !Number.isFinite(after) || after < 0) {
+      if (!/^[A-Za-z0-9_-]{8,128}$/.test(sessionId) || !Number.isSafeInteger(after) || after < 0) {
         res.status(422).json({ error: 'sessionId and after are required' });
         return;
       }
@@ -204,7 +205,7 @@ export function createApp(deps: AppDeps): express.Express {
       res.status(e.status).json({ error: e.message ?? 'bad request' });
       return;
     }
-    deps.log.error({ requestId, err: { message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'request failed');
+    deps.log.error({ requestId, err: errInfo(err) }, 'request failed');
     res.status(500).json({
       error: 'Xin lỗi, hệ thống đang gặp sự cố. Anh/chị vui lòng thử lại sau.',
       requestId,

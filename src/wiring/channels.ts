@@ -1,3 +1,4 @@
+import { errInfo } from '../core/log-error.js';
 import type { Request } from 'express';
 import { and, eq } from 'drizzle-orm';
 import { createTelegramAdapter, type TelegramAdapter } from '../channels/telegram/index.js';
@@ -137,7 +138,7 @@ export async function setupChannels(deps: {
     const conversations = new Map(results.filter((r) => !r.duplicate).map((r) => [r.conversationId, r.communeId]));
     for (const [id, communeId] of conversations) {
       limit(() => dispatcher.processConversation(id, communeId)).catch((error) =>
-        log.error({ conversationId: id, err: { message: (error as Error).message } }, 'processing failed; recovery will retry'),
+        log.error({ conversationId: id, err: errInfo(error) }, 'processing failed; recovery will retry'),
       );
     }
     for (const m of messages) {
@@ -197,7 +198,7 @@ export async function setupChannels(deps: {
               const recorded = await ingest(messages);
               afterAck(messages, recorded);
             },
-            { onError: (error: unknown) => log.warn({ err: { message: (error as Error).message } }, 'telegram polling error') },
+            { onError: (error: unknown) => log.warn({ err: errInfo(error) }, 'telegram polling error') },
           );
           pollers.push(polling);
           log.info({ accountKey }, 'telegram long polling started');
@@ -207,7 +208,7 @@ export async function setupChannels(deps: {
             await t.adapter.setWebhook(url, t.cfg.secret);
             log.info({ accountKey }, 'telegram webhook set');
           } catch (error) {
-            log.error({ accountKey, err: { message: (error as Error).message } }, 'telegram setWebhook failed');
+            log.error({ accountKey, err: errInfo(error) }, 'telegram setWebhook failed');
           }
         }
       }

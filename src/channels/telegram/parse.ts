@@ -17,6 +17,8 @@ export function parseTelegramUpdate(raw: unknown, communeId: number): InboundMes
   const cq = update.callback_query;
   if (isObject(cq)) {
     if (typeof cq.data !== 'string' || !isObject(cq.from)) return [];
+    // Private chats only: in a group, dossier details and verification would be shared with every member.
+    if (cq.message?.chat?.type && cq.message.chat.type !== 'private') return [];
     const chatId = cq.message?.chat?.id ?? cq.from.id;
     return [
       {
@@ -35,6 +37,7 @@ export function parseTelegramUpdate(raw: unknown, communeId: number): InboundMes
 
   const m = update.message;
   if (!isObject(m) || !isObject(m.chat) || !isObject(m.from)) return [];
+  if (m.chat.type !== 'private') return [];
   const base: InboundMessage = {
     channel: 'telegram',
     communeId,

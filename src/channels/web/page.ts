@@ -46,6 +46,8 @@ export function renderChatPage(opts: { communeName: string; communeSlug: string 
     sessionId = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2)).replace(/[^A-Za-z0-9_-]/g, '');
     localStorage.setItem(key, sessionId);
   }
+  var commune = '${escapeJs(opts.communeSlug)}';
+  var communeQuery = new URLSearchParams(location.search).get('commune') ? 'commune=' + encodeURIComponent(commune) : '';
   var log = document.getElementById('log');
   var lastId = 0;
   function add(text, who, buttons, file) {
@@ -78,7 +80,7 @@ export function renderChatPage(opts: { communeName: string; communeSlug: string 
     if (shown) add(shown, 'me');
     body.sessionId = sessionId;
     body.messageId = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
-    return fetch('api/v1/chat', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+    return fetch('api/v1/chat' + (communeQuery ? '?' + communeQuery : ''), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
       .then(function (r) { return r.json(); })
       .then(function (j) {
         if (j.replies) j.replies.forEach(function (r) { add(r.text, 'bot', r.buttons, r.file); });
@@ -88,7 +90,7 @@ export function renderChatPage(opts: { communeName: string; communeSlug: string 
       .catch(function () { add('Không kết nối được máy chủ. Anh/chị vui lòng thử lại sau.', 'bot'); });
   }
   function poll() {
-    fetch('api/v1/chat/updates?sessionId=' + encodeURIComponent(sessionId) + '&after=' + lastId)
+    fetch('api/v1/chat/updates?sessionId=' + encodeURIComponent(sessionId) + '&after=' + lastId + (communeQuery ? '&' + communeQuery : ''))
       .then(function (r) { return r.json(); })
       .then(function (j) {
         (j.messages || []).forEach(function (m) { if (m.id > lastId) { lastId = m.id; add(m.text, 'bot', m.buttons, m.file); } });

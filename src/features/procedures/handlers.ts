@@ -89,13 +89,14 @@ function aspectReply(p: ProcedureView, aspect: Aspect, ctx: AppContext): Reply {
   }
 }
 
-const POPULAR: { label: string; query: string }[] = [
-  { label: 'Khai sinh', query: 'đăng ký khai sinh' },
-  { label: 'Kết hôn', query: 'đăng ký kết hôn' },
-  { label: 'Khai tử', query: 'đăng ký khai tử' },
-  { label: 'Chứng thực bản sao', query: 'chứng thực bản sao từ bản chính' },
-  { label: 'Xác nhận độc thân', query: 'xác nhận tình trạng hôn nhân' },
-  { label: 'Đăng ký thường trú', query: 'đăng ký thường trú' },
+/** Procedures residents ask for most (national codes). */
+const POPULAR: { label: string; code: string }[] = [
+  { label: 'Khai sinh', code: '1.001193' },
+  { label: 'Kết hôn', code: '1.000894' },
+  { label: 'Khai tử', code: '1.000656' },
+  { label: 'Chứng thực bản sao', code: '2.000815' },
+  { label: 'Xác nhận độc thân', code: '1.004873' },
+  { label: 'Đăng ký thường trú', code: '1.004222' },
 ];
 
 /** Procedure guidance in the chat: search, choose among candidates, short answer, details, follow-ups. */
@@ -127,7 +128,7 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
   router.action('proc:ask', (ctx) => answerQuestion(ctx, ctx.actionArgs.join(':')));
   router.action('menu:procedures', () => ({
     text: 'Anh/chị muốn hỏi thủ tục nào? Anh/chị cứ gõ tự nhiên, ví dụ "làm giấy khai sinh cho con cần gì", "xin giấy độc thân", "sao y giấy tờ", hoặc chọn thủ tục hay dùng:',
-    buttons: POPULAR.map((p) => ({ label: p.label, action: `proc:ask:${p.query}` })),
+    buttons: POPULAR.map((p) => ({ label: p.label, action: `proc:show:${p.code}` })),
   }));
 
   // Deep links from QR posters: Telegram /start p_1_001193 and the web page ?p=1.001193.

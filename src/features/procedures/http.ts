@@ -106,7 +106,7 @@ const localBody = z
   .object({
     slug: z
       .string()
-      .regex(/^[a-z0-9-]{2,60}$/, 'chỉ gồm chữ thường không dấu, số và dấu gạch ngang')
+      .regex(/^[a-z0-9-]{2,40}$/, 'tối đa 40 ký tự, chỉ gồm chữ thường không dấu, số và dấu gạch ngang')
       .optional(),
     name: z.string().trim().min(3, 'tên thủ tục quá ngắn').max(300),
     field: z.string().trim().max(200).optional(),

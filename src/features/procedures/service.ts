@@ -166,15 +166,18 @@ export interface LocalProcedureInput {
 
 /** ASCII slug of a Vietnamese name: "Trợ cấp xã hội hàng tháng" → "tro-cap-xa-hoi-hang-thang". */
 export function slugify(text: string): string {
-  return text
+  const slug = text
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/đ/g, 'd')
     .replace(/Đ/g, 'D')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60);
+    .replace(/^-+|-+$/g, '');
+  // `proc:legal:local.<slug>` must fit Telegram's 64-byte callback data: at most 40, cut between words.
+  if (slug.length <= 40) return slug;
+  const cut = slug.slice(0, 41).lastIndexOf('-');
+  return slug.slice(0, cut > 10 ? cut : 40).replace(/-+$/, '');
 }
 
 export function buildLocalProcedure(input: LocalProcedureInput): Procedure {

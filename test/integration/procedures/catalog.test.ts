@@ -104,7 +104,7 @@ describe('national catalog import', () => {
       field: 'Bảo trợ xã hội',
       steps: ['Nộp tờ khai tại xã.'],
     });
-    expect(procedure.code).toBe('local.tro-cap-xa-hoi-hang-thang-cho-nguoi-cao-tuoi');
+    expect(procedure.code).toBe('local.tro-cap-xa-hoi-hang-thang-cho-nguoi-cao');
     await setOverride(database.db, { communeId, code: procedure.code, input: { phone: '0203 123 456' } });
 
     const all = await listProceduresForIndex(database.db, communeId);

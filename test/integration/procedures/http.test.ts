@@ -127,7 +127,8 @@ describe('procedures HTTP API', () => {
     const res = await call('POST', '/api/v1/procedures/local', payload, STAFF);
     expect(res.status).toBe(201);
     const { code } = await res.json();
-    expect(code).toBe('local.ho-tro-chi-phi-mai-tang-cho-doi-tuong-bao-tro-xa-hoi');
+    expect(code).toBe('local.ho-tro-chi-phi-mai-tang-cho-doi-tuong');
+    expect(Buffer.byteLength(`proc:legal:${code}`)).toBeLessThanOrEqual(64);
     expect((await call('POST', '/api/v1/procedures/local', payload, STAFF)).status).toBe(409);
     const got = await (await call('GET', `/api/v1/procedures/${code}`)).json();
     expect(got).toMatchObject({ origin: 'local', channels: [{ free: true, time: { value: 3, unit: 'ngày làm việc' } }] });
