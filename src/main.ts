@@ -15,8 +15,9 @@ async function main(): Promise<void> {
     throw error;
   }
   const runtime = await createRuntime(config);
-  await runtime.start();
+  // Listen first: platforms start posting as soon as the webhook is set in start().
   const server = await runtime.listen(config.PORT);
+  await runtime.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   runtime.log.info(

@@ -176,6 +176,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     log,
     pollMs: config.DELIVERY_POLL_MS,
     concurrency: config.DELIVERY_CONCURRENCY,
+    // A claim must outlive a slow send of several parts (each up to the platform timeout).
+    leaseMs: Math.max(60_000, config.PLATFORM_TIMEOUT_MS * 6),
   });
   const dispatcher = createDispatcher({
     db: database.db,
