@@ -88,10 +88,14 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
     expect(sent.payload.text).toContain('Trợ lý ảo');
     const attempts = tg.calls('sendMessage', TOKEN).filter((r) => String(r.payload.chat_id) === String(chat));
     expect(attempts.length).toBeGreaterThanOrEqual(4);
-    const [row] = await execRows<{ status: string; attempts: number }>(
-      database.db,
-      sql`select status, attempts from outbound_messages where chat_id = ${String(chat)} order by id limit 1`,
-    );
+    // The platform confirmed it; the outbox records that right after.
+    const row = await until(async () => {
+      const [r] = await execRows<{ status: string; attempts: number }>(
+        database.db,
+        sql`select status, attempts from outbound_messages where chat_id = ${String(chat)} order by id limit 1`,
+      );
+      return r?.status === 'sent' ? r : undefined;
+    });
     expect(row.status).toBe('sent');
     expect(row.attempts).toBeGreaterThanOrEqual(4);
   }, 60_000);
