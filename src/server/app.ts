@@ -125,8 +125,9 @@ export function createApp(deps: AppDeps): express.Express {
   }
 
   const json = express.json({ limit: '64kb' });
-  // Bulk imports parse their own (larger) bodies.
-  app.use((req, res, next) => (req.path.endsWith('/import') ? next() : json(req, res, next)));
+  // Bulk imports and local procedures parse their own (larger) bodies.
+  const ownParser = (path: string) => path.endsWith('/import') || path.startsWith('/api/v1/procedures/local');
+  app.use((req, res, next) => (ownParser(req.path) ? next() : json(req, res, next)));
 
   app.get('/', async (req, res) => {
     const commune = await deps.resolveCommune(typeof req.query.commune === 'string' ? req.query.commune : undefined);

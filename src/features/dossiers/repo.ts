@@ -172,7 +172,7 @@ export async function insertAttempt(
 
 /** Serialise verification attempts on one code (all processes): the per-dossier limit cannot be raced past. */
 export async function lockCodeForVerification(db: Db, communeId: number, code: string): Promise<void> {
-  await db.execute(sql`select pg_advisory_xact_lock(727002, hashtext(${`${communeId}:${code}`}))`);
+  await db.execute(sql`select pg_advisory_xact_lock(727003, hashtext(${`${communeId}:${code}`}))`);
 }
 
 export async function writeAudit(
