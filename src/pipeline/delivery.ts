@@ -226,13 +226,6 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     return rows.length;
   }
 
-  /** Deliver everything due now and wait for it (tests, CLI). Returns how many were sent. */
-  async function runOnce(): Promise<number> {
-    const rows = await claim();
-    if (rows.length === 0) return 0;
-    return deliverRows(rows);
-  }
-
   /** Fast path: try these freshly committed messages now instead of waiting for the poll. */
   function kick(ids: number[]): void {
     if (stopped) return;
@@ -283,7 +276,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     }
   }
 
-  return { start, stop, runOnce, kick };
+  return { start, stop, kick };
 }
 
 export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;

@@ -5,10 +5,10 @@ import { cleanText } from '../core/text-input.js';
 import type { Logger } from '../core/logger.js';
 import { userMessageFor } from '../core/messages.js';
 import type { BaseContext, CommuneInfo, Router } from '../core/router.js';
-import type { ConversationState, InboundMessage, Reply } from '../core/types.js';
+import type { ChannelName, ConversationState, InboundMessage, Reply } from '../core/types.js';
 import { execRows, type Db } from '../db/client.js';
 import { conversations, inboundMessages, outboundMessages } from '../db/schema/index.js';
-import { PULL_CHANNELS } from './outbox.js';
+import { enqueueMessages, PULL_CHANNELS } from './outbox.js';
 
 /** What every handler gets: the neutral context plus the transaction-bound database handle. */
 export interface AppContext extends BaseContext {
@@ -251,7 +251,13 @@ export function createDispatcher(deps: DispatcherDeps) {
         const [row] = await tx.select().from(inboundMessages).where(eq(inboundMessages.id, f.inboundId));
         if (row.status !== 'received') return { inboundId: row.id, channel: row.channel, outboundIds: [], replies: [], failed: true };
         const replies: Reply[] = [{ text: userMessageFor(f.error), buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }] }];
-        const outboundIds = await writeOutbox(tx as unknown as Db, row, replies);
+        const outboundIds = await enqueueMessages(
+          tx as unknown as Db,
+          { communeId: row.communeId, channel: row.channel as ChannelName, chatId: row.chatId, userId: row.userId },
+          replies,
+          row.conversationId,
+          row.id,
+        );
         await tx
           .update(inboundMessages)
           .set({
@@ -268,33 +274,6 @@ export function createDispatcher(deps: DispatcherDeps) {
       deps.onOutbox(result.outboundIds);
     }
     return result ? { processed: result, more } : null;
-  }
-
-  async function writeOutbox(
-    tx: Db,
-    row: typeof inboundMessages.$inferSelect,
-    replies: Reply[],
-  ): Promise<number[]> {
-    if (replies.length === 0) return [];
-    const pull = PULL_CHANNELS.has(row.channel);
-    const inserted = await tx
-      .insert(outboundMessages)
-      .values(
-        replies.map((r) => ({
-          communeId: row.communeId,
-          channel: row.channel,
-          chatId: row.chatId,
-          userId: row.userId,
-          conversationId: row.conversationId,
-          inboundId: row.id,
-          payload: r as unknown as Record<string, unknown>,
-          // Web and CLI replies are handed over in the HTTP response / poll.
-          status: pull ? 'sent' : 'pending',
-          sentAt: pull ? sql`now()` : null,
-        })),
-      )
-      .returning({ id: outboundMessages.id });
-    return inserted.map((r) => r.id);
   }
 
   /** Ingest and process synchronously; returns this message's replies (web chat and CLI). */

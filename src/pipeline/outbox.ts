@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { Recipient, Reply } from '../core/types.js';
 import type { Db } from '../db/client.js';
 import { outboundMessages } from '../db/schema/index.js';
@@ -11,7 +12,13 @@ export const PULL_CHANNELS: ReadonlySet<string> = new Set(['web', 'cli']);
  * notification exists exactly when the change does. Returns outbox ids; pass
  * them to the delivery worker's `kick` after commit for immediate delivery.
  */
-export async function enqueueMessages(db: Db, to: Recipient, replies: Reply[], conversationId?: number): Promise<number[]> {
+export async function enqueueMessages(
+  db: Db,
+  to: Recipient,
+  replies: Reply[],
+  conversationId?: number,
+  inboundId?: number,
+): Promise<number[]> {
   if (replies.length === 0) return [];
   const pull = PULL_CHANNELS.has(to.channel);
   const rows = await db
@@ -23,8 +30,11 @@ export async function enqueueMessages(db: Db, to: Recipient, replies: Reply[], c
         chatId: to.chatId,
         userId: to.userId,
         conversationId: conversationId ?? null,
+        inboundId: inboundId ?? null,
         payload: r as unknown as Record<string, unknown>,
+        // Web and CLI replies are handed over in the HTTP response / poll.
         status: pull ? 'sent' : 'pending',
+        sentAt: pull ? sql`now()` : null,
       })),
     )
     .returning({ id: outboundMessages.id });

@@ -1,6 +1,5 @@
 import { errInfo } from '../core/log-error.js';
 import type { Request } from 'express';
-import { and, eq } from 'drizzle-orm';
 import { createTelegramAdapter, type TelegramAdapter } from '../channels/telegram/index.js';
 import { createZaloAdapter, zaloOaIdOf } from '../channels/zalo/index.js';
 import type { Config } from '../config.js';
@@ -217,15 +216,6 @@ export async function setupChannels(deps: {
       await Promise.all(pollers.map((p) => p.stop()));
     },
   };
-}
-
-/** Look up an account row (used by tests and the staff console). */
-export async function findChannelAccount(database: Database, channel: string, accountKey: string) {
-  const [row] = await database.db
-    .select()
-    .from(channelAccounts)
-    .where(and(eq(channelAccounts.channel, channel), eq(channelAccounts.accountKey, accountKey)));
-  return row;
 }
 
 /** Run at most `max` tasks at once; the rest wait in order. */
