@@ -19,10 +19,11 @@ import * as procedureChat from './features/procedures/handlers.js';
 import { resolveDataSecret } from './wiring/data-secret.js';
 import { createProceduresApi } from './features/procedures/http.js';
 import { createProcedureSearchService, createSearchApi, type ProcedureSearchService } from './features/procedures/search-service.js';
-import { ensureCatalogLoaded, getProcedure } from './features/procedures/service.js';
+import { createProcedureReader, ensureCatalogLoaded, getProcedure, type ProcedureReader } from './features/procedures/service.js';
 import { ValidationError } from './core/errors.js';
 import { createDeliveryWorker, type AdapterRegistry } from './pipeline/delivery.js';
 import { createDispatcher, type AppContext, type CommuneDirectory } from './pipeline/dispatcher.js';
+import { createProcessor } from './pipeline/processor.js';
 import { bearerAuth, createApp, type WebhookRoute } from './server/app.js';
 import express from 'express';
 import { numberedChoices } from './channels/zalo/index.js';
@@ -87,22 +88,27 @@ export function createCommuneDirectory(database: Database): CommuneDirectory & {
   };
 }
 
-/** A procedure's display name for dossier answers (national or the commune's local one). */
-async function procedureNameOf(code: string, opts: { db: Db; communeId: number }): Promise<string | undefined> {
-  return (await getProcedure(opts.db, opts.communeId, code))?.name;
-}
-
 /** Build the router with every feature. Order matters: see Router. */
-export function buildRouter(deps: { search: ProcedureSearchService; dataSecret: string }): Router<AppContext> {
+export function buildRouter(deps: {
+  search: ProcedureSearchService;
+  dataSecret: string;
+  /** Cached procedure reads (default: read the database every time). */
+  procedures?: ProcedureReader;
+}): Router<AppContext> {
+  const read = deps.procedures ? deps.procedures.get : getProcedure;
   const router = new Router<AppContext>();
   assistant.register(router);
   inquiries.register(router);
   // Receipt codes and lookup phrases before free-text procedure search.
-  dossiers.register(router, { phoneKey: deps.dataSecret, procedureName: procedureNameOf });
+  dossiers.register(router, {
+    phoneKey: deps.dataSecret,
+    // A procedure's display name for dossier answers (national or the commune's local one).
+    procedureName: async (code, opts) => (await read(opts.db, opts.communeId, code))?.name,
+  });
   // Free-text procedure questions come last: they catch what nothing more specific took.
   procedureChat.register(router, {
     search: (communeId, q, limit) => deps.search.search(communeId, q, limit),
-    getProcedure,
+    getProcedure: read,
   });
   router.fallback((ctx) => {
     if (ctx.msg.event === 'follow') return assistant.mainMenu(ctx);
@@ -151,7 +157,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const database =
     opts.database ??
-    (await createDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DATABASE_POOL_MAX }));
+    (await createDatabase({
+      url: config.DATABASE_URL,
+      dataDir: config.DATA_DIR,
+      poolMax: config.DATABASE_POOL_MAX,
+      prepare: config.DATABASE_PREPARE,
+    }));
   await database.migrate();
   const defaultCommune = await ensureDefaultCommune(database, config);
   const directory = createCommuneDirectory(database);
@@ -162,7 +173,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const search = createProcedureSearchService({ db: database.db, log });
   await search.init((await directory.all()).map((c) => c.id));
   const dataSecret = await resolveDataSecret(database, config);
-  const router = buildRouter({ search, dataSecret });
+  const procedures = createProcedureReader();
+  const router = buildRouter({ search, dataSecret, procedures });
 
   const adapters = new Map<string, ChannelAdapter>();
   const web = createWebAdapter();
@@ -170,6 +182,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     get: (communeId: number, channel: ChannelName) =>
       adapters.get(`${communeId}:${channel}`) ?? (channel === 'web' ? web : undefined),
   };
+  const leaseMs = Math.max(60_000, config.PLATFORM_TIMEOUT_MS * 6);
   const delivery = createDeliveryWorker({
     db: database.db,
     adapters: registry,
@@ -177,7 +190,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     pollMs: config.DELIVERY_POLL_MS,
     concurrency: config.DELIVERY_CONCURRENCY,
     // A claim must outlive a slow send of several parts (each up to the platform timeout).
-    leaseMs: Math.max(60_000, config.PLATFORM_TIMEOUT_MS * 6),
+    leaseMs,
   });
   const dispatcher = createDispatcher({
     db: database.db,
@@ -185,11 +198,26 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     communes: directory,
     log,
     onOutbox: (ids) => delivery.kick(ids),
+    onLeased: (rows) => delivery.deliverLeased(rows),
+    leaseMs,
     // Zalo shows buttons as a numbered list too: a typed "2" means the second button.
     numberedActions: (channel, replies) => (channel === 'zalo' ? numberedChoices(replies.at(-1)?.buttons) : undefined),
   });
 
-  const channels = await setupChannels({ config, database, defaultCommuneId: defaultCommune.id, dispatcher, log });
+  // PGlite has one connection: one batch at a time; on PostgreSQL two overlap their round trips.
+  const processor = createProcessor({
+    processBatch: (items) => dispatcher.processBatch(items),
+    log,
+    maxConcurrent: database.engine === 'pglite' ? 1 : 2,
+  });
+  const channels = await setupChannels({
+    config,
+    database,
+    defaultCommuneId: defaultCommune.id,
+    dispatcher,
+    process: (conversationId, communeId) => processor.enqueue(conversationId, communeId),
+    log,
+  });
   for (const [key, adapter] of channels.adapters) adapters.set(key, adapter);
   for (const [key, adapter] of opts.adapters ?? []) adapters.set(key, adapter);
   const webhooks: WebhookRoute[] = channels.webhooks;
@@ -253,7 +281,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       res.on('finish', () => {
         if (res.statusCode < 300) {
           communeOfRequest(req)
-            .then((id) => search.refreshCommune(id))
+            .then((id) => {
+              procedures.invalidate(id);
+              return search.refreshCommune(id);
+            })
             .catch((error) => log.error({ err: errInfo(error) }, 'search refresh failed'));
         }
       });
@@ -271,7 +302,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     requireIntegration: bearerAuth(config.INTEGRATION_API_KEY, config.ADMIN_API_KEY),
     requireStaff: staffAuth,
     onOutbox: (ids) => delivery.kick(ids),
-    procedureName: procedureNameOf,
+    procedureName: async (code, o) => (await procedures.get(o.db, o.communeId, code))?.name,
   });
   const searchApi = createSearchApi({ search, resolveCommuneId: communeOfRequest });
   const proceduresApi = createProceduresApi({
@@ -359,6 +390,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
         await closed;
       }
       await channels.stop();
+      await processor.stop();
       await delivery.stop();
       // A database handed in by the caller (tests, benchmarks) is the caller's to close.
       if (!opts.database) await database.close();

@@ -21,6 +21,8 @@ export interface RunStats {
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
+  /** Per second of the schedule: replies, p50 and p99 latency (ms). */
+  timeline?: { n: number; p50: number; p99: number }[];
   maxMs: number;
   /** Webhook due -> 200 from the server (durable ingest). */
   ackP50Ms: number;
@@ -61,6 +63,7 @@ function summarize(
   extra: { duplicates: number; platform429: number; handlerFailures: number },
 ): RunStats {
   const latencies: number[] = [];
+  const bySecond: number[][] = [];
   const acks: number[] = [];
   const lostReasons: Record<string, number> = {};
   let replied = 0;
@@ -76,7 +79,13 @@ function summarize(
     messages += r.messages;
     lastReply = Math.max(lastReply, r.lastAt!);
     if (!r.u.warmup) latencies.push(r.lastAt! - r.u.scheduledAt);
+    const second = Math.floor((r.u.scheduledAt - (load.updates[0]?.scheduledAt ?? load.startedAt)) / 1000);
+    (bySecond[second] ??= []).push(r.lastAt! - r.u.scheduledAt);
   }
+  const timeline = bySecond.map((l) => {
+    const sorted = (l ?? []).sort((a, b) => a - b);
+    return { n: sorted.length, p50: Math.round(percentile(sorted, 50)), p99: Math.round(percentile(sorted, 99)) };
+  });
   latencies.sort((a, b) => a - b);
   acks.sort((a, b) => a - b);
   const first = load.updates[0]?.scheduledAt ?? load.startedAt;
@@ -98,6 +107,7 @@ function summarize(
     platform429: extra.platform429,
     handlerFailures: extra.handlerFailures,
     lostReasons,
+    timeline,
   };
 }
 

@@ -34,6 +34,8 @@
  * database is created there and dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import inspector from 'node:inspector';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
@@ -91,6 +93,12 @@ interface RunReport extends RunStats {
   serverLoopBusy: number;
   /** Share of the run the platform thread (load generator, fake Bot API, fault proxy) was busy. */
   platformLoopBusy: number;
+  /** CPU time of the server's main thread per offered message while the load was offered (Linux). */
+  serverCpuMsPerMsg?: number;
+  /** Share of the run the server's main thread waited for a CPU (Linux schedstat). */
+  serverRunqWait?: number;
+  /** CPU time of all PostgreSQL processes per offered message. */
+  postgresCpuMsPerMsg?: number;
   faults?: Record<FaultKind, number>;
   /** Committed transactions (each autocommit statement is one) per question, from pg_stat_database. */
   commitsPerQuestion?: number;
@@ -139,13 +147,72 @@ function loadShape(baseUrl: string, bots: Bot[], ratePerS: number, durationS: nu
   };
 }
 
+/** CPU seconds (user + system) the kernel accounted to the main thread, and to all PostgreSQL processes. */
+function cpuSeconds(): { main: number; postgres: number; mainRunqWait: number } {
+  const tick = 100; // USER_HZ on Linux
+  const fields = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  let main = 0;
+  let pg = 0;
+  let mainRunqWait = 0;
+  try {
+    mainRunqWait = Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+    const f = fields(readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8'));
+    main = (Number(f[11]) + Number(f[12])) / tick;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (!stat.includes('(postgres)')) continue;
+        const g = fields(stat);
+        pg += (Number(g[11]) + Number(g[12])) / tick;
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  } catch {
+    // not Linux: no per-thread accounting
+  }
+  return { main, postgres: pg, mainRunqWait };
+}
+
+/** `--profile <file>`: a CPU profile of the server's main thread while the PostgreSQL load is offered. */
+const PROFILE_FILE = argv.includes('--profile') ? argv[argv.indexOf('--profile') + 1] : undefined;
+async function profiled<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  if (!PROFILE_FILE || label !== 'postgres') return fn();
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(PROFILE_FILE, JSON.stringify(profile));
+    session.disconnect();
+    out(`… CPU profile of the server thread written to ${PROFILE_FILE}`);
+  }
+}
+
 /** Offer the load, measuring how busy both event loops were while it was offered (not during the drain). */
 async function offer(platform: PlatformThread, opts: LoadOptions) {
   await platform.eluStart();
   const elu = performance.eventLoopUtilization();
+  const cpu0 = cpuSeconds();
   const load = (await platform.load(opts)) as LoadResult;
   const serverLoopBusy = Math.round(performance.eventLoopUtilization(elu).utilization * 100) / 100;
-  return { load, serverLoopBusy, platformLoopBusy: await platform.eluStop() };
+  const cpu1 = cpuSeconds();
+  const n = load.updates.length || 1;
+  return {
+    load,
+    serverLoopBusy,
+    platformLoopBusy: await platform.eluStop(),
+    serverCpuMsPerMsg: Math.round(((cpu1.main - cpu0.main) * 1000 * 100) / n) / 100,
+    postgresCpuMsPerMsg: Math.round(((cpu1.postgres - cpu0.postgres) * 1000 * 100) / n) / 100,
+    /** Share of the offered period the server's main thread was ready to run but waited for a CPU. */
+    serverRunqWait: Math.round(((cpu1.mainRunqWait - cpu0.mainRunqWait) / (opts.durationS || 1)) * 100) / 100,
+  };
 }
 
 async function pipelineRun(
@@ -165,7 +232,9 @@ async function pipelineRun(
     const arrivalsFrom = await platform.arrivalCount();
     const commitsBefore = await commits(database);
     out(`… ${label}: ${rate} webhooks/s for ${durationS} s`);
-    const { load, serverLoopBusy, platformLoopBusy } = await offer(platform, loadShape(server.baseUrl, bots, rate, durationS));
+    const { load, serverLoopBusy, platformLoopBusy, serverCpuMsPerMsg, postgresCpuMsPerMsg, serverRunqWait } = await profiled(label, () =>
+      offer(platform, loadShape(server.baseUrl, bots, rate, durationS)),
+    );
     const acked = load.updates.filter((u) => u.status === 200).length;
     const drained = await drainPipeline(database, afterId, acked, drainTimeoutMs);
     const value = { load, drainMs: drained.waitedMs, stuck: drained.stuck };
@@ -180,7 +249,19 @@ async function pipelineRun(
       commitsBefore !== undefined && commitsAfter !== undefined && stats.sent
         ? Math.round(((commitsAfter - commitsBefore) / stats.sent) * 10) / 10
         : undefined;
-    return { label, offeredPerS: rate, durationS, drainMs: Math.round(value.drainMs), serverLoopBusy, platformLoopBusy, commitsPerQuestion, ...stats };
+    return {
+      label,
+      offeredPerS: rate,
+      durationS,
+      drainMs: Math.round(value.drainMs),
+      serverLoopBusy,
+      platformLoopBusy,
+      serverCpuMsPerMsg,
+      serverRunqWait,
+      postgresCpuMsPerMsg: database.engine === 'postgres' ? postgresCpuMsPerMsg : undefined,
+      commitsPerQuestion,
+      ...stats,
+    };
   } finally {
     await server.stop();
   }
@@ -203,6 +284,9 @@ function table(reports: RunReport[]) {
     ['ack p99', (r) => r.ackP99Ms],
     ['commits/q', (r) => r.commitsPerQuestion ?? '-'],
     ['server busy', (r) => r.serverLoopBusy],
+    ['server cpu ms/q', (r) => r.serverCpuMsPerMsg ?? '-'],
+    ['server runq', (r) => r.serverRunqWait ?? '-'],
+    ['pg cpu ms/q', (r) => r.postgresCpuMsPerMsg ?? '-'],
     ['platform busy', (r) => r.platformLoopBusy],
   ];
   const cells = [cols.map((c) => c[0]), ...reports.map((r) => cols.map((c) => String(c[1](r))))];
@@ -306,10 +390,23 @@ async function main() {
     try {
       const arrivalsFrom = await platform.arrivalCount();
       out(`… baseline: ${RATE} webhooks/s for ${BASELINE_DURATION_S} s`);
-      const { load, serverLoopBusy, platformLoopBusy } = await offer(platform, loadShape(server.baseUrl, bots, RATE, BASELINE_DURATION_S));
+      const { load, serverLoopBusy, platformLoopBusy, serverCpuMsPerMsg, serverRunqWait } = await offer(
+        platform,
+        loadShape(server.baseUrl, bots, RATE, BASELINE_DURATION_S),
+      );
       await platform.quiet(300, 10_000);
       const stats = reconcileBaseline(load, await platform.arrivals(arrivalsFrom));
-      reports.push({ label: 'baseline', offeredPerS: RATE, durationS: BASELINE_DURATION_S, drainMs: 0, serverLoopBusy, platformLoopBusy, ...stats });
+      reports.push({
+        label: 'baseline',
+        offeredPerS: RATE,
+        durationS: BASELINE_DURATION_S,
+        drainMs: 0,
+        serverLoopBusy,
+        platformLoopBusy,
+        serverCpuMsPerMsg,
+        serverRunqWait,
+        ...stats,
+      });
     } finally {
       await server.stop();
     }
@@ -324,6 +421,9 @@ async function main() {
   const failure = reports.find((r) => r.label.startsWith('postgres+'));
   if (failure?.faults) out(`\nInjected on sendMessage (postgres+20% failures): ${JSON.stringify(failure.faults)}`);
   for (const r of reports) {
+    if (has('--timeline') && r.timeline) {
+      out(`${r.label} per second (p50/p99 ms): ${r.timeline.map((t) => `${t.p50}/${t.p99}`).join(' ')}`);
+    }
     if (Object.keys(r.lostReasons).length) out(`Lost in ${r.label}: ${JSON.stringify(r.lostReasons)}`);
     if (r.platform429) out(`${r.label}: ${r.platform429} sendMessage calls hit the fake's flood limit (429)`);
     if (r.handlerFailures) out(`${r.label}: ${r.handlerFailures} questions answered by the error fallback`);
@@ -350,7 +450,7 @@ async function main() {
   out(`Total ${(performance.now() - t0) / 1000 | 0} s`);
 
   if (asJson) {
-    const pick = (r: RunReport | undefined) => r && { ...r };
+    const pick = (r: RunReport | undefined) => r && { ...r, timeline: undefined };
     console.log(
       JSON.stringify({
         machine: { cpu: cpus[0]?.model, cpus: cpus.length, node: process.version, postgres: pgVersion },

@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { ChannelAdapter, ChannelName, Reply, SendResult } from '../core/types.js';
 import { execRows, type Db } from '../db/client.js';
 import { auditLog, outboundMessages } from '../db/schema/index.js';
+import { createBatcher } from './batcher.js';
 
 export interface AdapterRegistry {
   /** The adapter that delivers for this commune on this channel, if the channel is on. */
@@ -74,7 +75,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
    */
   async function claim(filter: { ids?: number[]; chat?: ClaimedRow } = {}, limit = batchSize): Promise<ClaimedRow[]> {
     const idFilter = filter.ids?.length
-      ? sql`and o.id = any(${sql.raw(`array[${filter.ids.map(Number).join(',')}]::bigint[]`)})`
+      ? sql`and o.id = any(${`{${filter.ids.map(Number).join(',')}}`}::bigint[])`
       : sql``;
     const chatFilter = filter.chat
       ? sql`and o.commune_id = ${filter.chat.commune_id} and o.channel = ${filter.chat.channel} and o.chat_id = ${filter.chat.chat_id}`
@@ -104,8 +105,54 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     );
   }
 
+  /**
+   * Confirmed sends are marked in batches (one statement for all sends
+   * confirmed meanwhile). For each, the chat's next pending message that no
+   * worker holds is returned, so the chat's queue moves on at once.
+   */
+  const markSent = createBatcher<{ id: number; ids: string[]; findNext: boolean }, number | null>({
+    maxBatch: 128,
+    maxConcurrent: 2,
+    lingerMs: 25, // off the resident's path: the message is already sent
+    run: async (items) => {
+      const rows = await execRows<{ id: number; next_id: number | null }>(
+        db,
+        sql`with input as materialized (
+              select * from jsonb_to_recordset(${JSON.stringify(items.map((i) => ({ id: i.id, ids: i.ids, find_next: i.findNext })))}::jsonb)
+                as x(id bigint, ids jsonb, find_next boolean)
+            ), marked as (
+              update outbound_messages o
+              set status = 'sent', sent_at = now(), locked_until = null, last_error = null,
+                  platform_message_ids = coalesce(o.platform_message_ids, '[]'::jsonb) || i.ids
+              from input i
+              where o.id = i.id and o.id = any(${`{${items.map((i) => Number(i.id)).join(',')}}`}::bigint[])
+              returning o.id, o.commune_id, o.channel, o.chat_id
+            )
+            select i.id,
+                   case when i.find_next then (
+                     select p.id from outbound_messages p
+                     where p.commune_id = m.commune_id and p.channel = m.channel and p.chat_id = m.chat_id
+                       and p.status = 'pending' and p.id <> all (select id from input)
+                     order by p.id limit 1) end as next_id
+            from input i join marked m on m.id = i.id`,
+      );
+      const next = new Map(rows.map((r) => [Number(r.id), r.next_id === null || r.next_id === undefined ? null : Number(r.next_id)]));
+      return items.map((i) => next.get(i.id) ?? null);
+    },
+  });
+
+  /** Give back the leases of rows that wait behind a failed one (they stay pending, in order). */
+  async function releaseLeases(rows: ClaimedRow[]): Promise<void> {
+    if (!rows.length) return;
+    await execRows(
+      db,
+      sql`update outbound_messages set locked_until = null, attempts = greatest(attempts - 1, 0)
+          where id = any(${`{${rows.map((r) => Number(r.id)).join(',')}}`}::bigint[]) and status = 'pending'`,
+    );
+  }
+
   /** Deliver one claimed message. Returns false on failure, true when sent, or the id of the chat's next pending message. */
-  async function deliverOne(row: ClaimedRow): Promise<boolean | number> {
+  async function deliverOne(row: ClaimedRow, findNext = true): Promise<boolean | number> {
     const id = Number(row.id);
     const adapter = adapters.get(row.commune_id, row.channel as ChannelName);
     let result: SendResult;
@@ -126,20 +173,8 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     }
     if (result.ok) {
       // Mark it sent and, in the same statement, look for the chat's next pending message.
-      const [next] = await execRows<{ id: number }>(
-        db,
-        sql`with marked as (
-              update outbound_messages
-              set status = 'sent', sent_at = now(), locked_until = null, last_error = null,
-                  platform_message_ids = coalesce(platform_message_ids, '[]'::jsonb) || ${JSON.stringify(result.platformMessageIds)}::jsonb
-              where id = ${id}
-            )
-            select id from outbound_messages
-            where commune_id = ${row.commune_id} and channel = ${row.channel} and chat_id = ${row.chat_id}
-              and status = 'pending' and id <> ${id}
-            order by id limit 1`,
-      );
-      return next ? Number(next.id) : true;
+      const next = await markSent({ id, ids: result.platformMessageIds ?? [], findNext });
+      return next ?? true;
     }
     const attempts = Number(row.attempts);
     if (!result.retryable || attempts >= maxAttempts) {
@@ -168,7 +203,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     await db
       .update(outboundMessages)
       .set({
-        nextAttemptAt: sql`now() + ${sql.raw(`interval '${Math.ceil(delay)} milliseconds'`)}`,
+        nextAttemptAt: sql`now() + ${Math.ceil(delay)} * interval '1 millisecond'`,
         lockedUntil: null,
         partsSent,
         ...(result.platformMessageIds?.length ? { platformMessageIds: appendIds(result.platformMessageIds) } : {}),
@@ -197,6 +232,43 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     });
     await Promise.all(workers);
     return sent;
+  }
+
+  /**
+   * Deliver one chat's rows, all leased to us, in order; then whatever the chat
+   * queued meanwhile. After a failure the rest waits behind the failed row.
+   */
+  async function deliverChain(rows: ClaimedRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i++) {
+      const last = i === rows.length - 1;
+      const outcome = await deliverOne(rows[i], last);
+      if (outcome === false) {
+        await releaseLeases(rows.slice(i + 1));
+        return;
+      }
+      if (last && typeof outcome === 'number') {
+        const next = await claimNextInChat(rows[i]);
+        if (next) rows.push(next);
+      }
+    }
+  }
+
+  /** Fast path for rows leased when they were queued: no claim needed. */
+  function deliverLeased(rows: ClaimedRow[]): void {
+    if (stopped) return; // their lease runs out and the next start delivers them
+    const chats = new Map<string, ClaimedRow[]>();
+    for (const row of rows) {
+      const key = `${row.commune_id}\u0000${row.channel}\u0000${row.chat_id}`;
+      const chain = chats.get(key);
+      if (chain) chain.push(row);
+      else chats.set(key, [row]);
+    }
+    for (const chain of chats.values()) {
+      const p = deliverChain(chain)
+        .catch((error) => log.error({ err: errInfo(error) }, 'delivery fast path failed'))
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
   }
 
   async function claimNextInChat(row: ClaimedRow): Promise<ClaimedRow | undefined> {
@@ -276,7 +348,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     }
   }
 
-  return { start, stop, kick };
+  return { start, stop, kick, deliverLeased };
 }
 
 export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;

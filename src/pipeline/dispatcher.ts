@@ -8,6 +8,7 @@ import type { BaseContext, CommuneInfo, Router } from '../core/router.js';
 import type { ChannelName, ConversationState, InboundMessage, Reply } from '../core/types.js';
 import { execRows, type Db } from '../db/client.js';
 import { conversations, inboundMessages, outboundMessages } from '../db/schema/index.js';
+import { createBatcher } from './batcher.js';
 import { enqueueMessages, PULL_CHANNELS } from './outbox.js';
 
 /** What every handler gets: the neutral context plus the transaction-bound database handle. */
@@ -39,7 +40,30 @@ export interface ProcessedMessage {
   failed: boolean;
 }
 
-/** Channels whose replies are delivered by the HTTP response / polling rather than a platform call. */
+/** An outbox row leased to this process at insert time, ready to send without a claim. */
+export interface LeasedOutbound {
+  id: number;
+  commune_id: number;
+  channel: string;
+  chat_id: string;
+  user_id: string;
+  payload: Reply;
+  attempts: number;
+  parts_sent: number;
+}
+
+export interface BatchItem {
+  conversationId: number;
+  communeId: number;
+}
+
+export interface BatchOutcome {
+  processed: ProcessedMessage[];
+  /** Conversations with another message waiting behind the one just processed. */
+  more: BatchItem[];
+  /** Conversations another worker holds right now: try again shortly. */
+  busy: BatchItem[];
+}
 
 const CONVERSATION_LOCK_BASE = 1n << 40n;
 
@@ -50,6 +74,19 @@ export interface DispatcherDeps {
   log: Logger;
   /** Called after replies are committed to the outbox (the delivery worker's fast path). */
   onOutbox?: (outboundIds: number[]) => void;
+  /**
+   * Called after a batch commits with the outbox rows it leased to this process
+   * (their chat had nothing else pending): deliver them without a claim.
+   */
+  onLeased?: (rows: LeasedOutbound[]) => void;
+  /** Lease of rows handed to onLeased (crash safety: another worker retries after it). */
+  leaseMs?: number;
+  /** Messages recorded per statement at most (webhooks arriving together share one). */
+  ingestBatch?: number;
+  /** Recording statements in flight at once. */
+  ingestConcurrency?: number;
+  /** Under load, how long a recording statement waits for more webhooks to join it (adds to the ack time). */
+  ingestLingerMs?: number;
   /**
    * Channels that show buttons as a numbered list (Zalo) return the actions in
    * list order; a later message that is just that number taps the button.
@@ -66,57 +103,181 @@ export interface DispatcherDeps {
  */
 export function createDispatcher(deps: DispatcherDeps) {
   const { db, router, communes, log } = deps;
+  const leaseMs = deps.leaseMs ?? 60_000;
   const now = deps.now ?? (() => new Date());
 
+  interface IngestRow {
+    ord: number;
+    commune_id: number;
+    channel: string;
+    external_id: string;
+    chat_id: string;
+    user_id: string;
+    text: string | null;
+    action: string | null;
+    payload: Record<string, unknown>;
+    request_id: string;
+  }
+
   /**
-   * Durably record a message in one statement (one round trip, atomic): the
-   * conversation upsert and the inbound insert. A redelivered message (same
-   * commune, channel and external id) is reported as duplicate.
+   * Durably record messages in one statement (one round trip, atomic): the
+   * conversation upserts and the inbound inserts, in arrival order. A
+   * redelivered message (same commune, channel and external id) is reported
+   * as duplicate, also when both copies arrive in the same batch.
    */
-  async function ingest(msg: InboundMessage): Promise<IngestResult> {
-    const text = msg.text !== undefined ? cleanText(msg.text) : null;
-    const payload = JSON.stringify({ attachments: msg.attachments, contact: msg.contact, event: msg.event, raw: msg.raw });
-    const [row] = await execRows<{ conversation_id: number; inbound_id: number | null; existing_id: number | null }>(
+  async function ingestMany(msgs: InboundMessage[]): Promise<IngestResult[]> {
+    const keyOf = (m: InboundMessage) => `${m.communeId}\u0000${m.channel}\u0000${m.externalId}`;
+    const rowOf = new Map<string, number>();
+    const rows: IngestRow[] = [];
+    for (const msg of msgs) {
+      const key = keyOf(msg);
+      if (rowOf.has(key)) continue;
+      rowOf.set(key, rows.length);
+      rows.push({
+        ord: rows.length,
+        commune_id: msg.communeId,
+        channel: msg.channel,
+        external_id: msg.externalId,
+        chat_id: msg.chatId,
+        user_id: msg.userId,
+        text: msg.text !== undefined ? cleanText(msg.text) : null,
+        action: msg.action ?? null,
+        payload: { attachments: msg.attachments, contact: msg.contact, event: msg.event, raw: msg.raw },
+        request_id: randomUUID(),
+      });
+    }
+    const found = await execRows<{ ord: number; conversation_id: number; inbound_id: number | null; existing_id: number | null }>(
       db,
-      sql`with conv as (
+      sql`with input as materialized (
+            select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+              as x(ord int, commune_id int, channel text, external_id text, chat_id text, user_id text,
+                   text text, action text, payload jsonb, request_id text)
+          ), conv as (
             insert into conversations (commune_id, channel, chat_id, user_id)
-            values (${msg.communeId}, ${msg.channel}, ${msg.chatId}, ${msg.userId})
+            select distinct on (commune_id, channel, chat_id) commune_id, channel, chat_id, user_id
+            from input order by commune_id, channel, chat_id, ord
             on conflict (commune_id, channel, chat_id) do update set last_inbound_at = now()
-            returning id
+            returning id, commune_id, channel, chat_id
           ), ins as (
             insert into inbound_messages
               (commune_id, channel, external_id, conversation_id, chat_id, user_id, text, action, payload, request_id)
-            select ${msg.communeId}, ${msg.channel}, ${msg.externalId}, conv.id, ${msg.chatId}, ${msg.userId},
-                   ${text}, ${msg.action ?? null}, ${payload}::jsonb, ${randomUUID()}
-            from conv
+            select i.commune_id, i.channel, i.external_id, c.id, i.chat_id, i.user_id, i.text, i.action, i.payload, i.request_id
+            from input i
+            join conv c on c.commune_id = i.commune_id and c.channel = i.channel and c.chat_id = i.chat_id
+            order by i.ord
             on conflict (commune_id, channel, external_id) do nothing
-            returning id
+            returning id, commune_id, channel, external_id
           )
-          select (select id from conv) as conversation_id,
-                 (select id from ins) as inbound_id,
-                 (select id from inbound_messages
-                   where commune_id = ${msg.communeId} and channel = ${msg.channel} and external_id = ${msg.externalId}) as existing_id`,
+          select i.ord, c.id as conversation_id, ins.id as inbound_id, m.id as existing_id
+          from input i
+          join conv c on c.commune_id = i.commune_id and c.channel = i.channel and c.chat_id = i.chat_id
+          left join ins on ins.commune_id = i.commune_id and ins.channel = i.channel and ins.external_id = i.external_id
+          left join inbound_messages m
+            on ins.id is null and m.commune_id = i.commune_id and m.channel = i.channel and m.external_id = i.external_id
+          order by i.ord`,
     );
-    const conversationId = Number(row.conversation_id);
-    if (row.inbound_id !== null && row.inbound_id !== undefined) {
-      return { inboundId: Number(row.inbound_id), conversationId, communeId: msg.communeId, duplicate: false };
+    const byOrd = new Map(found.map((f) => [Number(f.ord), f]));
+    const results: IngestResult[] = [];
+    for (const row of rows) {
+      const f = byOrd.get(row.ord);
+      if (!f) throw new Error('ingest returned no row for a message');
+      const conversationId = Number(f.conversation_id);
+      if (f.inbound_id !== null && f.inbound_id !== undefined) {
+        results.push({ inboundId: Number(f.inbound_id), conversationId, communeId: row.commune_id, duplicate: false });
+        continue;
+      }
+      let existingId = f.existing_id;
+      if (existingId === null || existingId === undefined) {
+        // The same message was being recorded concurrently and committed after this statement's snapshot.
+        const [again] = await db
+          .select({ id: inboundMessages.id })
+          .from(inboundMessages)
+          .where(
+            and(
+              eq(inboundMessages.communeId, row.commune_id),
+              eq(inboundMessages.channel, row.channel),
+              eq(inboundMessages.externalId, row.external_id),
+            ),
+          );
+        existingId = again.id;
+      }
+      results.push({ inboundId: Number(existingId), conversationId, communeId: row.commune_id, duplicate: true });
     }
-    let existingId = row.existing_id;
-    if (existingId === null || existingId === undefined) {
-      // The same message was being recorded concurrently and committed after this statement's snapshot.
-      const [again] = await db
-        .select({ id: inboundMessages.id })
-        .from(inboundMessages)
-        .where(
-          and(
-            eq(inboundMessages.communeId, msg.communeId),
-            eq(inboundMessages.channel, msg.channel),
-            eq(inboundMessages.externalId, msg.externalId),
-          ),
-        );
-      existingId = again.id;
+    // A second copy in the same batch is a duplicate of the first.
+    const seen = new Set<string>();
+    return msgs.map((m) => {
+      const key = keyOf(m);
+      const r = results[rowOf.get(key)!];
+      if (seen.has(key)) return { ...r, duplicate: true };
+      seen.add(key);
+      return r;
+    });
+  }
+
+  const ingestBatched = createBatcher<InboundMessage, IngestResult>({
+    run: ingestMany,
+    maxBatch: deps.ingestBatch ?? 64,
+    maxConcurrent: deps.ingestConcurrency ?? 2,
+    lingerMs: deps.ingestLingerMs ?? 8,
+  });
+
+  /** Durably record one message; messages recorded at the same moment share a statement. */
+  function ingest(msg: InboundMessage): Promise<IngestResult> {
+    return ingestBatched(msg);
+  }
+
+  type InboundRow = typeof inboundMessages.$inferSelect;
+
+  /** The handler context of a recorded message; a bare number taps the numbered button it names (Zalo). */
+  function contextFor(
+    row: InboundRow,
+    conv: { flow: string | null; data: Record<string, unknown> | null },
+    commune: CommuneInfo,
+    tx: Db,
+  ): { ctx: AppContext; state: ConversationState } {
+    const state: ConversationState = { flow: conv.flow, data: { ...(conv.data ?? {}) } };
+    const payload = (row.payload ?? {}) as Record<string, unknown>;
+    let action = row.action ?? undefined;
+    let text = row.text ?? '';
+    const numbered = state.data.numberedActions as string[] | undefined;
+    const digit = /^\s*(\d{1,2})\s*$/.exec(text);
+    if (!action && digit && numbered && numbered[Number(digit[1]) - 1]) {
+      action = numbered[Number(digit[1]) - 1];
+      text = '';
     }
-    return { inboundId: Number(existingId), conversationId, communeId: msg.communeId, duplicate: true };
+    const msg: InboundMessage = {
+      channel: row.channel as InboundMessage['channel'],
+      communeId: row.communeId,
+      chatId: row.chatId,
+      userId: row.userId,
+      externalId: row.externalId,
+      text: text || undefined,
+      action,
+      attachments: payload.attachments as InboundMessage['attachments'],
+      contact: payload.contact as InboundMessage['contact'],
+      event: payload.event as InboundMessage['event'],
+      raw: payload.raw,
+    };
+    const ctx: AppContext = {
+      msg,
+      commune,
+      state,
+      text,
+      actionArgs: [],
+      commandArg: '',
+      requestId: row.requestId,
+      now: now(),
+      log: log.child({ requestId: row.requestId, channel: row.channel, communeId: row.communeId }),
+      db: tx,
+    };
+    return { ctx, state };
+  }
+
+  function rememberNumbered(channel: string, replies: Reply[], state: ConversationState): void {
+    if (!deps.numberedActions) return;
+    const list = replies.length ? deps.numberedActions(channel, replies) : undefined;
+    if (list && list.length) state.data.numberedActions = list;
+    else if (replies.length) delete state.data.numberedActions;
   }
 
   /**
@@ -167,42 +328,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         if (!first) return null;
         more = next !== undefined;
         const row = first.row;
-        const conv = { flow: first.flow, data: first.data };
-        const state: ConversationState = { flow: conv.flow, data: { ...(conv.data ?? {}) } };
-        const payload = row.payload as Record<string, unknown>;
-        let action = row.action ?? undefined;
-        let text = row.text ?? '';
-        const numbered = state.data.numberedActions as string[] | undefined;
-        const digit = /^\s*(\d{1,2})\s*$/.exec(text);
-        if (!action && digit && numbered && numbered[Number(digit[1]) - 1]) {
-          action = numbered[Number(digit[1]) - 1];
-          text = '';
-        }
-        const msg: InboundMessage = {
-          channel: row.channel as InboundMessage['channel'],
-          communeId: row.communeId,
-          chatId: row.chatId,
-          userId: row.userId,
-          externalId: row.externalId,
-          text: text || undefined,
-          action,
-          attachments: payload.attachments as InboundMessage['attachments'],
-          contact: payload.contact as InboundMessage['contact'],
-          event: payload.event as InboundMessage['event'],
-          raw: payload.raw,
-        };
-        const ctx: AppContext = {
-          msg,
-          commune,
-          state,
-          text,
-          actionArgs: [],
-          commandArg: '',
-          requestId: row.requestId,
-          now: now(),
-          log: log.child({ requestId: row.requestId, channel: row.channel, communeId: row.communeId }),
-          db: tx as unknown as Db,
-        };
+        const { ctx, state } = contextFor(row, { flow: first.flow, data: first.data }, commune, tx as unknown as Db);
         let replies: Reply[];
         try {
           replies = await router.handle(ctx);
@@ -210,11 +336,7 @@ export function createDispatcher(deps: DispatcherDeps) {
           failure = { inboundId: row.id, requestId: row.requestId, error };
           throw error;
         }
-        if (deps.numberedActions) {
-          const list = replies.length ? deps.numberedActions(row.channel, replies) : undefined;
-          if (list && list.length) state.data.numberedActions = list;
-          else if (replies.length) delete state.data.numberedActions;
-        }
+        rememberNumbered(row.channel, replies, state);
         // Save the state, queue the replies and mark the message processed in one statement.
         const pull = PULL_CHANNELS.has(row.channel);
         const outbox = await execRows<{ id: number }>(
@@ -276,6 +398,225 @@ export function createDispatcher(deps: DispatcherDeps) {
     return result ? { processed: result, more } : null;
   }
 
+  class BatchHandlerError extends Error {}
+
+  /**
+   * Process the oldest waiting message of each of these conversations in one
+   * transaction: lock them (skipping any another worker holds), read the
+   * messages and their state in one statement, run the handlers one after
+   * another, and save every state, status and reply in one statement. Under
+   * load this replaces five round trips per message with five per batch.
+   *
+   * If any handler throws, the whole batch rolls back and each conversation
+   * is processed on its own (processNext), where the error boundary answers
+   * the failing message with the apology and the others normally.
+   */
+  async function processBatch(items: BatchItem[]): Promise<BatchOutcome> {
+    const byId = new Map<number, BatchItem>();
+    for (const item of items) byId.set(item.conversationId, item);
+    const ids = [...byId.keys()].sort((a, b) => a - b);
+    const outcome: BatchOutcome = { processed: [], more: [], busy: [] };
+    if (!ids.length) return outcome;
+    const communeOf = new Map<number, CommuneInfo>();
+    for (const item of byId.values()) {
+      if (communeOf.has(item.communeId)) continue;
+      const commune = await communes.get(item.communeId);
+      if (!commune) throw new Error(`unknown commune ${item.communeId}`);
+      communeOf.set(item.communeId, commune);
+    }
+    let locked: number[] = [];
+    const leased: LeasedOutbound[] = [];
+    const queuedUnleased: number[] = [];
+    try {
+      await db.transaction(async (tx) => {
+        const rows = await execRows<{
+          conversation_id: number;
+          flow: string | null;
+          data: Record<string, unknown> | null;
+          waiting: number;
+          id: number | null;
+          commune_id: number;
+          channel: string;
+          external_id: string;
+          chat_id: string;
+          user_id: string;
+          text: string | null;
+          action: string | null;
+          payload: Record<string, unknown>;
+          request_id: string;
+          attempts: number;
+        }>(
+          tx as unknown as Db,
+          sql`with locked as materialized (
+                select id from unnest(${`{${ids.join(',')}}`}::bigint[]) with ordinality as w(id, n)
+                where pg_try_advisory_xact_lock(${CONVERSATION_LOCK_BASE} + w.id)
+              )
+              select l.id as conversation_id, c.flow, c.data,
+                     (select count(*)::int from (
+                        select 1 from inbound_messages w
+                        where w.conversation_id = l.id and w.status = 'received' limit 2) z) as waiting,
+                     m.id, m.commune_id, m.channel, m.external_id, m.chat_id, m.user_id, m.text, m.action,
+                     m.payload, m.request_id, m.attempts
+              from locked l
+              join conversations c on c.id = l.id
+              left join lateral (
+                select * from inbound_messages m
+                where m.conversation_id = l.id and m.status = 'received'
+                order by m.id limit 1
+              ) m on true`,
+        );
+        locked = rows.map((r) => Number(r.conversation_id));
+        const states: {
+          conversation_id: number;
+          inbound_id: number;
+          flow: string | null;
+          data: Record<string, unknown>;
+          changed: boolean;
+        }[] = [];
+        const replyRows: {
+          ord: number;
+          commune_id: number;
+          channel: string;
+          chat_id: string;
+          user_id: string;
+          conversation_id: number;
+          inbound_id: number;
+          payload: Reply;
+          pull: boolean;
+        }[] = [];
+        const repliesOf = new Map<number, Reply[]>();
+        for (const r of rows) {
+          if (r.id === null || r.id === undefined) continue;
+          const conversationId = Number(r.conversation_id);
+          if (Number(r.waiting) > 1) outcome.more.push(byId.get(conversationId)!);
+          const row: InboundRow = {
+            id: Number(r.id),
+            communeId: r.commune_id,
+            channel: r.channel,
+            externalId: r.external_id,
+            conversationId,
+            chatId: r.chat_id,
+            userId: r.user_id,
+            text: r.text,
+            action: r.action,
+            payload: r.payload,
+            status: 'received',
+            attempts: r.attempts,
+            requestId: r.request_id,
+            errorCode: null,
+            receivedAt: new Date(),
+            processedAt: null,
+          };
+          const { ctx, state } = contextFor(row, { flow: r.flow, data: r.data }, communeOf.get(row.communeId)!, tx as unknown as Db);
+          let replies: Reply[];
+          try {
+            replies = await router.handle(ctx);
+          } catch (error) {
+            throw new BatchHandlerError('handler failed in a batch', { cause: error });
+          }
+          rememberNumbered(row.channel, replies, state);
+          // Unchanged state is not written again (most follow-ups leave it as it was).
+          const changed = (state.flow ?? null) !== (r.flow ?? null) || JSON.stringify(state.data) !== JSON.stringify(r.data ?? {});
+          states.push({ conversation_id: conversationId, inbound_id: row.id, flow: state.flow ?? null, data: state.data, changed });
+          repliesOf.set(row.id, replies);
+          for (const reply of replies) {
+            replyRows.push({
+              ord: replyRows.length,
+              commune_id: row.communeId,
+              channel: row.channel,
+              chat_id: row.chatId,
+              user_id: row.userId,
+              conversation_id: conversationId,
+              inbound_id: row.id,
+              payload: reply,
+              pull: PULL_CHANNELS.has(row.channel),
+            });
+          }
+          outcome.processed.push({ inboundId: row.id, channel: row.channel, outboundIds: [], replies, failed: false });
+        }
+        if (!states.length) return;
+        const queued = await execRows<{ id: number; ord: number; leased: boolean }>(
+          tx as unknown as Db,
+          sql`with input as materialized (
+                select * from jsonb_to_recordset(${JSON.stringify(states.filter((x) => x.changed))}::jsonb)
+                  as x(conversation_id bigint, inbound_id bigint, flow text, data jsonb)
+              ), saved_state as (
+                update conversations c set flow = i.flow, data = i.data, updated_at = now()
+                from input i
+                where c.id = i.conversation_id
+                  and c.id = any(${`{${states.filter((x) => x.changed).map((x) => x.conversation_id).join(',')}}`}::bigint[])
+              ), done as (
+                update inbound_messages m set status = 'processed', processed_at = now(), attempts = m.attempts + 1
+                where m.id = any(${`{${states.map((x) => x.inbound_id).join(',')}}`}::bigint[])
+              ), replies as materialized (
+                select * from jsonb_to_recordset(${JSON.stringify(replyRows)}::jsonb)
+                  as r(ord int, commune_id int, channel text, chat_id text, user_id text, conversation_id bigint,
+                       inbound_id bigint, payload jsonb, pull boolean)
+              ), free_chats as (
+                select distinct r.commune_id, r.channel, r.chat_id from replies r
+                where not r.pull and ${deps.onLeased ? sql`true` : sql`false`} and not exists (
+                  select 1 from outbound_messages p
+                  where p.commune_id = r.commune_id and p.channel = r.channel and p.chat_id = r.chat_id
+                    and p.status = 'pending')
+              ), queued as (
+                insert into outbound_messages
+                  (commune_id, channel, chat_id, user_id, conversation_id, inbound_id, payload, status, sent_at, locked_until, attempts)
+                select r.commune_id, r.channel, r.chat_id, r.user_id, r.conversation_id, r.inbound_id, r.payload,
+                       case when r.pull then 'sent' else 'pending' end,
+                       case when r.pull then now() end,
+                       case when f.chat_id is not null
+                            then now() + ${sql.raw(`interval '${Math.ceil(leaseMs / 1000)} seconds'`)} end,
+                       case when f.chat_id is not null then 1 else 0 end
+                from replies r
+                left join free_chats f on f.commune_id = r.commune_id and f.channel = r.channel and f.chat_id = r.chat_id
+                order by r.ord
+                returning id, locked_until is not null as leased
+              )
+              select q.id, r.ord, q.leased
+              from (select id, leased, row_number() over (order by id) - 1 as n from queued) q
+              join replies r on r.ord = q.n
+              order by q.id`,
+        );
+        for (const q of queued) {
+          const r = replyRows[Number(q.ord)];
+          const id = Number(q.id);
+          outcome.processed.find((p) => p.inboundId === r.inbound_id)!.outboundIds.push(id);
+          if (r.pull) continue;
+          if (q.leased) {
+            leased.push({
+              id,
+              commune_id: r.commune_id,
+              channel: r.channel,
+              chat_id: r.chat_id,
+              user_id: r.user_id,
+              payload: r.payload,
+              attempts: 1,
+              parts_sent: 0,
+            });
+          } else queuedUnleased.push(id);
+        }
+      });
+    } catch (error) {
+      if (!(error instanceof BatchHandlerError)) throw error; // infrastructure failure: recovery retries later
+      // Someone's handler threw: redo each conversation on its own, behind the error boundary.
+      const fallback: BatchOutcome = { processed: [], more: [], busy: [] };
+      for (const conversationId of locked) {
+        const item = byId.get(conversationId)!;
+        const one = await processNext(conversationId, item.communeId);
+        if (!one) continue;
+        fallback.processed.push(one.processed);
+        if (one.more) fallback.more.push(item);
+      }
+      fallback.busy = ids.filter((id) => !locked.includes(id)).map((id) => byId.get(id)!);
+      return fallback;
+    }
+    const lockedSet = new Set(locked);
+    outcome.busy = ids.filter((id) => !lockedSet.has(id)).map((id) => byId.get(id)!);
+    if (leased.length) deps.onLeased?.(leased);
+    if (queuedUnleased.length && deps.onOutbox) deps.onOutbox(queuedUnleased);
+    return outcome;
+  }
+
   /** Ingest and process synchronously; returns this message's replies (web chat and CLI). */
   async function handle(
     msg: InboundMessage,
@@ -309,7 +650,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     return rows.length;
   }
 
-  return { ingest, processConversation, handle, recoverPending };
+  return { ingest, processConversation, processBatch, handle, recoverPending };
 }
 
 export type Dispatcher = ReturnType<typeof createDispatcher>;

@@ -45,6 +45,8 @@ export async function setupChannels(deps: {
   database: Database;
   defaultCommuneId: number;
   dispatcher: Dispatcher;
+  /** Schedules processing of recorded messages (batched). */
+  process: (conversationId: number, communeId: number) => void;
   log: Logger;
 }): Promise<ChannelSetup> {
   const { config, database, log, dispatcher } = deps;
@@ -125,21 +127,13 @@ export async function setupChannels(deps: {
   }
 
   const ingest = async (messages: InboundMessage[]): Promise<IngestResult[]> => {
-    const out: IngestResult[] = [];
-    for (const m of messages) out.push(await dispatcher.ingest(m));
-    return out;
+    // One webhook may carry several messages; they are recorded together (and in order).
+    return Promise.all(messages.map((m) => dispatcher.ingest(m)));
   };
-  // Processing is capped so that recording new webhooks (and acknowledging them fast) keeps
-  // database connections under load; what waits here is already durable.
-  const limit = createLimiter(Math.max(1, Math.floor(config.DATABASE_POOL_MAX / 2)));
+  // What is scheduled here is already durable: the processor batches it, recovery covers a crash.
   const afterAck = (messages: InboundMessage[], recorded: unknown) => {
     const results = recorded as IngestResult[];
-    const conversations = new Map(results.filter((r) => !r.duplicate).map((r) => [r.conversationId, r.communeId]));
-    for (const [id, communeId] of conversations) {
-      limit(() => dispatcher.processConversation(id, communeId)).catch((error) =>
-        log.error({ conversationId: id, err: errInfo(error) }, 'processing failed; recovery will retry'),
-      );
-    }
+    for (const r of results) if (!r.duplicate) deps.process(r.conversationId, r.communeId);
     for (const m of messages) {
       if (m.channel !== 'telegram' || !m.action) continue;
       const acct = [...telegramByKey.values()].find((t) => t.communeId === m.communeId);

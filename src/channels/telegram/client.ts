@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { Telegram, TelegramError } from 'telegraf';
 import { ChannelError } from '../../core/errors.js';
 import type { SendResult } from '../../core/types.js';
@@ -33,6 +35,9 @@ export interface TelegramPolling {
 
 export const DEFAULT_ALLOWED_UPDATES = ['message', 'callback_query'];
 
+const keepAliveHttp = new http.Agent({ keepAlive: true, keepAliveMsecs: 10_000 });
+const keepAliveHttps = new https.Agent({ keepAlive: true, keepAliveMsecs: 10_000 });
+
 /**
  * Outbound Bot API client on telegraf's `Telegram` class (which also builds
  * the multipart body for sendDocument). Every failure becomes a ChannelError:
@@ -42,10 +47,13 @@ export const DEFAULT_ALLOWED_UPDATES = ['message', 'callback_query'];
  */
 export function createTelegramClient(options: TelegramClientOptions) {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const tg = new Telegram(options.token, {
-    apiRoot: options.apiRoot ?? 'https://api.telegram.org',
-    webhookReply: false,
-  });
+  const apiRoot = options.apiRoot ?? 'https://api.telegram.org';
+  const tg = new Telegram(options.token, { apiRoot, webhookReply: false });
+  // telegraf drops its keep-alive agent for http:// roots (a local Bot API server or a fake), and
+  // node-fetch then sends "Connection: close": a new TCP connection per call. Keep connections alive.
+  (tg as unknown as { options: { agent?: http.Agent } }).options.agent = apiRoot.startsWith('http://')
+    ? keepAliveHttp
+    : keepAliveHttps;
 
   /** One Bot API call; throws ChannelError. */
   async function call<T = unknown>(

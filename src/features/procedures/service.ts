@@ -86,6 +86,57 @@ export async function getProcedure(db: Db, communeId: number, code: string): Pro
   return applyOverride(procedure, await repo.findOverride(db, communeId, code), local ? 'local' : 'national');
 }
 
+/**
+ * getProcedure with a memory of recent reads, for the chat hot path: a
+ * handler that answers a follow-up ("phí bao nhiêu?") needs the record again
+ * and again, and inside a batch every round trip waits for the one before.
+ * National records change only with a catalog import; overrides and local
+ * procedures when staff edit them: `invalidate(communeId)` runs after every
+ * staff change in this process, and entries expire after `ttlMs`, which
+ * bounds how long another instance may show the old fee or address.
+ */
+export function createProcedureReader(opts: { ttlMs?: number; maxEntries?: number; now?: () => number } = {}) {
+  const ttlMs = opts.ttlMs ?? 30_000;
+  const maxEntries = opts.maxEntries ?? 20_000;
+  const now = opts.now ?? Date.now;
+  const cache = new Map<string, { at: number; value: unknown }>();
+
+  async function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = cache.get(key);
+    const t = now();
+    if (hit && t - hit.at < ttlMs) return hit.value as T;
+    const value = await load();
+    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
+    cache.set(key, { at: t, value });
+    return value;
+  }
+
+  async function get(db: Db, communeId: number, code: string): Promise<ResolvedProcedure | undefined> {
+    const local = isLocalCode(code);
+    const procedure = await cached(local ? `l|${communeId}|${code}` : `n|${code}`, async () =>
+      (local ? await repo.findLocalProcedure(db, communeId, code) : await repo.findNationalProcedure(db, code)) ?? null,
+    );
+    if (!procedure) return undefined;
+    const override = await cached(`o|${communeId}|${code}`, async () => (await repo.findOverride(db, communeId, code)) ?? null);
+    return applyOverride(procedure, override ?? undefined, local ? 'local' : 'national');
+  }
+
+  /** Forget a commune's overrides and local procedures (after a staff change), or everything. */
+  function invalidate(communeId?: number): void {
+    if (communeId === undefined) {
+      cache.clear();
+      return;
+    }
+    for (const key of cache.keys()) {
+      if (key.startsWith(`o|${communeId}|`) || key.startsWith(`l|${communeId}|`)) cache.delete(key);
+    }
+  }
+
+  return { get, invalidate };
+}
+
+export type ProcedureReader = ReturnType<typeof createProcedureReader>;
+
 /** Every national and local procedure with the commune's overrides applied: the search index input. */
 export async function listProceduresForIndex(db: Db, communeId: number): Promise<ResolvedProcedure[]> {
   const [national, local, overrides] = await Promise.all([

@@ -1,0 +1,100 @@
+import { errInfo } from '../core/log-error.js';
+import type { Logger } from '../core/logger.js';
+import type { BatchItem, BatchOutcome } from './dispatcher.js';
+
+export interface ProcessorOptions {
+  processBatch(items: BatchItem[]): Promise<BatchOutcome>;
+  log: Logger;
+  /** Conversations per batch at most. */
+  maxBatch?: number;
+  /** Batches (transactions) in flight at once. */
+  maxConcurrent?: number;
+  /** Wait before retrying a conversation another worker holds. */
+  busyRetryMs?: number;
+}
+
+/**
+ * Schedules processing of recorded webhooks. Conversations with new messages
+ * wait in a ready set; whenever a batch slot is free, every ready
+ * conversation not already being processed here goes into the next batch. At
+ * low load that is a batch of one, at once; under load batches grow instead of
+ * transactions piling up. A conversation is never in two batches of this
+ * process at once, and the advisory lock keeps that true across processes.
+ * What waits here is already durable: if the process dies, recovery at start
+ * processes it.
+ */
+export function createProcessor(opts: ProcessorOptions) {
+  const maxBatch = opts.maxBatch ?? 32;
+  const maxConcurrent = opts.maxConcurrent ?? 2;
+  const busyRetryMs = opts.busyRetryMs ?? 25;
+  const ready = new Map<number, number>(); // conversation id -> commune id, in arrival order
+  const busy = new Set<number>();
+  const timers = new Set<NodeJS.Timeout>();
+  let running = 0;
+  let stopped = false;
+  let idleWaiters: (() => void)[] = [];
+
+  function enqueue(conversationId: number, communeId: number): void {
+    if (stopped) return;
+    ready.set(conversationId, communeId);
+    pump();
+  }
+
+  function pump(): void {
+    while (!stopped && running < maxConcurrent && ready.size) {
+      const batch: BatchItem[] = [];
+      for (const [conversationId, communeId] of ready) {
+        if (busy.has(conversationId)) continue;
+        ready.delete(conversationId);
+        batch.push({ conversationId, communeId });
+        if (batch.length >= maxBatch) break;
+      }
+      if (!batch.length) return;
+      for (const item of batch) busy.add(item.conversationId);
+      running++;
+      void opts
+        .processBatch(batch)
+        .then((outcome) => {
+          for (const item of outcome.more) ready.set(item.conversationId, item.communeId);
+          for (const item of outcome.busy) {
+            const t = setTimeout(() => {
+              timers.delete(t);
+              enqueue(item.conversationId, item.communeId);
+            }, busyRetryMs);
+            timers.add(t);
+          }
+        })
+        .catch((error) =>
+          opts.log.error({ conversations: batch.length, err: errInfo(error) }, 'processing failed; recovery will retry'),
+        )
+        .finally(() => {
+          for (const item of batch) busy.delete(item.conversationId);
+          running--;
+          pump();
+          if (running === 0 && (stopped || ready.size === 0)) {
+            const waiters = idleWaiters;
+            idleWaiters = [];
+            for (const w of waiters) w();
+          }
+        });
+    }
+  }
+
+  /** Resolves when no batch is running and nothing is ready. */
+  function idle(): Promise<void> {
+    if (running === 0 && (stopped || ready.size === 0)) return Promise.resolve();
+    return new Promise((resolve) => idleWaiters.push(resolve));
+  }
+
+  /** Stop taking new batches and wait for the running ones (graceful shutdown). */
+  async function stop(): Promise<void> {
+    stopped = true;
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+    await idle();
+  }
+
+  return { enqueue, idle, stop };
+}
+
+export type Processor = ReturnType<typeof createProcessor>;
