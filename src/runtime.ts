@@ -364,15 +364,20 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       delivery.start();
       await channels.start();
       // Messages recorded but not processed before a crash are processed now, then periodically.
-      const recover = async () => {
+      // At start everything left unprocessed is recovered; later only what has waited 30 s, so
+      // messages on their way through a batch right now are not processed twice over.
+      const recover = async (olderThanMs: number) => {
         try {
-          await dispatcher.recoverPending();
+          await dispatcher.recoverPending({
+            olderThanMs,
+            schedule: (item) => processor.enqueue(item.conversationId, item.communeId),
+          });
         } catch (error) {
           log.error({ err: errInfo(error) }, 'recovery failed');
         }
       };
-      await recover();
-      recoveryTimer = setInterval(recover, 30_000);
+      await recover(0);
+      recoveryTimer = setInterval(() => void recover(30_000), 30_000);
       recoveryTimer.unref();
     },
     listen(port, host) {

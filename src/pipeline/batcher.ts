@@ -63,8 +63,9 @@ export function createBatcher<I, O>(opts: BatcherOptions<I, O>): Batcher<I, O> {
       await Promise.all(
         batch.map(async (w) => {
           try {
-            const [result] = await opts.run([w.item]);
-            w.resolve(result);
+            const results = await opts.run([w.item]);
+            if (results.length !== 1) throw new Error(`batch returned ${results.length} results for 1 item`);
+            w.resolve(results[0]);
           } catch (e) {
             w.reject(e);
           }

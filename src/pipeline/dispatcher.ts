@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { userMessageFor } from '../core/messages.js';
 import type { BaseContext, CommuneInfo, Router } from '../core/router.js';
 import type { ChannelName, ConversationState, InboundMessage, Reply } from '../core/types.js';
-import { execRows, type Db } from '../db/client.js';
+import { execRows, pipelinedTransaction, type Db } from '../db/client.js';
 import { conversations, inboundMessages, outboundMessages } from '../db/schema/index.js';
 import { createBatcher } from './batcher.js';
 import { enqueueMessages, PULL_CHANNELS } from './outbox.js';
@@ -427,175 +427,171 @@ export function createDispatcher(deps: DispatcherDeps) {
     let locked: number[] = [];
     const leased: LeasedOutbound[] = [];
     const queuedUnleased: number[] = [];
+    type OpenRow = {
+      conversation_id: number;
+      flow: string | null;
+      data: Record<string, unknown> | null;
+      waiting: number;
+      id: number | null;
+      commune_id: number;
+      channel: string;
+      external_id: string;
+      chat_id: string;
+      user_id: string;
+      text: string | null;
+      action: string | null;
+      payload: Record<string, unknown>;
+      request_id: string;
+      attempts: number;
+    };
+    const states: {
+      conversation_id: number;
+      inbound_id: number;
+      flow: string | null;
+      data: Record<string, unknown>;
+      changed: boolean;
+    }[] = [];
+    const replyRows: {
+      ord: number;
+      commune_id: number;
+      channel: string;
+      chat_id: string;
+      user_id: string;
+      conversation_id: number;
+      inbound_id: number;
+      payload: Reply;
+      pull: boolean;
+    }[] = [];
     try {
-      await db.transaction(async (tx) => {
-        const rows = await execRows<{
-          conversation_id: number;
-          flow: string | null;
-          data: Record<string, unknown> | null;
-          waiting: number;
-          id: number | null;
-          commune_id: number;
-          channel: string;
-          external_id: string;
-          chat_id: string;
-          user_id: string;
-          text: string | null;
-          action: string | null;
-          payload: Record<string, unknown>;
-          request_id: string;
-          attempts: number;
-        }>(
-          tx as unknown as Db,
-          sql`with locked as materialized (
-                select id from unnest(${`{${ids.join(',')}}`}::bigint[]) with ordinality as w(id, n)
-                where pg_try_advisory_xact_lock(${CONVERSATION_LOCK_BASE} + w.id)
-              )
-              select l.id as conversation_id, c.flow, c.data,
-                     (select count(*)::int from (
-                        select 1 from inbound_messages w
-                        where w.conversation_id = l.id and w.status = 'received' limit 2) z) as waiting,
-                     m.id, m.commune_id, m.channel, m.external_id, m.chat_id, m.user_id, m.text, m.action,
-                     m.payload, m.request_id, m.attempts
-              from locked l
-              join conversations c on c.id = l.id
-              left join lateral (
-                select * from inbound_messages m
-                where m.conversation_id = l.id and m.status = 'received'
-                order by m.id limit 1
-              ) m on true`,
-        );
-        locked = rows.map((r) => Number(r.conversation_id));
-        const states: {
-          conversation_id: number;
-          inbound_id: number;
-          flow: string | null;
-          data: Record<string, unknown>;
-          changed: boolean;
-        }[] = [];
-        const replyRows: {
-          ord: number;
-          commune_id: number;
-          channel: string;
-          chat_id: string;
-          user_id: string;
-          conversation_id: number;
-          inbound_id: number;
-          payload: Reply;
-          pull: boolean;
-        }[] = [];
-        const repliesOf = new Map<number, Reply[]>();
-        for (const r of rows) {
-          if (r.id === null || r.id === undefined) continue;
-          const conversationId = Number(r.conversation_id);
-          if (Number(r.waiting) > 1) outcome.more.push(byId.get(conversationId)!);
-          const row: InboundRow = {
-            id: Number(r.id),
-            communeId: r.commune_id,
-            channel: r.channel,
-            externalId: r.external_id,
-            conversationId,
-            chatId: r.chat_id,
-            userId: r.user_id,
-            text: r.text,
-            action: r.action,
-            payload: r.payload,
-            status: 'received',
-            attempts: r.attempts,
-            requestId: r.request_id,
-            errorCode: null,
-            receivedAt: new Date(),
-            processedAt: null,
-          };
-          const { ctx, state } = contextFor(row, { flow: r.flow, data: r.data }, communeOf.get(row.communeId)!, tx as unknown as Db);
-          let replies: Reply[];
-          try {
-            replies = await router.handle(ctx);
-          } catch (error) {
-            throw new BatchHandlerError('handler failed in a batch', { cause: error });
-          }
-          rememberNumbered(row.channel, replies, state);
-          // Unchanged state is not written again (most follow-ups leave it as it was).
-          const changed = (state.flow ?? null) !== (r.flow ?? null) || JSON.stringify(state.data) !== JSON.stringify(r.data ?? {});
-          states.push({ conversation_id: conversationId, inbound_id: row.id, flow: state.flow ?? null, data: state.data, changed });
-          repliesOf.set(row.id, replies);
-          for (const reply of replies) {
-            replyRows.push({
-              ord: replyRows.length,
-              commune_id: row.communeId,
-              channel: row.channel,
-              chat_id: row.chatId,
-              user_id: row.userId,
-              conversation_id: conversationId,
-              inbound_id: row.id,
-              payload: reply,
-              pull: PULL_CHANNELS.has(row.channel),
-            });
-          }
-          outcome.processed.push({ inboundId: row.id, channel: row.channel, outboundIds: [], replies, failed: false });
-        }
-        if (!states.length) return;
-        const queued = await execRows<{ id: number; ord: number; leased: boolean }>(
-          tx as unknown as Db,
-          sql`with input as materialized (
-                select * from jsonb_to_recordset(${JSON.stringify(states.filter((x) => x.changed))}::jsonb)
-                  as x(conversation_id bigint, inbound_id bigint, flow text, data jsonb)
-              ), saved_state as (
-                update conversations c set flow = i.flow, data = i.data, updated_at = now()
-                from input i
-                where c.id = i.conversation_id
-                  and c.id = any(${`{${states.filter((x) => x.changed).map((x) => x.conversation_id).join(',')}}`}::bigint[])
-              ), done as (
-                update inbound_messages m set status = 'processed', processed_at = now(), attempts = m.attempts + 1
-                where m.id = any(${`{${states.map((x) => x.inbound_id).join(',')}}`}::bigint[])
-              ), replies as materialized (
-                select * from jsonb_to_recordset(${JSON.stringify(replyRows)}::jsonb)
-                  as r(ord int, commune_id int, channel text, chat_id text, user_id text, conversation_id bigint,
-                       inbound_id bigint, payload jsonb, pull boolean)
-              ), free_chats as (
-                select distinct r.commune_id, r.channel, r.chat_id from replies r
-                where not r.pull and ${deps.onLeased ? sql`true` : sql`false`} and not exists (
-                  select 1 from outbound_messages p
-                  where p.commune_id = r.commune_id and p.channel = r.channel and p.chat_id = r.chat_id
-                    and p.status = 'pending')
-              ), queued as (
-                insert into outbound_messages
-                  (commune_id, channel, chat_id, user_id, conversation_id, inbound_id, payload, status, sent_at, locked_until, attempts)
-                select r.commune_id, r.channel, r.chat_id, r.user_id, r.conversation_id, r.inbound_id, r.payload,
-                       case when r.pull then 'sent' else 'pending' end,
-                       case when r.pull then now() end,
-                       case when f.chat_id is not null
-                            then now() + ${sql.raw(`interval '${Math.ceil(leaseMs / 1000)} seconds'`)} end,
-                       case when f.chat_id is not null then 1 else 0 end
-                from replies r
-                left join free_chats f on f.commune_id = r.commune_id and f.channel = r.channel and f.chat_id = r.chat_id
-                order by r.ord
-                returning id, locked_until is not null as leased
-              )
-              select q.id, r.ord, q.leased
-              from (select id, leased, row_number() over (order by id) - 1 as n from queued) q
-              join replies r on r.ord = q.n
-              order by q.id`,
-        );
-        for (const q of queued) {
-          const r = replyRows[Number(q.ord)];
-          const id = Number(q.id);
-          outcome.processed.find((p) => p.inboundId === r.inbound_id)!.outboundIds.push(id);
-          if (r.pull) continue;
-          if (q.leased) {
-            leased.push({
-              id,
-              commune_id: r.commune_id,
+      const queued = await pipelinedTransaction<OpenRow, { id: number; ord: number; leased: boolean }>(
+        db,
+        sql`with locked as materialized (
+              select id from unnest(${`{${ids.join(',')}}`}::bigint[]) with ordinality as w(id, n)
+              where pg_try_advisory_xact_lock(${CONVERSATION_LOCK_BASE} + w.id)
+            )
+            select l.id as conversation_id, c.flow, c.data,
+                   (select count(*)::int from (
+                      select 1 from inbound_messages w
+                      where w.conversation_id = l.id and w.status = 'received' limit 2) z) as waiting,
+                   m.id, m.commune_id, m.channel, m.external_id, m.chat_id, m.user_id, m.text, m.action,
+                   m.payload, m.request_id, m.attempts
+            from locked l
+            join conversations c on c.id = l.id
+            left join lateral (
+              select * from inbound_messages m
+              where m.conversation_id = l.id and m.status = 'received'
+              order by m.id limit 1
+            ) m on true`,
+        async (tx, rows) => {
+          locked = rows.map((r) => Number(r.conversation_id));
+          for (const r of rows) {
+            if (r.id === null || r.id === undefined) continue;
+            const conversationId = Number(r.conversation_id);
+            if (Number(r.waiting) > 1) outcome.more.push(byId.get(conversationId)!);
+            const row: InboundRow = {
+              id: Number(r.id),
+              communeId: r.commune_id,
               channel: r.channel,
-              chat_id: r.chat_id,
-              user_id: r.user_id,
+              externalId: r.external_id,
+              conversationId,
+              chatId: r.chat_id,
+              userId: r.user_id,
+              text: r.text,
+              action: r.action,
               payload: r.payload,
-              attempts: 1,
-              parts_sent: 0,
-            });
-          } else queuedUnleased.push(id);
-        }
-      });
+              status: 'received',
+              attempts: r.attempts,
+              requestId: r.request_id,
+              errorCode: null,
+              receivedAt: new Date(),
+              processedAt: null,
+            };
+            const { ctx, state } = contextFor(row, { flow: r.flow, data: r.data }, communeOf.get(row.communeId)!, tx);
+            let replies: Reply[];
+            try {
+              replies = await router.handle(ctx);
+            } catch (error) {
+              throw new BatchHandlerError('handler failed in a batch', { cause: error });
+            }
+            rememberNumbered(row.channel, replies, state);
+            // Unchanged state is not written again (most follow-ups leave it as it was).
+            const changed = (state.flow ?? null) !== (r.flow ?? null) || JSON.stringify(state.data) !== JSON.stringify(r.data ?? {});
+            states.push({ conversation_id: conversationId, inbound_id: row.id, flow: state.flow ?? null, data: state.data, changed });
+            for (const reply of replies) {
+              replyRows.push({
+                ord: replyRows.length,
+                commune_id: row.communeId,
+                channel: row.channel,
+                chat_id: row.chatId,
+                user_id: row.userId,
+                conversation_id: conversationId,
+                inbound_id: row.id,
+                payload: reply,
+                pull: PULL_CHANNELS.has(row.channel),
+              });
+            }
+            outcome.processed.push({ inboundId: row.id, channel: row.channel, outboundIds: [], replies, failed: false });
+          }
+          if (!states.length) return null;
+          return sql`with input as materialized (
+                  select * from jsonb_to_recordset(${JSON.stringify(states.filter((x) => x.changed))}::jsonb)
+                    as x(conversation_id bigint, inbound_id bigint, flow text, data jsonb)
+                ), saved_state as (
+                  update conversations c set flow = i.flow, data = i.data, updated_at = now()
+                  from input i
+                  where c.id = i.conversation_id
+                    and c.id = any(${`{${states.filter((x) => x.changed).map((x) => x.conversation_id).join(',')}}`}::bigint[])
+                ), done as (
+                  update inbound_messages m set status = 'processed', processed_at = now(), attempts = m.attempts + 1
+                  where m.id = any(${`{${states.map((x) => x.inbound_id).join(',')}}`}::bigint[])
+                ), replies as materialized (
+                  select * from jsonb_to_recordset(${JSON.stringify(replyRows)}::jsonb)
+                    as r(ord int, commune_id int, channel text, chat_id text, user_id text, conversation_id bigint,
+                         inbound_id bigint, payload jsonb, pull boolean)
+                ), free_chats as (
+                  select distinct r.commune_id, r.channel, r.chat_id from replies r
+                  where not r.pull and ${deps.onLeased ? sql`true` : sql`false`} and not exists (
+                    select 1 from outbound_messages p
+                    where p.commune_id = r.commune_id and p.channel = r.channel and p.chat_id = r.chat_id
+                      and p.status = 'pending')
+                ), queued as (
+                  insert into outbound_messages
+                    (commune_id, channel, chat_id, user_id, conversation_id, inbound_id, payload, status, sent_at, locked_until, attempts)
+                  select r.commune_id, r.channel, r.chat_id, r.user_id, r.conversation_id, r.inbound_id, r.payload,
+                         case when r.pull then 'sent' else 'pending' end,
+                         case when r.pull then now() end,
+                         case when f.chat_id is not null
+                              then now() + ${sql.raw(`interval '${Math.ceil(leaseMs / 1000)} seconds'`)} end,
+                         case when f.chat_id is not null then 1 else 0 end
+                  from replies r
+                  left join free_chats f on f.commune_id = r.commune_id and f.channel = r.channel and f.chat_id = r.chat_id
+                  order by r.ord
+                  returning id, locked_until is not null as leased
+                )
+                select q.id, r.ord, q.leased
+                from (select id, leased, row_number() over (order by id) - 1 as n from queued) q
+                join replies r on r.ord = q.n
+                order by q.id`;
+        },
+      );
+      for (const q of queued) {
+        const r = replyRows[Number(q.ord)];
+        const id = Number(q.id);
+        outcome.processed.find((p) => p.inboundId === r.inbound_id)!.outboundIds.push(id);
+        if (r.pull) continue;
+        if (q.leased) {
+          leased.push({
+            id,
+            commune_id: r.commune_id,
+            channel: r.channel,
+            chat_id: r.chat_id,
+            user_id: r.user_id,
+            payload: r.payload,
+            attempts: 1,
+            parts_sent: 0,
+          });
+        } else queuedUnleased.push(id);
+      }
     } catch (error) {
       if (!(error instanceof BatchHandlerError)) throw error; // infrastructure failure: recovery retries later
       // Someone's handler threw: redo each conversation on its own, behind the error boundary.
@@ -639,14 +635,29 @@ export function createDispatcher(deps: DispatcherDeps) {
     };
   }
 
-  /** Conversations with messages recorded but not processed (after a crash): process them. */
-  async function recoverPending(limit = 100): Promise<number> {
-    const rows = await db
-      .selectDistinct({ conversationId: inboundMessages.conversationId })
-      .from(inboundMessages)
-      .where(eq(inboundMessages.status, 'received'))
-      .limit(limit);
-    for (const r of rows) await processConversation(r.conversationId);
+  /**
+   * Conversations with messages recorded but not processed (after a crash, or
+   * a batch that failed on the database). `olderThanMs` leaves alone messages
+   * that are simply still on their way through a running process. With
+   * `schedule`, the conversations are handed to the batch processor instead
+   * of being processed here one by one.
+   */
+  async function recoverPending(
+    opts: { limit?: number; olderThanMs?: number; schedule?: (item: BatchItem) => void } = {},
+  ): Promise<number> {
+    const limit = opts.limit ?? 100;
+    const age = opts.olderThanMs ?? 0;
+    const rows = await execRows<{ conversation_id: number; commune_id: number }>(
+      db,
+      sql`select distinct conversation_id, commune_id from inbound_messages
+          where status = 'received' and received_at <= now() - ${age} * interval '1 millisecond'
+          limit ${limit}`,
+    );
+    for (const r of rows) {
+      const item = { conversationId: Number(r.conversation_id), communeId: Number(r.commune_id) };
+      if (opts.schedule) opts.schedule(item);
+      else await processConversation(item.conversationId, item.communeId);
+    }
     return rows.length;
   }
 

@@ -58,8 +58,8 @@ export function createProcessor(opts: ProcessorOptions) {
           for (const item of outcome.more) ready.set(item.conversationId, item.communeId);
           for (const item of outcome.busy) {
             const t = setTimeout(() => {
-              timers.delete(t);
               enqueue(item.conversationId, item.communeId);
+              timers.delete(t);
             }, busyRetryMs);
             timers.add(t);
           }
@@ -71,7 +71,7 @@ export function createProcessor(opts: ProcessorOptions) {
           for (const item of batch) busy.delete(item.conversationId);
           running--;
           pump();
-          if (running === 0 && (stopped || ready.size === 0)) {
+          if (settled()) {
             const waiters = idleWaiters;
             idleWaiters = [];
             for (const w of waiters) w();
@@ -80,9 +80,11 @@ export function createProcessor(opts: ProcessorOptions) {
     }
   }
 
-  /** Resolves when no batch is running and nothing is ready. */
+  const settled = () => running === 0 && (stopped || (ready.size === 0 && timers.size === 0));
+
+  /** Resolves when no batch is running, nothing is ready and no busy conversation waits for a retry. */
   function idle(): Promise<void> {
-    if (running === 0 && (stopped || ready.size === 0)) return Promise.resolve();
+    if (settled()) return Promise.resolve();
     return new Promise((resolve) => idleWaiters.push(resolve));
   }
 
