@@ -39,7 +39,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector';
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
 import { createDatabase, execRows, type Database } from '../../src/db/client.js';
@@ -104,6 +104,8 @@ interface RunReport extends RunStats {
   platformLoopBusy: number;
   /** CPU time of the server's main thread per offered message while the load was offered (Linux). */
   serverCpuMsPerMsg?: number;
+  serverLoopDelayP99Ms?: number;
+  serverLoopDelayMaxMs?: number;
   /** Share of the run the server's main thread waited for a CPU (Linux schedstat). */
   serverRunqWait?: number;
   /** CPU time of all PostgreSQL processes per offered message. */
@@ -209,7 +211,10 @@ async function offer(platform: PlatformThread, opts: LoadOptions) {
   await platform.eluStart();
   const elu = performance.eventLoopUtilization();
   const cpu0 = cpuSeconds();
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
   const load = (await platform.load(opts)) as LoadResult;
+  delay.disable();
   const serverLoopBusy = Math.round(performance.eventLoopUtilization(elu).utilization * 100) / 100;
   const cpu1 = cpuSeconds();
   const n = load.updates.length || 1;
@@ -221,6 +226,9 @@ async function offer(platform: PlatformThread, opts: LoadOptions) {
     postgresCpuMsPerMsg: Math.round(((cpu1.postgres - cpu0.postgres) * 1000 * 100) / n) / 100,
     /** Share of the offered period the server's main thread was ready to run but waited for a CPU. */
     serverRunqWait: Math.round(((cpu1.mainRunqWait - cpu0.mainRunqWait) / (opts.durationS || 1)) * 100) / 100,
+    /** The server's event-loop delay while the load was offered (ms). */
+    serverLoopDelayP99Ms: Math.round(delay.percentile(99) / 1e5) / 10,
+    serverLoopDelayMaxMs: Math.round(delay.max / 1e5) / 10,
   };
 }
 
@@ -233,14 +241,15 @@ async function pipelineRun(
   rate: number,
   durationS: number,
   drainTimeoutMs: number,
+  prewarmS = PRE_WARM_S,
 ): Promise<RunReport> {
   out(`… ${label}: starting the server`);
   const server = await start();
   try {
-    if (PRE_WARM_S > 0) {
-      out(`… ${label}: warming up, ${rate} webhooks/s for ${PRE_WARM_S} s`);
+    if (prewarmS > 0) {
+      out(`… ${label}: warming up, ${rate} webhooks/s for ${prewarmS} s`);
       const warmFrom = await lastInboundId(database);
-      const warm = (await platform.load(loadShape(server.baseUrl, bots, rate, PRE_WARM_S))) as LoadResult;
+      const warm = (await platform.load(loadShape(server.baseUrl, bots, rate, prewarmS))) as LoadResult;
       await drainPipeline(database, warmFrom, warm.updates.filter((u) => u.status === 200).length, drainTimeoutMs);
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -248,7 +257,7 @@ async function pipelineRun(
     const arrivalsFrom = await platform.arrivalCount();
     const commitsBefore = await commits(database);
     out(`… ${label}: ${rate} webhooks/s for ${durationS} s`);
-    const { load, serverLoopBusy, platformLoopBusy, serverCpuMsPerMsg, postgresCpuMsPerMsg, serverRunqWait } = await profiled(label, () =>
+    const { load, serverLoopBusy, platformLoopBusy, serverCpuMsPerMsg, postgresCpuMsPerMsg, serverRunqWait, serverLoopDelayP99Ms, serverLoopDelayMaxMs } = await profiled(label, () =>
       offer(platform, loadShape(server.baseUrl, bots, rate, durationS)),
     );
     const acked = load.updates.filter((u) => u.status === 200).length;
@@ -274,6 +283,8 @@ async function pipelineRun(
       platformLoopBusy,
       serverCpuMsPerMsg,
       serverRunqWait,
+      serverLoopDelayP99Ms,
+      serverLoopDelayMaxMs,
       postgresCpuMsPerMsg: database.engine === 'postgres' ? postgresCpuMsPerMsg : undefined,
       commitsPerQuestion,
       ...stats,
@@ -302,6 +313,7 @@ function table(reports: RunReport[]) {
     ['server busy', (r) => r.serverLoopBusy],
     ['server cpu ms/q', (r) => r.serverCpuMsPerMsg ?? '-'],
     ['server runq', (r) => r.serverRunqWait ?? '-'],
+    ['loop delay p99/max', (r) => (r.serverLoopDelayMaxMs !== undefined ? `${r.serverLoopDelayP99Ms}/${r.serverLoopDelayMaxMs}` : '-')],
     ['pg cpu ms/q', (r) => r.postgresCpuMsPerMsg ?? '-'],
     ['platform busy', (r) => r.platformLoopBusy],
   ];
@@ -383,6 +395,7 @@ async function main() {
         FAILURE_RATE,
         FAILURE_DURATION_S,
         FAILURE_DRAIN_S * 1000,
+        0, // no warm-up: this run is about delivery, and the injected faults are counted for the run alone
       );
       const counts = await platform.faults();
       r.faults = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v - before[k as FaultKind]])) as Record<FaultKind, number>;
@@ -411,7 +424,7 @@ async function main() {
       }
       const arrivalsFrom = await platform.arrivalCount();
       out(`… baseline: ${RATE} webhooks/s for ${BASELINE_DURATION_S} s`);
-      const { load, serverLoopBusy, platformLoopBusy, serverCpuMsPerMsg, serverRunqWait } = await offer(
+      const { load, serverLoopBusy, platformLoopBusy, serverCpuMsPerMsg, serverRunqWait, serverLoopDelayP99Ms, serverLoopDelayMaxMs } = await offer(
         platform,
         loadShape(server.baseUrl, bots, RATE, BASELINE_DURATION_S),
       );
@@ -426,6 +439,8 @@ async function main() {
         platformLoopBusy,
         serverCpuMsPerMsg,
         serverRunqWait,
+        serverLoopDelayP99Ms,
+        serverLoopDelayMaxMs,
         ...stats,
       });
     } finally {

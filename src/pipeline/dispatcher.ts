@@ -157,20 +157,30 @@ export function createDispatcher(deps: DispatcherDeps) {
             select distinct on (commune_id, channel, chat_id) commune_id, channel, chat_id, user_id
             from input order by commune_id, channel, chat_id, ord
             on conflict (commune_id, channel, chat_id) do update set last_inbound_at = now()
+              -- A conversation row is rewritten at most once a minute for this, not on every message.
+              where conversations.last_inbound_at is null or conversations.last_inbound_at < now() - interval '1 minute'
             returning id, commune_id, channel, chat_id
+          ), known as (
+            select c.id, c.commune_id, c.channel, c.chat_id from conversations c
+            join (select distinct commune_id, channel, chat_id from input) i
+              on c.commune_id = i.commune_id and c.channel = i.channel and c.chat_id = i.chat_id
+            where not exists (
+              select 1 from conv where conv.commune_id = c.commune_id and conv.channel = c.channel and conv.chat_id = c.chat_id)
+          ), convs as (
+            select * from conv union all select * from known
           ), ins as (
             insert into inbound_messages
               (commune_id, channel, external_id, conversation_id, chat_id, user_id, text, action, payload, request_id)
             select i.commune_id, i.channel, i.external_id, c.id, i.chat_id, i.user_id, i.text, i.action, i.payload, i.request_id
             from input i
-            join conv c on c.commune_id = i.commune_id and c.channel = i.channel and c.chat_id = i.chat_id
+            join convs c on c.commune_id = i.commune_id and c.channel = i.channel and c.chat_id = i.chat_id
             order by i.ord
             on conflict (commune_id, channel, external_id) do nothing
             returning id, commune_id, channel, external_id
           )
           select i.ord, c.id as conversation_id, ins.id as inbound_id, m.id as existing_id
           from input i
-          join conv c on c.commune_id = i.commune_id and c.channel = i.channel and c.chat_id = i.chat_id
+          join convs c on c.commune_id = i.commune_id and c.channel = i.channel and c.chat_id = i.chat_id
           left join ins on ins.commune_id = i.commune_id and ins.channel = i.channel and ins.external_id = i.external_id
           left join inbound_messages m
             on ins.id is null and m.commune_id = i.commune_id and m.channel = i.channel and m.external_id = i.external_id
@@ -218,7 +228,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     run: ingestMany,
     maxBatch: deps.ingestBatch ?? 64,
     maxConcurrent: deps.ingestConcurrency ?? 2,
-    lingerMs: deps.ingestLingerMs ?? 8,
+    lingerMs: deps.ingestLingerMs ?? 3,
   });
 
   /** Durably record one message; messages recorded at the same moment share a statement. */

@@ -164,15 +164,20 @@ export function createTelegramClient(options: TelegramClientOptions) {
           await sleep(wait, ac.signal);
           continue;
         }
+        let failed = false;
         for (const update of updates) {
           try {
             await onUpdate(update);
           } catch (error) {
+            // Not recorded: keep the offset at this update so getUpdates returns it again.
             onError(error);
+            failed = true;
+            break;
           }
           offset = update.update_id + 1;
           if (ac.signal.aborted) break;
         }
+        if (failed) await sleep(opts.backoffMs ?? 1_000, ac.signal);
       }
       if (offset !== undefined && offset !== confirmed) {
         // Confirm handled updates so a restart does not fetch them again (best effort; they are deduplicated anyway).

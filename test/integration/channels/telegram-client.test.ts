@@ -186,23 +186,28 @@ describe('telegram long polling (local development)', () => {
     expect(offsets.at(-1)).toBe(734120005);
   });
 
-  it('keeps polling after a handler error and after API failures', async () => {
+  it('fetches an update again when recording it failed, and keeps polling after API failures', async () => {
     const a = adapter();
     const errors: unknown[] = [];
     const seen: number[] = [];
+    let failOnce = true;
     fake.fail(tgFailures.serverError(502), { method: 'getUpdates' });
     fake.pushUpdate(TOKEN_A, { ...fixture('telegram', 'text'), update_id: 10 });
     fake.pushUpdate(TOKEN_A, { ...fixture('telegram', 'text'), update_id: 11 });
     const polling = a.startPolling(
       async (u) => {
         seen.push(u.update_id);
-        if (u.update_id === 10) throw new Error('handler failed');
+        if (u.update_id === 10 && failOnce) {
+          failOnce = false;
+          throw new Error('database unavailable');
+        }
       },
       { timeoutSec: 1, backoffMs: 20, onError: (e) => errors.push(e) },
     );
-    await waitFor(() => seen.length === 2);
+    await waitFor(() => seen.length === 3);
     await polling.stop();
-    expect(seen).toEqual([10, 11]);
+    // Update 10 was not recorded the first time: it is not skipped, and 11 waits behind it.
+    expect(seen).toEqual([10, 10, 11]);
     expect(errors).toHaveLength(2);
   });
 });
