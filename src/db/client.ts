@@ -168,24 +168,28 @@ export async function execRows<T = Record<string, unknown>>(db: Db, query: SQL):
 const dialect = new PgDialect();
 
 /**
- * A transaction whose opening statement travels with BEGIN and whose closing
+ * A transaction whose opening statements travel with BEGIN and whose closing
  * statement travels with COMMIT. On PostgreSQL that is two round trips (and
  * two wake-ups of the server process) fewer than BEGIN, statement, …,
  * statement, COMMIT, for the hot path's batch transactions. `body` gets a
- * handle bound to the transaction and the opening statement's rows, and
- * returns the closing statement (or null). Anything thrown rolls back.
+ * handle bound to the transaction and the opening statements' rows, and
+ * returns the closing statement (or null). Anything thrown rolls back. The
+ * opening statements run in order, each with a fresh snapshot, so a read
+ * after a lock sees what the lock's previous holder committed.
  */
-export async function pipelinedTransaction<A, B>(
+export async function pipelinedTransaction<B>(
   db: Db,
-  open: SQL,
-  body: (tx: Db, rows: A[]) => Promise<SQL | null>,
+  open: SQL[],
+  body: (tx: Db, results: Record<string, unknown>[][]) => Promise<SQL | null>,
 ): Promise<B[]> {
   const pg = postgresClients.get(db);
   if (!pg) {
     // PGlite: one connection, nothing to pipeline.
     return db.transaction(async (txRaw) => {
       const tx = txRaw as unknown as Db;
-      const close = await body(tx, await execRows<A>(tx, open));
+      const results: Record<string, unknown>[][] = [];
+      for (const q of open) results.push(await execRows(tx, q));
+      const close = await body(tx, results);
       return close ? execRows<B>(tx, close) : [];
     });
   }
@@ -195,9 +199,10 @@ export async function pipelinedTransaction<A, B>(
     return reserved.unsafe(q.sql, q.params as never[], { prepare: pg.prepare });
   };
   try {
-    const [, opened] = await Promise.all([reserved.unsafe('begin'), run(open)]);
+    // The statements run one after another on the server, each with its own snapshot (read committed).
+    const [, ...opened] = await Promise.all([reserved.unsafe('begin'), ...open.map(run)]);
     const tx = drizzlePostgres(inTransaction(reserved, pg.client, pg.prepare), { schema }) as unknown as Db;
-    const close = await body(tx, opened as unknown as A[]);
+    const close = await body(tx, opened as unknown as Record<string, unknown>[][]);
     if (!close) {
       await reserved.unsafe('commit');
       return [];

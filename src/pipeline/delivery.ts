@@ -239,18 +239,40 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
    * queued meanwhile. After a failure the rest waits behind the failed row.
    */
   async function deliverChain(rows: ClaimedRow[]): Promise<void> {
-    for (let i = 0; i < rows.length; i++) {
-      const last = i === rows.length - 1;
-      const outcome = await deliverOne(rows[i], last);
-      if (outcome === false) {
-        await releaseLeases(rows.slice(i + 1));
-        return;
+    let done = 0;
+    try {
+      for (let i = 0; i < rows.length; i++) {
+        const last = i === rows.length - 1;
+        done = i + 1; // attempted: if it throws after the platform took it, its lease must run out
+        const outcome = await deliverOne(rows[i], last);
+        if (outcome === false) return;
+        if (last && typeof outcome === 'number') {
+          const next = await claimNextInChat(rows[i]);
+          if (next) rows.push(next);
+        }
       }
-      if (last && typeof outcome === 'number') {
-        const next = await claimNextInChat(rows[i]);
-        if (next) rows.push(next);
-      }
+    } finally {
+      // Whatever waits behind a failure (or an error) goes back to the queue at once, in order.
+      await releaseLeases(rows.slice(done)).catch((error) =>
+        log.error({ err: errInfo(error) }, 'releasing delivery leases failed; they expire'),
+      );
     }
+  }
+
+  /** Chains of the fast path share the worker's concurrency limit (platform rate limits, sockets). */
+  let chainsActive = 0;
+  const chainsWaiting: ClaimedRow[][] = [];
+  function startChain(chain: ClaimedRow[]): void {
+    chainsActive++;
+    const p = deliverChain(chain)
+      .catch((error) => log.error({ err: errInfo(error) }, 'delivery fast path failed'))
+      .finally(() => {
+        chainsActive--;
+        inFlight.delete(p);
+        const next = chainsWaiting.shift();
+        if (next) startChain(next);
+      });
+    inFlight.add(p);
   }
 
   /** Fast path for rows leased when they were queued: no claim needed. */
@@ -264,10 +286,8 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
       else chats.set(key, [row]);
     }
     for (const chain of chats.values()) {
-      const p = deliverChain(chain)
-        .catch((error) => log.error({ err: errInfo(error) }, 'delivery fast path failed'))
-        .finally(() => inFlight.delete(p));
-      inFlight.add(p);
+      if (chainsActive < concurrency) startChain(chain);
+      else chainsWaiting.push(chain);
     }
   }
 

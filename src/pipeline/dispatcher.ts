@@ -126,14 +126,14 @@ export function createDispatcher(deps: DispatcherDeps) {
    * as duplicate, also when both copies arrive in the same batch.
    */
   async function ingestMany(msgs: InboundMessage[]): Promise<IngestResult[]> {
-    const keyOf = (m: InboundMessage) => `${m.communeId}\u0000${m.channel}\u0000${m.externalId}`;
-    const rowOf = new Map<string, number>();
+    const keyOf = (m: { communeId: number; channel: string; externalId: string }) =>
+      `${m.communeId}\u0000${m.channel}\u0000${m.externalId}`;
+    const rowOf = new Map<string, IngestRow>();
     const rows: IngestRow[] = [];
     for (const msg of msgs) {
       const key = keyOf(msg);
       if (rowOf.has(key)) continue;
-      rowOf.set(key, rows.length);
-      rows.push({
+      const row: IngestRow = {
         ord: rows.length,
         commune_id: msg.communeId,
         channel: msg.channel,
@@ -144,8 +144,30 @@ export function createDispatcher(deps: DispatcherDeps) {
         action: msg.action ?? null,
         payload: { attachments: msg.attachments, contact: msg.contact, event: msg.event, raw: msg.raw },
         request_id: randomUUID(),
-      });
+      };
+      rowOf.set(key, row);
+      rows.push(row);
     }
+    const recorded = await recordRows(rows, true);
+    // A second copy in the same batch is a duplicate of the first.
+    const seen = new Set<string>();
+    return msgs.map((m) => {
+      const key = keyOf(m);
+      const r = recorded.get(rowOf.get(key)!.ord)!;
+      if (seen.has(key)) return { ...r, duplicate: true };
+      seen.add(key);
+      return r;
+    });
+  }
+
+  /**
+   * One statement. A conversation that another transaction created after this
+   * statement's snapshot is invisible to it (its insert waited and skipped):
+   * those messages are recorded by a second statement, with a fresh snapshot.
+   * Conversation rows are never locked here, so recording cannot deadlock
+   * with the processing that updates them.
+   */
+  async function recordRows(rows: IngestRow[], retryMissing: boolean): Promise<Map<number, IngestResult>> {
     const found = await execRows<{ ord: number; conversation_id: number; inbound_id: number | null; existing_id: number | null }>(
       db,
       sql`with input as materialized (
@@ -153,19 +175,15 @@ export function createDispatcher(deps: DispatcherDeps) {
               as x(ord int, commune_id int, channel text, external_id text, chat_id text, user_id text,
                    text text, action text, payload jsonb, request_id text)
           ), conv as (
-            insert into conversations (commune_id, channel, chat_id, user_id)
-            select distinct on (commune_id, channel, chat_id) commune_id, channel, chat_id, user_id
+            insert into conversations (commune_id, channel, chat_id, user_id, last_inbound_at)
+            select distinct on (commune_id, channel, chat_id) commune_id, channel, chat_id, user_id, now()
             from input order by commune_id, channel, chat_id, ord
-            on conflict (commune_id, channel, chat_id) do update set last_inbound_at = now()
-              -- A conversation row is rewritten at most once a minute for this, not on every message.
-              where conversations.last_inbound_at is null or conversations.last_inbound_at < now() - interval '1 minute'
+            on conflict (commune_id, channel, chat_id) do nothing
             returning id, commune_id, channel, chat_id
           ), known as (
             select c.id, c.commune_id, c.channel, c.chat_id from conversations c
             join (select distinct commune_id, channel, chat_id from input) i
               on c.commune_id = i.commune_id and c.channel = i.channel and c.chat_id = i.chat_id
-            where not exists (
-              select 1 from conv where conv.commune_id = c.commune_id and conv.channel = c.channel and conv.chat_id = c.chat_id)
           ), convs as (
             select * from conv union all select * from known
           ), ins as (
@@ -186,14 +204,12 @@ export function createDispatcher(deps: DispatcherDeps) {
             on ins.id is null and m.commune_id = i.commune_id and m.channel = i.channel and m.external_id = i.external_id
           order by i.ord`,
     );
-    const byOrd = new Map(found.map((f) => [Number(f.ord), f]));
-    const results: IngestResult[] = [];
-    for (const row of rows) {
-      const f = byOrd.get(row.ord);
-      if (!f) throw new Error('ingest returned no row for a message');
+    const results = new Map<number, IngestResult>();
+    for (const f of found) {
+      const row = rows[Number(f.ord)];
       const conversationId = Number(f.conversation_id);
       if (f.inbound_id !== null && f.inbound_id !== undefined) {
-        results.push({ inboundId: Number(f.inbound_id), conversationId, communeId: row.commune_id, duplicate: false });
+        results.set(row.ord, { inboundId: Number(f.inbound_id), conversationId, communeId: row.commune_id, duplicate: false });
         continue;
       }
       let existingId = f.existing_id;
@@ -211,17 +227,16 @@ export function createDispatcher(deps: DispatcherDeps) {
           );
         existingId = again.id;
       }
-      results.push({ inboundId: Number(existingId), conversationId, communeId: row.commune_id, duplicate: true });
+      results.set(row.ord, { inboundId: Number(existingId), conversationId, communeId: row.commune_id, duplicate: true });
     }
-    // A second copy in the same batch is a duplicate of the first.
-    const seen = new Set<string>();
-    return msgs.map((m) => {
-      const key = keyOf(m);
-      const r = results[rowOf.get(key)!];
-      if (seen.has(key)) return { ...r, duplicate: true };
-      seen.add(key);
-      return r;
-    });
+    const missing = rows.filter((r) => !results.has(r.ord));
+    if (missing.length) {
+      // Nothing of these was written: safe to fail them (the platform redelivers) if the retry misses too.
+      if (!retryMissing) throw new Error('conversation not visible after a second attempt');
+      const again = await recordRows(missing.map((r, i) => ({ ...r, ord: i })), false);
+      missing.forEach((r, i) => results.set(r.ord, again.get(i)!));
+    }
+    return results;
   }
 
   const ingestBatched = createBatcher<InboundMessage, IngestResult>({
@@ -473,27 +488,32 @@ export function createDispatcher(deps: DispatcherDeps) {
       pull: boolean;
     }[] = [];
     try {
-      const queued = await pipelinedTransaction<OpenRow, { id: number; ord: number; leased: boolean }>(
+      const idList = `{${ids.join(',')}}`;
+      const [closed] = await pipelinedTransaction<{ done_n: number; queued: { id: number; ord: number; leased: boolean }[] }>(
         db,
-        sql`with locked as materialized (
-              select id from unnest(${`{${ids.join(',')}}`}::bigint[]) with ordinality as w(id, n)
-              where pg_try_advisory_xact_lock(${CONVERSATION_LOCK_BASE} + w.id)
-            )
-            select l.id as conversation_id, c.flow, c.data,
-                   (select count(*)::int from (
-                      select 1 from inbound_messages w
-                      where w.conversation_id = l.id and w.status = 'received' limit 2) z) as waiting,
-                   m.id, m.commune_id, m.channel, m.external_id, m.chat_id, m.user_id, m.text, m.action,
-                   m.payload, m.request_id, m.attempts
-            from locked l
-            join conversations c on c.id = l.id
-            left join lateral (
-              select * from inbound_messages m
-              where m.conversation_id = l.id and m.status = 'received'
-              order by m.id limit 1
-            ) m on true`,
-        async (tx, rows) => {
-          locked = rows.map((r) => Number(r.conversation_id));
+        [
+          // The lock first, then the read in a statement of its own: its snapshot is taken after the
+          // lock was granted, so it sees everything the lock's previous holder committed.
+          sql`select w.id from unnest(${idList}::bigint[]) as w(id)
+              where pg_try_advisory_xact_lock(${CONVERSATION_LOCK_BASE} + w.id)`,
+          sql`select l.id as conversation_id, c.flow, c.data,
+                     (select count(*)::int from (
+                        select 1 from inbound_messages w
+                        where w.conversation_id = l.id and w.status = 'received' limit 2) z) as waiting,
+                     m.id, m.commune_id, m.channel, m.external_id, m.chat_id, m.user_id, m.text, m.action,
+                     m.payload, m.request_id, m.attempts
+              from unnest(${idList}::bigint[]) as l(id)
+              join conversations c on c.id = l.id
+              left join lateral (
+                select * from inbound_messages m
+                where m.conversation_id = l.id and m.status = 'received'
+                order by m.id limit 1
+              ) m on true`,
+        ],
+        async (tx, [lockedRows, readRows]) => {
+          locked = lockedRows.map((r) => Number(r.id));
+          const lockedSet = new Set(locked);
+          const rows = (readRows as OpenRow[]).filter((r) => lockedSet.has(Number(r.conversation_id)));
           for (const r of rows) {
             if (r.id === null || r.id === undefined) continue;
             const conversationId = Number(r.conversation_id);
@@ -544,16 +564,23 @@ export function createDispatcher(deps: DispatcherDeps) {
           }
           if (!states.length) return null;
           return sql`with input as materialized (
-                  select * from jsonb_to_recordset(${JSON.stringify(states.filter((x) => x.changed))}::jsonb)
-                    as x(conversation_id bigint, inbound_id bigint, flow text, data jsonb)
+                  select * from jsonb_to_recordset(${JSON.stringify(states)}::jsonb)
+                    as x(conversation_id bigint, inbound_id bigint, flow text, data jsonb, changed boolean)
                 ), saved_state as (
-                  update conversations c set flow = i.flow, data = i.data, updated_at = now()
+                  -- Changed state is saved; last_inbound_at is kept to the minute without rewriting every row.
+                  update conversations c set
+                    flow = case when i.changed then i.flow else c.flow end,
+                    data = case when i.changed then i.data else c.data end,
+                    updated_at = case when i.changed then now() else c.updated_at end,
+                    last_inbound_at = now()
                   from input i
                   where c.id = i.conversation_id
-                    and c.id = any(${`{${states.filter((x) => x.changed).map((x) => x.conversation_id).join(',')}}`}::bigint[])
+                    and c.id = any(${`{${states.map((x) => x.conversation_id).join(',')}}`}::bigint[])
+                    and (i.changed or c.last_inbound_at is null or c.last_inbound_at < now() - interval '1 minute')
                 ), done as (
                   update inbound_messages m set status = 'processed', processed_at = now(), attempts = m.attempts + 1
-                  where m.id = any(${`{${states.map((x) => x.inbound_id).join(',')}}`}::bigint[])
+                  where m.id = any(${`{${states.map((x) => x.inbound_id).join(',')}}`}::bigint[]) and m.status = 'received'
+                  returning m.id
                 ), replies as materialized (
                   select * from jsonb_to_recordset(${JSON.stringify(replyRows)}::jsonb)
                     as r(ord int, commune_id int, channel text, chat_id text, user_id text, conversation_id bigint,
@@ -578,12 +605,18 @@ export function createDispatcher(deps: DispatcherDeps) {
                   order by r.ord
                   returning id, locked_until is not null as leased
                 )
-                select q.id, r.ord, q.leased
-                from (select id, leased, row_number() over (order by id) - 1 as n from queued) q
-                join replies r on r.ord = q.n
-                order by q.id`;
+                -- Every message must still have been 'received': otherwise fail the statement (division by
+                -- zero, SQLSTATE 22012), so the COMMIT behind it rolls the batch back. Correct locking makes
+                -- this impossible; it guards "processed once" should that ever break.
+                select case when (select count(*) from done) = ${states.length} then ${states.length}
+                            else (select 1 / (count(*) * 0)::int from done) end as done_n,
+                       coalesce((
+                         select json_agg(json_build_object('id', q.id, 'ord', r.ord, 'leased', q.leased) order by q.id)
+                         from (select id, leased, row_number() over (order by id) - 1 as n from queued) q
+                         join replies r on r.ord = q.n), '[]'::json) as queued`;
         },
       );
+      const queued = closed ? (typeof closed.queued === 'string' ? JSON.parse(closed.queued) : closed.queued) as { id: number; ord: number; leased: boolean }[] : [];
       for (const q of queued) {
         const r = replyRows[Number(q.ord)];
         const id = Number(q.id);
@@ -603,17 +636,28 @@ export function createDispatcher(deps: DispatcherDeps) {
         } else queuedUnleased.push(id);
       }
     } catch (error) {
-      if (!(error instanceof BatchHandlerError)) throw error; // infrastructure failure: recovery retries later
-      // Someone's handler threw: redo each conversation on its own, behind the error boundary.
-      const fallback: BatchOutcome = { processed: [], more: [], busy: [] };
-      for (const conversationId of locked) {
-        const item = byId.get(conversationId)!;
-        const one = await processNext(conversationId, item.communeId);
-        if (!one) continue;
-        fallback.processed.push(one.processed);
-        if (one.more) fallback.more.push(item);
+      // A lone conversation whose batch failed on the database: the caller logs it, recovery retries.
+      if (!(error instanceof BatchHandlerError) && ids.length === 1) throw error;
+      if (!(error instanceof BatchHandlerError)) {
+        log.warn({ conversations: ids.length, err: errInfo(error) }, 'batch failed; processing its conversations one by one');
       }
-      fallback.busy = ids.filter((id) => !locked.includes(id)).map((id) => byId.get(id)!);
+      // A handler threw, or the batch failed (a deadlock, a value the database refuses): redo each
+      // conversation on its own, behind the error boundary, so one cannot hold up the others.
+      const fallback: BatchOutcome = { processed: [], more: [], busy: [] };
+      const tried = locked.length ? locked : ids;
+      for (const conversationId of tried) {
+        const item = byId.get(conversationId)!;
+        try {
+          const one = await processNext(conversationId, item.communeId);
+          if (!one) continue;
+          fallback.processed.push(one.processed);
+          if (one.more) fallback.more.push(item);
+        } catch (e) {
+          // Left 'received': periodic recovery takes it again.
+          log.error({ conversationId, err: errInfo(e) }, 'processing failed; recovery will retry');
+        }
+      }
+      fallback.busy = ids.filter((id) => !tried.includes(id)).map((id) => byId.get(id)!);
       return fallback;
     }
     const lockedSet = new Set(locked);

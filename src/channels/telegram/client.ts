@@ -22,6 +22,8 @@ export interface TelegramPollingOptions {
   deleteWebhook?: boolean;
   /** Wait after a failed getUpdates (a 429 uses its retry_after instead). */
   backoffMs?: number;
+  /** Attempts to record one update before it is skipped (default 5). */
+  maxAttemptsPerUpdate?: number;
   /** Failed getUpdates calls and handler errors land here; the loop keeps going. */
   onError?: (error: unknown) => void;
 }
@@ -134,6 +136,8 @@ export function createTelegramClient(options: TelegramClientOptions) {
     const onError = opts.onError ?? (() => {});
     let offset: number | undefined;
     let confirmed: number | undefined;
+    let failures = 0;
+    const maxFailures = opts.maxAttemptsPerUpdate ?? 5;
 
     const done = (async () => {
       if (opts.deleteWebhook ?? true) {
@@ -168,11 +172,18 @@ export function createTelegramClient(options: TelegramClientOptions) {
         for (const update of updates) {
           try {
             await onUpdate(update);
+            failures = 0;
           } catch (error) {
-            // Not recorded: keep the offset at this update so getUpdates returns it again.
             onError(error);
-            failed = true;
-            break;
+            if (++failures < maxFailures) {
+              // Not recorded: keep the offset at this update so getUpdates returns it again.
+              failed = true;
+              break;
+            }
+            // The same update failed every time (a payload the database refuses): skip it, or it
+            // would hold up every later update of this bot.
+            onError(new Error(`telegram update ${update.update_id} skipped after ${failures} failed attempts`));
+            failures = 0;
           }
           offset = update.update_id + 1;
           if (ac.signal.aborted) break;

@@ -210,6 +210,25 @@ describe('telegram long polling (local development)', () => {
     expect(seen).toEqual([10, 10, 11]);
     expect(errors).toHaveLength(2);
   });
+
+  it('skips an update that can never be recorded after a few attempts, so later ones are not held up', async () => {
+    const a = adapter();
+    const errors: unknown[] = [];
+    const seen: number[] = [];
+    fake.pushUpdate(TOKEN_A, { ...fixture('telegram', 'text'), update_id: 20 });
+    fake.pushUpdate(TOKEN_A, { ...fixture('telegram', 'text'), update_id: 21 });
+    const polling = a.startPolling(
+      async (u) => {
+        seen.push(u.update_id);
+        if (u.update_id === 20) throw new Error('payload refused');
+      },
+      { timeoutSec: 1, backoffMs: 10, maxAttemptsPerUpdate: 3, onError: (e) => errors.push(e) },
+    );
+    await waitFor(() => seen.includes(21));
+    await polling.stop();
+    expect(seen).toEqual([20, 20, 20, 21]);
+    expect(String(errors.at(-1))).toContain('telegram update 20 skipped after 3 failed attempts');
+  });
 });
 
 async function waitFor(cond: () => boolean, timeoutMs = 5_000) {

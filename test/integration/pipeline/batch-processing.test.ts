@@ -42,6 +42,11 @@ function residentRouter() {
     await ctx.db.insert(auditLog).values({ communeId: ctx.commune.id, actor: `resident:${ctx.msg.channel}:${ctx.msg.userId}`, action: 'test:before-boom' });
     throw new Error('handler exploded after a write');
   });
+  router.hears(/^poison$/, (ctx) => {
+    // A lone surrogate: JSON.stringify keeps it as \ud800, which PostgreSQL's jsonb refuses.
+    ctx.state.data.poison = '\ud800';
+    return { text: 'sẽ không lưu được' };
+  });
   router.fallback((ctx) => ({ text: `echo ${ctx.text}` }));
   return router;
 }
@@ -321,6 +326,35 @@ describe('a handler that throws inside a batch', () => {
     expect(one.more).toEqual([item(boom)]);
     const two = await d.processBatch([item(next)]);
     expect(two.processed.map((p) => [p.failed, p.replies])).toEqual([[false, [{ text: 'echo tiếp tục' }]]]);
+  });
+});
+
+describe('a batch the database refuses', () => {
+  it('processes the other conversations of the batch on their own and leaves the refused one for recovery', async () => {
+    const d = dispatcher();
+    const good = await d.ingest(msg('db-good', 'bình thường'));
+    const bad = await d.ingest(msg('db-bad', 'poison'));
+    const outcome = await d.processBatch([item(good), item(bad)]);
+    expect(outcome.processed.map((p) => [p.inboundId, p.replies])).toEqual([[good.inboundId, [{ text: 'echo bình thường' }]]]);
+    expect((await inbound(good.inboundId)).status).toBe('processed');
+    expect((await inbound(bad.inboundId)).status).toBe('received');
+    expect(await outboundOf(bad.inboundId)).toEqual([]);
+  });
+});
+
+describe('recovery', () => {
+  it('leaves messages that are still on their way alone, and schedules those that waited too long', async () => {
+    const d = dispatcher();
+    const fresh = await d.ingest(msg('rec-fresh', 'vừa gửi'));
+    const stale = await d.ingest(msg('rec-stale', 'gửi từ lâu'));
+    await execRows(database.db, sql`update inbound_messages set received_at = now() - interval '5 minutes' where id = ${stale.inboundId}`);
+    const scheduled: BatchItem[] = [];
+    await d.recoverPending({ olderThanMs: 60_000, schedule: (i) => scheduled.push(i) });
+    expect(scheduled).toContainEqual(item(stale));
+    expect(scheduled).not.toContainEqual(item(fresh));
+    // Scheduling processes nothing by itself.
+    expect((await inbound(stale.inboundId)).status).toBe('received');
+    await d.processBatch([item(fresh), item(stale)]);
   });
 });
 
