@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -156,6 +156,11 @@ async function createPostgres(url: string, max: number, prepare: boolean): Promi
     },
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+/** A list of ids as one `bigint[]` parameter (one statement text whatever the length, so it is prepared once). */
+export function bigintArray(ids: readonly number[]): SQL {
+  return sql`${`{${ids.map(Number).join(',')}}`}::bigint[]`;
 }
 
 /** Rows of a raw SQL query, the same on both engines. */

@@ -1,8 +1,9 @@
 import { errInfo } from '../core/log-error.js';
 import { eq, sql } from 'drizzle-orm';
 import type { Logger } from '../core/logger.js';
-import type { ChannelAdapter, ChannelName, Reply, SendResult } from '../core/types.js';
-import { execRows, type Db } from '../db/client.js';
+import type { ChannelAdapter, ChannelName, SendResult } from '../core/types.js';
+import { bigintArray, execRows, type Db } from '../db/client.js';
+import type { LeasedOutbound } from './dispatcher.js';
 import { auditLog, outboundMessages } from '../db/schema/index.js';
 import { createBatcher } from './batcher.js';
 
@@ -33,16 +34,8 @@ function appendIds(ids: string[]) {
   return sql`coalesce(${outboundMessages.platformMessageIds}, '[]'::jsonb) || ${JSON.stringify(ids)}::jsonb`;
 }
 
-interface ClaimedRow {
-  id: number;
-  commune_id: number;
-  channel: string;
-  chat_id: string;
-  user_id: string;
-  payload: Reply;
-  attempts: number;
-  parts_sent: number;
-}
+/** A claimed row has the shape of a row leased at insert time. */
+type ClaimedRow = LeasedOutbound;
 
 /**
  * Delivers the outbox. Only the oldest pending message of each chat is
@@ -75,7 +68,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
    */
   async function claim(filter: { ids?: number[]; chat?: ClaimedRow } = {}, limit = batchSize): Promise<ClaimedRow[]> {
     const idFilter = filter.ids?.length
-      ? sql`and o.id = any(${`{${filter.ids.map(Number).join(',')}}`}::bigint[])`
+      ? sql`and o.id = any(${bigintArray(filter.ids)})`
       : sql``;
     const chatFilter = filter.chat
       ? sql`and o.commune_id = ${filter.chat.commune_id} and o.channel = ${filter.chat.channel} and o.chat_id = ${filter.chat.chat_id}`
@@ -125,7 +118,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
               set status = 'sent', sent_at = now(), locked_until = null, last_error = null,
                   platform_message_ids = coalesce(o.platform_message_ids, '[]'::jsonb) || i.ids
               from input i
-              where o.id = i.id and o.id = any(${`{${items.map((i) => Number(i.id)).join(',')}}`}::bigint[])
+              where o.id = i.id and o.id = any(${bigintArray(items.map((i) => i.id))})
               returning o.id, o.commune_id, o.channel, o.chat_id
             )
             select i.id,
@@ -147,7 +140,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     await execRows(
       db,
       sql`update outbound_messages set locked_until = null, attempts = greatest(attempts - 1, 0)
-          where id = any(${`{${rows.map((r) => Number(r.id)).join(',')}}`}::bigint[]) and status = 'pending'`,
+          where id = any(${bigintArray(rows.map((r) => r.id))}) and status = 'pending'`,
     );
   }
 

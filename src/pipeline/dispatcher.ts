@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { userMessageFor } from '../core/messages.js';
 import type { BaseContext, CommuneInfo, Router } from '../core/router.js';
 import type { ChannelName, ConversationState, InboundMessage, Reply } from '../core/types.js';
-import { execRows, pipelinedTransaction, type Db } from '../db/client.js';
+import { bigintArray, execRows, pipelinedTransaction, type Db } from '../db/client.js';
 import { conversations, inboundMessages, outboundMessages } from '../db/schema/index.js';
 import { createBatcher } from './batcher.js';
 import { enqueueMessages, PULL_CHANNELS } from './outbox.js';
@@ -120,8 +120,8 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   /**
-   * Durably record messages in one statement (one round trip, atomic): the
-   * conversation upserts and the inbound inserts, in arrival order. A
+   * Durably record messages, normally in one statement (recordRows): new
+   * conversations and the inbound rows, in arrival order. A
    * redelivered message (same commune, channel and external id) is reported
    * as duplicate, also when both copies arrive in the same batch.
    */
@@ -488,13 +488,13 @@ export function createDispatcher(deps: DispatcherDeps) {
       pull: boolean;
     }[] = [];
     try {
-      const idList = `{${ids.join(',')}}`;
+      const idList = bigintArray(ids);
       const [closed] = await pipelinedTransaction<{ done_n: number; queued: { id: number; ord: number; leased: boolean }[] }>(
         db,
         [
           // The lock first, then the read in a statement of its own: its snapshot is taken after the
           // lock was granted, so it sees everything the lock's previous holder committed.
-          sql`select w.id from unnest(${idList}::bigint[]) as w(id)
+          sql`select w.id from unnest(${idList}) as w(id)
               where pg_try_advisory_xact_lock(${CONVERSATION_LOCK_BASE} + w.id)`,
           sql`select l.id as conversation_id, c.flow, c.data,
                      (select count(*)::int from (
@@ -502,7 +502,7 @@ export function createDispatcher(deps: DispatcherDeps) {
                         where w.conversation_id = l.id and w.status = 'received' limit 2) z) as waiting,
                      m.id, m.commune_id, m.channel, m.external_id, m.chat_id, m.user_id, m.text, m.action,
                      m.payload, m.request_id, m.attempts
-              from unnest(${idList}::bigint[]) as l(id)
+              from unnest(${idList}) as l(id)
               join conversations c on c.id = l.id
               left join lateral (
                 select * from inbound_messages m
@@ -575,11 +575,11 @@ export function createDispatcher(deps: DispatcherDeps) {
                     last_inbound_at = now()
                   from input i
                   where c.id = i.conversation_id
-                    and c.id = any(${`{${states.map((x) => x.conversation_id).join(',')}}`}::bigint[])
+                    and c.id = any(${bigintArray(states.map((x) => x.conversation_id))})
                     and (i.changed or c.last_inbound_at is null or c.last_inbound_at < now() - interval '1 minute')
                 ), done as (
                   update inbound_messages m set status = 'processed', processed_at = now(), attempts = m.attempts + 1
-                  where m.id = any(${`{${states.map((x) => x.inbound_id).join(',')}}`}::bigint[]) and m.status = 'received'
+                  where m.id = any(${bigintArray(states.map((x) => x.inbound_id))}) and m.status = 'received'
                   returning m.id
                 ), replies as materialized (
                   select * from jsonb_to_recordset(${JSON.stringify(replyRows)}::jsonb)

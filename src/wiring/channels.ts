@@ -211,19 +211,3 @@ export async function setupChannels(deps: {
     },
   };
 }
-
-/** Run at most `max` tasks at once; the rest wait in order. */
-export function createLimiter(max: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async function run<T>(task: () => Promise<T>): Promise<T> {
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
