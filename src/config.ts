@@ -62,6 +62,17 @@ const schema = z.object({
   ZALO_API_BASE: z.string().url().default('https://openapi.zalo.me'),
   ZALO_OAUTH_BASE: z.string().url().default('https://oauth.zaloapp.com'),
 
+  /** Zalo Bot Platform bot token (`{bot_id}:{access_token}`); the channel is off without it. */
+  ZALOBOT_TOKEN: optionalString,
+  /** setWebhook `secret_token`, sent back in X-Bot-Api-Secret-Token: 8–256 characters. */
+  ZALOBOT_WEBHOOK_SECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\x21-\x7e]{8,256}$/, '8–256 characters, printable ASCII without spaces (it travels in an HTTP header)')
+      .optional(),
+  ),
+  ZALOBOT_API_BASE: z.string().url().default('https://bot-api.zaloplatforms.com'),
+
   DELIVERY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   /** Parallel platform sends (different chats); most of a send is waiting on the network. */
   DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
@@ -88,6 +99,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (cfg.TELEGRAM_BOT_TOKEN && cfg.TELEGRAM_MODE === 'webhook' && cfg.PUBLIC_URL && !cfg.TELEGRAM_WEBHOOK_SECRET) {
     throw new ConfigError(
       'Invalid configuration:\n  - TELEGRAM_WEBHOOK_SECRET: required when the Telegram webhook is used (PUBLIC_URL set)',
+    );
+  }
+  if (cfg.ZALOBOT_TOKEN && !cfg.ZALOBOT_WEBHOOK_SECRET) {
+    // The bot receives through its webhook only, and Zalo's setWebhook requires the secret.
+    throw new ConfigError(
+      'Invalid configuration:\n  - ZALOBOT_WEBHOOK_SECRET: required when ZALOBOT_TOKEN is set (8–256 characters)',
     );
   }
   if (cfg.ZALO_OA_ACCESS_TOKEN || cfg.ZALO_OA_REFRESH_TOKEN) {

@@ -200,8 +200,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     onOutbox: (ids) => delivery.kick(ids),
     onLeased: (rows) => delivery.deliverLeased(rows),
     leaseMs,
-    // Zalo shows buttons as a numbered list too: a typed "2" means the second button.
-    numberedActions: (channel, replies) => (channel === 'zalo' ? numberedChoices(replies.at(-1)?.buttons) : undefined),
+    // Zalo OA shows buttons as a numbered list too, Zalo Bot Platform only as one: a typed "2" means the second button.
+    numberedActions: (channel, replies) =>
+      channel === 'zalo' || channel === 'zalobot' ? numberedChoices(replies.at(-1)?.buttons) : undefined,
   });
 
   // PGlite has one connection: one batch at a time; on PostgreSQL two overlap their round trips.

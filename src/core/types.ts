@@ -4,8 +4,8 @@
  * values back into platform requests. Features never see platform payloads.
  */
 
-/** Channels the bot speaks on. */
-export type ChannelName = 'web' | 'telegram' | 'zalo' | 'cli';
+/** Channels the bot speaks on. `zalo` is a Zalo Official Account, `zalobot` a Zalo Bot Platform bot. */
+export type ChannelName = 'web' | 'telegram' | 'zalo' | 'zalobot' | 'cli';
 
 /** A file attached to an inbound message (the platform's own reference). */
 export interface InboundAttachment {

@@ -2,6 +2,7 @@ import { errInfo } from '../core/log-error.js';
 import type { Request } from 'express';
 import { createTelegramAdapter, type TelegramAdapter } from '../channels/telegram/index.js';
 import { createZaloAdapter, zaloOaIdOf } from '../channels/zalo/index.js';
+import { createZaloBotAdapter, zaloBotAccountKey, type ZaloBotAdapter } from '../channels/zalobot/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../core/logger.js';
 import type { ChannelAdapter, InboundMessage } from '../core/types.js';
@@ -17,6 +18,11 @@ interface TelegramAccountConfig {
   secret?: string;
   username?: string;
   apiRoot?: string;
+}
+interface ZaloBotAccountConfig {
+  token: string;
+  secret?: string;
+  apiBase?: string;
 }
 interface ZaloAccountConfig {
   appId: string;
@@ -38,7 +44,7 @@ export interface ChannelSetup {
  * Channel accounts from the environment (the configured commune's bot and OA)
  * are upserted into channel_accounts; every account row becomes an adapter, so
  * a province platform adds communes' bots as rows. Webhooks resolve the
- * account by URL (Telegram) or by the OA id in the event (Zalo).
+ * account by URL (Telegram, Zalo Bot Platform) or by the OA id in the event (Zalo).
  */
 export async function setupChannels(deps: {
   config: Config;
@@ -87,10 +93,25 @@ export async function setupChannels(deps: {
     });
   }
 
+  if (config.ZALOBOT_TOKEN) {
+    const accountKey = zaloBotAccountKey(config.ZALOBOT_TOKEN);
+    const cfg: ZaloBotAccountConfig = {
+      token: config.ZALOBOT_TOKEN,
+      secret: config.ZALOBOT_WEBHOOK_SECRET,
+      apiBase: config.ZALOBOT_API_BASE,
+    };
+    await db
+      .insert(channelAccounts)
+      .values({ communeId: deps.defaultCommuneId, channel: 'zalobot', accountKey, config: { ...cfg } })
+      .onConflictDoUpdate({ target: [channelAccounts.channel, channelAccounts.accountKey], set: { config: { ...cfg } } });
+  }
+
   const rows = await db.select().from(channelAccounts);
   const adapters = new Map<string, ChannelAdapter>();
   const telegramByKey = new Map<string, { adapter: TelegramAdapter; communeId: number; cfg: TelegramAccountConfig }>();
   const zaloByKey = new Map<string, { adapter: ChannelAdapter; communeId: number }>();
+  const zalobotByKey = new Map<string, { adapter: ZaloBotAdapter; communeId: number; cfg: ZaloBotAccountConfig }>();
+  const webChatUrl = config.PUBLIC_URL ? `${config.PUBLIC_URL.replace(/\/+$/, '')}/` : undefined;
   for (const row of rows) {
     if (row.channel === 'telegram') {
       const cfg = row.config as unknown as TelegramAccountConfig;
@@ -123,6 +144,18 @@ export async function setupChannels(deps: {
       });
       adapters.set(`${row.communeId}:zalo`, adapter);
       zaloByKey.set(row.accountKey, { adapter, communeId: row.communeId });
+    } else if (row.channel === 'zalobot') {
+      const cfg = row.config as unknown as ZaloBotAccountConfig;
+      if (!cfg.token) continue;
+      const adapter = createZaloBotAdapter({
+        token: cfg.token,
+        secret: cfg.secret,
+        apiBase: cfg.apiBase ?? config.ZALOBOT_API_BASE,
+        timeoutMs: config.PLATFORM_TIMEOUT_MS,
+        render: { webChatUrl },
+      });
+      adapters.set(`${row.communeId}:zalobot`, adapter);
+      zalobotByKey.set(row.accountKey, { adapter, communeId: row.communeId, cfg });
     }
   }
 
@@ -142,6 +175,7 @@ export async function setupChannels(deps: {
   };
 
   const defaultTelegram = () => [...telegramByKey.values()].find((t) => t.communeId === deps.defaultCommuneId);
+  const defaultZaloBot = () => [...zalobotByKey.values()].find((b) => b.communeId === deps.defaultCommuneId);
   const webhooks: WebhookRoute[] = [
     {
       path: '/webhooks/telegram',
@@ -176,6 +210,24 @@ export async function setupChannels(deps: {
       ingest,
       afterAck,
     },
+    {
+      path: '/webhooks/zalobot',
+      resolve: async () => {
+        const b = defaultZaloBot();
+        return b ? { adapter: b.adapter, communeId: b.communeId } : undefined;
+      },
+      ingest,
+      afterAck,
+    },
+    {
+      path: '/webhooks/zalobot/:accountKey',
+      resolve: async (req: Request) => {
+        const b = zalobotByKey.get(String(req.params.accountKey));
+        return b ? { adapter: b.adapter, communeId: b.communeId } : undefined;
+      },
+      ingest,
+      afterAck,
+    },
   ];
 
   const pollers: { stop(): Promise<void> | void }[] = [];
@@ -203,6 +255,17 @@ export async function setupChannels(deps: {
           } catch (error) {
             log.error({ accountKey, err: errInfo(error) }, 'telegram setWebhook failed');
           }
+        }
+      }
+      // Zalo Bot Platform: webhook only (see createZaloBotAdapter), registered like Telegram's.
+      for (const [accountKey, b] of zalobotByKey) {
+        if (!config.PUBLIC_URL || !b.cfg.secret) continue;
+        const url = `${config.PUBLIC_URL.replace(/\/+$/, '')}/webhooks/zalobot/${accountKey}`;
+        try {
+          await b.adapter.setWebhook(url, b.cfg.secret);
+          log.info({ accountKey }, 'zalobot webhook set');
+        } catch (error) {
+          log.error({ accountKey, err: errInfo(error) }, 'zalobot setWebhook failed');
         }
       }
     },

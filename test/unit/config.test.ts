@@ -20,8 +20,25 @@ describe('config', () => {
     [{ TELEGRAM_WEBHOOK_SECRET: 'has space' }, 'TELEGRAM_WEBHOOK_SECRET'],
     [{ COMMUNE_SLUG: 'Xã Mẫu' }, 'COMMUNE_SLUG'],
     [{ ZALO_OA_REFRESH_TOKEN: 'r' }, 'ZALO_APP_ID'],
+    [{ ZALOBOT_TOKEN: '1459232241454765289:t' }, 'ZALOBOT_WEBHOOK_SECRET'],
+    [{ ZALOBOT_TOKEN: '1459232241454765289:t', ZALOBOT_WEBHOOK_SECRET: 'short' }, 'ZALOBOT_WEBHOOK_SECRET'],
+    [{ ZALOBOT_TOKEN: '1459232241454765289:t', ZALOBOT_WEBHOOK_SECRET: 'has a space in it' }, 'ZALOBOT_WEBHOOK_SECRET'],
+    [{ ZALOBOT_TOKEN: '1459232241454765289:t', ZALOBOT_WEBHOOK_SECRET: 'x'.repeat(257) }, 'ZALOBOT_WEBHOOK_SECRET'],
+    [{ ZALOBOT_API_BASE: 'not a url' }, 'ZALOBOT_API_BASE'],
   ])('rejects %j naming %s', (env, name) => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(ConfigError);
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(name);
+  });
+
+  it('leaves the Zalo Bot Platform off without a token and defaults its API base', () => {
+    const c = loadConfig({});
+    expect(c.ZALOBOT_TOKEN).toBeUndefined();
+    expect(c.ZALOBOT_API_BASE).toBe('https://bot-api.zaloplatforms.com');
+  });
+  it('accepts a Zalo Bot Platform secret of 8 to 256 characters', () => {
+    for (const secret of ['abcd-123', 'x'.repeat(256), 'mykey-abcxyz']) {
+      const c = loadConfig({ ZALOBOT_TOKEN: '1459232241454765289:t', ZALOBOT_WEBHOOK_SECRET: secret });
+      expect(c.ZALOBOT_WEBHOOK_SECRET).toBe(secret);
+    }
   });
 });
