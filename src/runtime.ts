@@ -26,7 +26,7 @@ import { createDispatcher, type AppContext, type CommuneDirectory } from './pipe
 import { createProcessor } from './pipeline/processor.js';
 import { bearerAuth, createApp, type WebhookRoute } from './server/app.js';
 import express from 'express';
-import { numberedChoices } from './channels/zalo/index.js';
+import { numberedChoices } from './channels/shared/numbered.js';
 import { setupChannels } from './wiring/channels.js';
 
 export function createLogger(level: string): Logger {

@@ -19,3 +19,19 @@ export function headerValue(
   }
   return undefined;
 }
+
+/**
+ * A shared-secret webhook header (Telegram, Zalo Bot Platform) against the
+ * configured secret, in constant time. No configured secret means reject: an
+ * unauthenticated webhook would let anyone inject messages.
+ */
+export function verifySecretHeader(
+  headers: Record<string, string | string[] | undefined>,
+  name: string,
+  secret: string | undefined,
+): boolean {
+  if (!secret) return false;
+  const got = headerValue(headers, name);
+  if (!got) return false;
+  return secureEqual(got, secret);
+}

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { Telegram, TelegramError } from 'telegraf';
 import { ChannelError } from '../../core/errors.js';
 import type { SendResult } from '../../core/types.js';
+import { sendParts } from '../shared/send-parts.js';
 import type { TelegramRequest, TgUpdate, TgUser } from './types.js';
 
 export interface TelegramClientOptions {
@@ -75,18 +76,8 @@ export function createTelegramClient(options: TelegramClientOptions) {
   }
 
   /** Send rendered requests in order. Never throws for platform or network errors. */
-  async function send(requests: TelegramRequest[], skipParts = 0): Promise<SendResult> {
-    const ids: string[] = [];
-    for (let i = skipParts; i < requests.length; i++) {
-      try {
-        const result = await call<{ message_id: number }>(requests[i].method, requests[i].payload);
-        ids.push(String(result.message_id));
-      } catch (error) {
-        const e = error as ChannelError;
-        return { ok: false, retryable: e.retryable, retryAfterMs: e.retryAfterMs, code: e.code, message: e.message, partsDone: i, platformMessageIds: ids };
-      }
-    }
-    return { ok: true, platformMessageIds: ids };
+  function send(requests: TelegramRequest[], skipParts = 0): Promise<SendResult> {
+    return sendParts(requests, skipParts, async (req) => String((await call<{ message_id: number }>(req.method, req.payload)).message_id));
   }
 
   /**

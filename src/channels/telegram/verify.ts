@@ -1,4 +1,4 @@
-import { headerValue, secureEqual } from '../shared/secure-compare.js';
+import { verifySecretHeader } from '../shared/secure-compare.js';
 
 export const TELEGRAM_SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
@@ -11,8 +11,5 @@ export function verifyTelegramSecret(
   headers: Record<string, string | string[] | undefined>,
   secret: string | undefined,
 ): boolean {
-  if (!secret) return false;
-  const got = headerValue(headers, TELEGRAM_SECRET_HEADER);
-  if (!got) return false;
-  return secureEqual(got, secret);
+  return verifySecretHeader(headers, TELEGRAM_SECRET_HEADER, secret);
 }

@@ -1,5 +1,6 @@
 import { ChannelError } from '../../core/errors.js';
 import type { SendResult } from '../../core/types.js';
+import { sendParts } from '../shared/send-parts.js';
 import type { ZaloTokenStore } from './tokens.js';
 import { ZALO_CS_PATH, type ZaloCsBody, type ZaloEnvelope, type ZaloRequest } from './types.js';
 
@@ -136,31 +137,19 @@ export function createZaloClient(opts: ZaloClientOptions) {
   }
 
   /** Deliver rendered requests in order. Never throws for platform or network errors. */
-  async function send(requests: ZaloRequest[], skipParts = 0): Promise<SendResult> {
-    const ids: string[] = [];
-    for (let i = skipParts; i < requests.length; i++) {
-      const req = requests[i];
-      try {
-        if (req.kind === 'message') {
-          try {
-            ids.push(await sendCs(req.body));
-          } catch (error) {
-            if (!(error instanceof ZaloApiError && ZALO_TEMPLATE_REFUSED.has(error.zaloCode) && req.fallbackText)) throw error;
-            ids.push(await sendCs({ recipient: req.body.recipient, message: { text: req.fallbackText } }));
-          }
-        } else {
-          const token = await uploadFile(req.uploadPath, req.file);
-          ids.push(
-            await sendCs({ recipient: { user_id: req.userId }, message: { attachment: { type: 'file', payload: { token } } } }),
-          );
+  function send(requests: ZaloRequest[], skipParts = 0): Promise<SendResult> {
+    return sendParts(requests, skipParts, async (req) => {
+      if (req.kind === 'message') {
+        try {
+          return await sendCs(req.body);
+        } catch (error) {
+          if (!(error instanceof ZaloApiError && ZALO_TEMPLATE_REFUSED.has(error.zaloCode) && req.fallbackText)) throw error;
+          return sendCs({ recipient: req.body.recipient, message: { text: req.fallbackText } });
         }
-      } catch (error) {
-        const e =
-          error instanceof ChannelError ? error : new ChannelError('network', 'network', String((error as Error)?.message ?? error), true);
-        return { ok: false, retryable: e.retryable, retryAfterMs: e.retryAfterMs, code: e.code, message: e.message, partsDone: i, platformMessageIds: ids };
       }
-    }
-    return { ok: true, platformMessageIds: ids };
+      const token = await uploadFile(req.uploadPath, req.file);
+      return sendCs({ recipient: { user_id: req.userId }, message: { attachment: { type: 'file', payload: { token } } } });
+    });
   }
 
   return { call, sendCs, uploadFile, send };

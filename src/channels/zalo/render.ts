@@ -1,6 +1,7 @@
 import { ChannelError } from '../../core/errors.js';
 import { splitText } from '../../core/text-input.js';
 import type { Recipient, Reply, ReplyButton } from '../../core/types.js';
+import { numberedChoices, numberedFallback } from '../shared/numbered.js';
 import { ZALO_ACTION_PREFIX } from './parse.js';
 import {
   ZALO_CS_PATH,
@@ -38,28 +39,7 @@ const DEFAULTS = {
   emptyTextPlaceholder: 'Mời anh/chị chọn:',
 };
 
-/** The action ids a typed digit selects, in order ("2" -> second entry). Store it with the conversation. */
-export function numberedChoices(buttons: ReplyButton[] | undefined): string[] {
-  return (buttons ?? []).filter((b) => !b.url && b.action).map((b) => b.action as string);
-}
-
-/**
- * The text fallback for buttons, appended to every message that has buttons
- * so a resident can answer by typing a number even where templates are
- * refused: action buttons are numbered, links are listed with their URL.
- */
-export function numberedFallback(buttons: ReplyButton[]): string {
-  const lines: string[] = [];
-  let n = 0;
-  for (const b of buttons) {
-    if (b.url) lines.push(`• ${b.label}: ${b.url}`);
-    else if (b.action) lines.push(`${++n}. ${b.label}`);
-  }
-  if (n > 0) {
-    lines.push(n === 1 ? 'Gõ số 1 để chọn.' : n <= 3 ? `Gõ số ${Array.from({ length: n }, (_, i) => i + 1).join(', ')} để chọn.` : `Gõ số từ 1 đến ${n} để chọn.`);
-  }
-  return lines.join('\n');
-}
+export { numberedChoices, numberedFallback };
 
 /**
  * Neutral replies -> Zalo OA requests. Pure.

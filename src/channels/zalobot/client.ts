@@ -1,5 +1,6 @@
 import { ChannelError } from '../../core/errors.js';
 import type { SendResult } from '../../core/types.js';
+import { sendParts } from '../shared/send-parts.js';
 import type { ZaloBotRequest, ZbBotInfo, ZbResponse, ZbSentMessage, ZbWebhookInfo } from './types.js';
 
 export const ZALOBOT_DEFAULT_API_BASE = 'https://bot-api.zaloplatforms.com';
@@ -109,19 +110,8 @@ export function createZaloBotClient(options: ZaloBotClientOptions) {
   }
 
   /** Send rendered requests in order. Never throws for platform or network errors. */
-  async function send(requests: ZaloBotRequest[], skipParts = 0): Promise<SendResult> {
-    const ids: string[] = [];
-    for (let i = skipParts; i < requests.length; i++) {
-      try {
-        const result = await call<ZbSentMessage>(requests[i].method, requests[i].payload);
-        ids.push(String(result?.message_id ?? ''));
-      } catch (error) {
-        const e =
-          error instanceof ChannelError ? error : new ChannelError('network', 'network', String((error as Error)?.message ?? error), true);
-        return { ok: false, retryable: e.retryable, retryAfterMs: e.retryAfterMs, code: e.code, message: e.message, partsDone: i, platformMessageIds: ids };
-      }
-    }
-    return { ok: true, platformMessageIds: ids };
+  function send(requests: ZaloBotRequest[], skipParts = 0): Promise<SendResult> {
+    return sendParts(requests, skipParts, async (req) => String((await call<ZbSentMessage>(req.method, req.payload))?.message_id ?? ''));
   }
 
   /** Register the webhook; Zalo then sends `secret` in X-Bot-Api-Secret-Token. Throws ChannelError. */

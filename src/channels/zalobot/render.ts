@@ -2,7 +2,7 @@ import { splitText } from '../../core/text-input.js';
 import type { Recipient, Reply, ReplyFile } from '../../core/types.js';
 // The same numbered list as the Zalo OA fallback, so the dispatcher's digit -> action map
 // (runtime.ts numberedActions, built with numberedChoices) matches what residents read.
-import { numberedChoices, numberedFallback } from '../zalo/render.js';
+import { numberedChoices, numberedFallback } from '../shared/numbered.js';
 import type { ZaloBotRequest } from './types.js';
 
 /** sendMessage text limit (1–2000 characters, docs copy). */

@@ -1,4 +1,4 @@
-import { headerValue, secureEqual } from '../shared/secure-compare.js';
+import { verifySecretHeader } from '../shared/secure-compare.js';
 
 export const ZALOBOT_SECRET_HEADER = 'x-bot-api-secret-token';
 
@@ -12,8 +12,5 @@ export function verifyZaloBotSecret(
   headers: Record<string, string | string[] | undefined>,
   secret: string | undefined,
 ): boolean {
-  if (!secret) return false;
-  const got = headerValue(headers, ZALOBOT_SECRET_HEADER);
-  if (!got) return false;
-  return secureEqual(got, secret);
+  return verifySecretHeader(headers, ZALOBOT_SECRET_HEADER, secret);
 }
