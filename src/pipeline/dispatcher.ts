@@ -142,7 +142,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         user_id: msg.userId,
         text: msg.text !== undefined ? cleanText(msg.text) : null,
         action: msg.action ?? null,
-        payload: { attachments: msg.attachments, contact: msg.contact, event: msg.event, raw: msg.raw },
+        payload: { attachments: msg.attachments, contact: msg.contact, event: msg.event },
         request_id: randomUUID(),
       };
       rowOf.set(key, row);
@@ -181,9 +181,15 @@ export function createDispatcher(deps: DispatcherDeps) {
             on conflict (commune_id, channel, chat_id) do nothing
             returning id, commune_id, channel, chat_id
           ), known as (
-            select c.id, c.commune_id, c.channel, c.chat_id from conversations c
-            join (select distinct commune_id, channel, chat_id from input) i
-              on c.commune_id = i.commune_id and c.channel = i.channel and c.chat_id = i.chat_id
+            -- One index lookup per chat ("limit 1" keeps the planner from a hash join over the
+            -- whole table, which it picks when its statistics lag behind a growing table).
+            select c.id, c.commune_id, c.channel, c.chat_id
+            from (select distinct commune_id, channel, chat_id from input) i
+            cross join lateral (
+              select c.id, c.commune_id, c.channel, c.chat_id from conversations c
+              where c.commune_id = i.commune_id and c.channel = i.channel and c.chat_id = i.chat_id
+              limit 1
+            ) c
           ), convs as (
             select * from conv union all select * from known
           ), ins as (
@@ -578,8 +584,11 @@ export function createDispatcher(deps: DispatcherDeps) {
                     and c.id = any(${bigintArray(states.map((x) => x.conversation_id))})
                     and (i.changed or c.last_inbound_at is null or c.last_inbound_at < now() - interval '1 minute')
                 ), done as (
+                  -- Found by primary key, then checked to be 'received'. Written as "is not false" (status
+                  -- is never null) so the planner cannot pick the partial pending index instead: its dead
+                  -- entries pile up between vacuums, and the statement would slow down as the server runs.
                   update inbound_messages m set status = 'processed', processed_at = now(), attempts = m.attempts + 1
-                  where m.id = any(${bigintArray(states.map((x) => x.inbound_id))}) and m.status = 'received'
+                  where m.id = any(${bigintArray(states.map((x) => x.inbound_id))}) and (m.status = 'received') is not false
                   returning m.id
                 ), replies as materialized (
                   select * from jsonb_to_recordset(${JSON.stringify(replyRows)}::jsonb)

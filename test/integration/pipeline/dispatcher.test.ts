@@ -76,6 +76,18 @@ describe('dispatcher', () => {
     expect(out[0].status).toBe('pending'); // telegram replies wait for the delivery worker
   });
 
+  it('stores what processing needs, not the platform\'s whole update (names, usernames)', async () => {
+    const d = createDispatcher({ db: database.db, router: recordingRouter([], { now: 0, max: 0 }), communes: directory, log: silentLogger });
+    const raw = { update_id: 1, message: { from: { first_name: 'Nguyễn Văn Thử', username: 'synthetic_user' }, text: 'xin chào' } };
+    const contact = { phone: '0900000001', verified: true };
+    await d.handle(msg({ externalId: 'upd-minimal', chatId: 'minimal', text: 'xin chào', raw, contact }));
+    const [row] = await database.db.select().from(inboundMessages).where(eq(inboundMessages.externalId, 'upd-minimal'));
+    expect(row.text).toBe('xin chào');
+    expect(row.payload).toMatchObject({ contact });
+    expect(JSON.stringify(row.payload)).not.toContain('synthetic_user');
+    expect(JSON.stringify(row.payload)).not.toContain('Nguyễn Văn Thử');
+  });
+
   it('serializes one conversation and keeps its order under concurrent delivery', async () => {
     const log: string[] = [];
     const active = { now: 0, max: 0 };
