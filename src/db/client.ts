@@ -3,11 +3,18 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
-import { sql, type SQL } from 'drizzle-orm';
+import {
+  createTableRelationsHelpers,
+  extractTablesRelationalConfig,
+  sql,
+  type RelationalSchemaConfig,
+  type SQL,
+  type TablesRelationalConfig,
+} from 'drizzle-orm';
 import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { drizzle as drizzlePostgres, PostgresJsDatabase, PostgresJsSession } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import * as schema from './schema/index.js';
@@ -173,6 +180,22 @@ export async function execRows<T = Record<string, unknown>>(db: Db, query: SQL):
 const dialect = new PgDialect();
 
 /**
+ * The schema's relational config, built once. drizzle() builds it on every
+ * call (it walks every table and index), which pipelinedTransaction would pay
+ * per transaction: measurably, on the hot path.
+ */
+let relational: RelationalSchemaConfig<TablesRelationalConfig> | undefined;
+function transactionDb(client: postgres.Sql): Db {
+  if (!relational) {
+    const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
+    relational = { fullSchema: schema, schema: tables.tables, tableNamesMap: tables.tableNamesMap };
+  }
+  // The pool's drizzle() already installed drizzle's type parsers on the shared options.
+  const session = new PostgresJsSession(client, dialect, relational as never, {});
+  return new PostgresJsDatabase(dialect, session as never, relational as never) as unknown as Db;
+}
+
+/**
  * A transaction whose opening statements travel with BEGIN and whose closing
  * statement travels with COMMIT. On PostgreSQL that is two round trips (and
  * two wake-ups of the server process) fewer than BEGIN, statement, …,
@@ -206,7 +229,7 @@ export async function pipelinedTransaction<B>(
   try {
     // The statements run one after another on the server, each with its own snapshot (read committed).
     const [, ...opened] = await Promise.all([reserved.unsafe('begin'), ...open.map(run)]);
-    const tx = drizzlePostgres(inTransaction(reserved, pg.client, pg.prepare), { schema }) as unknown as Db;
+    const tx = transactionDb(inTransaction(reserved, pg.client, pg.prepare));
     const close = await body(tx, opened as unknown as Record<string, unknown>[][]);
     if (!close) {
       await reserved.unsafe('commit');

@@ -509,7 +509,8 @@ export function createDispatcher(deps: DispatcherDeps) {
                      m.id, m.commune_id, m.channel, m.external_id, m.chat_id, m.user_id, m.text, m.action,
                      m.payload, m.request_id, m.attempts
               from unnest(${idList}) as l(id)
-              join conversations c on c.id = l.id
+              -- A primary-key probe per conversation (a hash join would scan the whole table).
+              cross join lateral (select c.flow, c.data from conversations c where c.id = l.id limit 1) c
               left join lateral (
                 select * from inbound_messages m
                 where m.conversation_id = l.id and m.status = 'received'
@@ -595,11 +596,14 @@ export function createDispatcher(deps: DispatcherDeps) {
                     as r(ord int, commune_id int, channel text, chat_id text, user_id text, conversation_id bigint,
                          inbound_id bigint, payload jsonb, pull boolean)
                 ), free_chats as (
+                  -- A correlated probe per chat on the per-chat pending index (as an anti-join the planner
+                  -- may hash every pending row of the outbox, dead index entries included).
                   select distinct r.commune_id, r.channel, r.chat_id from replies r
-                  where not r.pull and ${deps.onLeased ? sql`true` : sql`false`} and not exists (
+                  where not r.pull and ${deps.onLeased ? sql`true` : sql`false`} and (
                     select 1 from outbound_messages p
                     where p.commune_id = r.commune_id and p.channel = r.channel and p.chat_id = r.chat_id
-                      and p.status = 'pending')
+                      and p.status = 'pending'
+                    limit 1) is null
                 ), queued as (
                   insert into outbound_messages
                     (commune_id, channel, chat_id, user_id, conversation_id, inbound_id, payload, status, sent_at, locked_until, attempts)

@@ -134,6 +134,9 @@ export const outboundMessages = pgTable(
   (t) => [
     index('outbound_messages_due').on(t.nextAttemptAt).where(sql`status = 'pending'`),
     index('outbound_messages_chat').on(t.communeId, t.channel, t.chatId, t.id),
+    // "Is anything of this chat still waiting?" (per-chat order) without walking the chat's history
+    // or every pending row of the outbox.
+    index('outbound_messages_chat_pending').on(t.communeId, t.channel, t.chatId, t.id).where(sql`status = 'pending'`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX "outbound_messages_chat_pending" ON "outbound_messages" USING btree ("commune_id","channel","chat_id","id") WHERE status = 'pending';
