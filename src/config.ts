@@ -78,6 +78,10 @@ const schema = z.object({
   DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   /** Give up on one platform API call after this long (it is retried later). */
   PLATFORM_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(8_000),
+  /** Web chat messages one chat session may send per minute (a person types far fewer). */
+  WEB_CHAT_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Web chat messages per minute from one IP address, all sessions (mobile carriers put many people behind one). */
+  WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(300),
   SEED_CATALOG: z
     .enum(['true', 'false', '1', '0'])
     .default('true')

@@ -349,6 +349,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     routers: [staffApi, dossiersApi, searchApi, proceduresApi],
     adminApiKey: config.ADMIN_API_KEY,
     integrationApiKey: config.INTEGRATION_API_KEY,
+    webChatLimits: { perSession: config.WEB_CHAT_MESSAGES_PER_MINUTE, perIp: config.WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP },
   });
 
   let server: Server | undefined;

@@ -1,6 +1,7 @@
 import { errInfo } from '../core/log-error.js';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { ValidationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ChannelAdapter, InboundMessage, Reply } from '../core/types.js';
@@ -24,6 +25,46 @@ export interface AppDeps {
   routers: express.Router[];
   adminApiKey?: string;
   integrationApiKey?: string;
+  /** Web chat flood limits (per minute); the defaults are WEB_CHAT_MESSAGES_PER_MINUTE(_PER_IP)'s. */
+  webChatLimits?: { perSession: number; perIp: number };
+}
+
+const TOO_FAST = 'Anh/chị gửi tin nhắn hơi nhanh. Vui lòng đợi khoảng một phút rồi gửi tiếp nhé.';
+
+/**
+ * The web chat is open to anyone on the commune's site, so it is rate limited:
+ * per chat session (what a flood from one page hits first) and per IP address
+ * (a script inventing session ids), each over a one-minute window. Counts are
+ * kept in this process's memory: behind several instances each counts its own.
+ * The updates poll (every 5 s from the page) gets three times the allowance.
+ */
+function webChatLimiters(limits: { perSession: number; perIp: number }, factor = 1): RequestHandler[] {
+  const common = {
+    windowMs: 60_000,
+    standardHeaders: 'draft-8' as const,
+    legacyHeaders: false,
+    handler: (_req: Request, res: Response) => {
+      res.status(429).json({ error: TOO_FAST });
+    },
+  };
+  const ipKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
+  const sessionOf = (req: Request) => {
+    const id = req.method === 'GET' ? req.query.sessionId : (req.body as { sessionId?: unknown } | undefined)?.sessionId;
+    return typeof id === 'string' && id.length <= 128 ? id : undefined;
+  };
+  return [
+    rateLimit({ ...common, limit: limits.perIp * factor, keyGenerator: ipKey }),
+    rateLimit({
+      ...common,
+      limit: limits.perSession * factor,
+      // A request without a usable session id is refused by validation anyway; count it against its IP.
+      keyGenerator: (req) => {
+        const commune = typeof req.query.commune === 'string' ? req.query.commune.slice(0, 64) : '';
+        const session = sessionOf(req);
+        return session ? `s:${commune}:${session}` : `ip:${ipKey(req)}`;
+      },
+    }),
+  ];
 }
 
 export interface WebhookRoute {
@@ -138,7 +179,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.type('html').send(deps.chatPage(commune));
   });
 
-  app.post('/api/v1/chat', async (req, res, next) => {
+  const chatLimits = deps.webChatLimits ?? { perSession: 20, perIp: 300 };
+  app.post('/api/v1/chat', ...webChatLimiters(chatLimits), async (req, res, next) => {
     try {
       const slug = typeof req.query.commune === 'string' ? req.query.commune : undefined;
       const commune = await deps.resolveCommune(slug);
@@ -158,7 +200,7 @@ export function createApp(deps: AppDeps): express.Express {
     }
   });
 
-  app.get('/api/v1/chat/updates', async (req, res, next) => {
+  app.get('/api/v1/chat/updates', ...webChatLimiters(chatLimits, 3), async (req, res, next) => {
     try {
       const sessionId = String(req.query.sessionId ?? '');
       const after = Number(req.query.after ?? 0);

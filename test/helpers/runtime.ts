@@ -21,6 +21,9 @@ export async function startTestRuntime(
     COMMUNE_NAME: 'Xã Thử Nghiệm',
     SEED_CATALOG: 'true',
     DELIVERY_POLL_MS: '50',
+    // Tests post far faster than a person; the limits themselves are tested with low values.
+    WEB_CHAT_MESSAGES_PER_MINUTE: '100000',
+    WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP: '1000000',
     ...env,
   });
   const runtime = await createRuntime(config, { log: silentLogger, ...opts, database });
