@@ -49,7 +49,10 @@ export interface InboundMessage {
   /** Display name, if the platform provides it. Never logged. */
   userName?: string;
   receivedAt?: Date;
-  /** Platform payload as received, kept for audit and reprocessing. */
+  /**
+   * Platform payload as received, for the adapter's own use while the webhook is handled (a Telegram
+   * button tap is acknowledged with its callback id). Not stored: it carries the sender's names.
+   */
   raw?: unknown;
 }
 
