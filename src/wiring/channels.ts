@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../core/logger.js';
 import type { ChannelAdapter, InboundMessage } from '../core/types.js';
 import type { Database } from '../db/client.js';
-import { channelAccounts } from '../db/schema/index.js';
+import { channelAccounts, communes } from '../db/schema/index.js';
 import { createDbZaloTokenRepo } from '../jobs/zalo-token-repo.js';
 import type { Dispatcher, IngestResult } from '../pipeline/dispatcher.js';
 import type { WebhookRoute } from '../server/app.js';
@@ -46,6 +46,13 @@ export interface ChannelSetup {
  * a province platform adds communes' bots as rows. Webhooks resolve the
  * account by URL (Telegram, Zalo Bot Platform) or by the OA id in the event (Zalo).
  */
+/** The web chat page of a commune: the root for the default commune, `?commune=<slug>` for the others. */
+export function webChatUrlFor(publicUrl: string | undefined, slug?: string): string | undefined {
+  if (!publicUrl) return undefined;
+  const root = `${publicUrl.replace(/\/+$/, '')}/`;
+  return slug ? `${root}?commune=${encodeURIComponent(slug)}` : root;
+}
+
 export async function setupChannels(deps: {
   config: Config;
   database: Database;
@@ -111,7 +118,10 @@ export async function setupChannels(deps: {
   const telegramByKey = new Map<string, { adapter: TelegramAdapter; communeId: number; cfg: TelegramAccountConfig }>();
   const zaloByKey = new Map<string, { adapter: ChannelAdapter; communeId: number }>();
   const zalobotByKey = new Map<string, { adapter: ZaloBotAdapter; communeId: number; cfg: ZaloBotAccountConfig }>();
-  const webChatUrl = config.PUBLIC_URL ? `${config.PUBLIC_URL.replace(/\/+$/, '')}/` : undefined;
+  // Each commune's own web chat (the default commune's is the bare root).
+  const slugOf = new Map((await db.select({ id: communes.id, slug: communes.slug }).from(communes)).map((c) => [c.id, c.slug]));
+  const webChatUrlOf = (communeId: number) =>
+    webChatUrlFor(config.PUBLIC_URL, communeId === deps.defaultCommuneId ? undefined : slugOf.get(communeId));
   for (const row of rows) {
     if (row.channel === 'telegram') {
       const cfg = row.config as unknown as TelegramAccountConfig;
@@ -152,7 +162,7 @@ export async function setupChannels(deps: {
         secret: cfg.secret,
         apiBase: cfg.apiBase ?? config.ZALOBOT_API_BASE,
         timeoutMs: config.PLATFORM_TIMEOUT_MS,
-        render: { webChatUrl },
+        render: { webChatUrl: webChatUrlOf(row.communeId) },
       });
       adapters.set(`${row.communeId}:zalobot`, adapter);
       zalobotByKey.set(row.accountKey, { adapter, communeId: row.communeId, cfg });
