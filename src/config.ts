@@ -1,4 +1,15 @@
+import express from 'express';
 import { z } from 'zod';
+
+/** Whether Express accepts this "trust proxy" value (it compiles it with proxy-addr, which throws). */
+function validTrustProxy(value: string | number): boolean {
+  try {
+    express().set('trust proxy', value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The only reader of process.env. Every variable is documented in
@@ -78,6 +89,17 @@ const schema = z.object({
   DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   /** Give up on one platform API call after this long (it is retried later). */
   PLATFORM_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(8_000),
+  /**
+   * Which proxies in front of the bot may name the client's address (X-Forwarded-For), in Express's
+   * "trust proxy" syntax: loopback (default), a hop count, or addresses/subnets separated by commas.
+   * Behind a TLS proxy in another container or host, name it, or every resident shares its address.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((v): string | number => (/^\d+$/.test(v.trim()) ? Number(v.trim()) : v.trim()))
+    .refine((v) => v !== 'true', 'do not trust every proxy ("true"): give a hop count or the proxy\'s address or subnet')
+    .refine(validTrustProxy, 'a hop count, loopback/linklocal/uniquelocal, or IP addresses/subnets separated by commas'),
   /** Web chat messages one chat session may send per minute (a person types far fewer). */
   WEB_CHAT_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
   /** Web chat messages per minute from one IP address, all sessions (mobile carriers put many people behind one). */

@@ -350,6 +350,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     adminApiKey: config.ADMIN_API_KEY,
     integrationApiKey: config.INTEGRATION_API_KEY,
     webChatLimits: { perSession: config.WEB_CHAT_MESSAGES_PER_MINUTE, perIp: config.WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP },
+    trustProxy: config.TRUST_PROXY,
   });
 
   let server: Server | undefined;

@@ -27,16 +27,21 @@ export interface AppDeps {
   integrationApiKey?: string;
   /** Web chat flood limits (per minute); the defaults are WEB_CHAT_MESSAGES_PER_MINUTE(_PER_IP)'s. */
   webChatLimits?: { perSession: number; perIp: number };
+  /** Express "trust proxy" (TRUST_PROXY): who may set X-Forwarded-For. Default loopback. */
+  trustProxy?: string | number;
 }
 
+const SESSION_ID = /^[A-Za-z0-9_-]{8,128}$/; // as the web adapter validates it
 const TOO_FAST = 'Anh/chị gửi tin nhắn hơi nhanh. Vui lòng đợi khoảng một phút rồi gửi tiếp nhé.';
 
 /**
- * The web chat is open to anyone on the commune's site, so it is rate limited:
- * per chat session (what a flood from one page hits first) and per IP address
- * (a script inventing session ids), each over a one-minute window. Counts are
- * kept in this process's memory: behind several instances each counts its own.
- * The updates poll (every 5 s from the page) gets three times the allowance.
+ * The web chat is open to anyone on the commune's site, so it is rate limited
+ * over a one-minute window: per chat session first (a page stuck in a loop is
+ * stopped there and does not use up the allowance of its neighbours behind
+ * the same carrier NAT), then per IP address (a script inventing session ids).
+ * Counts are kept in this process's memory: behind several instances each
+ * counts its own. The updates poll (every 5 s from the page) gets three times
+ * the allowance.
  */
 function webChatLimiters(limits: { perSession: number; perIp: number }, factor = 1): RequestHandler[] {
   const common = {
@@ -50,20 +55,19 @@ function webChatLimiters(limits: { perSession: number; perIp: number }, factor =
   const ipKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
   const sessionOf = (req: Request) => {
     const id = req.method === 'GET' ? req.query.sessionId : (req.body as { sessionId?: unknown } | undefined)?.sessionId;
-    return typeof id === 'string' && id.length <= 128 ? id : undefined;
+    return typeof id === 'string' && SESSION_ID.test(id) ? id : undefined;
   };
   return [
-    rateLimit({ ...common, limit: limits.perIp * factor, keyGenerator: ipKey }),
     rateLimit({
       ...common,
       limit: limits.perSession * factor,
-      // A request without a usable session id is refused by validation anyway; count it against its IP.
+      // A request without a valid session id is refused by validation anyway; it counts against its IP.
       keyGenerator: (req) => {
-        const commune = typeof req.query.commune === 'string' ? req.query.commune.slice(0, 64) : '';
         const session = sessionOf(req);
-        return session ? `s:${commune}:${session}` : `ip:${ipKey(req)}`;
+        return session ? `s:${session}` : `ip:${ipKey(req)}`;
       },
     }),
+    rateLimit({ ...common, limit: limits.perIp * factor, keyGenerator: ipKey }),
   ];
 }
 
@@ -101,7 +105,7 @@ export function bearerAuth(...keys: (string | undefined)[]): RequestHandler {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.trustProxy ?? 'loopback');
 
   app.use((req, res, next) => {
     const requestId = (req.get('x-request-id') ?? '').slice(0, 64) || randomUUID();

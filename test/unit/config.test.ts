@@ -41,4 +41,12 @@ describe('config', () => {
       expect(c.ZALOBOT_WEBHOOK_SECRET).toBe(secret);
     }
   });
+
+  it('trusts only the loopback proxy by default and takes a hop count or subnets, never "true"', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe('loopback');
+    expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 172.16.0.0/12' }).TRUST_PROXY).toBe('loopback, 172.16.0.0/12');
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow('TRUST_PROXY');
+    expect(() => loadConfig({ TRUST_PROXY: 'not-an-address' })).toThrow('TRUST_PROXY');
+  });
 });
