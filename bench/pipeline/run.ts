@@ -244,6 +244,7 @@ async function offer(platform: PlatformThread, opts: LoadOptions) {
   });
   gc.observe({ entryTypes: ['gc'] });
   const load = (await platform.load(opts)) as LoadResult;
+  for (const e of gc.takeRecords()) gcPauses.push(e.duration);
   gc.disconnect();
   delay.disable();
   const serverLoopBusy = Math.round(performance.eventLoopUtilization(elu).utilization * 100) / 100;
