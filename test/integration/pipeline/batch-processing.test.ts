@@ -390,6 +390,26 @@ describe.runIf(onPostgres)('a conversation another worker holds (PostgreSQL)', (
     expect(rows.map((r) => r.requestId)).toEqual(['other-process']);
   });
 
+  it('never processes a message twice: a batch whose message was processed meanwhile rolls back whole', async () => {
+    // Locking makes this impossible; the closing statement's guard is there should locking ever break.
+    // Here the handler itself plays "another worker that processed the message meanwhile".
+    const router = residentRouter();
+    let stolenRuns = 0;
+    router.hears(/^steal$/, async (ctx) => {
+      stolenRuns++;
+      await other`update inbound_messages set status = 'processed' where external_id = ${ctx.msg.externalId}`;
+      return { text: 'không được gửi' };
+    });
+    const d = dispatcher({ router });
+    const stolen = await d.ingest(msg('e-stolen', 'steal'));
+    const neighbour = await d.ingest(msg('e-neighbour', 'xin chào'));
+    const outcome = await d.processBatch([item(stolen), item(neighbour)]);
+    expect(stolenRuns).toBe(1); // not run again: on its own it is no longer waiting
+    expect(await outboundOf(stolen.inboundId)).toEqual([]); // the batch's replies were rolled back
+    expect(outcome.processed.map((p) => p.inboundId)).toEqual([neighbour.inboundId]); // redone on its own
+    expect((await outboundOf(neighbour.inboundId)).map((o) => o.payload)).toEqual([{ text: 'echo xin chào' }]);
+  });
+
   it('is reported busy and left untouched, then processed once the lock is released', async () => {
     const d = dispatcher();
     const held = await d.ingest(msg('e-held', 'đang bị giữ'));
