@@ -287,7 +287,6 @@ export function createDispatcher(deps: DispatcherDeps) {
       attachments: payload.attachments as InboundMessage['attachments'],
       contact: payload.contact as InboundMessage['contact'],
       event: payload.event as InboundMessage['event'],
-      raw: payload.raw,
     };
     const ctx: AppContext = {
       msg,

@@ -86,7 +86,7 @@ export const inboundMessages = pgTable(
     userId: text('user_id').notNull(),
     text: text('text'),
     action: text('action'),
-    /** The neutral message (attachments, contact, event) and the raw platform payload. */
+    /** What processing needs beyond text and action: attachments, a shared contact, an event. Never the raw update. */
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
     /** received -> processed | failed (fallback sent). */
     status: text('status').notNull().default('received'),
