@@ -64,9 +64,16 @@ export function createCommuneDirectory(database: Database): CommuneDirectory & {
   all(): Promise<CommuneInfo[]>;
 } {
   let cache = new Map<number, CommuneInfo>();
-  async function refresh() {
-    const rows = await database.db.select().from(communes);
-    cache = new Map(rows.map((r) => [r.id, toCommuneInfo(r)]));
+  // Misses share one reload: a flood of made-up ?commune= slugs costs one query at a time, not one each.
+  let reloading: Promise<void> | undefined;
+  function refresh(): Promise<void> {
+    reloading ??= (async () => {
+      const rows = await database.db.select().from(communes);
+      cache = new Map(rows.map((r) => [r.id, toCommuneInfo(r)]));
+    })().finally(() => {
+      reloading = undefined;
+    });
+    return reloading;
   }
   return {
     async get(id) {
@@ -74,6 +81,7 @@ export function createCommuneDirectory(database: Database): CommuneDirectory & {
       return cache.get(id);
     },
     async bySlug(slug) {
+      if (!/^[A-Za-z0-9_-]{1,100}$/.test(slug)) return undefined; // not a slug: no reload for it
       let found = [...cache.values()].find((c) => c.slug === slug);
       if (!found) {
         await refresh();
