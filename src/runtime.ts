@@ -223,6 +223,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     config,
     database,
     defaultCommuneId: defaultCommune.id,
+    communes: directory,
     dispatcher,
     process: (conversationId, communeId) => processor.enqueue(conversationId, communeId),
     log,

@@ -2,6 +2,7 @@ import { errInfo } from '../core/log-error.js';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { WEB_SESSION_ID } from '../channels/web/index.js';
 import { ValidationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ChannelAdapter, InboundMessage, Reply } from '../core/types.js';
@@ -25,13 +26,12 @@ export interface AppDeps {
   routers: express.Router[];
   adminApiKey?: string;
   integrationApiKey?: string;
-  /** Web chat flood limits (per minute); the defaults are WEB_CHAT_MESSAGES_PER_MINUTE(_PER_IP)'s. */
-  webChatLimits?: { perSession: number; perIp: number };
-  /** Express "trust proxy" (TRUST_PROXY): who may set X-Forwarded-For. Default loopback. */
-  trustProxy?: string | number;
+  /** Web chat flood limits per minute (WEB_CHAT_MESSAGES_PER_MINUTE, …_PER_IP). */
+  webChatLimits: { perSession: number; perIp: number };
+  /** Express "trust proxy" (TRUST_PROXY): who may set X-Forwarded-For. */
+  trustProxy: string | number;
 }
 
-const SESSION_ID = /^[A-Za-z0-9_-]{8,128}$/; // as the web adapter validates it
 const TOO_FAST = 'Anh/chị gửi tin nhắn hơi nhanh. Vui lòng đợi khoảng một phút rồi gửi tiếp nhé.';
 
 /**
@@ -55,7 +55,7 @@ function webChatLimiters(limits: { perSession: number; perIp: number }, factor =
   const ipKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
   const sessionOf = (req: Request) => {
     const id = req.method === 'GET' ? req.query.sessionId : (req.body as { sessionId?: unknown } | undefined)?.sessionId;
-    return typeof id === 'string' && SESSION_ID.test(id) ? id : undefined;
+    return typeof id === 'string' && WEB_SESSION_ID.test(id) ? id : undefined;
   };
   return [
     rateLimit({
@@ -105,7 +105,7 @@ export function bearerAuth(...keys: (string | undefined)[]): RequestHandler {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', deps.trustProxy ?? 'loopback');
+  app.set('trust proxy', deps.trustProxy);
 
   app.use((req, res, next) => {
     const requestId = (req.get('x-request-id') ?? '').slice(0, 64) || randomUUID();
@@ -183,8 +183,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.type('html').send(deps.chatPage(commune));
   });
 
-  const chatLimits = deps.webChatLimits ?? { perSession: 20, perIp: 300 };
-  app.post('/api/v1/chat', ...webChatLimiters(chatLimits), async (req, res, next) => {
+  app.post('/api/v1/chat', ...webChatLimiters(deps.webChatLimits), async (req, res, next) => {
     try {
       const slug = typeof req.query.commune === 'string' ? req.query.commune : undefined;
       const commune = await deps.resolveCommune(slug);
@@ -204,11 +203,11 @@ export function createApp(deps: AppDeps): express.Express {
     }
   });
 
-  app.get('/api/v1/chat/updates', ...webChatLimiters(chatLimits, 3), async (req, res, next) => {
+  app.get('/api/v1/chat/updates', ...webChatLimiters(deps.webChatLimits, 3), async (req, res, next) => {
     try {
       const sessionId = String(req.query.sessionId ?? '');
       const after = Number(req.query.after ?? 0);
-      if (!/^[A-Za-z0-9_-]{8,128}$/.test(sessionId) || !Number.isSafeInteger(after) || after < 0) {
+      if (!WEB_SESSION_ID.test(sessionId) || !Number.isSafeInteger(after) || after < 0) {
         res.status(422).json({ error: 'sessionId and after are required' });
         return;
       }

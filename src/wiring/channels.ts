@@ -7,9 +7,9 @@ import type { Config } from '../config.js';
 import type { Logger } from '../core/logger.js';
 import type { ChannelAdapter, InboundMessage } from '../core/types.js';
 import type { Database } from '../db/client.js';
-import { channelAccounts, communes } from '../db/schema/index.js';
+import { channelAccounts } from '../db/schema/index.js';
 import { createDbZaloTokenRepo } from '../jobs/zalo-token-repo.js';
-import type { Dispatcher, IngestResult } from '../pipeline/dispatcher.js';
+import type { CommuneDirectory, Dispatcher, IngestResult } from '../pipeline/dispatcher.js';
 import type { WebhookRoute } from '../server/app.js';
 
 /** Credentials of one platform account, stored in channel_accounts.config. */
@@ -40,12 +40,6 @@ export interface ChannelSetup {
   stop(): Promise<void>;
 }
 
-/**
- * Channel accounts from the environment (the configured commune's bot and OA)
- * are upserted into channel_accounts; every account row becomes an adapter, so
- * a province platform adds communes' bots as rows. Webhooks resolve the
- * account by URL (Telegram, Zalo Bot Platform) or by the OA id in the event (Zalo).
- */
 /** The web chat page of a commune: the root for the default commune, `?commune=<slug>` for the others. */
 export function webChatUrlFor(publicUrl: string | undefined, slug?: string): string | undefined {
   if (!publicUrl) return undefined;
@@ -53,10 +47,18 @@ export function webChatUrlFor(publicUrl: string | undefined, slug?: string): str
   return slug ? `${root}?commune=${encodeURIComponent(slug)}` : root;
 }
 
+/**
+ * Channel accounts from the environment (the configured commune's bot and OA)
+ * are upserted into channel_accounts; every account row becomes an adapter, so
+ * a province platform adds communes' bots as rows. Webhooks resolve the
+ * account by URL (Telegram, Zalo Bot Platform) or by the OA id in the event (Zalo).
+ */
 export async function setupChannels(deps: {
   config: Config;
   database: Database;
   defaultCommuneId: number;
+  /** The runtime's commune directory (cached): a commune's slug for its web chat link. */
+  communes: CommuneDirectory;
   dispatcher: Dispatcher;
   /** Schedules processing of recorded messages (batched). */
   process: (conversationId: number, communeId: number) => void;
@@ -119,9 +121,8 @@ export async function setupChannels(deps: {
   const zaloByKey = new Map<string, { adapter: ChannelAdapter; communeId: number }>();
   const zalobotByKey = new Map<string, { adapter: ZaloBotAdapter; communeId: number; cfg: ZaloBotAccountConfig }>();
   // Each commune's own web chat (the default commune's is the bare root).
-  const slugOf = new Map((await db.select({ id: communes.id, slug: communes.slug }).from(communes)).map((c) => [c.id, c.slug]));
-  const webChatUrlOf = (communeId: number) =>
-    webChatUrlFor(config.PUBLIC_URL, communeId === deps.defaultCommuneId ? undefined : slugOf.get(communeId));
+  const webChatUrlOf = async (communeId: number) =>
+    webChatUrlFor(config.PUBLIC_URL, communeId === deps.defaultCommuneId ? undefined : (await deps.communes.get(communeId))?.slug);
   for (const row of rows) {
     if (row.channel === 'telegram') {
       const cfg = row.config as unknown as TelegramAccountConfig;
@@ -162,7 +163,7 @@ export async function setupChannels(deps: {
         secret: cfg.secret,
         apiBase: cfg.apiBase ?? config.ZALOBOT_API_BASE,
         timeoutMs: config.PLATFORM_TIMEOUT_MS,
-        render: { webChatUrl: webChatUrlOf(row.communeId) },
+        render: { webChatUrl: await webChatUrlOf(row.communeId) },
       });
       adapters.set(`${row.communeId}:zalobot`, adapter);
       zalobotByKey.set(row.accountKey, { adapter, communeId: row.communeId, cfg });
