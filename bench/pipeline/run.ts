@@ -301,9 +301,7 @@ async function pipelineRun(
     const arrivalsFrom = await platform.arrivalCount();
     const commitsBefore = await commits(database);
     out(`… ${label}: ${rate} webhooks/s for ${durationS} s`);
-    const { load, serverLoopBusy, platformLoopBusy, serverCpuMsPerMsg, postgresCpuMsPerMsg, serverRunqWait, serverLoopDelayP99Ms, serverLoopDelayMaxMs, serverGcMs, serverGcMaxMs } = await profiled(label, () =>
-      offer(platform, loadShape(server.baseUrl, bots, rate, durationS)),
-    );
+    const { load, ...measured } = await profiled(label, () => offer(platform, loadShape(server.baseUrl, bots, rate, durationS)));
     const acked = load.updates.filter((u) => u.status === 200).length;
     const drained = await drainPipeline(database, afterId, acked, drainTimeoutMs);
     const value = { load, drainMs: drained.waitedMs, stuck: drained.stuck };
@@ -323,15 +321,8 @@ async function pipelineRun(
       offeredPerS: rate,
       durationS,
       drainMs: Math.round(value.drainMs),
-      serverLoopBusy,
-      platformLoopBusy,
-      serverCpuMsPerMsg,
-      serverRunqWait,
-      serverLoopDelayP99Ms,
-      serverLoopDelayMaxMs,
-      serverGcMs,
-      serverGcMaxMs,
-      postgresCpuMsPerMsg: database.engine === 'postgres' ? postgresCpuMsPerMsg : undefined,
+      ...measured,
+      postgresCpuMsPerMsg: database.engine === 'postgres' ? measured.postgresCpuMsPerMsg : undefined,
       commitsPerQuestion,
       ...stats,
     };
@@ -387,6 +378,7 @@ async function main() {
   const platform = startPlatformThread(quick ? QUICK_FAULT_MIX : DEFAULT_FAULT_MIX);
   const { apiRoot, faultyApiRoot } = await platform.init();
   const reports: RunReport[] = [];
+  const pgRuns: RunReport[] = []; // the PostgreSQL runs (several with --repeat)
   let pgVersion = '';
 
   // --- PGlite -------------------------------------------------------------
@@ -432,9 +424,9 @@ async function main() {
     if (RUNS.has('postgres')) {
       for (let i = 1; i <= REPEAT; i++) {
         const label = REPEAT > 1 ? `postgres #${i}` : 'postgres';
-        reports.push(
-          await pipelineRun(label, platform, db, bots, () => startPipeline(db, { poolMax: POOL_MAX }), RATE, DURATION_S, 30_000),
-        );
+        const run = await pipelineRun(label, platform, db, bots, () => startPipeline(db, { poolMax: POOL_MAX }), RATE, DURATION_S, 30_000);
+        reports.push(run);
+        pgRuns.push(run);
       }
     }
     if (RUNS.has('failures') && !has('--skip-failures')) {
@@ -479,10 +471,7 @@ async function main() {
       }
       const arrivalsFrom = await platform.arrivalCount();
       out(`… baseline: ${RATE} webhooks/s for ${BASELINE_DURATION_S} s`);
-      const { load, serverLoopBusy, platformLoopBusy, serverCpuMsPerMsg, serverRunqWait, serverLoopDelayP99Ms, serverLoopDelayMaxMs, serverGcMs, serverGcMaxMs } = await offer(
-        platform,
-        loadShape(server.baseUrl, bots, RATE, BASELINE_DURATION_S),
-      );
+      const { load, ...measured } = await offer(platform, loadShape(server.baseUrl, bots, RATE, BASELINE_DURATION_S));
       await platform.quiet(300, 10_000);
       const stats = reconcileBaseline(load, await platform.arrivals(arrivalsFrom));
       reports.push({
@@ -490,14 +479,8 @@ async function main() {
         offeredPerS: RATE,
         durationS: BASELINE_DURATION_S,
         drainMs: 0,
-        serverLoopBusy,
-        platformLoopBusy,
-        serverCpuMsPerMsg,
-        serverRunqWait,
-        serverLoopDelayP99Ms,
-        serverLoopDelayMaxMs,
-        serverGcMs,
-        serverGcMaxMs,
+        ...measured,
+        postgresCpuMsPerMsg: undefined, // no database in the baseline
         ...stats,
       });
     } finally {
@@ -523,8 +506,8 @@ async function main() {
   }
 
   // With --repeat, the PostgreSQL run that the targets and the JSON headline report is the median by p99.
-  const pgRuns = reports.filter((r) => r.label === 'postgres' || r.label.startsWith('postgres #'));
-  const pg = [...pgRuns].sort((a, b) => a.p99Ms - b.p99Ms)[Math.floor((pgRuns.length - 1) / 2)];
+  // (For an even count, the worse of the two middle runs.)
+  const pg = [...pgRuns].sort((a, b) => a.p99Ms - b.p99Ms)[Math.floor(pgRuns.length / 2)];
   if (pgRuns.length > 1) {
     const p99s = pgRuns.map((r) => r.p99Ms).sort((a, b) => a - b);
     out(`\nPostgreSQL p99 over ${pgRuns.length} runs: min ${p99s[0]}, median ${pg.p99Ms} (${pg.label}), max ${p99s.at(-1)} ms`);
