@@ -72,6 +72,11 @@ describe('telegram delivery through the Bot API', () => {
   it('treats 5xx, timeouts and connection failures as retryable', async () => {
     fake.fail(tgFailures.serverError(502));
     expect(await adapter().send({ text: 'x' }, to)).toMatchObject({ ok: false, retryable: true, code: 'server_error' });
+    // A proxy's HTML page instead of a Bot API answer (even a 4xx) is retried, and no message quotes the token.
+    fake.fail(tgFailures.serverError(404));
+    const html = await adapter().send({ text: 'x' }, to);
+    expect(html).toMatchObject({ ok: false, retryable: true, code: 'server_error' });
+    expect(JSON.stringify(html)).not.toContain(TOKEN_A);
     fake.fail(tgFailures.hang());
     const started = Date.now();
     expect(await adapter(TOKEN_A, 300).send({ text: 'x' }, to)).toMatchObject({ ok: false, retryable: true, code: 'timeout' });
