@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { sql } from 'drizzle-orm';
 import express from 'express';
+import { Agent, request } from 'undici';
 import { loadConfig } from '../../src/config.js';
 import { execRows, type Database } from '../../src/db/client.js';
 import { channelAccounts, communes } from '../../src/db/schema/index.js';
@@ -79,9 +80,11 @@ export async function startPipeline(
 /**
  * The baseline: a bare Express 5 handler that parses the update and calls
  * sendMessage on the same fake directly (no database, no queue, no retry),
- * replying to the resident's message so replies can be matched.
+ * replying to the resident's message so replies can be matched. It uses the
+ * same HTTP client as the server's Telegram client (undici, pooled keep-alive).
  */
 export async function startBaseline(bots: Bot[], apiRoot: string): Promise<RunningServer> {
+  const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
   const byId = new Map(bots.map((b) => [b.botId, b]));
   const app = express();
   app.post('/webhooks/telegram/:botId', express.json(), async (req, res) => {
@@ -100,12 +103,13 @@ export async function startBaseline(bots: Bot[], apiRoot: string): Promise<Runni
       return;
     }
     try {
-      const r = await fetch(`${apiRoot}/bot${bot.token}/sendMessage`, {
+      const r = await request(`${apiRoot}/bot${bot.token}/sendMessage`, {
         method: 'POST',
+        dispatcher,
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ chat_id: m.chat.id, text: `Đã nhận: ${m.text ?? ''}`, reply_parameters: { message_id: m.message_id } }),
       });
-      await r.arrayBuffer();
+      await r.body.arrayBuffer();
     } catch {
       // A bare handler does not retry: a failed send is a lost reply, which the report counts.
     }
@@ -120,6 +124,7 @@ export async function startBaseline(bots: Bot[], apiRoot: string): Promise<Runni
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
+      await dispatcher.close();
     },
   };
 }
