@@ -170,6 +170,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       dataDir: config.DATA_DIR,
       poolMax: config.DATABASE_POOL_MAX,
       prepare: config.DATABASE_PREPARE,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
     }));
   await database.migrate();
   const defaultCommune = await ensureDefaultCommune(database, config);

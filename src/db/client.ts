@@ -48,10 +48,19 @@ export interface DatabaseOptions {
    * pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
    */
   prepare?: boolean;
+  /**
+   * PostgreSQL's statement_timeout for the pool's sessions, in ms (0 or absent:
+   * the server's setting). The server sets it so a statement stuck behind a lock
+   * that someone forgot to release fails (its batch is retried, its
+   * conversation later by recovery) instead of holding a processing slot for
+   * ever; imports and migrations leave it off. Ignored by PGlite, which has one
+   * connection and so nobody to wait for.
+   */
+  statementTimeoutMs?: number;
 }
 
 export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
-  if (opts.url) return createPostgres(opts.url, opts.poolMax ?? 10, opts.prepare ?? true);
+  if (opts.url) return createPostgres(opts.url, opts.poolMax ?? 10, opts.prepare ?? true, opts.statementTimeoutMs ?? 0);
   return createPglite(opts.dataDir);
 }
 
@@ -138,8 +147,15 @@ function inTransaction(reserved: postgres.ReservedSql, pool: postgres.Sql, prepa
   return proxy;
 }
 
-async function createPostgres(url: string, max: number, prepare: boolean): Promise<Database> {
-  const client = postgres(url, { max, onnotice: () => {}, idle_timeout: 30, prepare });
+async function createPostgres(url: string, max: number, prepare: boolean, statementTimeoutMs: number): Promise<Database> {
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    idle_timeout: 30,
+    prepare,
+    // A startup parameter: no extra round trip per transaction.
+    ...(statementTimeoutMs > 0 ? { connection: { statement_timeout: statementTimeoutMs } } : {}),
+  });
   const db = drizzlePostgres(prepare ? withPreparedStatements(client) : client, { schema }) as unknown as Db;
   postgresClients.set(db, { client, prepare });
   return {

@@ -1,4 +1,4 @@
-import { errInfo } from '../core/log-error.js';
+import { errInfo, isDataRefusal, sqlStateOf } from '../core/log-error.js';
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { cleanText } from '../core/text-input.js';
@@ -369,24 +369,32 @@ export function createDispatcher(deps: DispatcherDeps) {
         rememberNumbered(row.channel, replies, state);
         // Save the state, queue the replies and mark the message processed in one statement.
         const pull = PULL_CHANNELS.has(row.channel);
-        const outbox = await execRows<{ id: number }>(
-          tx as unknown as Db,
-          sql`with saved_state as (
-                update conversations set flow = ${state.flow ?? null}, data = ${JSON.stringify(state.data)}::jsonb, updated_at = now()
-                where id = ${conversationId}
-              ), done as (
-                update inbound_messages set status = 'processed', processed_at = now(), attempts = attempts + 1
-                where id = ${row.id}
-              ), queued as (
-                insert into outbound_messages (commune_id, channel, chat_id, user_id, conversation_id, inbound_id, payload, status, sent_at)
-                select ${row.communeId}, ${row.channel}, ${row.chatId}, ${row.userId}, ${conversationId}, ${row.id}, r.value,
-                       ${pull ? 'sent' : 'pending'}, ${pull ? sql`now()` : sql`null`}
-                from jsonb_array_elements(${JSON.stringify(replies)}::jsonb) with ordinality as r(value, n)
-                order by r.n
-                returning id
-              )
-              select id from queued order by id`,
-        );
+        let outbox: { id: number }[];
+        try {
+          outbox = await execRows<{ id: number }>(
+            tx as unknown as Db,
+            sql`with saved_state as (
+                  update conversations set flow = ${state.flow ?? null}, data = ${JSON.stringify(state.data)}::jsonb, updated_at = now()
+                  where id = ${conversationId}
+                ), done as (
+                  update inbound_messages set status = 'processed', processed_at = now(), attempts = attempts + 1
+                  where id = ${row.id}
+                ), queued as (
+                  insert into outbound_messages (commune_id, channel, chat_id, user_id, conversation_id, inbound_id, payload, status, sent_at)
+                  select ${row.communeId}, ${row.channel}, ${row.chatId}, ${row.userId}, ${conversationId}, ${row.id}, r.value,
+                         ${pull ? 'sent' : 'pending'}, ${pull ? sql`now()` : sql`null`}
+                  from jsonb_array_elements(${JSON.stringify(replies)}::jsonb) with ordinality as r(value, n)
+                  order by r.n
+                  returning id
+                )
+                select id from queued order by id`,
+          );
+        } catch (error) {
+          // The database refuses what this message produced (a value jsonb cannot hold, say): the
+          // same would happen on every retry, so answer it with the apology like a handler failure.
+          if (isDataRefusal(error)) failure = { inboundId: row.id, requestId: row.requestId, error };
+          throw error;
+        }
         const outboundIds = outbox.map((o) => Number(o.id));
         return { inboundId: row.id, channel: row.channel, outboundIds, replies, failed: false };
       });
@@ -416,7 +424,7 @@ export function createDispatcher(deps: DispatcherDeps) {
             status: 'failed',
             processedAt: sql`now()`,
             attempts: sql`${inboundMessages.attempts} + 1`,
-            errorCode: (err && (err as { code?: string }).code) || err?.name || 'error',
+            errorCode: sqlStateOf(err) ?? ((err && (err as { code?: string }).code) || err?.name || 'error'),
           })
           .where(eq(inboundMessages.id, row.id));
         return { inboundId: row.id, channel: row.channel, outboundIds, replies, failed: true };

@@ -5,7 +5,7 @@ import { silentLogger } from '../../../src/core/logger.js';
 import { userMessageFor } from '../../../src/core/messages.js';
 import { Router } from '../../../src/core/router.js';
 import type { ChannelName, InboundMessage } from '../../../src/core/types.js';
-import { execRows } from '../../../src/db/client.js';
+import { createDatabase, execRows, type Database } from '../../../src/db/client.js';
 import { auditLog, communes, conversations, inboundMessages, outboundMessages } from '../../../src/db/schema/index.js';
 import {
   createDispatcher,
@@ -330,15 +330,24 @@ describe('a handler that throws inside a batch', () => {
 });
 
 describe('a batch the database refuses', () => {
-  it('processes the other conversations of the batch on their own and leaves the refused one for recovery', async () => {
+  it('processes the other conversations on their own and answers the refused message with the apology, once', async () => {
     const d = dispatcher();
     const good = await d.ingest(msg('db-good', 'bình thường'));
     const bad = await d.ingest(msg('db-bad', 'poison'));
     const outcome = await d.processBatch([item(good), item(bad)]);
-    expect(outcome.processed.map((p) => [p.inboundId, p.replies])).toEqual([[good.inboundId, [{ text: 'echo bình thường' }]]]);
+    expect(outcome.processed.map((p) => [p.inboundId, p.failed])).toEqual([
+      [good.inboundId, false],
+      [bad.inboundId, true],
+    ]);
     expect((await inbound(good.inboundId)).status).toBe('processed');
-    expect((await inbound(bad.inboundId)).status).toBe('received');
-    expect(await outboundOf(bad.inboundId)).toEqual([]);
+    // The same data would be refused on every retry: answered, marked failed with the SQLSTATE, not left for recovery.
+    const refused = await inbound(bad.inboundId);
+    expect([refused.status, refused.errorCode?.slice(0, 2)]).toEqual(['failed', '22']);
+    expect((await outboundOf(bad.inboundId)).map((o) => (o.payload as { text: string }).text)).toEqual([userMessageFor(new Error('x'))]);
+    // The conversation goes on: its next message is answered normally.
+    const next = await d.ingest(msg('db-bad', 'sau đó'));
+    const after = await d.processBatch([item(next)]);
+    expect(after.processed.map((p) => p.replies)).toEqual([[{ text: 'echo sau đó' }]]);
   });
 });
 
@@ -446,5 +455,32 @@ describe.runIf(onPostgres)('a conversation another worker holds (PostgreSQL)', (
     });
     const after = await d.processBatch([item(held)]);
     expect(after.processed.map((p) => p.replies)).toEqual([[{ text: 'echo chờ' }]]);
+  });
+  it('with a statement timeout, a row lock left open holds up only its own conversation, which recovery answers later', async () => {
+    // The server's pool runs with statement_timeout; without it this batch would wait for the lock for ever.
+    const timed: Database = await createDatabase({ url: database.url!, poolMax: 2, statementTimeoutMs: 300 });
+    try {
+      const d = createDispatcher({ db: timed.db, router: residentRouter(), communes: directory, log: silentLogger });
+      const stuck = await d.ingest(msg('e-row-locked', 'bị khóa'));
+      const fine = await d.ingest(msg('e-row-free', 'vẫn trả lời'));
+      const forgotten = await other.reserve();
+      try {
+        // Somebody's BEGIN left open with the conversation row locked.
+        await forgotten`begin`;
+        await forgotten`select id from conversations where id = ${stuck.conversationId} for update`;
+        const outcome = await d.processBatch([item(stuck), item(fine)]);
+        expect(outcome.processed.map((p) => p.inboundId)).toEqual([fine.inboundId]);
+        expect((await inbound(stuck.inboundId)).status).toBe('received');
+        expect(await outboundOf(stuck.inboundId)).toEqual([]);
+      } finally {
+        await forgotten`rollback`;
+        forgotten.release();
+      }
+      // A timeout is not a refusal of the data: the message waits for recovery, which answers it normally.
+      await d.processConversation(stuck.conversationId, stuck.communeId);
+      expect((await outboundOf(stuck.inboundId)).map((o) => o.payload)).toEqual([{ text: 'echo bị khóa' }]);
+    } finally {
+      await timed.close();
+    }
   });
 });
