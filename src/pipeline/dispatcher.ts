@@ -330,6 +330,8 @@ export function createDispatcher(deps: DispatcherDeps) {
     knownCommuneId?: number,
   ): Promise<{ processed: ProcessedMessage; more: boolean } | null> {
     let failure: { inboundId: number; requestId: string; error: unknown } | null = null;
+    /** The message this transaction is processing, once read. */
+    let current: { inboundId: number; requestId: string } | null = null;
     let result: ProcessedMessage | null = null;
     let more = false;
     // Resolve the tenant before the transaction: on PGlite the root handle must not be used inside it.
@@ -358,6 +360,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         if (!first) return null;
         more = next !== undefined;
         const row = first.row;
+        current = { inboundId: row.id, requestId: row.requestId };
         const { ctx, state } = contextFor(row, { flow: first.flow, data: first.data }, commune, tx as unknown as Db);
         let replies: Reply[];
         try {
@@ -369,37 +372,34 @@ export function createDispatcher(deps: DispatcherDeps) {
         rememberNumbered(row.channel, replies, state);
         // Save the state, queue the replies and mark the message processed in one statement.
         const pull = PULL_CHANNELS.has(row.channel);
-        let outbox: { id: number }[];
-        try {
-          outbox = await execRows<{ id: number }>(
-            tx as unknown as Db,
-            sql`with saved_state as (
-                  update conversations set flow = ${state.flow ?? null}, data = ${JSON.stringify(state.data)}::jsonb, updated_at = now()
-                  where id = ${conversationId}
-                ), done as (
-                  update inbound_messages set status = 'processed', processed_at = now(), attempts = attempts + 1
-                  where id = ${row.id}
-                ), queued as (
-                  insert into outbound_messages (commune_id, channel, chat_id, user_id, conversation_id, inbound_id, payload, status, sent_at)
-                  select ${row.communeId}, ${row.channel}, ${row.chatId}, ${row.userId}, ${conversationId}, ${row.id}, r.value,
-                         ${pull ? 'sent' : 'pending'}, ${pull ? sql`now()` : sql`null`}
-                  from jsonb_array_elements(${JSON.stringify(replies)}::jsonb) with ordinality as r(value, n)
-                  order by r.n
-                  returning id
-                )
-                select id from queued order by id`,
-          );
-        } catch (error) {
-          // The database refuses what this message produced (a value jsonb cannot hold, say): the
-          // same would happen on every retry, so answer it with the apology like a handler failure.
-          if (isDataRefusal(error)) failure = { inboundId: row.id, requestId: row.requestId, error };
-          throw error;
-        }
+        const outbox = await execRows<{ id: number }>(
+          tx as unknown as Db,
+          sql`with saved_state as (
+                update conversations set flow = ${state.flow ?? null}, data = ${JSON.stringify(state.data)}::jsonb, updated_at = now()
+                where id = ${conversationId}
+              ), done as (
+                update inbound_messages set status = 'processed', processed_at = now(), attempts = attempts + 1
+                where id = ${row.id}
+              ), queued as (
+                insert into outbound_messages (commune_id, channel, chat_id, user_id, conversation_id, inbound_id, payload, status, sent_at)
+                select ${row.communeId}, ${row.channel}, ${row.chatId}, ${row.userId}, ${conversationId}, ${row.id}, r.value,
+                       ${pull ? 'sent' : 'pending'}, ${pull ? sql`now()` : sql`null`}
+                from jsonb_array_elements(${JSON.stringify(replies)}::jsonb) with ordinality as r(value, n)
+                order by r.n
+                returning id
+              )
+              select id from queued order by id`,
+        );
         const outboundIds = outbox.map((o) => Number(o.id));
         return { inboundId: row.id, channel: row.channel, outboundIds, replies, failed: false };
       });
     } catch (error) {
-      if (!failure) throw error; // infrastructure failure (database down): caller retries later
+      // The database refusing what this message produced (a value jsonb cannot hold, say) would
+      // happen on every retry: answered with the apology like a handler failure.
+      // (Assigned inside the transaction's callback, which TypeScript's narrowing does not see.)
+      const processing = current as { inboundId: number; requestId: string } | null;
+      if (!failure && processing && isDataRefusal(error)) failure = { ...processing, error };
+      if (!failure) throw error; // infrastructure failure (database down, lock timeout): caller retries later
       const f = failure as { inboundId: number; requestId: string; error: unknown };
       const err = f.error as Error;
       log.error(
@@ -657,7 +657,8 @@ export function createDispatcher(deps: DispatcherDeps) {
       }
     } catch (error) {
       // A lone conversation whose batch failed on the database: the caller logs it, recovery retries.
-      if (!(error instanceof BatchHandlerError) && ids.length === 1) throw error;
+      // Unless the database refused the message's data, which processNext answers with the apology.
+      if (!(error instanceof BatchHandlerError) && !isDataRefusal(error) && ids.length === 1) throw error;
       if (!(error instanceof BatchHandlerError)) {
         log.warn({ conversations: ids.length, err: errInfo(error) }, 'batch failed; processing its conversations one by one');
       }

@@ -349,6 +349,14 @@ describe('a batch the database refuses', () => {
     const after = await d.processBatch([item(next)]);
     expect(after.processed.map((p) => p.replies)).toEqual([[{ text: 'echo sau đó' }]]);
   });
+  it('answers a refused message with the apology in a batch of one too (the usual case at low load)', async () => {
+    const d = dispatcher();
+    const lone = await d.ingest(msg('db-lone', 'poison'));
+    const outcome = await d.processBatch([item(lone)]);
+    expect(outcome.processed.map((p) => [p.inboundId, p.failed])).toEqual([[lone.inboundId, true]]);
+    expect((await inbound(lone.inboundId)).status).toBe('failed');
+    expect((await outboundOf(lone.inboundId)).map((o) => (o.payload as { text: string }).text)).toEqual([userMessageFor(new Error('x'))]);
+  });
 });
 
 describe('recovery', () => {
