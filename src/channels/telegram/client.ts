@@ -69,14 +69,16 @@ const needsMultipart = (payload: object) =>
  */
 export function createTelegramClient(options: TelegramClientOptions) {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const apiRoot = options.apiRoot ?? 'https://api.telegram.org';
+  // With a trailing slash, telegraf's `new URL('./bot…', apiRoot)` keeps a root's path (a proxy at
+  // https://host/tg), and the JSON calls below use the same URL.
+  const apiRoot = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/*$/, '/');
   const tg = new Telegram(options.token, { apiRoot, webhookReply: false });
   // telegraf drops its keep-alive agent for http:// roots (a local Bot API server or a fake), and
   // node-fetch then sends "Connection: close": a new TCP connection per call. Keep connections alive.
   (tg as unknown as { options: { agent?: http.Agent } }).options.agent = apiRoot.startsWith('http://')
     ? keepAliveHttp
     : keepAliveHttps;
-  const methodUrl = (method: string) => `${apiRoot.replace(/\/+$/, '')}/bot${options.token}/${method}`;
+  const methodUrl = (method: string) => `${apiRoot}bot${options.token}/${method}`;
 
   /**
    * A JSON Bot API call on undici (most calls: sendMessage, answerCallbackQuery, ...):
@@ -105,6 +107,15 @@ export function createTelegramClient(options: TelegramClientOptions) {
     return data.result;
   }
 
+  /** The error with the bot token cut out of its message and stack (node-fetch's errors quote the URL). */
+  function withoutToken(error: unknown): unknown {
+    if (!(error instanceof Error) || !`${error.message}${error.stack}`.includes(options.token)) return error;
+    const redact = (text: string) => text.split(options.token).join('<token>');
+    error.message = redact(error.message);
+    if (error.stack) error.stack = redact(error.stack);
+    return error;
+  }
+
   /** One Bot API call; throws ChannelError. */
   async function call<T = unknown>(
     method: string,
@@ -120,10 +131,7 @@ export function createTelegramClient(options: TelegramClientOptions) {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       return (await (tg.callApi as any)(method, { ...payload }, { signal })) as T;
     } catch (error) {
-      const mapped = toTelegramChannelError(error, timeout.aborted);
-      // A network error's message may quote the URL, which holds the bot token.
-      if (mapped.message.includes(options.token)) mapped.message = mapped.message.split(options.token).join('<token>');
-      throw mapped;
+      throw toTelegramChannelError(withoutToken(error), timeout.aborted);
     }
   }
 

@@ -77,6 +77,12 @@ describe('telegram delivery through the Bot API', () => {
     const html = await adapter().send({ text: 'x' }, to);
     expect(html).toMatchObject({ ok: false, retryable: true, code: 'server_error' });
     expect(JSON.stringify(html)).not.toContain(TOKEN_A);
+    // The same page in answer to an upload (telegraf's node-fetch path, whose error quotes the URL).
+    fake.fail(tgFailures.serverError(404), { method: 'sendDocument' });
+    const file = { name: 'a.pdf', mimeType: 'application/pdf', contentBase64: Buffer.from('%PDF-1.4').toString('base64') };
+    const upload = await adapter().send({ text: 'x', file }, to);
+    expect(upload).toMatchObject({ ok: false, retryable: true });
+    expect(JSON.stringify(upload)).not.toContain(TOKEN_A);
     fake.fail(tgFailures.hang());
     const started = Date.now();
     expect(await adapter(TOKEN_A, 300).send({ text: 'x' }, to)).toMatchObject({ ok: false, retryable: true, code: 'timeout' });
