@@ -50,6 +50,8 @@ export interface LoadResult {
   /** All webhooks acknowledged (or given up). */
   finishedAt: number;
   webhookRetries: number;
+  /** performance.timeOrigin of the thread that measured (epoch ms = timeOrigin + its performance.now()). */
+  timeOrigin: number;
 }
 
 /**
@@ -168,5 +170,5 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   if (total === 0) finish();
   await done;
   agent.destroy();
-  return { updates, startedAt, finishedAt: performance.now(), webhookRetries };
+  return { updates, startedAt, finishedAt: performance.now(), webhookRetries, timeOrigin: performance.timeOrigin };
 }

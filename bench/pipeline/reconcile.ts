@@ -34,6 +34,13 @@ export interface RunStats {
   handlerFailures: number;
   /** Why lost questions were lost (first reason per question). */
   lostReasons: Record<string, number>;
+  /**
+   * Where the time went (pipeline runs), p50 and p99 of each stage and the stages' mean over the slowest 1 %:
+   * due → recording statement began (HTTP, webhook handler, linger, waiting for a recording slot),
+   * → processing transaction began (recorded and acknowledged, waiting for a processing slot),
+   * → last reply accepted by the platform (processing, commit, send).
+   */
+  stages?: { name: string; p50: number; p99: number; slowest1pct: number }[];
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -119,6 +126,8 @@ interface JoinedRow {
   oid: number | null;
   ostatus: string | null;
   platform_message_ids: string[] | null;
+  received_ms: number;
+  processed_ms: number | null;
 }
 
 /** The first inbound id of a run: rows after it belong to the run. */
@@ -183,7 +192,9 @@ export async function reconcilePipeline(
 ): Promise<RunStats> {
   const rows = await execRows<JoinedRow>(
     database.db,
-    sql`select i.external_id, i.status, i.commune_id, i.chat_id, o.id as oid, o.status as ostatus, o.platform_message_ids
+    sql`select i.external_id, i.status, i.commune_id, i.chat_id, o.id as oid, o.status as ostatus, o.platform_message_ids,
+               extract(epoch from i.received_at)::float8 * 1000 as received_ms,
+               extract(epoch from i.processed_at)::float8 * 1000 as processed_ms
         from inbound_messages i left join outbound_messages o on o.inbound_id = i.id
         where i.id > ${afterInboundId} and i.channel = 'telegram'
         order by i.id, o.id`,
@@ -222,7 +233,39 @@ export async function reconcilePipeline(
   });
   let duplicates = 0;
   for (const k of accepted.keys()) if (!referenced.has(k)) duplicates++;
-  return summarize(load, perUpdate, { duplicates, platform429, handlerFailures });
+  const stats = summarize(load, perUpdate, { duplicates, platform429, handlerFailures });
+  stats.stages = stageBreakdown(load, perUpdate, byExternal);
+  return stats;
+}
+
+/** Stage times per answered question (database timestamps put on the load generator's clock). */
+function stageBreakdown(
+  load: LoadResult,
+  perUpdate: { u: SentUpdate; lastAt?: number }[],
+  byExternal: Map<string, JoinedRow[]>,
+): RunStats['stages'] {
+  const rows: { total: number; parts: number[] }[] = [];
+  for (const { u, lastAt } of perUpdate) {
+    const r = byExternal.get(String(u.updateId))?.[0];
+    if (u.warmup || lastAt === undefined || !r || r.processed_ms === null) continue;
+    const received = Number(r.received_ms) - load.timeOrigin;
+    const processed = Number(r.processed_ms) - load.timeOrigin;
+    rows.push({ total: lastAt - u.scheduledAt, parts: [received - u.scheduledAt, processed - received, lastAt - processed] });
+  }
+  if (!rows.length) return undefined;
+  rows.sort((a, b) => a.total - b.total);
+  const slow = rows.slice(Math.floor(rows.length * 0.99));
+  const names = ['due → recording began', 'recording → processing began', 'processing → reply at platform'];
+  const r1 = (n: number) => Math.round(n * 10) / 10;
+  return names.map((name, i) => {
+    const v = rows.map((r) => r.parts[i]).sort((a, b) => a - b);
+    return {
+      name,
+      p50: r1(percentile(v, 50)),
+      p99: r1(percentile(v, 99)),
+      slowest1pct: r1(slow.reduce((a, r) => a + r.parts[i], 0) / slow.length),
+    };
+  });
 }
 
 /** The baseline replies to the resident's message: match by reply_parameters.message_id (= update_id). */

@@ -502,6 +502,10 @@ async function main() {
     }
     if (Object.keys(r.lostReasons).length) out(`Lost in ${r.label}: ${JSON.stringify(r.lostReasons)}`);
     if (r.platform429) out(`${r.label}: ${r.platform429} sendMessage calls hit the fake's flood limit (429)`);
+    if (r.stages) {
+      out(`${r.label}, where the time went (ms; p50 / p99 / mean over the slowest 1 %):`);
+      for (const st of r.stages) out(`  ${st.name.padEnd(32)} ${String(st.p50).padStart(7)} ${String(st.p99).padStart(7)} ${String(st.slowest1pct).padStart(7)}`);
+    }
     if (r.handlerFailures) out(`${r.label}: ${r.handlerFailures} questions answered by the error fallback`);
   }
 
