@@ -1,5 +1,5 @@
 import { errInfo } from './core/log-error.js';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { and, asc, desc, eq, gt, inArray } from 'drizzle-orm';
 import pino from 'pino';
 import { createWebAdapter, parseWebChat, renderWebReplies } from './channels/web/index.js';
@@ -24,7 +24,8 @@ import { ValidationError } from './core/errors.js';
 import { createDeliveryWorker, type AdapterRegistry } from './pipeline/delivery.js';
 import { createDispatcher, type AppContext, type CommuneDirectory } from './pipeline/dispatcher.js';
 import { createProcessor } from './pipeline/processor.js';
-import { bearerAuth, createApp, type WebhookRoute } from './server/app.js';
+import { bearerAuth, createApp } from './server/app.js';
+import { createWebhookListener, type WebhookRoute } from './server/webhooks.js';
 import express from 'express';
 import { numberedChoices } from './channels/shared/numbered.js';
 import { setupChannels } from './wiring/channels.js';
@@ -355,7 +356,6 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     renderWeb: renderWebReplies,
     parseWeb: parseWebChat,
     chatPage: (c) => renderChatPage({ communeName: c.name, communeSlug: c.slug }),
-    webhooks,
     routers: [staffApi, dossiersApi, searchApi, proceduresApi],
     adminApiKey: config.ADMIN_API_KEY,
     integrationApiKey: config.INTEGRATION_API_KEY,
@@ -395,7 +395,13 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     },
     listen(port, host) {
       return new Promise((resolve, reject) => {
-        const s = app.listen(port, host ?? config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+        // Platform webhooks are served before the Express app (see server/webhooks.ts).
+        const s = createServer(createWebhookListener({ log, webhooks }, app));
+        s.once('error', reject);
+        s.listen(port, host ?? config.HOST, () => {
+          s.off('error', reject);
+          resolve(s);
+        });
         server = s;
       });
     },

@@ -5,7 +5,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { WEB_SESSION_ID } from '../channels/web/index.js';
 import { ValidationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { ChannelAdapter, InboundMessage, Reply } from '../core/types.js';
+import type { InboundMessage, Reply } from '../core/types.js';
 
 /** What the HTTP layer needs; main.ts wires the real implementations. */
 export interface AppDeps {
@@ -20,8 +20,6 @@ export interface AppDeps {
   renderWeb: (replies: Reply[]) => unknown[];
   parseWeb: (body: unknown, communeId: number) => InboundMessage;
   chatPage: (commune: { name: string; slug: string }) => string;
-  /** Platform webhooks (Telegram, Zalo): verified over the raw body, recorded, then acknowledged. */
-  webhooks: WebhookRoute[];
   /** Feature routers (procedures, dossiers, staff APIs), mounted after the core routes. */
   routers: express.Router[];
   adminApiKey?: string;
@@ -71,16 +69,6 @@ function webChatLimiters(limits: { perSession: number; perIp: number }, factor =
   ];
 }
 
-export interface WebhookRoute {
-  path: string;
-  /** Finds the adapter and commune for this request (one bot per commune on a shared platform). */
-  resolve: (req: Request) => Promise<{ adapter: ChannelAdapter; communeId: number } | undefined>;
-  /** Durably record messages (must resolve only once they are committed). */
-  ingest: (messages: InboundMessage[]) => Promise<unknown>;
-  /** Start processing after the acknowledgement (does not block the response). */
-  afterAck: (messages: InboundMessage[], recorded: unknown) => void;
-}
-
 /** Bearer-token guard. With no key configured the endpoints are closed (503), never open. */
 export function bearerAuth(...keys: (string | undefined)[]): RequestHandler {
   const valid = keys.filter((k): k is string => Boolean(k)).map((k) => Buffer.from(k));
@@ -125,49 +113,6 @@ export function createApp(deps: AppDeps): express.Express {
       res.status(503).json({ status: 'not ready' });
     }
   });
-
-  // Webhooks first, with the raw body: signatures are computed over the exact bytes.
-  for (const hook of deps.webhooks) {
-    app.post(hook.path, express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
-      const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const target = await hook.resolve(req);
-      if (!target) {
-        res.status(404).json({ error: 'unknown channel account' });
-        return;
-      }
-      if (!target.adapter.verify({ rawBody, headers: req.headers })) {
-        deps.log.warn({ path: hook.path, requestId: res.locals.requestId }, 'webhook rejected: bad signature');
-        res.status(401).json({ error: 'invalid signature' });
-        return;
-      }
-      let payload: unknown;
-      try {
-        payload = JSON.parse(rawBody.toString('utf8'));
-      } catch {
-        res.status(400).json({ error: 'invalid JSON' });
-        return;
-      }
-      let messages: InboundMessage[];
-      try {
-        messages = target.adapter.parse(payload, target.communeId);
-      } catch (error) {
-        deps.log.warn({ path: hook.path, err: errInfo(error) }, 'webhook payload not understood');
-        res.status(200).json({ ok: true, ignored: true }); // acknowledging stops pointless redelivery
-        return;
-      }
-      let recorded: unknown;
-      try {
-        recorded = await hook.ingest(messages);
-      } catch (error) {
-        // Not recorded: do not acknowledge, so the platform redelivers.
-        deps.log.error({ path: hook.path, err: errInfo(error) }, 'webhook not recorded');
-        res.status(503).json({ error: 'temporarily unavailable' });
-        return;
-      }
-      res.status(200).json({ ok: true });
-      hook.afterAck(messages, recorded);
-    });
-  }
 
   const json = express.json({ limit: '64kb' });
   // Bulk imports and local procedures parse their own (larger) bodies.

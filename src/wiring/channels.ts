@@ -1,5 +1,4 @@
 import { errInfo } from '../core/log-error.js';
-import type { Request } from 'express';
 import { createTelegramAdapter, type TelegramAdapter } from '../channels/telegram/index.js';
 import { createZaloAdapter, zaloOaIdOf } from '../channels/zalo/index.js';
 import { createZaloBotAdapter, zaloBotAccountKey, type ZaloBotAdapter } from '../channels/zalobot/index.js';
@@ -10,7 +9,7 @@ import type { Database } from '../db/client.js';
 import { channelAccounts } from '../db/schema/index.js';
 import { createDbZaloTokenRepo } from '../jobs/zalo-token-repo.js';
 import type { CommuneDirectory, Dispatcher, IngestResult } from '../pipeline/dispatcher.js';
-import type { WebhookRoute } from '../server/app.js';
+import type { WebhookRequest, WebhookRoute } from '../server/webhooks.js';
 
 /** Credentials of one platform account, stored in channel_accounts.config. */
 interface TelegramAccountConfig {
@@ -199,7 +198,7 @@ export async function setupChannels(deps: {
     },
     {
       path: '/webhooks/telegram/:accountKey',
-      resolve: async (req: Request) => {
+      resolve: async (req: WebhookRequest) => {
         const t = telegramByKey.get(String(req.params.accountKey));
         return t ? { adapter: t.adapter, communeId: t.communeId } : undefined;
       },
@@ -208,10 +207,10 @@ export async function setupChannels(deps: {
     },
     {
       path: '/webhooks/zalo',
-      resolve: async (req: Request) => {
+      resolve: async (req: WebhookRequest) => {
         let oaId: string | undefined;
         try {
-          oaId = zaloOaIdOf(JSON.parse((req.body as Buffer).toString('utf8')));
+          oaId = zaloOaIdOf(JSON.parse(req.rawBody.toString('utf8')));
         } catch {
           return undefined;
         }
@@ -232,7 +231,7 @@ export async function setupChannels(deps: {
     },
     {
       path: '/webhooks/zalobot/:accountKey',
-      resolve: async (req: Request) => {
+      resolve: async (req: WebhookRequest) => {
         const b = zalobotByKey.get(String(req.params.accountKey));
         return b ? { adapter: b.adapter, communeId: b.communeId } : undefined;
       },
