@@ -38,13 +38,13 @@
  *   --timeline           also print p50/p99 per second of each run      --profile FILE  CPU profile of the server (PostgreSQL run)
  *   --no-vacuum          skip the VACUUM ANALYZE between warm-up and measurement (PostgreSQL)
  *   --repeat N           N PostgreSQL measured runs; targets and the JSON headline use the median by p99
- *   --runs pglite,postgres,failures,baseline (all)    --json
- * BENCH_DATABASE_URL names the PostgreSQL server (default
- * postgres://postgres@127.0.0.1:5432/test); a bench_pipeline_<random>
+ *   --runs pglite,postgres,failures,baseline (all)    --json    --tcp (PostgreSQL over TCP loopback)
+ * BENCH_DATABASE_URL names the PostgreSQL server (default: this machine's, through its Unix socket
+ * in /var/run/postgresql when there is one, else postgres://postgres@127.0.0.1:5432/test; --tcp forces TCP); a bench_pipeline_<random>
  * database is created there and dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector';
 import os from 'node:os';
 import v8 from 'node:v8';
@@ -52,7 +52,7 @@ import { runInNewContext } from 'node:vm';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
-import { createDatabase, execRows, type Database } from '../../src/db/client.js';
+import { createDatabase, execRows, postgresTarget, type Database } from '../../src/db/client.js';
 import { ensureCatalogLoaded } from '../../src/features/procedures/service.js';
 import type { Bot, LoadOptions, LoadResult } from './load.js';
 import { DEFAULT_FAULT_MIX, QUICK_FAULT_MIX, type FaultKind } from './platform.js';
@@ -107,7 +107,18 @@ const MAX_IN_FLIGHT = num('--max-in-flight', 256);
 const RUNS = new Set(
   (argv.includes('--runs') ? argv[argv.indexOf('--runs') + 1] : 'pglite,postgres,failures,baseline').split(','),
 );
-const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * PostgreSQL on this machine is reached as a single-host installation reaches it: through its Unix
+ * socket (libpq's default), when there is one. `--tcp` goes over TCP loopback instead.
+ */
+const SOCKET_DIR = '/var/run/postgresql';
+const BASE_URL =
+  process.env.BENCH_DATABASE_URL ??
+  (has('--tcp') || !existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`)
+    ? 'postgres://postgres@127.0.0.1:5432/test'
+    : `postgres://postgres@localhost:5432/test?host=${SOCKET_DIR}`);
+const PG_TARGET = postgresTarget(BASE_URL);
+const PG_WHERE = PG_TARGET.host ? `the Unix socket in ${PG_TARGET.host}` : `TCP ${new URL(BASE_URL).host}`;
 
 /** Human-readable lines go to stdout, or to stderr with --json so the last stdout line is the JSON. */
 const out = (line = '') => (asJson ? console.error(line) : console.log(line));
@@ -371,7 +382,7 @@ async function main() {
   const cpus = os.cpus();
   out(`Machine: ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`);
   out(`Load: ${COMMUNES} communes (one Telegram bot each) × ${CHATS_PER_BOT} residents; fake Bot API at 30 msg/s per bot, 1/s per chat (burst 3)`);
-  out(`Server under test on the main thread; load generator and fake Bot API on a worker thread; PostgreSQL on ${new URL(BASE_URL).host}.`);
+  out(`Server under test on the main thread; load generator and fake Bot API on a worker thread; PostgreSQL over ${PG_WHERE}.`);
   out();
 
   // The smoke run leaves out the two failures that cost a 15 s client timeout each, so it ends quickly.
@@ -400,7 +411,7 @@ async function main() {
   if (RUNS.has('postgres') || RUNS.has('failures')) await postgresRuns();
   async function postgresRuns() {
   const dbName = `bench_pipeline_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(BASE_URL, { max: 1, onnotice: () => {} });
+  const admin = postgres(PG_TARGET.url, { ...(PG_TARGET.host ? { host: PG_TARGET.host } : {}), max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${dbName}`);
   let database: Database | undefined;
   const dropDb = async () => {
@@ -492,7 +503,7 @@ async function main() {
   await platform.terminate();
 
   out();
-  out(`PostgreSQL ${pgVersion}, DATABASE_POOL_MAX ${POOL_MAX}, delivery poll 500 ms (default)`);
+  out(`PostgreSQL ${pgVersion} over ${PG_WHERE}, DATABASE_POOL_MAX ${POOL_MAX}, delivery poll 500 ms (default)`);
   table(reports);
   const failure = reports.find((r) => r.label.startsWith('postgres+'));
   if (failure?.faults) out(`\nInjected on sendMessage (postgres+20% failures): ${JSON.stringify(failure.faults)}`);
@@ -539,7 +550,7 @@ async function main() {
     const pick = (r: RunReport | undefined) => r && { ...r, timeline: undefined };
     console.log(
       JSON.stringify({
-        machine: { cpu: cpus[0]?.model, cpus: cpus.length, node: process.version, postgres: pgVersion },
+        machine: { cpu: cpus[0]?.model, cpus: cpus.length, node: process.version, postgres: pgVersion, postgresConnection: PG_TARGET.host ? "unix-socket" : "tcp" },
         communes: COMMUNES,
         residents: COMMUNES * CHATS_PER_BOT,
         poolMax: POOL_MAX,

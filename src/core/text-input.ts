@@ -34,9 +34,13 @@ export function splitText(text: string, limit: number): string[] {
   return out;
 }
 
+let lastFolded = { input: '', output: '' };
+
 /** Lowercase, strip Vietnamese diacritics (đ→d), collapse spaces. For matching fixed phrases. */
 export function foldPhrase(input: string): string {
-  return input
+  // The router's matchers fold the same message text one after another: remember the last one.
+  if (input === lastFolded.input) return lastFolded.output;
+  const output = input
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/đ/g, 'd')
@@ -45,4 +49,6 @@ export function foldPhrase(input: string): string {
     .replace(/[^\p{L}\p{N}\s]/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
+  lastFolded = { input, output };
+  return output;
 }

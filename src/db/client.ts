@@ -147,8 +147,24 @@ function inTransaction(reserved: postgres.ReservedSql, pool: postgres.Sql, prepa
   return proxy;
 }
 
-async function createPostgres(url: string, max: number, prepare: boolean, statementTimeoutMs: number): Promise<Database> {
+/**
+ * A connection URL for postgres.js. libpq's `?host=/run/postgresql` names the
+ * directory of a local server's Unix socket (`postgres://app@localhost/troly?host=/run/postgresql`);
+ * postgres.js would send it to the server as a setting, so it is passed as its
+ * `host` option instead. Everything else is left to postgres.js.
+ */
+export function postgresTarget(url: string): { url: string; host?: string } {
+  const u = new URL(url);
+  const host = u.searchParams.get('host');
+  if (!host?.startsWith('/')) return { url };
+  u.searchParams.delete('host');
+  return { url: u.toString(), host };
+}
+
+async function createPostgres(rawUrl: string, max: number, prepare: boolean, statementTimeoutMs: number): Promise<Database> {
+  const { url, host } = postgresTarget(rawUrl);
   const client = postgres(url, {
+    ...(host ? { host } : {}),
     max,
     onnotice: () => {},
     idle_timeout: 30,
@@ -164,7 +180,7 @@ async function createPostgres(url: string, max: number, prepare: boolean, statem
     migrate: async () => {
       // A dedicated single connection holds a session advisory lock, so two
       // instances starting together run migrations one after the other.
-      const lockClient = postgres(url, { max: 1, onnotice: () => {} });
+      const lockClient = postgres(url, { ...(host ? { host } : {}), max: 1, onnotice: () => {} });
       try {
         await lockClient`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
         await migratePostgres(drizzlePostgres(lockClient), { migrationsFolder: MIGRATIONS_FOLDER });

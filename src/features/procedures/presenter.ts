@@ -89,7 +89,12 @@ export function whereSummary(p: ProcedureView, commune: CommuneFacts): string {
  * notes ("Lưu ý"), skipping zero-quantity rows (they are notes too), with the
  * declaration form first and case-specific documents last.
  */
+/** Per catalog record (its document groups are shared by every view of the cached record). */
+const mainDocumentsOf = new WeakMap<object, string[]>();
+
 export function mainDocuments(p: Procedure): string[] {
+  const known = mainDocumentsOf.get(p.documentGroups);
+  if (known) return [...known];
   const rank = (name: string, groupTitle: string): number => {
     if (/^tờ khai|^đơn /i.test(name)) return 0;
     if (/điện tử tương tác/i.test(name)) return 4;
@@ -107,7 +112,9 @@ export function mainDocuments(p: Procedure): string[] {
     }
   }
   rows.sort((x, y) => x.rank - y.rank || x.i - y.i);
-  return rows.map((r) => clip(r.name, 110));
+  const names = rows.map((r) => clip(r.name, 110));
+  mainDocumentsOf.set(p.documentGroups, names);
+  return [...names];
 }
 
 export function detailButtons(p: ProcedureView): ReplyButton[] {
