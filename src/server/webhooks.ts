@@ -189,7 +189,7 @@ export function createWebhookListener(
   }
 
   return (req, res) => {
-    if (req.method === 'POST' && req.url?.startsWith('/webhooks/')) {
+    if (req.method === 'POST' && req.url && req.url.slice(0, 10).toLowerCase() === '/webhooks/') {
       const q = req.url.indexOf('?');
       const parts = (q < 0 ? req.url : req.url.slice(0, q)).split('/').filter(Boolean);
       for (const compiled of routes) {
