@@ -52,7 +52,7 @@ import { runInNewContext } from 'node:vm';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
-import { createDatabase, execRows, postgresTarget, type Database } from '../../src/db/client.js';
+import { createDatabase, execRows, postgresTarget, targetOptions, type Database } from '../../src/db/client.js';
 import { ensureCatalogLoaded } from '../../src/features/procedures/service.js';
 import type { Bot, LoadOptions, LoadResult } from './load.js';
 import { DEFAULT_FAULT_MIX, QUICK_FAULT_MIX, type FaultKind } from './platform.js';
@@ -112,13 +112,29 @@ const RUNS = new Set(
  * socket (libpq's default), when there is one. `--tcp` goes over TCP loopback instead.
  */
 const SOCKET_DIR = '/var/run/postgresql';
-const BASE_URL =
+const TCP_URL = 'postgres://postgres@127.0.0.1:5432/test';
+let BASE_URL =
   process.env.BENCH_DATABASE_URL ??
-  (has('--tcp') || !existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`)
-    ? 'postgres://postgres@127.0.0.1:5432/test'
-    : `postgres://postgres@localhost:5432/test?host=${SOCKET_DIR}`);
-const PG_TARGET = postgresTarget(BASE_URL);
-const PG_WHERE = PG_TARGET.host ? `the Unix socket in ${PG_TARGET.host}` : `TCP ${new URL(BASE_URL).host}`;
+  (has('--tcp') || !existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`) ? TCP_URL : `postgres://postgres@localhost:5432/test?host=${SOCKET_DIR}`);
+let PG_TARGET = postgresTarget(BASE_URL);
+const where = () => (PG_TARGET.host ? `the Unix socket in ${PG_TARGET.host}` : `TCP ${new URL(BASE_URL.split('?')[0]).host}`);
+let PG_WHERE = where();
+
+/** The default socket may refuse us (peer authentication for another OS user): then go over TCP, and say so. */
+async function checkPostgres(): Promise<void> {
+  if (process.env.BENCH_DATABASE_URL || !PG_TARGET.host) return;
+  const probe = postgres(PG_TARGET.url, { ...targetOptions(PG_TARGET), max: 1, onnotice: () => {}, connect_timeout: 5 });
+  try {
+    await probe`select 1`;
+  } catch (error) {
+    out(`… PostgreSQL's Unix socket refused the connection (${(error as Error).message}); using ${TCP_URL}`);
+    BASE_URL = TCP_URL;
+    PG_TARGET = postgresTarget(BASE_URL);
+    PG_WHERE = where();
+  } finally {
+    await probe.end().catch(() => {});
+  }
+}
 
 /** Human-readable lines go to stdout, or to stderr with --json so the last stdout line is the JSON. */
 const out = (line = '') => (asJson ? console.error(line) : console.log(line));
@@ -379,6 +395,7 @@ async function main() {
   checkPacing(RATE);
   checkPacing(PGLITE_RATE);
   checkPacing(FAILURE_RATE);
+  if (RUNS.has('postgres') || RUNS.has('failures')) await checkPostgres();
   const cpus = os.cpus();
   out(`Machine: ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`);
   out(`Load: ${COMMUNES} communes (one Telegram bot each) × ${CHATS_PER_BOT} residents; fake Bot API at 30 msg/s per bot, 1/s per chat (burst 3)`);
@@ -411,7 +428,7 @@ async function main() {
   if (RUNS.has('postgres') || RUNS.has('failures')) await postgresRuns();
   async function postgresRuns() {
   const dbName = `bench_pipeline_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(PG_TARGET.url, { ...(PG_TARGET.host ? { host: PG_TARGET.host } : {}), max: 1, onnotice: () => {} });
+  const admin = postgres(PG_TARGET.url, { ...targetOptions(PG_TARGET), max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${dbName}`);
   let database: Database | undefined;
   const dropDb = async () => {
@@ -550,7 +567,7 @@ async function main() {
     const pick = (r: RunReport | undefined) => r && { ...r, timeline: undefined };
     console.log(
       JSON.stringify({
-        machine: { cpu: cpus[0]?.model, cpus: cpus.length, node: process.version, postgres: pgVersion, postgresConnection: PG_TARGET.host ? "unix-socket" : "tcp" },
+        machine: { cpu: cpus[0]?.model, cpus: cpus.length, node: process.version, postgres: pgVersion, postgresConnection: PG_TARGET.host ? 'unix-socket' : 'tcp' },
         communes: COMMUNES,
         residents: COMMUNES * CHATS_PER_BOT,
         poolMax: POOL_MAX,

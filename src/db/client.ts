@@ -151,20 +151,34 @@ function inTransaction(reserved: postgres.ReservedSql, pool: postgres.Sql, prepa
  * A connection URL for postgres.js. libpq's `?host=/run/postgresql` names the
  * directory of a local server's Unix socket (`postgres://app@localhost/troly?host=/run/postgresql`);
  * postgres.js would send it to the server as a setting, so it is passed as its
- * `host` option instead. Everything else is left to postgres.js.
+ * `host` option instead, without TLS (libpq ignores `sslmode` on a socket, and
+ * postgres.js would try TLS on it and fail). Only the query string is read and
+ * rewritten: the part before it (several hosts, passwords with escapes) goes
+ * to postgres.js exactly as given.
  */
-export function postgresTarget(url: string): { url: string; host?: string } {
-  const u = new URL(url);
-  const host = u.searchParams.get('host');
+export function postgresTarget(url: string): { url: string; host?: string; ssl?: false } {
+  const q = url.indexOf('?');
+  if (q < 0) return { url };
+  const params = new URLSearchParams(url.slice(q + 1));
+  const host = params.get('host');
   if (!host?.startsWith('/')) return { url };
-  u.searchParams.delete('host');
-  return { url: u.toString(), host };
+  params.delete('host');
+  params.delete('sslmode');
+  params.delete('ssl');
+  const rest = params.toString();
+  return { url: url.slice(0, q) + (rest ? `?${rest}` : ''), host, ssl: false };
+}
+
+/** postgres.js options for a target (the socket directory and TLS setting, when the URL named a socket). */
+export function targetOptions(t: ReturnType<typeof postgresTarget>): { host?: string; ssl?: false } {
+  return t.host ? { host: t.host, ssl: false } : {};
 }
 
 async function createPostgres(rawUrl: string, max: number, prepare: boolean, statementTimeoutMs: number): Promise<Database> {
-  const { url, host } = postgresTarget(rawUrl);
+  const target = postgresTarget(rawUrl);
+  const url = target.url;
   const client = postgres(url, {
-    ...(host ? { host } : {}),
+    ...targetOptions(target),
     max,
     onnotice: () => {},
     idle_timeout: 30,
@@ -180,7 +194,7 @@ async function createPostgres(rawUrl: string, max: number, prepare: boolean, sta
     migrate: async () => {
       // A dedicated single connection holds a session advisory lock, so two
       // instances starting together run migrations one after the other.
-      const lockClient = postgres(url, { ...(host ? { host } : {}), max: 1, onnotice: () => {} });
+      const lockClient = postgres(url, { ...targetOptions(target), max: 1, onnotice: () => {} });
       try {
         await lockClient`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
         await migratePostgres(drizzlePostgres(lockClient), { migrationsFolder: MIGRATIONS_FOLDER });

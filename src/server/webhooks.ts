@@ -44,8 +44,20 @@ function compile(route: WebhookRoute): CompiledRoute {
   return { route, segments };
 }
 
-/** Match a request path (no query) like Express does: case-insensitive literals, an optional trailing slash. */
-function match(compiled: CompiledRoute, parts: string[]): Record<string, string> | undefined {
+/** The path's segments like Express 5 sees them: one trailing slash is allowed, empty segments are not skipped. */
+function segmentsOf(url: string): string[] {
+  const q = url.indexOf('?');
+  const parts = (q < 0 ? url : url.slice(0, q)).split('/').slice(1);
+  if (parts.length > 1 && parts.at(-1) === '') parts.pop();
+  return parts;
+}
+
+/**
+ * Match path segments like Express does: case-insensitive literals, a
+ * non-empty named segment, decoded. A malformed escape in a named segment is
+ * the client's error (400), as it was in Express.
+ */
+function match(compiled: CompiledRoute, parts: string[]): Record<string, string> | 'malformed' | undefined {
   if (parts.length !== compiled.segments.length) return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < parts.length; i++) {
@@ -54,10 +66,11 @@ function match(compiled: CompiledRoute, parts: string[]): Record<string, string>
       if (parts[i].toLowerCase() !== seg) return undefined;
       continue;
     }
+    if (!parts[i]) return undefined;
     try {
       params[seg.param] = decodeURIComponent(parts[i]);
     } catch {
-      return undefined; // a malformed escape names no account
+      return 'malformed';
     }
   }
   return params;
@@ -78,17 +91,19 @@ class BodyError extends Error {
   }
 }
 
-const inflaters: Record<string, (buf: Buffer, opts: zlib.ZlibOptions) => Promise<Buffer>> = {
-  gzip: promisify(zlib.gunzip),
-  'x-gzip': promisify(zlib.gunzip),
-  deflate: promisify(zlib.inflate),
-  br: promisify(zlib.brotliDecompress) as (buf: Buffer, opts: zlib.ZlibOptions) => Promise<Buffer>,
-};
+type Inflate = (buf: Buffer, opts: zlib.ZlibOptions) => Promise<Buffer>;
+/** A Map, not an object literal: a header value such as "constructor" must not find anything. */
+const inflaters = new Map<string, Inflate>([
+  ['gzip', promisify(zlib.gunzip)],
+  ['x-gzip', promisify(zlib.gunzip)],
+  ['deflate', promisify(zlib.inflate)],
+  ['br', promisify(zlib.brotliDecompress) as Inflate],
+]);
 
 /** The raw body, inflated when the platform compressed it, at most `limit` bytes either way. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  const inflate = encoding === 'identity' ? undefined : inflaters[encoding];
+  const encoding = String(req.headers['content-encoding'] ?? '').trim().toLowerCase() || 'identity';
+  const inflate = encoding === 'identity' ? undefined : inflaters.get(encoding);
   if (encoding !== 'identity' && !inflate) {
     req.resume();
     return Promise.reject(new BodyError(415, { error: `unsupported content encoding "${encoding}"` }));
@@ -116,13 +131,16 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (refused) return;
       const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       if (!inflate) return resolve(raw);
-      inflate(raw, { maxOutputLength: limit }).then(resolve, (error: NodeJS.ErrnoException) =>
-        reject(
-          error?.code === 'ERR_BUFFER_TOO_LARGE'
-            ? new BodyError(413, { error: TOO_LARGE })
-            : new BodyError(400, { error: 'invalid compressed body' }),
-        ),
-      );
+      // Whatever the inflater throws, synchronously or not, becomes a refusal (never an uncaught exception).
+      Promise.resolve()
+        .then(() => inflate(raw, { maxOutputLength: limit }))
+        .then(resolve, (error: NodeJS.ErrnoException) =>
+          reject(
+            error?.code === 'ERR_BUFFER_TOO_LARGE'
+              ? new BodyError(413, { error: TOO_LARGE })
+              : new BodyError(400, { error: 'invalid compressed body' }),
+          ),
+        );
     });
     req.on('error', reject);
   });
@@ -145,10 +163,7 @@ export function createWebhookListener(
   const routes = deps.webhooks.map(compile);
   const limit = deps.bodyLimit ?? WEBHOOK_BODY_LIMIT;
 
-  async function serve(req: IncomingMessage, res: ServerResponse, hook: WebhookRoute, params: Record<string, string>) {
-    const header = req.headers['x-request-id'];
-    const requestId = (typeof header === 'string' ? header : '').slice(0, 64) || randomUUID();
-    res.setHeader('x-request-id', requestId);
+  async function serve(req: IncomingMessage, res: ServerResponse, hook: WebhookRoute, params: Record<string, string>, requestId: string) {
     let rawBody: Buffer;
     try {
       rawBody = await readBody(req, limit);
@@ -185,19 +200,31 @@ export function createWebhookListener(
       return send(res, 503, { error: 'temporarily unavailable' });
     }
     send(res, 200, { ok: true });
-    hook.afterAck(messages, recorded);
+    try {
+      hook.afterAck(messages, recorded);
+    } catch (error) {
+      // Recorded and acknowledged: recovery processes it if scheduling failed here.
+      deps.log.error({ path: hook.path, requestId, err: errInfo(error) }, 'webhook recorded, processing not scheduled');
+    }
   }
 
   return (req, res) => {
     if (req.method === 'POST' && req.url && req.url.slice(0, 10).toLowerCase() === '/webhooks/') {
-      const q = req.url.indexOf('?');
-      const parts = (q < 0 ? req.url : req.url.slice(0, q)).split('/').filter(Boolean);
+      const parts = segmentsOf(req.url);
       for (const compiled of routes) {
         const params = match(compiled, parts);
         if (!params) continue;
-        serve(req, res, compiled.route, params).catch((error) => {
-          deps.log.error({ path: compiled.route.path, err: errInfo(error) }, 'webhook failed');
-          if (!res.headersSent) send(res, 500, { error: 'internal error' });
+        const header = req.headers['x-request-id'];
+        const requestId = (typeof header === 'string' ? header : '').slice(0, 64) || randomUUID();
+        res.setHeader('x-request-id', requestId);
+        if (params === 'malformed') {
+          req.resume();
+          send(res, 400, { error: 'malformed path' });
+          return;
+        }
+        serve(req, res, compiled.route, params, requestId).catch((error) => {
+          deps.log.error({ path: compiled.route.path, requestId, err: errInfo(error) }, 'webhook failed');
+          if (!res.headersSent) send(res, 500, { error: 'Xin lỗi, hệ thống đang gặp sự cố. Vui lòng thử lại sau.', requestId });
           else res.destroy();
         });
         return;

@@ -84,14 +84,14 @@ export function whereSummary(p: ProcedureView, commune: CommuneFacts): string {
   return `Thủ tục này do ${level || 'cơ quan khác'} giải quyết${p.agency ? ` (${clip(p.agency, 120)})` : ''}, không nộp tại UBND xã.`;
 }
 
+/** Per catalog record (its document groups are shared by every view of the cached record). */
+const mainDocumentsOf = new WeakMap<object, string[]>();
+
 /**
  * The documents most residents need, for the short answer: every group except
  * notes ("Lưu ý"), skipping zero-quantity rows (they are notes too), with the
  * declaration form first and case-specific documents last.
  */
-/** Per catalog record (its document groups are shared by every view of the cached record). */
-const mainDocumentsOf = new WeakMap<object, string[]>();
-
 export function mainDocuments(p: Procedure): string[] {
   const known = mainDocumentsOf.get(p.documentGroups);
   if (known) return [...known];

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { ChannelAdapter, InboundMessage } from '../../../src/core/types.js';
@@ -35,7 +36,10 @@ let fellThrough: string[] = [];
 
 const route = (path: string): WebhookRoute => ({
   path,
-  resolve: async ({ params }) => (params.accountKey === 'unknown' ? undefined : { adapter, communeId: 7 }),
+  resolve: async ({ params }) => {
+    if (params.accountKey === 'broken') throw new Error('account store unavailable');
+    return params.accountKey === 'unknown' ? undefined : { adapter, communeId: 7 };
+  },
   ingest: (messages) => {
     recorded.push(messages);
     return ingest(messages);
@@ -169,6 +173,47 @@ describe('webhook listener', () => {
     expect(recorded).toHaveLength(1);
   });
 
+  it('inflates deflate and br too, and takes an empty Content-Encoding as none', async () => {
+    const body = update('m-9');
+    expect((await send('/webhooks/telegram', deflateSync(body), signed(body, { 'content-encoding': 'deflate' }))).status).toBe(200);
+    expect((await send('/webhooks/telegram', brotliCompressSync(body), signed(body, { 'content-encoding': 'br' }))).status).toBe(200);
+    expect((await send('/webhooks/telegram', body, signed(body, { 'content-encoding': '' }))).status).toBe(200);
+    expect(recorded).toHaveLength(3);
+  });
+
+  it('refuses encodings named after object properties ("constructor", "__proto__") and keeps serving', async () => {
+    const body = update('m-10');
+    for (const encoding of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect((await send('/webhooks/telegram', body, signed(body, { 'content-encoding': encoding }))).status).toBe(415);
+    }
+    expect((await send('/webhooks/telegram', body, signed(body))).status).toBe(200);
+  });
+
+  it('records nothing when the client goes away mid-body, and serves the next request', async () => {
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write('POST /webhooks/telegram HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":"m-1');
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 50);
+      });
+      socket.on('error', reject);
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(recorded).toHaveLength(0);
+    const body = update('m-11');
+    expect((await send('/webhooks/telegram', body, signed(body))).status).toBe(200);
+  });
+
+  it('answers 500 with a request id when the account lookup fails, recording nothing', async () => {
+    const body = update('m-12');
+    const res = await send('/webhooks/telegram/broken', body, signed(body, { 'x-request-id': 'req-500' }));
+    expect(res.status).toBe(500);
+    expect(res.json.requestId).toBe('req-500');
+    expect(recorded).toHaveLength(0);
+  });
+
   it('matches paths as Express did (any case, trailing slash, query string, decoded parameter) and leaves the rest to the app', async () => {
     const body = update('m-7');
     for (const path of ['/Webhooks/Telegram', '/webhooks/telegram/', '/webhooks/telegram?x=1', '/webhooks/telegram/bot%2D1']) {
@@ -177,7 +222,16 @@ describe('webhook listener', () => {
     expect(recorded).toHaveLength(4);
     expect((await send('/webhooks/telegram/a/b', body, signed(body))).status).toBe(404);
     expect((await send('/webhooks/telegram', '', {}, 'GET')).status).toBe(404);
-    expect(fellThrough).toEqual(['POST /webhooks/telegram/a/b', 'GET /webhooks/telegram']);
+    expect((await send('/webhooks//telegram', body, signed(body))).status).toBe(404);
+    expect((await send('/webhooks/telegram//', body, signed(body))).status).toBe(404);
+    expect(fellThrough).toEqual([
+      'POST /webhooks/telegram/a/b',
+      'GET /webhooks/telegram',
+      'POST /webhooks//telegram',
+      'POST /webhooks/telegram//',
+    ]);
+    expect((await send('/webhooks/telegram/%E0', body, signed(body))).status).toBe(400);
+    expect(recorded).toHaveLength(4);
   });
 
   it('echoes the caller\'s request id, or gives one', async () => {
