@@ -1,10 +1,11 @@
 import { errInfo } from '../core/log-error.js';
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { WEB_SESSION_ID } from '../channels/web/index.js';
 import { ValidationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { requestIdOf } from './webhooks.js';
 import type { InboundMessage, Reply } from '../core/types.js';
 
 /** What the HTTP layer needs; main.ts wires the real implementations. */
@@ -96,9 +97,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', deps.trustProxy);
 
   app.use((req, res, next) => {
-    const requestId = (req.get('x-request-id') ?? '').slice(0, 64) || randomUUID();
-    res.locals.requestId = requestId;
-    res.setHeader('x-request-id', requestId);
+    res.locals.requestId = requestIdOf(req, res);
     next();
   });
 

@@ -76,6 +76,14 @@ function match(compiled: CompiledRoute, parts: string[]): Record<string, string>
   return params;
 }
 
+/** The caller's X-Request-Id (at most 64 characters) or a new one, echoed on the response. */
+export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
+  const header = req.headers['x-request-id'];
+  const requestId = (typeof header === 'string' ? header : '').slice(0, 64) || randomUUID();
+  res.setHeader('x-request-id', requestId);
+  return requestId;
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
@@ -214,9 +222,7 @@ export function createWebhookListener(
       for (const compiled of routes) {
         const params = match(compiled, parts);
         if (!params) continue;
-        const header = req.headers['x-request-id'];
-        const requestId = (typeof header === 'string' ? header : '').slice(0, 64) || randomUUID();
-        res.setHeader('x-request-id', requestId);
+        const requestId = requestIdOf(req, res);
         if (params === 'malformed') {
           req.resume();
           send(res, 400, { error: 'malformed path' });
