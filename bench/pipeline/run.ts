@@ -52,7 +52,7 @@ import { runInNewContext } from 'node:vm';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
-import { createDatabase, execRows, postgresTarget, targetOptions, type Database } from '../../src/db/client.js';
+import { createDatabase, execRows, postgresTarget, type Database } from '../../src/db/client.js';
 import { ensureCatalogLoaded } from '../../src/features/procedures/service.js';
 import type { Bot, LoadOptions, LoadResult } from './load.js';
 import { DEFAULT_FAULT_MIX, QUICK_FAULT_MIX, type FaultKind } from './platform.js';
@@ -117,20 +117,23 @@ let BASE_URL =
   process.env.BENCH_DATABASE_URL ??
   (has('--tcp') || !existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`) ? TCP_URL : `postgres://postgres@localhost:5432/test?host=${SOCKET_DIR}`);
 let PG_TARGET = postgresTarget(BASE_URL);
-const where = () => (PG_TARGET.host ? `the Unix socket in ${PG_TARGET.host}` : `TCP ${new URL(BASE_URL.split('?')[0]).host}`);
-let PG_WHERE = where();
+/** postgres.js arguments for the benchmark's own connections (the admin one, the socket probe). */
+const adminClient = (extra: postgres.Options<{}> = {}) => {
+  const { url, ...target } = PG_TARGET;
+  return postgres(url, { ...target, max: 1, onnotice: () => {}, ...extra });
+};
+const pgWhere = () => (PG_TARGET.host ? `the Unix socket in ${PG_TARGET.host}` : `TCP ${new URL(BASE_URL.split('?')[0]).host}`);
 
 /** The default socket may refuse us (peer authentication for another OS user): then go over TCP, and say so. */
 async function checkPostgres(): Promise<void> {
   if (process.env.BENCH_DATABASE_URL || !PG_TARGET.host) return;
-  const probe = postgres(PG_TARGET.url, { ...targetOptions(PG_TARGET), max: 1, onnotice: () => {}, connect_timeout: 5 });
+  const probe = adminClient({ connect_timeout: 5 });
   try {
     await probe`select 1`;
   } catch (error) {
     out(`… PostgreSQL's Unix socket refused the connection (${(error as Error).message}); using ${TCP_URL}`);
     BASE_URL = TCP_URL;
     PG_TARGET = postgresTarget(BASE_URL);
-    PG_WHERE = where();
   } finally {
     await probe.end().catch(() => {});
   }
@@ -399,7 +402,7 @@ async function main() {
   const cpus = os.cpus();
   out(`Machine: ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`);
   out(`Load: ${COMMUNES} communes (one Telegram bot each) × ${CHATS_PER_BOT} residents; fake Bot API at 30 msg/s per bot, 1/s per chat (burst 3)`);
-  out(`Server under test on the main thread; load generator and fake Bot API on a worker thread; PostgreSQL over ${PG_WHERE}.`);
+  out(`Server under test on the main thread; load generator and fake Bot API on a worker thread; PostgreSQL over ${pgWhere()}.`);
   out();
 
   // The smoke run leaves out the two failures that cost a 15 s client timeout each, so it ends quickly.
@@ -428,7 +431,7 @@ async function main() {
   if (RUNS.has('postgres') || RUNS.has('failures')) await postgresRuns();
   async function postgresRuns() {
   const dbName = `bench_pipeline_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(PG_TARGET.url, { ...targetOptions(PG_TARGET), max: 1, onnotice: () => {} });
+  const admin = adminClient();
   await admin.unsafe(`create database ${dbName}`);
   let database: Database | undefined;
   const dropDb = async () => {
@@ -520,7 +523,7 @@ async function main() {
   await platform.terminate();
 
   out();
-  out(`PostgreSQL ${pgVersion} over ${PG_WHERE}, DATABASE_POOL_MAX ${POOL_MAX}, delivery poll 500 ms (default)`);
+  out(`PostgreSQL ${pgVersion} over ${pgWhere()}, DATABASE_POOL_MAX ${POOL_MAX}, delivery poll 500 ms (default)`);
   table(reports);
   const failure = reports.find((r) => r.label.startsWith('postgres+'));
   if (failure?.faults) out(`\nInjected on sendMessage (postgres+20% failures): ${JSON.stringify(failure.faults)}`);

@@ -154,7 +154,7 @@ function inTransaction(reserved: postgres.ReservedSql, pool: postgres.Sql, prepa
  * `host` option instead, without TLS (libpq ignores `sslmode` on a socket, and
  * postgres.js would try TLS on it and fail). Only the query string is read and
  * rewritten: the part before it (several hosts, passwords with escapes) goes
- * to postgres.js exactly as given.
+ * to postgres.js exactly as given. Everything but `url` is postgres.js options.
  */
 export function postgresTarget(url: string): { url: string; host?: string; ssl?: false } {
   const q = url.indexOf('?');
@@ -169,16 +169,10 @@ export function postgresTarget(url: string): { url: string; host?: string; ssl?:
   return { url: url.slice(0, q) + (rest ? `?${rest}` : ''), host, ssl: false };
 }
 
-/** postgres.js options for a target (the socket directory and TLS setting, when the URL named a socket). */
-export function targetOptions(t: ReturnType<typeof postgresTarget>): { host?: string; ssl?: false } {
-  return t.host ? { host: t.host, ssl: false } : {};
-}
-
 async function createPostgres(rawUrl: string, max: number, prepare: boolean, statementTimeoutMs: number): Promise<Database> {
-  const target = postgresTarget(rawUrl);
-  const url = target.url;
+  const { url, ...target } = postgresTarget(rawUrl);
   const client = postgres(url, {
-    ...targetOptions(target),
+    ...target,
     max,
     onnotice: () => {},
     idle_timeout: 30,
@@ -194,7 +188,7 @@ async function createPostgres(rawUrl: string, max: number, prepare: boolean, sta
     migrate: async () => {
       // A dedicated single connection holds a session advisory lock, so two
       // instances starting together run migrations one after the other.
-      const lockClient = postgres(url, { ...targetOptions(target), max: 1, onnotice: () => {} });
+      const lockClient = postgres(url, { ...target, max: 1, onnotice: () => {} });
       try {
         await lockClient`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
         await migratePostgres(drizzlePostgres(lockClient), { migrationsFolder: MIGRATIONS_FOLDER });

@@ -5,7 +5,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { WEB_SESSION_ID } from '../channels/web/index.js';
 import { ValidationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { requestIdOf } from './webhooks.js';
+import { requestIdOf } from './request-id.js';
 import type { InboundMessage, Reply } from '../core/types.js';
 
 /** What the HTTP layer needs; main.ts wires the real implementations. */

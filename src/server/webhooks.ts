@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { errInfo } from '../core/log-error.js';
 import type { Logger } from '../core/logger.js';
 import type { ChannelAdapter, InboundMessage } from '../core/types.js';
+import { requestIdOf } from './request-id.js';
 
 /** What a webhook route sees of its request. */
 export interface WebhookRequest {
@@ -74,14 +74,6 @@ function match(compiled: CompiledRoute, parts: string[]): Record<string, string>
     }
   }
   return params;
-}
-
-/** The caller's X-Request-Id (at most 64 characters) or a new one, echoed on the response. */
-export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
-  const header = req.headers['x-request-id'];
-  const requestId = (typeof header === 'string' ? header : '').slice(0, 64) || randomUUID();
-  res.setHeader('x-request-id', requestId);
-  return requestId;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

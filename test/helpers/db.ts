@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { createDatabase, postgresTarget, targetOptions, type Database } from '../../src/db/client.js';
+import { createDatabase, postgresTarget, type Database } from '../../src/db/client.js';
 
 /**
  * A fresh, migrated database for one test file: in-memory PGlite by default,
@@ -15,8 +15,8 @@ export async function createTestDatabase(): Promise<Database & { url?: string }>
     return database;
   }
   const name = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const target = postgresTarget(base);
-  const admin = postgres(target.url, { ...targetOptions(target), max: 1, onnotice: () => {} });
+  const { url: adminUrl, ...target } = postgresTarget(base);
+  const admin = postgres(adminUrl, { ...target, max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   await admin.end();
   const url = withDatabaseName(base, name);
@@ -27,7 +27,7 @@ export async function createTestDatabase(): Promise<Database & { url?: string }>
     url,
     close: async () => {
       await database.close();
-      const admin2 = postgres(target.url, { ...targetOptions(target), max: 1, onnotice: () => {} });
+      const admin2 = postgres(adminUrl, { ...target, max: 1, onnotice: () => {} });
       await admin2.unsafe(`drop database if exists ${name} with (force)`);
       await admin2.end();
     },
