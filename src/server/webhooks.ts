@@ -209,7 +209,7 @@ export function createWebhookListener(
   }
 
   return (req, res) => {
-    if (req.method === 'POST' && req.url && req.url.slice(0, 10).toLowerCase() === '/webhooks/') {
+    if (req.method === 'POST' && req.url) {
       const parts = segmentsOf(req.url);
       for (const compiled of routes) {
         const params = match(compiled, parts);
