@@ -1,0 +1,83 @@
+/**
+ * The benchmark's question sets.
+ *
+ * - **Tuning**: questions the engine may be tuned on and whose misses may be
+ *   read: the project's own questions (`questions.ts`), the small set that was
+ *   once held out (`held-out.ts`, read since, so demoted) and
+ *   `sets/tuning-*.json`, written by a helper from the catalog and a brief.
+ * - **Held-out** (`sets/held-out-*.json`): written by helpers who saw only the
+ *   catalog's names and a list of life events, never the lexicon or the
+ *   ranking code. Frozen: `sets/FROZEN.sha256` records their hashes and the
+ *   benchmark refuses to report a held-out figure when a file changed. Never
+ *   read their misses to tune; when they are used up, write new ones and
+ *   freeze those.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HELD_OUT as FORMER_HELD_OUT } from './held-out.js';
+import { QUESTIONS, type BenchQuestion } from './questions.js';
+
+export type { BenchQuestion };
+
+const SETS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sets');
+const FROZEN_FILE = path.join(SETS_DIR, 'FROZEN.sha256');
+
+/** Tags that mark a question as long or messy (the issue's "a third of them"). */
+export const MESSY_TAGS = ['long', 'typo', 'no-diacritics', 'telex', 'regional', 'two-needs', 'abbrev'];
+
+interface FileQuestion {
+  q: string;
+  expected: string[] | null;
+  tags: string[];
+  event?: string;
+}
+
+function readSet(file: string): BenchQuestion[] {
+  const list = JSON.parse(readFileSync(file, 'utf8')) as FileQuestion[];
+  if (!Array.isArray(list)) throw new Error(`${file}: not a JSON array`);
+  return list.map((item, i) => {
+    if (typeof item.q !== 'string' || !Array.isArray(item.tags)) throw new Error(`${file}[${i}]: malformed question`);
+    if (item.expected !== null && !Array.isArray(item.expected)) throw new Error(`${file}[${i}]: expected must be a list or null`);
+    return { q: item.q, expected: item.expected, tags: item.event ? [...item.tags, `event:${item.event}`] : item.tags };
+  });
+}
+
+function setFiles(prefix: string): string[] {
+  if (!existsSync(SETS_DIR)) return [];
+  return readdirSync(SETS_DIR)
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
+    .sort()
+    .map((f) => path.join(SETS_DIR, f));
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/** The tuning set: everything the engine may be tuned on. */
+export function tuningSet(): BenchQuestion[] {
+  return [...QUESTIONS, ...FORMER_HELD_OUT, ...setFiles('tuning-').flatMap(readSet)];
+}
+
+export interface HeldOutSet {
+  questions: BenchQuestion[];
+  files: string[];
+  /** Files whose content differs from the hash recorded when they were frozen (or that were never frozen). */
+  unfrozen: string[];
+}
+
+/** The frozen held-out set, with a check that no file changed since it was frozen. */
+export function heldOutSet(): HeldOutSet {
+  const files = setFiles('held-out-');
+  const frozen = new Map<string, string>();
+  if (existsSync(FROZEN_FILE)) {
+    for (const line of readFileSync(FROZEN_FILE, 'utf8').split('\n')) {
+      const m = /^([0-9a-f]{64})\s+(\S+)$/.exec(line.trim());
+      if (m) frozen.set(m[2], m[1]);
+    }
+  }
+  const unfrozen = files.filter((f) => frozen.get(path.basename(f)) !== sha256(f)).map((f) => path.basename(f));
+  return { questions: files.flatMap(readSet), files: files.map((f) => path.basename(f)), unfrozen };
+}

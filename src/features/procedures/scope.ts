@@ -1,0 +1,163 @@
+/**
+ * What the commune does not decide: a short, curated list of needs residents
+ * bring to the commune bot that belong to another authority (the court, the
+ * tax office, the provincial police, schools, hospitals), each with where to
+ * go instead. Checked before the procedure ranking so that "ly hôn" is never
+ * answered with the nearest-sounding civil-status procedure. Also recognises
+ * prompt-injection text, which must never produce a procedure.
+ *
+ * Patterns are folded phrases (no diacritics, lowercase) matched on word
+ * boundaries; `unless` phrases hand the message back to the procedure search
+ * (recording a divorce granted abroad is a commune procedure; reporting a lost
+ * passport is done at the commune police).
+ */
+import { tokenize } from '../../text/normalize.js';
+
+export interface ElsewhereTopic {
+  /** Stable id, e.g. `divorce`; used in logs and tests. */
+  id: string;
+  /** Short Vietnamese name of the need, e.g. "Ly hôn". */
+  label: string;
+  /** Where to go, in one polite Vietnamese paragraph. */
+  answer: string;
+  /** Catalog codes of the (provincial or central) procedure, shown as "see the procedure" buttons when present. */
+  codes?: string[];
+}
+
+interface ScopeRule {
+  topic: ElsewhereTopic;
+  when: string[];
+  unless?: string[];
+}
+
+const RULES: ScopeRule[] = [
+  {
+    topic: {
+      id: 'divorce',
+      label: 'Ly hôn',
+      answer:
+        'Việc ly hôn (kể cả thuận tình ly hôn), chia tài sản và quyền nuôi con khi ly hôn do Tòa án nhân dân khu vực giải quyết, ' +
+        'không phải Ủy ban nhân dân xã. Anh/chị nộp đơn tại Tòa án nhân dân khu vực nơi vợ hoặc chồng cư trú, làm việc. ' +
+        'Nếu vợ chồng muốn hòa giải trước, tổ hòa giải ở thôn, tổ dân phố có thể giúp, anh/chị nhắn "gặp cán bộ" để được hướng dẫn.',
+    },
+    when: ['ly hon', 'ly di', 'thuan tinh', 'quyen nuoi con', 'gianh quyen nuoi con'],
+    unless: ['ghi vao so', 'ghi chu', 'nuoc ngoai', 'trich luc', 'ban sao'],
+  },
+  {
+    topic: {
+      id: 'court',
+      label: 'Khởi kiện, tranh chấp tại Tòa án',
+      answer:
+        'Khởi kiện và giải quyết tranh chấp dân sự (thừa kế, hợp đồng, nợ) thuộc thẩm quyền của Tòa án nhân dân khu vực. ' +
+        'Riêng tranh chấp đất đai phải được hòa giải tại Ủy ban nhân dân xã trước khi khởi kiện: anh/chị có thể hỏi "hòa giải tranh chấp đất đai".',
+    },
+    when: ['khoi kien', 'kien ra toa', 'dua ra toa', 'kien tung', 'toa an', 'ra toa', 'thua kien', 'kien doi no'],
+    unless: ['dat', 'ly hon'],
+  },
+  {
+    topic: {
+      id: 'passport',
+      label: 'Hộ chiếu',
+      answer:
+        'Hộ chiếu phổ thông do Phòng Quản lý xuất nhập cảnh, Công an tỉnh cấp; anh/chị có thể nộp trực tuyến trên Cổng dịch vụ công Bộ Công an ' +
+        'hoặc ứng dụng VNeID. Ủy ban nhân dân xã không cấp hộ chiếu. Nếu bị mất hộ chiếu, anh/chị trình báo tại Công an xã.',
+      codes: ['1.001456'],
+    },
+    when: ['ho chieu', 'passport', 'visa', 'thi thuc', 'xuat canh'],
+    unless: ['mat', 'bi mat', 'danh roi', 'that lac', 'trinh bao'],
+  },
+  {
+    topic: {
+      id: 'driving-licence',
+      label: 'Giấy phép lái xe',
+      answer:
+        'Từ ngày 01/3/2025, việc học, sát hạch và cấp giấy phép lái xe do ngành Công an thực hiện: anh/chị đăng ký học tại cơ sở đào tạo lái xe, ' +
+        'sát hạch tại trung tâm sát hạch, giấy phép do Phòng Cảnh sát giao thông, Công an tỉnh cấp. Ủy ban nhân dân xã không cấp giấy phép lái xe. ' +
+        'Muốn đổi hoặc cấp lại giấy phép lái xe, anh/chị hỏi "đổi giấy phép lái xe".',
+    },
+    when: ['bang lai', 'bang lai xe', 'giay phep lai xe', 'gplx', 'thi bang', 'hoc lai xe', 'bang xe may', 'bang a1', 'bang b2'],
+    // Exchange and re-issue are received by the commune police (catalog 3.000347, 3.000348): the search answers those.
+    unless: ['doi', 'cap lai', 'lam lai', 'gia han', 'het han', 'mat', 'hong', 'rach'],
+  },
+  {
+    topic: {
+      id: 'tax',
+      label: 'Thuế',
+      answer:
+        'Kê khai, nộp, quyết toán và hoàn thuế, mã số thuế cá nhân do cơ quan Thuế cơ sở quản lý địa bàn giải quyết; anh/chị có thể làm trực tuyến ' +
+        'trên ứng dụng eTax Mobile hoặc trang thuedientu.gdt.gov.vn. Ủy ban nhân dân xã không thu và không giải quyết thủ tục thuế.',
+    },
+    when: [
+      'nop thue', 'dong thue', 'khai thue', 'quyet toan thue', 'hoan thue', 'ma so thue', 'thue thu nhap', 'thue tncn', 'mst',
+      'thue khoan', 'no thue', 'etax',
+    ],
+    unless: ['truoc ba'],
+  },
+  {
+    topic: {
+      id: 'education',
+      label: 'Văn bằng, trường học',
+      answer:
+        'Văn bằng, học bạ, chuyển trường và tuyển sinh do nhà trường và Sở Giáo dục và Đào tạo giải quyết; anh/chị liên hệ trường của con hoặc ' +
+        'Sở Giáo dục và Đào tạo. Nếu cần chứng thực bản sao văn bằng, anh/chị có thể hỏi "chứng thực bản sao".',
+    },
+    when: ['bang tot nghiep', 'hoc ba', 'chuyen truong', 'nhap hoc', 'tuyen sinh', 'van bang', 'bang cap 3', 'thi tot nghiep', 'phuc khao'],
+    unless: ['chung thuc', 'sao y', 'ban sao', 'cong chung', 'photo'],
+  },
+  {
+    topic: {
+      id: 'health',
+      label: 'Khám chữa bệnh',
+      answer:
+        'Khám chữa bệnh, giấy chuyển tuyến, giấy ra viện và giấy chứng sinh do trạm y tế, bệnh viện cấp. Ủy ban nhân dân xã không giải quyết việc này; ' +
+        'thẻ bảo hiểm y tế và khai sinh cho con thì anh/chị có thể hỏi tôi.',
+    },
+    when: ['chuyen vien', 'chuyen tuyen', 'giay ra vien', 'kham benh', 'nam vien', 'nhap vien', 'giay chung sinh'],
+    unless: ['bhyt', 'bao hiem', 'khai sinh'],
+  },
+  {
+    topic: {
+      id: 'police-report',
+      label: 'Trình báo với công an',
+      answer:
+        'Trình báo trộm cắp, lừa đảo, đánh nhau hay vụ việc an ninh trật tự, anh/chị báo ngay Công an xã (khẩn cấp gọi 113). ' +
+        'Trợ lý này không tiếp nhận tin báo tội phạm.',
+    },
+    when: ['bi trom', 'mat trom', 'bi lua', 'lua dao', 'danh nhau', 'to giac toi pham', 'bao cong an', 'goi 113', 'cuop giat'],
+  },
+];
+
+/** Prompt-injection and role-play attempts: never answered with a procedure. */
+const INJECTION: string[] = [
+  'ignore previous', 'ignore all', 'ignore the above', 'system prompt', 'you are now', 'act as', 'pretend', 'jailbreak', 'developer mode',
+  'bo qua huong dan', 'bo qua moi huong dan', 'bo qua tat ca', 'bo qua cac chi dan', 'quen het huong dan', 'quen moi huong dan',
+  'huong dan truoc', 'lenh truoc', 'chi dan truoc', 'dong vai', 'gia vo la', 'ban bay gio la', 'in ra toan bo', 'tiet lo',
+  'prompt he thong', 'cau lenh he thong', 'mat khau admin', 'du lieu cua tat ca', 'toan bo du lieu', 'dump', 'sql',
+];
+
+export type ScopeVerdict =
+  | { kind: 'elsewhere'; topic: ElsewhereTopic }
+  | { kind: 'injection' }
+  | undefined;
+
+function compile(list: string[]): string[] {
+  return list.map((p) => ` ${tokenize(p).join(' ')} `);
+}
+
+const COMPILED = RULES.map((r) => ({ topic: r.topic, when: compile(r.when), unless: compile(r.unless ?? []) }));
+const INJECTION_COMPILED = compile(INJECTION);
+
+/** Decide whether a question belongs elsewhere (or is an injection attempt) before searching procedures. Pure. */
+export function checkScope(query: string): ScopeVerdict {
+  const text = ` ${tokenize(query.slice(0, 1000)).join(' ')} `;
+  if (INJECTION_COMPILED.some((p) => text.includes(p))) return { kind: 'injection' };
+  for (const rule of COMPILED) {
+    if (rule.when.some((p) => text.includes(p)) && !rule.unless.some((p) => text.includes(p))) {
+      return { kind: 'elsewhere', topic: rule.topic };
+    }
+  }
+  return undefined;
+}
+
+/** The curated topics, for the README and tests. */
+export const ELSEWHERE_TOPICS: readonly ElsewhereTopic[] = RULES.map((r) => r.topic);
