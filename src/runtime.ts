@@ -1,34 +1,37 @@
 import { errInfo } from './core/log-error.js';
 import { createServer, type Server } from 'node:http';
-import { and, asc, desc, eq, gt, inArray } from 'drizzle-orm';
+import express from 'express';
 import pino from 'pino';
 import { createWebAdapter, parseWebChat, renderWebReplies } from './channels/web/index.js';
 import { renderChatPage } from './channels/web/page.js';
+import { numberedChoices } from './channels/shared/numbered.js';
 import type { Config } from './config.js';
 import type { Logger } from './core/logger.js';
-import { vi } from './core/messages.js';
 import { Router, type CommuneInfo } from './core/router.js';
-import type { ChannelAdapter, ChannelName, Reply } from './core/types.js';
-import { createDatabase, type Database, type Db } from './db/client.js';
-import { toCommuneInfo } from './db/communes.js';
-import { communes, outboundMessages } from './db/schema/index.js';
-import * as assistant from './features/assistant/index.js';
-import * as inquiries from './features/inquiries/index.js';
-import * as dossiers from './features/dossiers/index.js';
-import * as procedureChat from './features/procedures/handlers.js';
-import { resolveDataSecret } from './wiring/data-secret.js';
-import { createProceduresApi } from './features/procedures/http.js';
-import { createProcedureSearchService, createSearchApi, type ProcedureSearchService } from './features/procedures/search-service.js';
-import { createProcedureReader, ensureCatalogLoaded, getProcedure, type ProcedureReader } from './features/procedures/service.js';
-import { ValidationError } from './core/errors.js';
+import type { ChannelAdapter, ChannelName } from './core/types.js';
+import { createDatabase, type Database } from './db/client.js';
+import { assistantModule, fallback as assistantFallback } from './features/assistant/index.js';
+import { dossiersModule, type DossiersModuleDeps } from './features/dossiers/index.js';
+import { inquiriesModule, type InquiriesApiDeps } from './features/inquiries/index.js';
+import {
+  createProcedureReader,
+  createProcedureSearchService,
+  ensureCatalogLoaded,
+  proceduresModule,
+  type ProceduresModuleDeps,
+} from './features/procedures/index.js';
 import { createDeliveryWorker, type AdapterRegistry } from './pipeline/delivery.js';
-import { createDispatcher, type AppContext, type CommuneDirectory } from './pipeline/dispatcher.js';
+import { createDispatcher, type AppContext } from './pipeline/dispatcher.js';
+import { listWebChatUpdates, outboxModule, type OutboxApiDeps } from './pipeline/outbox/index.js';
 import { createProcessor } from './pipeline/processor.js';
 import { bearerAuth, createApp } from './server/app.js';
+import { createCommuneOfRequest } from './server/commune-of-request.js';
 import { createWebhookListener, type WebhookRoute } from './server/webhooks.js';
-import express from 'express';
-import { numberedChoices } from './channels/shared/numbered.js';
 import { setupChannels } from './wiring/channels.js';
+import { createCommuneDirectory, ensureDefaultCommune } from './wiring/communes.js';
+import { resolveDataSecret } from './wiring/data-secret.js';
+
+export { createCommuneDirectory, ensureDefaultCommune } from './wiring/communes.js';
 
 export function createLogger(level: string): Logger {
   return pino({
@@ -39,103 +42,36 @@ export function createLogger(level: string): Logger {
   }) as unknown as Logger;
 }
 
-/** Create or update the configured commune (single-commune deployments configure it by environment). */
-export async function ensureDefaultCommune(database: Database, cfg: Config): Promise<CommuneInfo> {
-  const values = {
-    slug: cfg.COMMUNE_SLUG,
-    name: cfg.COMMUNE_NAME,
-    province: cfg.COMMUNE_PROVINCE,
-    address: cfg.COMMUNE_ADDRESS,
-    phone: cfg.COMMUNE_PHONE,
-    hoursText: cfg.COMMUNE_HOURS,
-    agencyCode: cfg.COMMUNE_AGENCY_CODE ?? null,
-  };
-  const [row] = await database.db
-    .insert(communes)
-    .values(values)
-    .onConflictDoUpdate({ target: communes.slug, set: values })
-    .returning();
-  return toCommuneInfo(row);
-}
+/**
+ * The modules of the application, in the order they claim a message. Button
+ * actions, commands and flow steps go to whoever registered them, whatever
+ * the order; phrases are tried down this list, so it decides who answers a
+ * typed question:
+ * 1. assistant: the menu, greetings and the office's contact details;
+ * 2. inquiries: "gặp cán bộ", reachable from anywhere, even inside a flow;
+ * 3. dossiers: receipt codes and lookup phrases, before they can be taken for
+ *    a procedure question;
+ * 4. procedures: free-text procedure search, the catch-all, so last;
+ * 5. outbox: no chat handlers, only the staff view of undelivered replies.
+ * What no module claims gets the assistant's fallback. HTTP routes are
+ * mounted in the same order. A new feature is one folder and one line here.
+ */
+export const MODULES = [assistantModule, inquiriesModule, dossiersModule, proceduresModule, outboxModule] as const;
 
+/** What the modules need from the application: one object, checked against each module's own needs. */
+export interface ModuleDeps extends InquiriesApiDeps, DossiersModuleDeps, ProceduresModuleDeps, OutboxApiDeps {}
 
-/** Communes cached in memory (they change rarely); refreshed on miss. */
-export function createCommuneDirectory(database: Database): CommuneDirectory & {
-  bySlug(slug: string): Promise<CommuneInfo | undefined>;
-  all(): Promise<CommuneInfo[]>;
-} {
-  let cache = new Map<number, CommuneInfo>();
-  // Misses share one reload: a flood of made-up ?commune= slugs costs one query at a time, not one each.
-  let reloading: Promise<void> | undefined;
-  function refresh(): Promise<void> {
-    reloading ??= (async () => {
-      const rows = await database.db.select().from(communes);
-      cache = new Map(rows.map((r) => [r.id, toCommuneInfo(r)]));
-    })().finally(() => {
-      reloading = undefined;
-    });
-    return reloading;
-  }
-  return {
-    async get(id) {
-      if (!cache.has(id)) await refresh();
-      return cache.get(id);
-    },
-    async bySlug(slug) {
-      if (!/^[A-Za-z0-9_-]{1,100}$/.test(slug)) return undefined; // not a slug: no reload for it
-      let found = [...cache.values()].find((c) => c.slug === slug);
-      if (!found) {
-        await refresh();
-        found = [...cache.values()].find((c) => c.slug === slug);
-      }
-      return found;
-    },
-    async all() {
-      await refresh();
-      return [...cache.values()];
-    },
-  };
-}
-
-/** Build the router with every feature. Order matters: see Router. */
-export function buildRouter(deps: {
-  search: ProcedureSearchService;
-  dataSecret: string;
-  /** Cached procedure reads (default: read the database every time). */
-  procedures?: ProcedureReader;
-}): Router<AppContext> {
-  const read = deps.procedures ? deps.procedures.get : getProcedure;
+/** The chat router with every module's handlers, in {@link MODULES} order, and the assistant's fallback. */
+export function buildRouter(deps: ModuleDeps): Router<AppContext> {
   const router = new Router<AppContext>();
-  assistant.register(router);
-  inquiries.register(router);
-  // Receipt codes and lookup phrases before free-text procedure search.
-  dossiers.register(router, {
-    phoneKey: deps.dataSecret,
-    // A procedure's display name for dossier answers (national or the commune's local one).
-    procedureName: async (code, opts) => (await read(opts.db, opts.communeId, code))?.name,
-  });
-  // Free-text procedure questions come last: they catch what nothing more specific took.
-  procedureChat.register(router, {
-    search: (communeId, q, limit) => deps.search.search(communeId, q, limit),
-    getProcedure: read,
-  });
-  router.fallback((ctx) => {
-    if (ctx.msg.event === 'follow') return assistant.mainMenu(ctx);
-    if (ctx.msg.event === 'unfollow') return undefined;
-    if (ctx.msg.action) return { text: vi.unknownAction, buttons: [{ label: 'Danh mục chính', action: 'menu:main' }] };
-    if (!ctx.text && ctx.msg.attachments?.length) return { text: vi.unsupportedMedia };
-    if (!ctx.text) return assistant.mainMenu(ctx, vi.emptyMessage);
-    return {
-      text:
-        'Xin lỗi, tôi chưa hiểu câu hỏi của anh/chị. Anh/chị có thể hỏi về thủ tục (ví dụ: "đăng ký kết hôn cần gì?"), ' +
-        'gửi mã hồ sơ để tra cứu, hoặc nhắn "gặp cán bộ" để cán bộ xã trả lời.',
-      buttons: [
-        { label: 'Gặp cán bộ', action: 'staff:contact' },
-        { label: 'Danh mục chính', action: 'menu:main' },
-      ],
-    };
-  });
+  for (const module of MODULES) module.register?.(router, deps);
+  router.fallback(assistantFallback);
   return router;
+}
+
+/** Every module's HTTP routers, in {@link MODULES} order. */
+export function buildRoutes(deps: ModuleDeps): express.Router[] {
+  return MODULES.flatMap((module) => module.routes?.(deps) ?? []);
 }
 
 export interface Runtime {
@@ -184,7 +120,6 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   await search.init((await directory.all()).map((c) => c.id));
   const dataSecret = await resolveDataSecret(database, config);
   const procedures = createProcedureReader();
-  const router = buildRouter({ search, dataSecret, procedures });
 
   const adapters = new Map<string, ChannelAdapter>();
   const web = createWebAdapter();
@@ -202,6 +137,28 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     // A claim must outlive a slow send of several parts (each up to the platform timeout).
     leaseMs,
   });
+  const moduleDeps: ModuleDeps = {
+    db: database.db,
+    log,
+    dataSecret,
+    search,
+    procedures,
+    procedureName: async (code, o) => (await procedures.get(o.db, o.communeId, code))?.name,
+    communeOfRequest: createCommuneOfRequest(directory, defaultCommune.id),
+    requireStaff: bearerAuth(config.ADMIN_API_KEY),
+    requireIntegration: bearerAuth(config.INTEGRATION_API_KEY, config.ADMIN_API_KEY),
+    deliver: (ids) => delivery.kick(ids),
+    posterLinks: async (communeId) => {
+      const c = await directory.get(communeId);
+      return {
+        publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+        telegramBot: config.TELEGRAM_BOT_USERNAME,
+        zaloOaId: config.ZALO_OA_ID,
+        communeSlug: c && c.id !== defaultCommune.id ? c.slug : undefined,
+      };
+    },
+  };
+  const router = buildRouter(moduleDeps);
   const dispatcher = createDispatcher({
     db: database.db,
     router,
@@ -233,130 +190,16 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   for (const [key, adapter] of channels.adapters) adapters.set(key, adapter);
   for (const [key, adapter] of opts.adapters ?? []) adapters.set(key, adapter);
   const webhooks: WebhookRoute[] = channels.webhooks;
-  const staffAuth = bearerAuth(config.ADMIN_API_KEY);
-  /** The commune of an API request: `?commune=<slug>` on a shared platform, else the configured one. */
-  const communeOfRequest = async (req: express.Request): Promise<number> => {
-    const slug = typeof req.query.commune === 'string' ? req.query.commune : undefined;
-    if (!slug) return defaultCommune.id;
-    const c = await directory.bySlug(slug);
-    if (!c) throw new ValidationError('unknown commune', { commune: 'unknown commune' }, 404);
-    return c.id;
-  };
-  const staffApi = express.Router();
-  staffApi.get('/api/v1/inquiries', staffAuth, async (req, res) => {
-    res.json({ inquiries: await inquiries.listOpenInquiries(database.db, await communeOfRequest(req)) });
-  });
-  staffApi.post('/api/v1/inquiries/:code/answer', staffAuth, async (req, res) => {
-    const answer = typeof req.body?.answer === 'string' ? req.body.answer.trim() : '';
-    if (!answer || answer.length > 4000) {
-      res.status(422).json({ error: 'answer is required (1–4000 characters)', fieldErrors: { answer: 'required, at most 4000 characters' } });
-      return;
-    }
-    const result = await inquiries.answerInquiry(database.db, {
-      communeId: await communeOfRequest(req),
-      code: String(req.params.code).toUpperCase(),
-      answer,
-      staff: 'admin',
-    });
-    if (!result) {
-      res.status(404).json({ error: 'unknown inquiry code' });
-      return;
-    }
-    if (result.alreadyAnswered) {
-      res.status(409).json({ error: 'already answered' });
-      return;
-    }
-    delivery.kick(result.outboxIds);
-    res.json({ status: 'answered' });
-  });
-  // Replies that could not be delivered (Zalo 7-day window, blocked bot…): staff follow up by phone.
-  staffApi.get('/api/v1/deliveries/undelivered', staffAuth, async (req, res) => {
-    const communeId = await communeOfRequest(req);
-    const rows = await database.db
-      .select({
-        id: outboundMessages.id,
-        channel: outboundMessages.channel,
-        chatId: outboundMessages.chatId,
-        status: outboundMessages.status,
-        lastError: outboundMessages.lastError,
-        createdAt: outboundMessages.createdAt,
-      })
-      .from(outboundMessages)
-      .where(and(eq(outboundMessages.communeId, communeId), inArray(outboundMessages.status, ['undeliverable', 'failed'])))
-      .orderBy(desc(outboundMessages.id))
-      .limit(200);
-    res.json({ undelivered: rows });
-  });
-  // Staff edits to procedures (local procedures) refresh that commune's search index after the response.
-  staffApi.use('/api/v1/procedures', (req, res, next) => {
-    if (req.method !== 'GET') {
-      res.on('finish', () => {
-        if (res.statusCode < 300) {
-          communeOfRequest(req)
-            .then((id) => {
-              procedures.invalidate(id);
-              return search.refreshCommune(id);
-            })
-            .catch((error) => log.error({ err: errInfo(error) }, 'search refresh failed'));
-        }
-      });
-    }
-    next();
-  });
-  const dossiersApi = dossiers.createDossiersApi({
-    db: database.db,
-    log,
-    phoneKey: dataSecret,
-    resolveCommuneId: async (req) => {
-      const slug = typeof req.query.commune === 'string' ? req.query.commune : undefined;
-      return slug ? (await directory.bySlug(slug))?.id : defaultCommune.id;
-    },
-    requireIntegration: bearerAuth(config.INTEGRATION_API_KEY, config.ADMIN_API_KEY),
-    requireStaff: staffAuth,
-    onOutbox: (ids) => delivery.kick(ids),
-    procedureName: async (code, o) => (await procedures.get(o.db, o.communeId, code))?.name,
-  });
-  const searchApi = createSearchApi({ search, resolveCommuneId: communeOfRequest });
-  const proceduresApi = createProceduresApi({
-    db: database.db,
-    requireStaff: staffAuth,
-    resolveCommuneId: communeOfRequest,
-    posterLinks: async (communeId) => {
-      const c = await directory.get(communeId);
-      return {
-        publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
-        telegramBot: config.TELEGRAM_BOT_USERNAME,
-        zaloOaId: config.ZALO_OA_ID,
-        communeSlug: c && c.id !== defaultCommune.id ? c.slug : undefined,
-      };
-    },
-  });
-
   const app = createApp({
     log,
     ready: () => database.ping(),
     resolveCommune: async (slug) => (slug ? directory.bySlug(slug) : defaultCommune),
     handleChat: (msg) => dispatcher.handle(msg),
-    chatUpdates: async (communeId, sessionId, afterId) => {
-      const rows = await database.db
-        .select({ id: outboundMessages.id, payload: outboundMessages.payload })
-        .from(outboundMessages)
-        .where(
-          and(
-            eq(outboundMessages.communeId, communeId),
-            eq(outboundMessages.channel, 'web'),
-            eq(outboundMessages.chatId, sessionId),
-            gt(outboundMessages.id, afterId),
-          ),
-        )
-        .orderBy(asc(outboundMessages.id))
-        .limit(50);
-      return rows.map((r) => ({ id: r.id, reply: r.payload as unknown as Reply }));
-    },
+    chatUpdates: (communeId, sessionId, afterId) => listWebChatUpdates(database.db, communeId, sessionId, afterId),
     renderWeb: renderWebReplies,
     parseWeb: parseWebChat,
     chatPage: (c) => renderChatPage({ communeName: c.name, communeSlug: c.slug }),
-    routers: [staffApi, dossiersApi, searchApi, proceduresApi],
+    routers: buildRoutes(moduleDeps),
     adminApiKey: config.ADMIN_API_KEY,
     integrationApiKey: config.INTEGRATION_API_KEY,
     webChatLimits: { perSession: config.WEB_CHAT_MESSAGES_PER_MINUTE, perIp: config.WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP },

@@ -9,7 +9,7 @@ import type { ChannelName, ConversationState, InboundMessage, Reply } from '../c
 import { bigintArray, execRows, pipelinedTransaction, type Db } from '../db/client.js';
 import { conversations, inboundMessages, outboundMessages } from '../db/schema/index.js';
 import { createBatcher } from './batcher.js';
-import { enqueueMessages, PULL_CHANNELS } from './outbox.js';
+import { enqueueMessages, PULL_CHANNELS } from './outbox/index.js';
 
 /** What every handler gets: the neutral context plus the transaction-bound database handle. */
 export interface AppContext extends BaseContext {

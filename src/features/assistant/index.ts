@@ -1,3 +1,5 @@
+import type { FeatureModule } from '../../core/feature.js';
+import { vi } from '../../core/messages.js';
 import { foldPhrase } from '../../core/text-input.js';
 import { NEXT, type Router } from '../../core/router.js';
 import type { Reply } from '../../core/types.js';
@@ -83,3 +85,31 @@ export function register(router: Router<AppContext>): void {
     (ctx) => contactReply(ctx),
   );
 }
+
+/**
+ * What nobody claimed: a follow gets the menu, an unfollow nothing, a stale
+ * button or a lone attachment a short explanation, anything else a polite
+ * "not understood" with the way to staff.
+ */
+export function fallback(ctx: AppContext): Reply | undefined {
+  if (ctx.msg.event === 'follow') return mainMenu(ctx);
+  if (ctx.msg.event === 'unfollow') return undefined;
+  if (ctx.msg.action) return { text: vi.unknownAction, buttons: [{ label: 'Danh mục chính', action: 'menu:main' }] };
+  if (!ctx.text && ctx.msg.attachments?.length) return { text: vi.unsupportedMedia };
+  if (!ctx.text) return mainMenu(ctx, vi.emptyMessage);
+  return {
+    text:
+      'Xin lỗi, tôi chưa hiểu câu hỏi của anh/chị. Anh/chị có thể hỏi về thủ tục (ví dụ: "đăng ký kết hôn cần gì?"), ' +
+      'gửi mã hồ sơ để tra cứu, hoặc nhắn "gặp cán bộ" để cán bộ xã trả lời.',
+    buttons: [
+      { label: 'Gặp cán bộ', action: 'staff:contact' },
+      { label: 'Danh mục chính', action: 'menu:main' },
+    ],
+  };
+}
+
+/** Menu, greetings and office contact; listed first so they work everywhere. */
+export const assistantModule: FeatureModule<AppContext, unknown> = {
+  name: 'assistant',
+  register: (router) => register(router),
+};

@@ -1,7 +1,13 @@
+import type { Request, RequestHandler } from 'express';
+import type { FeatureModule } from '../../core/feature.js';
+import type { Logger } from '../../core/logger.js';
 import type { Router } from '../../core/router.js';
+import type { Db } from '../../db/client.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import { looksLikeDossierCode } from './code-parser.js';
 import { FLOW_CODE, FLOW_VERIFY, handlers, isLookupPhrase, isUnfollowPhrase, type DossierChatDeps } from './handlers.js';
+import { createDossiersApi } from './http.js';
+import type { ProcedureNameLookup } from './service.js';
 
 export { createDossiersApi, type DossiersApiDeps } from './http.js';
 export { getDossierStats, type DossierStats } from './stats.js';
@@ -28,3 +34,38 @@ export function register(router: Router<AppContext>, deps: DossierChatDeps): voi
   router.hears((text) => looksLikeDossierCode(text), handlers.code(deps));
   router.hears((text) => isLookupPhrase(text), handlers.askCode);
 }
+
+/** What the dossiers module needs from the application. */
+export interface DossiersModuleDeps {
+  /** The root database handle (each request opens its own transaction). */
+  db: Db;
+  log: Logger;
+  /** The installation's data secret: the key of the phone-digit HMAC (see DossierServiceDeps.phoneKey). */
+  dataSecret: string;
+  /** A procedure's display name for dossier answers (national or the commune's local one). */
+  procedureName: ProcedureNameLookup;
+  communeOfRequest: (req: Request) => Promise<number>;
+  /** Integration key (the admin key works too): the one-stop system's writes. */
+  requireIntegration: RequestHandler;
+  requireStaff: RequestHandler;
+  /** Called after commit with the outbox ids of queued notifications (the delivery worker's kick). */
+  deliver: (outboxIds: number[]) => void;
+}
+
+/** Dossier tracking: the chat lookup and follow, and the one-stop system's API with staff statistics. */
+export const dossiersModule: FeatureModule<AppContext, DossiersModuleDeps> = {
+  name: 'dossiers',
+  register: (router, deps) => register(router, { phoneKey: deps.dataSecret, procedureName: deps.procedureName }),
+  routes: (deps) => [
+    createDossiersApi({
+      db: deps.db,
+      log: deps.log,
+      phoneKey: deps.dataSecret,
+      resolveCommuneId: deps.communeOfRequest,
+      requireIntegration: deps.requireIntegration,
+      requireStaff: deps.requireStaff,
+      onOutbox: deps.deliver,
+      procedureName: deps.procedureName,
+    }),
+  ],
+};

@@ -6,7 +6,7 @@ import type { CommuneInfo } from '../../core/router.js';
 import type { Db } from '../../db/client.js';
 import { communes } from '../../db/schema/index.js';
 import { loadCommuneInfo } from '../../db/communes.js';
-import { enqueueMessages } from '../../pipeline/outbox.js';
+import { enqueueMessages } from '../../pipeline/outbox/index.js';
 import { normalizeDossierCode } from './code-parser.js';
 import { isFinal, presentStatusNotification, statusName } from './presenter.js';
 import * as repo from './repo.js';

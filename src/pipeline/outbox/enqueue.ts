@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import type { Recipient, Reply } from '../core/types.js';
-import type { Db } from '../db/client.js';
-import { outboundMessages } from '../db/schema/index.js';
+import type { Recipient, Reply } from '../../core/types.js';
+import type { Db } from '../../db/client.js';
+import { outboundMessages } from '../../db/schema/index.js';
 
 /** Channels whose replies are pulled by the client (web page poll, CLI) instead of pushed. */
 export const PULL_CHANNELS: ReadonlySet<string> = new Set(['web', 'cli']);

@@ -1,0 +1,53 @@
+import { foldPhrase } from '../../core/text-input.js';
+import type { Router } from '../../core/router.js';
+import type { Reply } from '../../core/types.js';
+import type { AppContext } from '../../pipeline/dispatcher.js';
+import { openInquiry } from './service.js';
+
+const STAFF_PHRASES = /^(gap|gap gap|noi chuyen voi|lien he|hoi|chat voi|ket noi|cho toi gap|toi muon gap|muon gap)? ?(can bo|nguoi that|nhan vien|tong dai vien|nguoi truc|cb)( xa| phuong| oi| a| voi)?$/;
+
+export function isStaffRequest(text: string): boolean {
+  const f = foldPhrase(text);
+  return STAFF_PHRASES.test(f) || f === 'gap can bo' || f === 'gặp cán bộ';
+}
+
+function askQuestion(ctx: AppContext): Reply {
+  ctx.state.flow = 'inquiry:ask';
+  return {
+    text:
+      'Anh/chị vui lòng nhập câu hỏi hoặc nội dung cần cán bộ hỗ trợ trong một tin nhắn. ' +
+      'Cán bộ xã sẽ trả lời ngay tại cuộc trò chuyện này trong giờ làm việc.\n' +
+      'Lưu ý: không gửi số CCCD hay thông tin nhạy cảm nếu không cần thiết.',
+    buttons: [{ label: 'Hủy', action: 'inquiry:cancel' }],
+  };
+}
+
+/** "Gặp cán bộ": always reachable; the question is queued for staff with a code. */
+export function register(router: Router<AppContext>): void {
+  router.global((text) => isStaffRequest(text), askQuestion);
+  router.action('staff:contact', askQuestion);
+  router.action('inquiry:cancel', (ctx) => {
+    ctx.state.flow = null;
+    return { text: 'Đã hủy. Anh/chị cần gì thêm cứ nhắn cho tôi nhé.', buttons: [{ label: 'Danh mục chính', action: 'menu:main' }] };
+  });
+  router.flow('inquiry:ask', async (ctx) => {
+    if (!ctx.text) return { text: 'Anh/chị vui lòng gõ nội dung câu hỏi bằng chữ.' };
+    if (ctx.text.length < 3) return { text: 'Câu hỏi hơi ngắn, anh/chị vui lòng nói rõ hơn một chút.' };
+    const { code } = await openInquiry(ctx.db, {
+      communeId: ctx.msg.communeId,
+      channel: ctx.msg.channel,
+      chatId: ctx.msg.chatId,
+      userId: ctx.msg.userId,
+      question: ctx.text,
+    });
+    ctx.state.flow = null;
+    return {
+      text:
+        `Tôi đã chuyển câu hỏi của anh/chị tới cán bộ ${ctx.commune.name}. Mã câu hỏi: ${code}.\n` +
+        `Cán bộ sẽ trả lời tại đây trong giờ làm việc (${ctx.commune.hoursText}). ` +
+        `Nếu cần gấp, anh/chị gọi ${ctx.commune.phone}.`,
+      buttons: [{ label: 'Danh mục chính', action: 'menu:main' }],
+    };
+  });
+}
+

@@ -1,0 +1,48 @@
+import express, { type Request, type RequestHandler } from 'express';
+import type { Db } from '../../db/client.js';
+import { answerInquiry, listOpenInquiries } from './service.js';
+
+/** What the inquiries' staff routes need. */
+export interface InquiriesApiDeps {
+  db: Db;
+  requireStaff: RequestHandler;
+  communeOfRequest: (req: Request) => Promise<number>;
+  /** Called after commit with the outbox ids of the answers (the delivery worker's kick). */
+  deliver: (outboxIds: number[]) => void;
+}
+
+/**
+ * Staff routes of "gặp cán bộ":
+ * - `GET  /api/v1/inquiries`               open questions, newest first
+ * - `POST /api/v1/inquiries/:code/answer`  answer one; the answer goes to the resident's chat
+ */
+export function createInquiriesApi(deps: InquiriesApiDeps): express.Router {
+  const router = express.Router();
+  router.get('/api/v1/inquiries', deps.requireStaff, async (req, res) => {
+    res.json({ inquiries: await listOpenInquiries(deps.db, await deps.communeOfRequest(req)) });
+  });
+  router.post('/api/v1/inquiries/:code/answer', deps.requireStaff, async (req, res) => {
+    const answer = typeof req.body?.answer === 'string' ? req.body.answer.trim() : '';
+    if (!answer || answer.length > 4000) {
+      res.status(422).json({ error: 'answer is required (1–4000 characters)', fieldErrors: { answer: 'required, at most 4000 characters' } });
+      return;
+    }
+    const result = await answerInquiry(deps.db, {
+      communeId: await deps.communeOfRequest(req),
+      code: String(req.params.code).toUpperCase(),
+      answer,
+      staff: 'admin',
+    });
+    if (!result) {
+      res.status(404).json({ error: 'unknown inquiry code' });
+      return;
+    }
+    if (result.alreadyAnswered) {
+      res.status(409).json({ error: 'already answered' });
+      return;
+    }
+    deps.deliver(result.outboxIds);
+    res.json({ status: 'answered' });
+  });
+  return router;
+}

@@ -1,0 +1,50 @@
+import { and, asc, desc, eq, gt, inArray } from 'drizzle-orm';
+import type { Reply } from '../../core/types.js';
+import type { Db } from '../../db/client.js';
+import { outboundMessages } from '../../db/schema/index.js';
+
+/**
+ * Replies that could not be delivered (Zalo 7-day window, blocked bot…),
+ * newest first: staff follow them up by phone.
+ */
+export async function listUndelivered(db: Db, communeId: number) {
+  return db
+    .select({
+      id: outboundMessages.id,
+      channel: outboundMessages.channel,
+      chatId: outboundMessages.chatId,
+      status: outboundMessages.status,
+      lastError: outboundMessages.lastError,
+      createdAt: outboundMessages.createdAt,
+    })
+    .from(outboundMessages)
+    .where(and(eq(outboundMessages.communeId, communeId), inArray(outboundMessages.status, ['undeliverable', 'failed'])))
+    .orderBy(desc(outboundMessages.id))
+    .limit(200);
+}
+
+/**
+ * Replies queued for a web chat session after `afterId` (notifications, staff
+ * answers): the web page pulls them, as web replies are never pushed.
+ */
+export async function listWebChatUpdates(
+  db: Db,
+  communeId: number,
+  sessionId: string,
+  afterId: number,
+): Promise<{ id: number; reply: Reply }[]> {
+  const rows = await db
+    .select({ id: outboundMessages.id, payload: outboundMessages.payload })
+    .from(outboundMessages)
+    .where(
+      and(
+        eq(outboundMessages.communeId, communeId),
+        eq(outboundMessages.channel, 'web'),
+        eq(outboundMessages.chatId, sessionId),
+        gt(outboundMessages.id, afterId),
+      ),
+    )
+    .orderBy(asc(outboundMessages.id))
+    .limit(50);
+  return rows.map((r) => ({ id: r.id, reply: r.payload as unknown as Reply }));
+}
