@@ -1,3 +1,5 @@
+import { createFlow, step, type ConversationFlow, type StepOutcome } from '../../core/conversation-flow.js';
+import { defineStateSlice, isJsonObject } from '../../core/conversation-state.js';
 import { foldPhrase } from '../../core/text-input.js';
 import { NEXT, type HandlerResult } from '../../core/router.js';
 import type { Reply } from '../../core/types.js';
@@ -16,9 +18,9 @@ export const FLOW_CODE = 'dossier:code';
 const MAX_FOLLOWS_PER_CHAT = 20;
 const MAX_GRANTS = 10;
 
-/** Persisted in the conversation state (`state.data.dossier`), saved with the message's transaction. */
+/** This feature's slice of the conversation state (`state.data.dossier`), saved with the message's transaction. */
 interface DossierChatState {
-  /** Code waiting for the last four digits. */
+  /** Code waiting for the last four digits (the verification flow's subject). */
   pending?: string;
   /** Follow the pending code once verified (the resident tapped "Theo dõi" after the access expired). */
   followAfter?: boolean;
@@ -26,12 +28,32 @@ interface DossierChatState {
   access?: Record<string, string>;
 }
 
+/**
+ * Stored by every earlier version under the same key and shape; anything that
+ * does not fit (a field of another type) is dropped field by field, in place,
+ * so an unchanged slice is not rewritten.
+ */
+function parseDossierChatState(raw: unknown): DossierChatState | undefined {
+  if (!isJsonObject(raw)) return undefined;
+  if (raw.pending !== undefined && typeof raw.pending !== 'string') delete raw.pending;
+  if (raw.followAfter !== undefined && typeof raw.followAfter !== 'boolean') delete raw.followAfter;
+  if (raw.access !== undefined) {
+    if (!isJsonObject(raw.access)) delete raw.access;
+    else for (const [code, until] of Object.entries(raw.access)) if (typeof until !== 'string') delete raw.access[code];
+  }
+  return raw as DossierChatState;
+}
+
+const dossierState = defineStateSlice<DossierChatState>('dossier', { parse: parseDossierChatState, empty: () => ({}) });
+
 function chatState(ctx: AppContext): DossierChatState {
-  const s = ctx.state.data.dossier;
-  if (s && typeof s === 'object') return s as DossierChatState;
-  const fresh: DossierChatState = {};
-  ctx.state.data.dossier = fresh;
-  return fresh;
+  return dossierState.get(ctx.state);
+}
+
+function clearPending(ctx: AppContext): void {
+  const s = chatState(ctx);
+  delete s.pending;
+  delete s.followAfter;
 }
 
 function hasAccess(ctx: AppContext, code: string): boolean {
@@ -51,33 +73,45 @@ function resident(ctx: AppContext) {
   return { communeId: ctx.msg.communeId, channel: ctx.msg.channel, userId: ctx.msg.userId };
 }
 
-function cooldownReply(ctx: AppContext, until: Date, prefix?: string): Reply {
-  ctx.state.flow = null;
-  delete chatState(ctx).pending;
-  delete chatState(ctx).followAfter;
+function cooldownReply(chat: DossierChat, ctx: AppContext, until: Date, prefix?: string): Reply {
+  endFlows(chat, ctx);
+  clearPending(ctx);
   const text = (prefix ? `${prefix}\n` : '') + texts.cooldown(until, ctx.commune.phone);
   return { text, buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }, { label: 'Danh mục chính', action: 'menu:main' }] };
 }
 
+/** One registration's handlers share their dependencies and flows. */
+interface DossierChat {
+  deps: DossierChatDeps;
+  verifyFlow: ConversationFlow<AppContext>;
+  codeFlow: ConversationFlow<AppContext>;
+}
+
+function endFlows(chat: DossierChat, ctx: AppContext): void {
+  chat.verifyFlow.end(ctx);
+  chat.codeFlow.end(ctx);
+}
+
 /** A code arrived: show it at once if this chat verified it recently, otherwise ask for the digits. */
-async function startLookup(ctx: AppContext, code: string, deps: DossierChatDeps, followAfter = false): Promise<Reply> {
+async function startLookup(chat: DossierChat, ctx: AppContext, code: string, followAfter = false): Promise<Reply> {
   if (hasAccess(ctx, code)) {
     const dossier = await repo.findDossierByCode(ctx.db, ctx.msg.communeId, code);
     if (dossier) {
-      ctx.state.flow = null;
+      endFlows(chat, ctx);
       if (followAfter) return followDossier(ctx, dossier);
-      return showDetails(ctx, dossier, deps);
+      return showDetails(chat, ctx, dossier);
     }
   }
   const lock = await verificationLock(ctx.db, { ...resident(ctx), code, now: ctx.now });
-  if (lock.locked) return cooldownReply(ctx, lock.until);
+  if (lock.locked) return cooldownReply(chat, ctx, lock.until);
   const s = chatState(ctx);
   s.pending = code;
   if (followAfter) s.followAfter = true;
   else delete s.followAfter;
-  ctx.state.flow = FLOW_VERIFY;
   // Telegram and Zalo can also share the account's own phone number (verified by the platform).
-  return { text: texts.askDigits(code), buttons: [cancelButton], requestContact: ctx.msg.channel === 'telegram' || ctx.msg.channel === 'zalo' };
+  return chat.verifyFlow.start(ctx, {
+    reply: { text: texts.askDigits(code), buttons: [cancelButton], requestContact: ctx.msg.channel === 'telegram' || ctx.msg.channel === 'zalo' },
+  });
 }
 
 /** Resolve the first code in the text (a short `yyMMdd-NNNN` gets the commune's agency id). */
@@ -91,14 +125,11 @@ async function codeFromText(ctx: AppContext): Promise<{ code?: string; shortTail
   return code ? { code } : { shortTail: first.tail };
 }
 
-async function onCodeMessage(ctx: AppContext, deps: DossierChatDeps): Promise<HandlerResult> {
+async function onCodeMessage(chat: DossierChat, ctx: AppContext): Promise<HandlerResult> {
   const found = await codeFromText(ctx);
   if (!found) return NEXT;
-  if (!found.code) {
-    ctx.state.flow = FLOW_CODE;
-    return { text: texts.needAgency(found.shortTail!), buttons: [cancelButton] };
-  }
-  return startLookup(ctx, found.code, deps);
+  if (!found.code) return chat.codeFlow.start(ctx, { reply: { text: texts.needAgency(found.shortTail!), buttons: [cancelButton] } });
+  return startLookup(chat, ctx, found.code);
 }
 
 /** Four digits, or a whole phone number (its last four). */
@@ -111,50 +142,40 @@ export function extractDigits(text: string): string | undefined {
   return undefined;
 }
 
-async function onDigits(ctx: AppContext, deps: DossierChatDeps): Promise<HandlerResult> {
+async function answerDigits(chat: DossierChat, ctx: AppContext): Promise<StepOutcome> {
   const s = chatState(ctx);
   const code = s.pending;
-  if (!code) {
-    ctx.state.flow = null;
-    return NEXT;
-  }
-  if (parseDossierCodes(ctx.text).length) return onCodeMessage(ctx, deps);
+  if (!code) return step.leave();
+  if (parseDossierCodes(ctx.text).length) return step.done(await onCodeMessage(chat, ctx));
   const contact = ctx.msg.contact;
   if (contact && !contact.verified) {
     // A forwarded or address-book contact proves nothing about the sender.
-    return { text: 'Anh/chị vui lòng chia sẻ số điện thoại của chính tài khoản đang nhắn tin, hoặc gõ 4 số cuối số điện thoại.', buttons: [cancelButton] };
+    return step.retry('Anh/chị vui lòng chia sẻ số điện thoại của chính tài khoản đang nhắn tin, hoặc gõ 4 số cuối số điện thoại.');
   }
   const digits = contact ? contact.phone.replace(/\D/g, '').slice(-4) : extractDigits(ctx.text);
   if (!digits) {
-    if (!/\d/.test(ctx.text)) {
-      // Not an answer to our question (a new question, a greeting): let the other features answer.
-      ctx.state.flow = null;
-      delete s.pending;
-      delete s.followAfter;
-      return NEXT;
-    }
-    return { text: texts.notFourDigits, buttons: [cancelButton] };
+    // Not an answer to our question (a new question, a greeting): let the other features answer.
+    if (!/\d/.test(ctx.text)) return step.leave();
+    return step.retry(texts.notFourDigits);
   }
-  const result = await verifyDossierAccess(ctx.db, { ...resident(ctx), code, digits, now: ctx.now }, deps);
+  const result = await verifyDossierAccess(ctx.db, { ...resident(ctx), code, digits, now: ctx.now }, chat.deps);
   if (result.ok) {
     const followAfter = s.followAfter;
-    ctx.state.flow = null;
-    delete s.pending;
-    delete s.followAfter;
     grantAccess(ctx, code);
     if (followAfter && !isFinal(result.dossier.status)) {
       const followed = await followDossier(ctx, result.dossier);
-      const details = await showDetails(ctx, result.dossier, deps);
-      return [details, followed];
+      const details = await showDetails(chat, ctx, result.dossier);
+      return step.done([details, followed]);
     }
-    return showDetails(ctx, result.dossier, deps);
+    return step.done(await showDetails(chat, ctx, result.dossier));
   }
-  if (result.locked) return cooldownReply(ctx, result.until, result.failed ? texts.mismatch(0) : undefined);
-  return { text: texts.mismatch(result.remaining), buttons: [cancelButton] };
+  if (result.locked) return step.done(cooldownReply(chat, ctx, result.until, result.failed ? texts.mismatch(0) : undefined));
+  return step.retry(texts.mismatch(result.remaining));
 }
 
 /** Every disclosure to a resident is audited. */
-async function showDetails(ctx: AppContext, dossier: DossierRow, deps: DossierChatDeps): Promise<Reply> {
+async function showDetails(chat: DossierChat, ctx: AppContext, dossier: DossierRow): Promise<Reply> {
+  const deps = chat.deps;
   const following = await repo.isFollowing(ctx.db, dossier.id, ctx.msg.channel, ctx.msg.chatId);
   const procedureName = dossier.procedureName
     ? undefined
@@ -214,9 +235,14 @@ async function unfollow(ctx: AppContext, code: string): Promise<Reply> {
   return { text: texts.unfollowed(code), buttons: [{ label: 'Danh mục chính', action: 'menu:main' }] };
 }
 
-function askCode(ctx: AppContext): Reply {
-  ctx.state.flow = FLOW_CODE;
-  return { text: texts.askCode, buttons: [cancelButton] };
+function askCode(chat: DossierChat, ctx: AppContext): Reply {
+  return chat.codeFlow.start(ctx);
+}
+
+function cancel(chat: DossierChat, ctx: AppContext): Reply {
+  endFlows(chat, ctx);
+  clearPending(ctx);
+  return { text: texts.cancelled, buttons: [{ label: 'Danh mục chính', action: 'menu:main' }] };
 }
 
 function codeArg(ctx: AppContext): string | undefined {
@@ -238,62 +264,92 @@ export function isLookupPhrase(text: string): boolean {
   return LOOKUP_RE.test(f) && !PROCEDURE_QUESTION_RE.test(f);
 }
 
-export const handlers = {
-  /** Text containing a receipt code. */
-  code: (deps: DossierChatDeps) => (ctx: AppContext) => onCodeMessage(ctx, deps),
-  /** Step: the last four digits. */
-  verifyStep: (deps: DossierChatDeps) => (ctx: AppContext) => onDigits(ctx, deps),
-  /** Step: waiting for a code after "Tra cứu hồ sơ". */
-  codeStep: (deps: DossierChatDeps) => async (ctx: AppContext): Promise<HandlerResult> => {
-    const r = await onCodeMessage(ctx, deps);
-    if (r !== NEXT) return r;
-    if (!/\d/.test(ctx.text)) {
-      ctx.state.flow = null;
-      return NEXT;
-    }
-    return { text: texts.codeNotRecognised, buttons: [cancelButton] };
-  },
-  askCode,
-  cancel: (ctx: AppContext): Reply => {
-    ctx.state.flow = null;
-    const s = chatState(ctx);
-    delete s.pending;
-    delete s.followAfter;
-    return { text: texts.cancelled, buttons: [{ label: 'Danh mục chính', action: 'menu:main' }] };
-  },
-  /** Button "Xem chi tiết": shown again only within the verified window. */
-  view: (deps: DossierChatDeps) => async (ctx: AppContext): Promise<HandlerResult> => {
-    const code = codeArg(ctx);
-    if (!code) return NEXT;
-    return startLookup(ctx, code, deps);
-  },
-  /** Button "Theo dõi hồ sơ": requires a verified chat (a crafted action must not subscribe a stranger). */
-  follow: (deps: DossierChatDeps) => async (ctx: AppContext): Promise<HandlerResult> => {
-    const code = codeArg(ctx);
-    if (!code) return NEXT;
-    if (!hasAccess(ctx, code)) {
-      const r = await startLookup(ctx, code, deps, true);
-      return ctx.state.flow === FLOW_VERIFY ? { ...r, text: texts.verifyFirst(code) } : r;
-    }
-    const dossier = await repo.findDossierByCode(ctx.db, ctx.msg.communeId, code);
-    if (!dossier) return startLookup(ctx, code, deps, true);
-    return followDossier(ctx, dossier);
-  },
-  unfollow: async (ctx: AppContext): Promise<HandlerResult> => {
-    const code = codeArg(ctx);
-    if (!code) return NEXT;
-    return unfollow(ctx, code);
-  },
-  /** "bỏ theo dõi" typed: the code in the text, the only followed dossier, or a choice. */
-  unfollowPhrase: async (ctx: AppContext): Promise<Reply> => {
-    const found = await codeFromText(ctx);
-    if (found?.code) return unfollow(ctx, found.code);
-    const followed = await repo.listFollowedInChat(ctx.db, ctx.msg.communeId, ctx.msg.channel, ctx.msg.chatId);
-    if (followed.length === 0) return { text: texts.notFollowing };
-    if (followed.length === 1) return unfollow(ctx, followed[0].code);
-    return {
-      text: texts.chooseUnfollow,
-      buttons: followed.slice(0, 10).map((f) => ({ label: f.code, action: `dossier:unfollow:${f.code}` })),
-    };
-  },
-};
+/**
+ * The chat handlers, bound to their dependencies, with the two flows of a
+ * lookup: waiting for a code, and waiting for the last four phone digits.
+ */
+export function createDossierHandlers(deps: DossierChatDeps) {
+  const chat: DossierChat = {
+    deps,
+    /**
+     * Waiting for the last four phone digits of `pending`. Its answers: the digits
+     * (or a whole phone number, or the account's own shared contact), or a new
+     * code, which starts over with that code. Anything without a digit is not an
+     * answer: the flow ends and the message is routed normally.
+     */
+    verifyFlow: createFlow<AppContext>({
+      name: FLOW_VERIFY,
+      cancelButton,
+      steps: [
+        {
+          id: 'digits',
+          ask: (ctx) => ({ text: texts.askDigits(chatState(ctx).pending ?? ''), buttons: [cancelButton] }),
+          answer: (ctx) => answerDigits(chat, ctx),
+        },
+      ],
+      cancelled: (ctx) => cancel(chat, ctx),
+      onEnd: clearPending,
+    }),
+    /** Waiting for a code after "Tra cứu hồ sơ" (or for the full form of a short code). */
+    codeFlow: createFlow<AppContext>({
+      name: FLOW_CODE,
+      cancelButton,
+      steps: [
+        {
+          id: 'code',
+          ask: () => ({ text: texts.askCode, buttons: [cancelButton] }),
+          answer: async (ctx) => {
+            const r = await onCodeMessage(chat, ctx);
+            if (r !== NEXT) return step.done(r);
+            if (!/\d/.test(ctx.text)) return step.leave();
+            return step.retry(texts.codeNotRecognised);
+          },
+        },
+      ],
+      cancelled: (ctx) => cancel(chat, ctx),
+    }),
+  };
+  return {
+    /** Text containing a receipt code. */
+    code: (ctx: AppContext) => onCodeMessage(chat, ctx),
+    verifyFlow: chat.verifyFlow,
+    codeFlow: chat.codeFlow,
+    askCode: (ctx: AppContext) => askCode(chat, ctx),
+    cancel: (ctx: AppContext) => cancel(chat, ctx),
+    /** Button "Xem chi tiết": shown again only within the verified window. */
+    view: async (ctx: AppContext): Promise<HandlerResult> => {
+      const code = codeArg(ctx);
+      if (!code) return NEXT;
+      return startLookup(chat, ctx, code);
+    },
+    /** Button "Theo dõi hồ sơ": requires a verified chat (a crafted action must not subscribe a stranger). */
+    follow: async (ctx: AppContext): Promise<HandlerResult> => {
+      const code = codeArg(ctx);
+      if (!code) return NEXT;
+      if (!hasAccess(ctx, code)) {
+        const r = await startLookup(chat, ctx, code, true);
+        return chat.verifyFlow.isActive(ctx) ? { ...r, text: texts.verifyFirst(code) } : r;
+      }
+      const dossier = await repo.findDossierByCode(ctx.db, ctx.msg.communeId, code);
+      if (!dossier) return startLookup(chat, ctx, code, true);
+      return followDossier(ctx, dossier);
+    },
+    unfollow: async (ctx: AppContext): Promise<HandlerResult> => {
+      const code = codeArg(ctx);
+      if (!code) return NEXT;
+      return unfollow(ctx, code);
+    },
+    /** "bỏ theo dõi" typed: the code in the text, the only followed dossier, or a choice. */
+    unfollowPhrase: async (ctx: AppContext): Promise<Reply> => {
+      const found = await codeFromText(ctx);
+      if (found?.code) return unfollow(ctx, found.code);
+      const followed = await repo.listFollowedInChat(ctx.db, ctx.msg.communeId, ctx.msg.channel, ctx.msg.chatId);
+      if (followed.length === 0) return { text: texts.notFollowing };
+      if (followed.length === 1) return unfollow(ctx, followed[0].code);
+      return {
+        text: texts.chooseUnfollow,
+        buttons: followed.slice(0, 10).map((f) => ({ label: f.code, action: `dossier:unfollow:${f.code}` })),
+      };
+    },
+  };
+}

@@ -5,7 +5,7 @@ import type { Router } from '../../core/router.js';
 import type { Db } from '../../db/client.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import { looksLikeDossierCode } from './code-parser.js';
-import { FLOW_CODE, FLOW_VERIFY, handlers, isLookupPhrase, isUnfollowPhrase, type DossierChatDeps } from './handlers.js';
+import { createDossierHandlers, isLookupPhrase, isUnfollowPhrase, type DossierChatDeps } from './handlers.js';
 import { createDossiersApi } from './http.js';
 import type { ProcedureNameLookup } from './service.js';
 
@@ -23,15 +23,16 @@ export type { DossierChatDeps } from './handlers.js';
  * procedures feature so a code is not taken for a procedure question.
  */
 export function register(router: Router<AppContext>, deps: DossierChatDeps): void {
+  const handlers = createDossierHandlers(deps);
   router.action('menu:dossier', handlers.askCode);
   router.action('dossier:cancel', handlers.cancel);
-  router.action('dossier:view', handlers.view(deps));
-  router.action('dossier:follow', handlers.follow(deps));
+  router.action('dossier:view', handlers.view);
+  router.action('dossier:follow', handlers.follow);
   router.action('dossier:unfollow', handlers.unfollow);
-  router.flow(FLOW_VERIFY, handlers.verifyStep(deps));
-  router.flow(FLOW_CODE, handlers.codeStep(deps));
+  router.flow(handlers.verifyFlow.name, handlers.verifyFlow.handle);
+  router.flow(handlers.codeFlow.name, handlers.codeFlow.handle);
   router.hears((text) => isUnfollowPhrase(text), handlers.unfollowPhrase);
-  router.hears((text) => looksLikeDossierCode(text), handlers.code(deps));
+  router.hears((text) => looksLikeDossierCode(text), handlers.code);
   router.hears((text) => isLookupPhrase(text), handlers.askCode);
 }
 

@@ -82,6 +82,36 @@ describe('looking a dossier up in the chat', () => {
   });
 });
 
+describe('the verification flow', () => {
+  it('is cancelled by a typed "hủy" at the digits question', async () => {
+    const who = { chatId: 'khanh' };
+    await h.say(who, { text: CODE });
+    const r = await h.say(who, { text: 'hủy' });
+    expect(r[0].text).toBe('Đã hủy tra cứu. Anh/chị cần gì thêm cứ nhắn cho tôi nhé.');
+    const [conv] = await h.db.select().from(conversations).where(eq(conversations.chatId, 'khanh'));
+    expect(conv.flow).toBeNull();
+    expect(await h.say(who, { text: '5678' })).toEqual([{ text: 'fallback' }]);
+  });
+
+  it('expires after 30 minutes without an answer: late digits are not taken as an answer', async () => {
+    const who = { chatId: 'long' };
+    await h.say(who, { text: CODE });
+    advance(31 * MINUTE);
+    expect(await h.say(who, { text: '5678' })).toEqual([{ text: 'fallback' }]);
+    expect(await disclosures('long')).toHaveLength(0);
+  });
+
+  it('goes on from a state saved before flows kept their progress (no idle clock yet)', async () => {
+    const who = { chatId: 'minh' };
+    await h.say(who, { text: 'xin chào' });
+    await h.db
+      .update(conversations)
+      .set({ flow: 'dossier:verify', data: { dossier: { pending: CODE } } })
+      .where(eq(conversations.chatId, 'minh'));
+    expect(texts(await h.say(who, { text: '5678' }))).toContain('Đăng ký khai sinh');
+  });
+});
+
 describe('protection against guessing', () => {
   it('locks a resident out after 5 wrong verifications in an hour, even for the right digits, across restarts', async () => {
     const who = { chatId: 'giang' };
