@@ -20,7 +20,7 @@ import { communes } from './core.js';
  *
  * The applicant's phone number is not stored: only an HMAC of its last four
  * digits (keyed by a server secret and bound to the commune and code) and a
- * hint with the carrier prefix. See features/dossiers/service.ts.
+ * hint with the carrier prefix. See features/dossiers/phone.ts.
  */
 export const dossiers = pgTable(
   'dossiers',

@@ -1,0 +1,43 @@
+import { asc, eq } from 'drizzle-orm';
+import type { InboundMessage, Reply } from '../core/types.js';
+import type { Db } from '../db/client.js';
+import { outboundMessages } from '../db/schema/index.js';
+import type { IngestResult } from './recording.js';
+import type { ProcessedMessage } from './processing.js';
+
+/**
+ * The web chat and the CLI wait for their answer in the request: record the
+ * message, process its conversation now, and return this message's replies
+ * (or, for a redelivered one, what was answered the first time).
+ */
+export function createSyncHandling(deps: {
+  db: Db;
+  ingest: (msg: InboundMessage) => Promise<IngestResult>;
+  processConversation: (conversationId: number, communeId?: number) => Promise<ProcessedMessage[]>;
+}) {
+  const { db, ingest, processConversation } = deps;
+
+  /** Ingest and process synchronously; returns this message's replies (web chat and CLI). */
+  async function handle(
+    msg: InboundMessage,
+  ): Promise<{ duplicate: boolean; replies: Reply[]; inboundId: number; outboundIds: number[] }> {
+    const ing = await ingest(msg);
+    const processed = await processConversation(ing.conversationId, ing.communeId);
+    const mine = processed.find((p) => p.inboundId === ing.inboundId);
+    if (mine) return { duplicate: false, replies: mine.replies, inboundId: ing.inboundId, outboundIds: mine.outboundIds };
+    // Redelivered, or processed by another worker meanwhile: return what was answered, processing nothing again.
+    const rows = await db
+      .select({ id: outboundMessages.id, payload: outboundMessages.payload })
+      .from(outboundMessages)
+      .where(eq(outboundMessages.inboundId, ing.inboundId))
+      .orderBy(asc(outboundMessages.id));
+    return {
+      duplicate: ing.duplicate,
+      replies: rows.map((r) => r.payload as unknown as Reply),
+      inboundId: ing.inboundId,
+      outboundIds: rows.map((r) => r.id),
+    };
+  }
+
+  return { handle };
+}
