@@ -20,9 +20,14 @@ import {
   proceduresModule,
   type ProceduresModuleDeps,
 } from './features/procedures/index.js';
-import { createDeliveryWorker, type AdapterRegistry } from './pipeline/delivery.js';
 import { createDispatcher, type AppContext } from './pipeline/dispatcher.js';
-import { listWebChatUpdates, outboxModule, type OutboxApiDeps } from './pipeline/outbox/index.js';
+import {
+  createDeliveryWorker,
+  listWebChatUpdates,
+  outboxModule,
+  type AdapterRegistry,
+  type OutboxApiDeps,
+} from './pipeline/outbox/index.js';
 import { createProcessor } from './pipeline/processor.js';
 import { bearerAuth, createApp } from './server/app.js';
 import { createCommuneOfRequest } from './server/commune-of-request.js';

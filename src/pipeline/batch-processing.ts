@@ -5,20 +5,10 @@ import type { CommuneInfo, Router } from '../core/router.js';
 import type { Reply } from '../core/types.js';
 import { bigintArray, pipelinedTransaction, type Db } from '../db/client.js';
 import type { AppContext, CommuneDirectory, ContextBuilder, InboundRow } from './context.js';
-import { PULL_CHANNELS } from './outbox/index.js';
-import { CONVERSATION_LOCK_BASE, type ProcessedMessage, type SingleProcessing } from './processing.js';
+import { PULL_CHANNELS, queueBatchReplies, type BatchReplyRow, type LeasedOutbound } from './outbox/index.js';
 
-/** An outbox row leased to this process at insert time, ready to send without a claim. */
-export interface LeasedOutbound {
-  id: number;
-  commune_id: number;
-  channel: string;
-  chat_id: string;
-  user_id: string;
-  payload: Reply;
-  attempts: number;
-  parts_sent: number;
-}
+export type { LeasedOutbound } from './outbox/index.js';
+import { CONVERSATION_LOCK_BASE, type ProcessedMessage, type SingleProcessing } from './processing.js';
 
 export interface BatchItem {
   conversationId: number;
@@ -106,17 +96,7 @@ export function createBatchProcessing(deps: BatchProcessingDeps) {
       data: Record<string, unknown>;
       changed: boolean;
     }[] = [];
-    const replyRows: {
-      ord: number;
-      commune_id: number;
-      channel: string;
-      chat_id: string;
-      user_id: string;
-      conversation_id: number;
-      inbound_id: number;
-      payload: Reply;
-      pull: boolean;
-    }[] = [];
+    const replyRows: BatchReplyRow[] = [];
     try {
       const idList = bigintArray(ids);
       const [closed] = await pipelinedTransaction<{ done_n: number; queued: { id: number; ord: number; leased: boolean }[] }>(
@@ -215,33 +195,7 @@ export function createBatchProcessing(deps: BatchProcessingDeps) {
                   update inbound_messages m set status = 'processed', processed_at = now(), attempts = m.attempts + 1
                   where m.id = any(${bigintArray(states.map((x) => x.inbound_id))}) and (m.status = 'received') is not false
                   returning m.id
-                ), replies as materialized (
-                  select * from jsonb_to_recordset(${JSON.stringify(replyRows)}::jsonb)
-                    as r(ord int, commune_id int, channel text, chat_id text, user_id text, conversation_id bigint,
-                         inbound_id bigint, payload jsonb, pull boolean)
-                ), free_chats as (
-                  -- A correlated probe per chat on the per-chat pending index (as an anti-join the planner
-                  -- may hash every pending row of the outbox, dead index entries included).
-                  select distinct r.commune_id, r.channel, r.chat_id from replies r
-                  where not r.pull and ${deps.onLeased ? sql`true` : sql`false`} and (
-                    select 1 from outbound_messages p
-                    where p.commune_id = r.commune_id and p.channel = r.channel and p.chat_id = r.chat_id
-                      and p.status = 'pending'
-                    limit 1) is null
-                ), queued as (
-                  insert into outbound_messages
-                    (commune_id, channel, chat_id, user_id, conversation_id, inbound_id, payload, status, sent_at, locked_until, attempts)
-                  select r.commune_id, r.channel, r.chat_id, r.user_id, r.conversation_id, r.inbound_id, r.payload,
-                         case when r.pull then 'sent' else 'pending' end,
-                         case when r.pull then now() end,
-                         case when f.chat_id is not null
-                              then now() + ${sql.raw(`interval '${Math.ceil(leaseMs / 1000)} seconds'`)} end,
-                         case when f.chat_id is not null then 1 else 0 end
-                  from replies r
-                  left join free_chats f on f.commune_id = r.commune_id and f.channel = r.channel and f.chat_id = r.chat_id
-                  order by r.ord
-                  returning id, locked_until is not null as leased
-                )
+                ), ${queueBatchReplies(replyRows, { lease: Boolean(deps.onLeased), leaseMs })}
                 -- Every message must still have been 'received': otherwise fail the statement (division by
                 -- zero, SQLSTATE 22012), so the COMMIT behind it rolls the batch back. Correct locking makes
                 -- this impossible; it guards "processed once" should that ever break.

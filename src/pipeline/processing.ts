@@ -7,7 +7,7 @@ import type { ChannelName, Reply } from '../core/types.js';
 import { execRows, type Db } from '../db/client.js';
 import { conversations, inboundMessages } from '../db/schema/index.js';
 import type { AppContext, CommuneDirectory, ContextBuilder } from './context.js';
-import { enqueueMessages, PULL_CHANNELS } from './outbox/index.js';
+import { enqueueMessages, PULL_CHANNELS, queueRepliesOf } from './outbox/index.js';
 
 /** Advisory lock keys of conversations: this base plus the conversation id. */
 export const CONVERSATION_LOCK_BASE = 1n << 40n;
@@ -101,7 +101,6 @@ export function createSingleProcessing(deps: SingleProcessingDeps) {
         }
         rememberNumbered(row.channel, replies, state);
         // Save the state, queue the replies and mark the message processed in one statement.
-        const pull = PULL_CHANNELS.has(row.channel);
         const outbox = await execRows<{ id: number }>(
           tx as unknown as Db,
           sql`with saved_state as (
@@ -111,12 +110,15 @@ export function createSingleProcessing(deps: SingleProcessingDeps) {
                 update inbound_messages set status = 'processed', processed_at = now(), attempts = attempts + 1
                 where id = ${row.id}
               ), queued as (
-                insert into outbound_messages (commune_id, channel, chat_id, user_id, conversation_id, inbound_id, payload, status, sent_at)
-                select ${row.communeId}, ${row.channel}, ${row.chatId}, ${row.userId}, ${conversationId}, ${row.id}, r.value,
-                       ${pull ? 'sent' : 'pending'}, ${pull ? sql`now()` : sql`null`}
-                from jsonb_array_elements(${JSON.stringify(replies)}::jsonb) with ordinality as r(value, n)
-                order by r.n
-                returning id
+                ${queueRepliesOf({
+                  communeId: row.communeId,
+                  channel: row.channel,
+                  chatId: row.chatId,
+                  userId: row.userId,
+                  conversationId,
+                  inboundId: row.id,
+                  replies,
+                })}
               )
               select id from queued order by id`,
         );

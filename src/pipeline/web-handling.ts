@@ -1,7 +1,6 @@
-import { asc, eq } from 'drizzle-orm';
 import type { InboundMessage, Reply } from '../core/types.js';
 import type { Db } from '../db/client.js';
-import { outboundMessages } from '../db/schema/index.js';
+import { listRepliesTo } from './outbox/index.js';
 import type { IngestResult } from './recording.js';
 import type { ProcessedMessage } from './processing.js';
 
@@ -26,16 +25,12 @@ export function createSyncHandling(deps: {
     const mine = processed.find((p) => p.inboundId === ing.inboundId);
     if (mine) return { duplicate: false, replies: mine.replies, inboundId: ing.inboundId, outboundIds: mine.outboundIds };
     // Redelivered, or processed by another worker meanwhile: return what was answered, processing nothing again.
-    const rows = await db
-      .select({ id: outboundMessages.id, payload: outboundMessages.payload })
-      .from(outboundMessages)
-      .where(eq(outboundMessages.inboundId, ing.inboundId))
-      .orderBy(asc(outboundMessages.id));
+    const queued = await listRepliesTo(db, ing.inboundId);
     return {
       duplicate: ing.duplicate,
-      replies: rows.map((r) => r.payload as unknown as Reply),
+      replies: queued.map((q) => q.reply),
       inboundId: ing.inboundId,
-      outboundIds: rows.map((r) => r.id),
+      outboundIds: queued.map((q) => q.id),
     };
   }
 

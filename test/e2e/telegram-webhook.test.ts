@@ -167,7 +167,11 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
     ask.message = { ...ask.message, text: `tra cứu hồ sơ ${code}` };
     await post(ask);
     const prompt = await until(() => tg.sent({ token: TOKEN, chatId: chat }).find((r) => /4 số cuối/.test(String(r.payload.text))));
-    const keyboards = tg.sent({ token: TOKEN, chatId: chat }).map((r) => r.payload.reply_markup).filter(Boolean);
+    // The contact keyboard travels on a second message (a message carries one keyboard): wait for it too.
+    const keyboards = await until(() => {
+      const sent = tg.sent({ token: TOKEN, chatId: chat }).map((r) => r.payload.reply_markup).filter(Boolean);
+      return JSON.stringify(sent).includes('request_contact') ? sent : undefined;
+    });
     expect(JSON.stringify(keyboards)).toContain('request_contact');
     expect(prompt).toBeTruthy();
 

@@ -1,10 +1,17 @@
+// Every read and write of outbound_messages goes through this folder: queueing (enqueue.ts for what a
+// use-case queues: notifications, staff answers, the apology; statements.ts for the processing statements'
+// replies), delivery (delivery.ts) and the staff and web chat queries (queries.ts, http.ts). A proactive
+// message (a notification, a staff answer) is the one without an inbound_id.
 import type { FeatureModule } from '../../core/feature.js';
-import type { AppContext } from '../dispatcher.js';
+import type { AppContext } from '../context.js';
 import { createOutboxApi, type OutboxApiDeps } from './http.js';
 
 export { enqueueMessages, PULL_CHANNELS } from './enqueue.js';
 export { listUndelivered, listWebChatUpdates } from './queries.js';
 export { createOutboxApi, type OutboxApiDeps } from './http.js';
+export { listRepliesTo } from './queries.js';
+export { queueBatchReplies, queueRepliesOf, type BatchReplyRow, type LeasedOutbound } from './statements.js';
+export { createDeliveryWorker, type AdapterRegistry, type DeliveryOptions, type DeliveryWorker } from './delivery.js';
 
 /**
  * The outbox as a module: no chat handlers, only the staff view of what could

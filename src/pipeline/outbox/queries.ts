@@ -48,3 +48,13 @@ export async function listWebChatUpdates(
     .limit(50);
   return rows.map((r) => ({ id: r.id, reply: r.payload as unknown as Reply }));
 }
+
+/** The replies already queued for one inbound message, in order (a redelivered web chat message gets them again). */
+export async function listRepliesTo(db: Db, inboundId: number): Promise<{ id: number; reply: Reply }[]> {
+  const rows = await db
+    .select({ id: outboundMessages.id, payload: outboundMessages.payload })
+    .from(outboundMessages)
+    .where(eq(outboundMessages.inboundId, inboundId))
+    .orderBy(asc(outboundMessages.id));
+  return rows.map((r) => ({ id: r.id, reply: r.payload as unknown as Reply }));
+}

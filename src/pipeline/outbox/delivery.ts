@@ -1,11 +1,11 @@
-import { errInfo } from '../core/log-error.js';
+import { errInfo } from '../../core/log-error.js';
 import { eq, sql } from 'drizzle-orm';
-import type { Logger } from '../core/logger.js';
-import type { ChannelAdapter, ChannelName, SendResult } from '../core/types.js';
-import { bigintArray, execRows, type Db } from '../db/client.js';
-import type { LeasedOutbound } from './dispatcher.js';
-import { auditLog, outboundMessages } from '../db/schema/index.js';
-import { createBatcher } from './batcher.js';
+import type { Logger } from '../../core/logger.js';
+import type { ChannelAdapter, ChannelName, SendResult } from '../../core/types.js';
+import { bigintArray, execRows, type Db } from '../../db/client.js';
+import type { LeasedOutbound } from './statements.js';
+import { auditLog, outboundMessages } from '../../db/schema/index.js';
+import { createBatcher } from '../batcher.js';
 
 export interface AdapterRegistry {
   /** The adapter that delivers for this commune on this channel, if the channel is on. */
