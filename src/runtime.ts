@@ -4,6 +4,7 @@ import express from 'express';
 import pino from 'pino';
 import { createWebAdapter, parseWebChat, renderWebReplies } from './channels/web/index.js';
 import { renderChatPage } from './channels/web/page.js';
+import { capabilitiesOf } from './channels/capabilities.js';
 import { numberedChoices } from './channels/shared/numbered.js';
 import type { Config } from './config.js';
 import type { Logger } from './core/logger.js';
@@ -127,10 +128,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const procedures = createProcedureReader();
 
   const adapters = new Map<string, ChannelAdapter>();
+  // The web chat serves every commune with one adapter.
   const web = createWebAdapter();
+  const everyCommune = new Map<string, ChannelAdapter>([[web.channel, web]]);
   const registry: AdapterRegistry = {
     get: (communeId: number, channel: ChannelName) =>
-      adapters.get(`${communeId}:${channel}`) ?? (channel === 'web' ? web : undefined),
+      adapters.get(`${communeId}:${channel}`) ?? everyCommune.get(channel),
   };
   const leaseMs = Math.max(60_000, config.PLATFORM_TIMEOUT_MS * 6);
   const delivery = createDeliveryWorker({
@@ -172,9 +175,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     onOutbox: (ids) => delivery.kick(ids),
     onLeased: (rows) => delivery.deliverLeased(rows),
     leaseMs,
-    // Zalo OA shows buttons as a numbered list too, Zalo Bot Platform only as one: a typed "2" means the second button.
+    // Where buttons are shown as a numbered list, a typed "2" means the second button.
     numberedActions: (channel, replies) =>
-      channel === 'zalo' || channel === 'zalobot' ? numberedChoices(replies.at(-1)?.buttons) : undefined,
+      capabilitiesOf(channel).buttons === 'numbered' ? numberedChoices(replies.at(-1)?.buttons) : undefined,
   });
 
   // PGlite has one connection: one batch at a time; on PostgreSQL two overlap their round trips.

@@ -114,12 +114,30 @@ export interface Recipient {
 }
 
 /**
+ * What a platform can do, declared by its adapter (see channels/capabilities.ts),
+ * so that nothing outside `channels/` decides behaviour by a channel's name.
+ */
+export interface ChannelCapabilities {
+  /** `native`: tappable buttons; `numbered`: buttons shown as a numbered list, where a typed number taps one. */
+  buttons: 'native' | 'numbered';
+  /** The platform can share the sender's own phone number, vouched for (Telegram contact, Zalo request_user_info). */
+  contactSharing: boolean;
+  /** A file can reach the resident in the chat (otherwise the channel says where to get it). */
+  files: boolean;
+  /** `push`: the delivery worker sends replies to the platform; `pull`: the client takes them (web page, CLI). */
+  delivery: 'push' | 'pull';
+  /** How long after the resident's last message the platform still accepts a message (Zalo OA: 7 days). */
+  replyWindowMs?: number;
+}
+
+/**
  * The port each channel implements. Parsing and rendering are pure; `send`
  * does network I/O and never throws for platform errors (it returns a
  * SendResult so the delivery queue can decide on retries).
  */
 export interface ChannelAdapter<Raw = unknown> {
   readonly channel: ChannelName;
+  readonly capabilities: ChannelCapabilities;
   /** Check a webhook's authenticity over the raw body and headers. */
   verify(input: { rawBody: Buffer; headers: Record<string, string | string[] | undefined> }): boolean;
   /** Turn one platform payload into zero or more neutral messages (unsupported events give none). */
@@ -128,6 +146,12 @@ export interface ChannelAdapter<Raw = unknown> {
   render(replies: Reply[], to: Recipient): unknown[];
   /** Deliver one reply (resuming after `skipParts` already delivered parts). */
   send(reply: Reply, to: Recipient, opts?: SendOptions): Promise<SendResult>;
+  /**
+   * Called once a webhook's message is recorded, for platforms that expect a
+   * word back (Telegram: answer the callback query of a button tap, so the
+   * button stops spinning). Never throws.
+   */
+  acknowledge?(msg: InboundMessage): Promise<boolean>;
 }
 
 export interface ConversationState {

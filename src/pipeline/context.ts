@@ -1,11 +1,14 @@
 import type { Logger } from '../core/logger.js';
 import type { BaseContext, CommuneInfo } from '../core/router.js';
-import type { ConversationState, InboundMessage, Reply } from '../core/types.js';
+import { capabilitiesOf } from '../channels/capabilities.js';
+import type { ChannelCapabilities, ConversationState, InboundMessage, Reply } from '../core/types.js';
 import type { Db } from '../db/client.js';
 import type { inboundMessages } from '../db/schema/index.js';
 
 /** What every handler gets: the neutral context plus the transaction-bound database handle. */
 export interface AppContext extends BaseContext {
+  /** What the resident's platform can do (numbered buttons, contact sharing…): ask this, never the channel's name. */
+  capabilities: ChannelCapabilities;
   /**
    * The transaction of this message. Handlers must use it (never the root
    * handle): writes commit together with the state and the replies, and on
@@ -81,6 +84,7 @@ export function createContextBuilder(deps: {
       now: now(),
       log: log.child({ requestId: row.requestId, channel: row.channel, communeId: row.communeId }),
       db: tx,
+      capabilities: capabilitiesOf(row.channel),
     };
     return { ctx, state };
   }

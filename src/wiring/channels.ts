@@ -178,9 +178,8 @@ export async function setupChannels(deps: {
     const results = recorded as IngestResult[];
     for (const r of results) if (!r.duplicate) deps.process(r.conversationId, r.communeId);
     for (const m of messages) {
-      if (m.channel !== 'telegram' || !m.action) continue;
-      const acct = [...telegramByKey.values()].find((t) => t.communeId === m.communeId);
-      void acct?.adapter.acknowledge(m);
+      if (!m.action) continue;
+      void adapters.get(`${m.communeId}:${m.channel}`)?.acknowledge?.(m);
     }
   };
 

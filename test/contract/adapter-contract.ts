@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CHANNEL_CAPABILITIES, PULL_CHANNELS } from '../../src/channels/capabilities.js';
 import type { ChannelAdapter, InboundMessage, Recipient, Reply } from '../../src/core/types.js';
 
 /**
@@ -116,6 +117,14 @@ export function runAdapterContract(name: string, factory: () => AdapterContractH
           expect(() => adapter.parse(junk, communeId)).not.toThrow();
           expect(adapter.parse(junk, communeId)).toEqual([]);
         }
+      });
+    });
+
+    describe('capabilities', () => {
+      it("declares its platform's capabilities, so nothing outside channels/ asks for its name", async () => {
+        const { adapter } = await h();
+        expect(adapter.capabilities).toEqual(CHANNEL_CAPABILITIES[adapter.channel]);
+        if (adapter.capabilities.delivery === 'pull') expect(PULL_CHANNELS.has(adapter.channel)).toBe(true);
       });
     });
 

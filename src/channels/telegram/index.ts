@@ -5,6 +5,7 @@ import { callbackQueryIdOf, parseTelegramUpdate } from './parse.js';
 import { renderTelegramReplies, type TelegramRenderOptions } from './render.js';
 import type { TelegramRequest, TgUpdate } from './types.js';
 import { verifyTelegramSecret } from './verify.js';
+import { CHANNEL_CAPABILITIES } from '../capabilities.js';
 
 export interface TelegramAdapterOptions {
   token: string;
@@ -42,6 +43,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
 
   return {
     channel: 'telegram',
+    capabilities: CHANNEL_CAPABILITIES.telegram,
     client,
     verify: ({ headers }) => verifyTelegramSecret(headers, options.secret),
     parse: (raw, communeId) => parseTelegramUpdate(raw, communeId),

@@ -7,6 +7,7 @@ import { renderZaloReplies, type ZaloRenderOptions } from './render.js';
 import { createZaloTokenStore, type ZaloTokenRepo, type ZaloTokenStore } from './tokens.js';
 import type { ZaloRequest } from './types.js';
 import { verifyZaloSignature, type ZaloVerifyConfig, type ZaloVerifyResult } from './verify.js';
+import { CHANNEL_CAPABILITIES } from '../capabilities.js';
 
 export interface ZaloAdapterOptions {
   appId: string;
@@ -76,6 +77,7 @@ export function createZaloAdapter(options: ZaloAdapterOptions): ZaloAdapter {
 
   return {
     channel: 'zalo',
+    capabilities: CHANNEL_CAPABILITIES.zalo,
     client,
     tokens,
     verifyDetailed,

@@ -5,6 +5,7 @@ import { parseZaloBotUpdate } from './parse.js';
 import { renderZaloBotReplies, type ZaloBotRenderOptions } from './render.js';
 import type { ZaloBotRequest } from './types.js';
 import { verifyZaloBotSecret } from './verify.js';
+import { CHANNEL_CAPABILITIES } from '../capabilities.js';
 
 export interface ZaloBotAdapterOptions {
   token: string;
@@ -38,6 +39,7 @@ export function createZaloBotAdapter(options: ZaloBotAdapterOptions): ZaloBotAda
 
   return {
     channel: 'zalobot',
+    capabilities: CHANNEL_CAPABILITIES.zalobot,
     client,
     verify: ({ headers }) => verifyZaloBotSecret(headers, options.secret),
     parse: (raw, communeId) => parseZaloBotUpdate(raw, communeId),

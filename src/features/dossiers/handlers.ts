@@ -108,9 +108,9 @@ async function startLookup(chat: DossierChat, ctx: AppContext, code: string, fol
   s.pending = code;
   if (followAfter) s.followAfter = true;
   else delete s.followAfter;
-  // Telegram and Zalo can also share the account's own phone number (verified by the platform).
+  // Where the platform can share the account's own phone number (verified by it), it is offered too.
   return chat.verifyFlow.start(ctx, {
-    reply: { text: texts.askDigits(code), buttons: [cancelButton], requestContact: ctx.msg.channel === 'telegram' || ctx.msg.channel === 'zalo' },
+    reply: { text: texts.askDigits(code), buttons: [cancelButton], requestContact: ctx.capabilities.contactSharing },
   });
 }
 

@@ -2,9 +2,10 @@ import { sql } from 'drizzle-orm';
 import type { Recipient, Reply } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
 import { outboundMessages } from '../../db/schema/index.js';
+import { PULL_CHANNELS } from '../../channels/capabilities.js';
 
 /** Channels whose replies are pulled by the client (web page poll, CLI) instead of pushed. */
-export const PULL_CHANNELS: ReadonlySet<string> = new Set(['web', 'cli']);
+export { PULL_CHANNELS };
 
 /**
  * Queue proactive messages (status notifications, staff answers, notices) for

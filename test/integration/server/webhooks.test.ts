@@ -19,6 +19,7 @@ const sign = (body: Buffer | string) => createHmac('sha256', KEY).update(body).d
 
 const adapter: ChannelAdapter = {
   channel: 'telegram',
+  capabilities: { buttons: 'native', contactSharing: true, files: true, delivery: 'push' },
   verify: ({ rawBody, headers }) => headers['x-signature'] === sign(rawBody),
   parse: (raw, communeId) => {
     const u = raw as { id?: unknown; text?: unknown };
