@@ -3,7 +3,6 @@ import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Procedure } from '../../src/features/procedures/types.js';
-import type { SearchableProcedure } from '../../src/text/search-index.js';
 
 /** The shipped catalog snapshot produced by `npm run catalog:snapshot`. */
 export const SNAPSHOT_PATH = path.resolve(
@@ -21,7 +20,5 @@ export function loadSnapshot(file = SNAPSHOT_PATH): Procedure[] {
   return list;
 }
 
-/** The fields the search index needs. */
-export function toSearchable(p: Pick<Procedure, 'code' | 'name' | 'shortName' | 'field' | 'levels'>): SearchableProcedure {
-  return { code: p.code, name: p.shortName || p.name, field: p.field, levels: p.levels };
-}
+/** The fields the search index needs (the same as the running service). */
+export { toSearchable } from '../../src/features/procedures/engine.js';

@@ -465,7 +465,25 @@ export const FILLER_WORDS: string[] = [
   'toi', 'em', 'a', 'ah', 'nhe', 'nhen', 'gi', 'nao', 'ko', 'k', 'hok', 'dc', 'xin', 'giup', 'dum',
   'voi', 've', 'va', 'hay', 'hoac', 'roi', 'se', 'da', 'phai', 'nhung', 'cac', 'oi', 'nhi', 'u',
   'uh', 'kia', 'la', 'ak', 'hen', 'heng', 'ne',
+  // chat shorthand and Southern pronouns/particles: "e" (em), "r" (rồi), "j" (gì), "tui", "mik", "bn" (bao nhiêu)
+  'e', 'r', 'j', 'z', 'tui', 'mik', 'mk', 'bn', 'nhiu', 'ntn', 'sao', 'vay', 'dzay', 'zay', 'nghen', 'hen', 'ha', 'hả', 'ah',
+  'tụi', 'tui',
 ];
+
+/** Particles and pronouns recognised only with their diacritics (their folded forms are also real words). */
+const ACCENTED_FILLERS = new Set(['hổng', 'hông', 'ổng', 'bả', 'ảnh', 'tụi', 'nhen', 'nghen', 'hen', 'hén', 'dzậy', 'vậy', 'nhé', 'nha', 'ạ', 'ơi']);
+
+/** Words for family members: "ba tôi mới mất" is a death, "mất giấy" is a loss. */
+const KIN_WORDS = new Set([
+  'ba', 'bo', 'cha', 'me', 'ma', 'ong', 'cu', 'chong', 'vo', 'tia', 'u', 'con', 'chau', 'noi', 'ngoai', 'anh', 'chi', 'em',
+  'nha', 'bac', 'chu', 'co', 'di', 'cau', 'mo', 'thim', 'duong', 'ghe', 'ruot', 'gia', 'nguoi',
+]);
+/** Things residents lose: "mất" followed by one of these is a loss, not a death. */
+const LOST_THINGS = new Set([
+  'giay', 'so', 'the', 'can', 'cccd', 'cmnd', 'ho', 'bang', 'xe', 'vi', 'tien', 'dien', 'dat', 'ban', 'chung', 'gks', 'ca',
+  'cavet', 'bien', 'hop', 'trich', 'quyen', 'nha', 'tai', 'sim', 'mat', 'bao', 'may', 'thoi', 'het', 'phi', 'khoang', 'nhieu', 'it',
+  'viec', 'suc', 'ngu', 'lien', 'kha', 'nang', 'tich',
+]);
 
 /**
  * Everyday words that are also parts of official terms ("cấp", "đăng ký",
@@ -563,6 +581,16 @@ export function analyzeQuery(query: string): AnalyzedQuery {
   let i = 0;
   while (i < tokens.length) {
     const t = typed[i];
+    if (t.accented && ACCENTED_FILLERS.has(t.accented)) {
+      i++;
+      continue;
+    }
+    // "ba tôi mới mất", "tía tui mất rồi", "chồng em mất vì tai nạn": a death in the family.
+    if (t.folded === 'mat' && (t.accented === undefined || t.accented === 'mất') && diedInFamily(tokens, i)) {
+      concepts.push({ alternatives: [['khai', 'tu']], source: 'mat (qua doi)', weight: 1, literal: false });
+      i++;
+      continue;
+    }
     // "để …" introduces a purpose ("để vay ngân hàng"): context, not the request.
     if (t.folded === 'de' && tokens[i + 1] !== 'lai' && concepts.length) {
       purpose = true;
@@ -620,6 +648,14 @@ export function analyzeQuery(query: string): AnalyzedQuery {
     });
   }
   return { concepts, tokens, offTopic };
+}
+
+/** Whether "mất" at `i` follows a family member (within three words) and is not followed by a thing lost. */
+function diedInFamily(tokens: string[], i: number): boolean {
+  const next = tokens[i + 1];
+  if (next !== undefined && LOST_THINGS.has(next)) return false;
+  for (let j = i - 1; j >= Math.max(0, i - 3); j--) if (KIN_WORDS.has(tokens[j])) return true;
+  return false;
 }
 
 /** Words after "mất" that make it mean "takes/costs" ("mất mấy ngày"). */

@@ -18,6 +18,11 @@ export interface SearchableProcedure {
   levels: readonly string[];
   /** Extra phrases residents use for this procedure (local aliases); matched like the name. */
   keywords?: readonly string[];
+  /**
+   * The rest of the record (documents, steps, result), optional. Its words form the dictionary of real
+   * words: a word found there is the resident's context, never "corrected" into a name word.
+   */
+  text?: string;
   /** Optional popularity prior in [0, 1] (e.g. from dossier counts); 0 when unknown. */
   popularity?: number;
 }
@@ -81,6 +86,14 @@ const PHRASE_BONUS = 0.5;
 const ACCENT_MISMATCH = 0.45;
 const REWRITE_INFO = 2;
 const UNKNOWN_INFO = 6;
+/** Share of the information of query words that match no procedure still counted against coverage. */
+const UNMATCHED_SHARE = Number(process.env.UNMATCHED_SHARE ?? 0.3);
+/** A query with at least this many content words is a long message. */
+const LONG_QUERY = Number(process.env.LONG_QUERY ?? 7);
+/** Information a candidate must explain on its own to be offered for a long message. */
+const ABS_EVIDENCE = Number(process.env.ABS_EVIDENCE ?? 6);
+/** A weakly covered top answer becomes a choice when the second is at least this close. */
+const WEAK_CHOOSE = Number(process.env.WEAK_CHOOSE ?? 0.5);
 
 /**
  * Words in a name that mark a special variant of a procedure (accented,
@@ -322,6 +335,22 @@ export function createProcedureIndex(
     });
   });
 
+  /** Every accented word of every name: a typed word outside it is a misspelling, not a different word. */
+  const accentedVocab = new Set<string>();
+  for (const d of docs) for (const w of d.accented) accentedVocab.add(w);
+  /** Real words: those of names and of the records' text, accented and folded. */
+  const dictionary = new Set<string>(accentedVocab);
+  for (const p of procedures) {
+    if (!p.text) continue;
+    for (const w of accentedWords(p.text)) {
+      dictionary.add(w);
+      dictionary.add(tokenize(w).join(''));
+    }
+  }
+  for (const d of docs) for (const t of d.tokens) dictionary.add(t);
+  /** A typed word that is a real word (as typed, with or without its diacritics) is not a typo. */
+  const isRealWord = (folded: string, accented: string | undefined) =>
+    accented !== undefined ? dictionary.has(accented) : dictionary.has(folded);
   const N = Math.max(1, docs.length);
   const avgName = docs.reduce((s, d) => s + d.nameLen, 0) / N || 1;
   const idf = (df: number) => Math.log(1 + (N - df + 0.5) / (df + 0.5));
@@ -376,7 +405,7 @@ export function createProcedureIndex(
         const toks = a.filter((t) => known(t) || a.length === 1);
         if (!toks.length) continue;
         if (toks.length === 1 && !known(toks[0])) {
-          const fuzzy = fuzzyAlternatives(toks[0], c.accented !== undefined);
+          const fuzzy = isRealWord(toks[0], c.accented) ? [] : fuzzyAlternatives(toks[0], false);
           if (fuzzy.length) alts.push(...fuzzy);
           else alts.push({ tokens: toks, factor: 1 });
         } else alts.push({ tokens: toks, factor: 1 });
@@ -385,7 +414,8 @@ export function createProcedureIndex(
         alts,
         weight: c.weight,
         info: 0,
-        accented: c.accented,
+        // A misspelt accent ("khai tữ") says nothing about which word was meant: judge it by its letters only.
+        accented: c.accented !== undefined && accentedVocab.has(c.accented) ? c.accented : undefined,
         literal: c.literal,
         qualifier: c.qualifier === true,
         soft: c.weight < 1,
@@ -469,6 +499,7 @@ export function createProcedureIndex(
     const queryTokens = new Set<string>(analyzed.tokens);
     for (const c of concepts) for (const a of c.alts) for (const t of a.tokens) queryTokens.add(t);
 
+    let matchedInfo = 0;
     for (const c of concepts) {
       const cTouched: number[] = [];
       for (const alt of c.alts) {
@@ -528,6 +559,11 @@ export function createProcedureIndex(
           inA[d] = 0;
         }
       }
+      if (!c.soft) {
+        let strongest = 0;
+        for (const d of cTouched) if (cBest[d] > strongest) strongest = cBest[d];
+        matchedInfo += c.info * Math.min(1, c.weight) * Math.min(1, strongest / 0.6);
+      }
       for (const d of cTouched) {
         if (!inTotal[d]) {
           inTotal[d] = 1;
@@ -570,7 +606,9 @@ export function createProcedureIndex(
       }
     }
 
-    const scored: Array<{ d: number; score: number; cover: number; anchored: boolean }> = [];
+    // Words no procedure name contains are the resident's context, not the need: they weigh little in coverage.
+    const coverDenominator = matchedInfo + UNMATCHED_SHARE * Math.max(0, infoTotal - matchedInfo);
+    const scored: Array<{ d: number; score: number; cover: number; anchored: boolean; evidence: number }> = [];
     for (const d of touched) {
       const doc = docs[d];
       const headCover = Math.min(1, headTok[d] / Math.min(doc.distinct, HEAD));
@@ -581,7 +619,13 @@ export function createProcedureIndex(
       if (doc.actions.length && !doc.actions.some(mentioned)) {
         mult *= doc.actions.length > 1 ? MARKER_PENALTY * MARKER_PENALTY : MARKER_PENALTY;
       }
-      scored.push({ d, score: total[d] * mult, cover: infoTotal ? coverNum[d] / infoTotal : 0, anchored: anchor[d] === 1 });
+      scored.push({
+        d,
+        score: total[d] * mult,
+        cover: coverDenominator ? coverNum[d] / coverDenominator : 0,
+        anchored: anchor[d] === 1,
+        evidence: coverNum[d],
+      });
       total[d] = 0;
       coverNum[d] = 0;
       matchedTok[d] = 0;
@@ -614,7 +658,11 @@ export function createProcedureIndex(
       score: round(s.score),
       coverage: round(s.cover),
     });
-    const pool = ranked.filter((s) => s.anchored && s.cover >= tuning.minCoverage);
+    // A long message is mostly context: a candidate with enough evidence of its own is offered even when
+    // it explains little of the message, but only as one of the choices, never as a direct answer.
+    const long = content.length >= LONG_QUERY;
+    const byEvidence = (s: (typeof ranked)[number]) => long && s.evidence >= ABS_EVIDENCE;
+    const pool = ranked.filter((s) => s.anchored && (s.cover >= tuning.minCoverage || byEvidence(s)));
     const top = pool[0];
     const rewriteAnchored = top !== undefined && concepts.some((c) => !c.literal && !c.soft && !c.qualifier);
     if (!top || (analyzed.offTopic.length > 0 && !rewriteAnchored)) {
@@ -628,7 +676,8 @@ export function createProcedureIndex(
       : 1;
     const underspecified =
       specified < UNDERSPECIFIED && second !== undefined && second.cover >= top.cover - 0.05 && second.score >= 0.6 * top.score;
-    if (!second || (second.score < tuning.chooseRatio * top.score && !underspecified)) {
+    const weak = top.cover < tuning.minCoverage;
+    if (!second || (second.score < tuning.chooseRatio * top.score && !underspecified && !(weak && second.score >= WEAK_CHOOSE * top.score))) {
       return { results, confident: true, decision: 'answer', candidates: [toHit(top)], understood };
     }
     const candidates = pool

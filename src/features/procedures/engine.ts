@@ -13,6 +13,21 @@ import {
   type SearchResponse,
 } from '../../text/search-index.js';
 import { checkScope, type ElsewhereTopic } from './scope.js';
+import type { Procedure } from './types.js';
+
+/** What the index reads of a procedure: its name and level, and the rest of the record as text. */
+export function toSearchable(
+  p: Pick<Procedure, 'code' | 'name' | 'shortName' | 'field' | 'levels'> & Partial<Pick<Procedure, 'documentGroups' | 'steps' | 'result'>>,
+): SearchableProcedure {
+  const text = [
+    p.result ?? '',
+    ...(p.documentGroups ?? []).flatMap((g) => [g.title, ...g.documents.map((d) => d.name)]),
+    ...(p.steps ?? []),
+  ]
+    .join(' ')
+    .slice(0, 6000);
+  return { code: p.code, name: p.shortName || p.name, field: p.field, levels: p.levels, text };
+}
 
 /** `elsewhere`: the need is decided by another authority; `elsewhere` says which and where to go. */
 export type EngineDecision = SearchDecision | 'elsewhere';
