@@ -55,6 +55,13 @@ describe('procedure guidance in the chat (real catalog)', () => {
     expect(picked.text).toContain(second);
   });
 
+  it('says where to go for a need the commune does not decide (divorce: the court), with staff one tap away', async () => {
+    const [r] = await say('elsewhere', { text: 'cho em hỏi thủ tục ly hôn cần giấy tờ gì ạ' });
+    expect(r.text).toMatch(/Tòa án nhân dân khu vực/);
+    expect(r.text).not.toMatch(/1\.\d{6}/);
+    expect(r.buttons!.map((b) => b.action)).toContain('staff:contact');
+  });
+
   it('declines chit-chat and offers staff instead of a random procedure', async () => {
     for (const text of ['hôm nay trời đẹp quá', 'bạn có người yêu chưa', 'kết quả bóng đá tối qua']) {
       const [r] = await say('e', { text });

@@ -3,7 +3,7 @@ import { foldPhrase } from '../../core/text-input.js';
 import type { Reply } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
-import type { SearchResponse } from '../../text/search-index.js';
+import type { EngineResponse } from './engine.js';
 import {
   presentCandidates,
   presentDocuments,
@@ -20,7 +20,7 @@ import {
 
 export type { SearchHit } from '../../text/search-index.js';
 /** What the chat needs from search: the ranked hits and the decision (answer, choose, unknown). */
-export type SearchOutcome = Pick<SearchResponse, 'results' | 'decision' | 'candidates'>;
+export type SearchOutcome = Pick<EngineResponse, 'results' | 'decision' | 'candidates' | 'elsewhere'>;
 
 export interface ProcedureChatDeps {
   search: (communeId: number, query: string, limit: number) => SearchOutcome;
@@ -154,6 +154,17 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
     if (last && aspect && (outcome.decision !== 'answer' || outcome.results[0]?.code === last)) {
       const p = await deps.getProcedure(ctx.db, ctx.msg.communeId, last);
       if (p) return aspectReply(p, aspect, ctx);
+    }
+    if (outcome.decision === 'elsewhere' && outcome.elsewhere) {
+      const topic = outcome.elsewhere;
+      return {
+        text: `ℹ️ ${topic.label}: ${topic.answer}`,
+        buttons: [
+          ...(topic.codes ?? []).slice(0, 2).map((code) => ({ label: 'Xem thủ tục cấp tỉnh', action: `proc:show:${code}` })),
+          { label: 'Gặp cán bộ', action: 'staff:contact' },
+          { label: 'Danh mục chính', action: 'menu:main' },
+        ],
+      };
     }
     if (outcome.decision === 'answer' && outcome.results[0]) {
       const code = outcome.results[0].code;

@@ -1,13 +1,9 @@
 import express from 'express';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/client.js';
-import { createProcedureIndex, type ProcedureIndex, type SearchableProcedure, type SearchResponse } from '../../text/search-index.js';
+import type { SearchableProcedure } from '../../text/search-index.js';
+import { createProcedureEngine, toSearchable, type EngineResponse, type ProcedureEngine } from './engine.js';
 import { listLocalProcedures, listNationalProcedures } from './repo.js';
-import type { Procedure } from './types.js';
-
-function toSearchable(p: Procedure): SearchableProcedure {
-  return { code: p.code, name: p.name, field: p.field, levels: p.levels };
-}
 
 /**
  * Procedure search for every commune: one shared index over the national
@@ -16,12 +12,12 @@ function toSearchable(p: Procedure): SearchableProcedure {
  */
 export function createProcedureSearchService(deps: { db: Db; log: Logger }) {
   let nationalDocs: SearchableProcedure[] = [];
-  let national: ProcedureIndex = createProcedureIndex([]);
-  const perCommune = new Map<number, ProcedureIndex>();
+  let national: ProcedureEngine = createProcedureEngine([]);
+  const perCommune = new Map<number, ProcedureEngine>();
 
   async function init(communeIds: number[]): Promise<void> {
     nationalDocs = (await listNationalProcedures(deps.db)).map(toSearchable);
-    national = createProcedureIndex(nationalDocs);
+    national = createProcedureEngine(nationalDocs);
     cache.clear();
     for (const id of communeIds) await refreshCommune(id);
     deps.log.info({ procedures: national.size, localIndexes: perCommune.size }, 'procedure search ready');
@@ -31,13 +27,13 @@ export function createProcedureSearchService(deps: { db: Db; log: Logger }) {
     cache.clear();
     const local = await listLocalProcedures(deps.db, communeId);
     if (local.length === 0) perCommune.delete(communeId);
-    else perCommune.set(communeId, createProcedureIndex([...nationalDocs, ...local.map(toSearchable)]));
+    else perCommune.set(communeId, createProcedureEngine([...nationalDocs, ...local.map(toSearchable)]));
   }
 
   // Residents ask the same questions again and again: remember recent answers (bounded; cleared when an index changes).
-  const cache = new Map<string, SearchResponse>();
+  const cache = new Map<string, EngineResponse>();
   const CACHE_MAX = 5_000;
-  function search(communeId: number, query: string, limit = 5): SearchResponse {
+  function search(communeId: number, query: string, limit = 5): EngineResponse {
     const index = perCommune.get(communeId);
     const key = `${index ? communeId : 0}|${limit}|${query}`;
     const hit = cache.get(key);
@@ -80,6 +76,7 @@ export function createSearchApi(deps: {
       results: out.results.map((r) => ({ code: r.code, name: r.name, field: r.field, levels: r.levels, score: Number(r.score.toFixed(4)) })),
       confident: out.confident,
       decision: out.decision,
+      ...(out.elsewhere ? { elsewhere: { topic: out.elsewhere.id, label: out.elsewhere.label, answer: out.elsewhere.answer } } : {}),
     });
   });
   return router;
