@@ -33,7 +33,7 @@ import { createProcessor } from './pipeline/processor.js';
 import { bearerAuth, createApp } from './server/app.js';
 import { createCommuneOfRequest } from './server/commune-of-request.js';
 import { createWebhookListener, type WebhookRoute } from './server/webhooks.js';
-import { setupChannels } from './wiring/channels.js';
+import { setupChannels } from './channels/setup.js';
 import { createCommuneDirectory, ensureDefaultCommune } from './wiring/communes.js';
 import { resolveDataSecret } from './wiring/data-secret.js';
 

@@ -1,4 +1,5 @@
 import type { Router as HttpRouter } from 'express';
+import type { StateSlice } from './conversation-state.js';
 import type { BaseContext, Router } from './router.js';
 
 /**
@@ -20,4 +21,6 @@ export interface FeatureModule<C extends BaseContext, D> {
   register?(router: Router<C>, deps: D): void;
   /** Staff and integration HTTP routes, mounted after the core routes in list order. */
   routes?(deps: D): HttpRouter[];
+  /** The slices of conversation state this feature owns (documentation; each key has one owner). */
+  state?: readonly StateSlice<object>[];
 }

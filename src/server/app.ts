@@ -8,7 +8,7 @@ import type { Logger } from '../core/logger.js';
 import { requestIdOf } from './request-id.js';
 import type { InboundMessage, Reply } from '../core/types.js';
 
-/** What the HTTP layer needs; main.ts wires the real implementations. */
+/** What the HTTP layer needs; runtime.ts wires the real implementations. */
 export interface AppDeps {
   log: Logger;
   ready: () => Promise<boolean>;

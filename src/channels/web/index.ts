@@ -76,3 +76,10 @@ export function createWebAdapter(): ChannelAdapter<unknown> {
     send: async (): Promise<SendResult> => ({ ok: true, platformMessageIds: [] }),
   };
 }
+
+/** The web chat page of a commune: the root for the default commune, `?commune=<slug>` for the others. */
+export function webChatUrlFor(publicUrl: string | undefined, slug?: string): string | undefined {
+  if (!publicUrl) return undefined;
+  const root = `${publicUrl.replace(/\/+$/, '')}/`;
+  return slug ? `${root}?commune=${encodeURIComponent(slug)}` : root;
+}

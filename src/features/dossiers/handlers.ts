@@ -44,7 +44,7 @@ function parseDossierChatState(raw: unknown): DossierChatState | undefined {
   return raw as DossierChatState;
 }
 
-const dossierState = defineStateSlice<DossierChatState>('dossier', { parse: parseDossierChatState, empty: () => ({}) });
+export const dossierState = defineStateSlice<DossierChatState>('dossier', { parse: parseDossierChatState, empty: () => ({}) });
 
 function chatState(ctx: AppContext): DossierChatState {
   return dossierState.get(ctx.state);

@@ -5,7 +5,7 @@ import type { Router } from '../../core/router.js';
 import type { Db } from '../../db/client.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import { looksLikeDossierCode } from './code-parser.js';
-import { createDossierHandlers, isLookupPhrase, isUnfollowPhrase, type DossierChatDeps } from './handlers.js';
+import { createDossierHandlers, dossierState, isLookupPhrase, isUnfollowPhrase, type DossierChatDeps } from './handlers.js';
 import { createDossiersApi } from './http.js';
 import type { ProcedureNameLookup } from './service.js';
 
@@ -56,6 +56,7 @@ export interface DossiersModuleDeps {
 /** Dossier tracking: the chat lookup and follow, and the one-stop system's API with staff statistics. */
 export const dossiersModule: FeatureModule<AppContext, DossiersModuleDeps> = {
   name: 'dossiers',
+  state: [dossierState],
   register: (router, deps) => register(router, { phoneKey: deps.dataSecret, procedureName: deps.procedureName }),
   routes: (deps) => [
     createDossiersApi({

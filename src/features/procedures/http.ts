@@ -40,7 +40,7 @@ export interface ProceduresApiDeps {
   db: Db;
   /** Rejects non-staff requests itself; may set `res.locals.actor` for the audit trail. */
   requireStaff: RequestHandler;
-  /** Ranking hook owned by the search feature; the route itself is mounted by main.ts. */
+  /** Ranking hook owned by the search feature; its route is mounted by the procedures module (index.ts). */
   search?: (communeId: number, q: string, limit: number) => { results: unknown[]; confident: boolean };
   resolveCommuneId: (req: Request) => number | Promise<number>;
   /** Per-commune link settings for posters; without it /posters is not served. */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createZaloTokenStore } from '../../../src/channels/zalo/index.js';
 import { createDatabase, type Database } from '../../../src/db/client.js';
 import { channelAccounts, communes } from '../../../src/db/schema/index.js';
-import { createDbZaloTokenRepo } from '../../../src/jobs/zalo-token-repo.js';
+import { createDbZaloTokenRepo } from '../../../src/channels/zalo/token-repo.js';
 import { createTestDatabase, onPostgres } from '../../helpers/db.js';
 import { startFakeZalo, type FakeZalo } from '../../fakes/zalo-server.js';
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { ZaloTokenPair, ZaloTokenRepo, ZaloTokenRepoTx } from '../channels/zalo/tokens.js';
-import { execRows, type Db } from '../db/client.js';
+import type { ZaloTokenPair, ZaloTokenRepo, ZaloTokenRepoTx } from './tokens.js';
+import { execRows, type Db } from '../../db/client.js';
 
 /** Advisory-lock namespace for Zalo token refreshes (second key: hash of the OA). */
 const ZALO_TOKEN_LOCK_NS = 727_002;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { webChatUrlFor } from '../../../src/wiring/channels.js';
+import { webChatUrlFor } from '../../../src/channels/web/index.js';
 
 describe('webChatUrlFor', () => {
   it('links the default commune to the root and every other commune to its own page', () => {
