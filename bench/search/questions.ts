@@ -317,8 +317,8 @@ export const QUESTIONS: BenchQuestion[] = [
 
   // ── Hộ chiếu, xe, bằng lái, lý lịch (some provincial) ────────────────
   q('trình báo mất hộ chiếu', [C.matHoChieuXa, C.matHoChieuHuyen], 'xuat-nhap-canh'),
-  q('làm hộ chiếu', [C.hoChieu], 'xuat-nhap-canh', 'provincial'),
-  q('lam ho chieu di nuoc ngoai', [C.hoChieu], 'xuat-nhap-canh', 'provincial', 'no-diacritics'),
+  q('làm hộ chiếu', null, 'xuat-nhap-canh', 'elsewhere'),
+  q('lam ho chieu di nuoc ngoai', null, 'xuat-nhap-canh', 'elsewhere', 'no-diacritics'),
   q('đăng ký xe máy mới mua', [C.xeLanDau, C.xeLanDauOnline], 'xe'),
   q('đăng ký biển số xe lần đầu', [C.xeLanDau, C.xeLanDauOnline], 'xe'),
   q('sang tên xe máy', [C.xeSangTen], 'xe', 'colloquial'),
@@ -329,7 +329,7 @@ export const QUESTIONS: BenchQuestion[] = [
   q('đổi gplx', [C.gplxDoi], 'gplx', 'provincial', 'abbrev'),
   q('cap lai giay phep lai xe bi mat', [C.gplxLai], 'gplx', 'provincial', 'no-diacritics'),
   q('mất bằng lái xe máy', [C.gplxLai], 'gplx', 'provincial', 'colloquial'),
-  q('làm bằng lái quốc tế', [C.gplxQuocTe], 'gplx', 'provincial', 'colloquial'),
+  q('làm bằng lái quốc tế', null, 'gplx', 'elsewhere', 'colloquial'),
   q('xin lý lịch tư pháp', [C.lltp], 'lltp', 'provincial'),
   q('lam phieu ly lich tu phap', [C.lltp], 'lltp', 'provincial', 'no-diacritics'),
 
@@ -351,8 +351,8 @@ export const QUESTIONS: BenchQuestion[] = [
   q('cham dut hoat dong ho kinh doanh', [C.hkdChamDut], 'hkd', 'no-diacritics'),
   q('cấp lại giấy chứng nhận đăng ký hộ kinh doanh', [C.hkdCapLai], 'hkd'),
   q('mất giấy phép kinh doanh hộ cá thể', [C.hkdCapLai], 'hkd', 'colloquial'),
-  q('khai thuế hộ kinh doanh', [C.hkdKhaiThue], 'hkd'),
-  q('quyết toán thuế thu nhập cá nhân hộ kinh doanh', [C.hkdQuyetToan], 'hkd'),
+  q('khai thuế hộ kinh doanh', null, 'hkd', 'elsewhere'),
+  q('quyết toán thuế thu nhập cá nhân hộ kinh doanh', null, 'hkd', 'elsewhere'),
 
   // ── Đất đai ──────────────────────────────────────────────────────────
   q('làm sổ đỏ lần đầu', [C.soDoLanDau], 'dat-dai', 'colloquial'),
@@ -374,7 +374,7 @@ export const QUESTIONS: BenchQuestion[] = [
   q('giải quyết tranh chấp đất đai thuộc thẩm quyền chủ tịch xã', [C.tranhChapDat], 'dat-dai'),
   q('sổ đỏ ghi sai tên, muốn đính chính', [C.dinhChinhGcnXa, '1.012790' as Code], 'dat-dai', 'colloquial'),
   q('khai lệ phí trước bạ nhà đất', [C.truocBaNhaDat], 'dat-dai', 'thue'),
-  q('nộp thuế khi bán đất', [C.thueTncnBds], 'dat-dai', 'thue', 'colloquial'),
+  q('nộp thuế khi bán đất', null, 'dat-dai', 'thue', 'elsewhere', 'colloquial'),
   q('thuế sử dụng đất phi nông nghiệp', [C.thueDatPnn], 'dat-dai', 'thue'),
   q('hiến đất làm đường', [C.tangChoDatMoDuong], 'dat-dai', 'colloquial'),
   q('chuyển đổi cơ cấu cây trồng trên đất trồng lúa', [C.chuyenDoiCayTrong], 'dat-dai'),
@@ -429,7 +429,7 @@ export const QUESTIONS: BenchQuestion[] = [
   q('đăng ký khai thác nước dưới đất', [C.nuocNgam], 'moi-truong'),
   q('khoan giếng có phải đăng ký không', [C.nuocNgam], 'moi-truong', 'colloquial'),
   q('thành lập hợp tác xã', [C.htxLap], 'kinh-te'),
-  q('đăng ký mã số thuế cá nhân', [C.mstCaNhan], 'thue', 'colloquial'),
+  q('đăng ký mã số thuế cá nhân', null, 'thue', 'elsewhere', 'colloquial'),
   q('nhập quốc tịch việt nam', [C.nhapQuocTich], 'quoc-tich', 'provincial'),
   q('khai báo vũ khí thô sơ làm đồ gia bảo', [C.voKhiThoSo], 'an-ninh'),
   q('công nhận hòa giải viên', [C.hoaGiaiVien], 'hoa-giai'),

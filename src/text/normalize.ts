@@ -101,6 +101,8 @@ export interface AnalyzedQuery {
   offTopic: string[];
   /** Folded tokens after Telex repair, before rewriting. */
   tokens: string[];
+  /** Whether the message asks for something (a request verb, an administrative noun or a question frame). */
+  intent: boolean;
 }
 
 /**
@@ -647,8 +649,25 @@ export function analyzeQuery(query: string): AnalyzedQuery {
       literal: true,
     });
   }
-  return { concepts, tokens, offTopic };
+  const folded = ` ${tokens.join(' ')} `;
+  const intent = INTENT_PHRASES.some((p) => folded.includes(p));
+  return { concepts, tokens, offTopic, intent };
 }
+
+/**
+ * Words of asking for an administrative service: request verbs, the nouns of
+ * papers, and question frames about a procedure. A message with none of them
+ * is a procedure question only if it names one.
+ */
+const INTENT_PHRASES = [
+  'dang ky', 'dang ki', 'dk', 'dky', 'lam', 'xin', 'cap', 'giay', 'thu tuc', 'ho so', 'nop', 'chung thuc', 'xac nhan', 'khai',
+  'sang ten', 'tach', 'chuyen', 'huy', 'xoa', 'gia han', 'cong chung', 'sao y', 'trich luc', 'ban sao', 'so do', 'the bhyt',
+  'o dau', 'can gi', 'bao nhieu tien', 'the nao', 'lam sao', 'ra sao', 'bao lau', 'may ngay', 'phi', 'le phi', 'to khai', 'mau don',
+  'ho tro', 'che do', 'cho phep', 'giay phep', 'duoc khong', 'co duoc', 'thu hoi', 'bao mat', 'khai bao', 'thong bao',
+  'dieu chinh', 'uy quyen', 'thanh lap', 'ghi chu', 'ghi vao so', 'linh', 'lanh', 'nhan thay', 'hien', 'chat ha', 'giao',
+  'sua', 'bo sung', 'cai chinh', 'nhan con', 'nhan nuoi', 'con nuoi', 'ket hon', 'tam tru', 'thuong tru', 'tam vang',
+  'luu tru', 'can cuoc', 'cccd', 'hoa giai', 'khieu nai', 'to cao', 'bien so', 'giam ho', 'trinh bao', 'xin phep', 'dang ki',
+].map((p) => ` ${p} `);
 
 /** Whether "mất" at `i` follows a family member (within three words) and is not followed by a thing lost. */
 function diedInFamily(tokens: string[], i: number): boolean {

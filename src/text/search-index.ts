@@ -86,6 +86,11 @@ const PHRASE_BONUS = 0.5;
 const ACCENT_MISMATCH = 0.45;
 const REWRITE_INFO = 2;
 const UNKNOWN_INFO = 6;
+/** Anchor kinds: a procedure phrase or an everyday word for one (strong), or three plain name words (weak). */
+const STRONG = 2;
+/** Coverage a message without a word of asking must reach: it is all procedure name, or it is not a request. */
+const NO_INTENT_COVERAGE = Number(process.env.NO_INTENT_COVERAGE ?? 0.8);
+const WEAK = 1;
 /** Share of the information of query words that match no procedure still counted against coverage. */
 const UNMATCHED_SHARE = Number(process.env.UNMATCHED_SHARE ?? 0.3);
 /** A query with at least this many content words is a long message. */
@@ -576,9 +581,9 @@ export function createProcedureIndex(
         headTok[d] += cHead[d];
         if (!c.soft && m >= 0.6) {
           if (!c.literal) {
-            if (!c.qualifier) anchor[d] = 1;
-          } else if (c.alts.some((a) => a.tokens.length > 1)) anchor[d] = 1;
-          else if (cExact[d] && ++literalHits[d] >= 3) anchor[d] = 1;
+            if (!c.qualifier) anchor[d] = STRONG;
+          } else if (c.alts.some((a) => a.tokens.length > 1)) anchor[d] = STRONG;
+          else if (cExact[d] && ++literalHits[d] >= 3) anchor[d] = Math.max(anchor[d], WEAK);
         }
         cBest[d] = 0;
         cExact[d] = 0;
@@ -600,7 +605,7 @@ export function createProcedureIndex(
           for (const d of bp.docs) {
             if (!inTotal[d]) continue;
             total[d] += bonus * lengthNorm[d];
-            if (literalPair) anchor[d] = 1;
+            if (literalPair) anchor[d] = STRONG;
           }
         }
       }
@@ -608,7 +613,7 @@ export function createProcedureIndex(
 
     // Words no procedure name contains are the resident's context, not the need: they weigh little in coverage.
     const coverDenominator = matchedInfo + UNMATCHED_SHARE * Math.max(0, infoTotal - matchedInfo);
-    const scored: Array<{ d: number; score: number; cover: number; anchored: boolean; evidence: number }> = [];
+    const scored: Array<{ d: number; score: number; cover: number; anchored: boolean; strong: boolean; evidence: number }> = [];
     for (const d of touched) {
       const doc = docs[d];
       const headCover = Math.min(1, headTok[d] / Math.min(doc.distinct, HEAD));
@@ -623,7 +628,8 @@ export function createProcedureIndex(
         d,
         score: total[d] * mult,
         cover: coverDenominator ? coverNum[d] / coverDenominator : 0,
-        anchored: anchor[d] === 1,
+        anchored: anchor[d] > 0,
+        strong: anchor[d] === STRONG,
         evidence: coverNum[d],
       });
       total[d] = 0;
@@ -661,8 +667,13 @@ export function createProcedureIndex(
     // A long message is mostly context: a candidate with enough evidence of its own is offered even when
     // it explains little of the message, but only as one of the choices, never as a direct answer.
     const long = content.length >= LONG_QUERY;
-    const byEvidence = (s: (typeof ranked)[number]) => long && s.evidence >= ABS_EVIDENCE;
-    const pool = ranked.filter((s) => s.anchored && (s.cover >= tuning.minCoverage || byEvidence(s)));
+    const byEvidence = (s: (typeof ranked)[number]) => long && s.strong && s.evidence >= ABS_EVIDENCE;
+    // Without a word of asking for something ("làm", "xin", "đăng ký", "ở đâu"…) only a named procedure
+    // phrase or an everyday word for one makes a procedure question: "bạn thông minh thật" does not.
+    const asks = analyzed.intent || concepts.some((c) => !c.literal && !c.soft && !c.qualifier);
+    const pool = ranked.filter((s) =>
+      asks ? s.anchored && (s.cover >= tuning.minCoverage || byEvidence(s)) : s.strong && s.cover >= NO_INTENT_COVERAGE,
+    );
     const top = pool[0];
     const rewriteAnchored = top !== undefined && concepts.some((c) => !c.literal && !c.soft && !c.qualifier);
     if (!top || (analyzed.offTopic.length > 0 && !rewriteAnchored)) {

@@ -12,6 +12,7 @@ import {
   type SearchOptions,
   type SearchResponse,
 } from '../../text/search-index.js';
+import { rawWords, tokenize } from '../../text/normalize.js';
 import { checkScope, type ElsewhereTopic } from './scope.js';
 import type { Procedure } from './types.js';
 
@@ -52,9 +53,24 @@ export function createProcedureEngine(procedures: readonly SearchableProcedure[]
         return { results: [], confident: false, decision: 'unknown', candidates: [], understood: '(injection)' };
       }
       if (verdict?.kind === 'elsewhere') {
+        // "Tôi ly hôn được 2 năm, giờ xin giấy xác nhận độc thân": the divorce is context, the need is a
+        // commune procedure. When the message without the phrase clearly names one, that is the answer.
+        const rest = index.search(withoutPhrase(query, verdict.phrase), options);
+        if (rest.decision === 'answer') return rest;
         return { results: [], confident: false, decision: 'elsewhere', candidates: [], understood: `(elsewhere: ${verdict.topic.id})`, elsewhere: verdict.topic };
       }
       return index.search(query, options);
     },
   };
+}
+
+/** The message with the first occurrence of a folded phrase taken out (the other words as typed). */
+function withoutPhrase(query: string, phrase: string): string {
+  const words = rawWords(query);
+  const folded = words.map((w) => tokenize(w).join(''));
+  const target = phrase.split(' ');
+  for (let i = 0; i + target.length <= folded.length; i++) {
+    if (target.every((t, j) => folded[i + j] === t)) return [...words.slice(0, i), ...words.slice(i + target.length)].join(' ');
+  }
+  return query;
 }

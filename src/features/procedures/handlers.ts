@@ -158,7 +158,7 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
     if (outcome.decision === 'elsewhere' && outcome.elsewhere) {
       const topic = outcome.elsewhere;
       return {
-        text: `ℹ️ ${topic.label}: ${topic.answer}`,
+        text: `ℹ️ ${topic.label}: ${topic.answer.replace('{hours}', ctx.commune.hoursText)}`,
         buttons: [
           ...(topic.codes ?? []).slice(0, 2).map((code) => ({ label: 'Xem thủ tục cấp tỉnh', action: `proc:show:${code}` })),
           { label: 'Gặp cán bộ', action: 'staff:contact' },

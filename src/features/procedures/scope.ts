@@ -117,6 +117,82 @@ const RULES: ScopeRule[] = [
   },
   {
     topic: {
+      id: 'social-allowance',
+      label: 'Trợ cấp xã hội',
+      answer:
+        'Trợ cấp xã hội hằng tháng (người cao tuổi, người khuyết tật, trẻ em mồ côi, người đơn thân nuôi con thuộc hộ nghèo…), xác định mức độ khuyết tật ' +
+        'và hỗ trợ mai táng cho người đang hưởng trợ cấp xã hội do Ủy ban nhân dân xã xét duyệt (Nghị định 20/2021/NĐ-CP). Anh/chị nộp tờ khai tại ' +
+        'Trung tâm Phục vụ hành chính công của xã. Trợ lý chưa có hướng dẫn chi tiết cho việc này: anh/chị nhắn "gặp cán bộ" để cán bộ văn hóa – xã hội hướng dẫn.',
+    },
+    when: [
+      'tro cap xa hoi', 'tro cap hang thang', 'tro cap nguoi cao tuoi', 'tro cap nguoi gia', 'tro cap khuyet tat', 'bao tro xa hoi', 'khuyet tat',
+      'nguoi cao tuoi', 'tien nguoi gia', 'luong nguoi gia', 'tre mo coi',
+    ],
+    unless: ['bao hiem', 'bhxh', 'bhyt', 'luong huu'],
+  },
+  {
+    topic: {
+      id: 'merit',
+      label: 'Chế độ người có công',
+      answer:
+        'Chế độ cho thương binh, bệnh binh, liệt sĩ, người hoạt động kháng chiến và thân nhân: hồ sơ nộp tại Ủy ban nhân dân xã, Sở Nội vụ giải quyết. ' +
+        'Trợ lý chưa có hướng dẫn chi tiết cho việc này: anh/chị nhắn "gặp cán bộ" để được hướng dẫn.',
+    },
+    when: ['liet si', 'thuong binh', 'benh binh', 'nguoi co cong', 'chat doc da cam', 'cuu chien binh', 'me viet nam anh hung'],
+    unless: ['cong an'],
+  },
+  {
+    topic: {
+      id: 'military-service',
+      label: 'Nghĩa vụ quân sự',
+      answer:
+        'Đăng ký nghĩa vụ quân sự, khám tuyển, tạm hoãn và giấy gọi nhập ngũ do Ban Chỉ huy quân sự xã phụ trách. Nam công dân đủ 17 tuổi đăng ký ' +
+        'nghĩa vụ quân sự lần đầu tại Ban Chỉ huy quân sự xã nơi cư trú. Anh/chị nhắn "gặp cán bộ" nếu cần hỏi thêm.',
+    },
+    when: ['nghia vu quan su', 'nvqs', 'di bo doi', 'nhap ngu', 'kham nghia vu', 'tam hoan nghia vu', 'ban chi huy quan su'],
+  },
+  {
+    topic: {
+      id: 'disaster-support',
+      label: 'Hỗ trợ thiệt hại do thiên tai',
+      answer:
+        'Hỗ trợ khắc phục thiệt hại do bão, lũ, ngập úng, sạt lở (nhà ở, cây trồng, vật nuôi) do thôn, tổ dân phố thống kê và Ủy ban nhân dân xã lập danh sách ' +
+        'đề nghị hỗ trợ. Anh/chị báo thiệt hại với trưởng thôn, tổ trưởng hoặc nhắn "gặp cán bộ".',
+    },
+    // Folded words are ambiguous ("sau bão" / "sau bao lâu"): only phrases that cannot be read another way.
+    when: ['thien tai', 'bao lu', 'lu lut', 'mat trang', 'toc mai', 'sat lo', 'ngap ung', 'lu quet', 'thiet hai do bao', 'sau con bao'],
+    unless: ['dich', 'benh'],
+  },
+  {
+    topic: {
+      id: 'office-hours',
+      label: 'Giờ làm việc',
+      answer: 'Giờ làm việc của xã: {hours}. Ngoài giờ, anh/chị vẫn có thể để lại câu hỏi, cán bộ sẽ trả lời khi quay lại làm việc.',
+    },
+    when: ['gio lam viec', 'may gio mo cua', 'may gio lam viec', 'gio mo cua', 'gio hanh chinh', 'co lam viec khong', 'lam viec khong', 'nghi trua'],
+  },
+  {
+    topic: {
+      id: 'utilities',
+      label: 'Điện, nước sinh hoạt',
+      answer:
+        'Lắp đặt, sang tên công tơ điện, đồng hồ nước và hóa đơn điện, nước do Điện lực và công ty cấp nước giải quyết (tổng đài chăm sóc khách hàng ' +
+        'ngành điện 1900 1006 hoặc 1900 9000). Ủy ban nhân dân xã không giải quyết việc này.',
+    },
+    when: ['dong ho dien', 'cong to dien', 'lap dien', 'keo dien', 'dien luc', 'tien dien', 'dong ho nuoc', 'nuoc may', 'cap nuoc', 'tien nuoc'],
+  },
+  {
+    topic: {
+      id: 'bank-loan',
+      label: 'Vay vốn',
+      answer:
+        'Vay vốn ưu đãi (hộ nghèo, học sinh sinh viên, giải quyết việc làm, nước sạch) do Ngân hàng Chính sách xã hội cho vay qua tổ tiết kiệm và vay vốn ' +
+        'ở thôn và điểm giao dịch tại xã. Anh/chị liên hệ tổ trưởng tổ tiết kiệm và vay vốn hoặc điểm giao dịch của ngân hàng.',
+    },
+    when: ['vay von', 'ngan hang chinh sach', 'vay ngan hang', 'vay tien', 'vay uu dai'],
+  },
+  {
+    topic: {
       id: 'police-report',
       label: 'Trình báo với công an',
       answer:
@@ -133,10 +209,13 @@ const INJECTION: string[] = [
   'bo qua huong dan', 'bo qua moi huong dan', 'bo qua tat ca', 'bo qua cac chi dan', 'quen het huong dan', 'quen moi huong dan',
   'huong dan truoc', 'lenh truoc', 'chi dan truoc', 'dong vai', 'gia vo la', 'ban bay gio la', 'in ra toan bo', 'tiet lo',
   'prompt he thong', 'cau lenh he thong', 'mat khau admin', 'du lieu cua tat ca', 'toan bo du lieu', 'dump', 'sql',
+  'from now on', 'no restrictions', 'tu gio tro di', 'quan tri vien he thong', 'system', 'quen het quy tac', 'bo qua quy tac',
+  'gia mao', 'fake', 'cua tat ca nguoi dan', 'danh sach so cccd', 'khong giai thich',
 ];
 
 export type ScopeVerdict =
-  | { kind: 'elsewhere'; topic: ElsewhereTopic }
+  /** `phrase`: the folded words that placed the need elsewhere. */
+  | { kind: 'elsewhere'; topic: ElsewhereTopic; phrase: string }
   | { kind: 'injection' }
   | undefined;
 
@@ -152,8 +231,9 @@ export function checkScope(query: string): ScopeVerdict {
   const text = ` ${tokenize(query.slice(0, 1000)).join(' ')} `;
   if (INJECTION_COMPILED.some((p) => text.includes(p))) return { kind: 'injection' };
   for (const rule of COMPILED) {
-    if (rule.when.some((p) => text.includes(p)) && !rule.unless.some((p) => text.includes(p))) {
-      return { kind: 'elsewhere', topic: rule.topic };
+    const hit = rule.when.find((p) => text.includes(p));
+    if (hit && !rule.unless.some((p) => text.includes(p))) {
+      return { kind: 'elsewhere', topic: rule.topic, phrase: hit.trim() };
     }
   }
   return undefined;
