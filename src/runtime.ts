@@ -2,8 +2,8 @@ import { errInfo } from './core/log-error.js';
 import { createServer, type Server } from 'node:http';
 import express from 'express';
 import pino from 'pino';
-import { createWebAdapter, parseWebChat, renderWebReplies } from './channels/web/index.js';
-import { renderChatPage } from './channels/web/page.js';
+import { createWebAdapter } from './channels/web/index.js';
+import { createWebChatRoutes } from './channels/web/routes.js';
 import { capabilitiesOf } from './channels/capabilities.js';
 import { numberedChoices } from './channels/shared/numbered.js';
 import type { Config } from './config.js';
@@ -201,16 +201,17 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const app = createApp({
     log,
     ready: () => database.ping(),
-    resolveCommune: async (slug) => (slug ? directory.bySlug(slug) : defaultCommune),
-    handleChat: (msg) => dispatcher.handle(msg),
-    chatUpdates: (communeId, sessionId, afterId) => listWebChatUpdates(database.db, communeId, sessionId, afterId),
-    renderWeb: renderWebReplies,
-    parseWeb: parseWebChat,
-    chatPage: (c) => renderChatPage({ communeName: c.name, communeSlug: c.slug }),
+    channelRouters: [
+      createWebChatRoutes({
+        resolveCommune: async (slug) => (slug ? directory.bySlug(slug) : defaultCommune),
+        handleChat: (msg) => dispatcher.handle(msg),
+        chatUpdates: (communeId, sessionId, afterId) => listWebChatUpdates(database.db, communeId, sessionId, afterId),
+        limits: { perSession: config.WEB_CHAT_MESSAGES_PER_MINUTE, perIp: config.WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP },
+      }),
+    ],
     routers: buildRoutes(moduleDeps),
     adminApiKey: config.ADMIN_API_KEY,
     integrationApiKey: config.INTEGRATION_API_KEY,
-    webChatLimits: { perSession: config.WEB_CHAT_MESSAGES_PER_MINUTE, perIp: config.WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP },
     trustProxy: config.TRUST_PROXY,
   });
 

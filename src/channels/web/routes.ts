@@ -1,0 +1,119 @@
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import type { InboundMessage, Reply } from '../../core/types.js';
+import { parseWebChat, renderWebReplies, WEB_SESSION_ID } from './index.js';
+import { renderChatPage } from './page.js';
+
+/** What the web chat's routes need from the application. */
+export interface WebChatRoutesDeps {
+  /** Resolve the commune (tenant) of a web request: `?commune=slug` or the default. */
+  resolveCommune: (slug: string | undefined) => Promise<{ id: number; slug: string; name: string } | undefined>;
+  /** Ingest + process synchronously: the page waits for its answer in the response. */
+  handleChat: (msg: InboundMessage) => Promise<{ replies: Reply[]; outboundIds: number[]; duplicate: boolean }>;
+  /** Replies pushed to a web chat session after `afterId` (notifications, staff answers). */
+  chatUpdates: (communeId: number, sessionId: string, afterId: number) => Promise<{ id: number; reply: Reply }[]>;
+  /** Flood limits per minute (WEB_CHAT_MESSAGES_PER_MINUTE, …_PER_IP). */
+  limits: { perSession: number; perIp: number };
+}
+
+const TOO_FAST = 'Anh/chị gửi tin nhắn hơi nhanh. Vui lòng đợi khoảng một phút rồi gửi tiếp nhé.';
+
+/**
+ * The web chat is open to anyone on the commune's site, so it is rate limited
+ * over a one-minute window: per chat session first (a page stuck in a loop is
+ * stopped there and does not use up the allowance of its neighbours behind
+ * the same carrier NAT), then per IP address (a script inventing session ids).
+ * Counts are kept in this process's memory: behind several instances each
+ * counts its own. The updates poll (every 5 s from the page) gets three times
+ * the allowance.
+ */
+function webChatLimiters(limits: { perSession: number; perIp: number }, factor = 1): RequestHandler[] {
+  const common = {
+    windowMs: 60_000,
+    standardHeaders: 'draft-8' as const,
+    legacyHeaders: false,
+    handler: (_req: Request, res: Response) => {
+      res.status(429).json({ error: TOO_FAST });
+    },
+  };
+  const ipKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
+  const sessionOf = (req: Request) => {
+    const id = req.method === 'GET' ? req.query.sessionId : (req.body as { sessionId?: unknown } | undefined)?.sessionId;
+    return typeof id === 'string' && WEB_SESSION_ID.test(id) ? id : undefined;
+  };
+  return [
+    rateLimit({
+      ...common,
+      limit: limits.perSession * factor,
+      // A request without a valid session id is refused by validation anyway; it counts against its IP.
+      keyGenerator: (req) => {
+        const session = sessionOf(req);
+        return session ? `s:${session}` : `ip:${ipKey(req)}`;
+      },
+    }),
+    rateLimit({ ...common, limit: limits.perIp * factor, keyGenerator: ipKey }),
+  ];
+}
+
+/**
+ * The web chat's HTTP side: the chat page (`/`, `?commune=<slug>` on a shared
+ * platform), `POST /api/v1/chat` answered in the response, and
+ * `GET /api/v1/chat/updates` for what arrives later. Mounted after the app's
+ * JSON body parser.
+ */
+export function createWebChatRoutes(deps: WebChatRoutesDeps): express.Router {
+  const router = express.Router();
+
+  router.get('/', async (req, res) => {
+    const commune = await deps.resolveCommune(typeof req.query.commune === 'string' ? req.query.commune : undefined);
+    if (!commune) {
+      res.status(404).type('text/plain; charset=utf-8').send('Không tìm thấy xã/phường.');
+      return;
+    }
+    res.type('html').send(renderChatPage({ communeName: commune.name, communeSlug: commune.slug }));
+  });
+
+  router.post('/api/v1/chat', ...webChatLimiters(deps.limits), async (req, res, next) => {
+    try {
+      const slug = typeof req.query.commune === 'string' ? req.query.commune : undefined;
+      const commune = await deps.resolveCommune(slug);
+      if (!commune) {
+        res.status(404).json({ error: 'Không tìm thấy xã/phường.' });
+        return;
+      }
+      const msg = parseWebChat(req.body, commune.id);
+      const result = await deps.handleChat(msg);
+      res.json({
+        replies: renderWebReplies(result.replies),
+        lastId: result.outboundIds.length ? Math.max(...result.outboundIds) : undefined,
+        duplicate: result.duplicate || undefined,
+      });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.get('/api/v1/chat/updates', ...webChatLimiters(deps.limits, 3), async (req, res, next) => {
+    try {
+      const sessionId = String(req.query.sessionId ?? '');
+      const after = Number(req.query.after ?? 0);
+      if (!WEB_SESSION_ID.test(sessionId) || !Number.isSafeInteger(after) || after < 0) {
+        res.status(422).json({ error: 'sessionId and after are required' });
+        return;
+      }
+      const commune = await deps.resolveCommune(typeof req.query.commune === 'string' ? req.query.commune : undefined);
+      if (!commune) {
+        res.status(404).json({ error: 'Không tìm thấy xã/phường.' });
+        return;
+      }
+      const rows = await deps.chatUpdates(commune.id, sessionId, Math.floor(after));
+      res.json({
+        messages: rows.map((r) => ({ id: r.id, ...(renderWebReplies([r.reply])[0] as object) })),
+      });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  return router;
+}
