@@ -88,6 +88,11 @@ const REWRITE_INFO = 2;
 const UNKNOWN_INFO = 6;
 /** Anchor kinds: a procedure phrase or an everyday word for one (strong), or three plain name words (weak). */
 const STRONG = 2;
+/** Characters of each record's text indexed as word pairs, and their weight against the name. */
+const BODY_CHARS = 2000;
+const BODY_WEIGHT = Number(process.env.BODY_WEIGHT ?? 0.5);
+/** Query words that never form evidence in a record's text. */
+const HARD_QUERY_FILLERS = new Set(['toi', 'em', 'a', 'cho', 'va', 'cua', 'la', 'thi', 'co', 'khong', 'o', 'de', 'duoc', 'nha', 'lam']);
 /** Coverage a message without a word of asking must reach: it is all procedure name, or it is not a request. */
 const NO_INTENT_COVERAGE = Number(process.env.NO_INTENT_COVERAGE ?? 0.8);
 const WEAK = 1;
@@ -120,7 +125,7 @@ const ACTION_MARKERS: string[] = [
 const AUDIENCE_MARKERS: string[] = ['tổ chức đang sử dụng đất'];
 /** Markers are looked for in the first words of a name, where the variant is named. */
 const MARKER_SCOPE = 12;
-const MARKER_PENALTY = 0.86;
+const MARKER_PENALTY = Number(process.env.MARKER_PENALTY ?? 0.86);
 const RERANK = 40;
 /**
  * When the query names less than this share of the top name's content words
@@ -288,6 +293,8 @@ export function createProcedureIndex(
   const docs: Doc[] = [];
   const name = new Map<string, Posting>();
   const nameBigram = new Map<string, Posting>();
+  /** Word pairs of the rest of each record (documents, steps, result): weaker evidence than the name. */
+  const bodyBigram = new Map<string, Posting>();
   const field = new Map<string, Posting>();
   const next = new Map<string, Set<string>>();
   const prev = new Map<string, Set<string>>();
@@ -312,6 +319,16 @@ export function createProcedureIndex(
       });
       tokens.push(...toks);
       for (const w of accentedWords(text)) accented.add(w);
+    }
+    if (p.text) {
+      const body = tokenize(p.text.slice(0, BODY_CHARS));
+      const seen = new Set<string>();
+      for (let i = 1; i < body.length; i++) {
+        const key = `${body[i - 1]} ${body[i]}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        addPosting(bodyBigram, key, id);
+      }
     }
     const ftoks = tokenize(p.field);
     for (const t of ftoks) addPosting(field, t, id);
@@ -608,6 +625,22 @@ export function createProcedureIndex(
             if (literalPair) anchor[d] = STRONG;
           }
         }
+      }
+    }
+
+    // The record's own text ranks the candidates the name found: "giấy báo tử", "lương hưu", "giấy chứng sinh".
+    if (BODY_WEIGHT > 0) {
+      const qt = analyzed.tokens;
+      const done = new Set<string>();
+      for (let i = 1; i < qt.length; i++) {
+        if (HARD_QUERY_FILLERS.has(qt[i - 1]) || HARD_QUERY_FILLERS.has(qt[i])) continue;
+        const key = `${qt[i - 1]} ${qt[i]}`;
+        if (done.has(key)) continue;
+        done.add(key);
+        const bp = bodyBigram.get(key);
+        if (!bp || bp.docs.length > N / 4) continue;
+        const w = BODY_WEIGHT * idf(bp.docs.length);
+        for (const d of bp.docs) if (inTotal[d]) total[d] += w * lengthNorm[d];
       }
     }
 
