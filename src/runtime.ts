@@ -24,7 +24,7 @@ import {
 import { createDispatcher, type AppContext } from './pipeline/dispatcher.js';
 import {
   createDeliveryWorker,
-  listWebChatUpdates,
+  listPulledReplies,
   outboxModule,
   type AdapterRegistry,
   type OutboxApiDeps,
@@ -205,7 +205,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       createWebChatRoutes({
         resolveCommune: async (slug) => (slug ? directory.bySlug(slug) : defaultCommune),
         handleChat: (msg) => dispatcher.handle(msg),
-        chatUpdates: (communeId, sessionId, afterId) => listWebChatUpdates(database.db, communeId, sessionId, afterId),
+        chatUpdates: (communeId, sessionId, afterId) =>
+          listPulledReplies(database.db, { communeId, channel: web.channel, chatId: sessionId, afterId }),
         limits: { perSession: config.WEB_CHAT_MESSAGES_PER_MINUTE, perIp: config.WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP },
       }),
     ],

@@ -7,7 +7,7 @@ import type { AppContext } from '../context.js';
 import { createOutboxApi, type OutboxApiDeps } from './http.js';
 
 export { enqueueMessages, PULL_CHANNELS } from './enqueue.js';
-export { listUndelivered, listWebChatUpdates } from './queries.js';
+export { listPulledReplies, listUndelivered } from './queries.js';
 export { createOutboxApi, type OutboxApiDeps } from './http.js';
 export { listRepliesTo } from './queries.js';
 export { queueBatchReplies, queueRepliesOf, type BatchReplyRow, type LeasedOutbound } from './statements.js';

@@ -24,24 +24,22 @@ export async function listUndelivered(db: Db, communeId: number) {
 }
 
 /**
- * Replies queued for a web chat session after `afterId` (notifications, staff
- * answers): the web page pulls them, as web replies are never pushed.
+ * Replies queued for a chat of a pull channel after `afterId` (notifications,
+ * staff answers): the web page pulls them, as its replies are never pushed.
  */
-export async function listWebChatUpdates(
+export async function listPulledReplies(
   db: Db,
-  communeId: number,
-  sessionId: string,
-  afterId: number,
+  q: { communeId: number; channel: string; chatId: string; afterId: number },
 ): Promise<{ id: number; reply: Reply }[]> {
   const rows = await db
     .select({ id: outboundMessages.id, payload: outboundMessages.payload })
     .from(outboundMessages)
     .where(
       and(
-        eq(outboundMessages.communeId, communeId),
-        eq(outboundMessages.channel, 'web'),
-        eq(outboundMessages.chatId, sessionId),
-        gt(outboundMessages.id, afterId),
+        eq(outboundMessages.communeId, q.communeId),
+        eq(outboundMessages.channel, q.channel),
+        eq(outboundMessages.chatId, q.chatId),
+        gt(outboundMessages.id, q.afterId),
       ),
     )
     .orderBy(asc(outboundMessages.id))
