@@ -531,6 +531,8 @@ export const OFF_TOPIC_PHRASES: string[] = [
   'taxi', 'grab', 'tra gop', 'dien thoai', 'may giat', 'tu lanh', 'dieu hoa',
   'ai la', 'la ai', 'duoc gia', 'gia re', 'do cu', 'thanh ly', 'cup dien', 'mat dien', 'cup nuoc',
   'mat nuoc', 'bi duc', 'tiem chung', 'tiem phong', 'vac xin', 'thpt', 'diem thi', 'thi tot nghiep',
+  'chuc mung', 'nam moi', 'an khang', 'thinh vuong', 'mua to', 'mua lon', 'co ngap', 'ngap khong', 'ke chuyen', 'dep trai', 'xinh dep',
+  'an trua', 'an sang', 'an toi', 'ngu ngon', 'vui qua', 'hay qua', 'gioi qua', 'thong minh', 'chuc ngu ngon', 'buoi sang',
 ];
 
 const MAX_PHRASE = 6;

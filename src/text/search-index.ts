@@ -720,15 +720,17 @@ export function createProcedureIndex(
       : 1;
     const underspecified =
       specified < UNDERSPECIFIED && second !== undefined && second.cover >= top.cover - 0.05 && second.score >= 0.6 * top.score;
+    // A top admitted on its own evidence, explaining little of the message, is offered, never asserted.
     const weak = top.cover < tuning.minCoverage;
-    if (!second || (second.score < tuning.chooseRatio * top.score && !underspecified && !(weak && second.score >= WEAK_CHOOSE * top.score))) {
+    if (!weak && (!second || (second.score < tuning.chooseRatio * top.score && !underspecified))) {
       return { results, confident: true, decision: 'answer', candidates: [toHit(top)], understood };
     }
+    const ratio = weak ? WEAK_CHOOSE : tuning.candidateRatio;
     const candidates = pool
-      .filter((s) => s.score >= tuning.candidateRatio * top.score)
+      .filter((s) => s.score >= ratio * top.score)
       .slice(0, 4)
       .map(toHit);
-    if (candidates.length < 2) candidates.push(toHit(second));
+    if (candidates.length < 2 && second) candidates.push(toHit(second));
     return { results, confident: false, decision: 'choose', candidates, understood };
   }
 

@@ -48,7 +48,9 @@ export function parseChoice(text: string, count: number): number | undefined {
     .replace(/\s+(a|nhe|nha|ak|ah|di|ạ)$/, '')
     .trim();
   let n: number | undefined;
-  if (/^\d{1,2}$/.test(stripped)) n = Number(stripped);
+  // "Có phải thủ tục này không?" → "đúng rồi", "vâng", "có ạ".
+  if (count === 1 && /^(co|dung|dung roi|dung vay|phai|phai roi|vang|u|uh|ok|oke|chinh xac)( a| roi| a a)?$/.test(stripped)) n = 1;
+  else if (/^\d{1,2}$/.test(stripped)) n = Number(stripped);
   else if (stripped in ORDINALS) n = ORDINALS[stripped];
   else if (/^(cuoi|cuoi cung)$/.test(stripped)) n = count;
   if (n === undefined || n < 1 || n > count) return undefined;
@@ -172,12 +174,12 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
     }
     if (outcome.decision === 'choose') {
       const cands = (outcome.candidates ?? outcome.results).slice(0, 4);
-      if (cands.length >= 2) {
+      if (cands.length >= 1) {
+        // One weak candidate is a question back ("is this what you mean?"), not an answer.
         ctx.state.flow = 'proc:choose';
         ctx.state.data.procCandidates = cands.map((c) => c.code);
         return presentCandidates(cands);
       }
-      if (cands.length === 1) return show(ctx, cands[0].code);
     }
     return NEXT;
   }

@@ -218,7 +218,11 @@ function backButtons(p: ProcedureView): ReplyButton[] {
 }
 
 export function presentCandidates(cands: { code: string; name: string; levels: readonly string[] }[]): Reply {
-  const lines = ['Anh/chị đang hỏi về thủ tục nào dưới đây? Anh/chị bấm chọn hoặc gõ số (ví dụ "số 2"):'];
+  const lines = [
+    cands.length === 1
+      ? 'Có phải anh/chị muốn hỏi về thủ tục dưới đây? Anh/chị bấm vào để xem, hoặc hỏi lại rõ hơn:'
+      : 'Anh/chị đang hỏi về thủ tục nào dưới đây? Anh/chị bấm chọn hoặc gõ số (ví dụ "số 2"):',
+  ];
   cands.forEach((c, i) => lines.push(`${i + 1}. ${c.name}${c.levels.includes('xã') ? '' : ' (không thuộc cấp xã)'}`));
   return {
     text: lines.join('\n'),

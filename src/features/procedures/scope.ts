@@ -193,6 +193,50 @@ const RULES: ScopeRule[] = [
   },
   {
     topic: {
+      id: 'unemployment',
+      label: 'Trợ cấp thất nghiệp, việc làm',
+      answer:
+        'Trợ cấp thất nghiệp, học nghề và tìm việc làm do Trung tâm Dịch vụ việc làm của tỉnh giải quyết (nộp hồ sơ trong 3 tháng kể từ ngày nghỉ việc). ' +
+        'Ủy ban nhân dân xã không giải quyết việc này.',
+    },
+    when: ['tro cap that nghiep', 'bao hiem that nghiep', 'bhtn', 'tim viec', 'gioi thieu viec lam', 'trung tam dich vu viec lam'],
+    unless: ['uy quyen'],
+  },
+  {
+    topic: {
+      id: 'traffic',
+      label: 'Vi phạm giao thông, đăng kiểm',
+      answer:
+        'Nộp phạt vi phạm giao thông, tra cứu phạt nguội do Cảnh sát giao thông (Công an tỉnh) giải quyết, có thể nộp phạt trực tuyến trên Cổng dịch vụ công; ' +
+        'kiểm định (đăng kiểm) xe ô tô làm tại trung tâm đăng kiểm. Ủy ban nhân dân xã không giải quyết việc này.',
+    },
+    when: ['phat nguoi', 'nop phat', 'vi pham giao thong', 'csgt', 'bi phat', 'giu xe', 'dang kiem', 'kiem dinh xe'],
+  },
+  {
+    topic: {
+      id: 'citizen-reception',
+      label: 'Tiếp công dân, khiếu nại, phản ánh',
+      answer:
+        'Khiếu nại, tố cáo, phản ánh, kiến nghị với Ủy ban nhân dân xã: anh/chị gửi đơn hoặc gặp trực tiếp tại bộ phận tiếp công dân của xã ' +
+        '(lịch tiếp công dân của Chủ tịch được niêm yết tại trụ sở). Anh/chị cũng có thể nhắn "gặp cán bộ" để để lại nội dung, cán bộ sẽ trả lời.',
+    },
+    when: ['tiep cong dan', 'gap chu tich', 'phan anh', 'kien nghi', 'khieu nai', 'to cao', 'don thu'],
+    unless: ['cong an', 'dat dai', 'tranh chap'],
+  },
+  {
+    topic: {
+      id: 'ask-staff',
+      label: 'Việc cần cán bộ hướng dẫn',
+      answer:
+        'Việc này chưa có trong danh mục thủ tục của trợ lý. Anh/chị nhắn "gặp cán bộ" và để lại nội dung, cán bộ xã sẽ hướng dẫn trong giờ làm việc.',
+    },
+    when: [
+      'gia dinh van hoa', 'hanh kiem', 'nghia trang', 'chon cat', 'an tang', 'dat chon', 'hoa tang', 'karaoke', 'tiem chung', 'tiem phong',
+      'chich ngua', 'giay xac nhan ho ngheo cho con di hoc',
+    ],
+  },
+  {
+    topic: {
       id: 'police-report',
       label: 'Trình báo với công an',
       answer:
@@ -211,6 +255,8 @@ const INJECTION: string[] = [
   'prompt he thong', 'cau lenh he thong', 'mat khau admin', 'du lieu cua tat ca', 'toan bo du lieu', 'dump', 'sql',
   'from now on', 'no restrictions', 'tu gio tro di', 'quan tri vien he thong', 'system', 'quen het quy tac', 'bo qua quy tac',
   'gia mao', 'fake', 'cua tat ca nguoi dan', 'danh sach so cccd', 'khong giai thich',
+  'ignore', 'instructions', 'reveal', 'password', 'api key', 'disregard', 'override', 'mat khau', 'co so du lieu', 'quyen admin',
+  'che do nha phat trien', 'khong gioi han', 'bo qua', 'vuot qua', 'tat ca thong tin ca nhan', 'so dien thoai cua',
 ];
 
 export type ScopeVerdict =

@@ -17,6 +17,9 @@ describe('parseChoice', () => {
     ['0', 3, undefined],
     ['đăng ký khai sinh', 3, undefined],
     ['', 3, undefined],
+    ['đúng rồi ạ', 1, 1],
+    ['vâng', 1, 1],
+    ['đúng rồi', 3, undefined],
   ])('%s of %d -> %s', (text, count, expected) => {
     expect(parseChoice(text, count)).toBe(expected);
   });
