@@ -257,6 +257,18 @@ function addPosting(map: Map<string, Posting>, key: string, doc: number): void {
   }
 }
 
+/**
+ * What a name says about where it is done: districts were abolished in 2025, so "(thực hiện tại cấp huyện)"
+ * variants are obsolete for a commune; "(… tại cấp xã)" is the commune's own.
+ */
+function namePlacePrior(name: string): number {
+  const n = name.toLowerCase();
+  if (/cấp huyện/.test(n) && !/cấp xã/.test(n)) return 0.7;
+  if (/tại cấp xã\)?\s*$|\(thực hiện tại cấp xã\)/.test(n)) return 1.1;
+  if (/\(thực hiện tại cấp tỉnh\)/.test(n)) return 0.9;
+  return 1;
+}
+
 function levelPrior(levels: readonly string[]): number {
   if (levels.includes('xã')) return 1.3;
   if (levels.includes('tỉnh')) return 1;
@@ -350,7 +362,7 @@ export function createProcedureIndex(
       accented,
       head: new Set(tokenize(display).slice(0, HEAD)),
       seq: tokenize(display),
-      prior: levelPrior(p.levels) * resident * (1 + 0.15 * Math.max(0, Math.min(1, p.popularity ?? 0))),
+      prior: levelPrior(p.levels) * namePlacePrior(display) * resident * (1 + 0.15 * Math.max(0, Math.min(1, p.popularity ?? 0))),
       qualifiers,
       actions,
       dedupeKey: tokenize(display).join(' '),

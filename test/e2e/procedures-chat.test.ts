@@ -27,6 +27,13 @@ describe('procedure guidance in the chat (real catalog)', () => {
     expect(r.buttons!.some((b) => b.url?.startsWith('https://dichvucong.gov.vn/'))).toBe(true);
   });
 
+  it('answers the field asked first, then the summary', async () => {
+    const replies = await say('field', { text: 'đăng ký khai tử phí bao nhiêu vậy' });
+    expect(replies).toHaveLength(2);
+    expect(replies[0].text).toMatch(/^💰 Lệ phí thủ tục "Đăng ký khai tử"/);
+    expect(replies[1].text).toContain('1.000656');
+  });
+
   it('keeps context for follow-up questions', async () => {
     await say('b', { text: 'dang ky khai sinh' });
     const [fee] = await say('b', { text: 'phí bao nhiêu?' });

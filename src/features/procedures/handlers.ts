@@ -148,7 +148,7 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
     return NEXT;
   });
 
-  async function answerQuestion(ctx: AppContext, text: string): Promise<Reply | typeof NEXT> {
+  async function answerQuestion(ctx: AppContext, text: string): Promise<Reply | Reply[] | typeof NEXT> {
     const outcome = deps.search(ctx.msg.communeId, text, 4);
     const last = ctx.state.data.procLast as string | undefined;
     const aspect = detectAspect(text);
@@ -170,7 +170,12 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
     }
     if (outcome.decision === 'answer' && outcome.results[0]) {
       const code = outcome.results[0].code;
-      return show(ctx, code);
+      const summary = await show(ctx, code);
+      // The field asked comes first: "khai sinh phí bao nhiêu" answers the fee, then the summary
+      // (which already leads with the main documents, so "cần gì" gets the summary alone).
+      if (aspect !== 'fee' && aspect !== 'time' && aspect !== 'where' && aspect !== 'online') return summary;
+      const p = await deps.getProcedure(ctx.db, ctx.msg.communeId, code);
+      return p ? [aspectReply(p, aspect, ctx), summary] : summary;
     }
     if (outcome.decision === 'choose') {
       const cands = (outcome.candidates ?? outcome.results).slice(0, 4);
