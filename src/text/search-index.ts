@@ -90,6 +90,8 @@ const UNKNOWN_INFO = 6;
 const STRONG = 2;
 /** Characters of each record's text indexed as word pairs, and their weight against the name. */
 const BODY_CHARS = 2000;
+/** Share of all names above which a lone soft word's postings are not walked. */
+const SOFT_DF_LIMIT = Number(process.env.SOFT_DF_LIMIT ?? 0.15);
 const BODY_WEIGHT = Number(process.env.BODY_WEIGHT ?? 0.5);
 /** Query words that never form evidence in a record's text. */
 const HARD_QUERY_FILLERS = new Set(['toi', 'em', 'a', 'cho', 'va', 'cua', 'la', 'thi', 'co', 'khong', 'o', 'de', 'duoc', 'nha', 'lam']);
@@ -544,7 +546,9 @@ export function createProcedureIndex(
         alt.tokens.forEach((t, ti) => {
           const share = weights[ti] / altWeight;
           const posting = name.get(t);
-          if (posting) {
+          // A soft word found in a large share of all names ("đăng", "ký", "giấy") cannot tell procedures
+          // apart on its own; walking its postings costs more than it ranks.
+          if (posting && !(c.soft && alt.tokens.length === 1 && posting.docs.length > SOFT_DF_LIMIT * N)) {
             for (const d of posting.docs) {
               let m = share;
               if (c.accented && alt.tokens.length === 1 && !docs[d].accented.has(c.accented)) m *= ACCENT_MISMATCH;

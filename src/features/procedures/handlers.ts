@@ -1,3 +1,5 @@
+import { defineStateSlice, isJsonObject } from '../../core/conversation-state.js';
+import type { ConversationState } from '../../core/types.js';
 import { NEXT, type Router } from '../../core/router.js';
 import { foldPhrase } from '../../core/text-input.js';
 import type { Reply } from '../../core/types.js';
@@ -25,6 +27,36 @@ export type SearchOutcome = Pick<EngineResponse, 'results' | 'decision' | 'candi
 export interface ProcedureChatDeps {
   search: (communeId: number, query: string, limit: number) => SearchOutcome;
   getProcedure: (db: Db, communeId: number, code: string) => Promise<ProcedureView | undefined>;
+}
+
+/** This feature's slice of the conversation: the procedure under discussion and the choices offered. */
+export interface ProcedureChatState {
+  last?: string;
+  candidates?: string[];
+}
+
+const isCodeList = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 10 && v.every((c) => typeof c === 'string');
+
+export const procedureState = defineStateSlice<ProcedureChatState>('procedures', {
+  parse: (raw) =>
+    isJsonObject(raw)
+      ? {
+          ...(typeof raw.last === 'string' ? { last: raw.last } : {}),
+          ...(isCodeList(raw.candidates) ? { candidates: raw.candidates } : {}),
+        }
+      : undefined,
+  empty: () => ({}),
+});
+
+/** The slice, with the keys stored before it existed (`procLast`, `procCandidates`) moved in. */
+export function procedureChat(state: ConversationState): ProcedureChatState {
+  const slice = procedureState.get(state);
+  const { procLast, procCandidates } = state.data;
+  if (typeof procLast === 'string') slice.last ??= procLast;
+  if (isCodeList(procCandidates)) slice.candidates ??= procCandidates;
+  delete state.data.procLast;
+  delete state.data.procCandidates;
+  return slice;
 }
 
 const ORDINALS: Record<string, number> = {
@@ -109,8 +141,9 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
       return { text: 'Xin lỗi, tôi không tìm thấy thủ tục này. Anh/chị vui lòng hỏi lại bằng tên thủ tục.', buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }] };
     }
     ctx.state.flow = null;
-    ctx.state.data.procLast = p.code;
-    delete ctx.state.data.procCandidates;
+    const chat = procedureChat(ctx.state);
+    chat.last = p.code;
+    delete chat.candidates;
     return presentSummary(p, ctx.commune);
   }
 
@@ -118,7 +151,7 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
     const code = ctx.actionArgs.join(':');
     const p = await deps.getProcedure(ctx.db, ctx.msg.communeId, code);
     if (!p) return { text: 'Xin lỗi, tôi không tìm thấy thủ tục này.' };
-    ctx.state.data.procLast = p.code;
+    procedureChat(ctx.state).last = p.code;
     return present(p);
   }
 
@@ -141,7 +174,7 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
   });
 
   router.flow('proc:choose', (ctx) => {
-    const cands = (ctx.state.data.procCandidates as string[] | undefined) ?? [];
+    const cands = procedureChat(ctx.state).candidates ?? [];
     const n = parseChoice(ctx.text, cands.length);
     if (n) return show(ctx, cands[n - 1]);
     ctx.state.flow = null; // a new question: route normally
@@ -150,7 +183,7 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
 
   async function answerQuestion(ctx: AppContext, text: string): Promise<Reply | Reply[] | typeof NEXT> {
     const outcome = deps.search(ctx.msg.communeId, text, 4);
-    const last = ctx.state.data.procLast as string | undefined;
+    const last = procedureChat(ctx.state).last;
     const aspect = detectAspect(text);
     // A follow-up about the procedure under discussion, unless the question names another one clearly.
     if (last && aspect && (outcome.decision !== 'answer' || outcome.results[0]?.code === last)) {
@@ -182,7 +215,7 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
       if (cands.length >= 1) {
         // One weak candidate is a question back ("is this what you mean?"), not an answer.
         ctx.state.flow = 'proc:choose';
-        ctx.state.data.procCandidates = cands.map((c) => c.code);
+        procedureChat(ctx.state).candidates = cands.map((c) => c.code);
         return presentCandidates(cands);
       }
     }

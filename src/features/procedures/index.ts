@@ -4,7 +4,7 @@ import { errInfo } from '../../core/log-error.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/client.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
-import { register } from './handlers.js';
+import { procedureState, register } from './handlers.js';
 import { createProceduresApi } from './http.js';
 import type { PosterLinkBase } from './poster.js';
 import { createSearchApi, type ProcedureSearchService } from './search-service.js';
@@ -62,6 +62,7 @@ function refreshAfterStaffEdits(deps: ProceduresModuleDeps): express.Router {
  */
 export const proceduresModule: FeatureModule<AppContext, ProceduresModuleDeps> = {
   name: 'procedures',
+  state: [procedureState],
   register: (router, deps) =>
     register(router, {
       search: (communeId, q, limit) => deps.search.search(communeId, q, limit),
