@@ -1,11 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Three tiers, one command (`npm test` runs them all):
+ * - unit: pure code and adapters against fake servers, no database (`npm run test:unit`, seconds);
+ * - db: integration on a migrated database (PGlite, or TEST_DATABASE_URL), handler harness tests included;
+ * - e2e: through HTTP, a real server process and Chromium.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/contract/**/*.test.ts'] } },
+      { extends: true, test: { name: 'db', include: ['test/integration/**/*.test.ts'] } },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+    ],
   },
 });

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vi as strings } from '../../../src/core/messages.js';
+import { assistantModule, fallback } from '../../../src/features/assistant/index.js';
+import { inquiriesModule } from '../../../src/features/inquiries/index.js';
+import { createHandlerHarness, type HandlerHarness } from '../../helpers/handler-harness.js';
+
+const MENU_BUTTONS = [
+  { label: 'Hỏi thủ tục', action: 'menu:procedures' },
+  { label: 'Tra cứu hồ sơ', action: 'menu:dossier' },
+  { label: 'Giờ làm việc, địa chỉ', action: 'menu:contact' },
+  { label: 'Gặp cán bộ', action: 'staff:contact' },
+];
+
+describe('assistant: menu, greetings, office contact and what nobody claimed', () => {
+  let h: HandlerHarness;
+  beforeAll(async () => {
+    h = await createHandlerHarness({ modules: [assistantModule, inquiriesModule], fallback });
+  });
+  afterAll(() => h.close());
+
+  it.each(['menu', 'Xin chào', 'chào bạn', 'alo', 'Trợ giúp', 'về menu'])('"%s" shows the main menu', async (text) => {
+    const replies = await h.send(text, { chatId: `m-${text}` });
+    expect(replies).toHaveLength(1);
+    expect(replies[0].text).toContain('Tôi là Trợ lý ảo của Xã Thử');
+    expect(replies[0].buttons).toEqual(MENU_BUTTONS);
+  });
+
+  it('/start shows the menu, but a deep link belongs to its feature', async () => {
+    expect((await h.send('/start'))[0].buttons).toEqual(MENU_BUTTONS);
+    // Nobody here owns the parameter: the fallback answers.
+    expect((await h.send('/start proc_1.001193'))[0].text).toContain('chưa hiểu');
+  });
+
+  it('the menu leaves a flow ("gặp cán bộ" was waiting for a question)', async () => {
+    await h.send('gặp cán bộ', { chatId: 'flow' });
+    expect(h.stateOf('flow').flow).toBe('inquiry:ask');
+    await h.send({ action: 'menu:main' }, { chatId: 'flow' });
+    expect(h.stateOf('flow').flow).toBeNull();
+  });
+
+  it('office hours and address come from the commune', async () => {
+    for (const input of ['giờ làm việc', 'xã ở đâu', { action: 'menu:contact' }] as const) {
+      const [reply] = await h.send(input, { chatId: 'contact' });
+      expect(reply.text).toBe(
+        'Xã Thử, Tỉnh Thử\n' +
+          '• Nơi tiếp nhận hồ sơ: Trung tâm Phục vụ hành chính công xã Thử\n' +
+          '• Giờ làm việc: Thứ Hai – Thứ Sáu, 7:30–11:30 và 13:30–17:00\n' +
+          '• Điện thoại: 0237 000 000',
+      );
+    }
+  });
+
+  it('"nộp ở đâu" is a procedure question, not the office contact', async () => {
+    const [reply] = await h.send('làm thủ tục nộp ở đâu', { chatId: 'where' });
+    expect(reply.text).toContain('chưa hiểu');
+  });
+
+  it('the fallback: follow gets the menu, unfollow nothing, stale buttons and lone files an explanation', async () => {
+    expect((await h.send({ event: 'follow' }, { chatId: 'f' }))[0].buttons).toEqual(MENU_BUTTONS);
+    expect(await h.send({ event: 'unfollow' }, { chatId: 'f' })).toEqual([]);
+    expect((await h.send({ action: 'gone:away' }, { chatId: 'f' }))[0].text).toBe(strings.unknownAction);
+    expect((await h.send({ attachments: [{ kind: 'image' }] }, { chatId: 'f' }))[0].text).toBe(strings.unsupportedMedia);
+    const [unknown] = await h.send('con mèo của tôi', { chatId: 'f' });
+    expect(unknown.buttons?.[0]).toEqual({ label: 'Gặp cán bộ', action: 'staff:contact' });
+  });
+});
