@@ -34,6 +34,12 @@ describe('procedure guidance in the chat (real catalog)', () => {
     expect(replies[1].text).toContain('1.000656');
   });
 
+  it('takes a correction: "không phải, ý tôi là …" answers the new question', async () => {
+    await say('corr', { text: 'đăng ký khai sinh' });
+    const [r] = await say('corr', { text: 'Không phải, ý tôi là đăng ký khai tử' });
+    expect(r.text).toContain('1.000656');
+  });
+
   it('keeps context for follow-up questions', async () => {
     await say('b', { text: 'dang ky khai sinh' });
     const [fee] = await say('b', { text: 'phí bao nhiêu?' });

@@ -89,6 +89,23 @@ export function parseChoice(text: string, count: number): number | undefined {
   return n;
 }
 
+const CORRECTION =
+  /^(?:khong phai|ko phai|k phai|hong phai|khong|sai roi|nham roi|khong dung)(?:\s+(?:dau|a|ak))?(?:\s*,)?\s*(?:(?:y|ma)\s+(?:toi|em|minh|tui)\s+(?:la|muon hoi|hoi)|(?:toi|em|minh|tui)\s+(?:muon hoi|hoi|can)|ma\s+la|ma)?\s*/;
+
+/**
+ * A correction of the last answer: "không phải, ý tôi là …". Returns the text after the correction
+ * (possibly empty), or undefined when the message is not a correction. Pure.
+ */
+export function stripCorrection(text: string): string | undefined {
+  const words = text.normalize('NFC').trim();
+  const folded = foldPhrase(words);
+  const m = CORRECTION.exec(folded);
+  if (!m || m[0].trim() === 'khong' && !/^(?:khong)\s*,/.test(folded)) return undefined;
+  // Cut the same number of words from the original text (folding keeps one word per word).
+  const cut = m[0].trim().split(/\s+/).filter(Boolean).length;
+  return words.replace(/[,.!?]/g, ' ').split(/\s+/).filter(Boolean).slice(cut).join(' ');
+}
+
 type Aspect = 'fee' | 'time' | 'online' | 'docs' | 'where' | 'steps' | 'legal';
 
 /** A follow-up question about an aspect of the procedure under discussion ("phí bao nhiêu?"). */
@@ -222,5 +239,16 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
     return NEXT;
   }
 
-  router.hears((text) => text.length >= 2, (ctx) => answerQuestion(ctx, ctx.text));
+  router.hears((text) => text.length >= 2, (ctx) => {
+    // "Không phải, ý tôi là đăng ký lại khai sinh": drop the procedure under discussion and ask again.
+    const corrected = stripCorrection(ctx.text);
+    if (corrected !== undefined) {
+      const chat = procedureChat(ctx.state);
+      delete chat.last;
+      delete chat.candidates;
+      if (!corrected) return { text: 'Dạ, anh/chị muốn hỏi thủ tục nào ạ? Anh/chị gõ tên thủ tục hoặc việc cần làm giúp tôi.' };
+      return answerQuestion(ctx, corrected);
+    }
+    return answerQuestion(ctx, ctx.text);
+  });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectAspect, parseChoice } from '../../../../src/features/procedures/handlers.js';
+import { detectAspect, parseChoice, stripCorrection } from '../../../../src/features/procedures/handlers.js';
 
 describe('parseChoice', () => {
   it.each([
@@ -40,5 +40,18 @@ describe('detectAspect', () => {
     ['xin chào', undefined],
   ])('%s -> %s', (text, expected) => {
     expect(detectAspect(text)).toBe(expected);
+  });
+});
+
+describe('stripCorrection', () => {
+  it.each([
+    ['Không phải, ý tôi là đăng ký lại khai sinh', 'đăng ký lại khai sinh'],
+    ['ko phai, em muon hoi tam tru', 'tam tru'],
+    ['sai rồi, mà là chứng thực chữ ký', 'chứng thực chữ ký'],
+    ['không phải', ''],
+    ['không có giấy khai sinh thì làm sao', undefined],
+    ['đăng ký khai sinh', undefined],
+  ])('%s -> %s', (text, expected) => {
+    expect(stripCorrection(text)).toBe(expected);
   });
 });
