@@ -6,6 +6,16 @@
  * commune-level variant, and a decision: answer, ask the resident to choose,
  * or decline.
  */
+import {
+  ACTION_MARKERS,
+  AUDIENCE_MARKERS,
+  GENERIC_NAME_WORDS,
+  MARKER_EXCEPTIONS,
+  NAME_ABBREVIATIONS,
+  QUALIFIER_MARKERS,
+  RESIDENT_WORDS,
+} from './name-markers.js';
+import { editDistanceAtMost, phoneticKey } from './typos.js';
 import { analyzeQuery, SOFT_FILLERS, SOFT_WEIGHT, tokenize, type QueryConcept } from './normalize.js';
 
 /** What the index needs to know about a procedure. */
@@ -91,76 +101,34 @@ const STRONG = 2;
 /** Characters of each record's text indexed as word pairs, and their weight against the name. */
 const BODY_CHARS = 2000;
 /** Share of all names above which a lone soft word's postings are not walked. */
-const SOFT_DF_LIMIT = Number(process.env.SOFT_DF_LIMIT ?? 0.15);
-const BODY_WEIGHT = Number(process.env.BODY_WEIGHT ?? 0.5);
+const SOFT_DF_LIMIT = 0.15;
+const BODY_WEIGHT = 0.5;
 /** Query words that never form evidence in a record's text. */
 const HARD_QUERY_FILLERS = new Set(['toi', 'em', 'a', 'cho', 'va', 'cua', 'la', 'thi', 'co', 'khong', 'o', 'de', 'duoc', 'nha', 'lam']);
 /** Coverage a message without a word of asking must reach: it is all procedure name, or it is not a request. */
-const NO_INTENT_COVERAGE = Number(process.env.NO_INTENT_COVERAGE ?? 0.8);
+const NO_INTENT_COVERAGE = 0.8;
 const WEAK = 1;
 /** Share of the information of query words that match no procedure still counted against coverage. */
-const UNMATCHED_SHARE = Number(process.env.UNMATCHED_SHARE ?? 0.3);
+const UNMATCHED_SHARE = 0.3;
 /** A query with at least this many content words is a long message. */
-const LONG_QUERY = Number(process.env.LONG_QUERY ?? 7);
+const LONG_QUERY = 7;
 /** Information a candidate must explain on its own to be offered for a long message. */
-const ABS_EVIDENCE = Number(process.env.ABS_EVIDENCE ?? 6);
+const ABS_EVIDENCE = 6;
 /** A weakly covered top answer becomes a choice when the second is at least this close. */
-const WEAK_CHOOSE = Number(process.env.WEAK_CHOOSE ?? 0.5);
+const WEAK_CHOOSE = 0.5;
 
-/**
- * Words in a name that mark a special variant of a procedure (accented,
- * lowercase). A variant whose marker the resident did not mention ranks below
- * the plain one: "đăng ký khai sinh" before "… lưu động", "… có yếu tố nước
- * ngoài", "đăng ký lại …"; "cấp thẻ căn cước" before "cấp đổi/cấp lại …".
- */
-const QUALIFIER_MARKERS: string[] = [
-  'nước ngoài', 'lưu động', 'biên giới', 'kết hợp', 'liên thông', 'ghi vào sổ', 'toàn trình', 'người dịch',
-  'nhập khẩu', 'dưới 14', 'công an nhân dân', 'quân đội', 'người gốc việt nam', 'không quốc tịch', 'tàu bay',
-  'tàu biển', 'cơ quan đại diện', 'tạm thời',
-];
-/** Actions other than the plain "register / issue": a name listing several is a list of alternatives. */
-const ACTION_MARKERS: string[] = [
-  'lại', 'đổi', 'thu hồi', 'xóa', 'xoá', 'chấm dứt', 'tạm ngừng', 'dừng', 'gia hạn', 'điều chỉnh', 'hủy', 'huỷ',
-  'cập nhật', 'bổ sung', 'sửa đổi', 'đính chính', 'hiệu đính', 'thay đổi', 'mất',
-];
-/** Markers of procedures meant for organisations, looked for in the whole name. */
-const AUDIENCE_MARKERS: string[] = ['tổ chức đang sử dụng đất'];
 /** Markers are looked for in the first words of a name, where the variant is named. */
 const MARKER_SCOPE = 12;
-const MARKER_PENALTY = Number(process.env.MARKER_PENALTY ?? 0.86);
+
+const MARKER_PENALTY = 0.86;
+
 const RERANK = 40;
+
 /**
  * When the query names less than this share of the top name's content words
  * ("chứng thực" vs "Chứng thực di chúc") and others fit as well, ask back.
  */
 const UNDERSPECIFIED = 0.6;
-/** Words of procedure names that say nothing about which procedure it is. */
-const GENERIC_NAME_WORDS = new Set([
-  'thu', 'tuc', 'dang', 'ky', 'cap', 'giay', 'to', 'cho', 'va', 'cua', 'doi', 'voi', 'tai', 'theo', 'cac',
-  'nhung', 'trong', 'viec', 've', 'co', 'duoc', 'la', 'hoac', 'mot', 'so', 'tu',
-]);
-/** Name parts that contain a marker word without being a variant. */
-const MARKER_EXCEPTIONS = [/xác định lại dân tộc/g];
-
-/** Abbreviations used inside procedure names, indexed with their full words too. */
-const NAME_ABBREVIATIONS: Record<string, string> = {
-  bhxh: 'bảo hiểm xã hội',
-  bhyt: 'bảo hiểm y tế',
-  bhtn: 'bảo hiểm thất nghiệp',
-  tnld: 'tai nạn lao động',
-  bnn: 'bệnh nghề nghiệp',
-  tncn: 'thu nhập cá nhân',
-  gtgt: 'giá trị gia tăng',
-  ttdb: 'tiêu thụ đặc biệt',
-  kcb: 'khám chữa bệnh',
-  kbnn: 'kho bạc nhà nước',
-  ubnd: 'ủy ban nhân dân',
-  dvc: 'dịch vụ công',
-  cqt: 'cơ quan thuế',
-};
-
-/** Names aimed at residents themselves get a small lift over ones aimed at organisations. */
-const RESIDENT_WORDS = ['hộ gia đình', 'cá nhân', 'công dân việt nam'];
 
 interface Posting {
   docs: number[];
@@ -204,45 +172,6 @@ function stripPrefix(name: string): string {
 
 function accentedWords(s: string): string[] {
   return s.normalize('NFC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-}
-
-/** Phonetic key that merges common Vietnamese spelling confusions (tr/ch, s/x, d/gi/r/v, i/y, final n/ng, c/t). */
-export function phoneticKey(t: string): string {
-  return t
-    .replace(/^ngh/, 'ng')
-    .replace(/^gh/, 'g')
-    .replace(/^tr/, 'ch')
-    .replace(/^s/, 'x')
-    .replace(/^(gi|d|r|v)/, 'z')
-    .replace(/^k/, 'c')
-    .replace(/y/g, 'i')
-    .replace(/(ng|n)$/, 'N')
-    .replace(/(nh)$/, 'N')
-    .replace(/(c|t|ch)$/, 'T');
-}
-
-function editDistanceAtMost(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  const m = a.length;
-  const n = b.length;
-  let prev = new Array<number>(n + 1);
-  let cur = new Array<number>(n + 1);
-  let prev2 = new Array<number>(n + 1);
-  for (let j = 0; j <= n; j++) prev[j] = j;
-  for (let i = 1; i <= m; i++) {
-    cur[0] = i;
-    let rowMin = cur[0];
-    for (let j = 1; j <= n; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2] + 1);
-      cur[j] = v;
-      if (v < rowMin) rowMin = v;
-    }
-    if (rowMin > max) return max + 1;
-    [prev2, prev, cur] = [prev, cur, prev2];
-  }
-  return prev[n];
 }
 
 function addPosting(map: Map<string, Posting>, key: string, doc: number): void {
