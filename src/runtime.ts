@@ -119,8 +119,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const defaultCommune = await ensureDefaultCommune(database, config);
   const directory = createCommuneDirectory(database);
   if (config.SEED_CATALOG) {
-    const { loaded } = await ensureCatalogLoaded(database.db);
-    if (loaded) log.info({ loaded }, 'national procedure catalog loaded from the shipped snapshot');
+    const { loaded, updated, catalogDate } = await ensureCatalogLoaded(database.db);
+    if (loaded) log.info({ loaded, catalogDate }, 'national procedure catalog loaded from the shipped snapshot');
+    if (updated) log.info({ updated, catalogDate }, 'national procedure catalog updated from a newer shipped snapshot');
   }
   const search = createProcedureSearchService({ db: database.db, log });
   await search.init((await directory.all()).map((c) => c.id));

@@ -1,11 +1,15 @@
 /**
  * npm run catalog:import -- <folder>            upsert a crawl folder into the database
  * npm run catalog:snapshot -- <folder> [out]     write data/catalog/procedures.json.gz instead
+ *   --date YYYY-MM-DD   the day the catalog was read (default: today); a snapshot with a later date
+ *                       updates installations on upgrade, and an import records it so an older
+ *                       shipped snapshot never replaces it
  *
  * The database comes from the app configuration (DATABASE_URL, else embedded PGlite in DATA_DIR).
  */
 import { resolve } from 'node:path';
 import { loadConfig } from '../config.js';
+import { writeCatalogDate } from '../features/procedures/repo.js';
 import { createDatabase } from '../db/client.js';
 import {
   defaultSnapshotPath,
@@ -16,7 +20,7 @@ import {
 } from '../features/procedures/importer/import.js';
 
 function usage(): never {
-  console.error('usage: catalog-import <folder>\n       catalog-import --snapshot <folder> [out.json.gz]');
+  console.error('usage: catalog-import [--date YYYY-MM-DD] <folder>\n       catalog-import --snapshot [--date YYYY-MM-DD] <folder> [out.json.gz]');
   process.exit(2);
 }
 
@@ -30,14 +34,17 @@ function printProblems(label: string, problems: RecordProblem[], max = 30): void
 async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((a) => a !== '--');
   const snapshot = args.includes('--snapshot');
-  const positional = args.filter((a) => !a.startsWith('--'));
+  const dateAt = args.indexOf('--date');
+  const catalogDate = dateAt >= 0 ? args[dateAt + 1] : new Date().toISOString().slice(0, 10);
+  if (!catalogDate || !/^\d{4}-\d{2}-\d{2}$/.test(catalogDate)) usage();
+  const positional = args.filter((a, i) => !a.startsWith('--') && !(dateAt >= 0 && i === dateAt + 1));
   const folder = positional[0];
   if (!folder) usage();
 
   if (snapshot) {
     const out = resolve(positional[1] ?? defaultSnapshotPath());
     const read = readCatalogFolder(resolve(folder));
-    const { bytes, count } = writeSnapshot(read.procedures, out);
+    const { bytes, count } = writeSnapshot(read.procedures, out, catalogDate);
     console.log(`snapshot ${out}: ${count} procedures, ${(bytes / 1024 / 1024).toFixed(2)} MB`);
     console.log(`skipped as noise: ${read.skipped.length}, failed: ${read.failed.length}`);
     printProblems('skipped', read.skipped);
@@ -50,6 +57,7 @@ async function main(): Promise<void> {
   try {
     await database.migrate();
     const report = await importCatalogFolder(database.db, resolve(folder));
+    await writeCatalogDate(database.db, catalogDate);
     console.log(
       `added ${report.added}, changed ${report.changed}, unchanged ${report.unchanged}, ` +
         `skipped as noise ${report.skipped}, failed ${report.failed}`,

@@ -21,6 +21,7 @@ describe('procedure guidance in the chat (real catalog)', () => {
     expect(r.text).not.toMatch(/nước ngoài|lưu động/);
     expect(r.text).toMatch(/Lệ phí/);
     expect(r.text).toMatch(/Thời hạn/);
+    expect(r.text).toMatch(/Nguồn: Cơ sở dữ liệu quốc gia về thủ tục hành chính, cập nhật ngày \d{2}\/\d{2}\/\d{4}\./);
     const actions = r.buttons!.map((b) => b.action);
     expect(actions).toContain('proc:docs:1.001193');
     expect(actions).toContain('proc:steps:1.001193');

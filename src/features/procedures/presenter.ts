@@ -2,7 +2,7 @@ import type { Reply, ReplyButton } from '../../core/types.js';
 import type { ChannelInfo, Procedure, ProcedureOverride, SubmissionChannel } from './types.js';
 
 /** A procedure with the commune's local facts (fee, address, note…) layered over the national record. */
-export type ProcedureView = Procedure & { override?: ProcedureOverride | null };
+export type ProcedureView = Procedure & { override?: ProcedureOverride | null; catalogDate?: string };
 
 export interface CommuneFacts {
   name: string;
@@ -153,7 +153,16 @@ export function presentSummary(p: ProcedureView, commune: CommuneFacts): Reply {
   if (p.override?.hours) lines.push(`🕘 Giờ tiếp nhận: ${p.override.hours}`);
   if (p.override?.phone) lines.push(`☎️ Liên hệ: ${p.override.phone}`);
   if (p.override?.note) lines.push(`📌 Ghi chú của xã: ${p.override.note}`);
+  const source = catalogSource(p);
+  if (source) lines.push('', source);
   return { text: lines.join('\n'), buttons: detailButtons(p) };
+}
+
+/** "Nguồn: … cập nhật 20/07/2026" for a national record whose catalog date is known. */
+export function catalogSource(p: Pick<ProcedureView, 'catalogDate'>): string | undefined {
+  const m = p.catalogDate ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(p.catalogDate) : null;
+  if (!m) return undefined;
+  return `Nguồn: Cơ sở dữ liệu quốc gia về thủ tục hành chính, cập nhật ngày ${m[3]}/${m[2]}/${m[1]}.`;
 }
 
 export function presentDocuments(p: ProcedureView): Reply {

@@ -2,7 +2,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { execRows } from '../../db/client.js';
-import { communes, localProcedures, procedureOverrides, procedures } from '../../db/schema/index.js';
+import { appSettings, communes, localProcedures, procedureOverrides, procedures } from '../../db/schema/index.js';
 import type { Procedure, ProcedureOverride } from './types.js';
 
 const BATCH = 200;
@@ -57,6 +57,21 @@ export async function insertMissingNationalProcedures(db: Db, items: { procedure
     const rows = items.slice(i, i + BATCH).map((it) => nationalRow(it.procedure, it.hash));
     await db.insert(procedures).values(rows).onConflictDoNothing({ target: procedures.code });
   }
+}
+
+const CATALOG_DATE = 'catalog_date';
+
+/** The date (YYYY-MM-DD) of the national catalog the installation holds, when known. */
+export async function readCatalogDate(db: Db): Promise<string | undefined> {
+  const rows = await db.select({ value: appSettings.value }).from(appSettings).where(eq(appSettings.key, CATALOG_DATE)).limit(1);
+  return rows[0]?.value;
+}
+
+export async function writeCatalogDate(db: Db, date: string): Promise<void> {
+  await db
+    .insert(appSettings)
+    .values({ key: CATALOG_DATE, value: date })
+    .onConflictDoUpdate({ target: appSettings.key, set: { value: date } });
 }
 
 export async function findNationalProcedure(db: Db, code: string): Promise<Procedure | undefined> {

@@ -4,7 +4,7 @@
  * staff maintain overrides and commune-owned local procedures.
  */
 import type { Db } from '../../db/client.js';
-import { procedureHash, readSnapshot } from './importer/import.js';
+import { importProcedures, procedureHash, readSnapshot, readSnapshotMeta } from './importer/import.js';
 import { shortNameOf } from './importer/parse.js';
 import * as repo from './repo.js';
 import type { OverrideWrite } from './repo.js';
@@ -21,21 +21,37 @@ export class ProcedureNotFoundError extends Error {
 }
 
 /**
- * On first start the `procedures` table is empty: fill it from the shipped
- * snapshot so the bot answers without ever reading the crawl. A later
- * `catalog:import` updates it in place. Returns how many rows were inserted.
+ * The shipped snapshot and the installation's catalog. On first start the
+ * `procedures` table is empty: fill it from the snapshot so the bot answers
+ * without ever reading the crawl. After an upgrade whose snapshot is newer
+ * (its catalog date is later than the one installed), the procedures that
+ * changed are updated in place; the communes' overrides and local procedures
+ * live in their own tables and are kept. An older or undated snapshot never
+ * replaces a newer catalog (for example one an administrator imported with
+ * `catalog:import`).
  */
 export async function ensureCatalogLoaded(
   db: Db,
-  opts: { snapshotPath?: string; procedures?: Procedure[] } = {},
-): Promise<{ loaded: number }> {
-  if ((await repo.countNationalProcedures(db)) > 0) return { loaded: 0 };
-  const list = opts.procedures ?? readSnapshot(opts.snapshotPath);
-  await repo.insertMissingNationalProcedures(
-    db,
-    list.map((procedure) => ({ procedure, hash: procedureHash(procedure) })),
-  );
-  return { loaded: list.length };
+  opts: { snapshotPath?: string; procedures?: Procedure[]; catalogDate?: string } = {},
+): Promise<{ loaded: number; updated: number; catalogDate?: string }> {
+  const snapshotDate = opts.catalogDate ?? (opts.procedures ? undefined : readSnapshotMeta(opts.snapshotPath)?.catalogDate);
+  const installedDate = await repo.readCatalogDate(db);
+  if ((await repo.countNationalProcedures(db)) === 0) {
+    const list = opts.procedures ?? readSnapshot(opts.snapshotPath);
+    await repo.insertMissingNationalProcedures(
+      db,
+      list.map((procedure) => ({ procedure, hash: procedureHash(procedure) })),
+    );
+    if (snapshotDate) await repo.writeCatalogDate(db, snapshotDate);
+    return { loaded: list.length, updated: 0, catalogDate: snapshotDate ?? installedDate };
+  }
+  if (snapshotDate && (!installedDate || installedDate < snapshotDate)) {
+    const list = opts.procedures ?? readSnapshot(opts.snapshotPath);
+    const report = await importProcedures(db, list);
+    await repo.writeCatalogDate(db, snapshotDate);
+    return { loaded: 0, updated: report.added + report.changed, catalogDate: snapshotDate };
+  }
+  return { loaded: 0, updated: 0, catalogDate: installedDate };
 }
 
 // ---------------------------------------------------------------- overrides applied
@@ -83,7 +99,9 @@ export async function getProcedure(db: Db, communeId: number, code: string): Pro
   const local = isLocalCode(code);
   const procedure = local ? await repo.findLocalProcedure(db, communeId, code) : await repo.findNationalProcedure(db, code);
   if (!procedure) return undefined;
-  return applyOverride(procedure, await repo.findOverride(db, communeId, code), local ? 'local' : 'national');
+  const resolved = applyOverride(procedure, await repo.findOverride(db, communeId, code), local ? 'local' : 'national');
+  const catalogDate = local ? undefined : await repo.readCatalogDate(db);
+  return catalogDate ? { ...resolved, catalogDate } : resolved;
 }
 
 /**
@@ -118,7 +136,10 @@ export function createProcedureReader(opts: { ttlMs?: number; maxEntries?: numbe
     );
     if (!procedure) return undefined;
     const override = await cached(`o|${communeId}|${code}`, async () => (await repo.findOverride(db, communeId, code)) ?? null);
-    return applyOverride(procedure, override ?? undefined, local ? 'local' : 'national');
+    const resolved = applyOverride(procedure, override ?? undefined, local ? 'local' : 'national');
+    if (local) return resolved;
+    const catalogDate = await cached('catalog-date', async () => (await repo.readCatalogDate(db)) ?? null);
+    return catalogDate ? { ...resolved, catalogDate } : resolved;
   }
 
   /** Forget a commune's overrides and local procedures (after a staff change), or everything. */

@@ -87,5 +87,7 @@ export interface ProcedureOverride {
  */
 export interface ResolvedProcedure extends Procedure {
   origin: 'national' | 'local';
+  /** YYYY-MM-DD of the national catalog this record comes from (national records, when known). */
+  catalogDate?: string;
   override?: ProcedureOverride;
 }

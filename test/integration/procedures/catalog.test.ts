@@ -144,12 +144,42 @@ describe('shipped snapshot', () => {
       expect(back.map((p) => p.code)).toEqual([...read.procedures.map((p) => p.code)].sort());
       expect(back.every((p) => p.raw.raw_text === undefined)).toBe(true);
 
-      expect(await ensureCatalogLoaded(database.db, { snapshotPath: path })).toEqual({ loaded: 13 });
-      expect(await ensureCatalogLoaded(database.db, { snapshotPath: path })).toEqual({ loaded: 0 });
+      expect(await ensureCatalogLoaded(database.db, { snapshotPath: path })).toMatchObject({ loaded: 13, updated: 0 });
+      expect(await ensureCatalogLoaded(database.db, { snapshotPath: path })).toMatchObject({ loaded: 0, updated: 0 });
       // The same records from the crawl folder are recognised as unchanged.
       expect(await importCatalogFolder(database.db, FIXTURES)).toMatchObject({ added: 0, changed: 0, unchanged: 13 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a newer snapshot in an upgrade updates the changed procedures, keeps overrides, and never downgrades', async () => {
+    const db = await createTestDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'snap-up-'));
+    try {
+      const [commune] = await db.db.insert(communes).values({ slug: 'xa-nang-cap', name: 'Xã Nâng Cấp' }).returning();
+      const read = readCatalogFolder(FIXTURES);
+      const path = join(dir, 'procedures.json.gz');
+      writeSnapshot(read.procedures, path, '2026-01-15');
+      expect(await ensureCatalogLoaded(db.db, { snapshotPath: path })).toEqual({ loaded: 13, updated: 0, catalogDate: '2026-01-15' });
+      const code = read.procedures[0].code;
+      await setOverride(db.db, { communeId: commune.id, code, input: { fee: '8.000 đồng' } });
+
+      const renamed = read.procedures.map((p) => (p.code === code ? { ...p, name: `${p.name} (sửa đổi 2026)` } : p));
+      writeSnapshot(renamed, path, '2026-07-20');
+      expect(await ensureCatalogLoaded(db.db, { snapshotPath: path })).toEqual({ loaded: 0, updated: 1, catalogDate: '2026-07-20' });
+      const after = await getProcedure(db.db, commune.id, code);
+      expect(after?.name).toMatch(/sửa đổi 2026/);
+      expect(after?.override?.fee).toBe('8.000 đồng');
+      expect(after?.catalogDate).toBe('2026-07-20');
+
+      // An older snapshot (or the same one again) changes nothing.
+      writeSnapshot(read.procedures, path, '2026-03-01');
+      expect(await ensureCatalogLoaded(db.db, { snapshotPath: path })).toEqual({ loaded: 0, updated: 0, catalogDate: '2026-07-20' });
+      expect((await getProcedure(db.db, commune.id, code))?.name).toMatch(/sửa đổi 2026/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await db.close();
     }
   });
 

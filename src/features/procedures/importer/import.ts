@@ -128,12 +128,42 @@ export function defaultSnapshotPath(): string {
   return candidates.find((p) => existsSync(p)) ?? candidates[0];
 }
 
-export function writeSnapshot(procedures: Procedure[], outPath: string): { bytes: number; count: number } {
+/** The snapshot's companion file: which catalog date it holds (`procedures.json.gz` → `procedures.meta.json`). */
+export function snapshotMetaPath(snapshotPath: string): string {
+  return snapshotPath.replace(/(\.json)?\.gz$/, '') + '.meta.json';
+}
+
+export interface SnapshotMeta {
+  /** YYYY-MM-DD: when the national catalog was read. A newer date in a new release updates installations. */
+  catalogDate: string;
+  count: number;
+}
+
+export function writeSnapshot(
+  procedures: Procedure[],
+  outPath: string,
+  catalogDate?: string,
+): { bytes: number; count: number } {
   const sorted = [...procedures].map(compactProcedure).sort((a, b) => a.code.localeCompare(b.code));
   const gz = gzipSync(Buffer.from(JSON.stringify(sorted)), { level: 9 });
   mkdirSync(dirname(outPath), { recursive: true });
   writeFileSync(outPath, gz);
+  if (catalogDate) {
+    const meta: SnapshotMeta = { catalogDate, count: sorted.length };
+    writeFileSync(snapshotMetaPath(outPath), `${JSON.stringify(meta, null, 2)}\n`);
+  }
   return { bytes: gz.length, count: sorted.length };
+}
+
+/** The snapshot's catalog date, or undefined for a snapshot written without one. */
+export function readSnapshotMeta(path = defaultSnapshotPath()): SnapshotMeta | undefined {
+  const file = snapshotMetaPath(path);
+  if (!existsSync(file)) return undefined;
+  const meta = JSON.parse(readFileSync(file, 'utf8')) as Partial<SnapshotMeta>;
+  if (typeof meta.catalogDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(meta.catalogDate)) {
+    throw new Error(`${file}: catalogDate must be YYYY-MM-DD`);
+  }
+  return { catalogDate: meta.catalogDate, count: Number(meta.count ?? 0) };
 }
 
 export function readSnapshot(path = defaultSnapshotPath()): Procedure[] {
