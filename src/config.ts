@@ -37,7 +37,10 @@ const schema = z.object({
   /** statement_timeout of the server's PostgreSQL sessions in ms (0: the server's own setting). */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** Named prepared statements on PostgreSQL; false behind PgBouncer in transaction mode before 1.21. */
-  DATABASE_PREPARE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  DATABASE_PREPARE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ADMIN_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   INTEGRATION_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),

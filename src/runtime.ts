@@ -133,8 +133,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const web = createWebAdapter();
   const everyCommune = new Map<string, ChannelAdapter>([[web.channel, web]]);
   const registry: AdapterRegistry = {
-    get: (communeId: number, channel: ChannelName) =>
-      adapters.get(`${communeId}:${channel}`) ?? everyCommune.get(channel),
+    get: (communeId: number, channel: ChannelName) => adapters.get(`${communeId}:${channel}`) ?? everyCommune.get(channel),
   };
   const leaseMs = Math.max(60_000, config.PLATFORM_TIMEOUT_MS * 6);
   const delivery = createDeliveryWorker({

@@ -12,8 +12,26 @@ import { addDays } from '../../src/features/dossiers/working-days.js';
 
 export const FAKE_AGENCY = '000.99.99.H99';
 export const PROCEDURES = [
-  '1.001193', '2.000635', '1.000894', '1.001022', '2.002516', '1.004837', '1.000656', '2.000748', '1.004873', '1.001695',
-  '2.001263', '1.000689', '1.004884', '2.000908', '2.000815', '1.003583', '1.001612', '2.000884', '1.010803', '1.008901',
+  '1.001193',
+  '2.000635',
+  '1.000894',
+  '1.001022',
+  '2.002516',
+  '1.004837',
+  '1.000656',
+  '2.000748',
+  '1.004873',
+  '1.001695',
+  '2.001263',
+  '1.000689',
+  '1.004884',
+  '2.000908',
+  '2.000815',
+  '1.003583',
+  '1.001612',
+  '2.000884',
+  '1.010803',
+  '1.008901',
 ];
 
 export interface GenerateOptions {
@@ -91,8 +109,16 @@ export function syntheticCsv(n: number, lastDay = new Date().toISOString().slice
     const channel = ['truc_tiep', 'truc_tuyen', 'buu_chinh'][g % 3];
     const status = [2, 4, 4, 5, 9][g % 5];
     lines.push(
-      [code, PROCEDURES[g % PROCEDURES.length], status, channel, `${day}T08:${String(g % 60).padStart(2, '0')}:00+07:00`,
-        `${addDays(day, 5)}T17:00:00+07:00`, `Công dân Giả lập ${g + 1}`, `09999${String(g).padStart(5, '0')}`].join(','),
+      [
+        code,
+        PROCEDURES[g % PROCEDURES.length],
+        status,
+        channel,
+        `${day}T08:${String(g % 60).padStart(2, '0')}:00+07:00`,
+        `${addDays(day, 5)}T17:00:00+07:00`,
+        `Công dân Giả lập ${g + 1}`,
+        `09999${String(g).padStart(5, '0')}`,
+      ].join(','),
     );
   }
   return lines.join('\n') + '\n';

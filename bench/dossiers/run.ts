@@ -169,9 +169,19 @@ async function main() {
 
     const table = [
       ['measure', 'indexed / SQL', 'baseline', 'target'],
-      [`lookup by code p50 (${LOOKUPS} / ${BASELINE_LOOKUPS})`, `${result.lookupP50Ms} ms`, `${result.baselineLookupP50Ms} ms`, ''],
+      [
+        `lookup by code p50 (${LOOKUPS} / ${BASELINE_LOOKUPS})`,
+        `${result.lookupP50Ms} ms`,
+        `${result.baselineLookupP50Ms} ms`,
+        '',
+      ],
       ['lookup by code p99', `${result.lookupP99Ms} ms`, `${result.baselineLookupP99Ms} ms`, '≤ 5 ms'],
-      [`stats, 1 year (${stats.received.toLocaleString('en')} received) median`, `${result.statsYearMs} ms`, `${result.baselineStatsMs} ms`, '< 1000 ms'],
+      [
+        `stats, 1 year (${stats.received.toLocaleString('en')} received) median`,
+        `${result.statsYearMs} ms`,
+        `${result.baselineStatsMs} ms`,
+        '< 1000 ms',
+      ],
       ['stats, 1 year max', `${result.statsYearMaxMs} ms`, '', ''],
     ];
     const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
@@ -184,7 +194,9 @@ async function main() {
     out('baseline lookup: the same repo call with index scans disabled (sequential scan of every dossier);');
     out('baseline stats: every dossier of the period fetched and counted row by row in JS (same numbers, checked).');
     out(stats.summary);
-    out(`targets: lookup p99 ≤ 5 ms ${result.lookupTargetMet ? 'MET' : 'MISSED'}; year stats < 1 s ${result.statsTargetMet ? 'MET' : 'MISSED'}`);
+    out(
+      `targets: lookup p99 ≤ 5 ms ${result.lookupTargetMet ? 'MET' : 'MISSED'}; year stats < 1 s ${result.statsTargetMet ? 'MET' : 'MISSED'}`,
+    );
     if (asJson) console.log(JSON.stringify(result));
   } finally {
     process.off('SIGINT', onSignal);

@@ -62,7 +62,17 @@ export function startPlatformThread(faultMix?: FaultMix): PlatformThread {
         pending.set(id, { resolve, reject });
         worker.postMessage({ id, cmd, args });
       });
-  const names: (keyof Commands)[] = ['init', 'load', 'arrivals', 'arrivalCount', 'quiet', 'faults', 'eluStart', 'eluStop', 'close'];
+  const names: (keyof Commands)[] = [
+    'init',
+    'load',
+    'arrivals',
+    'arrivalCount',
+    'quiet',
+    'faults',
+    'eluStart',
+    'eluStop',
+    'close',
+  ];
   const api = Object.fromEntries(names.map((n) => [n, call(n)])) as unknown as PlatformThread;
   api.terminate = async () => {
     await worker.terminate();

@@ -147,7 +147,12 @@ export async function startFaultProxy(
         case 'api500':
           return json(res, 500, { ok: false, error_code: 500, description: 'Internal Server Error' });
         case 'tooMany':
-          return json(res, 429, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
+          return json(res, 429, {
+            ok: false,
+            error_code: 429,
+            description: 'Too Many Requests: retry after 1',
+            parameters: { retry_after: 1 },
+          });
         case 'reset':
           req.socket.destroy();
           return;

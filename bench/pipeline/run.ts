@@ -57,13 +57,7 @@ import { ensureCatalogLoaded } from '../../src/features/procedures/service.js';
 import type { Bot, LoadOptions, LoadResult } from './load.js';
 import { DEFAULT_FAULT_MIX, QUICK_FAULT_MIX, type FaultKind } from './platform.js';
 import { startPlatformThread, type PlatformThread } from './platform-worker.js';
-import {
-  drainPipeline,
-  lastInboundId,
-  reconcileBaseline,
-  reconcilePipeline,
-  type RunStats,
-} from './reconcile.js';
+import { drainPipeline, lastInboundId, reconcileBaseline, reconcilePipeline, type RunStats } from './reconcile.js';
 import { createCommunes, setApiRoot, startBaseline, startPipeline, WEBHOOK_SECRET } from './targets.js';
 
 const argv = process.argv.slice(2);
@@ -115,10 +109,12 @@ const SOCKET_DIR = '/var/run/postgresql';
 const TCP_URL = 'postgres://postgres@127.0.0.1:5432/test';
 let BASE_URL =
   process.env.BENCH_DATABASE_URL ??
-  (has('--tcp') || !existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`) ? TCP_URL : `postgres://postgres@localhost:5432/test?host=${SOCKET_DIR}`);
+  (has('--tcp') || !existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`)
+    ? TCP_URL
+    : `postgres://postgres@localhost:5432/test?host=${SOCKET_DIR}`);
 let PG_TARGET = postgresTarget(BASE_URL);
 /** postgres.js arguments for the benchmark's own connections (the admin one, the socket probe). */
-const adminClient = (extra: postgres.Options<{}> = {}) => {
+const adminClient = (extra: postgres.Options<Record<string, never>> = {}) => {
   const { url, ...target } = PG_TARGET;
   return postgres(url, { ...target, max: 1, onnotice: () => {}, ...extra });
 };
@@ -341,7 +337,8 @@ async function pipelineRun(
     const tokenOfCommune = new Map(bots.map((b) => [b.communeId, b.token]));
     const arrivals = await platform.arrivals(arrivalsFrom);
     const stats = await reconcilePipeline(database, afterId, value.load, arrivals, tokenOfCommune);
-    if (value.stuck.length) out(`… ${label}: not delivered ${drainTimeoutMs / 1000} s after the load ended: ${JSON.stringify(value.stuck)}`);
+    if (value.stuck.length)
+      out(`… ${label}: not delivered ${drainTimeoutMs / 1000} s after the load ended: ${JSON.stringify(value.stuck)}`);
     const commitsPerQuestion =
       commitsBefore !== undefined && commitsAfter !== undefined && stats.sent
         ? Math.round(((commitsAfter - commitsBefore) / stats.sent) * 10) / 10
@@ -380,7 +377,10 @@ function table(reports: RunReport[]) {
     ['server busy', (r) => r.serverLoopBusy],
     ['server cpu ms/q', (r) => r.serverCpuMsPerMsg ?? '-'],
     ['server runq', (r) => r.serverRunqWait ?? '-'],
-    ['loop delay p99/max', (r) => (r.serverLoopDelayMaxMs !== undefined ? `${r.serverLoopDelayP99Ms}/${r.serverLoopDelayMaxMs}` : '-')],
+    [
+      'loop delay p99/max',
+      (r) => (r.serverLoopDelayMaxMs !== undefined ? `${r.serverLoopDelayP99Ms}/${r.serverLoopDelayMaxMs}` : '-'),
+    ],
     ['gc ms (max)', (r) => (r.serverGcMs !== undefined ? `${r.serverGcMs} (${r.serverGcMaxMs})` : '-')],
     ['pg cpu ms/q', (r) => r.postgresCpuMsPerMsg ?? '-'],
     ['platform busy', (r) => r.platformLoopBusy],
@@ -400,8 +400,12 @@ async function main() {
   checkPacing(FAILURE_RATE);
   if (RUNS.has('postgres') || RUNS.has('failures')) await checkPostgres();
   const cpus = os.cpus();
-  out(`Machine: ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`);
-  out(`Load: ${COMMUNES} communes (one Telegram bot each) × ${CHATS_PER_BOT} residents; fake Bot API at 30 msg/s per bot, 1/s per chat (burst 3)`);
+  out(
+    `Machine: ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`,
+  );
+  out(
+    `Load: ${COMMUNES} communes (one Telegram bot each) × ${CHATS_PER_BOT} residents; fake Bot API at 30 msg/s per bot, 1/s per chat (burst 3)`,
+  );
   out(`Server under test on the main thread; load generator and fake Bot API on a worker thread; PostgreSQL over ${pgWhere()}.`);
   out();
 
@@ -420,7 +424,16 @@ async function main() {
       await ensureCatalogLoaded(database.db); // as an installation's first start did, long before
       const bots = await createCommunes(database, COMMUNES, apiRoot);
       reports.push(
-        await pipelineRun('pglite', platform, database, bots, () => startPipeline(database, { poolMax: POOL_MAX }), PGLITE_RATE, PGLITE_DURATION_S, 30_000),
+        await pipelineRun(
+          'pglite',
+          platform,
+          database,
+          bots,
+          () => startPipeline(database, { poolMax: POOL_MAX }),
+          PGLITE_RATE,
+          PGLITE_DURATION_S,
+          30_000,
+        ),
       );
     } finally {
       await database.close();
@@ -430,59 +443,71 @@ async function main() {
   // --- PostgreSQL, then PostgreSQL with 20 % failures --------------------------
   if (RUNS.has('postgres') || RUNS.has('failures')) await postgresRuns();
   async function postgresRuns() {
-  const dbName = `bench_pipeline_${randomBytes(4).toString('hex')}`;
-  const admin = adminClient();
-  await admin.unsafe(`create database ${dbName}`);
-  let database: Database | undefined;
-  const dropDb = async () => {
-    if (database) await database.close().catch(() => {});
-    database = undefined;
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
-    await admin.end().catch(() => {});
-  };
-  const onSignal = () => void dropDb().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    pgVersion = String((await admin`show server_version`)[0].server_version);
-    database = await createDatabase({ url: withDb(BASE_URL, dbName), poolMax: POOL_MAX });
-    await database.migrate();
-    // An installation loads the national catalog once, at its first start; the server under test
-    // starts as every later start does.
-    await ensureCatalogLoaded(database.db);
-    const db = database;
-    const bots = await createCommunes(db, COMMUNES, apiRoot);
-    if (RUNS.has('postgres')) {
-      for (let i = 1; i <= REPEAT; i++) {
-        const label = REPEAT > 1 ? `postgres #${i}` : 'postgres';
-        const run = await pipelineRun(label, platform, db, bots, () => startPipeline(db, { poolMax: POOL_MAX }), RATE, DURATION_S, 30_000);
-        reports.push(run);
-        pgRuns.push(run);
+    const dbName = `bench_pipeline_${randomBytes(4).toString('hex')}`;
+    const admin = adminClient();
+    await admin.unsafe(`create database ${dbName}`);
+    let database: Database | undefined;
+    const dropDb = async () => {
+      if (database) await database.close().catch(() => {});
+      database = undefined;
+      await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
+      await admin.end().catch(() => {});
+    };
+    const onSignal = () => void dropDb().finally(() => process.exit(130));
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      pgVersion = String((await admin`show server_version`)[0].server_version);
+      database = await createDatabase({ url: withDb(BASE_URL, dbName), poolMax: POOL_MAX });
+      await database.migrate();
+      // An installation loads the national catalog once, at its first start; the server under test
+      // starts as every later start does.
+      await ensureCatalogLoaded(database.db);
+      const db = database;
+      const bots = await createCommunes(db, COMMUNES, apiRoot);
+      if (RUNS.has('postgres')) {
+        for (let i = 1; i <= REPEAT; i++) {
+          const label = REPEAT > 1 ? `postgres #${i}` : 'postgres';
+          const run = await pipelineRun(
+            label,
+            platform,
+            db,
+            bots,
+            () => startPipeline(db, { poolMax: POOL_MAX }),
+            RATE,
+            DURATION_S,
+            30_000,
+          );
+          reports.push(run);
+          pgRuns.push(run);
+        }
       }
+      if (RUNS.has('failures') && !has('--skip-failures')) {
+        await setApiRoot(db, faultyApiRoot);
+        const before = await platform.faults();
+        const r = await pipelineRun(
+          'postgres+20% failures',
+          platform,
+          db,
+          bots,
+          () => startPipeline(db, { poolMax: POOL_MAX }),
+          FAILURE_RATE,
+          FAILURE_DURATION_S,
+          FAILURE_DRAIN_S * 1000,
+          0, // no warm-up: this run is about delivery, and the injected faults are counted for the run alone
+        );
+        const counts = await platform.faults();
+        r.faults = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v - before[k as FaultKind]])) as Record<
+          FaultKind,
+          number
+        >;
+        reports.push(r);
+      }
+    } finally {
+      await dropDb();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
-    if (RUNS.has('failures') && !has('--skip-failures')) {
-      await setApiRoot(db, faultyApiRoot);
-      const before = await platform.faults();
-      const r = await pipelineRun(
-        'postgres+20% failures',
-        platform,
-        db,
-        bots,
-        () => startPipeline(db, { poolMax: POOL_MAX }),
-        FAILURE_RATE,
-        FAILURE_DURATION_S,
-        FAILURE_DRAIN_S * 1000,
-        0, // no warm-up: this run is about delivery, and the injected faults are counted for the run alone
-      );
-      const counts = await platform.faults();
-      r.faults = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v - before[k as FaultKind]])) as Record<FaultKind, number>;
-      reports.push(r);
-    }
-  } finally {
-    await dropDb();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
   }
 
   // --- Baseline ----------------------------------------------------------------
@@ -535,7 +560,10 @@ async function main() {
     if (r.platform429) out(`${r.label}: ${r.platform429} sendMessage calls hit the fake's flood limit (429)`);
     if (r.stages) {
       out(`${r.label}, where the time went (ms; p50 / p99 / mean over the slowest 1 %):`);
-      for (const st of r.stages) out(`  ${st.name.padEnd(32)} ${String(st.p50).padStart(7)} ${String(st.p99).padStart(7)} ${String(st.slowest1pct).padStart(7)}`);
+      for (const st of r.stages)
+        out(
+          `  ${st.name.padEnd(32)} ${String(st.p50).padStart(7)} ${String(st.p99).padStart(7)} ${String(st.slowest1pct).padStart(7)}`,
+        );
     }
     if (r.handlerFailures) out(`${r.label}: ${r.handlerFailures} questions answered by the error fallback`);
   }
@@ -557,20 +585,32 @@ async function main() {
   };
   out();
   out('Targets (PostgreSQL):');
-  out(`  ≥ 500 msg/s sustained: ${verdict(targets.throughput500)}${pg ? ` (${pg.throughputPerS}/s at ${pg.offeredPerS}/s offered)` : ''}`);
-  out(`  p99 ≤ 100 ms: ${verdict(targets.p99Under100Ms)}${pg ? ` (${pg.p99Ms} ms${pgRuns.length > 1 ? `, median of ${pgRuns.length} runs` : ''})` : ''}`);
-  out(`  ≥ half the baseline's throughput: ${verdict(targets.halfOfBaseline)}${base ? ` (baseline ${base.throughputPerS}/s at the same offered rate, its loop ${Math.round(base.serverLoopBusy * 100)} % busy)` : ''}`);
+  out(
+    `  ≥ 500 msg/s sustained: ${verdict(targets.throughput500)}${pg ? ` (${pg.throughputPerS}/s at ${pg.offeredPerS}/s offered)` : ''}`,
+  );
+  out(
+    `  p99 ≤ 100 ms: ${verdict(targets.p99Under100Ms)}${pg ? ` (${pg.p99Ms} ms${pgRuns.length > 1 ? `, median of ${pgRuns.length} runs` : ''})` : ''}`,
+  );
+  out(
+    `  ≥ half the baseline's throughput: ${verdict(targets.halfOfBaseline)}${base ? ` (baseline ${base.throughputPerS}/s at the same offered rate, its loop ${Math.round(base.serverLoopBusy * 100)} % busy)` : ''}`,
+  );
   out(
     `  every reply delivered with 20 % failures: ${verdict(targets.nothingLostWithFailures)}` +
       (failure ? ` (lost ${failure.lost}, duplicates ${failure.duplicates})` : ''),
   );
-  out(`Total ${(performance.now() - t0) / 1000 | 0} s`);
+  out(`Total ${((performance.now() - t0) / 1000) | 0} s`);
 
   if (asJson) {
     const pick = (r: RunReport | undefined) => r && { ...r, timeline: undefined };
     console.log(
       JSON.stringify({
-        machine: { cpu: cpus[0]?.model, cpus: cpus.length, node: process.version, postgres: pgVersion, postgresConnection: PG_TARGET.host ? 'unix-socket' : 'tcp' },
+        machine: {
+          cpu: cpus[0]?.model,
+          cpus: cpus.length,
+          node: process.version,
+          postgres: pgVersion,
+          postgresConnection: PG_TARGET.host ? 'unix-socket' : 'tcp',
+        },
         communes: COMMUNES,
         residents: COMMUNES * CHATS_PER_BOT,
         poolMax: POOL_MAX,
@@ -582,7 +622,13 @@ async function main() {
         lost: pg?.lost ?? null,
         duplicates: pg?.duplicates ?? null,
         postgres: pick(pg),
-        postgresRuns: pgRuns.map((r) => ({ label: r.label, throughputPerS: r.throughputPerS, p50Ms: r.p50Ms, p99Ms: r.p99Ms, lost: r.lost })),
+        postgresRuns: pgRuns.map((r) => ({
+          label: r.label,
+          throughputPerS: r.throughputPerS,
+          p50Ms: r.p50Ms,
+          p99Ms: r.p99Ms,
+          lost: r.lost,
+        })),
         failureRun: pick(failure),
         pglite: pick(reports.find((r) => r.label === 'pglite')),
         baseline: pick(base),

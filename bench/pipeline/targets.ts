@@ -107,7 +107,11 @@ export async function startBaseline(bots: Bot[], apiRoot: string): Promise<Runni
         method: 'POST',
         dispatcher,
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ chat_id: m.chat.id, text: `Đã nhận: ${m.text ?? ''}`, reply_parameters: { message_id: m.message_id } }),
+        body: JSON.stringify({
+          chat_id: m.chat.id,
+          text: `Đã nhận: ${m.text ?? ''}`,
+          reply_parameters: { message_id: m.message_id },
+        }),
       });
       await r.body.arrayBuffer();
     } catch {

@@ -49,7 +49,10 @@ export async function setupChannels(deps: {
     defaultCommuneId: deps.defaultCommuneId,
     // Each commune's own web chat (the default commune's is the bare root).
     webChatUrlOf: async (communeId) =>
-      webChatUrlFor(config.PUBLIC_URL, communeId === deps.defaultCommuneId ? undefined : (await deps.communes.get(communeId))?.slug),
+      webChatUrlFor(
+        config.PUBLIC_URL,
+        communeId === deps.defaultCommuneId ? undefined : (await deps.communes.get(communeId))?.slug,
+      ),
   };
   const modules = CHANNEL_MODULES.map((create) => create(env));
 
@@ -58,7 +61,12 @@ export async function setupChannels(deps: {
     if (!account) continue;
     await db
       .insert(channelAccounts)
-      .values({ communeId: deps.defaultCommuneId, channel: module.channel, accountKey: account.accountKey, config: account.config })
+      .values({
+        communeId: deps.defaultCommuneId,
+        channel: module.channel,
+        accountKey: account.accountKey,
+        config: account.config,
+      })
       .onConflictDoUpdate({ target: [channelAccounts.channel, channelAccounts.accountKey], set: { config: account.config } });
     await module.afterUpsert?.(account.accountKey);
   }

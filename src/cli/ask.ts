@@ -35,7 +35,8 @@ try {
   });
   for (const reply of result.replies) {
     console.log(reply.text);
-    for (const b of reply.buttons ?? []) console.log(`  [${b.label}]${b.action ? ` --action ${b.action}` : ''}${b.url ? ` ${b.url}` : ''}`);
+    for (const b of reply.buttons ?? [])
+      console.log(`  [${b.label}]${b.action ? ` --action ${b.action}` : ''}${b.url ? ` ${b.url}` : ''}`);
     console.log();
   }
 } finally {

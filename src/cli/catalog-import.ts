@@ -20,7 +20,9 @@ import {
 } from '../features/procedures/importer/import.js';
 
 function usage(): never {
-  console.error('usage: catalog-import [--date YYYY-MM-DD] <folder>\n       catalog-import --snapshot [--date YYYY-MM-DD] <folder> [out.json.gz]');
+  console.error(
+    'usage: catalog-import [--date YYYY-MM-DD] <folder>\n       catalog-import --snapshot [--date YYYY-MM-DD] <folder> [out.json.gz]',
+  );
   process.exit(2);
 }
 

@@ -54,7 +54,11 @@ try {
         // Validation only: run the service in a transaction that is always rolled back.
         await database.db
           .transaction(async (tx) => {
-            await upsertDossier(tx as never, { communeId: commune.id, code: r.code, body: r.body, source: 'import', actor: 'import' }, { phoneKey });
+            await upsertDossier(
+              tx as never,
+              { communeId: commune.id, code: r.code, body: r.body, source: 'import', actor: 'import' },
+              { phoneKey },
+            );
             throw new DryRun();
           })
           .catch((e) => {
@@ -75,7 +79,9 @@ try {
     } catch (error) {
       counts.failed++;
       if (error instanceof ValidationError) {
-        const fields = Object.entries(error.fieldErrors).map(([k, v]) => `${k}: ${v}`).join('; ');
+        const fields = Object.entries(error.fieldErrors)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('; ');
         console.error(`line ${r.line}: ${error.message}${fields ? ` (${fields})` : ''}`);
       } else {
         console.error(`line ${r.line}: ${(error as Error).message}`);

@@ -74,7 +74,8 @@ interface FlowProgress {
 const progress = defineStateSlice<FlowProgress>('flowStep', {
   // Checked in place: the flow compares the stored object's identity to see whether a step restarted it.
   parse: (raw) => {
-    if (!isJsonObject(raw) || typeof raw.flow !== 'string' || typeof raw.step !== 'string' || typeof raw.at !== 'string') return undefined;
+    if (!isJsonObject(raw) || typeof raw.flow !== 'string' || typeof raw.step !== 'string' || typeof raw.at !== 'string')
+      return undefined;
     if (!isJsonObject(raw.values)) raw.values = {};
     return raw as unknown as FlowProgress;
   },

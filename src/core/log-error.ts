@@ -12,7 +12,12 @@ export function errInfo(error: unknown): { name?: string; code?: string; message
     return { name: e?.name, code: sqlState, message: 'database query failed' };
   }
   const clean = (s: string | undefined) => (s ?? '').split(/\n?params:/)[0];
-  return { name: e?.name, code: typeof e?.code === 'string' ? e.code : undefined, message: clean(e?.message ?? String(error)), stack: clean(e?.stack) };
+  return {
+    name: e?.name,
+    code: typeof e?.code === 'string' ? e.code : undefined,
+    message: clean(e?.message ?? String(error)),
+    stack: clean(e?.stack),
+  };
 }
 
 /** The SQLSTATE of a database error (drizzle wraps the driver's error as its cause), if any. */

@@ -11,7 +11,10 @@ export function cleanText(input: string | undefined | null): string {
   let s = input.normalize('NFC');
   // eslint-disable-next-line no-control-regex
   s = s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u2028\u2029\uFEFF]/g, '');
-  s = s.replace(/[\t\r\n]+/g, ' ').replace(/\s+/g, ' ').trim();
+  s = s
+    .replace(/[\t\r\n]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (s.length > MAX_TEXT_LENGTH) s = s.slice(0, MAX_TEXT_LENGTH);
   return s;
 }

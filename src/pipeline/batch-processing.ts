@@ -156,8 +156,15 @@ export function createBatchProcessing(deps: BatchProcessingDeps) {
             }
             rememberNumbered(row.channel, replies, state);
             // Unchanged state is not written again (most follow-ups leave it as it was).
-            const changed = (state.flow ?? null) !== (r.flow ?? null) || JSON.stringify(state.data) !== JSON.stringify(r.data ?? {});
-            states.push({ conversation_id: conversationId, inbound_id: row.id, flow: state.flow ?? null, data: state.data, changed });
+            const changed =
+              (state.flow ?? null) !== (r.flow ?? null) || JSON.stringify(state.data) !== JSON.stringify(r.data ?? {});
+            states.push({
+              conversation_id: conversationId,
+              inbound_id: row.id,
+              flow: state.flow ?? null,
+              data: state.data,
+              changed,
+            });
             for (const reply of replies) {
               replyRows.push({
                 ord: replyRows.length,
@@ -207,7 +214,13 @@ export function createBatchProcessing(deps: BatchProcessingDeps) {
                          join replies r on r.ord = q.n), '[]'::json) as queued`;
         },
       );
-      const queued = closed ? (typeof closed.queued === 'string' ? JSON.parse(closed.queued) : closed.queued) as { id: number; ord: number; leased: boolean }[] : [];
+      const queued = closed
+        ? ((typeof closed.queued === 'string' ? JSON.parse(closed.queued) : closed.queued) as {
+            id: number;
+            ord: number;
+            leased: boolean;
+          }[])
+        : [];
       for (const q of queued) {
         const r = replyRows[Number(q.ord)];
         const id = Number(q.id);

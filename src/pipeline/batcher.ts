@@ -114,7 +114,6 @@ export function createBatcher<I, O>(opts: BatcherOptions<I, O>): Batcher<I, O> {
       queue.push({ item, resolve, reject });
       pump();
     })) as Batcher<I, O>;
-  add.idle = () =>
-    running === 0 && queue.length === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r));
+  add.idle = () => (running === 0 && queue.length === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r)));
   return add;
 }

@@ -134,14 +134,12 @@ export function createSingleProcessing(deps: SingleProcessingDeps) {
       if (!failure) throw error; // infrastructure failure (database down, lock timeout): caller retries later
       const f = failure as { inboundId: number; requestId: string; error: unknown };
       const err = f.error as Error;
-      log.error(
-        { requestId: f.requestId, err: errInfo(err) },
-        'handler failed; fallback reply sent',
-      );
+      log.error({ requestId: f.requestId, err: errInfo(err) }, 'handler failed; fallback reply sent');
       result = await db.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${CONVERSATION_LOCK_BASE + BigInt(conversationId)})`);
         const [row] = await tx.select().from(inboundMessages).where(eq(inboundMessages.id, f.inboundId));
-        if (row.status !== 'received') return { inboundId: row.id, channel: row.channel, outboundIds: [], replies: [], failed: true };
+        if (row.status !== 'received')
+          return { inboundId: row.id, channel: row.channel, outboundIds: [], replies: [], failed: true };
         const replies: Reply[] = [{ text: userMessageFor(f.error), buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }] }];
         const outboundIds = await enqueueMessages(
           tx as unknown as Db,

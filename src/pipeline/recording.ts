@@ -18,12 +18,9 @@ export interface IngestResult {
  * Webhooks arriving together share one statement (the batcher), so the
  * acknowledgement a platform waits for costs one round trip under load.
  */
-export function createRecorder(deps: {
-  db: Db;
-  ingestBatch?: number;
-  ingestConcurrency?: number;
-  ingestLingerMs?: number;
-}): { ingest(msg: InboundMessage): Promise<IngestResult> } {
+export function createRecorder(deps: { db: Db; ingestBatch?: number; ingestConcurrency?: number; ingestLingerMs?: number }): {
+  ingest(msg: InboundMessage): Promise<IngestResult>;
+} {
   const { db } = deps;
 
   interface IngestRow {
@@ -159,7 +156,10 @@ export function createRecorder(deps: {
     if (missing.length) {
       // Nothing of these was written: safe to fail them (the platform redelivers) if the retry misses too.
       if (!retryMissing) throw new Error('conversation not visible after a second attempt');
-      const again = await recordRows(missing.map((r, i) => ({ ...r, ord: i })), false);
+      const again = await recordRows(
+        missing.map((r, i) => ({ ...r, ord: i })),
+        false,
+      );
       missing.forEach((r, i) => results.set(r.ord, again.get(i)!));
     }
     return results;

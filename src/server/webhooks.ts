@@ -102,7 +102,10 @@ const inflaters = new Map<string, Inflate>([
 
 /** The raw body, inflated when the platform compressed it, at most `limit` bytes either way. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const encoding = String(req.headers['content-encoding'] ?? '').trim().toLowerCase() || 'identity';
+  const encoding =
+    String(req.headers['content-encoding'] ?? '')
+      .trim()
+      .toLowerCase() || 'identity';
   const inflate = encoding === 'identity' ? undefined : inflaters.get(encoding);
   if (encoding !== 'identity' && !inflate) {
     req.resume();
@@ -163,7 +166,13 @@ export function createWebhookListener(
   const routes = deps.webhooks.map(compile);
   const limit = deps.bodyLimit ?? WEBHOOK_BODY_LIMIT;
 
-  async function serve(req: IncomingMessage, res: ServerResponse, hook: WebhookRoute, params: Record<string, string>, requestId: string) {
+  async function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    hook: WebhookRoute,
+    params: Record<string, string>,
+    requestId: string,
+  ) {
     let rawBody: Buffer;
     try {
       rawBody = await readBody(req, limit);

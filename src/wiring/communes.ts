@@ -24,7 +24,6 @@ export async function ensureDefaultCommune(database: Database, cfg: Config): Pro
   return toCommuneInfo(row);
 }
 
-
 /** Communes cached in memory (they change rarely); refreshed on miss. */
 export function createCommuneDirectory(database: Database): CommuneDirectory & {
   bySlug(slug: string): Promise<CommuneInfo | undefined>;

@@ -90,7 +90,14 @@ export function runAdapterContract(name: string, factory: () => AdapterContractH
               expect(typeof m[key], `${f.name}.${key}`).toBe('string');
               expect(m[key].length, `${f.name}.${key}`).toBeGreaterThan(0);
             }
-            expect(m.text !== undefined || m.action !== undefined || m.contact !== undefined || m.event !== undefined || (m.attachments?.length ?? 0) > 0, f.name).toBe(true);
+            expect(
+              m.text !== undefined ||
+                m.action !== undefined ||
+                m.contact !== undefined ||
+                m.event !== undefined ||
+                (m.attachments?.length ?? 0) > 0,
+              f.name,
+            ).toBe(true);
           }
           if (f.expect) expect(msgs[0], f.name).toMatchObject(f.expect);
         }

@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Load test/fixtures/<platform>/<name>.json as parsed JSON (ids stay as the platform wrote them). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function fixture(platform: 'telegram' | 'zalo', name: string): any {
   return JSON.parse(readFileSync(fixturePath(platform, name), 'utf8'));
 }

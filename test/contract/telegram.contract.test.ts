@@ -13,14 +13,42 @@ runAdapterContract('telegram', () => ({
   communeId: 7,
   recipient: { communeId: 7, channel: 'telegram', chatId: '5123400001', userId: '5123400001' },
   supported: [
-    { name: 'text', raw: fixture('telegram', 'text'), expect: { chatId: '5123400001', userId: '5123400001', externalId: '734120001', text: 'Làm giấy khai sinh cần những gì?' } },
+    {
+      name: 'text',
+      raw: fixture('telegram', 'text'),
+      expect: { chatId: '5123400001', userId: '5123400001', externalId: '734120001', text: 'Làm giấy khai sinh cần những gì?' },
+    },
     { name: 'start-param', raw: fixture('telegram', 'start-param'), expect: { text: '/start proc_1.001193' } },
-    { name: 'callback-query', raw: fixture('telegram', 'callback-query'), expect: { action: 'proc:detail:1.001193', chatId: '5123400001' } },
-    { name: 'contact-own', raw: fixture('telegram', 'contact-own'), expect: { contact: { phone: '0912345678', verified: true, name: 'Lan Trần' } } },
-    { name: 'contact-foreign', raw: fixture('telegram', 'contact-foreign'), expect: { contact: { phone: '0987654321', verified: false, name: 'Hùng Lê' } } },
-    { name: 'contact-forwarded', raw: fixture('telegram', 'contact-forwarded'), expect: { contact: { phone: '0912345678', verified: false, name: 'Lan Trần' } } },
-    { name: 'photo', raw: fixture('telegram', 'photo'), expect: { text: 'Ảnh giấy chứng sinh', attachments: [{ kind: 'image', fileId: 'AgACAgUAAxkBAAIBfakePhotoLarge' }] } },
-    { name: 'document', raw: fixture('telegram', 'document'), expect: { attachments: [{ kind: 'file', name: 'to-khai-khai-sinh.pdf', size: 48213 }] } },
+    {
+      name: 'callback-query',
+      raw: fixture('telegram', 'callback-query'),
+      expect: { action: 'proc:detail:1.001193', chatId: '5123400001' },
+    },
+    {
+      name: 'contact-own',
+      raw: fixture('telegram', 'contact-own'),
+      expect: { contact: { phone: '0912345678', verified: true, name: 'Lan Trần' } },
+    },
+    {
+      name: 'contact-foreign',
+      raw: fixture('telegram', 'contact-foreign'),
+      expect: { contact: { phone: '0987654321', verified: false, name: 'Hùng Lê' } },
+    },
+    {
+      name: 'contact-forwarded',
+      raw: fixture('telegram', 'contact-forwarded'),
+      expect: { contact: { phone: '0912345678', verified: false, name: 'Lan Trần' } },
+    },
+    {
+      name: 'photo',
+      raw: fixture('telegram', 'photo'),
+      expect: { text: 'Ảnh giấy chứng sinh', attachments: [{ kind: 'image', fileId: 'AgACAgUAAxkBAAIBfakePhotoLarge' }] },
+    },
+    {
+      name: 'document',
+      raw: fixture('telegram', 'document'),
+      expect: { attachments: [{ kind: 'file', name: 'to-khai-khai-sinh.pdf', size: 48213 }] },
+    },
   ],
   unsupported: [
     { name: 'edited-message', raw: fixture('telegram', 'edited-message') },

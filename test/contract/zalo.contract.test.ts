@@ -29,7 +29,12 @@ runAdapterContract('zalo', () => ({
     {
       name: 'user_send_text',
       raw: fixture('zalo', 'user_send_text'),
-      expect: { chatId: '6142494800000012345', userId: '6142494800000012345', externalId: 'cb31dff1c39642cc1b83', text: 'Cho hỏi thủ tục đăng ký khai sinh' },
+      expect: {
+        chatId: '6142494800000012345',
+        userId: '6142494800000012345',
+        externalId: 'cb31dff1c39642cc1b83',
+        text: 'Cho hỏi thủ tục đăng ký khai sinh',
+      },
     },
     { name: 'user_send_text_button', raw: fixture('zalo', 'user_send_text_button'), expect: { action: 'proc:detail:1.001193' } },
     {
@@ -37,10 +42,22 @@ runAdapterContract('zalo', () => ({
       raw: fixture('zalo', 'user_send_image'),
       expect: { text: 'Ảnh căn cước', attachments: [{ kind: 'image', url: 'https://photo-stal-1.zadn.vn/fake/full.jpg' }] },
     },
-    { name: 'user_send_file', raw: fixture('zalo', 'user_send_file'), expect: { attachments: [{ kind: 'file', name: 'to-khai.pdf', size: 48213 }] } },
-    { name: 'follow', raw: fixture('zalo', 'follow'), expect: { event: 'follow', userId: '8890635400000005962', externalId: 'follow:8890635400000005962:1767225840345' } },
+    {
+      name: 'user_send_file',
+      raw: fixture('zalo', 'user_send_file'),
+      expect: { attachments: [{ kind: 'file', name: 'to-khai.pdf', size: 48213 }] },
+    },
+    {
+      name: 'follow',
+      raw: fixture('zalo', 'follow'),
+      expect: { event: 'follow', userId: '8890635400000005962', externalId: 'follow:8890635400000005962:1767225840345' },
+    },
     { name: 'unfollow', raw: fixture('zalo', 'unfollow'), expect: { event: 'unfollow', userId: '8890635400000005962' } },
-    { name: 'user_submit_info', raw: fixture('zalo', 'user_submit_info'), expect: { contact: { phone: '0912345678', verified: true, name: 'Trần Thị Lan' } } },
+    {
+      name: 'user_submit_info',
+      raw: fixture('zalo', 'user_submit_info'),
+      expect: { contact: { phone: '0912345678', verified: true, name: 'Trần Thị Lan' } },
+    },
   ],
   unsupported: [
     { name: 'user_seen_message', raw: fixture('zalo', 'user_seen_message') },
@@ -53,7 +70,11 @@ runAdapterContract('zalo', () => ({
     const ts = (JSON.parse(raw) as { timestamp: string }).timestamp;
     return [
       { 'x-zevent-signature': signZaloEvent(raw, APP_ID, 'wrong-secret') },
-      { 'x-zevent-signature': createHash('sha256').update(raw + ts + OA_SECRET).digest('hex') },
+      {
+        'x-zevent-signature': createHash('sha256')
+          .update(raw + ts + OA_SECRET)
+          .digest('hex'),
+      },
       { 'x-zevent-signature': 'mac=' },
       { 'x-zevent-signature': 'not-hex' },
     ];
@@ -66,9 +87,10 @@ runAdapterContract('zalo', () => ({
     (rendered as ZaloRequest[]).flatMap((r) => {
       const att = r.kind === 'message' ? r.body.message.attachment : undefined;
       if (!att || att.type !== 'template' || att.payload.template_type !== 'button') return [];
-      return att.payload.buttons.map(
-        (b): RenderedButton =>
-          b.type === 'oa.open.url' ? { label: b.title, url: b.payload.url } : { label: b.title, action: b.payload.replace(/^#/, '') },
+      return att.payload.buttons.map((b): RenderedButton =>
+        b.type === 'oa.open.url'
+          ? { label: b.title, url: b.payload.url }
+          : { label: b.title, action: b.payload.replace(/^#/, '') },
       );
     }),
 }));

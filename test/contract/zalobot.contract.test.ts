@@ -4,8 +4,8 @@ import { runAdapterContract, type RenderedButton } from './adapter-contract.js';
 
 const SECRET = 'contract-secret-zalobot-123';
 // fixtures.ts types its platforms as telegram | zalo; read ours directly.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const fixture = (name: string): any => JSON.parse(readFileSync(new URL(`../fixtures/zalobot/${name}.json`, import.meta.url), 'utf8'));
+const fixture = (name: string): any =>
+  JSON.parse(readFileSync(new URL(`../fixtures/zalobot/${name}.json`, import.meta.url), 'utf8'));
 
 /**
  * The platform has no buttons: they are rendered as a numbered text list.
@@ -37,7 +37,13 @@ runAdapterContract('zalobot', () => ({
     {
       name: 'text-wrapped (docs sample)',
       raw: fixture('text-wrapped'),
-      expect: { chatId: '6ede9afa66b88fe6d6a9', userId: '6ede9afa66b88fe6d6a9', externalId: '2d758cb5e222177a4e35', text: 'Xin chào', userName: 'Ted' },
+      expect: {
+        chatId: '6ede9afa66b88fe6d6a9',
+        userId: '6ede9afa66b88fe6d6a9',
+        externalId: '2d758cb5e222177a4e35',
+        text: 'Xin chào',
+        userName: 'Ted',
+      },
     },
     {
       name: 'text-unwrapped',

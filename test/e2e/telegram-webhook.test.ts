@@ -11,7 +11,6 @@ const TOKEN = '7000000001:TEST-token-for-fake-server';
 const SECRET = 'test_webhook_secret-123';
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/telegram/${name}.json`, import.meta.url), 'utf8'));
 
-
 let tg: FakeTelegram;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let env: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -80,9 +79,15 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
     const chat = 5100000002;
     tg.fail(tgFailures.serverError(502), { times: 2, method: 'sendMessage' });
     tg.fail(tgFailures.tooManyRequests(1), { times: 1, method: 'sendMessage' });
-    expect((await post(withIds({ ...fixture('text'), message: { ...fixture('text').message, text: 'menu' } }, 910002, chat))).status).toBe(200);
+    expect(
+      (await post(withIds({ ...fixture('text'), message: { ...fixture('text').message, text: 'menu' } }, 910002, chat))).status,
+    ).toBe(200);
     const sent = await until(
-      () => tg.sent({ token: TOKEN, chatId: chat }).filter((r) => r.status === 200).at(0),
+      () =>
+        tg
+          .sent({ token: TOKEN, chatId: chat })
+          .filter((r) => r.status === 200)
+          .at(0),
       30_000,
     );
     expect(sent.payload.text).toContain('Trợ lý ảo');
@@ -115,7 +120,10 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
     }, 30_000);
     expect(row.attempts).toBe(2);
     expect(row.parts_sent).toBe(1);
-    const accepted = tg.sent({ token: TOKEN, chatId: chat }).filter((r) => r.status === 200).map((r) => String(r.payload.text));
+    const accepted = tg
+      .sent({ token: TOKEN, chatId: chat })
+      .filter((r) => r.status === 200)
+      .map((r) => String(r.payload.text));
     expect(accepted.length).toBeGreaterThanOrEqual(2);
     expect(new Set(accepted).size).toBe(accepted.length); // no part twice
     expect(row.platform_message_ids).toHaveLength(accepted.length); // every delivered part is accounted for
@@ -128,7 +136,9 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
     expect((await post(update)).status).toBe(200);
     const sent = await until(() => tg.sent({ token: TOKEN, chatId: chat }).at(0));
     expect(sent.payload.text).toContain('Lệ phí và thời hạn');
-    await until(() => tg.calls('answerCallbackQuery', TOKEN).find((c) => c.payload.callback_query_id === update.callback_query.id));
+    await until(() =>
+      tg.calls('answerCallbackQuery', TOKEN).find((c) => c.payload.callback_query_id === update.callback_query.id),
+    );
   });
 
   it('marks a blocked user as undeliverable instead of retrying forever', async () => {
@@ -143,22 +153,31 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
       return r && r.status !== 'pending' ? r : undefined;
     });
     expect(row.status).toBe('undeliverable');
-    const audit = await execRows<{ n: number }>(database.db, sql`select count(*)::int as n from audit_log where action = 'delivery.undeliverable'`);
+    const audit = await execRows<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from audit_log where action = 'delivery.undeliverable'`,
+    );
     expect(audit[0].n).toBeGreaterThanOrEqual(1);
-    const list = await fetch(`${env.baseUrl}/api/v1/deliveries/undelivered`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
-    const body = ((await list.json()) as any);
+    const list = await fetch(`${env.baseUrl}/api/v1/deliveries/undelivered`, {
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+    });
+    const body = (await list.json()) as any;
     expect(body.undelivered.some((u: { chatId: string }) => u.chatId === String(chat))).toBe(true);
   });
 
-  it('verifies a dossier requester by their own shared contact, never by someone else\'s', async () => {
+  it("verifies a dossier requester by their own shared contact, never by someone else's", async () => {
     const code = '000.33.12.H56-260716-0042';
     const put = await fetch(`${env.baseUrl}/api/v1/dossiers/${code}`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({
-        procedureCode: '1.000894', status: 4, channel: 'truc_tiep',
-        receivedAt: '2026-07-16T08:30:00+07:00', dueAt: '2026-07-21T17:00:00+07:00',
-        applicantName: 'Trần Thị Thử', applicantPhone: '0912345678',
+        procedureCode: '1.000894',
+        status: 4,
+        channel: 'truc_tiep',
+        receivedAt: '2026-07-16T08:30:00+07:00',
+        dueAt: '2026-07-21T17:00:00+07:00',
+        applicantName: 'Trần Thị Thử',
+        applicantPhone: '0912345678',
       }),
     });
     expect(put.status).toBe(201);
@@ -166,10 +185,15 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
     const ask = { ...fixture('text'), update_id: 910101 };
     ask.message = { ...ask.message, text: `tra cứu hồ sơ ${code}` };
     await post(ask);
-    const prompt = await until(() => tg.sent({ token: TOKEN, chatId: chat }).find((r) => /4 số cuối/.test(String(r.payload.text))));
+    const prompt = await until(() =>
+      tg.sent({ token: TOKEN, chatId: chat }).find((r) => /4 số cuối/.test(String(r.payload.text))),
+    );
     // The contact keyboard travels on a second message (a message carries one keyboard): wait for it too.
     const keyboards = await until(() => {
-      const sent = tg.sent({ token: TOKEN, chatId: chat }).map((r) => r.payload.reply_markup).filter(Boolean);
+      const sent = tg
+        .sent({ token: TOKEN, chatId: chat })
+        .map((r) => r.payload.reply_markup)
+        .filter(Boolean);
       return JSON.stringify(sent).includes('request_contact') ? sent : undefined;
     });
     expect(JSON.stringify(keyboards)).toContain('request_contact');
@@ -181,7 +205,9 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
 
     const own = { ...fixture('contact-own'), update_id: 910103 };
     await post(own);
-    const details = await until(() => tg.sent({ token: TOKEN, chatId: chat }).find((r) => /kết hôn/i.test(String(r.payload.text))));
+    const details = await until(() =>
+      tg.sent({ token: TOKEN, chatId: chat }).find((r) => /kết hôn/i.test(String(r.payload.text))),
+    );
     expect(String(details.payload.text)).not.toContain('0912345678');
   });
 
@@ -191,16 +217,29 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
     tg.fail(tgFailures.hang(), { times: 1, method: 'sendMessage' });
     await post(withIds(fixture('text'), 910005, chat));
     await until(async () => {
-      const [r] = await execRows<{ n: number }>(database.db, sql`select count(*)::int as n from outbound_messages where chat_id = ${String(chat)}`);
+      const [r] = await execRows<{ n: number }>(
+        database.db,
+        sql`select count(*)::int as n from outbound_messages where chat_id = ${String(chat)}`,
+      );
       return r.n > 0 ? r : undefined;
     });
     const confirmedBefore = tg.sent({ token: TOKEN }).filter((r) => r.status === 200).length;
     // Stop without closing the shared test database, then start a new runtime on it.
     tg.reset(); // releases the hanging request: the send fails and stays pending
     await env.runtime.stop(); // the runtime does not close a database it was given
-    await execRows(database.db, sql`update outbound_messages set locked_until = null, next_attempt_at = now() where status = 'pending'`);
+    await execRows(
+      database.db,
+      sql`update outbound_messages set locked_until = null, next_attempt_at = now() where status = 'pending'`,
+    );
     env = await startTestRuntime(telegramEnv(), { database });
-    const delivered = await until(() => tg.sent({ token: TOKEN, chatId: chat }).filter((r) => r.status === 200).at(0), 30_000);
+    const delivered = await until(
+      () =>
+        tg
+          .sent({ token: TOKEN, chatId: chat })
+          .filter((r) => r.status === 200)
+          .at(0),
+      30_000,
+    );
     expect(delivered.payload.text).toContain('khai sinh');
     // Nothing confirmed before the restart was sent again.
     const resent = tg.sent({ token: TOKEN }).filter((r) => r.status === 200 && String(r.payload.chat_id) !== String(chat));

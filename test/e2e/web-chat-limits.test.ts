@@ -56,7 +56,10 @@ describe('web chat flood limits', () => {
   });
 
   it('limits the updates poll per session at three times the message allowance', async () => {
-    const poll = () => fetch(`${env.baseUrl}/api/v1/chat/updates?sessionId=limit-session-g&after=0`, { headers: { 'x-forwarded-for': '198.51.100.30' } });
+    const poll = () =>
+      fetch(`${env.baseUrl}/api/v1/chat/updates?sessionId=limit-session-g&after=0`, {
+        headers: { 'x-forwarded-for': '198.51.100.30' },
+      });
     for (let i = 0; i < 9; i++) expect((await poll()).status).toBe(200);
     expect((await poll()).status).toBe(429);
   });

@@ -39,18 +39,32 @@ describe('web chat over HTTP', () => {
     const code = /HD-[A-Z0-9]{5}/.exec(done.json.replies[0].text)?.[0];
     expect(code).toBeTruthy();
     const list = await fetch(`${env.baseUrl}/api/v1/inquiries`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
-    const body = ((await list.json()) as any);
+    const body = (await list.json()) as any;
     expect(body.inquiries.map((i: { code: string }) => i.code)).toContain(code);
     // Staff answer; the resident's page receives it through the updates poll, once.
     const headers = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };
-    const ans = await fetch(`${env.baseUrl}/api/v1/inquiries/${code}/answer`, { method: 'POST', headers, body: JSON.stringify({ answer: 'Lịch tiêm chủng vào thứ Tư tuần này.' }) });
+    const ans = await fetch(`${env.baseUrl}/api/v1/inquiries/${code}/answer`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ answer: 'Lịch tiêm chủng vào thứ Tư tuần này.' }),
+    });
     expect(ans.status).toBe(200);
-    const again = await fetch(`${env.baseUrl}/api/v1/inquiries/${code}/answer`, { method: 'POST', headers, body: JSON.stringify({ answer: 'Lần hai' }) });
+    const again = await fetch(`${env.baseUrl}/api/v1/inquiries/${code}/answer`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ answer: 'Lần hai' }),
+    });
     expect(again.status).toBe(409);
-    const updates = (await (await fetch(`${env.baseUrl}/api/v1/chat/updates?sessionId=${s}&after=${done.json.lastId}`)).json()) as any;
+    const updates = (await (
+      await fetch(`${env.baseUrl}/api/v1/chat/updates?sessionId=${s}&after=${done.json.lastId}`)
+    ).json()) as any;
     expect(updates.messages).toHaveLength(1);
     expect(updates.messages[0].text).toContain('Lịch tiêm chủng vào thứ Tư');
-    const empty = await fetch(`${env.baseUrl}/api/v1/inquiries/${code}/answer`, { method: 'POST', headers, body: JSON.stringify({}) });
+    const empty = await fetch(`${env.baseUrl}/api/v1/inquiries/${code}/answer`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({}),
+    });
     expect(empty.status).toBe(422);
   });
 

@@ -18,7 +18,6 @@ const OA = {
 const OA_SECRET = 'test-oa-secret-key-0001';
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/zalo/user_send_text.json', import.meta.url), 'utf8'));
 
-
 let zf: Awaited<ReturnType<typeof startFakeZalo>>;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let env: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -87,12 +86,18 @@ describe('Zalo OA webhook through the real server and a fake Zalo API', () => {
     expect(text).toContain('khai sinh');
     await new Promise((r) => setTimeout(r, 300));
     const replies = zf.sent({ oaId: OA.oaId, userId: user });
-    const inbound = await execRows<{ n: number }>(database.db, sql`select count(*)::int as n from inbound_messages where channel = 'zalo' and chat_id = ${user}`);
+    const inbound = await execRows<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from inbound_messages where channel = 'zalo' and chat_id = ${user}`,
+    );
     expect(inbound[0].n).toBe(1);
     expect(replies.length).toBeGreaterThanOrEqual(1);
     // The env refresh token was used once and the rotated pair is stored.
     expect(zf.refreshCalls().length).toBe(1);
-    const [acct] = await execRows<{ refresh_token: string }>(database.db, sql`select refresh_token from channel_accounts where channel = 'zalo'`);
+    const [acct] = await execRows<{ refresh_token: string }>(
+      database.db,
+      sql`select refresh_token from channel_accounts where channel = 'zalo'`,
+    );
     expect(acct.refresh_token).not.toBe(OA.refreshToken);
   });
 
@@ -115,7 +120,10 @@ describe('Zalo OA webhook through the real server and a fake Zalo API', () => {
     const raw = event(user, 'msg-0201', 'menu');
     await post(raw, `mac=${signZaloEvent(raw, OA.appId, OA_SECRET)}`);
     const row = await until(async () => {
-      const [r] = await execRows<{ status: string }>(database.db, sql`select status from outbound_messages where chat_id = ${user} order by id limit 1`);
+      const [r] = await execRows<{ status: string }>(
+        database.db,
+        sql`select status from outbound_messages where chat_id = ${user} order by id limit 1`,
+      );
       return r && r.status !== 'pending' ? r : undefined;
     });
     expect(row.status).toBe('undeliverable');

@@ -11,8 +11,8 @@ const BOT_ID = '1459232241454765289';
 const TOKEN = `${BOT_ID}:fake-access-token-for-tests`;
 const SECRET = 'zalobot-webhook-secret-0001';
 const PUBLIC_URL = 'https://troly.xa-thu-nghiem.example';
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const fixture = (name: string): any => JSON.parse(readFileSync(new URL(`../fixtures/zalobot/${name}.json`, import.meta.url), 'utf8'));
+const fixture = (name: string): any =>
+  JSON.parse(readFileSync(new URL(`../fixtures/zalobot/${name}.json`, import.meta.url), 'utf8'));
 
 let zb: FakeZaloBot;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -53,7 +53,12 @@ function post(body: unknown, secret: string | null = SECRET, path = '/webhooks/z
 }
 
 const inboundCount = async (chat: string) =>
-  (await execRows<{ n: number }>(database.db, sql`select count(*)::int as n from inbound_messages where channel = 'zalobot' and chat_id = ${chat}`))[0].n;
+  (
+    await execRows<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from inbound_messages where channel = 'zalobot' and chat_id = ${chat}`,
+    )
+  )[0].n;
 const textsTo = (chat: string) => zb.sent({ token: TOKEN, chatId: chat }).map((r) => String(r.payload.text));
 
 describe('Zalo Bot Platform webhook through the real server and a fake platform', () => {
@@ -159,9 +164,13 @@ describe('Zalo Bot Platform webhook through the real server and a fake platform'
       method: 'PUT',
       headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({
-        procedureCode: '1.000894', status: 4, channel: 'truc_tiep',
-        receivedAt: '2026-07-16T08:30:00+07:00', dueAt: '2026-07-21T17:00:00+07:00',
-        applicantName: 'Trần Thị Thử', applicantPhone: '0912345678',
+        procedureCode: '1.000894',
+        status: 4,
+        channel: 'truc_tiep',
+        receivedAt: '2026-07-16T08:30:00+07:00',
+        dueAt: '2026-07-21T17:00:00+07:00',
+        applicantName: 'Trần Thị Thử',
+        applicantPhone: '0912345678',
       }),
     });
     expect(put.status).toBe(201);

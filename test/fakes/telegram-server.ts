@@ -94,7 +94,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const m = /^\/bot([^/]+)\/([A-Za-z]+)\/?(\?.*)?$/.exec(req.url ?? '');
     const raw = await readBody(req);
-    if (!m || req.method !== 'POST' && req.method !== 'GET') {
+    if (!m || (req.method !== 'POST' && req.method !== 'GET')) {
       return sendJson(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
     }
     const [, token, method] = m;
@@ -157,7 +157,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
       case 'sendDocument': {
         if (!p.chat_id) return reply(400, apiError(400, 'Bad Request: chat_id is empty'));
         const file = rec.files.document;
-        if (!file && typeof p.document !== 'string') return reply(400, apiError(400, 'Bad Request: there is no document in the request'));
+        if (!file && typeof p.document !== 'string')
+          return reply(400, apiError(400, 'Bad Request: there is no document in the request'));
         return reply(200, {
           ok: true,
           result: message(token, p.chat_id, {
@@ -199,7 +200,13 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
       clientGone = !res.writableEnded;
     });
     if (webhooks.has(token)) {
-      return reply(409, apiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"));
+      return reply(
+        409,
+        apiError(
+          409,
+          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+        ),
+      );
     }
     const offset = p.offset !== undefined ? Number(p.offset) : undefined;
     const limit = Math.min(Math.max(Number(p.limit ?? 100), 1), 100);
@@ -338,12 +345,22 @@ function apiError(code: number, description: string, retryAfter?: number) {
 
 function botInfo(token: string) {
   const id = Number(token.split(':')[0]);
-  return { id: Number.isFinite(id) ? id : 1, is_bot: true, first_name: 'Trợ lý Xã (fake)', username: `fake_${token.split(':')[0]}_bot` };
+  return {
+    id: Number.isFinite(id) ? id : 1,
+    is_bot: true,
+    first_name: 'Trợ lý Xã (fake)',
+    username: `fake_${token.split(':')[0]}_bot`,
+  };
 }
 
 function unescapeHtml(text: string, parseMode: unknown): string {
   if (parseMode !== 'HTML') return text;
-  return text.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  return text
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 }
 
 /** Length after entity parsing, as Telegram counts it. */

@@ -116,7 +116,11 @@ export async function startFakeZalo(options: FakeZaloOptions) {
       sendJson(res, status, response);
     };
     const envelope = (error: number, data?: unknown, message?: string) =>
-      reply({ error, message: message ?? (error === 0 ? 'Success' : (ZALO_ERROR_MESSAGES[error] ?? 'Error')), ...(data ? { data } : {}) });
+      reply({
+        error,
+        message: message ?? (error === 0 ? 'Success' : (ZALO_ERROR_MESSAGES[error] ?? 'Error')),
+        ...(data ? { data } : {}),
+      });
 
     const rule = rules.find((r) => r.remaining > 0 && (!r.path || r.path === path));
     if (rule) {
@@ -128,7 +132,10 @@ export async function startFakeZalo(options: FakeZaloOptions) {
       }
       if (f.kind === 'http') {
         rec.status = f.status;
-        res.writeHead(f.status, { 'content-type': 'text/html', ...(f.retryAfter ? { 'retry-after': String(f.retryAfter) } : {}) });
+        res.writeHead(f.status, {
+          'content-type': 'text/html',
+          ...(f.retryAfter ? { 'retry-after': String(f.retryAfter) } : {}),
+        });
         return res.end(`<html><body>${f.status}</body></html>`);
       }
       return envelope(f.error, undefined, f.message);
@@ -179,9 +186,16 @@ export async function startFakeZalo(options: FakeZaloOptions) {
     const { refresh_token: rt, app_id: appId, grant_type: grant } = rec.body;
     const oa = [...oas.values()].find((o) => o.appId === appId && o.refreshToken === rt);
     const secret = rec.headers['secret_key'];
-    if (grant !== 'refresh_token') return reply({ error: -14003, error_name: 'Invalid grant_type', error_description: 'grant_type is invalid' });
-    if (!oa) return reply({ error: -14014, error_name: 'Invalid refresh token', error_description: 'Refresh token is invalid or expired' });
-    if (secret !== oa.appSecret) return reply({ error: -14002, error_name: 'Invalid app secret', error_description: 'secret_key is invalid' });
+    if (grant !== 'refresh_token')
+      return reply({ error: -14003, error_name: 'Invalid grant_type', error_description: 'grant_type is invalid' });
+    if (!oa)
+      return reply({
+        error: -14014,
+        error_name: 'Invalid refresh token',
+        error_description: 'Refresh token is invalid or expired',
+      });
+    if (secret !== oa.appSecret)
+      return reply({ error: -14002, error_name: 'Invalid app secret', error_description: 'secret_key is invalid' });
     seq++;
     oa.accessToken = `AT_${oa.oaId}_${seq}_${randomBytes(6).toString('hex')}`;
     oa.refreshToken = `RT_${oa.oaId}_${seq}_${randomBytes(6).toString('hex')}`;
@@ -198,7 +212,9 @@ export async function startFakeZalo(options: FakeZaloOptions) {
     requests,
     /** Accepted consultation messages (optionally for one OA / user). */
     sent(filter: { oaId?: string; userId?: string } = {}): SentZaloMessage[] {
-      return sentMessages.filter((m) => (!filter.oaId || m.oaId === filter.oaId) && (!filter.userId || m.userId === filter.userId));
+      return sentMessages.filter(
+        (m) => (!filter.oaId || m.oaId === filter.oaId) && (!filter.userId || m.userId === filter.userId),
+      );
     },
     /** Uploaded files, by token. */
     uploads(): { token: string; oaId: string; file: MultipartFile }[] {

@@ -122,7 +122,10 @@ export async function startFakeZaloBot(options: FakeZaloBotOptions = {}) {
       }
       if (f.kind === 'http') {
         rec.status = f.status;
-        res.writeHead(f.status, { 'content-type': 'text/html', ...(f.retryAfter ? { 'retry-after': String(f.retryAfter) } : {}) });
+        res.writeHead(f.status, {
+          'content-type': 'text/html',
+          ...(f.retryAfter ? { 'retry-after': String(f.retryAfter) } : {}),
+        });
         return res.end(`<html><body>${f.status}</body></html>`);
       }
       return fail(f.errorCode, f.description, f.retryAfter);
@@ -133,7 +136,10 @@ export async function startFakeZaloBot(options: FakeZaloBotOptions = {}) {
     const sent = () => ({ message_id: randomBytes(10).toString('hex'), date: Date.now() });
     switch (method) {
       case 'getMe':
-        return reply(200, { ok: true, result: { id: rec.token.split(':')[0], account_name: 'bot.FakeXa', account_type: 'BASIC', can_join_groups: false } });
+        return reply(200, {
+          ok: true,
+          result: { id: rec.token.split(':')[0], account_name: 'bot.FakeXa', account_type: 'BASIC', can_join_groups: false },
+        });
       case 'sendMessage': {
         if (typeof p.chat_id !== 'string' || !p.chat_id) return fail(400, 'Bad Request: chat_id is required');
         const text = typeof p.text === 'string' ? p.text : '';
@@ -145,7 +151,8 @@ export async function startFakeZaloBot(options: FakeZaloBotOptions = {}) {
         if (typeof p.photo !== 'string' || !/^https?:\/\//.test(p.photo)) return fail(400, 'Bad Request: photo must be a URL');
         return reply(200, { ok: true, result: sent() });
       case 'sendSticker':
-        if (typeof p.chat_id !== 'string' || typeof p.sticker !== 'string') return fail(400, 'Bad Request: chat_id and sticker are required');
+        if (typeof p.chat_id !== 'string' || typeof p.sticker !== 'string')
+          return fail(400, 'Bad Request: chat_id and sticker are required');
         return reply(200, { ok: true, result: sent() });
       case 'sendChatAction':
         return reply(200, { ok: true });

@@ -20,7 +20,10 @@ describe('migrations', () => {
   });
 
   it('0007 removes the raw platform update that older inbound rows kept, and nothing else', async () => {
-    const [c] = await execRows<{ id: number }>(database.db, sql`insert into communes (slug, name) values ('xa-cu', 'Xã Cũ') returning id`);
+    const [c] = await execRows<{ id: number }>(
+      database.db,
+      sql`insert into communes (slug, name) values ('xa-cu', 'Xã Cũ') returning id`,
+    );
     const [conv] = await execRows<{ id: number }>(
       database.db,
       sql`insert into conversations (commune_id, channel, chat_id, user_id) values (${c.id}, 'telegram', 'old-chat', 'old-user') returning id`,

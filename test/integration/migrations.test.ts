@@ -24,7 +24,10 @@ describe('migrations on PostgreSQL', () => {
     try {
       await Promise.all([a.migrate(), b.migrate(), a.migrate()]);
       const rows = await execRows<{ n: number }>(a.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
-      const files = await execRows<{ n: number }>(a.db, sql`select count(*)::int as n from information_schema.tables where table_name = 'inbound_messages'`);
+      const files = await execRows<{ n: number }>(
+        a.db,
+        sql`select count(*)::int as n from information_schema.tables where table_name = 'inbound_messages'`,
+      );
       expect(files[0].n).toBe(1);
       expect(rows[0].n).toBeGreaterThan(0);
     } finally {
@@ -40,7 +43,10 @@ describe('migrations on PGlite', () => {
     try {
       await db.migrate();
       await db.migrate();
-      const rows = await execRows<{ n: number }>(db.db, sql`select count(*)::int as n from information_schema.tables where table_schema = 'public'`);
+      const rows = await execRows<{ n: number }>(
+        db.db,
+        sql`select count(*)::int as n from information_schema.tables where table_schema = 'public'`,
+      );
       expect(rows[0].n).toBeGreaterThanOrEqual(6);
     } finally {
       await db.close();

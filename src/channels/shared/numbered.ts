@@ -19,7 +19,13 @@ export function numberedFallback(buttons: ReplyButton[]): string {
     else if (b.action) lines.push(`${++n}. ${b.label}`);
   }
   if (n > 0) {
-    lines.push(n === 1 ? 'Gõ số 1 để chọn.' : n <= 3 ? `Gõ số ${Array.from({ length: n }, (_, i) => i + 1).join(', ')} để chọn.` : `Gõ số từ 1 đến ${n} để chọn.`);
+    lines.push(
+      n === 1
+        ? 'Gõ số 1 để chọn.'
+        : n <= 3
+          ? `Gõ số ${Array.from({ length: n }, (_, i) => i + 1).join(', ')} để chọn.`
+          : `Gõ số từ 1 đến ${n} để chọn.`,
+    );
   }
   return lines.join('\n');
 }

@@ -8,10 +8,7 @@ export function secureEqual(a: string, b: string): boolean {
 }
 
 /** First value of a Node header (case-insensitive lookup). */
-export function headerValue(
-  headers: Record<string, string | string[] | undefined>,
-  name: string,
-): string | undefined {
+export function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const lower = name.toLowerCase();
   for (const [k, v] of Object.entries(headers)) {
     if (k.toLowerCase() !== lower) continue;

@@ -18,8 +18,18 @@ export async function sendParts<R>(
       ids.push(await sendOne(requests[i]));
     } catch (error) {
       const e =
-        error instanceof ChannelError ? error : new ChannelError('network', 'network', String((error as Error)?.message ?? error), true);
-      return { ok: false, retryable: e.retryable, retryAfterMs: e.retryAfterMs, code: e.code, message: e.message, partsDone: i, platformMessageIds: ids };
+        error instanceof ChannelError
+          ? error
+          : new ChannelError('network', 'network', String((error as Error)?.message ?? error), true);
+      return {
+        ok: false,
+        retryable: e.retryable,
+        retryAfterMs: e.retryAfterMs,
+        code: e.code,
+        message: e.message,
+        partsDone: i,
+        platformMessageIds: ids,
+      };
     }
   }
   return { ok: true, platformMessageIds: ids };

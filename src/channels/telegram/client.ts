@@ -101,7 +101,10 @@ export function createTelegramClient(options: TelegramClientOptions) {
       data = undefined;
     }
     if (res.statusCode >= 500 || !data || typeof data.ok !== 'boolean') {
-      throw new TelegramError({ error_code: res.statusCode >= 500 ? res.statusCode : 502, description: `HTTP ${res.statusCode}, not a Bot API answer` });
+      throw new TelegramError({
+        error_code: res.statusCode >= 500 ? res.statusCode : 502,
+        description: `HTTP ${res.statusCode}, not a Bot API answer`,
+      });
     }
     if (!data.ok) throw new TelegramError(data as ConstructorParameters<typeof TelegramError>[0]);
     return data.result;
@@ -137,7 +140,9 @@ export function createTelegramClient(options: TelegramClientOptions) {
 
   /** Send rendered requests in order. Never throws for platform or network errors. */
   function send(requests: TelegramRequest[], skipParts = 0): Promise<SendResult> {
-    return sendParts(requests, skipParts, async (req) => String((await call<{ message_id: number }>(req.method, req.payload)).message_id));
+    return sendParts(requests, skipParts, async (req) =>
+      String((await call<{ message_id: number }>(req.method, req.payload)).message_id),
+    );
   }
 
   /**
@@ -265,7 +270,8 @@ export function createTelegramClient(options: TelegramClientOptions) {
 
 export type TelegramClient = ReturnType<typeof createTelegramClient>;
 
-const UNDELIVERABLE = /bot was blocked|chat not found|user not found|user is deactivated|bot was kicked|PEER_ID_INVALID|not enough rights to send/i;
+const UNDELIVERABLE =
+  /bot was blocked|chat not found|user not found|user is deactivated|bot was kicked|PEER_ID_INVALID|not enough rights to send/i;
 
 /** Map any failure of a Bot API call to a ChannelError (the retry decision lives here). */
 export function toTelegramChannelError(error: unknown, timedOut = false): ChannelError {

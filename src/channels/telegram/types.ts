@@ -137,8 +137,7 @@ export interface TgSendDocumentPayload {
 
 /** One Bot API call produced by render: `POST /bot<token>/<method>` with this payload. */
 export type TelegramRequest =
-  | { method: 'sendMessage'; payload: TgSendMessagePayload }
-  | { method: 'sendDocument'; payload: TgSendDocumentPayload };
+  { method: 'sendMessage'; payload: TgSendMessagePayload } | { method: 'sendDocument'; payload: TgSendDocumentPayload };
 
 /** Bot API response envelope. */
 export type TgResponse<T> =

@@ -12,9 +12,15 @@ export const webChatBody = z
   .object({
     sessionId: z.string().regex(WEB_SESSION_ID, 'sessionId: 8–128 characters A-Z a-z 0-9 _ -'),
     text: z.string().max(20_000, 'text: at most 20,000 characters').optional(),
-    action: z.string().regex(/^[a-z][a-z0-9_.:-]{0,127}$/i, 'action: unknown format').optional(),
+    action: z
+      .string()
+      .regex(/^[a-z][a-z0-9_.:-]{0,127}$/i, 'action: unknown format')
+      .optional(),
     /** Client-generated id; resending the same id is answered once. */
-    messageId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+    messageId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional(),
   })
   .refine((b) => b.text !== undefined || b.action !== undefined, { message: 'text or action is required' });
 

@@ -78,7 +78,13 @@ export function createZaloClient(opts: ZaloClientOptions) {
     if (res.status === 429) {
       const ra = Number(res.headers.get('retry-after'));
       await res.body?.cancel();
-      throw new ChannelError('api', 'rate_limited', `Zalo ${path}: HTTP 429`, true, Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined);
+      throw new ChannelError(
+        'api',
+        'rate_limited',
+        `Zalo ${path}: HTTP 429`,
+        true,
+        Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined,
+      );
     }
     if (res.status >= 500) {
       await res.body?.cancel();
@@ -88,7 +94,12 @@ export function createZaloClient(opts: ZaloClientOptions) {
     try {
       env = (await res.json()) as ZaloEnvelope;
     } catch {
-      throw new ChannelError('api', res.ok ? 'bad_response' : `http_${res.status}`, `Zalo ${path}: HTTP ${res.status}, not JSON`, res.ok);
+      throw new ChannelError(
+        'api',
+        res.ok ? 'bad_response' : `http_${res.status}`,
+        `Zalo ${path}: HTTP ${res.status}, not JSON`,
+        res.ok,
+      );
     }
     if (typeof env?.error !== 'number') {
       throw new ChannelError('api', 'bad_response', `Zalo ${path}: HTTP ${res.status}, no error field`, res.ok);

@@ -107,7 +107,13 @@ export {
   ZALO_FILE_MAX_BYTES,
   type ZaloRenderOptions,
 } from './render.js';
-export { verifyZaloSignature, signZaloEvent, ZALO_SIGNATURE_HEADER, type ZaloVerifyConfig, type ZaloVerifyResult } from './verify.js';
+export {
+  verifyZaloSignature,
+  signZaloEvent,
+  ZALO_SIGNATURE_HEADER,
+  type ZaloVerifyConfig,
+  type ZaloVerifyResult,
+} from './verify.js';
 export { createZaloClient, zaloErrorFor, ZaloApiError, type ZaloClient } from './client.js';
 export {
   createZaloTokenStore,

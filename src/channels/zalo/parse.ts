@@ -62,7 +62,13 @@ export function parseZaloEvent(raw: unknown, communeId: number): InboundMessage[
     if (!phone) return [];
     const name = str(raw.info?.name);
     // Zalo fills in the phone number registered to the user's own account.
-    return [{ ...base, externalId: `user_submit_info:${uid}:${ts ?? ''}`, contact: { phone, verified: true, ...(name ? { name } : {}) } }];
+    return [
+      {
+        ...base,
+        externalId: `user_submit_info:${uid}:${ts ?? ''}`,
+        contact: { phone, verified: true, ...(name ? { name } : {}) },
+      },
+    ];
   }
 
   const msgId = str(raw.message?.msg_id);

@@ -3,13 +3,7 @@ import { splitText } from '../../core/text-input.js';
 import type { Recipient, Reply, ReplyButton } from '../../core/types.js';
 import { numberedChoices, numberedFallback } from '../shared/numbered.js';
 import { ZALO_ACTION_PREFIX } from './parse.js';
-import {
-  ZALO_CS_PATH,
-  ZALO_UPLOAD_FILE_PATH,
-  type ZaloButton,
-  type ZaloCsBody,
-  type ZaloRequest,
-} from './types.js';
+import { ZALO_CS_PATH, ZALO_UPLOAD_FILE_PATH, type ZaloButton, type ZaloCsBody, type ZaloRequest } from './types.js';
 
 /** Consultation message text limit (longer text gives error -210). */
 export const ZALO_TEXT_LIMIT = 2000;
@@ -73,7 +67,8 @@ function renderOne(reply: Reply, userId: string, opts: ZaloRenderOptions): ZaloR
   const chunks = text.trim() ? splitText(text, ZALO_TEXT_LIMIT) : [];
   if (fallback) {
     const last = chunks.length - 1;
-    if (last >= 0 && chunks[last].length + 2 + fallback.length <= ZALO_TEXT_LIMIT) chunks[last] = `${chunks[last]}\n\n${fallback}`;
+    if (last >= 0 && chunks[last].length + 2 + fallback.length <= ZALO_TEXT_LIMIT)
+      chunks[last] = `${chunks[last]}\n\n${fallback}`;
     else chunks.push(...splitText(fallback, ZALO_TEXT_LIMIT));
   }
 

@@ -75,8 +75,12 @@ export function verifyZaloSignature(
   let matched: string | undefined;
   for (const [firstName, first] of firsts) {
     for (const [keyName, key] of keys) {
-      const plain = createHash('sha256').update(first + raw + timestamp + key, 'utf8').digest();
-      const hmac = createHmac('sha256', key).update(first + raw + timestamp, 'utf8').digest();
+      const plain = createHash('sha256')
+        .update(first + raw + timestamp + key, 'utf8')
+        .digest();
+      const hmac = createHmac('sha256', key)
+        .update(first + raw + timestamp, 'utf8')
+        .digest();
       // Evaluate every candidate (no early exit), so timing does not depend on which one matches.
       if (timingSafeEqual(plain, givenBuf) && !matched) matched = `sha256:${firstName}:${keyName}`;
       if (timingSafeEqual(hmac, givenBuf) && !matched) matched = `hmac:${firstName}:${keyName}`;
@@ -89,7 +93,9 @@ export function verifyZaloSignature(
 /** The documented signature (for tests and fakes): `sha256hex(appId + rawBody + timestamp + secret)`. */
 export function signZaloEvent(rawBody: string, appId: string, secret: string): string {
   const ts = String((JSON.parse(rawBody) as { timestamp?: string | number }).timestamp ?? '');
-  return createHash('sha256').update(appId + rawBody + ts + secret, 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(appId + rawBody + ts + secret, 'utf8')
+    .digest('hex');
 }
 
 function bodyOaId(body: Record<string, unknown>): string | undefined {

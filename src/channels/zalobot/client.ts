@@ -35,7 +35,8 @@ export class ZaloBotApiError extends ChannelError {
  */
 export function zaloBotErrorFor(errorCode: number, description: string, retryAfterMs?: number): ZaloBotApiError {
   const text = `Zalo Bot error ${errorCode}: ${description}`;
-  if (errorCode === 429) return new ZaloBotApiError(errorCode, 'rate_limited', text, true, retryAfterMs ?? ZALOBOT_DEFAULT_RETRY_AFTER_MS);
+  if (errorCode === 429)
+    return new ZaloBotApiError(errorCode, 'rate_limited', text, true, retryAfterMs ?? ZALOBOT_DEFAULT_RETRY_AFTER_MS);
   if (errorCode >= 500) return new ZaloBotApiError(errorCode, 'server_error', text, true);
   if (errorCode === 408) return new ZaloBotApiError(errorCode, 'timeout', text, true);
   if (errorCode === 401 || TOKEN_PROBLEM.test(description)) return new ZaloBotApiError(errorCode, 'unauthorized', text, false);
@@ -97,13 +98,22 @@ export function createZaloBotClient(options: ZaloBotClientOptions) {
     if (isEnvelope && env!.ok === false) {
       const e = env as Extract<ZbResponse<T>, { ok: false }>;
       const code = typeof e.error_code === 'number' ? e.error_code : res.ok ? 0 : res.status;
-      const retryAfter = Number(e.parameters?.retry_after) > 0 ? Number(e.parameters?.retry_after) * 1000 : headerRetry > 0 ? headerRetry * 1000 : undefined;
+      const retryAfter =
+        Number(e.parameters?.retry_after) > 0
+          ? Number(e.parameters?.retry_after) * 1000
+          : headerRetry > 0
+            ? headerRetry * 1000
+            : undefined;
       // HTTP 429/5xx win over an envelope code that says otherwise.
       const effective = res.status === 429 || res.status >= 500 ? res.status : code;
       throw zaloBotErrorFor(effective, `${method}: ${e.description ?? 'no description'}`, retryAfter);
     }
     if (!res.ok) {
-      throw zaloBotErrorFor(res.status, `${method}: HTTP ${res.status}, no envelope`, headerRetry > 0 ? headerRetry * 1000 : undefined);
+      throw zaloBotErrorFor(
+        res.status,
+        `${method}: HTTP ${res.status}, no envelope`,
+        headerRetry > 0 ? headerRetry * 1000 : undefined,
+      );
     }
     // 2xx without an envelope: the platform may or may not have acted; retry like the other clients do.
     throw new ChannelError('api', 'bad_response', `Zalo Bot ${method}: HTTP ${res.status}, no {ok} envelope`, true);
@@ -111,7 +121,9 @@ export function createZaloBotClient(options: ZaloBotClientOptions) {
 
   /** Send rendered requests in order. Never throws for platform or network errors. */
   function send(requests: ZaloBotRequest[], skipParts = 0): Promise<SendResult> {
-    return sendParts(requests, skipParts, async (req) => String((await call<ZbSentMessage>(req.method, req.payload))?.message_id ?? ''));
+    return sendParts(requests, skipParts, async (req) =>
+      String((await call<ZbSentMessage>(req.method, req.payload))?.message_id ?? ''),
+    );
   }
 
   /** Register the webhook; Zalo then sends `secret` in X-Bot-Api-Secret-Token. Throws ChannelError. */

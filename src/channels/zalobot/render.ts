@@ -64,17 +64,24 @@ function renderOne(reply: Reply, chatId: string, opts: ZaloBotRenderOptions): Za
   const chunks = text.trim() ? splitText(text, ZALOBOT_TEXT_LIMIT) : [];
   if (fallback) {
     const last = chunks.length - 1;
-    if (last >= 0 && chunks[last].length + 2 + fallback.length <= ZALOBOT_TEXT_LIMIT) chunks[last] = `${chunks[last]}\n\n${fallback}`;
+    if (last >= 0 && chunks[last].length + 2 + fallback.length <= ZALOBOT_TEXT_LIMIT)
+      chunks[last] = `${chunks[last]}\n\n${fallback}`;
     else chunks.push(...splitText(fallback, ZALOBOT_TEXT_LIMIT));
   }
 
-  const requests: ZaloBotRequest[] = chunks.map((chunk) => ({ method: 'sendMessage', payload: { chat_id: chatId, text: chunk } }));
+  const requests: ZaloBotRequest[] = chunks.map((chunk) => ({
+    method: 'sendMessage',
+    payload: { chat_id: chatId, text: chunk },
+  }));
   const actions = numberedChoices(buttons);
   const lastText = requests[requests.length - 1];
   if (actions.length && lastText) lastText.numberedActions = actions;
 
   if (reply.file) {
-    requests.push({ method: 'sendMessage', payload: { chat_id: chatId, text: fileUnavailableText(reply.file, opts.webChatUrl) } });
+    requests.push({
+      method: 'sendMessage',
+      payload: { chat_id: chatId, text: fileUnavailableText(reply.file, opts.webChatUrl) },
+    });
   }
   return requests;
 }

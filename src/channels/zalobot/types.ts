@@ -33,10 +33,7 @@ export interface ZbMessage {
 }
 
 export type ZbEventName =
-  | 'message.text.received'
-  | 'message.image.received'
-  | 'message.sticker.received'
-  | 'message.unsupported.received';
+  'message.text.received' | 'message.image.received' | 'message.sticker.received' | 'message.unsupported.received';
 
 /** One update. There is no update_id: a message is identified by message.message_id. */
 export interface ZbUpdate {
@@ -53,8 +50,7 @@ export type ZbWebhookBody = ZbUpdate | { ok: true; result: ZbUpdate };
 
 /** API response envelope: `{ok:true,result}` or `{ok:false,error_code,description}`. */
 export type ZbResponse<T> =
-  | { ok: true; result?: T }
-  | { ok: false; error_code?: number; description?: string; parameters?: { retry_after?: number } };
+  { ok: true; result?: T } | { ok: false; error_code?: number; description?: string; parameters?: { retry_after?: number } };
 
 export interface ZbSendMessagePayload {
   chat_id: string;

@@ -8,9 +8,6 @@ export const ZALOBOT_SECRET_HEADER = 'x-bot-api-secret-token';
  * signature over the body. No configured secret means reject: an
  * unauthenticated webhook would let anyone inject messages.
  */
-export function verifyZaloBotSecret(
-  headers: Record<string, string | string[] | undefined>,
-  secret: string | undefined,
-): boolean {
+export function verifyZaloBotSecret(headers: Record<string, string | string[] | undefined>, secret: string | undefined): boolean {
   return verifySecretHeader(headers, ZALOBOT_SECRET_HEADER, secret);
 }

@@ -1,16 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigserial,
-  bigint,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  serial,
-  text,
-  timestamp,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
+import { bigserial, bigint, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** A commune (xã/phường): the tenant. Every commune-owned row references it. */
 export const communes = pgTable('communes', {
@@ -37,7 +26,9 @@ export const channelAccounts = pgTable(
   'channel_accounts',
   {
     id: serial('id').primaryKey(),
-    communeId: integer('commune_id').notNull().references(() => communes.id),
+    communeId: integer('commune_id')
+      .notNull()
+      .references(() => communes.id),
     channel: text('channel').notNull(),
     /** Platform account key: Telegram bot id, Zalo OA id, `default` for web. */
     accountKey: text('account_key').notNull(),
@@ -55,7 +46,9 @@ export const conversations = pgTable(
   'conversations',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    communeId: integer('commune_id').notNull().references(() => communes.id),
+    communeId: integer('commune_id')
+      .notNull()
+      .references(() => communes.id),
     channel: text('channel').notNull(),
     chatId: text('chat_id').notNull(),
     userId: text('user_id').notNull(),
@@ -76,7 +69,9 @@ export const inboundMessages = pgTable(
   'inbound_messages',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    communeId: integer('commune_id').notNull().references(() => communes.id),
+    communeId: integer('commune_id')
+      .notNull()
+      .references(() => communes.id),
     channel: text('channel').notNull(),
     externalId: text('external_id').notNull(),
     conversationId: bigint('conversation_id', { mode: 'number' })
@@ -98,7 +93,9 @@ export const inboundMessages = pgTable(
   },
   (t) => [
     uniqueIndex('inbound_messages_external').on(t.communeId, t.channel, t.externalId),
-    index('inbound_messages_pending').on(t.conversationId, t.id).where(sql`status = 'received'`),
+    index('inbound_messages_pending')
+      .on(t.conversationId, t.id)
+      .where(sql`status = 'received'`),
   ],
 );
 
@@ -110,7 +107,9 @@ export const outboundMessages = pgTable(
   'outbound_messages',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    communeId: integer('commune_id').notNull().references(() => communes.id),
+    communeId: integer('commune_id')
+      .notNull()
+      .references(() => communes.id),
     channel: text('channel').notNull(),
     chatId: text('chat_id').notNull(),
     userId: text('user_id').notNull(),
@@ -132,11 +131,15 @@ export const outboundMessages = pgTable(
     sentAt: timestamp('sent_at', { withTimezone: true }),
   },
   (t) => [
-    index('outbound_messages_due').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    index('outbound_messages_due')
+      .on(t.nextAttemptAt)
+      .where(sql`status = 'pending'`),
     index('outbound_messages_chat').on(t.communeId, t.channel, t.chatId, t.id),
     // "Is anything of this chat still waiting?" (per-chat order) without walking the chat's history
     // or every pending row of the outbox.
-    index('outbound_messages_chat_pending').on(t.communeId, t.channel, t.chatId, t.id).where(sql`status = 'pending'`),
+    index('outbound_messages_chat_pending')
+      .on(t.communeId, t.channel, t.chatId, t.id)
+      .where(sql`status = 'pending'`),
   ],
 );
 

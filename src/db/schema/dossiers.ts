@@ -66,7 +66,9 @@ export const dossiers = pgTable(
   (t) => [
     uniqueIndex('dossiers_code').on(t.communeId, t.code),
     index('dossiers_received').on(t.communeId, t.receivedAt),
-    index('dossiers_finished').on(t.communeId, t.finishedAt).where(sql`finished_at is not null`),
+    index('dossiers_finished')
+      .on(t.communeId, t.finishedAt)
+      .where(sql`finished_at is not null`),
     check('dossiers_status_range', sql`${t.status} between 1 and 10`),
     check('dossiers_channel', sql`${t.channel} in ('truc_tiep', 'truc_tuyen', 'buu_chinh')`),
   ],

@@ -6,7 +6,9 @@ export const inquiries = pgTable(
   'inquiries',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    communeId: integer('commune_id').notNull().references(() => communes.id),
+    communeId: integer('commune_id')
+      .notNull()
+      .references(() => communes.id),
     /** Short code the resident can quote, e.g. HD-7K2Q. */
     code: text('code').notNull(),
     channel: text('channel').notNull(),
@@ -20,8 +22,5 @@ export const inquiries = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     answeredAt: timestamp('answered_at', { withTimezone: true }),
   },
-  (t) => [
-    uniqueIndex('inquiries_code').on(t.communeId, t.code),
-    index('inquiries_open').on(t.communeId, t.status, t.createdAt),
-  ],
+  (t) => [uniqueIndex('inquiries_code').on(t.communeId, t.code), index('inquiries_open').on(t.communeId, t.status, t.createdAt)],
 );

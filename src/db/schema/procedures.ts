@@ -32,7 +32,9 @@ export const procedureOverrides = pgTable(
   'procedure_overrides',
   {
     id: serial('id').primaryKey(),
-    communeId: integer('commune_id').notNull().references(() => communes.id),
+    communeId: integer('commune_id')
+      .notNull()
+      .references(() => communes.id),
     code: text('code').notNull(),
     fee: text('fee'),
     receptionAddress: text('reception_address'),
@@ -54,7 +56,9 @@ export const localProcedures = pgTable(
   'local_procedures',
   {
     id: serial('id').primaryKey(),
-    communeId: integer('commune_id').notNull().references(() => communes.id),
+    communeId: integer('commune_id')
+      .notNull()
+      .references(() => communes.id),
     code: text('code').notNull(),
     name: text('name').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),

@@ -70,17 +70,21 @@ export function register(router: Router<AppContext>): void {
     ctx.state.flow = null;
     return mainMenu(ctx);
   });
-  router.global((text) => isMenuPhrase(text), (ctx) => {
-    ctx.state.flow = null;
-    return mainMenu(ctx);
-  });
+  router.global(
+    (text) => isMenuPhrase(text),
+    (ctx) => {
+      ctx.state.flow = null;
+      return mainMenu(ctx);
+    },
+  );
   router.action('menu:main', (ctx) => {
     ctx.state.flow = null;
     return mainMenu(ctx);
   });
   router.action('menu:contact', (ctx) => contactReply(ctx));
   router.hears(
-    (text) => /\b(gio lam viec|may gio|dia chi|o dau|so dien thoai|hotline|lam viec thu bay)\b/.test(foldPhrase(text)) &&
+    (text) =>
+      /\b(gio lam viec|may gio|dia chi|o dau|so dien thoai|hotline|lam viec thu bay)\b/.test(foldPhrase(text)) &&
       !/\b(nop|thu tuc|lam)\b.*\b(o dau)\b/.test(foldPhrase(text)),
     (ctx) => contactReply(ctx),
   );

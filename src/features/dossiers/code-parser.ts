@@ -88,7 +88,11 @@ function findCodes(s: string): CodeMatch[] {
   for (const m of s.matchAll(FULL_RE)) {
     const [whole, a, b, c, letter, n, date, seq] = m;
     if (!isValidCodeDate(date)) continue;
-    hits.push({ at: m.index, end: m.index + whole.length, match: { kind: 'full', code: `${a}.${b}.${c}.${letter}${n}-${date}-${seq}` } });
+    hits.push({
+      at: m.index,
+      end: m.index + whole.length,
+      match: { kind: 'full', code: `${a}.${b}.${c}.${letter}${n}-${date}-${seq}` },
+    });
   }
   for (const m of s.matchAll(SHORT_RE)) {
     const [, date, seq] = m;

@@ -30,14 +30,17 @@ export function canTransition(from: number, to: number): boolean {
 
 // ---------------------------------------------------------------- phone
 
-const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with offset, e.g. 2026-07-15T08:30:00+07:00' });
+const instant = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 date-time with offset, e.g. 2026-07-15T08:30:00+07:00',
+});
 const optionalInstant = instant.nullable().optional();
 
 export const dossierPutSchema = z.object({
   procedureCode: z
     .string()
     .trim()
-    .regex(/^[0-9A-Za-z][0-9A-Za-z.\-]{1,39}$/, 'must be a procedure code such as 1.001193'),
+    .regex(/^[0-9A-Za-z][0-9A-Za-z.-]{1,39}$/, 'must be a procedure code such as 1.001193'),
   procedureName: z.string().trim().min(1).max(300).nullable().optional(),
   status: z.number({ error: 'must be a status number 1–10' }).int().min(1).max(10),
   channel: z.enum(CHANNELS, { error: 'must be truc_tiep, truc_tuyen or buu_chinh' }),
@@ -55,7 +58,14 @@ export const dossierPutSchema = z.object({
 export type DossierPutInput = z.infer<typeof dossierPutSchema>;
 
 export const dossierPatchSchema = dossierPutSchema.partial();
-export const REQUIRED_ON_CREATE = ['procedureCode', 'status', 'channel', 'receivedAt', 'applicantName', 'applicantPhone'] as const;
+export const REQUIRED_ON_CREATE = [
+  'procedureCode',
+  'status',
+  'channel',
+  'receivedAt',
+  'applicantName',
+  'applicantPhone',
+] as const;
 
 export const dossierEventSchema = z.object({
   status: z.number({ error: 'must be a status number 1–10' }).int().min(1).max(10),

@@ -77,7 +77,13 @@ function cooldownReply(chat: DossierChat, ctx: AppContext, until: Date, prefix?:
   endFlows(chat, ctx);
   clearPending(ctx);
   const text = (prefix ? `${prefix}\n` : '') + texts.cooldown(until, ctx.commune.phone);
-  return { text, buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }, { label: 'Danh mục chính', action: 'menu:main' }] };
+  return {
+    text,
+    buttons: [
+      { label: 'Gặp cán bộ', action: 'staff:contact' },
+      { label: 'Danh mục chính', action: 'menu:main' },
+    ],
+  };
 }
 
 /** One registration's handlers share their dependencies and flows. */
@@ -128,7 +134,8 @@ async function codeFromText(ctx: AppContext): Promise<{ code?: string; shortTail
 async function onCodeMessage(chat: DossierChat, ctx: AppContext): Promise<HandlerResult> {
   const found = await codeFromText(ctx);
   if (!found) return NEXT;
-  if (!found.code) return chat.codeFlow.start(ctx, { reply: { text: texts.needAgency(found.shortTail!), buttons: [cancelButton] } });
+  if (!found.code)
+    return chat.codeFlow.start(ctx, { reply: { text: texts.needAgency(found.shortTail!), buttons: [cancelButton] } });
   return startLookup(chat, ctx, found.code);
 }
 
@@ -150,7 +157,9 @@ async function answerDigits(chat: DossierChat, ctx: AppContext): Promise<StepOut
   const contact = ctx.msg.contact;
   if (contact && !contact.verified) {
     // A forwarded or address-book contact proves nothing about the sender.
-    return step.retry('Anh/chị vui lòng chia sẻ số điện thoại của chính tài khoản đang nhắn tin, hoặc gõ 4 số cuối số điện thoại.');
+    return step.retry(
+      'Anh/chị vui lòng chia sẻ số điện thoại của chính tài khoản đang nhắn tin, hoặc gõ 4 số cuối số điện thoại.',
+    );
   }
   const digits = contact ? contact.phone.replace(/\D/g, '').slice(-4) : extractDigits(ctx.text);
   if (!digits) {
@@ -253,7 +262,8 @@ const UNFOLLOW_RE = /^(xin |toi muon |cho toi )?(bo|huy|dung|ngung|tat) (theo do
 const LOOKUP_RE =
   /\b(tra cuu|kiem tra|theo doi|xem tinh trang|tinh trang|trang thai|tien do)( lai)? ho so\b|\bho so\b.*\b(toi dau|den dau|the nao roi|xong chua|ra sao roi|co ket qua chua|da xong chua|dang o dau|duoc chua)\b/;
 /** Questions about a procedure ("hồ sơ … cần gì"), not about a filed dossier: left to the procedures feature. */
-const PROCEDURE_QUESTION_RE = /\b(can gi|gom nhung gi|gom gi|can nhung gi|giay to gi|le phi|bao nhieu tien|thu tuc|mau don|nop o dau)\b/;
+const PROCEDURE_QUESTION_RE =
+  /\b(can gi|gom nhung gi|gom gi|can nhung gi|giay to gi|le phi|bao nhieu tien|thu tuc|mau don|nop o dau)\b/;
 
 export function isUnfollowPhrase(text: string): boolean {
   return UNFOLLOW_RE.test(foldPhrase(text));

@@ -54,7 +54,10 @@ export function createDossiersApi(deps: DossiersApiDeps): express.Router {
       deps,
     );
     kick(result.outboxIds);
-    deps.log.info({ code: result.code, created: result.created, changed: result.changed, status: result.status }, 'dossier upserted');
+    deps.log.info(
+      { code: result.code, created: result.created, changed: result.changed, status: result.status },
+      'dossier upserted',
+    );
     res.status(result.created ? 201 : 200).json({
       code: result.code,
       status: result.status,
@@ -72,7 +75,10 @@ export function createDossiersApi(deps: DossiersApiDeps): express.Router {
       deps,
     );
     kick(result.outboxIds);
-    deps.log.info({ code: result.code, changed: result.changed, duplicate: result.duplicate, status: result.status }, 'dossier event');
+    deps.log.info(
+      { code: result.code, changed: result.changed, duplicate: result.duplicate, status: result.status },
+      'dossier event',
+    );
     res.status(result.changed ? 201 : 200).json({
       code: result.code,
       status: result.status,
@@ -141,7 +147,12 @@ export function parsePeriod(fromQ: unknown, toQ: unknown, today: LocalDate): { f
   const errors: Record<string, string> = {};
   const check = (name: string, v: unknown): string | undefined => {
     if (v === undefined || v === '') return undefined;
-    if (typeof v !== 'string' || !DATE_RE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)) || new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v) {
+    if (
+      typeof v !== 'string' ||
+      !DATE_RE.test(v) ||
+      Number.isNaN(Date.parse(`${v}T00:00:00Z`)) ||
+      new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v
+    ) {
       errors[name] = 'must be a date YYYY-MM-DD';
       return undefined;
     }

@@ -84,7 +84,8 @@ export function toImportRecord(raw: Record<string, unknown>, line: number): Impo
     if (!field || value === undefined || value === null || value === '') continue;
     if (field === 'code') code = String(value);
     else if (field === 'status') body.status = statusValue(value);
-    else if (field === 'feeAmount') body.feeAmount = typeof value === 'number' ? value : Number(String(value).replace(/[.\s]/g, ''));
+    else if (field === 'feeAmount')
+      body.feeAmount = typeof value === 'number' ? value : Number(String(value).replace(/[.\s]/g, ''));
     else if (field === 'channel') body.channel = CHANNEL_WORDS[foldPhrase(String(value))] ?? String(value).trim();
     else if (DATE_FIELDS.has(field)) body[field] = normalizeImportDate(String(value));
     else body[field] = typeof value === 'string' ? value.trim() : value;
@@ -102,6 +103,9 @@ export function parseImportFile(content: string, format: 'csv' | 'json'): Import
   }
   const firstLine = content.split(/\r?\n/, 1)[0] ?? '';
   const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
-  const rows = parse(content, { columns: true, bom: true, trim: true, skip_empty_lines: true, delimiter }) as Record<string, string>[];
+  const rows = parse(content, { columns: true, bom: true, trim: true, skip_empty_lines: true, delimiter }) as Record<
+    string,
+    string
+  >[];
   return rows.map((r, i) => toImportRecord(r, i + 2));
 }

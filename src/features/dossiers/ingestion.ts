@@ -20,7 +20,8 @@ import { weekdayCalendar } from './working-days.js';
 
 // Dossiers from the one-stop system: created or updated, status events, and the followers told of each change.
 
-const d = (s: string | null | undefined): Date | null | undefined => (s === undefined ? undefined : s === null ? null : new Date(s));
+const d = (s: string | null | undefined): Date | null | undefined =>
+  s === undefined ? undefined : s === null ? null : new Date(s);
 
 export interface IngestResult {
   code: string;
@@ -132,7 +133,8 @@ export async function upsertDossier(db: Db, input: IngestInput, deps: DossierSer
     const patch: Partial<repo.NewDossierRow> = {};
     let statusChange: { status: number; at: Date; note: string | null } | undefined;
     if (body.status !== undefined && body.status !== existing.status) {
-      const at = d(body.statusAt) ?? (body.status === 10 ? d(body.returnedAt) : body.status === 9 ? d(body.finishedAt) : null) ?? now;
+      const at =
+        d(body.statusAt) ?? (body.status === 10 ? d(body.returnedAt) : body.status === 9 ? d(body.finishedAt) : null) ?? now;
       checkTransition(existing, body.status, at, now);
       statusChange = { status: body.status, at, note: body.reason ?? null };
       Object.assign(patch, statusEffects(existing, body.status, at, body.reason ?? null));
@@ -140,8 +142,7 @@ export async function upsertDossier(db: Db, input: IngestInput, deps: DossierSer
     const setIfChanged = <K extends keyof repo.NewDossierRow>(key: K, value: repo.NewDossierRow[K] | undefined) => {
       if (value === undefined) return;
       const current = existing![key as keyof DossierRow] as unknown;
-      const same =
-        current instanceof Date && value instanceof Date ? current.getTime() === value.getTime() : current === value;
+      const same = current instanceof Date && value instanceof Date ? current.getTime() === value.getTime() : current === value;
       if (!same) patch[key] = value;
     };
     setIfChanged('procedureCode', body.procedureCode);
@@ -181,7 +182,11 @@ export async function upsertDossier(db: Db, input: IngestInput, deps: DossierSer
       actor: input.actor,
       action: 'dossier.updated',
       subject: code,
-      details: { fields: Object.keys(patch).filter((k) => !/phone|applicant/i.test(k)), status: updated.status, source: input.source },
+      details: {
+        fields: Object.keys(patch).filter((k) => !/phone|applicant/i.test(k)),
+        status: updated.status,
+        source: input.source,
+      },
     });
     return { code, created: false, changed: true, status: updated.status, outboxIds };
   });
@@ -195,11 +200,7 @@ export interface EventResult extends IngestResult {
  * Record a status change from the one-stop system. The same event twice
  * (same status and time) is recognised and changes nothing, notifies nobody.
  */
-export async function recordDossierEvent(
-  db: Db,
-  input: IngestInput,
-  deps: DossierServiceDeps,
-): Promise<EventResult> {
+export async function recordDossierEvent(db: Db, input: IngestInput, deps: DossierServiceDeps): Promise<EventResult> {
   const code = requireCode(input.code);
   const parsed = dossierEventSchema.safeParse(input.body ?? {});
   if (!parsed.success) throw new ValidationError('invalid event', fieldErrorsOf(parsed.error));

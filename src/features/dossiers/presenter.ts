@@ -169,8 +169,7 @@ export function nextStepText(d: DossierView, opts: PresentOptions): string {
         : 'Anh/chị chưa cần làm gì thêm; cán bộ sẽ báo khi có kết quả.';
     case 3:
       return (
-        (d.reason ? `Lý do: ${d.reason}. ` : '') +
-        `Anh/chị có thể nhắn "gặp cán bộ"${contact} để được hướng dẫn làm lại hồ sơ.`
+        (d.reason ? `Lý do: ${d.reason}. ` : '') + `Anh/chị có thể nhắn "gặp cán bộ"${contact} để được hướng dẫn làm lại hồ sơ.`
       );
     case 5: {
       const what = d.reason ? `Giấy tờ cần bổ sung: ${d.reason}. ` : 'Cán bộ đề nghị bổ sung giấy tờ. ';
@@ -269,7 +268,10 @@ export function presentStatusNotification(d: DossierView, opts: PresentOptions):
   return {
     text: lines.join('\n'),
     buttons: isFinal(d.status)
-      ? [{ label: 'Gặp cán bộ', action: 'staff:contact' }, { label: 'Danh mục chính', action: 'menu:main' }]
+      ? [
+          { label: 'Gặp cán bộ', action: 'staff:contact' },
+          { label: 'Danh mục chính', action: 'menu:main' },
+        ]
       : dossierButtons(d.code, true),
   };
 }
@@ -307,7 +309,8 @@ export const texts = {
     'Anh/chị có thể bỏ theo dõi bất cứ lúc nào (nhắn "bỏ theo dõi").',
   alreadyFollowing: (code: string) => `Anh/chị đang theo dõi hồ sơ ${code} rồi ạ.`,
   followFinal: (code: string) => `Hồ sơ ${code} đã kết thúc nên không cần theo dõi thêm.`,
-  tooManyFollows: 'Anh/chị đang theo dõi quá nhiều hồ sơ trong cuộc trò chuyện này. Vui lòng bỏ theo dõi bớt trước khi thêm hồ sơ mới.',
+  tooManyFollows:
+    'Anh/chị đang theo dõi quá nhiều hồ sơ trong cuộc trò chuyện này. Vui lòng bỏ theo dõi bớt trước khi thêm hồ sơ mới.',
   unfollowed: (code: string) => `Đã bỏ theo dõi hồ sơ ${code}. Tôi sẽ không nhắn về hồ sơ này nữa.`,
   notFollowing: 'Anh/chị hiện không theo dõi hồ sơ nào trong cuộc trò chuyện này.',
   chooseUnfollow: 'Anh/chị muốn bỏ theo dõi hồ sơ nào?',

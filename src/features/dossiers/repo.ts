@@ -55,11 +55,7 @@ export async function insertEvent(
   db: Db,
   values: { communeId: number; dossierId: number; status: number; at: Date; note: string | null; source: string },
 ): Promise<boolean> {
-  const rows = await db
-    .insert(dossierEvents)
-    .values(values)
-    .onConflictDoNothing()
-    .returning({ id: dossierEvents.id });
+  const rows = await db.insert(dossierEvents).values(values).onConflictDoNothing().returning({ id: dossierEvents.id });
   return rows.length > 0;
 }
 
@@ -90,7 +86,14 @@ export async function deleteFollowersOf(db: Db, dossierId: number): Promise<void
 
 export async function addFollower(
   db: Db,
-  values: { communeId: number; dossierId: number; channel: string; chatId: string; userId: string; conversationId: number | null },
+  values: {
+    communeId: number;
+    dossierId: number;
+    channel: string;
+    chatId: string;
+    userId: string;
+    conversationId: number | null;
+  },
 ): Promise<boolean> {
   const rows = await db.insert(dossierFollowers).values(values).onConflictDoNothing().returning({ id: dossierFollowers.id });
   return rows.length > 0;
@@ -99,7 +102,9 @@ export async function addFollower(
 export async function removeFollower(db: Db, dossierId: number, channel: string, chatId: string): Promise<boolean> {
   const rows = await db
     .delete(dossierFollowers)
-    .where(and(eq(dossierFollowers.dossierId, dossierId), eq(dossierFollowers.channel, channel), eq(dossierFollowers.chatId, chatId)))
+    .where(
+      and(eq(dossierFollowers.dossierId, dossierId), eq(dossierFollowers.channel, channel), eq(dossierFollowers.chatId, chatId)),
+    )
     .returning({ id: dossierFollowers.id });
   return rows.length > 0;
 }
@@ -108,7 +113,9 @@ export async function isFollowing(db: Db, dossierId: number, channel: string, ch
   const rows = await db
     .select({ id: dossierFollowers.id })
     .from(dossierFollowers)
-    .where(and(eq(dossierFollowers.dossierId, dossierId), eq(dossierFollowers.channel, channel), eq(dossierFollowers.chatId, chatId)))
+    .where(
+      and(eq(dossierFollowers.dossierId, dossierId), eq(dossierFollowers.channel, channel), eq(dossierFollowers.chatId, chatId)),
+    )
     .limit(1);
   return rows.length > 0;
 }

@@ -4,7 +4,8 @@ import type { Reply } from '../../core/types.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import { openInquiry } from './service.js';
 
-const STAFF_PHRASES = /^(gap|gap gap|noi chuyen voi|lien he|hoi|chat voi|ket noi|cho toi gap|toi muon gap|muon gap)? ?(can bo|nguoi that|nhan vien|tong dai vien|nguoi truc|cb)( xa| phuong| oi| a| voi)?$/;
+const STAFF_PHRASES =
+  /^(gap|gap gap|noi chuyen voi|lien he|hoi|chat voi|ket noi|cho toi gap|toi muon gap|muon gap)? ?(can bo|nguoi that|nhan vien|tong dai vien|nguoi truc|cb)( xa| phuong| oi| a| voi)?$/;
 
 export function isStaffRequest(text: string): boolean {
   const f = foldPhrase(text);
@@ -28,7 +29,10 @@ export function register(router: Router<AppContext>): void {
   router.action('staff:contact', askQuestion);
   router.action('inquiry:cancel', (ctx) => {
     ctx.state.flow = null;
-    return { text: 'Đã hủy. Anh/chị cần gì thêm cứ nhắn cho tôi nhé.', buttons: [{ label: 'Danh mục chính', action: 'menu:main' }] };
+    return {
+      text: 'Đã hủy. Anh/chị cần gì thêm cứ nhắn cho tôi nhé.',
+      buttons: [{ label: 'Danh mục chính', action: 'menu:main' }],
+    };
   });
   router.flow('inquiry:ask', async (ctx) => {
     if (!ctx.text) return { text: 'Anh/chị vui lòng gõ nội dung câu hỏi bằng chữ.' };
@@ -50,4 +54,3 @@ export function register(router: Router<AppContext>): void {
     };
   });
 }
-

@@ -24,7 +24,9 @@ export function createInquiriesApi(deps: InquiriesApiDeps): express.Router {
   router.post('/api/v1/inquiries/:code/answer', deps.requireStaff, async (req, res) => {
     const answer = typeof req.body?.answer === 'string' ? req.body.answer.trim() : '';
     if (!answer || answer.length > 4000) {
-      res.status(422).json({ error: 'answer is required (1–4000 characters)', fieldErrors: { answer: 'required, at most 4000 characters' } });
+      res
+        .status(422)
+        .json({ error: 'answer is required (1–4000 characters)', fieldErrors: { answer: 'required, at most 4000 characters' } });
       return;
     }
     const result = await answerInquiry(deps.db, {

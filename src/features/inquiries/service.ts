@@ -76,14 +76,19 @@ export async function answerInquiry(
       .update(inquiries)
       .set({ status: 'answered', answer: input.answer, answeredBy: input.staff, answeredAt: new Date() })
       .where(eq(inquiries.id, row.id));
-    await tx.insert(auditLog).values({ communeId: input.communeId, actor: input.staff, action: 'inquiry.answered', subject: row.code });
+    await tx
+      .insert(auditLog)
+      .values({ communeId: input.communeId, actor: input.staff, action: 'inquiry.answered', subject: row.code });
     const outboxIds = await enqueueMessages(
       tx as unknown as Db,
       { communeId: row.communeId, channel: row.channel as ChannelName, chatId: row.chatId, userId: row.userId },
       [
         {
           text: `Cán bộ xã trả lời câu hỏi ${row.code} của anh/chị:\n${input.answer}`,
-          buttons: [{ label: 'Hỏi thêm cán bộ', action: 'staff:contact' }, { label: 'Danh mục chính', action: 'menu:main' }],
+          buttons: [
+            { label: 'Hỏi thêm cán bộ', action: 'staff:contact' },
+            { label: 'Danh mục chính', action: 'menu:main' },
+          ],
         },
       ],
     );

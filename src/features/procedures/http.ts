@@ -165,7 +165,13 @@ function validate<T>(schema: z.ZodType<T>, body: unknown): T {
 function toLocalInput(body: z.infer<typeof localBody>): LocalProcedureInput {
   const channels: ChannelInfo[] | undefined = body.channels?.map((c) => {
     const fee = readFeeText(c.feeText);
-    const info: ChannelInfo = { channel: c.channel, timeText: c.timeText, feeText: c.feeText, feeAmounts: fee.amounts, free: fee.free };
+    const info: ChannelInfo = {
+      channel: c.channel,
+      timeText: c.timeText,
+      feeText: c.feeText,
+      feeAmounts: fee.amounts,
+      free: fee.free,
+    };
     const time = parseTime(c.timeText);
     if (time) info.time = time;
     if (c.description) info.description = c.description;
@@ -263,7 +269,8 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
       const raw: unknown[] = typeof req.body === 'string' ? rowsFromCsv(req.body) : req.body;
       if (!Array.isArray(raw)) throw new ValidationError('Cần một mảng JSON hoặc tệp CSV.', { body: 'expected an array' });
       if (raw.length === 0) throw new ValidationError('Không có dòng nào để nhập.', { body: 'empty' });
-      if (raw.length > MAX_IMPORT_ROWS) throw new ValidationError(`Tối đa ${MAX_IMPORT_ROWS} dòng mỗi lần.`, { body: 'too many rows' });
+      if (raw.length > MAX_IMPORT_ROWS)
+        throw new ValidationError(`Tối đa ${MAX_IMPORT_ROWS} dòng mỗi lần.`, { body: 'too many rows' });
       const fieldErrors: Record<string, string> = {};
       const rows: OverrideImportRow[] = [];
       const seen = new Map<string, number>();

@@ -90,9 +90,7 @@ export function summarizeProcedure(procedure: ResolvedProcedure, commune: Poster
   else if (procedure.channels.length && procedure.channels.every((c) => c.free)) fee = 'Miễn phí';
   else if (feeRows.length) {
     const direct = feeRows.find((c) => c.channel === 'truc_tiep') ?? feeRows[0];
-    fee = direct.feeAmounts.length
-      ? `${direct.feeAmounts[0].toLocaleString('vi-VN')} đồng`
-      : truncate(direct.feeText, 80);
+    fee = direct.feeAmounts.length ? `${direct.feeAmounts[0].toLocaleString('vi-VN')} đồng` : truncate(direct.feeText, 80);
   } else fee = 'Vui lòng hỏi cán bộ tiếp nhận';
 
   const timed = procedure.channels.find((c) => c.channel === 'truc_tiep' && c.time) ?? procedure.channels.find((c) => c.time);
@@ -120,10 +118,14 @@ export async function renderPosterHtml(args: {
   codes.push({ label: 'Trang web', hint: 'Mở bằng trình duyệt', url: links.web });
   const svgs = await Promise.all(codes.map((c) => qrSvg(c.url)));
 
-  const note = procedure.override?.note ? `<p class="note"><strong>Ghi chú của xã:</strong> ${escapeHtml(procedure.override.note)}</p>` : '';
+  const note = procedure.override?.note
+    ? `<p class="note"><strong>Ghi chú của xã:</strong> ${escapeHtml(procedure.override.note)}</p>`
+    : '';
   const hours = procedure.override?.hours || commune.hoursText;
   const phone = procedure.override?.phone || commune.phone;
-  const contact = [hours ? `Giờ tiếp nhận: ${escapeHtml(hours)}` : '', phone ? `Điện thoại: ${escapeHtml(phone)}` : ''].filter(Boolean);
+  const contact = [hours ? `Giờ tiếp nhận: ${escapeHtml(hours)}` : '', phone ? `Điện thoại: ${escapeHtml(phone)}` : ''].filter(
+    Boolean,
+  );
 
   return `<!doctype html>
 <html lang="vi">

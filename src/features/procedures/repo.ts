@@ -220,7 +220,14 @@ export async function findCommune(
   communeId: number,
 ): Promise<{ id: number; slug: string; name: string; address: string; phone: string; hoursText: string } | undefined> {
   const rows = await db
-    .select({ id: communes.id, slug: communes.slug, name: communes.name, address: communes.address, phone: communes.phone, hoursText: communes.hoursText })
+    .select({
+      id: communes.id,
+      slug: communes.slug,
+      name: communes.name,
+      address: communes.address,
+      phone: communes.phone,
+      hoursText: communes.hoursText,
+    })
     .from(communes)
     .where(eq(communes.id, communeId))
     .limit(1);

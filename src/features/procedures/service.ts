@@ -131,8 +131,10 @@ export function createProcedureReader(opts: { ttlMs?: number; maxEntries?: numbe
 
   async function get(db: Db, communeId: number, code: string): Promise<ResolvedProcedure | undefined> {
     const local = isLocalCode(code);
-    const procedure = await cached(local ? `l|${communeId}|${code}` : `n|${code}`, async () =>
-      (local ? await repo.findLocalProcedure(db, communeId, code) : await repo.findNationalProcedure(db, code)) ?? null,
+    const procedure = await cached(
+      local ? `l|${communeId}|${code}` : `n|${code}`,
+      async () =>
+        (local ? await repo.findLocalProcedure(db, communeId, code) : await repo.findNationalProcedure(db, code)) ?? null,
     );
     if (!procedure) return undefined;
     const override = await cached(`o|${communeId}|${code}`, async () => (await repo.findOverride(db, communeId, code)) ?? null);

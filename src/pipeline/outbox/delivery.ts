@@ -67,9 +67,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
    * eligible (per-chat order), optionally restricted to some ids or one chat.
    */
   async function claim(filter: { ids?: number[]; chat?: ClaimedRow } = {}, limit = batchSize): Promise<ClaimedRow[]> {
-    const idFilter = filter.ids?.length
-      ? sql`and o.id = any(${bigintArray(filter.ids)})`
-      : sql``;
+    const idFilter = filter.ids?.length ? sql`and o.id = any(${bigintArray(filter.ids)})` : sql``;
     const chatFilter = filter.chat
       ? sql`and o.commune_id = ${filter.chat.commune_id} and o.channel = ${filter.chat.channel} and o.chat_id = ${filter.chat.chat_id}`
       : sql``;
@@ -129,7 +127,9 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
                      order by p.id limit 1) end as next_id
             from input i join marked m on m.id = i.id`,
       );
-      const next = new Map(rows.map((r) => [Number(r.id), r.next_id === null || r.next_id === undefined ? null : Number(r.next_id)]));
+      const next = new Map(
+        rows.map((r) => [Number(r.id), r.next_id === null || r.next_id === undefined ? null : Number(r.next_id)]),
+      );
       return items.map((i) => next.get(i.id) ?? null);
     },
   });
@@ -153,12 +153,16 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
       result = { ok: false, retryable: true, code: 'channel_off', message: 'channel not configured' };
     } else {
       try {
-        result = await adapter.send(row.payload, {
-          communeId: row.commune_id,
-          channel: row.channel as ChannelName,
-          chatId: row.chat_id,
-          userId: row.user_id,
-        }, { skipParts: Number(row.parts_sent ?? 0) });
+        result = await adapter.send(
+          row.payload,
+          {
+            communeId: row.commune_id,
+            channel: row.channel as ChannelName,
+            chatId: row.chat_id,
+            userId: row.user_id,
+          },
+          { skipParts: Number(row.parts_sent ?? 0) },
+        );
       } catch (error) {
         // Adapters should return results, but a bug must not lose the message: retry.
         result = { ok: false, retryable: true, code: 'adapter_threw', message: (error as Error).message };

@@ -48,7 +48,10 @@ describe('telegram delivery through the Bot API', () => {
   it('uploads a file with sendDocument (multipart) after the text', async () => {
     const pdf = Buffer.from('%PDF-1.4\n% trích lục khai sinh\n');
     const result = await adapter().send(
-      { text: 'Bản trích lục của anh/chị', file: { name: 'trich-luc.pdf', mimeType: 'application/pdf', contentBase64: pdf.toString('base64') } },
+      {
+        text: 'Bản trích lục của anh/chị',
+        file: { name: 'trich-luc.pdf', mimeType: 'application/pdf', contentBase64: pdf.toString('base64') },
+      },
       to,
     );
     expect(result).toEqual({ ok: true, platformMessageIds: ['1', '2'] });
@@ -61,12 +64,20 @@ describe('telegram delivery through the Bot API', () => {
 
   it('asks for the phone number with a request_contact keyboard', async () => {
     await adapter().send({ text: 'Anh/chị cho xin số điện thoại', requestContact: true }, to);
-    expect(fake.sent()[0].payload.reply_markup).toMatchObject({ keyboard: [[{ request_contact: true }]], one_time_keyboard: true });
+    expect(fake.sent()[0].payload.reply_markup).toMatchObject({
+      keyboard: [[{ request_contact: true }]],
+      one_time_keyboard: true,
+    });
   });
 
   it('surfaces 429 retry_after as a retryable result with retryAfterMs', async () => {
     fake.fail(tgFailures.tooManyRequests(7), { method: 'sendMessage' });
-    expect(await adapter().send({ text: 'x' }, to)).toMatchObject({ ok: false, retryable: true, code: 'rate_limited', retryAfterMs: 7000 });
+    expect(await adapter().send({ text: 'x' }, to)).toMatchObject({
+      ok: false,
+      retryable: true,
+      code: 'rate_limited',
+      retryAfterMs: 7000,
+    });
   });
 
   it('treats 5xx, timeouts and connection failures as retryable', async () => {
@@ -132,7 +143,9 @@ describe('telegram fake flood control across chats', () => {
     fake.setRateLimit(true);
     const a = adapter();
     const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => a.send({ text: 'Thông báo lịch tiếp dân' }, { ...to, chatId: String(5123400100 + i) })),
+      Array.from({ length: 40 }, (_, i) =>
+        a.send({ text: 'Thông báo lịch tiếp dân' }, { ...to, chatId: String(5123400100 + i) }),
+      ),
     );
     const limited = results.filter((r) => !r.ok);
     expect(results.filter((r) => r.ok)).toHaveLength(30);
@@ -181,9 +194,12 @@ describe('telegram long polling (local development)', () => {
     const received: TgUpdate[] = [];
     fake.pushUpdate(TOKEN_A, fixture('telegram', 'text'));
     fake.pushUpdate(TOKEN_A, fixture('telegram', 'callback-query'));
-    const polling = a.startPolling(async (u) => {
-      received.push(u);
-    }, { timeoutSec: 1 });
+    const polling = a.startPolling(
+      async (u) => {
+        received.push(u);
+      },
+      { timeoutSec: 1 },
+    );
     await waitFor(() => received.length === 2);
     fake.pushUpdate(TOKEN_A, fixture('telegram', 'contact-own'));
     await waitFor(() => received.length === 3);
@@ -191,7 +207,11 @@ describe('telegram long polling (local development)', () => {
 
     expect(fake.calls('deleteWebhook')).toHaveLength(1);
     expect(received.map((u) => u.update_id)).toEqual([734120001, 734120003, 734120004]);
-    expect(received.flatMap((u) => parseTelegramUpdate(u, 1)).map((m) => m.externalId)).toEqual(['734120001', '734120003', '734120004']);
+    expect(received.flatMap((u) => parseTelegramUpdate(u, 1)).map((m) => m.externalId)).toEqual([
+      '734120001',
+      '734120003',
+      '734120004',
+    ]);
     const offsets = fake.calls('getUpdates').map((r) => r.payload.offset);
     expect(offsets).toContain(734120004);
     expect(offsets.at(-1)).toBe(734120005);

@@ -51,7 +51,11 @@ describe('zalo consultation messages', () => {
     const result = await adapter().send({ text: 'Dạ, hồ sơ khai sinh gồm tờ khai và giấy chứng sinh.' }, to);
     expect(result.ok).toBe(true);
     const [sent] = fake.sent();
-    expect(sent).toMatchObject({ oaId: OA_A.oaId, userId: USER, message: { text: 'Dạ, hồ sơ khai sinh gồm tờ khai và giấy chứng sinh.' } });
+    expect(sent).toMatchObject({
+      oaId: OA_A.oaId,
+      userId: USER,
+      message: { text: 'Dạ, hồ sơ khai sinh gồm tờ khai và giấy chứng sinh.' },
+    });
     expect(result).toEqual({ ok: true, platformMessageIds: [sent.messageId] });
     const req = fake.requests[0];
     expect(req.headers['access_token']).toBe(fake.tokensOf(OA_A.oaId)!.accessToken);
@@ -65,9 +69,19 @@ describe('zalo consultation messages', () => {
   });
 
   it('sends buttons as a template with a numbered fallback, and resends plain text if the template is refused', async () => {
-    const reply = { text: 'Anh/chị cần gì?', buttons: [{ label: 'Khai sinh', action: 'proc:detail:1.001193' }, { label: 'Gặp cán bộ', action: 'staff:handoff' }] };
+    const reply = {
+      text: 'Anh/chị cần gì?',
+      buttons: [
+        { label: 'Khai sinh', action: 'proc:detail:1.001193' },
+        { label: 'Gặp cán bộ', action: 'staff:handoff' },
+      ],
+    };
     expect((await adapter().send(reply, to)).ok).toBe(true);
-    expect(fake.sent()[0].message.attachment.payload.buttons[0]).toEqual({ title: 'Khai sinh', type: 'oa.query.hide', payload: '#proc:detail:1.001193' });
+    expect(fake.sent()[0].message.attachment.payload.buttons[0]).toEqual({
+      title: 'Khai sinh',
+      type: 'oa.query.hide',
+      payload: '#proc:detail:1.001193',
+    });
 
     fake.reset();
     fake.setRefuseTemplates(true);
@@ -82,31 +96,37 @@ describe('zalo consultation messages', () => {
     expect(fake.sent().map((m) => m.message.attachment?.payload?.template_type ?? 'text')).toEqual(['text', 'request_user_info']);
   });
 
-  it.each(['token', 'attachment_id'] as const)('uploads a PDF then sends it as a file message (upload answers %s)', async (key) => {
-    const local = await startFakeZalo({ oas: [OA_A], uploadTokenKey: key });
-    try {
-      const a = createZaloAdapter({
-        appId: OA_A.appId,
-        appSecret: OA_A.appSecret,
-        tokenRepo: createMemoryZaloTokenRepo({ ...local.tokensOf(OA_A.oaId)!, expiresAt: new Date(Date.now() + HOUR) }),
-        apiBase: local.apiBase,
-        oauthBase: local.oauthBase,
-      });
-      const pdf = Buffer.from('%PDF-1.4\n% trích lục\n');
-      const result = await a.send(
-        { text: 'Bản trích lục', file: { name: 'trich-luc.pdf', mimeType: 'application/pdf', contentBase64: pdf.toString('base64') } },
-        to,
-      );
-      expect(result.ok).toBe(true);
-      const [upload] = local.uploads();
-      expect(upload.file).toMatchObject({ filename: 'trich-luc.pdf', contentType: 'application/pdf' });
-      expect(upload.file.data.equals(pdf)).toBe(true);
-      expect(local.sent()[1].message).toEqual({ attachment: { type: 'file', payload: { token: upload.token } } });
-      expect(local.requests.find((r) => r.path === '/v2.0/oa/upload/file')?.bodyKind).toBe('multipart');
-    } finally {
-      await local.close();
-    }
-  });
+  it.each(['token', 'attachment_id'] as const)(
+    'uploads a PDF then sends it as a file message (upload answers %s)',
+    async (key) => {
+      const local = await startFakeZalo({ oas: [OA_A], uploadTokenKey: key });
+      try {
+        const a = createZaloAdapter({
+          appId: OA_A.appId,
+          appSecret: OA_A.appSecret,
+          tokenRepo: createMemoryZaloTokenRepo({ ...local.tokensOf(OA_A.oaId)!, expiresAt: new Date(Date.now() + HOUR) }),
+          apiBase: local.apiBase,
+          oauthBase: local.oauthBase,
+        });
+        const pdf = Buffer.from('%PDF-1.4\n% trích lục\n');
+        const result = await a.send(
+          {
+            text: 'Bản trích lục',
+            file: { name: 'trich-luc.pdf', mimeType: 'application/pdf', contentBase64: pdf.toString('base64') },
+          },
+          to,
+        );
+        expect(result.ok).toBe(true);
+        const [upload] = local.uploads();
+        expect(upload.file).toMatchObject({ filename: 'trich-luc.pdf', contentType: 'application/pdf' });
+        expect(upload.file.data.equals(pdf)).toBe(true);
+        expect(local.sent()[1].message).toEqual({ attachment: { type: 'file', payload: { token: upload.token } } });
+        expect(local.requests.find((r) => r.path === '/v2.0/oa/upload/file')?.bodyKind).toBe('multipart');
+      } finally {
+        await local.close();
+      }
+    },
+  );
 
   it('keeps OAs of different communes apart on one server', async () => {
     const repoB = createMemoryZaloTokenRepo({ ...fake.tokensOf(OA_B.oaId)!, expiresAt: new Date(Date.now() + HOUR) });
@@ -150,23 +170,41 @@ describe('zalo errors and retries', () => {
 
   it('-32 and HTTP 429 are retryable with backoff', async () => {
     fake.fail({ kind: 'zalo', error: -32 });
-    expect(await adapter().send({ text: 'x' }, to)).toMatchObject({ ok: false, retryable: true, code: 'rate_limited', retryAfterMs: 60_000 });
+    expect(await adapter().send({ text: 'x' }, to)).toMatchObject({
+      ok: false,
+      retryable: true,
+      code: 'rate_limited',
+      retryAfterMs: 60_000,
+    });
     fake.fail({ kind: 'http', status: 429, retryAfter: 3 });
-    expect(await adapter().send({ text: 'x' }, to)).toMatchObject({ ok: false, retryable: true, code: 'rate_limited', retryAfterMs: 3000 });
+    expect(await adapter().send({ text: 'x' }, to)).toMatchObject({
+      ok: false,
+      retryable: true,
+      code: 'rate_limited',
+      retryAfterMs: 3000,
+    });
   });
 
   it('5xx, timeouts and connection failures are retryable', async () => {
     fake.fail({ kind: 'http', status: 503 });
     expect(await adapter().send({ text: 'x' }, to)).toMatchObject({ ok: false, retryable: true, code: 'server_error' });
     fake.fail({ kind: 'hang' });
-    expect(await adapter(OA_A, { timeoutMs: 300 }).send({ text: 'x' }, to)).toMatchObject({ ok: false, retryable: true, code: 'timeout' });
+    expect(await adapter(OA_A, { timeoutMs: 300 }).send({ text: 'x' }, to)).toMatchObject({
+      ok: false,
+      retryable: true,
+      code: 'timeout',
+    });
     const dead = createZaloAdapter({ appId: 'a', appSecret: 's', tokenRepo: repo, apiBase: 'http://127.0.0.1:1' });
     expect(await dead.send({ text: 'x' }, to)).toMatchObject({ ok: false, retryable: true, code: 'network' });
   });
 
   it('an unsupported file is refused before anything is sent', async () => {
     const png = { name: 'a.png', mimeType: 'image/png', contentBase64: 'AAAA' };
-    expect(await adapter().send({ text: 'x', file: png }, to)).toMatchObject({ ok: false, retryable: false, code: 'invalid_reply' });
+    expect(await adapter().send({ text: 'x', file: png }, to)).toMatchObject({
+      ok: false,
+      retryable: false,
+      code: 'invalid_reply',
+    });
     expect(fake.requests).toHaveLength(0);
   });
 });

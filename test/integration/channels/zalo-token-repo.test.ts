@@ -45,7 +45,12 @@ beforeEach(async () => {
 });
 
 const store = (db: Database) =>
-  createZaloTokenStore({ repo: createDbZaloTokenRepo(db.db, OA.oaId), appId: OA.appId, appSecret: OA.appSecret, oauthBase: fake.oauthBase });
+  createZaloTokenStore({
+    repo: createDbZaloTokenRepo(db.db, OA.oaId),
+    appId: OA.appId,
+    appSecret: OA.appSecret,
+    oauthBase: fake.oauthBase,
+  });
 
 describe(`zalo tokens on channel_accounts (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
   it('two refreshers at once: exactly one refresh call, both use the new token, the new pair is stored', async () => {
@@ -78,7 +83,10 @@ describe(`zalo tokens on channel_accounts (${onPostgres ? 'PostgreSQL' : 'PGlite
 
   it('seeds env tokens only once, so a restart cannot overwrite a rotated pair', async () => {
     const repo = createDbZaloTokenRepo(database.db, OA.oaId);
-    await database.db.update(channelAccounts).set({ accessToken: null, refreshToken: null, tokenExpiresAt: null }).where(eq(channelAccounts.accountKey, OA.oaId));
+    await database.db
+      .update(channelAccounts)
+      .set({ accessToken: null, refreshToken: null, tokenExpiresAt: null })
+      .where(eq(channelAccounts.accountKey, OA.oaId));
     expect(await repo.load()).toBeNull();
     const seed = { accessToken: 'AT_env', refreshToken: 'RT_env', expiresAt: new Date(0) };
     expect(await repo.seedIfEmpty(seed)).toBe(true);
@@ -88,6 +96,8 @@ describe(`zalo tokens on channel_accounts (${onPostgres ? 'PostgreSQL' : 'PGlite
 
   it('refuses to save for an OA without a channel account', async () => {
     const repo = createDbZaloTokenRepo(database.db, 'unknown-oa');
-    await expect(repo.saveRotated({ accessToken: 'a', refreshToken: 'r', expiresAt: new Date() })).rejects.toThrow(/no channel_accounts row/);
+    await expect(repo.saveRotated({ accessToken: 'a', refreshToken: 'r', expiresAt: new Date() })).rejects.toThrow(
+      /no channel_accounts row/,
+    );
   });
 });

@@ -12,8 +12,8 @@ describe('errInfo', () => {
       const logged = JSON.stringify(errInfo(error));
       expect(logged).not.toContain('0912345678');
       expect(logged).not.toContain('Bímật');
-      expect(logged).toContain("database query failed");
-      expect(logged).toContain("22P02");
+      expect(logged).toContain('database query failed');
+      expect(logged).toContain('22P02');
     } finally {
       await db.close();
     }

@@ -64,10 +64,21 @@ export async function startHarness(opts: { now?: Date } = {}) {
   const directory = {
     get: async (id: number) => {
       const c = [main, other].find((x) => x.id === id);
-      return c && { id: c.id, slug: c.slug, name: c.name, province: c.province, address: c.address, phone: c.phone, hoursText: c.hoursText };
+      return (
+        c && {
+          id: c.id,
+          slug: c.slug,
+          name: c.name,
+          province: c.province,
+          address: c.address,
+          phone: c.phone,
+          hoursText: c.hoursText,
+        }
+      );
     },
   };
-  const newDispatcher = () => createDispatcher({ db: database.db, router, communes: directory, log: silentLogger, now: () => clock.now });
+  const newDispatcher = () =>
+    createDispatcher({ db: database.db, router, communes: directory, log: silentLogger, now: () => clock.now });
   let dispatcher = newDispatcher();
   let seq = 0;
 
@@ -88,7 +99,10 @@ export async function startHarness(opts: { now?: Date } = {}) {
   }
 
   /** One chat message through the real dispatcher; returns the replies. */
-  async function say(from: { chatId: string; userId?: string; channel?: InboundMessage['channel'] }, input: { text?: string; action?: string }) {
+  async function say(
+    from: { chatId: string; userId?: string; channel?: InboundMessage['channel'] },
+    input: { text?: string; action?: string },
+  ) {
     const r = await dispatcher.handle({
       channel: from.channel ?? 'telegram',
       communeId: main.id,

@@ -11,7 +11,10 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 async function eventsOf(code: string, communeId = h.communeId) {
-  const [d] = await h.db.select().from(dossiers).where(sql`${dossiers.code} = ${code} and ${dossiers.communeId} = ${communeId}`);
+  const [d] = await h.db
+    .select()
+    .from(dossiers)
+    .where(sql`${dossiers.code} = ${code} and ${dossiers.communeId} = ${communeId}`);
   if (!d) return [];
   return h.db.select().from(dossierEvents).where(eq(dossierEvents.dossierId, d.id)).orderBy(dossierEvents.id);
 }
@@ -56,7 +59,11 @@ describe('the one-stop system pushes dossiers (PUT)', () => {
 
   it('says which fields are wrong (422) and creates nothing', async () => {
     const code = '000.33.12.H56-260715-0100';
-    const bad = await h.api('PUT', `/api/v1/dossiers/${code}`, dossierBody({ channel: 'fax', status: 11, receivedAt: '15/07/2026' }));
+    const bad = await h.api(
+      'PUT',
+      `/api/v1/dossiers/${code}`,
+      dossierBody({ channel: 'fax', status: 11, receivedAt: '15/07/2026' }),
+    );
     expect(bad.status).toBe(422);
     expect(Object.keys(bad.json.fieldErrors).sort()).toEqual(['channel', 'receivedAt', 'status']);
 
@@ -82,7 +89,10 @@ describe('the one-stop system pushes dossiers (PUT)', () => {
     expect(r.status).toBe(201);
     const unknown = await h.api('PUT', `/api/v1/dossiers/${CODE}?commune=khong-co`, dossierBody());
     expect(unknown.status).toBe(404);
-    const [mine] = await h.db.select().from(dossiers).where(sql`${dossiers.code} = ${CODE} and ${dossiers.communeId} = ${h.communeId}`);
+    const [mine] = await h.db
+      .select()
+      .from(dossiers)
+      .where(sql`${dossiers.code} = ${CODE} and ${dossiers.communeId} = ${h.communeId}`);
     expect(mine.status).toBe(4);
   });
 });
@@ -99,7 +109,10 @@ describe('status changes (events)', () => {
     expect(again.json).toMatchObject({ changed: false, duplicate: true });
     const events = await eventsOf(CODE);
     expect(events.map((e) => e.status)).toEqual([4, 9]);
-    const [d] = await h.db.select().from(dossiers).where(sql`${dossiers.code} = ${CODE} and ${dossiers.communeId} = ${h.communeId}`);
+    const [d] = await h.db
+      .select()
+      .from(dossiers)
+      .where(sql`${dossiers.code} = ${CODE} and ${dossiers.communeId} = ${h.communeId}`);
     expect(d.finishedAt?.toISOString()).toBe(new Date(at9).toISOString());
     expect(d.reason).toBe('Mời nhận tại quầy số 2');
   });
@@ -135,7 +148,9 @@ describe('status changes (events)', () => {
     const code = '000.33.12.H56-260715-0200';
     await h.api('PUT', `/api/v1/dossiers/${code}`, dossierBody({ status: 2 }));
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => h.api('POST', `/api/v1/dossiers/${code}/events`, { status: 4, at: '2026-07-15T10:00:00+07:00' })),
+      Array.from({ length: 6 }, () =>
+        h.api('POST', `/api/v1/dossiers/${code}/events`, { status: 4, at: '2026-07-15T10:00:00+07:00' }),
+      ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
     expect((await eventsOf(code)).map((e) => e.status)).toEqual([2, 4]);

@@ -60,7 +60,11 @@ describe('following a dossier', () => {
 
     // The same event again, and a PUT repeating the current state: nobody hears about it twice.
     await event(5, '2026-07-16T09:00:00+07:00', { note: 'bản sao giấy chứng nhận kết hôn của cha mẹ' });
-    await h.api('PUT', `/api/v1/dossiers/${CODE}`, dossierBody({ status: 5, reason: 'bản sao giấy chứng nhận kết hôn của cha mẹ' }));
+    await h.api(
+      'PUT',
+      `/api/v1/dossiers/${CODE}`,
+      dossierBody({ status: 5, reason: 'bản sao giấy chứng nhận kết hôn của cha mẹ' }),
+    );
     expect(await newNotifications()).toHaveLength(0);
     expect(h.kicked).toHaveLength(1);
   });

@@ -24,17 +24,118 @@ const P2 = '2.000635';
 
 const t = (s: string) => `${s}+07:00`;
 const fixture: [string, Record<string, unknown>, string?][] = [
-  ['000.33.12.H56-260105-0001', { procedureCode: P1, channel: 'truc_tuyen', receivedAt: t('2026-01-05T09:00:00'), dueAt: t('2026-01-09T17:00:00'), status: 10, finishedAt: t('2026-01-07T10:00:00'), returnedAt: t('2026-01-08T10:00:00') }],
-  ['000.33.12.H56-260106-0001', { procedureCode: P1, channel: 'truc_tiep', receivedAt: t('2026-01-06T09:00:00'), dueAt: t('2026-01-12T17:00:00'), status: 9, finishedAt: t('2026-01-12T16:00:00') }],
-  ['000.33.12.H56-260120-0001', { procedureCode: P1, channel: 'truc_tiep', receivedAt: t('2026-01-20T09:00:00'), dueAt: t('2026-01-23T17:00:00'), status: 10, finishedAt: t('2026-01-26T09:00:00'), returnedAt: t('2026-01-27T09:00:00') }],
-  ['000.33.12.H56-260202-0001', { procedureCode: P2, procedureName: 'Cấp bản sao trích lục hộ tịch', channel: 'truc_tuyen', receivedAt: t('2026-02-02T09:00:00'), dueAt: t('2026-02-03T17:00:00'), status: 9, finishedAt: t('2026-02-03T17:30:00') }],
-  ['000.33.12.H56-260210-0001', { procedureCode: P2, channel: 'truc_tuyen', receivedAt: t('2026-02-10T09:00:00'), dueAt: t('2026-02-16T17:00:00'), status: 4 }],
-  ['000.33.12.H56-260331-0001', { procedureCode: P2, channel: 'buu_chinh', receivedAt: t('2026-03-31T23:30:00'), dueAt: null, status: 2 }],
-  ['000.33.12.H56-251231-0001', { procedureCode: P1, channel: 'truc_tiep', receivedAt: t('2025-12-31T16:00:00'), dueAt: t('2026-01-05T17:00:00'), status: 10, finishedAt: t('2026-01-02T10:00:00'), returnedAt: t('2026-01-05T08:00:00') }],
-  ['000.33.12.H56-260401-0001', { procedureCode: P1, channel: 'truc_tiep', receivedAt: t('2026-04-01T00:30:00'), dueAt: null, status: 2 }],
-  ['000.33.12.H56-260302-0001', { procedureCode: P2, channel: 'truc_tiep', receivedAt: t('2026-03-02T09:00:00'), dueAt: null, status: 3, reason: 'Không thuộc thẩm quyền' }],
-  ['000.33.12.H56-260105-0001', { procedureCode: P1, channel: 'truc_tiep', receivedAt: t('2026-01-05T09:00:00'), dueAt: t('2026-01-09T17:00:00'), status: 10, finishedAt: t('2026-01-07T10:00:00'), returnedAt: t('2026-01-08T10:00:00') }, 'xa-khac'],
-  ['000.33.12.H56-260310-0001', { procedureCode: P1, channel: 'truc_tuyen', receivedAt: t('2026-03-10T09:00:00'), dueAt: null, status: 9, finishedAt: t('2026-03-11T10:00:00') }],
+  [
+    '000.33.12.H56-260105-0001',
+    {
+      procedureCode: P1,
+      channel: 'truc_tuyen',
+      receivedAt: t('2026-01-05T09:00:00'),
+      dueAt: t('2026-01-09T17:00:00'),
+      status: 10,
+      finishedAt: t('2026-01-07T10:00:00'),
+      returnedAt: t('2026-01-08T10:00:00'),
+    },
+  ],
+  [
+    '000.33.12.H56-260106-0001',
+    {
+      procedureCode: P1,
+      channel: 'truc_tiep',
+      receivedAt: t('2026-01-06T09:00:00'),
+      dueAt: t('2026-01-12T17:00:00'),
+      status: 9,
+      finishedAt: t('2026-01-12T16:00:00'),
+    },
+  ],
+  [
+    '000.33.12.H56-260120-0001',
+    {
+      procedureCode: P1,
+      channel: 'truc_tiep',
+      receivedAt: t('2026-01-20T09:00:00'),
+      dueAt: t('2026-01-23T17:00:00'),
+      status: 10,
+      finishedAt: t('2026-01-26T09:00:00'),
+      returnedAt: t('2026-01-27T09:00:00'),
+    },
+  ],
+  [
+    '000.33.12.H56-260202-0001',
+    {
+      procedureCode: P2,
+      procedureName: 'Cấp bản sao trích lục hộ tịch',
+      channel: 'truc_tuyen',
+      receivedAt: t('2026-02-02T09:00:00'),
+      dueAt: t('2026-02-03T17:00:00'),
+      status: 9,
+      finishedAt: t('2026-02-03T17:30:00'),
+    },
+  ],
+  [
+    '000.33.12.H56-260210-0001',
+    {
+      procedureCode: P2,
+      channel: 'truc_tuyen',
+      receivedAt: t('2026-02-10T09:00:00'),
+      dueAt: t('2026-02-16T17:00:00'),
+      status: 4,
+    },
+  ],
+  [
+    '000.33.12.H56-260331-0001',
+    { procedureCode: P2, channel: 'buu_chinh', receivedAt: t('2026-03-31T23:30:00'), dueAt: null, status: 2 },
+  ],
+  [
+    '000.33.12.H56-251231-0001',
+    {
+      procedureCode: P1,
+      channel: 'truc_tiep',
+      receivedAt: t('2025-12-31T16:00:00'),
+      dueAt: t('2026-01-05T17:00:00'),
+      status: 10,
+      finishedAt: t('2026-01-02T10:00:00'),
+      returnedAt: t('2026-01-05T08:00:00'),
+    },
+  ],
+  [
+    '000.33.12.H56-260401-0001',
+    { procedureCode: P1, channel: 'truc_tiep', receivedAt: t('2026-04-01T00:30:00'), dueAt: null, status: 2 },
+  ],
+  [
+    '000.33.12.H56-260302-0001',
+    {
+      procedureCode: P2,
+      channel: 'truc_tiep',
+      receivedAt: t('2026-03-02T09:00:00'),
+      dueAt: null,
+      status: 3,
+      reason: 'Không thuộc thẩm quyền',
+    },
+  ],
+  [
+    '000.33.12.H56-260105-0001',
+    {
+      procedureCode: P1,
+      channel: 'truc_tiep',
+      receivedAt: t('2026-01-05T09:00:00'),
+      dueAt: t('2026-01-09T17:00:00'),
+      status: 10,
+      finishedAt: t('2026-01-07T10:00:00'),
+      returnedAt: t('2026-01-08T10:00:00'),
+    },
+    'xa-khac',
+  ],
+  [
+    '000.33.12.H56-260310-0001',
+    {
+      procedureCode: P1,
+      channel: 'truc_tuyen',
+      receivedAt: t('2026-03-10T09:00:00'),
+      dueAt: null,
+      status: 9,
+      finishedAt: t('2026-03-11T10:00:00'),
+    },
+  ],
 ];
 
 beforeAll(async () => {
@@ -82,7 +183,18 @@ describe('dossier statistics', () => {
       ['2026-02', { received: 2, receivedOnline: 2, resolved: 1, early: 0, onTime: 0, late: 1 }],
       ['2026-03', { received: 3, receivedOnline: 1, resolved: 1, early: 0, onTime: 1, late: 0 }],
     ]);
-    expect(s.byProcedure.map((p) => [p.procedureCode, p.procedureName, p.received, p.receivedOnline, p.resolved, p.early, p.onTime, p.late])).toEqual([
+    expect(
+      s.byProcedure.map((p) => [
+        p.procedureCode,
+        p.procedureName,
+        p.received,
+        p.receivedOnline,
+        p.resolved,
+        p.early,
+        p.onTime,
+        p.late,
+      ]),
+    ).toEqual([
       [P1, null, 4, 2, 5, 2, 2, 1],
       [P2, 'Cấp bản sao trích lục hộ tịch', 4, 2, 1, 0, 0, 1],
     ]);

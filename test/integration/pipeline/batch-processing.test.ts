@@ -21,7 +21,15 @@ import { until } from '../../helpers/until.js';
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let communeId: number;
 const directory = {
-  get: async (id: number) => ({ id, slug: 'xa-lo', name: 'Xã Lô', province: 'Tỉnh Thử', address: 'Số 1', phone: '0200', hoursText: 'T2–T6' }),
+  get: async (id: number) => ({
+    id,
+    slug: 'xa-lo',
+    name: 'Xã Lô',
+    province: 'Tỉnh Thử',
+    address: 'Số 1',
+    phone: '0200',
+    hoursText: 'T2–T6',
+  }),
 };
 
 /** The dispatcher's advisory lock key of a conversation (CONVERSATION_LOCK_BASE + id). */
@@ -35,11 +43,18 @@ function residentRouter() {
     return { text: 'đã nhớ' };
   });
   router.hears(/^note (.+)$/, async (ctx) => {
-    await ctx.db.insert(auditLog).values({ communeId: ctx.commune.id, actor: `resident:${ctx.msg.channel}:${ctx.msg.userId}`, action: 'test:note', subject: ctx.match![1] });
+    await ctx.db.insert(auditLog).values({
+      communeId: ctx.commune.id,
+      actor: `resident:${ctx.msg.channel}:${ctx.msg.userId}`,
+      action: 'test:note',
+      subject: ctx.match![1],
+    });
     return { text: 'đã ghi' };
   });
   router.hears(/^audit then boom$/, async (ctx) => {
-    await ctx.db.insert(auditLog).values({ communeId: ctx.commune.id, actor: `resident:${ctx.msg.channel}:${ctx.msg.userId}`, action: 'test:before-boom' });
+    await ctx.db
+      .insert(auditLog)
+      .values({ communeId: ctx.commune.id, actor: `resident:${ctx.msg.channel}:${ctx.msg.userId}`, action: 'test:before-boom' });
     throw new Error('handler exploded after a write');
   });
   router.hears(/^poison$/, (ctx) => {
@@ -82,7 +97,11 @@ async function inbound(id: number) {
 }
 
 async function outboundOf(inboundId: number) {
-  return database.db.select().from(outboundMessages).where(eq(outboundMessages.inboundId, inboundId)).orderBy(asc(outboundMessages.id));
+  return database.db
+    .select()
+    .from(outboundMessages)
+    .where(eq(outboundMessages.inboundId, inboundId))
+    .orderBy(asc(outboundMessages.id));
 }
 
 beforeAll(async () => {
@@ -145,7 +164,9 @@ describe('processing several conversations in one batch', () => {
     const rec = recorder();
     const d = dispatcher(rec.deps);
     // This chat still has an undelivered reply: a new one must queue behind it, not be leased.
-    await database.db.insert(outboundMessages).values({ communeId, channel: 'telegram', chatId: 'b-cuong', userId: 'u-b-cuong', payload: { text: 'cũ' } });
+    await database.db
+      .insert(outboundMessages)
+      .values({ communeId, channel: 'telegram', chatId: 'b-cuong', userId: 'u-b-cuong', payload: { text: 'cũ' } });
     const an = await d.ingest(msg('b-an', 'hai câu'));
     const binh = await d.ingest(msg('b-binh', 'giờ làm việc'));
     const cuong = await d.ingest(msg('b-cuong', 'còn tôi'));
@@ -157,10 +178,18 @@ describe('processing several conversations in one batch', () => {
     expect(outcome.more).toEqual([]);
     const byInbound = new Map(outcome.processed.map((p) => [p.inboundId, p]));
     expect(byInbound.size).toBe(4);
-    expect(byInbound.get(an.inboundId)).toMatchObject({ failed: false, channel: 'telegram', replies: [{ text: 'câu một' }, { text: 'câu hai' }] });
+    expect(byInbound.get(an.inboundId)).toMatchObject({
+      failed: false,
+      channel: 'telegram',
+      replies: [{ text: 'câu một' }, { text: 'câu hai' }],
+    });
     expect(byInbound.get(binh.inboundId)).toMatchObject({ failed: false, replies: [{ text: 'echo giờ làm việc' }] });
     expect(byInbound.get(cuong.inboundId)).toMatchObject({ failed: false, replies: [{ text: 'echo còn tôi' }] });
-    expect(byInbound.get(web.inboundId)).toMatchObject({ failed: false, channel: 'web', replies: [{ text: 'echo từ trang web' }] });
+    expect(byInbound.get(web.inboundId)).toMatchObject({
+      failed: false,
+      channel: 'web',
+      replies: [{ text: 'echo từ trang web' }],
+    });
 
     for (const i of [an, binh, cuong, web]) {
       const row = await inbound(i.inboundId);
@@ -198,7 +227,16 @@ describe('processing several conversations in one batch', () => {
     expect([...rec.leased[0]].sort((x, y) => x.id - y.id)).toEqual(
       [...anRows, ...binhRows]
         .sort((x, y) => x.id - y.id)
-        .map((r) => ({ id: r.id, commune_id: communeId, channel: 'telegram', chat_id: r.chatId, user_id: r.userId, payload: r.payload, attempts: 1, parts_sent: 0 })),
+        .map((r) => ({
+          id: r.id,
+          commune_id: communeId,
+          channel: 'telegram',
+          chat_id: r.chatId,
+          user_id: r.userId,
+          payload: r.payload,
+          attempts: 1,
+          parts_sent: 0,
+        })),
     );
     expect(rec.outbox).toEqual([[cuongRows[0].id]]);
   });
@@ -284,7 +322,12 @@ describe('a handler that throws inside a batch', () => {
 
     const byInbound = new Map(outcome.processed.map((p) => [p.inboundId, p]));
     expect(byInbound.size).toBe(4);
-    const apology = [{ text: userMessageFor(new Error('handler exploded after a write')), buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }] }];
+    const apology = [
+      {
+        text: userMessageFor(new Error('handler exploded after a write')),
+        buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }],
+      },
+    ];
     expect(apology[0].text).toMatch(/^Xin lỗi anh\/chị/);
     expect(byInbound.get(boom.inboundId)).toMatchObject({ failed: true, replies: apology });
     expect(byInbound.get(noted.inboundId)).toMatchObject({ failed: false, replies: [{ text: 'đã ghi' }] });
@@ -313,7 +356,9 @@ describe('a handler that throws inside a batch', () => {
 
     // Every reply still reaches the delivery worker.
     const delivered = [...rec.outbox.flat(), ...rec.leased.flat().map((r) => r.id)].sort((x, y) => x - y);
-    const queued = (await Promise.all([noted, boom, plain, remembered].map((i) => outboundOf(i.inboundId)))).flat().map((r) => r.id);
+    const queued = (await Promise.all([noted, boom, plain, remembered].map((i) => outboundOf(i.inboundId))))
+      .flat()
+      .map((r) => r.id);
     expect(delivered).toEqual(queued.sort((x, y) => x - y));
   });
 
@@ -343,7 +388,9 @@ describe('a batch the database refuses', () => {
     // The same data would be refused on every retry: answered, marked failed with the SQLSTATE, not left for recovery.
     const refused = await inbound(bad.inboundId);
     expect([refused.status, refused.errorCode?.slice(0, 2)]).toEqual(['failed', '22']);
-    expect((await outboundOf(bad.inboundId)).map((o) => (o.payload as { text: string }).text)).toEqual([userMessageFor(new Error('x'))]);
+    expect((await outboundOf(bad.inboundId)).map((o) => (o.payload as { text: string }).text)).toEqual([
+      userMessageFor(new Error('x')),
+    ]);
     // The conversation goes on: its next message is answered normally.
     const next = await d.ingest(msg('db-bad', 'sau đó'));
     const after = await d.processBatch([item(next)]);
@@ -355,7 +402,9 @@ describe('a batch the database refuses', () => {
     const outcome = await d.processBatch([item(lone)]);
     expect(outcome.processed.map((p) => [p.inboundId, p.failed])).toEqual([[lone.inboundId, true]]);
     expect((await inbound(lone.inboundId)).status).toBe('failed');
-    expect((await outboundOf(lone.inboundId)).map((o) => (o.payload as { text: string }).text)).toEqual([userMessageFor(new Error('x'))]);
+    expect((await outboundOf(lone.inboundId)).map((o) => (o.payload as { text: string }).text)).toEqual([
+      userMessageFor(new Error('x')),
+    ]);
   });
 });
 
@@ -364,7 +413,10 @@ describe('recovery', () => {
     const d = dispatcher();
     const fresh = await d.ingest(msg('rec-fresh', 'vừa gửi'));
     const stale = await d.ingest(msg('rec-stale', 'gửi từ lâu'));
-    await execRows(database.db, sql`update inbound_messages set received_at = now() - interval '5 minutes' where id = ${stale.inboundId}`);
+    await execRows(
+      database.db,
+      sql`update inbound_messages set received_at = now() - interval '5 minutes' where id = ${stale.inboundId}`,
+    );
     const scheduled: BatchItem[] = [];
     await d.recoverPending({ olderThanMs: 60_000, schedule: (i) => scheduled.push(i) });
     expect(scheduled).toContainEqual(item(stale));
@@ -389,7 +441,8 @@ describe.runIf(onPostgres)('a conversation another worker holds (PostgreSQL)', (
     const theirs = await other.begin(async (tx) => {
       const [conv] = await tx`insert into conversations (commune_id, channel, chat_id, user_id)
         values (${communeId}, ${m.channel}, ${m.chatId}, ${m.userId}) returning id`;
-      const [row] = await tx`insert into inbound_messages (commune_id, channel, external_id, conversation_id, chat_id, user_id, text, request_id)
+      const [row] =
+        await tx`insert into inbound_messages (commune_id, channel, external_id, conversation_id, chat_id, user_id, text, request_id)
         values (${communeId}, ${m.channel}, ${m.externalId}, ${conv.id}, ${m.chatId}, ${m.userId}, ${m.text!}, 'other-process') returning id`;
       recording = d.ingest(m);
       // Commit only once our statement waits on their uncommitted row.

@@ -11,7 +11,15 @@ import { createTestDatabase, onPostgres } from '../../helpers/db.js';
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let communeId: number;
 const directory = {
-  get: async (id: number) => ({ id, slug: 'xa-thu', name: 'Xã Thử', province: 'Tỉnh Thử', address: 'Số 1', phone: '0200', hoursText: 'T2–T6' }),
+  get: async (id: number) => ({
+    id,
+    slug: 'xa-thu',
+    name: 'Xã Thử',
+    province: 'Tỉnh Thử',
+    address: 'Số 1',
+    phone: '0200',
+    hoursText: 'T2–T6',
+  }),
 };
 
 /** A router whose handlers record what they saw, so tests can check order and exclusivity. */
@@ -61,7 +69,12 @@ afterAll(async () => database?.close());
 describe('dispatcher', () => {
   it('processes a redelivered message once', async () => {
     const log: string[] = [];
-    const d = createDispatcher({ db: database.db, router: recordingRouter(log, { now: 0, max: 0 }), communes: directory, log: silentLogger });
+    const d = createDispatcher({
+      db: database.db,
+      router: recordingRouter(log, { now: 0, max: 0 }),
+      communes: directory,
+      log: silentLogger,
+    });
     const m = msg({ externalId: 'upd-100', text: 'xin chào', chatId: 'dedupe' });
     const first = await d.handle(m);
     const second = await d.handle({ ...m });
@@ -76,9 +89,17 @@ describe('dispatcher', () => {
     expect(out[0].status).toBe('pending'); // telegram replies wait for the delivery worker
   });
 
-  it('stores what processing needs, not the platform\'s whole update (names, usernames)', async () => {
-    const d = createDispatcher({ db: database.db, router: recordingRouter([], { now: 0, max: 0 }), communes: directory, log: silentLogger });
-    const raw = { update_id: 1, message: { from: { first_name: 'Nguyễn Văn Thử', username: 'synthetic_user' }, text: 'xin chào' } };
+  it("stores what processing needs, not the platform's whole update (names, usernames)", async () => {
+    const d = createDispatcher({
+      db: database.db,
+      router: recordingRouter([], { now: 0, max: 0 }),
+      communes: directory,
+      log: silentLogger,
+    });
+    const raw = {
+      update_id: 1,
+      message: { from: { first_name: 'Nguyễn Văn Thử', username: 'synthetic_user' }, text: 'xin chào' },
+    };
     const contact = { phone: '0900000001', verified: true };
     await d.handle(msg({ externalId: 'upd-minimal', chatId: 'minimal', text: 'xin chào', raw, contact }));
     const [row] = await database.db.select().from(inboundMessages).where(eq(inboundMessages.externalId, 'upd-minimal'));
@@ -102,7 +123,12 @@ describe('dispatcher', () => {
   });
 
   it('answers a failing handler with the polite fallback and writes nothing half-done', async () => {
-    const d = createDispatcher({ db: database.db, router: recordingRouter([], { now: 0, max: 0 }), communes: directory, log: silentLogger });
+    const d = createDispatcher({
+      db: database.db,
+      router: recordingRouter([], { now: 0, max: 0 }),
+      communes: directory,
+      log: silentLogger,
+    });
     const r1 = await d.handle(msg({ chatId: 'boom', text: 'boom' }));
     expect(r1.replies[0].text).toMatch(/Xin lỗi anh\/chị/);
     expect(r1.replies[0].buttons?.some((b) => b.action === 'staff:contact')).toBe(true);
@@ -119,9 +145,19 @@ describe('dispatcher', () => {
   });
 
   it('keeps conversation state in the database', async () => {
-    const d1 = createDispatcher({ db: database.db, router: recordingRouter([], { now: 0, max: 0 }), communes: directory, log: silentLogger });
+    const d1 = createDispatcher({
+      db: database.db,
+      router: recordingRouter([], { now: 0, max: 0 }),
+      communes: directory,
+      log: silentLogger,
+    });
     await d1.handle(msg({ chatId: 'state', text: 'remember Lúa' }));
-    const d2 = createDispatcher({ db: database.db, router: recordingRouter([], { now: 0, max: 0 }), communes: directory, log: silentLogger });
+    const d2 = createDispatcher({
+      db: database.db,
+      router: recordingRouter([], { now: 0, max: 0 }),
+      communes: directory,
+      log: silentLogger,
+    });
     const r = await d2.handle(msg({ chatId: 'state', text: 'recall' }));
     expect(r.replies[0].text).toBe('nhớ: Lúa');
     const [conv] = await database.db.select().from(conversations).where(eq(conversations.chatId, 'state'));
@@ -130,12 +166,20 @@ describe('dispatcher', () => {
 
   it('recovers messages recorded but not processed (crash after acknowledgement)', async () => {
     const log: string[] = [];
-    const d = createDispatcher({ db: database.db, router: recordingRouter(log, { now: 0, max: 0 }), communes: directory, log: silentLogger });
+    const d = createDispatcher({
+      db: database.db,
+      router: recordingRouter(log, { now: 0, max: 0 }),
+      communes: directory,
+      log: silentLogger,
+    });
     await d.ingest(msg({ chatId: 'crash', text: 'chưa xử lý' }));
     const n = await d.recoverPending();
     expect(n).toBeGreaterThanOrEqual(1);
     expect(log).toContain('chưa xử lý');
-    const pending = await execRows<{ n: number }>(database.db, sql`select count(*)::int as n from inbound_messages where status = 'received'`);
+    const pending = await execRows<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from inbound_messages where status = 'received'`,
+    );
     expect(pending[0].n).toBe(0);
   });
 

@@ -13,7 +13,15 @@ import { until } from '../../helpers/until.js';
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let communeId: number;
 const directory = {
-  get: async (id: number) => ({ id, slug: 'xa-hang', name: 'Xã Hàng', province: 'Tỉnh Thử', address: 'Số 1', phone: '0200', hoursText: 'T2–T6' }),
+  get: async (id: number) => ({
+    id,
+    slug: 'xa-hang',
+    name: 'Xã Hàng',
+    province: 'Tỉnh Thử',
+    address: 'Số 1',
+    phone: '0200',
+    hoursText: 'T2–T6',
+  }),
 };
 
 /** Echoes every message and records, per chat, what it answered and how many of that chat ran at once. */

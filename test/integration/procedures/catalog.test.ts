@@ -76,7 +76,11 @@ describe('national catalog import', () => {
     await setOverride(database.db, {
       communeId,
       code: '1.001193',
-      input: { fee: 'Miễn lệ phí khi đăng ký đúng hạn', note: 'Mang theo Giấy chứng sinh bản chính.', receptionAddress: 'Tầng 1, UBND xã An Bình' },
+      input: {
+        fee: 'Miễn lệ phí khi đăng ký đúng hạn',
+        note: 'Mang theo Giấy chứng sinh bản chính.',
+        receptionAddress: 'Tầng 1, UBND xã An Bình',
+      },
     });
     const file = join(work, 'bo-tu-phap/1.001193.json');
     const record = JSON.parse(readFileSync(file, 'utf8'));
@@ -110,7 +114,11 @@ describe('national catalog import', () => {
     const all = await listProceduresForIndex(database.db, communeId);
     expect(all).toHaveLength(14);
     expect(all.find((p) => p.code === '1.001193')?.override?.note).toBe('Mang theo Giấy chứng sinh bản chính.');
-    expect(all.find((p) => p.code === procedure.code)).toMatchObject({ origin: 'local', levels: ['xã'], override: { phone: '0203 123 456' } });
+    expect(all.find((p) => p.code === procedure.code)).toMatchObject({
+      origin: 'local',
+      levels: ['xã'],
+      override: { phone: '0203 123 456' },
+    });
     expect(await listProceduresForIndex(database.db, otherCommuneId)).toHaveLength(13);
   });
 
@@ -161,13 +169,21 @@ describe('shipped snapshot', () => {
       const read = readCatalogFolder(FIXTURES);
       const path = join(dir, 'procedures.json.gz');
       writeSnapshot(read.procedures, path, '2026-01-15');
-      expect(await ensureCatalogLoaded(db.db, { snapshotPath: path })).toEqual({ loaded: 13, updated: 0, catalogDate: '2026-01-15' });
+      expect(await ensureCatalogLoaded(db.db, { snapshotPath: path })).toEqual({
+        loaded: 13,
+        updated: 0,
+        catalogDate: '2026-01-15',
+      });
       const code = read.procedures[0].code;
       await setOverride(db.db, { communeId: commune.id, code, input: { fee: '8.000 đồng' } });
 
       const renamed = read.procedures.map((p) => (p.code === code ? { ...p, name: `${p.name} (sửa đổi 2026)` } : p));
       writeSnapshot(renamed, path, '2026-07-20');
-      expect(await ensureCatalogLoaded(db.db, { snapshotPath: path })).toEqual({ loaded: 0, updated: 1, catalogDate: '2026-07-20' });
+      expect(await ensureCatalogLoaded(db.db, { snapshotPath: path })).toEqual({
+        loaded: 0,
+        updated: 1,
+        catalogDate: '2026-07-20',
+      });
       const after = await getProcedure(db.db, commune.id, code);
       expect(after?.name).toMatch(/sửa đổi 2026/);
       expect(after?.override?.fee).toBe('8.000 đồng');
@@ -175,7 +191,11 @@ describe('shipped snapshot', () => {
 
       // An older snapshot (or the same one again) changes nothing.
       writeSnapshot(read.procedures, path, '2026-03-01');
-      expect(await ensureCatalogLoaded(db.db, { snapshotPath: path })).toEqual({ loaded: 0, updated: 0, catalogDate: '2026-07-20' });
+      expect(await ensureCatalogLoaded(db.db, { snapshotPath: path })).toEqual({
+        loaded: 0,
+        updated: 0,
+        catalogDate: '2026-07-20',
+      });
       expect((await getProcedure(db.db, commune.id, code))?.name).toMatch(/sửa đổi 2026/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

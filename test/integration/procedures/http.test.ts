@@ -26,7 +26,7 @@ describe('procedures HTTP API', () => {
   let base: string;
   let communeId: number;
 
-  type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
   const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> =>
     fetch(`${base}${path}`, {
       method,
@@ -39,7 +39,13 @@ describe('procedures HTTP API', () => {
     await importCatalogFolder(database.db, FIXTURES);
     const [c] = await database.db
       .insert(communes)
-      .values({ slug: 'xa-an-binh', name: 'Xã An Bình', address: 'Số 1 đường Trung tâm, xã An Bình', phone: '0203 111 222', hoursText: 'Thứ Hai – Thứ Sáu, 7:30–17:00' })
+      .values({
+        slug: 'xa-an-binh',
+        name: 'Xã An Bình',
+        address: 'Số 1 đường Trung tâm, xã An Bình',
+        phone: '0203 111 222',
+        hoursText: 'Thứ Hai – Thứ Sáu, 7:30–17:00',
+      })
       .returning();
     communeId = c.id;
     const app = express();
@@ -48,7 +54,11 @@ describe('procedures HTTP API', () => {
         db: database.db,
         requireStaff,
         resolveCommuneId: () => communeId,
-        posterLinks: () => ({ publicUrl: 'https://troly.example.vn', telegramBot: 'TroLyAnBinhBot', zaloOaId: '1234567890123456789' }),
+        posterLinks: () => ({
+          publicUrl: 'https://troly.example.vn',
+          telegramBot: 'TroLyAnBinhBot',
+          zaloOaId: '1234567890123456789',
+        }),
       }),
     );
     app.get('/api/v1/procedures/search', (_req, res) => {
@@ -85,7 +95,12 @@ describe('procedures HTTP API', () => {
   });
 
   it('rejects a bad override with 422 and field errors', async () => {
-    const res = await call('PUT', '/api/v1/procedures/2.000635/override', { phone: 'gọi tôi', onlineUrl: 'ftp://x', colour: 'red' }, STAFF);
+    const res = await call(
+      'PUT',
+      '/api/v1/procedures/2.000635/override',
+      { phone: 'gọi tôi', onlineUrl: 'ftp://x', colour: 'red' },
+      STAFF,
+    );
     expect(res.status).toBe(422);
     const body = await res.json();
     expect(body.error).toBeTruthy();
@@ -98,7 +113,11 @@ describe('procedures HTTP API', () => {
     const put = await call(
       'PUT',
       '/api/v1/procedures/2.000635/override',
-      { fee: '8.000 đồng/bản sao', note: 'Nhận kết quả trong ngày nếu nộp trước 15 giờ.', onlineUrl: 'https://dichvucong.gov.vn/p/home.html' },
+      {
+        fee: '8.000 đồng/bản sao',
+        note: 'Nhận kết quả trong ngày nếu nộp trước 15 giờ.',
+        onlineUrl: 'https://dichvucong.gov.vn/p/home.html',
+      },
       STAFF,
     );
     expect(put.status).toBe(200);
@@ -121,7 +140,9 @@ describe('procedures HTTP API', () => {
       name: 'Hỗ trợ chi phí mai táng cho đối tượng bảo trợ xã hội',
       field: 'Bảo trợ xã hội',
       channels: [{ channel: 'truc_tiep', timeText: '3 Ngày làm việc', feeText: 'Miễn phí' }],
-      documentGroups: [{ title: 'Giấy tờ phải nộp', documents: [{ name: 'Tờ khai đề nghị hỗ trợ chi phí mai táng', quantity: '1 bản chính' }] }],
+      documentGroups: [
+        { title: 'Giấy tờ phải nộp', documents: [{ name: 'Tờ khai đề nghị hỗ trợ chi phí mai táng', quantity: '1 bản chính' }] },
+      ],
     };
     expect((await call('POST', '/api/v1/procedures/local', payload)).status).toBe(401);
     const res = await call('POST', '/api/v1/procedures/local', payload, STAFF);
@@ -138,7 +159,8 @@ describe('procedures HTTP API', () => {
   });
 
   it('imports overrides from CSV in one go', async () => {
-    const csv = 'code,fee,hours,note\n1.001193,Miễn phí,"Sáng 7:30–11:30, chiều 13:30–17:00",Đăng ký đúng hạn không mất phí\n2.000942,"2.000 đồng/trang",,\n';
+    const csv =
+      'code,fee,hours,note\n1.001193,Miễn phí,"Sáng 7:30–11:30, chiều 13:30–17:00",Đăng ký đúng hạn không mất phí\n2.000942,"2.000 đồng/trang",,\n';
     const res = await call('POST', '/api/v1/procedures/overrides/import', csv, { ...STAFF, 'content-type': 'text/csv' });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ total: 2, created: 2, updated: 0 });

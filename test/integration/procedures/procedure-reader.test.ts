@@ -68,7 +68,9 @@ describe('procedure reader', () => {
     expect(p?.receptionAddress).toBe('Tầng 1, UBND xã Đọc');
     expect(p?.override).toMatchObject({ fee: 'Miễn lệ phí khi đăng ký đúng hạn', receptionAddress: 'Tầng 1, UBND xã Đọc' });
     expect(p?.channels.length).toBeGreaterThan(0);
-    expect(p?.channels.every((c) => c.feeText === 'Miễn lệ phí khi đăng ký đúng hạn' && c.free && c.feeAmounts.length === 0)).toBe(true);
+    expect(
+      p?.channels.every((c) => c.feeText === 'Miễn lệ phí khi đăng ký đúng hạn' && c.free && c.feeAmounts.length === 0),
+    ).toBe(true);
 
     const elsewhere = await reader.get(database.db, otherCommuneId, KHAI_SINH);
     expect(elsewhere?.override).toBeUndefined();
@@ -122,11 +124,18 @@ describe('procedure reader', () => {
 
   it("keeps a commune's local procedures apart and forgets them on invalidate", async () => {
     const reader = createProcedureReader({ now: manualClock().now });
-    const { procedure } = await saveLocalProcedure(database.db, communeId, { name: 'Xác nhận hộ nghèo', field: 'Bảo trợ xã hội' });
+    const { procedure } = await saveLocalProcedure(database.db, communeId, {
+      name: 'Xác nhận hộ nghèo',
+      field: 'Bảo trợ xã hội',
+    });
     expect((await reader.get(database.db, communeId, procedure.code))?.origin).toBe('local');
     expect(await reader.get(database.db, otherCommuneId, procedure.code)).toBeUndefined();
 
-    await saveLocalProcedure(database.db, communeId, { slug: 'xac-nhan-ho-ngheo', name: 'Xác nhận hộ nghèo, cận nghèo', field: 'Bảo trợ xã hội' });
+    await saveLocalProcedure(database.db, communeId, {
+      slug: 'xac-nhan-ho-ngheo',
+      name: 'Xác nhận hộ nghèo, cận nghèo',
+      field: 'Bảo trợ xã hội',
+    });
     expect((await reader.get(database.db, communeId, procedure.code))?.name).toBe('Xác nhận hộ nghèo');
     reader.invalidate(communeId);
     expect((await reader.get(database.db, communeId, procedure.code))?.name).toBe('Xác nhận hộ nghèo, cận nghèo');

@@ -149,7 +149,13 @@ describe('webhook listener', () => {
     expect((await send('/webhooks/telegram', big, signed(big))).status).toBe(413);
     const streamed = await new Promise<number>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port, path: '/webhooks/telegram', method: 'POST', headers: { ...signed(big), 'transfer-encoding': 'chunked' } },
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/webhooks/telegram',
+          method: 'POST',
+          headers: { ...signed(big), 'transfer-encoding': 'chunked' },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
@@ -176,8 +182,12 @@ describe('webhook listener', () => {
 
   it('inflates deflate and br too, and takes an empty Content-Encoding as none', async () => {
     const body = update('m-9');
-    expect((await send('/webhooks/telegram', deflateSync(body), signed(body, { 'content-encoding': 'deflate' }))).status).toBe(200);
-    expect((await send('/webhooks/telegram', brotliCompressSync(body), signed(body, { 'content-encoding': 'br' }))).status).toBe(200);
+    expect((await send('/webhooks/telegram', deflateSync(body), signed(body, { 'content-encoding': 'deflate' }))).status).toBe(
+      200,
+    );
+    expect((await send('/webhooks/telegram', brotliCompressSync(body), signed(body, { 'content-encoding': 'br' }))).status).toBe(
+      200,
+    );
     expect((await send('/webhooks/telegram', body, signed(body, { 'content-encoding': '' }))).status).toBe(200);
     expect(recorded).toHaveLength(3);
   });
@@ -193,7 +203,9 @@ describe('webhook listener', () => {
   it('records nothing when the client goes away mid-body, and serves the next request', async () => {
     await new Promise<void>((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => {
-        socket.write('POST /webhooks/telegram HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":"m-1');
+        socket.write(
+          'POST /webhooks/telegram HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":"m-1',
+        );
         setTimeout(() => {
           socket.destroy();
           resolve();
@@ -235,7 +247,7 @@ describe('webhook listener', () => {
     expect(recorded).toHaveLength(4);
   });
 
-  it('echoes the caller\'s request id, or gives one', async () => {
+  it("echoes the caller's request id, or gives one", async () => {
     const body = update('m-8');
     const mine = await send('/webhooks/telegram', body, signed(body, { 'x-request-id': 'req-123' }));
     expect(mine.headers['x-request-id']).toBe('req-123');

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseTelegramUpdate } from '../../../src/channels/telegram/parse.js';
 
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/telegram/${name}.json`, import.meta.url), 'utf8'));
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../fixtures/telegram/${name}.json`, import.meta.url), 'utf8'));
 
 describe('Telegram: private chats only', () => {
   it('ignores messages and button taps from groups (dossier details must not reach a whole group)', () => {

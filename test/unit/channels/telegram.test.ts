@@ -75,7 +75,15 @@ describe('telegram render', () => {
 
   it('puts the inline keyboard on the last message, one button per row', () => {
     const out = renderTelegramReplies(
-      [{ text: 'x'.repeat(5000), buttons: [{ label: 'Menu', action: 'menu:main' }, { label: 'Cổng DVC', url: 'https://dichvucong.gov.vn' }] }],
+      [
+        {
+          text: 'x'.repeat(5000),
+          buttons: [
+            { label: 'Menu', action: 'menu:main' },
+            { label: 'Cổng DVC', url: 'https://dichvucong.gov.vn' },
+          ],
+        },
+      ],
       to,
     );
     expect(out[0].payload.reply_markup).toBeUndefined();
@@ -94,7 +102,10 @@ describe('telegram render', () => {
   });
 
   it('sends the contact keyboard on an extra message when the reply also has inline buttons', () => {
-    const out = renderTelegramReplies([{ text: 'Xác minh', requestContact: true, buttons: [{ label: 'Huỷ', action: 'verify:cancel' }] }], to);
+    const out = renderTelegramReplies(
+      [{ text: 'Xác minh', requestContact: true, buttons: [{ label: 'Huỷ', action: 'verify:cancel' }] }],
+      to,
+    );
     expect(out).toHaveLength(2);
     expect(out[0].payload.reply_markup).toHaveProperty('inline_keyboard');
     expect(out[1].payload.reply_markup).toHaveProperty('keyboard');
@@ -103,7 +114,12 @@ describe('telegram render', () => {
   it('sends a file as a multipart document after the text', () => {
     const content = Buffer.from('%PDF-1.4 trích lục');
     const out = renderTelegramReplies(
-      [{ text: 'Bản trích lục', file: { name: 'trich-luc.pdf', mimeType: 'application/pdf', contentBase64: content.toString('base64') } }],
+      [
+        {
+          text: 'Bản trích lục',
+          file: { name: 'trich-luc.pdf', mimeType: 'application/pdf', contentBase64: content.toString('base64') },
+        },
+      ],
       to,
     );
     expect(out.map((r) => r.method)).toEqual(['sendMessage', 'sendDocument']);

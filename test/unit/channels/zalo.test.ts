@@ -70,13 +70,19 @@ describe('zalo render', () => {
 
   it('sends text as a consultation message to the user id', () => {
     expect(renderZaloReplies([{ text: 'Xin chào' }], to)).toEqual([
-      { kind: 'message', path: '/v3.0/oa/message/cs', body: { recipient: { user_id: to.userId }, message: { text: 'Xin chào' } } },
+      {
+        kind: 'message',
+        path: '/v3.0/oa/message/cs',
+        body: { recipient: { user_id: to.userId }, message: { text: 'Xin chào' } },
+      },
     ]);
   });
 
   it('adds a button template and a numbered text fallback that still works if templates are refused', () => {
     const [r] = renderZaloReplies([{ text: 'Chọn:', buttons }], to) as Msg[];
-    expect(r.body.message.text).toBe('Chọn:\n\n1. Xem hồ sơ\n2. Gặp cán bộ\n• Cổng DVC: https://dichvucong.gov.vn\nGõ số 1, 2 để chọn.');
+    expect(r.body.message.text).toBe(
+      'Chọn:\n\n1. Xem hồ sơ\n2. Gặp cán bộ\n• Cổng DVC: https://dichvucong.gov.vn\nGõ số 1, 2 để chọn.',
+    );
     expect(r.body.message.attachment).toEqual({
       type: 'template',
       payload: {
@@ -117,7 +123,11 @@ describe('zalo render', () => {
         payload: {
           template_type: 'request_user_info',
           elements: [
-            { title: 'Chia sẻ số điện thoại', subtitle: 'Bấm để gửi số điện thoại Zalo của anh/chị cho xã.', image_url: 'https://example.org/logo.png' },
+            {
+              title: 'Chia sẻ số điện thoại',
+              subtitle: 'Bấm để gửi số điện thoại Zalo của anh/chị cho xã.',
+              image_url: 'https://example.org/logo.png',
+            },
           ],
         },
       },
@@ -152,13 +162,18 @@ describe('zalo verify', () => {
 
   it('accepts the documented form, with or without mac=', () => {
     expect(check(signZaloEvent(text, appId, oaSecretKey))).toEqual({ ok: true, variant: 'sha256:app_id:oa_secret' });
-    expect(check(`mac=${sha(appId + text + ts + oaSecretKey)}`)).toEqual({ ok: true, variant: 'sha256:app_id:oa_secret:mac_prefix' });
+    expect(check(`mac=${sha(appId + text + ts + oaSecretKey)}`)).toEqual({
+      ok: true,
+      variant: 'sha256:app_id:oa_secret:mac_prefix',
+    });
   });
 
   it('accepts the UNVERIFIED variants and says which one matched', () => {
     expect(check(sha(oaId + text + ts + oaSecretKey))).toEqual({ ok: true, variant: 'sha256:oa_id:oa_secret' });
     expect(check(sha(appId + text + ts + appSecret))).toEqual({ ok: true, variant: 'sha256:app_id:app_secret' });
-    const hmac = createHmac('sha256', oaSecretKey).update(appId + text + ts).digest('hex');
+    const hmac = createHmac('sha256', oaSecretKey)
+      .update(appId + text + ts)
+      .digest('hex');
     expect(check(hmac.toUpperCase())).toEqual({ ok: true, variant: 'hmac:app_id:oa_secret' });
   });
 

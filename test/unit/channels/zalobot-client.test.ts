@@ -30,7 +30,10 @@ describe('zalobot client against the fake platform', () => {
     const result = await client().send([msg('Xin chào'), msg('Mời anh/chị hỏi tiếp.')]);
     expect(result.ok).toBe(true);
     const sent = fake.sent({ chatId: CHAT });
-    expect(sent.map((r) => r.payload)).toEqual([{ chat_id: CHAT, text: 'Xin chào' }, { chat_id: CHAT, text: 'Mời anh/chị hỏi tiếp.' }]);
+    expect(sent.map((r) => r.payload)).toEqual([
+      { chat_id: CHAT, text: 'Xin chào' },
+      { chat_id: CHAT, text: 'Mời anh/chị hỏi tiếp.' },
+    ]);
     expect(sent[0].token).toBe(TOKEN);
     expect(sent[0].bodyKind).toBe('json');
     const ids = (result as { platformMessageIds: string[] }).platformMessageIds;
@@ -57,14 +60,21 @@ describe('zalobot client against the fake platform', () => {
     const closed = createServer();
     const port = await listen(closed);
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const r = await createZaloBotClient({ token: TOKEN, apiBase: `http://127.0.0.1:${port}`, timeoutMs: 2_000 }).send([msg('Xin chào')]);
+    const r = await createZaloBotClient({ token: TOKEN, apiBase: `http://127.0.0.1:${port}`, timeoutMs: 2_000 }).send([
+      msg('Xin chào'),
+    ]);
     expect(r).toMatchObject({ ok: false, retryable: true, code: 'network' });
     expect((r as { message: string }).message).not.toContain('fake-access-token'); // the URL holds the token
   });
 
   it('waits as long as a 429 (error_code 429) asks, or a safe default when it does not say', async () => {
     fake.fail(zbFailures.tooManyRequests(7), { method: 'sendMessage' });
-    expect(await client().send([msg('Xin chào')])).toMatchObject({ ok: false, retryable: true, code: 'rate_limited', retryAfterMs: 7_000 });
+    expect(await client().send([msg('Xin chào')])).toMatchObject({
+      ok: false,
+      retryable: true,
+      code: 'rate_limited',
+      retryAfterMs: 7_000,
+    });
     fake.fail(zbFailures.tooManyRequests(), { method: 'sendMessage' });
     expect(await client().send([msg('Xin chào')])).toMatchObject({
       ok: false,
@@ -92,7 +102,11 @@ describe('zalobot client against the fake platform', () => {
     fake.setErrorsWithHttp200(true);
     fake.fail(zbFailures.tooManyRequests(), { method: 'sendMessage' });
     expect(await client().send([msg('Xin chào')])).toMatchObject({ ok: false, retryable: true, code: 'rate_limited' });
-    expect(await client('1459232241454765289:revoked-token').send([msg('Xin chào')])).toMatchObject({ ok: false, retryable: false, code: 'unauthorized' });
+    expect(await client('1459232241454765289:revoked-token').send([msg('Xin chào')])).toMatchObject({
+      ok: false,
+      retryable: false,
+      code: 'unauthorized',
+    });
     fake.fail(zbFailures.forbidden(), { method: 'sendMessage' });
     expect(await client().send([msg('Xin chào')])).toMatchObject({ ok: false, retryable: false, code: 'undeliverable' });
   });
@@ -110,7 +124,10 @@ describe('zalobot client against the fake platform', () => {
   it('registers the webhook with url and secret_token, and throws a ChannelError when refused', async () => {
     const c = client();
     await c.setWebhook('https://troly.xa-mau.example/webhooks/zalobot/1459232241454765289', 'webhook-secret-0001');
-    expect(fake.webhookOf(TOKEN)).toMatchObject({ url: 'https://troly.xa-mau.example/webhooks/zalobot/1459232241454765289', secret_token: 'webhook-secret-0001' });
+    expect(fake.webhookOf(TOKEN)).toMatchObject({
+      url: 'https://troly.xa-mau.example/webhooks/zalobot/1459232241454765289',
+      secret_token: 'webhook-secret-0001',
+    });
     expect((await c.getWebhookInfo()).url).toContain('/webhooks/zalobot/');
     const refused = await c.setWebhook('http://not-https.example/hook', 'webhook-secret-0001').catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ChannelError);

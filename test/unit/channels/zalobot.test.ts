@@ -12,8 +12,8 @@ import {
 import { numberedChoices } from '../../../src/channels/zalo/index.js';
 import type { Reply } from '../../../src/core/types.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const fixture = (name: string): any => JSON.parse(readFileSync(new URL(`../../fixtures/zalobot/${name}.json`, import.meta.url), 'utf8'));
+const fixture = (name: string): any =>
+  JSON.parse(readFileSync(new URL(`../../fixtures/zalobot/${name}.json`, import.meta.url), 'utf8'));
 const to = { chatId: 'a1b2c3d4e5f60718293a' };
 
 describe('zalobot parse', () => {
@@ -21,7 +21,13 @@ describe('zalobot parse', () => {
     const wrapped = fixture('text-wrapped');
     const [a] = parseZaloBotUpdate(wrapped, 1);
     const [b] = parseZaloBotUpdate(wrapped.result, 1);
-    expect(a).toMatchObject({ channel: 'zalobot', chatId: '6ede9afa66b88fe6d6a9', userId: '6ede9afa66b88fe6d6a9', externalId: '2d758cb5e222177a4e35', text: 'Xin chào' });
+    expect(a).toMatchObject({
+      channel: 'zalobot',
+      chatId: '6ede9afa66b88fe6d6a9',
+      userId: '6ede9afa66b88fe6d6a9',
+      externalId: '2d758cb5e222177a4e35',
+      text: 'Xin chào',
+    });
     expect({ ...b, raw: undefined }).toEqual({ ...a, raw: undefined });
     expect(a.receivedAt?.getTime()).toBe(1750316131602);
   });
@@ -56,8 +62,11 @@ describe('zalobot parse', () => {
     fromBot.message.from.is_bot = true;
     expect(parseZaloBotUpdate(fromBot, 1)).toEqual([]);
     const numeric = fixture('text-unwrapped');
+    // An id sent as a JSON number has already lost digits: that is what the parser must refuse.
+    /* eslint-disable no-loss-of-precision */
     numeric.message.from.id = 61424948000000123;
     numeric.message.chat.id = 61424948000000123;
+    /* eslint-enable no-loss-of-precision */
     expect(parseZaloBotUpdate(numeric, 1)).toEqual([]);
     const noId = fixture('text-unwrapped');
     delete noId.message.message_id;
@@ -116,8 +125,14 @@ describe('zalobot render', () => {
   });
 
   it('tells the resident politely where to get a file it cannot send, after the text', () => {
-    const file = { name: 'trich-luc-khai-sinh.pdf', mimeType: 'application/pdf', contentBase64: Buffer.from('%PDF-1.4 fake').toString('base64') };
-    const reqs = renderZaloBotReplies([{ text: 'Bản trích lục của anh/chị đây.', file }], to, { webChatUrl: 'https://troly.xa-mau.example/' });
+    const file = {
+      name: 'trich-luc-khai-sinh.pdf',
+      mimeType: 'application/pdf',
+      contentBase64: Buffer.from('%PDF-1.4 fake').toString('base64'),
+    };
+    const reqs = renderZaloBotReplies([{ text: 'Bản trích lục của anh/chị đây.', file }], to, {
+      webChatUrl: 'https://troly.xa-mau.example/',
+    });
     expect(reqs.map((r) => r.payload.text)).toEqual([
       'Bản trích lục của anh/chị đây.',
       fileUnavailableText(file, 'https://troly.xa-mau.example/'),

@@ -76,52 +76,76 @@ const cancelButtons = [{ label: 'Hủy', action: 'form:cancel' }];
 
 describe('conversation flow', () => {
   it.each<[string, Turn[]]>([
-    ['asks each step and completes with the values', [
-      [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
-      [{ text: 'Lan' }, 'Chào Lan, anh/chị sinh năm nào?'],
-      [{ text: '1985' }, 'Xong: Lan, 1985'],
-      [{ text: '1985' }, 'fallback'],
-    ]],
-    ['re-prompts politely on an invalid answer and stays on the step', [
-      [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
-      [{ text: 'Lan' }, /sinh năm nào/],
-      [{ text: '85' }, 'Anh/chị vui lòng nhập năm sinh gồm 4 chữ số, ví dụ 1985.'],
-      [{ text: '1985' }, 'Xong: Lan, 1985'],
-    ]],
-    ['cancels at any step on "hủy"', [
-      [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
-      [{ text: 'Lan' }, /sinh năm nào/],
-      [{ text: 'Hủy' }, 'Đã hủy.'],
-      [{ text: '1985' }, 'fallback'],
-    ]],
-    ['cancels on "thôi" too, before any answer', [
-      [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
-      [{ text: 'thôi' }, 'Đã hủy.'],
-    ]],
-    ['lets "gặp cán bộ" through in the middle of a flow, which then goes on', [
-      [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
-      [{ text: 'gặp cán bộ' }, 'cán bộ'],
-      [{ text: 'Lan' }, /sinh năm nào/],
-    ]],
-    ['leaves the flow on something that is not an answer, routing it normally', [
-      [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
-      [{ text: 'Lan' }, /sinh năm nào/],
-      [{ text: 'giờ làm việc?' }, 'fallback'],
-      [{ text: '1985' }, 'fallback'],
-    ]],
-    ['expires after the idle time: the late answer is routed as a new message', [
-      [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
-      [{ wait: 31 * MINUTE }, ''],
-      [{ text: 'Lan' }, 'fallback'],
-    ]],
-    ['does not expire while the resident keeps answering, even wrongly', [
-      [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
-      [{ text: 'Lan' }, /sinh năm nào/],
-      [{ wait: 20 * MINUTE }, ''],
-      [{ text: '85' }, /4 chữ số/],
-      [{ wait: 20 * MINUTE }, ''],
-      [{ text: '1985' }, 'Xong: Lan, 1985'],
-    ]],
+    [
+      'asks each step and completes with the values',
+      [
+        [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
+        [{ text: 'Lan' }, 'Chào Lan, anh/chị sinh năm nào?'],
+        [{ text: '1985' }, 'Xong: Lan, 1985'],
+        [{ text: '1985' }, 'fallback'],
+      ],
+    ],
+    [
+      're-prompts politely on an invalid answer and stays on the step',
+      [
+        [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
+        [{ text: 'Lan' }, /sinh năm nào/],
+        [{ text: '85' }, 'Anh/chị vui lòng nhập năm sinh gồm 4 chữ số, ví dụ 1985.'],
+        [{ text: '1985' }, 'Xong: Lan, 1985'],
+      ],
+    ],
+    [
+      'cancels at any step on "hủy"',
+      [
+        [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
+        [{ text: 'Lan' }, /sinh năm nào/],
+        [{ text: 'Hủy' }, 'Đã hủy.'],
+        [{ text: '1985' }, 'fallback'],
+      ],
+    ],
+    [
+      'cancels on "thôi" too, before any answer',
+      [
+        [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
+        [{ text: 'thôi' }, 'Đã hủy.'],
+      ],
+    ],
+    [
+      'lets "gặp cán bộ" through in the middle of a flow, which then goes on',
+      [
+        [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
+        [{ text: 'gặp cán bộ' }, 'cán bộ'],
+        [{ text: 'Lan' }, /sinh năm nào/],
+      ],
+    ],
+    [
+      'leaves the flow on something that is not an answer, routing it normally',
+      [
+        [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
+        [{ text: 'Lan' }, /sinh năm nào/],
+        [{ text: 'giờ làm việc?' }, 'fallback'],
+        [{ text: '1985' }, 'fallback'],
+      ],
+    ],
+    [
+      'expires after the idle time: the late answer is routed as a new message',
+      [
+        [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
+        [{ wait: 31 * MINUTE }, ''],
+        [{ text: 'Lan' }, 'fallback'],
+      ],
+    ],
+    [
+      'does not expire while the resident keeps answering, even wrongly',
+      [
+        [{ action: 'form:start' }, 'Anh/chị tên là gì?'],
+        [{ text: 'Lan' }, /sinh năm nào/],
+        [{ wait: 20 * MINUTE }, ''],
+        [{ text: '85' }, /4 chữ số/],
+        [{ wait: 20 * MINUTE }, ''],
+        [{ text: '1985' }, 'Xong: Lan, 1985'],
+      ],
+    ],
   ])('%s', async (_name, turns) => {
     const bot = makeBot();
     for (const [input, expected] of turns) {

@@ -80,11 +80,17 @@ export function readCatalogFolder(folder: string): CatalogRead {
 
 /** Content hash for change detection; stable because parsers build objects in a fixed key order. */
 export function procedureHash(p: Procedure): string {
-  return createHash('sha256').update(JSON.stringify(compactProcedure(p))).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify(compactProcedure(p)))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Upsert parsed procedures by code and report what changed. */
-export async function importProcedures(db: Db, procedures: Procedure[]): Promise<Omit<ImportReport, 'skipped' | 'failed' | 'problems'>> {
+export async function importProcedures(
+  db: Db,
+  procedures: Procedure[],
+): Promise<Omit<ImportReport, 'skipped' | 'failed' | 'problems'>> {
   const existing = await readNationalHashes(db);
   let added = 0;
   let changed = 0;
@@ -139,11 +145,7 @@ export interface SnapshotMeta {
   count: number;
 }
 
-export function writeSnapshot(
-  procedures: Procedure[],
-  outPath: string,
-  catalogDate?: string,
-): { bytes: number; count: number } {
+export function writeSnapshot(procedures: Procedure[], outPath: string, catalogDate?: string): { bytes: number; count: number } {
   const sorted = [...procedures].map(compactProcedure).sort((a, b) => a.code.localeCompare(b.code));
   const gz = gzipSync(Buffer.from(JSON.stringify(sorted)), { level: 9 });
   mkdirSync(dirname(outPath), { recursive: true });

@@ -27,7 +27,15 @@ export function parseTime(timeText: string): ChannelInfo['time'] {
     const value = Number(withUnit[1].replace(',', '.'));
     const unit = withUnit[2].toLowerCase();
     const mapped =
-      unit === 'ngày làm việc' ? 'ngày làm việc' : unit === 'ngày' ? 'ngày' : unit === 'giờ' ? 'giờ' : unit === 'tháng' ? 'tháng' : 'khác';
+      unit === 'ngày làm việc'
+        ? 'ngày làm việc'
+        : unit === 'ngày'
+          ? 'ngày'
+          : unit === 'giờ'
+            ? 'giờ'
+            : unit === 'tháng'
+              ? 'tháng'
+              : 'khác';
     return Number.isFinite(value) ? { value, unit: mapped } : undefined;
   }
   if (/^\d+(?:[.,]\d+)?$/.test(t)) return { value: Number(t.replace(',', '.')), unit: 'ngày làm việc' };

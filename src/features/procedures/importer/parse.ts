@@ -127,7 +127,11 @@ export function parseResult(text: string): string {
   const head = s.split(RESULT_JUNK)[0];
   const names = head
     .split(RESULT_CODE)
-    .map((n) => oneLine(n).replace(/^[-•+]\s*/, '').replace(/[.;,\s]+$/, ''))
+    .map((n) =>
+      oneLine(n)
+        .replace(/^[-•+]\s*/, '')
+        .replace(/[.;,\s]+$/, ''),
+    )
     .filter((n) => n && n !== NO_INFO);
   return [...new Set(names)].join('; ');
 }

@@ -76,10 +76,13 @@ describe('normalizing a code given on its own (URL parameter, import file)', () 
 });
 
 describe('phrases that ask about a filed dossier', () => {
-  it.each(['Hồ sơ của tôi tới đâu rồi?', 'tra cứu hồ sơ', 'ho so cua em xong chua a', 'kiểm tra tình trạng hồ sơ', 'Tiến độ hồ sơ'])(
-    'recognises "%s"',
-    (text) => expect(isLookupPhrase(text)).toBe(true),
-  );
+  it.each([
+    'Hồ sơ của tôi tới đâu rồi?',
+    'tra cứu hồ sơ',
+    'ho so cua em xong chua a',
+    'kiểm tra tình trạng hồ sơ',
+    'Tiến độ hồ sơ',
+  ])('recognises "%s"', (text) => expect(isLookupPhrase(text)).toBe(true));
   it.each(['hồ sơ đăng ký khai sinh cần gì', 'kiểm tra hồ sơ kết hôn gồm những gì', 'lệ phí trích lục', 'xin chào'])(
     'leaves "%s" to other features',
     (text) => expect(isLookupPhrase(text)).toBe(false),

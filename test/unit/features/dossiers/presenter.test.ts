@@ -98,7 +98,10 @@ describe('what a verified resident sees', () => {
   });
 
   it('notifies a follower with the next step and stops after the result is handed over', () => {
-    const n = presentStatusNotification(view({ status: 10, finishedAt: new Date('2026-07-17T10:00:00+07:00'), returnedAt: new Date('2026-07-20T09:00:00+07:00') }), opts);
+    const n = presentStatusNotification(
+      view({ status: 10, finishedAt: new Date('2026-07-17T10:00:00+07:00'), returnedAt: new Date('2026-07-20T09:00:00+07:00') }),
+      opts,
+    );
     expect(n.text).toContain('Kết quả đã được trả ngày 20/07/2026');
     expect(n.text).toContain('dừng theo dõi');
   });
