@@ -52,7 +52,7 @@ const RULES: ScopeRule[] = [
         'Riêng tranh chấp đất đai phải được hòa giải tại Ủy ban nhân dân xã trước khi khởi kiện: anh/chị có thể hỏi "hòa giải tranh chấp đất đai".',
     },
     when: ['khoi kien', 'kien ra toa', 'dua ra toa', 'kien tung', 'toa an', 'ra toa', 'thua kien', 'kien doi no'],
-    unless: ['dat', 'ly hon'],
+    unless: ['ly hon', 'tro giup phap ly'],
   },
   {
     topic: {
@@ -77,7 +77,7 @@ const RULES: ScopeRule[] = [
     },
     when: ['bang lai', 'bang lai xe', 'giay phep lai xe', 'gplx', 'thi bang', 'hoc lai xe', 'bang xe may', 'bang a1', 'bang b2'],
     // Exchange and re-issue are received by the commune police (catalog 3.000347, 3.000348): the search answers those.
-    unless: ['doi', 'cap lai', 'lam lai', 'gia han', 'het han', 'mat', 'hong', 'rach'],
+    unless: ['doi', 'cap lai', 'lam lai', 'gia han', 'het han', 'mat', 'hong', 'rach', 'can cuoc', 'tich hop'],
   },
   {
     topic: {
@@ -210,7 +210,7 @@ const RULES: ScopeRule[] = [
         'Nộp phạt vi phạm giao thông, tra cứu phạt nguội do Cảnh sát giao thông (Công an tỉnh) giải quyết, có thể nộp phạt trực tuyến trên Cổng dịch vụ công; ' +
         'kiểm định (đăng kiểm) xe ô tô làm tại trung tâm đăng kiểm. Ủy ban nhân dân xã không giải quyết việc này.',
     },
-    when: ['phat nguoi', 'nop phat', 'vi pham giao thong', 'csgt', 'bi phat', 'giu xe', 'dang kiem', 'kiem dinh xe'],
+    when: ['phat nguoi', 'nop phat', 'vi pham giao thong', 'csgt', 'giu xe', 'dang kiem', 'kiem dinh xe'],
   },
   {
     topic: {
