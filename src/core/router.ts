@@ -1,17 +1,6 @@
 import type { ConversationState, InboundMessage, Reply } from './types.js';
+import type { CommuneInfo } from './commune.js';
 import type { Logger } from './logger.js';
-
-/** Public facts about the commune (tenant) a message belongs to. */
-export interface CommuneInfo {
-  id: number;
-  slug: string;
-  name: string;
-  province: string;
-  address: string;
-  phone: string;
-  /** Human-readable office hours, e.g. "Thứ Hai – Thứ Sáu, 7:30–11:30 và 13:30–17:00". */
-  hoursText: string;
-}
 
 /**
  * What a handler sees. `state` is the persisted conversation state: mutate it

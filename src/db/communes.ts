@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { CommuneInfo } from '../core/router.js';
+import type { CommuneInfo } from '../core/commune.js';
 import type { Db } from './client.js';
 import { communes } from './schema/index.js';
 

@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { errInfo, isDataRefusal } from '../core/log-error.js';
 import type { Logger } from '../core/logger.js';
-import type { CommuneInfo, Router } from '../core/router.js';
+import type { CommuneDirectory, CommuneInfo } from '../core/commune.js';
+import type { Router } from '../core/router.js';
 import type { Reply } from '../core/types.js';
 import { bigintArray, pipelinedTransaction, type Db } from '../db/client.js';
-import type { AppContext, CommuneDirectory, ContextBuilder, InboundRow } from './context.js';
+import type { AppContext, ContextBuilder, InboundRow } from './context.js';
 import { PULL_CHANNELS, queueBatchReplies, type BatchReplyRow, type LeasedOutbound } from './outbox/index.js';
 
 export type { LeasedOutbound } from './outbox/index.js';

@@ -1,5 +1,6 @@
 import type { Logger } from '../core/logger.js';
-import type { BaseContext, CommuneInfo } from '../core/router.js';
+import type { CommuneInfo } from '../core/commune.js';
+import type { BaseContext } from '../core/router.js';
 import { capabilitiesOf } from '../channels/capabilities.js';
 import type { ChannelCapabilities, ConversationState, InboundMessage, Reply } from '../core/types.js';
 import type { Db } from '../db/client.js';
@@ -15,10 +16,6 @@ export interface AppContext extends BaseContext {
    * PGlite (one connection) the root handle would wait for this transaction.
    */
   db: Db;
-}
-
-export interface CommuneDirectory {
-  get(id: number): Promise<CommuneInfo | undefined>;
 }
 
 /** A recorded inbound message as the processing reads it. */

@@ -3,13 +3,14 @@ import type { Router } from '../core/router.js';
 import type { Reply } from '../core/types.js';
 import type { Db } from '../db/client.js';
 import { createBatchProcessing, type LeasedOutbound } from './batch-processing.js';
-import { createContextBuilder, type AppContext, type CommuneDirectory } from './context.js';
+import type { CommuneDirectory } from '../core/commune.js';
+import { createContextBuilder, type AppContext } from './context.js';
 import { createSingleProcessing } from './processing.js';
 import { createRecorder } from './recording.js';
 import { createRecovery } from './recovery.js';
 import { createSyncHandling } from './web-handling.js';
 
-export type { AppContext, CommuneDirectory } from './context.js';
+export type { AppContext } from './context.js';
 export type { IngestResult } from './recording.js';
 export type { ProcessedMessage } from './processing.js';
 export type { BatchItem, BatchOutcome, LeasedOutbound } from './batch-processing.js';

@@ -6,7 +6,8 @@ import type { Router } from '../core/router.js';
 import type { ChannelName, Reply } from '../core/types.js';
 import { execRows, type Db } from '../db/client.js';
 import { conversations, inboundMessages } from '../db/schema/index.js';
-import type { AppContext, CommuneDirectory, ContextBuilder } from './context.js';
+import type { CommuneDirectory } from '../core/commune.js';
+import type { AppContext, ContextBuilder } from './context.js';
 import { enqueueMessages, PULL_CHANNELS, queueRepliesOf } from './outbox/index.js';
 
 /** Advisory lock keys of conversations: this base plus the conversation id. */

@@ -1,7 +1,7 @@
 import { errInfo } from '../core/log-error.js';
 import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { ValidationError } from '../core/errors.js';
+import { httpErrorOf } from '../core/http-errors.js';
 import type { Logger } from '../core/logger.js';
 import { requestIdOf } from './request-id.js';
 
@@ -75,24 +75,12 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(404).json({ error: 'not found' });
   });
 
-  // One error map for HTTP: validation -> 4xx with field errors; body parser errors -> 4xx; others -> 500 logged.
+  // The one HTTP error map (core/http-errors.ts): validation and body parser errors -> 4xx; others -> 500 logged.
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const requestId = res.locals.requestId as string;
-    if (err instanceof ValidationError) {
-      res.status(err.status).json({ error: err.message, fieldErrors: err.fieldErrors });
-      return;
-    }
-    const e = err as { type?: string; status?: number; message?: string };
-    if (e?.type === 'entity.parse.failed') {
-      res.status(400).json({ error: 'Nội dung gửi lên không phải JSON hợp lệ.' });
-      return;
-    }
-    if (e?.type === 'entity.too.large') {
-      res.status(413).json({ error: 'Tin nhắn quá dài. Anh/chị vui lòng rút gọn nội dung.' });
-      return;
-    }
-    if (e?.status && e.status >= 400 && e.status < 500) {
-      res.status(e.status).json({ error: e.message ?? 'bad request' });
+    const mapped = httpErrorOf(err);
+    if (mapped) {
+      res.status(mapped.status).json(mapped.body);
       return;
     }
     deps.log.error({ requestId, err: errInfo(err) }, 'request failed');

@@ -1,8 +1,7 @@
 import type { Config } from '../config.js';
-import type { CommuneInfo } from '../core/router.js';
+import type { CommuneDirectory, CommuneInfo } from '../core/commune.js';
 import type { Database } from '../db/client.js';
 import { toCommuneInfo } from '../db/communes.js';
-import type { CommuneDirectory } from '../pipeline/dispatcher.js';
 import { communes } from '../db/schema/index.js';
 
 /** Create or update the configured commune (single-commune deployments configure it by environment). */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.js';
+import { fieldErrorsOf } from '../../core/http-errors.js';
 import type { ChannelAdapter, InboundMessage, Recipient, Reply, SendResult } from '../../core/types.js';
 import { CHANNEL_CAPABILITIES } from '../capabilities.js';
 
@@ -36,9 +37,7 @@ export interface WebReply {
 export function parseWebChat(body: unknown, communeId: number): InboundMessage {
   const parsed = webChatBody.safeParse(body);
   if (!parsed.success) {
-    const fieldErrors: Record<string, string> = {};
-    for (const issue of parsed.error.issues) fieldErrors[issue.path.join('.') || 'body'] = issue.message;
-    throw new ValidationError('invalid chat request', fieldErrors, 422);
+    throw new ValidationError('invalid chat request', fieldErrorsOf(parsed.error), 422);
   }
   const b = parsed.data;
   return {

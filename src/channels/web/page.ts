@@ -1,3 +1,5 @@
+import { escapeHtml } from '../../core/html.js';
+
 /** The resident web chat page (self-contained: no build step, no external assets). */
 export function renderChatPage(opts: { communeName: string; communeSlug: string }): string {
   const name = escapeHtml(opts.communeName);
@@ -113,10 +115,6 @@ export function renderChatPage(opts: { communeName: string; communeSlug: string 
 </script>
 </body>
 </html>`;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 function escapeJs(s: string): string {

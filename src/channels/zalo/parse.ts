@@ -1,5 +1,5 @@
 import type { InboundAttachment, InboundMessage } from '../../core/types.js';
-import { normalizePhone } from '../shared/phone.js';
+import { normalizePhone } from '../../core/phone.js';
 import type { ZaloAttachment } from './types.js';
 
 /**

@@ -78,15 +78,6 @@ export const dossierEventSchema = z.object({
 });
 export type DossierEventInput = z.infer<typeof dossierEventSchema>;
 
-export function fieldErrorsOf(error: z.ZodError): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.length ? issue.path.join('.') : '_';
-    if (!out[key]) out[key] = issue.message;
-  }
-  return out;
-}
-
 export function requireCode(raw: string): string {
   const code = normalizeDossierCode(raw ?? '');
   if (!code) {

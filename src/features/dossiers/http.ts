@@ -1,5 +1,7 @@
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { ValidationError } from '../../core/errors.js';
+import { escapeHtml } from '../../core/html.js';
+import { httpErrors } from '../../core/http-errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/client.js';
 import { normalizeDossierCode } from './code-parser.js';
@@ -129,14 +131,8 @@ export function createDossiersApi(deps: DossiersApiDeps): express.Router {
     res.json(stats);
   });
 
-  // Errors of this router: validation -> its status with field errors; anything else goes on to the app's handler.
-  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (err instanceof ValidationError) {
-      res.status(err.status).json({ error: err.message, fieldErrors: err.fieldErrors });
-      return;
-    }
-    next(err);
-  });
+  // Errors of this router, mapped by the one HTTP error map; internal ones go on to the app's handler.
+  router.use(httpErrors());
   return router;
 }
 
@@ -168,22 +164,18 @@ export function parsePeriod(fromQ: unknown, toQ: unknown, today: LocalDate): { f
   return { from, to };
 }
 
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
 /** A plain staff page: the report sentence and two tables. */
 export function renderStatsHtml(s: DossierStats): string {
   const head =
     '<tr><th></th><th>Tiếp nhận</th><th>Trực tuyến</th><th>Tỷ lệ trực tuyến</th><th>Đã giải quyết</th>' +
     '<th>Trước hạn</th><th>Đúng hạn</th><th>Trễ hạn</th><th>Đúng và trước hạn</th></tr>';
   const row = (label: string, r: StatsLine) =>
-    `<tr><th>${esc(label)}</th><td>${formatIntVi(r.received)}</td><td>${formatIntVi(r.receivedOnline)}</td>` +
+    `<tr><th>${escapeHtml(label)}</th><td>${formatIntVi(r.received)}</td><td>${formatIntVi(r.receivedOnline)}</td>` +
     `<td>${formatPercentVi(r.onlineRate)}</td><td>${formatIntVi(r.resolved)}</td><td>${formatIntVi(r.early)}</td>` +
     `<td>${formatIntVi(r.onTime)}</td><td>${formatIntVi(r.late)}</td><td>${formatPercentVi(r.onTimeOrEarlyRate)}</td></tr>`;
   return `<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Thống kê hồ sơ</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}th:first-child{text-align:left}</style>
-</head><body><h1>Thống kê hồ sơ</h1><p>${esc(s.summary)}</p>
+</head><body><h1>Thống kê hồ sơ</h1><p>${escapeHtml(s.summary)}</p>
 <h2>Theo tháng</h2><table>${head}${s.byMonth.map((m) => row(m.month.split('-').reverse().join('/'), m)).join('')}${row('Tổng', s)}</table>
 <h2>Theo thủ tục</h2><table>${head}${s.byProcedure.map((p) => row(`${p.procedureCode}${p.procedureName ? ` – ${p.procedureName}` : ''}`, p)).join('')}</table>
 <p>Kênh: ${Object.values(CHANNEL_NAMES).join(', ')}. Trễ hạn tính theo ngày hẹn trả; ngày làm việc Thứ Hai–Thứ Sáu.</p>

@@ -1,17 +1,18 @@
 import { ValidationError } from '../../core/errors.js';
 import type { Db } from '../../db/client.js';
 import { loadCommuneInfo } from '../../db/communes.js';
+import { normalizeDomesticPhone } from '../../core/phone.js';
+import { fieldErrorsOf } from '../../core/http-errors.js';
 import { enqueueMessages } from '../../pipeline/outbox/index.js';
 import {
   canTransition,
   dossierEventSchema,
   dossierPatchSchema,
-  fieldErrorsOf,
   REQUIRED_ON_CREATE,
   requireCode,
   TRANSITIONS,
 } from './dossier-input.js';
-import { normalizeApplicantPhone, phoneDigitsHmac, phoneHint } from './phone.js';
+import { phoneDigitsHmac, phoneHint } from './phone.js';
 import { isFinal, presentStatusNotification, statusName } from './presenter.js';
 import * as repo from './repo.js';
 import type { DossierRow } from './repo.js';
@@ -59,7 +60,7 @@ export async function upsertDossier(db: Db, input: IngestInput, deps: DossierSer
   const fieldErrors: Record<string, string> = {};
   let phone: string | undefined;
   if (body.applicantPhone !== undefined) {
-    phone = normalizeApplicantPhone(body.applicantPhone);
+    phone = normalizeDomesticPhone(body.applicantPhone);
     if (!phone) fieldErrors.applicantPhone = 'must be a Vietnamese phone number, e.g. 0912345678';
   }
   const receivedAt = d(body.receivedAt);

@@ -1,4 +1,4 @@
-import type { CommuneInfo } from '../../core/router.js';
+import type { CommuneInfo } from '../../core/commune.js';
 import type { Reply, ReplyButton } from '../../core/types.js';
 import {
   computeTimeliness,

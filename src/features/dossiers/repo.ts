@@ -1,7 +1,6 @@
 import { and, asc, count, eq, gte, min, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import {
-  auditLog,
   communes,
   conversations,
   dossierEvents,
@@ -182,12 +181,7 @@ export async function lockCodeForVerification(db: Db, communeId: number, code: s
   await db.execute(sql`select pg_advisory_xact_lock(727003, hashtext(${`${communeId}:${code}`}))`);
 }
 
-export async function writeAudit(
-  db: Db,
-  values: { communeId: number; actor: string; action: string; subject: string; details?: Record<string, unknown> },
-): Promise<void> {
-  await db.insert(auditLog).values({ ...values, details: values.details ?? {} });
-}
+export { writeAudit } from '../../db/audit.js';
 
 export async function communeAgencyCode(db: Db, communeId: number): Promise<string | null> {
   const [row] = await db.select({ agencyCode: communes.agencyCode }).from(communes).where(eq(communes.id, communeId));

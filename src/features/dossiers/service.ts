@@ -5,7 +5,7 @@ import type { WorkingCalendar } from './working-days.js';
 // phone digits (phone.ts), ingestion and notifications (ingestion.ts), and verification (verification.ts).
 export { CHANNELS, RESULT_DELIVERY, TRANSITIONS, canTransition, dossierPutSchema, dossierEventSchema } from './dossier-input.js';
 export type { DossierPutInput, DossierEventInput } from './dossier-input.js';
-export { normalizeApplicantPhone, phoneDigitsHmac, phoneHint } from './phone.js';
+export { phoneDigitsHmac, phoneHint } from './phone.js';
 export { upsertDossier, recordDossierEvent, type IngestResult, type IngestInput, type EventResult } from './ingestion.js';
 export { VERIFY_LIMITS, verificationLock, verifyDossierAccess, type LockState, type VerifyResult } from './verification.js';
 

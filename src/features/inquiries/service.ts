@@ -3,7 +3,8 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { ChannelName } from '../../core/types.js';
 import { enqueueMessages } from '../../pipeline/outbox/index.js';
 import type { Db } from '../../db/client.js';
-import { auditLog, inquiries } from '../../db/schema/index.js';
+import { writeAudit } from '../../db/audit.js';
+import { inquiries } from '../../db/schema/index.js';
 
 const CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ'; // no 0/O, 1/I
 
@@ -36,7 +37,7 @@ export async function openInquiry(
   input: { communeId: number; channel: string; chatId: string; userId: string; question: string },
 ): Promise<{ code: string; id: number }> {
   const inquiry = await createInquiry(db, input);
-  await db.insert(auditLog).values({
+  await writeAudit(db, {
     communeId: input.communeId,
     actor: `resident:${input.channel}:${input.userId}`,
     action: 'inquiry.created',
@@ -76,9 +77,12 @@ export async function answerInquiry(
       .update(inquiries)
       .set({ status: 'answered', answer: input.answer, answeredBy: input.staff, answeredAt: new Date() })
       .where(eq(inquiries.id, row.id));
-    await tx
-      .insert(auditLog)
-      .values({ communeId: input.communeId, actor: input.staff, action: 'inquiry.answered', subject: row.code });
+    await writeAudit(tx as unknown as Db, {
+      communeId: input.communeId,
+      actor: input.staff,
+      action: 'inquiry.answered',
+      subject: row.code,
+    });
     const outboxIds = await enqueueMessages(
       tx as unknown as Db,
       { communeId: row.communeId, channel: row.channel as ChannelName, chatId: row.chatId, userId: row.userId },

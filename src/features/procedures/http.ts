@@ -17,6 +17,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.js';
+import { fieldErrorsOf, httpErrors } from '../../core/http-errors.js';
 import type { Db } from '../../db/client.js';
 import { parseTime } from './importer/parse.js';
 import { buildPosterLinks, renderPosterHtml, type PosterLinkBase } from './poster.js';
@@ -145,16 +146,6 @@ const localBody = z
       .optional(),
   })
   .strict();
-
-function fieldErrorsOf(error: z.ZodError, prefix = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-    const key = `${prefix}${path}`.replace(/^\./, '') || 'body';
-    out[key] ??= issue.message;
-  }
-  return out;
-}
 
 function validate<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
@@ -405,23 +396,8 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
     );
   }
 
-  // Errors of these routes, mapped here so the router behaves the same wherever it is mounted.
-  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (err instanceof ValidationError) {
-      res.status(err.status).json({ error: err.message, fieldErrors: err.fieldErrors });
-      return;
-    }
-    const e = err as { type?: string; status?: number };
-    if (e?.type === 'entity.parse.failed') {
-      res.status(400).json({ error: 'Nội dung gửi lên không phải JSON hợp lệ.' });
-      return;
-    }
-    if (e?.type === 'entity.too.large') {
-      res.status(413).json({ error: 'Nội dung gửi lên quá lớn.' });
-      return;
-    }
-    next(err);
-  });
+  // Errors of these routes, mapped here (by the one HTTP error map) so the router behaves the same wherever it is mounted.
+  router.use(httpErrors({ tooLarge: 'Nội dung gửi lên quá lớn.' }));
 
   return router;
 }

@@ -3,6 +3,7 @@
  * a short summary, and QR codes that open the assistant on that procedure.
  */
 import QRCode from 'qrcode';
+import { escapeHtml } from '../../core/html.js';
 import type { ResolvedProcedure } from './types.js';
 
 export interface PosterCommune {
@@ -46,10 +47,6 @@ export function buildPosterLinks(base: PosterLinkBase, code: string): PosterLink
   }
   if (base.zaloOaId) links.zalo = `https://zalo.me/${encodeURIComponent(base.zaloOaId)}`;
   return links;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 function truncate(s: string, max: number): string {

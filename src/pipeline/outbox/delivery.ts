@@ -4,7 +4,8 @@ import type { Logger } from '../../core/logger.js';
 import type { ChannelAdapter, ChannelName, SendResult } from '../../core/types.js';
 import { bigintArray, execRows, type Db } from '../../db/client.js';
 import type { LeasedOutbound } from './statements.js';
-import { auditLog, outboundMessages } from '../../db/schema/index.js';
+import { writeAudit } from '../../db/audit.js';
+import { outboundMessages } from '../../db/schema/index.js';
 import { createBatcher } from '../batcher.js';
 
 export interface AdapterRegistry {
@@ -182,7 +183,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
           .set({ status, lockedUntil: null, lastError: `${result.code}: ${result.message}`.slice(0, 500) })
           .where(eq(outboundMessages.id, id));
         // Staff see these in the audit trail / console: the resident did not get an answer.
-        await tx.insert(auditLog).values({
+        await writeAudit(tx as unknown as Db, {
           communeId: row.commune_id,
           actor: 'system',
           action: `delivery.${status}`,

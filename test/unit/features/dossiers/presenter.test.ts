@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CommuneInfo } from '../../../../src/core/router.js';
+import type { CommuneInfo } from '../../../../src/core/commune.js';
 import {
   formatDateTimeVi,
   formatIntVi,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizePhone } from '../../../src/channels/shared/phone.js';
+import { normalizeDomesticPhone, normalizePhone } from '../../../src/core/phone.js';
 
 describe('normalizePhone: shared numbers become 0xxxxxxxxx', () => {
   it.each([
@@ -18,5 +18,21 @@ describe('normalizePhone: shared numbers become 0xxxxxxxxx', () => {
 
   it.each([[''], [undefined], ['abc'], ['123']])('rejects %s', (input) => {
     expect(normalizePhone(input)).toBeUndefined();
+  });
+});
+
+describe('normalizeDomesticPhone: an applicant phone on a dossier is Vietnamese', () => {
+  it.each([
+    ['+84 912 345 678', '0912345678'],
+    ['0912 345 678', '0912345678'],
+    ['0084912345678', '0912345678'],
+    ['912345678', '0912345678'],
+    ['02838123456', '02838123456'],
+  ])('%s -> %s', (input, out) => {
+    expect(normalizeDomesticPhone(input)).toBe(out);
+  });
+
+  it.each([['+12025550143'], ['12'], [''], ['091234567890']])('rejects %s', (input) => {
+    expect(normalizeDomesticPhone(input)).toBeUndefined();
   });
 });
