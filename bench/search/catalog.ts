@@ -5,10 +5,7 @@ import path from 'node:path';
 import type { Procedure } from '../../src/features/procedures/types.js';
 
 /** The shipped catalog snapshot produced by `npm run catalog:snapshot`. */
-export const SNAPSHOT_PATH = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../data/catalog/procedures.json.gz',
-);
+export const SNAPSHOT_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data/catalog/procedures.json.gz');
 
 /** Read the shipped snapshot (gzipped JSON array of `Procedure`). */
 export function loadSnapshot(file = SNAPSHOT_PATH): Procedure[] {

@@ -12,6 +12,8 @@ for (const query of process.argv.slice(2)) {
   const r = index.search(query, { limit: 6, explain: true });
   console.log(`\n${query}\n  tokens: ${analyzed.tokens.join(' ')}\n  understood: ${r.understood}\n  decision: ${r.decision}`);
   for (const h of r.results) {
-    console.log(`  ${h.score.toFixed(2).padStart(7)} cov ${h.coverage.toFixed(2)} ${h.code} [${h.levels.join(',')}] ${h.name.slice(0, 110)}`);
+    console.log(
+      `  ${h.score.toFixed(2).padStart(7)} cov ${h.coverage.toFixed(2)} ${h.code} [${h.levels.join(',')}] ${h.name.slice(0, 110)}`,
+    );
   }
 }

@@ -222,9 +222,13 @@ async function main(): Promise<void> {
   const ours = runOurs(docs, tuning);
   // --quick skips the baseline (for iterating; its figures print as zeros).
   const quick = process.argv.includes('--quick');
-  const base = quick ? { outcomes: tuning.map(() => ({ declined: true, top: [] })), times: [0] } : await runBaseline(docs, tuning);
+  const base = quick
+    ? { outcomes: tuning.map(() => ({ declined: true, top: [] })), times: [0] }
+    : await runBaseline(docs, tuning);
   const heldOurs = runOurs(docs, held.questions);
-  const heldBase = quick ? { outcomes: held.questions.map(() => ({ declined: true, top: [] })), times: [0] } : await runBaseline(docs, held.questions);
+  const heldBase = quick
+    ? { outcomes: held.questions.map(() => ({ declined: true, top: [] })), times: [0] }
+    : await runBaseline(docs, held.questions);
   const m = score(tuning, ours.outcomes, ours.times);
   const b = score(tuning, base.outcomes, base.times);
   const hm = score(held.questions, heldOurs.outcomes, heldOurs.times);
@@ -235,12 +239,16 @@ async function main(): Promise<void> {
     `Procedure search benchmark over ${docs.length} procedures. Index built in ${ours.buildMs.toFixed(0)} ms; ` +
       `latency over ${PASSES} warm passes (baseline ${BASELINE_PASSES}).`,
   );
-  console.log(`  tuning set:   ${m.n} questions (${m.inScope} in scope, ${m.outOfScope} out of scope, ${ambiguous} ambiguous, ${m.messy} long or messy)`);
+  console.log(
+    `  tuning set:   ${m.n} questions (${m.inScope} in scope, ${m.outOfScope} out of scope, ${ambiguous} ambiguous, ${m.messy} long or messy)`,
+  );
   console.log(
     `  held-out set: ${hm.n} questions (${hm.inScope} in scope, ${hm.outOfScope} out of scope, ${hm.messy} long or messy) from ${held.files.join(', ') || 'no files'}`,
   );
   if (held.unfrozen.length) {
-    console.log(`  WARNING: held-out files changed since frozen (or never frozen): ${held.unfrozen.join(', ')}; their figures do not count.`);
+    console.log(
+      `  WARNING: held-out files changed since frozen (or never frozen): ${held.unfrozen.join(', ')}; their figures do not count.`,
+    );
   }
   console.log('');
   const rows: Array<[string, (x: Metrics) => string]> = [
@@ -268,7 +276,9 @@ async function main(): Promise<void> {
   }
 
   const tags = [...new Set(tuning.flatMap((q) => (q.expected ? q.tags.filter((t) => !t.startsWith('event:')) : [])))].sort();
-  console.log(`\n${'tuning tag (in scope)'.padEnd(22)} ${'n'.padStart(4)}  ${'ours top-1'.padStart(10)}  ${'baseline'.padStart(9)}`);
+  console.log(
+    `\n${'tuning tag (in scope)'.padEnd(22)} ${'n'.padStart(4)}  ${'ours top-1'.padStart(10)}  ${'baseline'.padStart(9)}`,
+  );
   for (const tag of tags) {
     const idx = tuning.map((q, i) => (q.expected && q.tags.includes(tag) ? i : -1)).filter((i) => i >= 0);
     const hit = (o: Outcome[], i: number) => !o[i].declined && tuning[i].expected!.includes(o[i].top[0]);
@@ -279,7 +289,9 @@ async function main(): Promise<void> {
 
   const inScope = ours.outcomes.filter((_, i) => tuning[i].expected);
   const mix = (d: string) => pct(inScope.filter((o) => o.decision === d).length / inScope.length);
-  console.log(`\nDecisions on in-scope tuning questions: answer ${mix('answer')}, choose ${mix('choose')}, declined ${mix('unknown')}, elsewhere ${mix('elsewhere')}`);
+  console.log(
+    `\nDecisions on in-scope tuning questions: answer ${mix('answer')}, choose ${mix('choose')}, declined ${mix('unknown')}, elsewhere ${mix('elsewhere')}`,
+  );
 
   if (verbose) {
     // Tuning misses only: reading the held-out set's misses would make it a tuning set.

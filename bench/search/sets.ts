@@ -39,7 +39,8 @@ function readSet(file: string): BenchQuestion[] {
   if (!Array.isArray(list)) throw new Error(`${file}: not a JSON array`);
   return list.map((item, i) => {
     if (typeof item.q !== 'string' || !Array.isArray(item.tags)) throw new Error(`${file}[${i}]: malformed question`);
-    if (item.expected !== null && !Array.isArray(item.expected)) throw new Error(`${file}[${i}]: expected must be a list or null`);
+    if (item.expected !== null && !Array.isArray(item.expected))
+      throw new Error(`${file}[${i}]: expected must be a list or null`);
     return { q: item.q, expected: item.expected, tags: item.event ? [...item.tags, `event:${item.event}`] : item.tags };
   });
 }

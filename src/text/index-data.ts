@@ -4,7 +4,14 @@
  * prior; the vocabulary for typo tolerance and the dictionary of real words.
  * Built once per catalog (linear cost); read by the query side.
  */
-import { ACTION_MARKERS, AUDIENCE_MARKERS, MARKER_EXCEPTIONS, NAME_ABBREVIATIONS, QUALIFIER_MARKERS, RESIDENT_WORDS } from './name-markers.js';
+import {
+  ACTION_MARKERS,
+  AUDIENCE_MARKERS,
+  MARKER_EXCEPTIONS,
+  NAME_ABBREVIATIONS,
+  QUALIFIER_MARKERS,
+  RESIDENT_WORDS,
+} from './name-markers.js';
 import { tokenize } from './normalize.js';
 import type { SearchableProcedure, SearchHit } from './search-types.js';
 import { phoneticKey } from './typos.js';
@@ -49,7 +56,12 @@ function stripPrefix(name: string): string {
 }
 
 function accentedWords(s: string): string[] {
-  return s.normalize('NFC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return (
+    s
+      .normalize('NFC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
 }
 
 function addPosting(map: Map<string, Posting>, key: string, doc: number): void {
@@ -193,5 +205,23 @@ export function buildIndexData(procedures: readonly SearchableProcedure[]) {
   }
 
   const lengthNorm = docs.map((d) => (K1 + 1) / (1 + K1 * (1 - B + (B * Math.min(d.nameLen, LENGTH_CAP)) / avgName)));
-  return { docs, name, nameBigram, bodyBigram, field, next, prev, accentedVocab, isRealWord, N, idf, tokenIdf, known, knownBigram, byKey, byLength, lengthNorm };
+  return {
+    docs,
+    name,
+    nameBigram,
+    bodyBigram,
+    field,
+    next,
+    prev,
+    accentedVocab,
+    isRealWord,
+    N,
+    idf,
+    tokenIdf,
+    known,
+    knownBigram,
+    byKey,
+    byLength,
+    lengthNorm,
+  };
 }

@@ -12,21 +12,77 @@
  * ngoài", "đăng ký lại …"; "cấp thẻ căn cước" before "cấp đổi/cấp lại …".
  */
 export const QUALIFIER_MARKERS: string[] = [
-  'nước ngoài', 'lưu động', 'biên giới', 'kết hợp', 'liên thông', 'ghi vào sổ', 'toàn trình', 'người dịch',
-  'nhập khẩu', 'dưới 14', 'công an nhân dân', 'quân đội', 'người gốc việt nam', 'không quốc tịch', 'tàu bay',
-  'tàu biển', 'cơ quan đại diện', 'tạm thời',
+  'nước ngoài',
+  'lưu động',
+  'biên giới',
+  'kết hợp',
+  'liên thông',
+  'ghi vào sổ',
+  'toàn trình',
+  'người dịch',
+  'nhập khẩu',
+  'dưới 14',
+  'công an nhân dân',
+  'quân đội',
+  'người gốc việt nam',
+  'không quốc tịch',
+  'tàu bay',
+  'tàu biển',
+  'cơ quan đại diện',
+  'tạm thời',
 ];
 /** Actions other than the plain "register / issue": a name listing several is a list of alternatives. */
 export const ACTION_MARKERS: string[] = [
-  'lại', 'đổi', 'thu hồi', 'xóa', 'xoá', 'chấm dứt', 'tạm ngừng', 'dừng', 'gia hạn', 'điều chỉnh', 'hủy', 'huỷ',
-  'cập nhật', 'bổ sung', 'sửa đổi', 'đính chính', 'hiệu đính', 'thay đổi', 'mất',
+  'lại',
+  'đổi',
+  'thu hồi',
+  'xóa',
+  'xoá',
+  'chấm dứt',
+  'tạm ngừng',
+  'dừng',
+  'gia hạn',
+  'điều chỉnh',
+  'hủy',
+  'huỷ',
+  'cập nhật',
+  'bổ sung',
+  'sửa đổi',
+  'đính chính',
+  'hiệu đính',
+  'thay đổi',
+  'mất',
 ];
 /** Markers of procedures meant for organisations, looked for in the whole name. */
 export const AUDIENCE_MARKERS: string[] = ['tổ chức đang sử dụng đất'];
 /** Words of procedure names that say nothing about which procedure it is. */
 export const GENERIC_NAME_WORDS = new Set([
-  'thu', 'tuc', 'dang', 'ky', 'cap', 'giay', 'to', 'cho', 'va', 'cua', 'doi', 'voi', 'tai', 'theo', 'cac',
-  'nhung', 'trong', 'viec', 've', 'co', 'duoc', 'la', 'hoac', 'mot', 'so', 'tu',
+  'thu',
+  'tuc',
+  'dang',
+  'ky',
+  'cap',
+  'giay',
+  'to',
+  'cho',
+  'va',
+  'cua',
+  'doi',
+  'voi',
+  'tai',
+  'theo',
+  'cac',
+  'nhung',
+  'trong',
+  'viec',
+  've',
+  'co',
+  'duoc',
+  'la',
+  'hoac',
+  'mot',
+  'so',
+  'tu',
 ]);
 /** Name parts that contain a marker word without being a variant. */
 export const MARKER_EXCEPTIONS = [/xác định lại dân tộc/g];
@@ -50,4 +106,3 @@ export const NAME_ABBREVIATIONS: Record<string, string> = {
 
 /** Names aimed at residents themselves get a small lift over ones aimed at organisations. */
 export const RESIDENT_WORDS = ['hộ gia đình', 'cá nhân', 'công dân việt nam'];
-

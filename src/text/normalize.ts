@@ -31,7 +31,12 @@ export { foldVietnamese };
 
 /** Lowercase NFC words of the raw text, diacritics kept (input to Telex repair). */
 export function rawWords(s: string): string[] {
-  return s.normalize('NFC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return (
+    s
+      .normalize('NFC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
 }
 
 /** Folded tokens: lowercase ASCII letters and digits only. */
@@ -243,7 +248,6 @@ export function analyzeQuery(query: string): AnalyzedQuery {
   return { concepts, tokens, offTopic, intent };
 }
 
-
 /** Whether "mất" at `i` follows a family member (within three words) and is not followed by a thing lost. */
 function diedInFamily(tokens: string[], i: number): boolean {
   const next = tokens[i + 1];
@@ -251,8 +255,6 @@ function diedInFamily(tokens: string[], i: number): boolean {
   for (let j = i - 1; j >= Math.max(0, i - 3); j--) if (KIN_WORDS.has(tokens[j])) return true;
   return false;
 }
-
-
 
 /** Weight of a soft filler word relative to a content word. */
 export const SOFT_WEIGHT = 0.35;

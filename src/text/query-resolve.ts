@@ -123,5 +123,4 @@ export function resolveConcepts(data: IndexData, concepts: QueryConcept[]): Reso
     }
     return out;
   }
-
 }

@@ -35,7 +35,23 @@ const SOFT_DF_LIMIT = 0.15;
 /** Weight of a word pair of a record's text (documents, steps, result) against the name. */
 const BODY_WEIGHT = 0.5;
 /** Query words that never form evidence in a record's text. */
-const HARD_QUERY_FILLERS = new Set(['toi', 'em', 'a', 'cho', 'va', 'cua', 'la', 'thi', 'co', 'khong', 'o', 'de', 'duoc', 'nha', 'lam']);
+const HARD_QUERY_FILLERS = new Set([
+  'toi',
+  'em',
+  'a',
+  'cho',
+  'va',
+  'cua',
+  'la',
+  'thi',
+  'co',
+  'khong',
+  'o',
+  'de',
+  'duoc',
+  'nha',
+  'lam',
+]);
 /** Coverage a message without a word of asking must reach: it is all procedure name, or it is not a request. */
 const NO_INTENT_COVERAGE = 0.8;
 const WEAK = 1; // three plain name words: see STRONG
@@ -315,9 +331,7 @@ export function createProcedureIndex(
     const second = pool[1];
     const results = pool.slice(0, limit).map(toHit);
     const contentWords = [...docs[top.d].head].filter((t) => !GENERIC_NAME_WORDS.has(t));
-    const specified = contentWords.length
-      ? contentWords.filter((t) => queryTokens.has(t)).length / contentWords.length
-      : 1;
+    const specified = contentWords.length ? contentWords.filter((t) => queryTokens.has(t)).length / contentWords.length : 1;
     const underspecified =
       specified < UNDERSPECIFIED && second !== undefined && second.cover >= top.cover - 0.05 && second.score >= 0.6 * top.score;
     // A top admitted on its own evidence, explaining little of the message, is offered, never asserted.

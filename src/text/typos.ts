@@ -41,4 +41,3 @@ export function editDistanceAtMost(a: string, b: string, max: number): number {
   }
   return prev[n];
 }
-

@@ -86,7 +86,7 @@ describe('procedure guidance in the chat (real catalog)', () => {
 
   it('says which level handles a procedure that is not commune-level', async () => {
     const found = await fetch(`${env.baseUrl}/api/v1/procedures/search?q=${encodeURIComponent('đổi giấy phép lái xe')}&limit=3`);
-    const body = ((await found.json()) as any);
+    const body = (await found.json()) as any;
     const top = body.results[0];
     expect(top.levels).not.toContain('xã');
     const [shown] = await say('f', { action: `proc:show:${top.code}` });
@@ -101,7 +101,7 @@ describe('procedure guidance in the chat (real catalog)', () => {
   it('serves the search API in the documented shape', async () => {
     const res = await fetch(`${env.baseUrl}/api/v1/procedures/search?q=${encodeURIComponent('giay chung tu')}&limit=3`);
     expect(res.status).toBe(200);
-    const body = ((await res.json()) as any);
+    const body = (await res.json()) as any;
     expect(body.confident).toBe(true);
     expect(body.results.length).toBeLessThanOrEqual(3);
     expect(Object.keys(body.results[0]).sort()).toEqual(['code', 'field', 'levels', 'name', 'score']);

@@ -18,7 +18,8 @@ import type { Procedure } from './types.js';
 
 /** What the index reads of a procedure: its name and level, and the rest of the record as text. */
 export function toSearchable(
-  p: Pick<Procedure, 'code' | 'name' | 'shortName' | 'field' | 'levels'> & Partial<Pick<Procedure, 'documentGroups' | 'steps' | 'result'>>,
+  p: Pick<Procedure, 'code' | 'name' | 'shortName' | 'field' | 'levels'> &
+    Partial<Pick<Procedure, 'documentGroups' | 'steps' | 'result'>>,
 ): SearchableProcedure {
   const text = [
     p.result ?? '',
@@ -57,7 +58,14 @@ export function createProcedureEngine(procedures: readonly SearchableProcedure[]
         // commune procedure. When the message without the phrase clearly names one, that is the answer.
         const rest = index.search(withoutPhrase(query, verdict.phrase), options);
         if (rest.decision === 'answer') return rest;
-        return { results: [], confident: false, decision: 'elsewhere', candidates: [], understood: `(elsewhere: ${verdict.topic.id})`, elsewhere: verdict.topic };
+        return {
+          results: [],
+          confident: false,
+          decision: 'elsewhere',
+          candidates: [],
+          understood: `(elsewhere: ${verdict.topic.id})`,
+          elsewhere: verdict.topic,
+        };
       }
       return index.search(query, options);
     },

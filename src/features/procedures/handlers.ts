@@ -60,10 +60,15 @@ export function procedureChat(state: ConversationState): ProcedureChatState {
 }
 
 const ORDINALS: Record<string, number> = {
-  mot: 1, nhat: 1, 'dau tien': 1, dau: 1,
-  hai: 2, nhi: 2,
+  mot: 1,
+  nhat: 1,
+  'dau tien': 1,
+  dau: 1,
+  hai: 2,
+  nhi: 2,
   ba: 3,
-  bon: 4, tu: 4,
+  bon: 4,
+  tu: 4,
 };
 
 /**
@@ -81,7 +86,8 @@ export function parseChoice(text: string, count: number): number | undefined {
     .trim();
   let n: number | undefined;
   // "Có phải thủ tục này không?" → "đúng rồi", "vâng", "có ạ".
-  if (count === 1 && /^(co|dung|dung roi|dung vay|phai|phai roi|vang|u|uh|ok|oke|chinh xac)( a| roi| a a)?$/.test(stripped)) n = 1;
+  if (count === 1 && /^(co|dung|dung roi|dung vay|phai|phai roi|vang|u|uh|ok|oke|chinh xac)( a| roi| a a)?$/.test(stripped))
+    n = 1;
   else if (/^\d{1,2}$/.test(stripped)) n = Number(stripped);
   else if (stripped in ORDINALS) n = ORDINALS[stripped];
   else if (/^(cuoi|cuoi cung)$/.test(stripped)) n = count;
@@ -100,10 +106,15 @@ export function stripCorrection(text: string): string | undefined {
   const words = text.normalize('NFC').trim();
   const folded = foldPhrase(words);
   const m = CORRECTION.exec(folded);
-  if (!m || m[0].trim() === 'khong' && !/^(?:khong)\s*,/.test(folded)) return undefined;
+  if (!m || (m[0].trim() === 'khong' && !/^(?:khong)\s*,/.test(folded))) return undefined;
   // Cut the same number of words from the original text (folding keeps one word per word).
   const cut = m[0].trim().split(/\s+/).filter(Boolean).length;
-  return words.replace(/[,.!?]/g, ' ').split(/\s+/).filter(Boolean).slice(cut).join(' ');
+  return words
+    .replace(/[,.!?]/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(cut)
+    .join(' ');
 }
 
 type Aspect = 'fee' | 'time' | 'online' | 'docs' | 'where' | 'steps' | 'legal';
@@ -124,11 +135,20 @@ export function detectAspect(text: string): Aspect | undefined {
 function aspectReply(p: ProcedureView, aspect: Aspect, ctx: AppContext): Reply {
   switch (aspect) {
     case 'fee':
-      return { text: `💰 Lệ phí thủ tục "${p.shortName || p.name}": ${feeSummary(p)}`, buttons: [{ label: 'Chi tiết lệ phí, thời hạn', action: `proc:fee:${p.code}` }] };
+      return {
+        text: `💰 Lệ phí thủ tục "${p.shortName || p.name}": ${feeSummary(p)}`,
+        buttons: [{ label: 'Chi tiết lệ phí, thời hạn', action: `proc:fee:${p.code}` }],
+      };
     case 'time':
-      return { text: `⏱️ Thời hạn giải quyết thủ tục "${p.shortName || p.name}": ${timeSummary(p)}`, buttons: [{ label: 'Tóm tắt thủ tục', action: `proc:show:${p.code}` }] };
+      return {
+        text: `⏱️ Thời hạn giải quyết thủ tục "${p.shortName || p.name}": ${timeSummary(p)}`,
+        buttons: [{ label: 'Tóm tắt thủ tục', action: `proc:show:${p.code}` }],
+      };
     case 'where':
-      return { text: `📍 Nơi nộp hồ sơ "${p.shortName || p.name}": ${whereSummary(p, ctx.commune)}`, buttons: [{ label: 'Tóm tắt thủ tục', action: `proc:show:${p.code}` }] };
+      return {
+        text: `📍 Nơi nộp hồ sơ "${p.shortName || p.name}": ${whereSummary(p, ctx.commune)}`,
+        buttons: [{ label: 'Tóm tắt thủ tục', action: `proc:show:${p.code}` }],
+      };
     case 'online':
       return presentOnline(p);
     case 'docs':
@@ -155,7 +175,10 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
   async function show(ctx: AppContext, code: string): Promise<Reply> {
     const p = await deps.getProcedure(ctx.db, ctx.msg.communeId, code);
     if (!p) {
-      return { text: 'Xin lỗi, tôi không tìm thấy thủ tục này. Anh/chị vui lòng hỏi lại bằng tên thủ tục.', buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }] };
+      return {
+        text: 'Xin lỗi, tôi không tìm thấy thủ tục này. Anh/chị vui lòng hỏi lại bằng tên thủ tục.',
+        buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }],
+      };
     }
     ctx.state.flow = null;
     const chat = procedureChat(ctx.state);
@@ -239,16 +262,19 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
     return NEXT;
   }
 
-  router.hears((text) => text.length >= 2, (ctx) => {
-    // "Không phải, ý tôi là đăng ký lại khai sinh": drop the procedure under discussion and ask again.
-    const corrected = stripCorrection(ctx.text);
-    if (corrected !== undefined) {
-      const chat = procedureChat(ctx.state);
-      delete chat.last;
-      delete chat.candidates;
-      if (!corrected) return { text: 'Dạ, anh/chị muốn hỏi thủ tục nào ạ? Anh/chị gõ tên thủ tục hoặc việc cần làm giúp tôi.' };
-      return answerQuestion(ctx, corrected);
-    }
-    return answerQuestion(ctx, ctx.text);
-  });
+  router.hears(
+    (text) => text.length >= 2,
+    (ctx) => {
+      // "Không phải, ý tôi là đăng ký lại khai sinh": drop the procedure under discussion and ask again.
+      const corrected = stripCorrection(ctx.text);
+      if (corrected !== undefined) {
+        const chat = procedureChat(ctx.state);
+        delete chat.last;
+        delete chat.candidates;
+        if (!corrected) return { text: 'Dạ, anh/chị muốn hỏi thủ tục nào ạ? Anh/chị gõ tên thủ tục hoặc việc cần làm giúp tôi.' };
+        return answerQuestion(ctx, corrected);
+      }
+      return answerQuestion(ctx, ctx.text);
+    },
+  );
 }

@@ -17,7 +17,12 @@ const CHANNEL_LABEL: Record<SubmissionChannel, string> = {
   buu_chinh: 'Qua bưu chính',
 };
 
-const LEVEL_LABEL: Record<string, string> = { xã: 'cấp xã', tỉnh: 'cấp tỉnh', bộ: 'cấp bộ (trung ương)', khác: 'cơ quan chuyên ngành' };
+const LEVEL_LABEL: Record<string, string> = {
+  xã: 'cấp xã',
+  tỉnh: 'cấp tỉnh',
+  bộ: 'cấp bộ (trung ương)',
+  khác: 'cơ quan chuyên ngành',
+};
 
 export function isCommuneLevel(p: Procedure): boolean {
   return p.levels.includes('xã');
@@ -189,7 +194,9 @@ export function presentFees(p: ProcedureView): Reply {
   const lines = [`💰 Lệ phí và thời hạn – ${p.name}`];
   if (p.override?.fee) lines.push(`Theo quy định tại địa phương: ${p.override.fee}`);
   for (const c of p.channels) {
-    lines.push(`• ${CHANNEL_LABEL[c.channel]}: thời hạn ${formatTime(c)}; phí/lệ phí: ${c.free ? 'Miễn phí' : c.feeText || 'chưa có thông tin'}`);
+    lines.push(
+      `• ${CHANNEL_LABEL[c.channel]}: thời hạn ${formatTime(c)}; phí/lệ phí: ${c.free ? 'Miễn phí' : c.feeText || 'chưa có thông tin'}`,
+    );
   }
   if (p.channels.length === 0) lines.push('Danh mục quốc gia chưa ghi lệ phí và thời hạn.');
   return { text: lines.join('\n'), buttons: backButtons(p) };
@@ -236,7 +243,10 @@ export function presentCandidates(cands: { code: string; name: string; levels: r
   return {
     text: lines.join('\n'),
     buttons: [
-      ...cands.map((c, i) => ({ label: `${i + 1}. ${clip(c.name.replace(/^Thủ tục\s+/i, ''), 40)}`, action: `proc:show:${c.code}` })),
+      ...cands.map((c, i) => ({
+        label: `${i + 1}. ${clip(c.name.replace(/^Thủ tục\s+/i, ''), 40)}`,
+        action: `proc:show:${c.code}`,
+      })),
       { label: 'Không phải các thủ tục trên', action: 'staff:contact' },
     ],
   };

@@ -73,10 +73,18 @@ export function createSearchApi(deps: {
     }
     const out = deps.search.search(communeId, q, limitRaw);
     res.json({
-      results: out.results.map((r) => ({ code: r.code, name: r.name, field: r.field, levels: r.levels, score: Number(r.score.toFixed(4)) })),
+      results: out.results.map((r) => ({
+        code: r.code,
+        name: r.name,
+        field: r.field,
+        levels: r.levels,
+        score: Number(r.score.toFixed(4)),
+      })),
       confident: out.confident,
       decision: out.decision,
-      ...(out.elsewhere ? { elsewhere: { topic: out.elsewhere.id, label: out.elsewhere.label, answer: out.elsewhere.answer } } : {}),
+      ...(out.elsewhere
+        ? { elsewhere: { topic: out.elsewhere.id, label: out.elsewhere.label, answer: out.elsewhere.answer } }
+        : {}),
     });
   });
   return router;

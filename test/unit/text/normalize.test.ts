@@ -38,7 +38,17 @@ describe('foldVietnamese', () => {
 describe('tokenize', () => {
   it('splits on punctuation and keeps digits', () => {
     expect(tokenize('Cấp thẻ căn cước cho người dưới 14 tuổi (cấp xã)')).toEqual([
-      'cap', 'the', 'can', 'cuoc', 'cho', 'nguoi', 'duoi', '14', 'tuoi', 'cap', 'xa',
+      'cap',
+      'the',
+      'can',
+      'cuoc',
+      'cho',
+      'nguoi',
+      'duoi',
+      '14',
+      'tuoi',
+      'cap',
+      'xa',
     ]);
   });
 });

@@ -141,7 +141,13 @@ describe('index contract', () => {
 
   it('matches local aliases given as keywords', () => {
     const local = createProcedureIndex([
-      { code: 'local.ho-tro-lu', name: 'Hỗ trợ hộ gia đình bị thiệt hại do lũ', field: 'Xã hội', levels: ['xã'], keywords: ['tiền lũ lụt'] },
+      {
+        code: 'local.ho-tro-lu',
+        name: 'Hỗ trợ hộ gia đình bị thiệt hại do lũ',
+        field: 'Xã hội',
+        levels: ['xã'],
+        keywords: ['tiền lũ lụt'],
+      },
       { code: '1.001193', name: 'Thủ tục đăng ký khai sinh', field: 'Hộ tịch', levels: ['xã'] },
     ]);
     expect(local.search('xin tiền lũ lụt').results[0]?.code).toBe('local.ho-tro-lu');

@@ -88,7 +88,11 @@ describe('real catalog records', () => {
     const p = parsed('bo-tu-phap/2.001263');
     expect(p.channels[0].feeAmounts[0]).toBe(400000);
     expect(p.channels[0].feeText).toContain('Lệ phí : 400.000 Đồng');
-    expect(p.documentGroups[0].documents[0]).toMatchObject({ name: 'Đơn xin nhận con nuôi;', form: '1.nxinnhnconnui.doc', quantity: '1 bản chính' });
+    expect(p.documentGroups[0].documents[0]).toMatchObject({
+      name: 'Đơn xin nhận con nuôi;',
+      form: '1.nxinnhnconnui.doc',
+      quantity: '1 bản chính',
+    });
   });
 
   it('reads hours ("1 Giờ")', () => {
@@ -117,7 +121,9 @@ describe('real catalog records', () => {
   });
 
   it('skips crawl noise: a page of another procedure, a provincial list announcement', () => {
-    expect(parseRecord(fixture('bo-cong-an/1.014208'))).toEqual({ skipped: 'the page describes procedure 1.014023, not 1.014208' });
+    expect(parseRecord(fixture('bo-cong-an/1.014208'))).toEqual({
+      skipped: 'the page describes procedure 1.014023, not 1.014208',
+    });
     const announcement = fixture('bo-cong-an/2.001428');
     expect(parseRecord(announcement)).toHaveProperty('skipped');
     expect(parseRecord({ ...announcement, raw_text: '' })).toEqual({
@@ -162,7 +168,14 @@ describe('field parsers', () => {
       'Hình thức nộpThời gianPhí, lệ phíMô tảTrực tiếpKhông có thông tinLệ phí : 10.000 Đồng(mỗi trường hợp)Nộp tại xãTrực tuyến3 Ngày làm việcKhông có thông tin- Nộp trực tuyến: qua Cổng',
     );
     expect(rows).toEqual([
-      { channel: 'truc_tiep', timeText: '', feeText: 'Lệ phí : 10.000 Đồng (mỗi trường hợp)', feeAmounts: [10000], free: false, description: 'Nộp tại xã' },
+      {
+        channel: 'truc_tiep',
+        timeText: '',
+        feeText: 'Lệ phí : 10.000 Đồng (mỗi trường hợp)',
+        feeAmounts: [10000],
+        free: false,
+        description: 'Nộp tại xã',
+      },
       {
         channel: 'truc_tuyen',
         timeText: '3 Ngày làm việc',
@@ -217,16 +230,21 @@ describe('field parsers', () => {
   });
 
   it('cuts portal widgets and codes from the result', () => {
-    expect(parseResult('Giấy khai sinhMã: KQ.G15.000031Từ khóaKhông có thông tinMô tảKhông có thông tinChọn cơ quan thực hiệnTỉnh')).toBe(
-      'Giấy khai sinh',
-    );
+    expect(
+      parseResult('Giấy khai sinhMã: KQ.G15.000031Từ khóaKhông có thông tinMô tảKhông có thông tinChọn cơ quan thực hiệnTỉnh'),
+    ).toBe('Giấy khai sinh');
     expect(parseResult('- Văn bản AMã: KQ.G10.1Văn bản BMã: KQ.G13.2Từ khóa')).toBe('Văn bản A; Văn bản B');
   });
 
   it('never throws for malformed records', () => {
     expect(safeParseRecord(null)).toEqual({ failed: 'not a JSON object' });
     expect(safeParseRecord({ ten_thu_tuc: 'X' })).toEqual({ failed: 'record has no ma_thu_tuc' });
-    const odd = safeParseRecord({ ma_thu_tuc: '9.999999', ten_thu_tuc: 'Thủ tục thử', cach_thuc_thuc_hien: 42, thanh_phan_ho_so: '((((' });
+    const odd = safeParseRecord({
+      ma_thu_tuc: '9.999999',
+      ten_thu_tuc: 'Thủ tục thử',
+      cach_thuc_thuc_hien: 42,
+      thanh_phan_ho_so: '((((',
+    });
     expect(odd).toHaveProperty('procedure.code', '9.999999');
   });
 });

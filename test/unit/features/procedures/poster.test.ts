@@ -9,12 +9,27 @@ import { applyOverride, buildLocalProcedure } from '../../../../src/features/pro
 
 const procedure = applyOverride(
   buildLocalProcedure({
-      name: 'Thủ tục cấp bản sao Giấy khai sinh',
-      channels: [{ channel: 'truc_tiep', timeText: '1', time: { value: 1, unit: 'ngày làm việc' }, feeText: '8,000 VNĐ', feeAmounts: [8000], free: false }],
-      documentGroups: [
-        { title: 'Giấy tờ phải nộp', documents: [{ name: 'Tờ khai', quantity: '1 bản chính' }, { name: 'Ghi chú', quantity: '0 bản chính' }] },
-        { title: 'Lưu ý', documents: [{ name: 'Không tính', quantity: '1 bản chính' }] },
-      ],
+    name: 'Thủ tục cấp bản sao Giấy khai sinh',
+    channels: [
+      {
+        channel: 'truc_tiep',
+        timeText: '1',
+        time: { value: 1, unit: 'ngày làm việc' },
+        feeText: '8,000 VNĐ',
+        feeAmounts: [8000],
+        free: false,
+      },
+    ],
+    documentGroups: [
+      {
+        title: 'Giấy tờ phải nộp',
+        documents: [
+          { name: 'Tờ khai', quantity: '1 bản chính' },
+          { name: 'Ghi chú', quantity: '0 bản chính' },
+        ],
+      },
+      { title: 'Lưu ý', documents: [{ name: 'Không tính', quantity: '1 bản chính' }] },
+    ],
   }),
   { note: 'Mang theo <căn cước>.' },
   'local',

@@ -12,7 +12,9 @@ describe('procedure presenter on real records', () => {
     expect(docs[0]).toMatch(/^Tờ khai đăng ký khai sinh/);
     expect(docs.some((d) => d.startsWith('Giấy chứng sinh'))).toBe(true);
     expect(docs.some((d) => /Cá nhân có quyền lựa chọn/.test(d))).toBe(false);
-    expect(docs.indexOf(docs.find((d) => d.startsWith('Văn bản ủy quyền'))!)).toBeGreaterThan(docs.indexOf(docs.find((d) => d.startsWith('Giấy chứng sinh'))!));
+    expect(docs.indexOf(docs.find((d) => d.startsWith('Văn bản ủy quyền'))!)).toBeGreaterThan(
+      docs.indexOf(docs.find((d) => d.startsWith('Giấy chứng sinh'))!),
+    );
   });
 
   it('collapses identical fees and times across channels', () => {
@@ -31,7 +33,10 @@ describe('procedure presenter on real records', () => {
   });
 
   it('prefers the commune override over the catalog', () => {
-    const p = { ...byCode('1.000894'), override: { fee: '10.000 đồng (Nghị quyết HĐND tỉnh, thử nghiệm)', note: 'Hai bên cùng có mặt.' } };
+    const p = {
+      ...byCode('1.000894'),
+      override: { fee: '10.000 đồng (Nghị quyết HĐND tỉnh, thử nghiệm)', note: 'Hai bên cùng có mặt.' },
+    };
     const r = presentSummary(p, commune);
     expect(r.text).toContain('Lệ phí: 10.000 đồng (Nghị quyết HĐND tỉnh, thử nghiệm)');
     expect(r.text).toContain('Ghi chú của xã: Hai bên cùng có mặt.');
