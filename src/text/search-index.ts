@@ -263,12 +263,22 @@ export function createProcedureIndex(
     // Words no procedure name contains are the resident's context, not the need: they weigh little in coverage.
     const coverDenominator = matchedInfo + UNMATCHED_SHARE * Math.max(0, infoTotal - matchedInfo);
     const scored: Array<{ d: number; score: number; cover: number; anchored: boolean; strong: boolean; evidence: number }> = [];
+    const mentioned = (marker: string[]) => marker.every((t) => queryTokens.has(t));
     for (const d of touched) {
+      // Only an anchored procedure can be offered: the others are scored for diagnostics alone.
+      if (anchor[d] === 0 && !options.explain) {
+        total[d] = 0;
+        coverNum[d] = 0;
+        matchedTok[d] = 0;
+        headTok[d] = 0;
+        literalHits[d] = 0;
+        inTotal[d] = 0;
+        continue;
+      }
       const doc = docs[d];
       const headCover = Math.min(1, headTok[d] / Math.min(doc.distinct, HEAD));
       const docCover = Math.min(1, matchedTok[d] / doc.distinct);
       let mult = (0.5 + 0.35 * Math.sqrt(headCover) + 0.15 * docCover) * doc.prior;
-      const mentioned = (marker: string[]) => marker.every((t) => queryTokens.has(t));
       for (const marker of doc.qualifiers) if (!mentioned(marker)) mult *= MARKER_PENALTY;
       if (doc.actions.length && !doc.actions.some(mentioned)) {
         mult *= doc.actions.length > 1 ? MARKER_PENALTY * MARKER_PENALTY : MARKER_PENALTY;
