@@ -19,7 +19,7 @@ export interface PosterLinks {
   web: string;
 }
 
-/** What main.ts knows per commune; `buildPosterLinks` turns it into per-procedure links. */
+/** What the runtime knows per commune (`posterLinks` in runtime.ts); `buildPosterLinks` turns it into per-procedure links. */
 export interface PosterLinkBase {
   /** Public base URL of the web chat, e.g. https://troly.xa-mau.gov.vn */
   publicUrl: string;
