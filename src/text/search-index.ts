@@ -67,6 +67,8 @@ const WEAK_CHOOSE = 0.5;
 const MARKER_PENALTY = 0.86;
 /** How many of the best hits are re-ranked by the longest run of query words in their name. */
 const RERANK = 40;
+/** Candidates within this ratio of the best are ordered base procedure first, variants the resident did not ask for after. */
+const BASE_FIRST_RATIO = 0.95;
 /**
  * When the query names less than this share of the top name's content words
  * ("chứng thực" vs "Chứng thực di chúc") and others fit as well, ask back.
@@ -333,6 +335,15 @@ export function createProcedureIndex(
     const pool = ranked.filter((s) =>
       asks ? s.anchored && (s.cover >= tuning.minCoverage || byEvidence(s)) : s.strong && s.cover >= NO_INTENT_COVERAGE,
     );
+    // Among close candidates the base procedure goes before its variants the resident did not ask for.
+    if (pool.length > 1) {
+      const unasked = (d: number) =>
+        docs[d].qualifiers.filter((m) => !mentioned(m)).length +
+        (docs[d].actions.length && !docs[d].actions.some(mentioned) ? 1 : 0);
+      const close = pool.filter((x) => x.score >= BASE_FIRST_RATIO * pool[0].score).length;
+      const head = pool.slice(0, close).sort((a, b) => unasked(a.d) - unasked(b.d) || b.score - a.score);
+      pool.splice(0, close, ...head);
+    }
     const top = pool[0];
     const rewriteAnchored = top !== undefined && concepts.some((c) => !c.literal && !c.soft && !c.qualifier);
     if (!top || (analyzed.offTopic.length > 0 && !rewriteAnchored)) {
