@@ -1,3 +1,5 @@
+import { foldVietnamese } from './fold.js';
+
 /** Maximum characters of resident text we process; longer input is cut. */
 export const MAX_TEXT_LENGTH = 4000;
 
@@ -43,12 +45,7 @@ let lastFolded = { input: '', output: '' };
 export function foldPhrase(input: string): string {
   // The router's matchers fold the same message text one after another: remember the last one.
   if (input === lastFolded.input) return lastFolded.output;
-  const output = input
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/đ/g, 'd')
-    .replace(/Đ/g, 'D')
-    .toLowerCase()
+  const output = foldVietnamese(input)
     .replace(/[^\p{L}\p{N}\s]/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();

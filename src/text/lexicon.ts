@@ -581,17 +581,10 @@ export const FILLER_WORDS: string[] = [
   'bn',
   'nhiu',
   'ntn',
-  'sao',
-  'vay',
   'dzay',
   'zay',
   'nghen',
-  'hen',
   'ha',
-  'hả',
-  'ah',
-  'tụi',
-  'tui',
 ];
 
 /** Particles and pronouns recognised only with their diacritics (their folded forms are also real words). */

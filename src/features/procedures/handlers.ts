@@ -172,8 +172,8 @@ const POPULAR: { label: string; code: string }[] = [
 
 /** Procedure guidance in the chat: search, choose among candidates, short answer, details, follow-ups. */
 export function register(router: Router<AppContext>, deps: ProcedureChatDeps): void {
-  async function show(ctx: AppContext, code: string): Promise<Reply> {
-    const p = await deps.getProcedure(ctx.db, ctx.msg.communeId, code);
+  async function show(ctx: AppContext, code: string, known?: ProcedureView): Promise<Reply> {
+    const p = known ?? (await deps.getProcedure(ctx.db, ctx.msg.communeId, code));
     if (!p) {
       return {
         text: 'Xin lỗi, tôi không tìm thấy thủ tục này. Anh/chị vui lòng hỏi lại bằng tên thủ tục.',
@@ -243,12 +243,12 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
     }
     if (outcome.decision === 'answer' && outcome.results[0]) {
       const code = outcome.results[0].code;
-      const summary = await show(ctx, code);
+      const p = await deps.getProcedure(ctx.db, ctx.msg.communeId, code);
+      const summary = await show(ctx, code, p);
       // The field asked comes first: "khai sinh phí bao nhiêu" answers the fee, then the summary
       // (which already leads with the main documents, so "cần gì" gets the summary alone).
-      if (aspect !== 'fee' && aspect !== 'time' && aspect !== 'where' && aspect !== 'online') return summary;
-      const p = await deps.getProcedure(ctx.db, ctx.msg.communeId, code);
-      return p ? [aspectReply(p, aspect, ctx), summary] : summary;
+      const fieldFirst = aspect === 'fee' || aspect === 'time' || aspect === 'where' || aspect === 'online';
+      return p && fieldFirst ? [aspectReply(p, aspect, ctx), summary] : summary;
     }
     if (outcome.decision === 'choose') {
       const cands = (outcome.candidates ?? outcome.results).slice(0, 4);

@@ -3,6 +3,7 @@
  * commune presents it (national record + that commune's override), and let
  * staff maintain overrides and commune-owned local procedures.
  */
+import { foldVietnamese } from '../../core/fold.js';
 import type { Db } from '../../db/client.js';
 import { importProcedures, procedureHash, readSnapshot, readSnapshotMeta } from './importer/import.js';
 import { shortNameOf } from './importer/parse.js';
@@ -240,12 +241,7 @@ export interface LocalProcedureInput {
 
 /** ASCII slug of a Vietnamese name: "Trợ cấp xã hội hàng tháng" → "tro-cap-xa-hoi-hang-thang". */
 export function slugify(text: string): string {
-  const slug = text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/đ/g, 'd')
-    .replace(/Đ/g, 'D')
-    .toLowerCase()
+  const slug = foldVietnamese(text)
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
   // `proc:legal:local.<slug>` must fit Telegram's 64-byte callback data: at most 40, cut between words.
