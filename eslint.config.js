@@ -73,6 +73,23 @@ export default tseslint.config(
     },
   },
   {
+    // Staff accounts, sessions and the console shell: core and db only; features bring their pages as contributions.
+    files: ['src/staff/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            restrict(
+              '(^|/)(features|channels|pipeline|server|wiring)/|(^|/)(runtime|main)\\.js$',
+              'The console shell knows no feature: each module contributes its pages (FeatureModule.console).',
+            ),
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Another feature only through its index.ts (src/features/<name>/<file>.ts).
     files: ['src/features/*/*.ts'],
     rules: {
@@ -89,6 +106,23 @@ export default tseslint.config(
     // JSON read back from HTTP and from the fake platform servers is untyped on purpose in tests.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // Staff accounts, sessions and the console shell: core and db only; features bring their pages as contributions.
+    files: ['src/staff/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            restrict(
+              '(^|/)(features|channels|pipeline|server|wiring)/|(^|/)(runtime|main)\\.js$',
+              'The console shell knows no feature: each module contributes its pages (FeatureModule.console).',
+            ),
+          ],
+        },
+      ],
+    },
   },
   {
     // Another feature only through its index.ts (src/features/<name>/<folder>/<file>.ts).

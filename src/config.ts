@@ -109,6 +109,22 @@ const schema = z.object({
   WEB_CHAT_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
   /** Web chat messages per minute from one IP address, all sessions (mobile carriers put many people behind one). */
   WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(300),
+  /** A console session ends after this many minutes without a request… */
+  STAFF_SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(120),
+  /** …and this many hours after sign-in, whatever happens. */
+  STAFF_SESSION_MAX_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12),
+  /** Failed console sign-ins one address may make per 15 minutes. */
+  STAFF_LOGIN_ATTEMPTS_PER_15_MIN: z.coerce.number().int().min(1).max(10_000).default(20),
   SEED_CATALOG: z
     .enum(['true', 'false', '1', '0'])
     .default('true')

@@ -9,6 +9,7 @@ import { numberedChoices } from './channels/shared/numbered.js';
 import type { Config } from './config.js';
 import type { Logger } from './core/logger.js';
 import type { CommuneInfo } from './core/commune.js';
+import type { ConsoleContribution } from './core/staff.js';
 import { Router } from './core/router.js';
 import type { ChannelAdapter, ChannelName } from './core/types.js';
 import { createDatabase, type Database } from './db/client.js';
@@ -31,8 +32,10 @@ import {
   type OutboxApiDeps,
 } from './pipeline/outbox/index.js';
 import { createProcessor } from './pipeline/processor.js';
-import { bearerAuth, createApp } from './server/app.js';
-import { createCommuneOfRequest } from './server/commune-of-request.js';
+import { createApp } from './server/app.js';
+import { createStaffAuth } from './staff/auth.js';
+import { createConsole } from './staff/console/shell.js';
+import { createStaffPages } from './staff/console/pages.js';
 import { createWebhookListener, type WebhookRoute } from './server/webhooks.js';
 import { setupChannels } from './channels/setup.js';
 import { createCommuneDirectory, ensureDefaultCommune } from './wiring/communes.js';
@@ -74,6 +77,11 @@ export function buildRouter(deps: ModuleDeps): Router<AppContext> {
   for (const module of MODULES) module.register?.(router, deps);
   router.fallback(assistantFallback);
   return router;
+}
+
+/** Every module's staff console pages, in {@link MODULES} order (the menu sorts itself by each entry's `order`). */
+export function buildConsole(deps: ModuleDeps): ConsoleContribution[] {
+  return MODULES.flatMap((module) => (module.console ? [module.console(deps)] : []));
 }
 
 /** Every module's HTTP routers, in {@link MODULES} order. */
@@ -146,6 +154,19 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     // A claim must outlive a slow send of several parts (each up to the platform timeout).
     leaseMs,
   });
+  const sessionPolicy = {
+    idleMs: config.STAFF_SESSION_IDLE_MINUTES * 60_000,
+    absoluteMs: config.STAFF_SESSION_MAX_HOURS * 3_600_000,
+  };
+  const staffAuth = createStaffAuth({
+    db: database.db,
+    log,
+    sessionPolicy,
+    bootstrapKey: config.ADMIN_API_KEY,
+    integrationKey: config.INTEGRATION_API_KEY,
+    communeBySlug: (slug) => directory.bySlug(slug),
+    defaultCommuneId: defaultCommune.id,
+  });
   const moduleDeps: ModuleDeps = {
     db: database.db,
     log,
@@ -153,9 +174,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     search,
     procedures,
     procedureName: async (code, o) => (await procedures.get(o.db, o.communeId, code))?.name,
-    communeOfRequest: createCommuneOfRequest(directory, defaultCommune.id),
-    requireStaff: bearerAuth(config.ADMIN_API_KEY),
-    requireIntegration: bearerAuth(config.INTEGRATION_API_KEY, config.ADMIN_API_KEY),
+    communeOfRequest: staffAuth.communeOfRequest,
+    requireStaff: staffAuth.require,
+    requireIntegration: staffAuth.require('dossier-sync'),
     deliver: (ids) => delivery.kick(ids),
     posterLinks: async (communeId) => {
       const c = await directory.get(communeId);
@@ -211,9 +232,19 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
         limits: { perSession: config.WEB_CHAT_MESSAGES_PER_MINUTE, perIp: config.WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP },
       }),
     ],
-    routers: buildRoutes(moduleDeps),
-    adminApiKey: config.ADMIN_API_KEY,
-    integrationApiKey: config.INTEGRATION_API_KEY,
+    routers: [
+      createConsole({
+        db: database.db,
+        log,
+        auth: staffAuth,
+        sessionPolicy,
+        secret: dataSecret,
+        communeName: async (id) => (await directory.get(id))?.name,
+        contributions: [...buildConsole(moduleDeps), createStaffPages({ db: database.db })],
+        loginAttemptsPerWindow: config.STAFF_LOGIN_ATTEMPTS_PER_15_MIN,
+      }),
+      ...buildRoutes(moduleDeps),
+    ],
     trustProxy: config.TRUST_PROXY,
   });
 

@@ -1,5 +1,6 @@
 import type { Router as HttpRouter } from 'express';
 import type { StateSlice } from './conversation-state.js';
+import type { ConsoleContribution } from './staff.js';
 import type { BaseContext, Router } from './router.js';
 
 /**
@@ -21,6 +22,8 @@ export interface FeatureModule<C extends BaseContext, D> {
   register?(router: Router<C>, deps: D): void;
   /** Staff and integration HTTP routes, mounted after the core routes in list order. */
   routes?(deps: D): HttpRouter[];
+  /** Staff console pages and their menu entries, mounted behind sign-in (see staff/console/shell.ts). */
+  console?(deps: D): ConsoleContribution;
   /** The slices of conversation state this feature owns (documentation; each key has one owner). */
   state?: readonly StateSlice<object>[];
 }

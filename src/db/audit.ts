@@ -3,7 +3,8 @@ import { auditLog } from './schema/index.js';
 
 /** One entry of the audit trail staff read. */
 export interface AuditEntry {
-  communeId: number;
+  /** Null for installation-wide events (a failed sign-in names no commune). */
+  communeId: number | null;
   /** `resident:<channel>:<userId>`, `staff:<id>`, `integration`, `admin`, `system`. */
   actor: string;
   /** Namespaced, past tense: `inquiry.created`, `delivery.undeliverable`. */

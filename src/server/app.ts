@@ -1,6 +1,5 @@
 import { errInfo } from '../core/log-error.js';
-import { timingSafeEqual } from 'node:crypto';
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { httpErrorOf } from '../core/http-errors.js';
 import type { Logger } from '../core/logger.js';
 import { requestIdOf } from './request-id.js';
@@ -13,30 +12,8 @@ export interface AppDeps {
   channelRouters: express.Router[];
   /** Feature routers (procedures, dossiers, staff APIs), mounted after the core routes. */
   routers: express.Router[];
-  adminApiKey?: string;
-  integrationApiKey?: string;
   /** Express "trust proxy" (TRUST_PROXY): who may set X-Forwarded-For. */
   trustProxy: string | number;
-}
-
-/** Bearer-token guard. With no key configured the endpoints are closed (503), never open. */
-export function bearerAuth(...keys: (string | undefined)[]): RequestHandler {
-  const valid = keys.filter((k): k is string => Boolean(k)).map((k) => Buffer.from(k));
-  return (req, res, next) => {
-    if (valid.length === 0) {
-      res.status(503).json({ error: 'API disabled: set ADMIN_API_KEY to enable staff and integration endpoints' });
-      return;
-    }
-    const header = req.get('authorization') ?? '';
-    const m = /^Bearer\s+(.+)$/i.exec(header);
-    const given = m ? Buffer.from(m[1].trim()) : undefined;
-    const ok = given !== undefined && valid.some((k) => k.length === given.length && timingSafeEqual(k, given));
-    if (!ok) {
-      res.status(401).json({ error: 'unauthorized' });
-      return;
-    }
-    next();
-  };
 }
 
 /** The Express app without listen(): tests mount it on port 0. */

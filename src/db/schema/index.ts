@@ -3,3 +3,4 @@ export * from './core.js';
 export * from './inquiries.js';
 export * from './procedures.js';
 export * from './dossiers.js';
+export * from './staff.js';

@@ -1,5 +1,6 @@
-import { bigserial, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { communes } from './core.js';
+import { staffAccounts } from './staff.js';
 
 /** A question a resident left for staff ("gặp cán bộ"), answered later. */
 export const inquiries = pgTable(
@@ -21,6 +22,36 @@ export const inquiries = pgTable(
     answeredBy: text('answered_by'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     answeredAt: timestamp('answered_at', { withTimezone: true }),
+    /** The colleague it is assigned to (console), if any. */
+    assignedTo: integer('assigned_to').references(() => staffAccounts.id),
+    /** Closed without an answer sent (duplicate, resolved by phone…). */
+    closedAt: timestamp('closed_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('inquiries_code').on(t.communeId, t.code), index('inquiries_open').on(t.communeId, t.status, t.createdAt)],
 );
+
+/** An internal note on a question: staff only, never sent to the resident. */
+export const inquiryNotes = pgTable(
+  'inquiry_notes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    inquiryId: bigint('inquiry_id', { mode: 'number' })
+      .notNull()
+      .references(() => inquiries.id),
+    staffId: integer('staff_id').references(() => staffAccounts.id),
+    text: text('text').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('inquiry_notes_inquiry').on(t.inquiryId)],
+);
+
+/** A saved answer staff reuse ("Mẫu trả lời"), per commune. */
+export const replyTemplates = pgTable('reply_templates', {
+  id: serial('id').primaryKey(),
+  communeId: integer('commune_id')
+    .notNull()
+    .references(() => communes.id),
+  title: text('title').notNull(),
+  text: text('text').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,4 +1,5 @@
 import express, { type Request, type RequestHandler } from 'express';
+import type { Permission } from '../../core/staff.js';
 import { ValidationError } from '../../core/errors.js';
 import { escapeHtml } from '../../core/html.js';
 import { httpErrors } from '../../core/http-errors.js';
@@ -20,7 +21,7 @@ export interface DossiersApiDeps extends DossierServiceDeps {
   /** Integration key (the admin key works too): the one-stop system's writes. */
   requireIntegration: RequestHandler;
   /** Staff key: statistics and the staff view. */
-  requireStaff: RequestHandler;
+  requireStaff: (permission: Permission) => RequestHandler;
   /** Called after commit with the outbox ids of queued notifications (the delivery worker's kick). */
   onOutbox?: (ids: number[]) => void;
 }
@@ -90,7 +91,7 @@ export function createDossiersApi(deps: DossiersApiDeps): express.Router {
     });
   });
 
-  router.get('/api/v1/dossiers/:code', deps.requireStaff, async (req, res) => {
+  router.get('/api/v1/dossiers/:code', deps.requireStaff('dossiers'), async (req, res) => {
     const communeId = await communeOf(req);
     const code = normalizeDossierCode(String(req.params.code));
     if (!code) throw new ValidationError('invalid dossier code', { code: 'must look like 000.33.12.H56-260715-0007' });
@@ -120,7 +121,7 @@ export function createDossiersApi(deps: DossiersApiDeps): express.Router {
     });
   });
 
-  router.get('/api/v1/stats/dossiers', deps.requireStaff, async (req, res) => {
+  router.get('/api/v1/stats/dossiers', deps.requireStaff('stats'), async (req, res) => {
     const communeId = await communeOf(req);
     const { from, to } = parsePeriod(req.query.from, req.query.to, localDate(now()));
     const stats = await getDossierStats(deps.db, { communeId, from, to });

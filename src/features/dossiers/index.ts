@@ -1,4 +1,5 @@
 import type { Request, RequestHandler } from 'express';
+import type { Permission } from '../../core/staff.js';
 import type { FeatureModule } from '../../core/feature.js';
 import type { Logger } from '../../core/logger.js';
 import type { Router } from '../../core/router.js';
@@ -48,7 +49,7 @@ export interface DossiersModuleDeps {
   communeOfRequest: (req: Request) => Promise<number>;
   /** Integration key (the admin key works too): the one-stop system's writes. */
   requireIntegration: RequestHandler;
-  requireStaff: RequestHandler;
+  requireStaff: (permission: Permission) => RequestHandler;
   /** Called after commit with the outbox ids of queued notifications (the delivery worker's kick). */
   deliver: (outboxIds: number[]) => void;
 }

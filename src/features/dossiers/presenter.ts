@@ -1,14 +1,16 @@
 import type { CommuneInfo } from '../../core/commune.js';
 import type { Reply, ReplyButton } from '../../core/types.js';
+import { formatDateTimeVi, formatDateVi, formatIntVi, formatMoneyVi, formatPercentVi } from '../../core/format-vi.js';
 import {
   computeTimeliness,
   localDate,
   nextWorkingDayOnOrAfter,
-  VN_OFFSET_MINUTES,
   weekdayCalendar,
   type Timeliness,
   type WorkingCalendar,
 } from './working-days.js';
+
+export { formatDateTimeVi, formatDateVi, formatIntVi, formatMoneyVi, formatPercentVi };
 
 /** What the presenter needs of a dossier (a subset of the row; no phone data). */
 export interface DossierView {
@@ -66,43 +68,10 @@ export function statusName(status: number): string {
   return STATUS_NAMES[status] ?? `Trạng thái ${status}`;
 }
 
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-/** "20/07/2026" (Vietnamese local date). */
-export function formatDateVi(instant: Date): string {
-  const [y, m, d] = localDate(instant).split('-');
-  return `${d}/${m}/${y}`;
-}
-
 /** "20/07/2026" from a local date string. */
 export function formatLocalDateVi(date: string): string {
   const [y, m, d] = date.split('-');
   return `${d}/${m}/${y}`;
-}
-
-/** "17:00 ngày 20/07/2026". */
-export function formatDateTimeVi(instant: Date): string {
-  const local = new Date(instant.getTime() + VN_OFFSET_MINUTES * 60_000);
-  return `${pad2(local.getUTCHours())}:${pad2(local.getUTCMinutes())} ngày ${formatDateVi(instant)}`;
-}
-
-/** "157.945" (Vietnamese thousands separator). */
-export function formatIntVi(n: number): string {
-  const sign = n < 0 ? '-' : '';
-  return sign + String(Math.abs(Math.round(n))).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
-}
-
-/** "66,26 %" from 66.26. */
-export function formatPercentVi(pct: number, digits = 2): string {
-  const [i, f] = pct.toFixed(digits).split('.');
-  return `${formatIntVi(Number(i))}${f ? `,${f}` : ''} %`;
-}
-
-/** "8.000 đồng". */
-export function formatMoneyVi(amount: number): string {
-  return `${formatIntVi(amount)} đồng`;
 }
 
 /**

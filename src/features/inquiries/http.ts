@@ -1,11 +1,12 @@
 import express, { type Request, type RequestHandler } from 'express';
+import { actorOf, principalOf, type Permission } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
 import { answerInquiry, listOpenInquiries } from './service.js';
 
 /** What the inquiries' staff routes need. */
 export interface InquiriesApiDeps {
   db: Db;
-  requireStaff: RequestHandler;
+  requireStaff: (permission: Permission) => RequestHandler;
   communeOfRequest: (req: Request) => Promise<number>;
   /** Called after commit with the outbox ids of the answers (the delivery worker's kick). */
   deliver: (outboxIds: number[]) => void;
@@ -18,10 +19,10 @@ export interface InquiriesApiDeps {
  */
 export function createInquiriesApi(deps: InquiriesApiDeps): express.Router {
   const router = express.Router();
-  router.get('/api/v1/inquiries', deps.requireStaff, async (req, res) => {
+  router.get('/api/v1/inquiries', deps.requireStaff('inbox'), async (req, res) => {
     res.json({ inquiries: await listOpenInquiries(deps.db, await deps.communeOfRequest(req)) });
   });
-  router.post('/api/v1/inquiries/:code/answer', deps.requireStaff, async (req, res) => {
+  router.post('/api/v1/inquiries/:code/answer', deps.requireStaff('inbox'), async (req, res) => {
     const answer = typeof req.body?.answer === 'string' ? req.body.answer.trim() : '';
     if (!answer || answer.length > 4000) {
       res
@@ -33,7 +34,7 @@ export function createInquiriesApi(deps: InquiriesApiDeps): express.Router {
       communeId: await deps.communeOfRequest(req),
       code: String(req.params.code).toUpperCase(),
       answer,
-      staff: 'admin',
+      staff: actorOf(principalOf(req)!),
     });
     if (!result) {
       res.status(404).json({ error: 'unknown inquiry code' });

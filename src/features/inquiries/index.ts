@@ -2,6 +2,7 @@ import type { FeatureModule } from '../../core/feature.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import { register } from './handlers.js';
 import { createInquiriesApi, type InquiriesApiDeps } from './http.js';
+import { createInboxConsole } from './console.js';
 
 export { isStaffRequest, register } from './handlers.js';
 export { answerInquiry, createInquiry, listOpenInquiries, newInquiryCode, openInquiry } from './service.js';
@@ -15,4 +16,5 @@ export const inquiriesModule: FeatureModule<AppContext, InquiriesApiDeps> = {
   name: 'inquiries',
   register: (router) => register(router),
   routes: (deps) => [createInquiriesApi(deps)],
+  console: (deps) => createInboxConsole(deps),
 };

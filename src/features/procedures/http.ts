@@ -15,6 +15,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { actorOf as actorOfPrincipal, principalOf, type Permission } from '../../core/staff.js';
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.js';
 import { fieldErrorsOf, httpErrors } from '../../core/http-errors.js';
@@ -40,7 +41,7 @@ import type { ChannelInfo } from './types.js';
 export interface ProceduresApiDeps {
   db: Db;
   /** Rejects non-staff requests itself; may set `res.locals.actor` for the audit trail. */
-  requireStaff: RequestHandler;
+  requireStaff: (permission: Permission) => RequestHandler;
   /** Ranking hook owned by the search feature; its route is mounted by the procedures module (index.ts). */
   search?: (communeId: number, q: string, limit: number) => { results: unknown[]; confident: boolean };
   resolveCommuneId: (req: Request) => number | Promise<number>;
@@ -236,8 +237,10 @@ function notFound(res: Response, code: string): void {
   res.status(404).json({ error: `Không tìm thấy thủ tục có mã ${code}.` });
 }
 
-function actorOf(res: Response): string {
-  return typeof res.locals.actor === 'string' ? res.locals.actor : 'staff';
+/** The audit actor of a staff request (the route's guard has set the principal). */
+function actorOf(req: Request): string {
+  const p = principalOf(req);
+  return p ? actorOfPrincipal(p) : 'staff';
 }
 
 export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
@@ -253,7 +256,7 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
 
   router.post(
     '/api/v1/procedures/overrides/import',
-    requireStaff,
+    requireStaff('procedures'),
     express.text({ type: ['text/csv', 'text/plain'], limit: '2mb' }),
     express.json({ limit: '2mb' }),
     wrap(async (req, res) => {
@@ -278,7 +281,7 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
       });
       if (Object.keys(fieldErrors).length) throw new ValidationError('Có dòng chưa hợp lệ; chưa nhập dòng nào.', fieldErrors);
       const communeId = await communeOf(req);
-      const result = await importOverrides(db, { communeId, rows, actor: actorOf(res) });
+      const result = await importOverrides(db, { communeId, rows, actor: actorOf(req) });
       if (result.unknownCodes.length) {
         const errors: Record<string, string> = {};
         rows.forEach((r, i) => {
@@ -292,7 +295,7 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
 
   router.post(
     '/api/v1/procedures/local',
-    requireStaff,
+    requireStaff('procedures'),
     express.json({ limit: '256kb' }),
     wrap(async (req, res) => {
       const input = toLocalInput(validate(localBody, req.body));
@@ -309,7 +312,7 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
 
   router.put(
     '/api/v1/procedures/local/:slug',
-    requireStaff,
+    requireStaff('procedures'),
     express.json({ limit: '256kb' }),
     wrap(async (req, res) => {
       const slug = String(req.params.slug ?? '').replace(/^local\./, '');
@@ -324,7 +327,7 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
 
   router.delete(
     '/api/v1/procedures/local/:slug',
-    requireStaff,
+    requireStaff('procedures'),
     wrap(async (req, res) => {
       const code = `local.${String(req.params.slug ?? '').replace(/^local\./, '')}`;
       const deleted = await removeLocalProcedure(db, await communeOf(req), code);
@@ -335,7 +338,7 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
 
   router.put(
     '/api/v1/procedures/:code/override',
-    requireStaff,
+    requireStaff('procedures'),
     express.json({ limit: '64kb' }),
     wrap(async (req, res) => {
       const code = codeParam(req);
@@ -343,7 +346,7 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
       const input = validate(overrideBody, req.body);
       const communeId = await communeOf(req);
       try {
-        const override = await setOverride(db, { communeId, code, input, actor: actorOf(res) });
+        const override = await setOverride(db, { communeId, code, input, actor: actorOf(req) });
         res.json({ code, override });
       } catch (err) {
         if (err instanceof ProcedureNotFoundError) return notFound(res, code);
@@ -354,7 +357,7 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
 
   router.delete(
     '/api/v1/procedures/:code/override',
-    requireStaff,
+    requireStaff('procedures'),
     wrap(async (req, res) => {
       const code = codeParam(req);
       const deleted = PROCEDURE_CODE.test(code) && (await removeOverride(db, await communeOf(req), code));

@@ -1,4 +1,5 @@
 import express, { type Request, type RequestHandler } from 'express';
+import type { Permission } from '../../core/staff.js';
 import type { FeatureModule } from '../../core/feature.js';
 import { errInfo } from '../../core/log-error.js';
 import type { Logger } from '../../core/logger.js';
@@ -24,7 +25,7 @@ export interface ProceduresModuleDeps {
   /** Cached procedure reads, invalidated with the search index after staff edits. */
   procedures: ProcedureReader;
   communeOfRequest: (req: Request) => Promise<number>;
-  requireStaff: RequestHandler;
+  requireStaff: (permission: Permission) => RequestHandler;
   /** Per-commune link settings for the printable posters. */
   posterLinks: (communeId: number) => Promise<PosterLinkBase>;
 }

@@ -5,6 +5,7 @@
 import type { FeatureModule } from '../../core/feature.js';
 import type { AppContext } from '../context.js';
 import { createOutboxApi, type OutboxApiDeps } from './http.js';
+import { createUndeliveredConsole } from './console.js';
 
 export { enqueueMessages, PULL_CHANNELS } from './enqueue.js';
 export { listPulledReplies, listUndelivered } from './queries.js';
@@ -20,4 +21,5 @@ export { createDeliveryWorker, type AdapterRegistry, type DeliveryOptions, type 
 export const outboxModule: FeatureModule<AppContext, OutboxApiDeps> = {
   name: 'outbox',
   routes: (deps) => [createOutboxApi(deps)],
+  console: (deps) => createUndeliveredConsole(deps),
 };

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Reply } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
 import { outboundMessages } from '../../db/schema/index.js';
@@ -16,6 +16,7 @@ export async function listUndelivered(db: Db, communeId: number) {
       status: outboundMessages.status,
       lastError: outboundMessages.lastError,
       createdAt: outboundMessages.createdAt,
+      text: sql<string | null>`${outboundMessages.payload}->>'text'`,
     })
     .from(outboundMessages)
     .where(and(eq(outboundMessages.communeId, communeId), inArray(outboundMessages.status, ['undeliverable', 'failed'])))

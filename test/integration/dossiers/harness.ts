@@ -7,7 +7,7 @@ import type { InboundMessage } from '../../../src/core/types.js';
 import { communes } from '../../../src/db/schema/index.js';
 import * as dossiers from '../../../src/features/dossiers/index.js';
 import { createDispatcher, type AppContext } from '../../../src/pipeline/dispatcher.js';
-import { bearerAuth } from '../../../src/server/app.js';
+import { createStaffAuth } from '../../../src/staff/auth.js';
 import { createTestDatabase } from '../../helpers/db.js';
 
 export const PHONE_KEY = 'test-phone-key-not-secret-0123456789';
@@ -36,6 +36,15 @@ export async function startHarness(opts: { now?: Date } = {}) {
   const kicked: number[][] = [];
   const deps = { phoneKey: PHONE_KEY, now: () => clock.now };
 
+  const auth = createStaffAuth({
+    db: database.db,
+    log: silentLogger,
+    sessionPolicy: { idleMs: 3_600_000, absoluteMs: 3_600_000 },
+    bootstrapKey: ADMIN_KEY,
+    integrationKey: INTEGRATION_KEY,
+    communeBySlug: async (slug) => [main, other].find((c) => c.slug === slug),
+    defaultCommuneId: main.id,
+  });
   const app = express();
   app.use(express.json());
   app.use(
@@ -48,8 +57,8 @@ export async function startHarness(opts: { now?: Date } = {}) {
         if (!slug) return main.id;
         return [main, other].find((c) => c.slug === slug)?.id;
       },
-      requireIntegration: bearerAuth(INTEGRATION_KEY, ADMIN_KEY),
-      requireStaff: bearerAuth(ADMIN_KEY),
+      requireIntegration: auth.require('dossier-sync'),
+      requireStaff: auth.require,
       onOutbox: (ids) => kicked.push(ids),
     }),
   );

@@ -161,6 +161,6 @@ describe('status changes (events)', () => {
     expect(r.status).toBe(200);
     expect(r.json.phoneHint).toBe('091x xxx xxx');
     expect(r.json.history.map((e: { status: number }) => e.status)).toEqual([4, 9, 10]);
-    expect((await h.api('GET', `/api/v1/dossiers/${CODE}`)).status).toBe(401); // integration key is not staff
+    expect((await h.api('GET', `/api/v1/dossiers/${CODE}`)).status).toBe(403); // the integration key is known, but not staff
   });
 });

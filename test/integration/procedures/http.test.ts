@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import express, { type RequestHandler } from 'express';
+import { setPrincipal } from '../../../src/core/staff.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { communes } from '../../../src/db/schema/index.js';
 import { createProceduresApi } from '../../../src/features/procedures/http.js';
@@ -11,12 +12,13 @@ import { createTestDatabase } from '../../helpers/db.js';
 const FIXTURES = fileURLToPath(new URL('../../fixtures/catalog', import.meta.url));
 const STAFF = { authorization: 'Bearer staff-secret' };
 
-const requireStaff: RequestHandler = (req, res, next) => {
+/** The staff guard of these tests: one staff member, signed in with a header (the real guard has its own tests). */
+const requireStaff = (): RequestHandler => (req, res, next) => {
   if (req.get('authorization') !== STAFF.authorization) {
     res.status(401).json({ error: 'unauthorized' });
     return;
   }
-  res.locals.actor = 'staff:test';
+  setPrincipal(req, { kind: 'staff', staffId: 7, username: 'test', displayName: 'Cán bộ Thử', role: 'officer', communeId: null });
   next();
 };
 
