@@ -53,3 +53,9 @@ export function formatDurationVi(ms: number): string {
   if (hours > 0) return mins > 0 ? `${hours} giờ ${mins} phút` : `${hours} giờ`;
   return `${mins} phút`;
 }
+
+/** "20/07/2026" from a local date string (YYYY-MM-DD). */
+export function formatLocalDateVi(date: string): string {
+  const [y, m, d] = date.split('-');
+  return `${d}/${m}/${y}`;
+}

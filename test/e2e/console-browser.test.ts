@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { communes, replyTemplates } from '../../src/db/schema/index.js';
 import { execRows } from '../../src/db/client.js';
-import { startTestRuntime } from '../helpers/runtime.js';
+import { chat, startTestRuntime } from '../helpers/runtime.js';
 import { addStaff, STAFF_PASSWORD } from '../helpers/staff.js';
 
 /** The staff console in a real browser (Debian's Chromium), on a phone-sized screen and a desktop one. */
@@ -163,5 +163,32 @@ describe.runIf(existsSync(CHROMIUM))('staff console in a browser', () => {
     await page.goto(`${env.baseUrl}/console/audit`);
     await page.getByText('staff.created').first().waitFor();
     await page.getByText('api_key.created').first().waitFor();
+  }, 60_000);
+
+  it("edits the commune's fee and adds residents' word for a procedure; the bot and the search use both at once", async () => {
+    const search = async (q: string) =>
+      ((await (await fetch(`${env.baseUrl}/api/v1/procedures/search?q=${encodeURIComponent(q)}&limit=3`)).json()) as any).results;
+    const before = await search('xin giấy chào đời cho bé');
+    expect(before[0]?.code).not.toBe('1.001193');
+
+    const page = await browser.newPage({ viewport: PHONE });
+    await signIn(page, 'motcua');
+    await page.getByRole('heading', { name: 'Hộp thư câu hỏi' }).waitFor();
+    await page.getByRole('link', { name: 'Thủ tục' }).click();
+    await page.getByLabel('Tìm thủ tục').fill('đăng ký khai sinh');
+    await page.getByRole('button', { name: 'Tìm' }).click();
+    await page.locator('a.item', { hasText: '1.001193' }).first().click();
+    await page.getByLabel('Lệ phí tại xã').fill('Miễn lệ phí (Nghị quyết HĐND tỉnh thử nghiệm)');
+    await page.getByRole('button', { name: 'Lưu thông tin của xã' }).click();
+    await page.getByText(/Đã lưu\./).waitFor();
+    await page.getByLabel(/Thêm từ/).fill('giấy chào đời');
+    await page.getByRole('button', { name: 'Thêm', exact: true }).click();
+    await page.getByText(/Đã thêm\./).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+
+    const answer = await chat(env.baseUrl, { sessionId: 'console-override', text: 'đăng ký khai sinh lệ phí bao nhiêu' });
+    expect(answer.json.replies.map((r: { text: string }) => r.text).join('\n')).toContain('Nghị quyết HĐND tỉnh thử nghiệm');
+    const after = await search('xin giấy chào đời cho bé');
+    expect(after[0]?.code).toBe('1.001193');
   }, 60_000);
 });

@@ -67,3 +67,23 @@ export const localProcedures = pgTable(
   },
   (t) => [uniqueIndex('local_procedures_commune_code').on(t.communeId, t.code)],
 );
+
+/**
+ * A commune's own word for a procedure ("sổ đỏ", "giấy độc thân"), added by
+ * staff: the search reads a question containing it as naming the procedure.
+ */
+export const procedureAliases = pgTable(
+  'procedure_aliases',
+  {
+    id: serial('id').primaryKey(),
+    communeId: integer('commune_id')
+      .notNull()
+      .references(() => communes.id),
+    code: text('code').notNull(),
+    alias: text('alias').notNull(),
+    /** Lower-case, without diacritics, single-spaced: what the search matches. */
+    folded: text('folded').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('procedure_aliases_folded').on(t.communeId, t.folded)],
+);

@@ -1,6 +1,13 @@
 import type { CommuneInfo } from '../../core/commune.js';
 import type { Reply, ReplyButton } from '../../core/types.js';
-import { formatDateTimeVi, formatDateVi, formatIntVi, formatMoneyVi, formatPercentVi } from '../../core/format-vi.js';
+import {
+  formatDateTimeVi,
+  formatDateVi,
+  formatIntVi,
+  formatLocalDateVi,
+  formatMoneyVi,
+  formatPercentVi,
+} from '../../core/format-vi.js';
 import {
   computeTimeliness,
   localDate,
@@ -10,7 +17,7 @@ import {
   type WorkingCalendar,
 } from './working-days.js';
 
-export { formatDateTimeVi, formatDateVi, formatIntVi, formatMoneyVi, formatPercentVi };
+export { formatDateTimeVi, formatDateVi, formatIntVi, formatLocalDateVi, formatMoneyVi, formatPercentVi };
 
 /** What the presenter needs of a dossier (a subset of the row; no phone data). */
 export interface DossierView {
@@ -66,12 +73,6 @@ export const CHANNEL_NAMES: Record<string, string> = {
 
 export function statusName(status: number): string {
   return STATUS_NAMES[status] ?? `Trạng thái ${status}`;
-}
-
-/** "20/07/2026" from a local date string. */
-export function formatLocalDateVi(date: string): string {
-  const [y, m, d] = date.split('-');
-  return `${d}/${m}/${y}`;
 }
 
 /**

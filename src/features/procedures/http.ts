@@ -91,6 +91,9 @@ const atLeastOne = (o: Record<string, unknown>) => OVERRIDE_KEYS.some((k) => o[k
 const AT_LEAST_ONE = 'cần ít nhất một trong: fee, receptionAddress, hours, phone, note, onlineUrl';
 
 const overrideBody = z.object(overrideFields).strict().refine(atLeastOne, { message: AT_LEAST_ONE });
+/** The console's override form: the same fields and rules; an all-empty form removes the override. */
+export const overrideForm = z.object(overrideFields);
+export const overrideFieldNames = OVERRIDE_KEYS;
 const overrideImportRow = z
   .object({ code: z.string().trim().regex(PROCEDURE_CODE, 'mã thủ tục không hợp lệ'), ...overrideFields })
   .strict()

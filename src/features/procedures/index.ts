@@ -7,6 +7,7 @@ import type { Db } from '../../db/client.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import { procedureState, register } from './handlers.js';
 import { createProceduresApi } from './http.js';
+import { createProceduresConsole } from './console.js';
 import type { PosterLinkBase } from './poster.js';
 import { createSearchApi, type ProcedureSearchService } from './search-service.js';
 import type { ProcedureReader } from './service.js';
@@ -69,6 +70,7 @@ export const proceduresModule: FeatureModule<AppContext, ProceduresModuleDeps> =
       search: (communeId, q, limit) => deps.search.search(communeId, q, limit),
       getProcedure: deps.procedures.get,
     }),
+  console: (deps) => createProceduresConsole(deps),
   routes: (deps) => [
     refreshAfterStaffEdits(deps),
     createSearchApi({ search: deps.search, resolveCommuneId: deps.communeOfRequest }),

@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.js';
 import type { SearchableProcedure } from '../../text/search-index.js';
 import { createProcedureEngine, toSearchable, type EngineResponse, type ProcedureEngine } from './engine.js';
 import { listLocalProcedures, listNationalProcedures } from './repo.js';
+import { listAliases, rewriteWithAliases, type AliasRule } from './aliases.js';
 
 /**
  * Procedure search for every commune: one shared index over the national
@@ -14,10 +15,14 @@ export function createProcedureSearchService(deps: { db: Db; log: Logger }) {
   let nationalDocs: SearchableProcedure[] = [];
   let national: ProcedureEngine = createProcedureEngine([]);
   const perCommune = new Map<number, ProcedureEngine>();
+  /** Staff-added words per commune, longest first, and the names of the procedures they point to. */
+  const aliases = new Map<number, AliasRule[]>();
+  const names = new Map<string, string>();
 
   async function init(communeIds: number[]): Promise<void> {
     nationalDocs = (await listNationalProcedures(deps.db)).map(toSearchable);
     national = createProcedureEngine(nationalDocs);
+    for (const d of nationalDocs) names.set(d.code, d.name);
     cache.clear();
     for (const id of communeIds) await refreshCommune(id);
     deps.log.info({ procedures: national.size, localIndexes: perCommune.size }, 'procedure search ready');
@@ -26,8 +31,13 @@ export function createProcedureSearchService(deps: { db: Db; log: Logger }) {
   async function refreshCommune(communeId: number): Promise<void> {
     cache.clear();
     const local = await listLocalProcedures(deps.db, communeId);
+    for (const p of local) names.set(p.code, p.name);
     if (local.length === 0) perCommune.delete(communeId);
     else perCommune.set(communeId, createProcedureEngine([...nationalDocs, ...local.map(toSearchable)]));
+    const rules = (await listAliases(deps.db, communeId)).map((a) => ({ folded: a.folded, code: a.code }));
+    rules.sort((a, b) => b.folded.length - a.folded.length);
+    if (rules.length) aliases.set(communeId, rules);
+    else aliases.delete(communeId);
   }
 
   // Residents ask the same questions again and again: remember recent answers (bounded; cleared when an index changes).
@@ -35,10 +45,12 @@ export function createProcedureSearchService(deps: { db: Db; log: Logger }) {
   const CACHE_MAX = 5_000;
   function search(communeId: number, query: string, limit = 5): EngineResponse {
     const index = perCommune.get(communeId);
-    const key = `${index ? communeId : 0}|${limit}|${query}`;
+    const rules = aliases.get(communeId);
+    const key = `${index || rules ? communeId : 0}|${limit}|${query}`;
     const hit = cache.get(key);
     if (hit) return hit;
-    const result = (index ?? national).search(query, { limit });
+    const rewritten = rules && rewriteWithAliases(query, rules, (code) => names.get(code));
+    const result = (index ?? national).search(rewritten ?? query, { limit });
     if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
     cache.set(key, result);
     return result;
