@@ -1,7 +1,8 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request } from 'express';
 import { formatDurationVi, formatShortDateTimeVi } from '../../core/format-vi.js';
+import { CHANNEL_LABELS, consolePage, csrfField, formText } from '../../core/console-kit.js';
 import { html } from '../../core/html.js';
-import { actorOf, consoleOf, principalAllows, type ConsoleContext, type ConsoleContribution } from '../../core/staff.js';
+import { actorOf, type ConsoleContext, type ConsoleContribution } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
 import {
   addInquiryNote,
@@ -21,12 +22,6 @@ import {
   type InquiryRow,
 } from './service.js';
 
-const CHANNEL_LABELS: Record<string, string> = {
-  telegram: 'Telegram',
-  zalo: 'Zalo OA',
-  zalobot: 'Zalo Bot',
-  web: 'Web chat',
-};
 const VIEWS: { id: InboxView; label: string }[] = [
   { id: 'open', label: 'Đang chờ' },
   { id: 'mine', label: 'Giao cho tôi' },
@@ -34,25 +29,6 @@ const VIEWS: { id: InboxView; label: string }[] = [
   { id: 'closed', label: 'Đã đóng' },
 ];
 const STATUS_LABELS: Record<string, string> = { open: 'Đang chờ', answered: 'Đã trả lời', closed: 'Đã đóng' };
-
-const str = (v: unknown, max: number) => (typeof v === 'string' ? v.trim().slice(0, max) : '');
-const csrf = (ctx: ConsoleContext) => html`<input type="hidden" name="_csrf" value="${ctx.csrfToken}" />`;
-
-function page(handler: (req: Request, res: Response, ctx: ConsoleContext) => Promise<void>) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const ctx = consoleOf(res);
-    if (!principalAllows(ctx.principal, 'inbox')) {
-      ctx.render({
-        title: 'Không có quyền',
-        status: 403,
-        body: html`<h1>Không có quyền</h1>
-          <p>Trang này dành cho cán bộ tiếp nhận câu hỏi.</p>`,
-      });
-      return;
-    }
-    handler(req, res, ctx).catch(next);
-  };
-}
 
 /** "chờ 2 giờ 15 phút" for an open question; marked late after a working day's worth of hours. */
 function waiting(row: InquiryRow, now: Date) {
@@ -68,16 +44,16 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
 
   router.get(
     '/console/inbox/count',
-    page(async (_req, res, ctx) => {
+    consolePage('inbox', async (_req, res, ctx) => {
       res.json({ open: await countOpenInquiries(db, ctx.communeId) });
     }),
   );
 
   router.get(
     '/console/inbox',
-    page(async (req, _res, ctx) => {
+    consolePage('inbox', async (req, _res, ctx) => {
       const view = (VIEWS.find((v) => v.id === req.query.view)?.id ?? 'open') as InboxView;
-      const q = str(req.query.q, 100);
+      const q = formText(req.query.q, 100);
       const [rows, colleagues, open] = await Promise.all([
         listInbox(db, { communeId: ctx.communeId, view, staffId: ctx.principal.staffId, q }),
         listColleagues(db, ctx.communeId),
@@ -189,7 +165,7 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
             ? html`<div class="card">
                   <h2>Trả lời người dân</h2>
                   <form method="post" action="/console/inbox/${inquiry.code}/answer">
-                    ${csrf(ctx)}
+                    ${csrfField(ctx)}
                     ${
                       templates.length
                         ? html`<label for="template-picker">Chèn mẫu trả lời</label>
@@ -209,7 +185,7 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
                 <div class="card">
                   <h2>Giao việc</h2>
                   <form method="post" action="/console/inbox/${inquiry.code}/assign" class="row">
-                    ${csrf(ctx)}
+                    ${csrfField(ctx)}
                     <div>
                       <label for="assignee">Giao cho</label>
                       <select id="assignee" name="staffId">
@@ -231,7 +207,7 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
                     action="/console/inbox/${inquiry.code}/close"
                     data-confirm="Đóng câu hỏi mà không gửi trả lời?"
                   >
-                    ${csrf(ctx)}
+                    ${csrfField(ctx)}
                     <div class="actions"><button class="secondary" type="submit">Đóng, không trả lời</button></div>
                   </form>
                 </div>`
@@ -242,7 +218,7 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
           <p class="muted">Chỉ cán bộ xem được; không gửi cho người dân.</p>
           ${notes.map((n) => html`<p><strong>${n.staffName ?? 'Cán bộ'}</strong> · ${formatShortDateTimeVi(n.at)}<br />${n.text}</p>`)}
           <form method="post" action="/console/inbox/${inquiry.code}/note">
-            ${csrf(ctx)}
+            ${csrfField(ctx)}
             <label for="note">Thêm ghi chú</label>
             <textarea id="note" name="text" required maxlength="2000"></textarea>
             <div class="actions"><button class="secondary" type="submit">Lưu ghi chú</button></div>
@@ -253,7 +229,7 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
 
   router.get(
     '/console/inbox/templates',
-    page(async (_req, _res, ctx) => templatesPage(ctx)),
+    consolePage('inbox', async (_req, _res, ctx) => templatesPage(ctx)),
   );
   async function templatesPage(ctx: ConsoleContext, flash?: { kind: 'ok' | 'error'; text: string }, status?: number) {
     const templates = await listReplyTemplates(db, ctx.communeId);
@@ -269,12 +245,12 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
               <p><strong>${t.title}</strong></p>
               <p>${t.text}</p>
               <form method="post" action="/console/inbox/templates/${t.id}/delete" data-confirm="Xóa mẫu ${t.title}?">
-                ${csrf(ctx)}<button class="secondary" type="submit">Xóa</button>
+                ${csrfField(ctx)}<button class="secondary" type="submit">Xóa</button>
               </form>
             </div>`,
         )}
         <form method="post" action="/console/inbox/templates" class="card">
-          ${csrf(ctx)}
+          ${csrfField(ctx)}
           <h2>Thêm mẫu</h2>
           <label for="t-title">Tên mẫu</label><input id="t-title" name="title" type="text" required maxlength="100" />
           <label for="t-text">Nội dung</label><textarea id="t-text" name="text" required maxlength="4000"></textarea>
@@ -284,9 +260,9 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
   }
   router.post(
     '/console/inbox/templates',
-    page(async (req, _res, ctx) => {
-      const title = str(req.body?.title, 100);
-      const text = str(req.body?.text, 4000);
+    consolePage('inbox', async (req, _res, ctx) => {
+      const title = formText(req.body?.title, 100);
+      const text = formText(req.body?.text, 4000);
       if (!title || !text) return templatesPage(ctx, { kind: 'error', text: 'Cần tên mẫu và nội dung.' }, 400);
       await addReplyTemplate(db, { communeId: ctx.communeId, title, text, actor: actorOf(ctx.principal) });
       return templatesPage(ctx, { kind: 'ok', text: 'Đã lưu mẫu trả lời.' });
@@ -294,7 +270,7 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
   );
   router.post(
     '/console/inbox/templates/:id/delete',
-    page(async (req, _res, ctx) => {
+    consolePage('inbox', async (req, _res, ctx) => {
       const ok = await deleteReplyTemplate(db, {
         communeId: ctx.communeId,
         id: Number(req.params.id) || -1,
@@ -315,14 +291,14 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
 
   router.get(
     '/console/inbox/:code',
-    page(async (req, _res, ctx) => detail(ctx, codeOf(req))),
+    consolePage('inbox', async (req, _res, ctx) => detail(ctx, codeOf(req))),
   );
 
   router.post(
     '/console/inbox/:code/answer',
-    page(async (req, _res, ctx) => {
+    consolePage('inbox', async (req, _res, ctx) => {
       const code = codeOf(req);
-      const answer = str(req.body?.answer, 5000);
+      const answer = formText(req.body?.answer, 5000);
       if (!answer || answer.length > 4000)
         return detail(ctx, code, { kind: 'error', text: 'Nội dung trả lời cần từ 1 đến 4.000 ký tự.' }, 400, answer);
       const result = await answerInquiry(db, { communeId: ctx.communeId, code, answer, staff: actorOf(ctx.principal) });
@@ -335,9 +311,9 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
   );
   router.post(
     '/console/inbox/:code/assign',
-    page(async (req, _res, ctx) => {
+    consolePage('inbox', async (req, _res, ctx) => {
       const code = codeOf(req);
-      const raw = str(req.body?.staffId, 12);
+      const raw = formText(req.body?.staffId, 12);
       const staffId = raw === '' ? null : Number(raw);
       const ok =
         (staffId === null || Number.isInteger(staffId)) &&
@@ -352,9 +328,9 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
   );
   router.post(
     '/console/inbox/:code/note',
-    page(async (req, _res, ctx) => {
+    consolePage('inbox', async (req, _res, ctx) => {
       const code = codeOf(req);
-      const text = str(req.body?.text, 2000);
+      const text = formText(req.body?.text, 2000);
       if (!text) return detail(ctx, code, { kind: 'error', text: 'Ghi chú đang trống.' }, 400);
       await addInquiryNote(db, {
         communeId: ctx.communeId,
@@ -368,7 +344,7 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
   );
   router.post(
     '/console/inbox/:code/close',
-    page(async (req, _res, ctx) => {
+    consolePage('inbox', async (req, _res, ctx) => {
       const code = codeOf(req);
       const ok = await closeInquiry(db, { communeId: ctx.communeId, code, actor: actorOf(ctx.principal) });
       return detail(

@@ -1,7 +1,8 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request } from 'express';
 import { fieldErrorsOf } from '../../core/http-errors.js';
+import { consolePage, csrfField, formText } from '../../core/console-kit.js';
 import { html } from '../../core/html.js';
-import { actorOf, consoleOf, principalAllows, type ConsoleContext, type ConsoleContribution } from '../../core/staff.js';
+import { actorOf, type ConsoleContext, type ConsoleContribution } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
 import { formatLocalDateVi } from '../../core/format-vi.js';
 import { addAlias, AliasInputError, listAliases, removeAlias } from './aliases.js';
@@ -19,20 +20,6 @@ const FIELD_LABELS: Record<(typeof overrideFieldNames)[number], string> = {
   note: 'Ghi chú của xã',
   onlineUrl: 'Đường dẫn nộp trực tuyến',
 };
-
-const str = (v: unknown, max: number) => (typeof v === 'string' ? v.trim().slice(0, max) : '');
-const csrf = (ctx: ConsoleContext) => html`<input type="hidden" name="_csrf" value="${ctx.csrfToken}" />`;
-
-function page(handler: (req: Request, res: Response, ctx: ConsoleContext) => Promise<void>) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const ctx = consoleOf(res);
-    if (!principalAllows(ctx.principal, 'procedures')) {
-      ctx.render({ title: 'Không có quyền', status: 403, body: html`<h1>Không có quyền</h1>` });
-      return;
-    }
-    handler(req, res, ctx).catch(next);
-  };
-}
 
 /**
  * "Thủ tục": search the catalog as residents are answered from it, set the
@@ -54,8 +41,8 @@ export function createProceduresConsole(deps: {
 
   router.get(
     '/console/procedures',
-    page(async (req, _res, ctx) => {
-      const q = str(req.query.q, 200);
+    consolePage('procedures', async (req, _res, ctx) => {
+      const q = formText(req.query.q, 200);
       const found = q ? deps.search.search(ctx.communeId, q, 10) : undefined;
       const catalogDate = await readCatalogDate(db);
       ctx.render({
@@ -105,7 +92,7 @@ export function createProceduresConsole(deps: {
         <h1>${procedure.name}</h1>
         <p class="muted">Mã ${procedure.code} · ${procedure.field} · <a href="/posters/${procedure.code}">In áp phích QR</a></p>
         <form method="post" action="/console/procedures/${procedure.code}/override" class="card">
-          ${csrf(ctx)}
+          ${csrfField(ctx)}
           <h2>Thông tin riêng của xã</h2>
           <p class="muted">Để trống ô nào thì trợ lý dùng thông tin của danh mục quốc gia cho ô đó.</p>
           ${overrideFieldNames.map(
@@ -127,13 +114,13 @@ export function createProceduresConsole(deps: {
                 html`<li>
                   ${a.alias}
                   <form method="post" action="/console/procedures/${procedure.code}/aliases/${a.id}/delete" class="inline">
-                    ${csrf(ctx)}<button class="secondary" type="submit" aria-label="Xóa từ ${a.alias}">Xóa</button>
+                    ${csrfField(ctx)}<button class="secondary" type="submit" aria-label="Xóa từ ${a.alias}">Xóa</button>
                   </form>
                 </li>`,
             )}
           </ul>
           <form method="post" action="/console/procedures/${procedure.code}/aliases" class="row">
-            ${csrf(ctx)}
+            ${csrfField(ctx)}
             <div>
               <label for="alias">Thêm từ (ví dụ: sổ đỏ, giấy độc thân)</label
               ><input id="alias" name="alias" type="text" required maxlength="80" />
@@ -147,15 +134,15 @@ export function createProceduresConsole(deps: {
   const codeOf = (req: Request) => String(req.params.code ?? '').slice(0, 80);
   router.get(
     '/console/procedures/:code',
-    page(async (req, _res, ctx) => detail(ctx, codeOf(req))),
+    consolePage('procedures', async (req, _res, ctx) => detail(ctx, codeOf(req))),
   );
 
   router.post(
     '/console/procedures/:code/override',
-    page(async (req, _res, ctx) => {
+    consolePage('procedures', async (req, _res, ctx) => {
       const code = codeOf(req);
       if (!PROCEDURE_CODE.test(code) || !(await getProcedure(db, ctx.communeId, code))) return detail(ctx, code);
-      const input = Object.fromEntries(overrideFieldNames.map((f) => [f, str(req.body?.[f], 3000)]));
+      const input = Object.fromEntries(overrideFieldNames.map((f) => [f, formText(req.body?.[f], 3000)]));
       const parsed = overrideForm.safeParse(input);
       if (!parsed.success) {
         const errors = fieldErrorsOf(parsed.error);
@@ -174,11 +161,16 @@ export function createProceduresConsole(deps: {
 
   router.post(
     '/console/procedures/:code/aliases',
-    page(async (req, _res, ctx) => {
+    consolePage('procedures', async (req, _res, ctx) => {
       const code = codeOf(req);
       if (!PROCEDURE_CODE.test(code) || !(await getProcedure(db, ctx.communeId, code))) return detail(ctx, code);
       try {
-        await addAlias(db, { communeId: ctx.communeId, code, alias: str(req.body?.alias, 200), actor: actorOf(ctx.principal) });
+        await addAlias(db, {
+          communeId: ctx.communeId,
+          code,
+          alias: formText(req.body?.alias, 200),
+          actor: actorOf(ctx.principal),
+        });
       } catch (e) {
         if (e instanceof AliasInputError) return detail(ctx, code, { kind: 'error', text: e.message }, 400);
         throw e;
@@ -190,7 +182,7 @@ export function createProceduresConsole(deps: {
 
   router.post(
     '/console/procedures/:code/aliases/:id/delete',
-    page(async (req, _res, ctx) => {
+    consolePage('procedures', async (req, _res, ctx) => {
       const ok = await removeAlias(db, {
         communeId: ctx.communeId,
         id: Number(req.params.id) || -1,

@@ -1,11 +1,10 @@
 import express from 'express';
 import { formatShortDateTimeVi } from '../../core/format-vi.js';
+import { CHANNEL_LABELS } from '../../core/console-kit.js';
 import { html } from '../../core/html.js';
 import { consoleOf, principalAllows, type ConsoleContribution } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
 import { listUndelivered } from './queries.js';
-
-const CHANNEL_LABELS: Record<string, string> = { telegram: 'Telegram', zalo: 'Zalo OA', zalobot: 'Zalo Bot', web: 'Web chat' };
 
 /** "Tin chưa gửi được": replies a platform refused for good, so staff can reach the resident another way. */
 export function createUndeliveredConsole(deps: { db: Db }): ConsoleContribution {
