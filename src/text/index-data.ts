@@ -15,6 +15,7 @@ import {
 import { tokenize } from './normalize.js';
 import type { SearchableProcedure, SearchHit } from './search-types.js';
 import { phoneticKey } from './typos.js';
+import { PostingsBuilder } from './postings.js';
 
 /** BM25 saturation and length normalisation of names (lengths capped: long names are lists of cases). */
 export const K1 = 1.2;
@@ -30,11 +31,6 @@ export const UNKNOWN_INFO = 6;
 export const BODY_CHARS = 2000;
 /** Markers are looked for in the first words of a name, where the variant is named. */
 export const MARKER_SCOPE = 12;
-
-export interface Posting {
-  docs: number[];
-  tfs: number[];
-}
 
 export interface Doc {
   hit: Omit<SearchHit, 'score' | 'coverage'>;
@@ -64,20 +60,6 @@ function accentedWords(s: string): string[] {
   );
 }
 
-function addPosting(map: Map<string, Posting>, key: string, doc: number): void {
-  let p = map.get(key);
-  if (!p) {
-    p = { docs: [], tfs: [] };
-    map.set(key, p);
-  }
-  const last = p.docs.length - 1;
-  if (last >= 0 && p.docs[last] === doc) p.tfs[last]++;
-  else {
-    p.docs.push(doc);
-    p.tfs.push(1);
-  }
-}
-
 /**
  * What a name says about where it is done: districts were abolished in 2025, so "(thực hiện tại cấp huyện)"
  * variants are obsolete for a commune; "(… tại cấp xã)" is the commune's own.
@@ -100,14 +82,20 @@ function levelPrior(levels: readonly string[]): number {
 /** Everything the query side reads, built from the catalog. */
 export type IndexData = ReturnType<typeof buildIndexData>;
 
-/** Build the index data. Cost is linear in the catalog. */
-export function buildIndexData(procedures: readonly SearchableProcedure[]) {
+/**
+ * One pass over the records: documents and postings. Its own function, so that
+ * the growable lists it builds with are garbage once packed (the closures that
+ * buildIndexData returns keep that function's whole scope alive).
+ */
+function collect(procedures: readonly SearchableProcedure[]) {
   const docs: Doc[] = [];
-  const name = new Map<string, Posting>();
-  const nameBigram = new Map<string, Posting>();
-  /** Word pairs of the rest of each record (documents, steps, result): weaker evidence than the name. */
-  const bodyBigram = new Map<string, Posting>();
-  const field = new Map<string, Posting>();
+  const building = {
+    name: new PostingsBuilder(),
+    nameBigram: new PostingsBuilder(),
+    /** Word pairs of the rest of each record (documents, steps, result): weaker evidence than the name. */
+    bodyBigram: new PostingsBuilder(),
+    field: new PostingsBuilder(),
+  };
   const next = new Map<string, Set<string>>();
   const prev = new Map<string, Set<string>>();
 
@@ -122,9 +110,9 @@ export function buildIndexData(procedures: readonly SearchableProcedure[]) {
     for (const text of texts) {
       const toks = tokenize(text);
       toks.forEach((t, i) => {
-        addPosting(name, t, id);
+        building.name.add(t, id);
         if (i > 0) {
-          addPosting(nameBigram, `${toks[i - 1]} ${t}`, id);
+          building.nameBigram.add(`${toks[i - 1]} ${t}`, id);
           (next.get(toks[i - 1]) ?? next.set(toks[i - 1], new Set()).get(toks[i - 1])!).add(t);
           (prev.get(t) ?? prev.set(t, new Set()).get(t)!).add(toks[i - 1]);
         }
@@ -139,11 +127,11 @@ export function buildIndexData(procedures: readonly SearchableProcedure[]) {
         const key = `${body[i - 1]} ${body[i]}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        addPosting(bodyBigram, key, id);
+        building.bodyBigram.add(key, id);
       }
     }
     const ftoks = tokenize(p.field);
-    for (const t of ftoks) addPosting(field, t, id);
+    for (const t of ftoks) building.field.add(t, id);
     const tokenSet = new Set(tokens);
     const words = accentedWords(display);
     const joinedAccented = ` ${words.join(' ')} `;
@@ -169,10 +157,23 @@ export function buildIndexData(procedures: readonly SearchableProcedure[]) {
     });
   });
 
-  /** Every accented word of every name: a typed word outside it is a misspelling, not a different word. */
-  const accentedVocab = new Set<string>();
-  for (const d of docs) for (const w of d.accented) accentedVocab.add(w);
-  /** Real words: those of names and of the records' text, accented and folded. */
+  return {
+    docs,
+    name: building.name.build(),
+    nameBigram: building.nameBigram.build(),
+    bodyBigram: building.bodyBigram.build(),
+    field: building.field.build(),
+    next,
+    prev,
+  };
+}
+
+/** Real words: those of names and of the records' text, accented and folded. */
+function buildDictionary(
+  procedures: readonly SearchableProcedure[],
+  docs: readonly Doc[],
+  accentedVocab: Set<string>,
+): Set<string> {
   const dictionary = new Set<string>(accentedVocab);
   for (const p of procedures) {
     if (!p.text) continue;
@@ -182,6 +183,16 @@ export function buildIndexData(procedures: readonly SearchableProcedure[]) {
     }
   }
   for (const d of docs) for (const t of d.tokens) dictionary.add(t);
+  return dictionary;
+}
+
+/** Build the index data. Cost is linear in the catalog. */
+export function buildIndexData(procedures: readonly SearchableProcedure[]) {
+  const { docs, name, nameBigram, bodyBigram, field, next, prev } = collect(procedures);
+  /** Every accented word of every name: a typed word outside it is a misspelling, not a different word. */
+  const accentedVocab = new Set<string>();
+  for (const d of docs) for (const w of d.accented) accentedVocab.add(w);
+  const dictionary = buildDictionary(procedures, docs, accentedVocab);
   /** A typed word that is a real word (as typed, with or without its diacritics) is not a typo. */
   const isRealWord = (folded: string, accented: string | undefined) =>
     accented !== undefined ? dictionary.has(accented) : dictionary.has(folded);
@@ -189,8 +200,8 @@ export function buildIndexData(procedures: readonly SearchableProcedure[]) {
   const avgName = docs.reduce((s, d) => s + d.nameLen, 0) / N || 1;
   const idf = (df: number) => Math.log(1 + (N - df + 0.5) / (df + 0.5));
   const tokenIdf = (t: string) => {
-    const p = name.get(t);
-    return p ? idf(p.docs.length) : UNKNOWN_INFO;
+    const df = name.count(t);
+    return df ? idf(df) : UNKNOWN_INFO;
   };
   const known = (t: string) => name.has(t) || field.has(t);
   const knownBigram = (a: string, b: string) => nameBigram.has(`${a} ${b}`);

@@ -42,7 +42,7 @@ export function resolveConcepts(data: IndexData, concepts: QueryConcept[]): Reso
       }
     }
     const alts: ResolvedAlt[] = [...found.entries()]
-      .sort((a, b) => b[1] - a[1] || (name.get(b[0])?.docs.length ?? 0) - (name.get(a[0])?.docs.length ?? 0))
+      .sort((a, b) => b[1] - a[1] || name.count(b[0]) - name.count(a[0]))
       .slice(0, 4)
       .map(([c, f]) => ({ tokens: [c], factor: f }));
     if (t.length >= 5) {

@@ -150,8 +150,8 @@ export function createProcedureIndex(
           const posting = name.get(t);
           // A soft word found in a large share of all names ("đăng", "ký", "giấy") cannot tell procedures
           // apart on its own; walking its postings costs more than it ranks.
-          if (posting && !(c.soft && alt.tokens.length === 1 && posting.docs.length > SOFT_DF_LIMIT * N)) {
-            for (const d of posting.docs) {
+          if (posting && !(c.soft && alt.tokens.length === 1 && posting.length > SOFT_DF_LIMIT * N)) {
+            for (const d of posting) {
               let m = share;
               if (c.accented && alt.tokens.length === 1 && !docs[d].accented.has(c.accented)) m *= ACCENT_MISMATCH;
               if (!inA[d]) {
@@ -165,7 +165,7 @@ export function createProcedureIndex(
           }
           const fp = field.get(t);
           if (fp) {
-            for (const d of fp.docs) {
+            for (const d of fp) {
               if (docs[d].tokens.has(t)) continue;
               if (!inA[d]) {
                 inA[d] = 1;
@@ -176,7 +176,7 @@ export function createProcedureIndex(
           }
           if (ti > 0) {
             const bp = nameBigram.get(`${alt.tokens[ti - 1]} ${t}`);
-            if (bp) for (const d of bp.docs) if (inA[d]) aBig[d] += 1;
+            if (bp) for (const d of bp) if (inA[d]) aBig[d] += 1;
           }
         });
         for (const d of aTouched) {
@@ -237,7 +237,7 @@ export function createProcedureIndex(
           if (!bp) continue;
           const bonus = PHRASE_BONUS * Math.min(lc.info * lc.weight, rc.info * rc.weight) * Math.min(la.factor, ra.factor);
           const literalPair = lc.literal && rc.literal && !lc.soft && !rc.soft;
-          for (const d of bp.docs) {
+          for (const d of bp) {
             if (!inTotal[d]) continue;
             total[d] += bonus * lengthNorm[d];
             if (literalPair) anchor[d] = STRONG;
@@ -256,9 +256,9 @@ export function createProcedureIndex(
         if (done.has(key)) continue;
         done.add(key);
         const bp = bodyBigram.get(key);
-        if (!bp || bp.docs.length > N / 4) continue;
-        const w = BODY_WEIGHT * idf(bp.docs.length);
-        for (const d of bp.docs) if (inTotal[d]) total[d] += w * lengthNorm[d];
+        if (!bp || bp.length > N / 4) continue;
+        const w = BODY_WEIGHT * idf(bp.length);
+        for (const d of bp) if (inTotal[d]) total[d] += w * lengthNorm[d];
       }
     }
 

@@ -12,28 +12,35 @@ import { listAliases, rewriteWithAliases, type AliasRule } from './aliases.js';
  * procedures. Indexes are rebuilt off the request path after staff changes.
  */
 export function createProcedureSearchService(deps: { db: Db; log: Logger }) {
-  let nationalDocs: SearchableProcedure[] = [];
   let national: ProcedureEngine = createProcedureEngine([]);
   const perCommune = new Map<number, ProcedureEngine>();
   /** Staff-added words per commune, longest first, and the names of the procedures they point to. */
   const aliases = new Map<number, AliasRule[]>();
   const names = new Map<string, string>();
 
+  const readNational = async () => (await listNationalProcedures(deps.db)).map(toSearchable);
+
   async function init(communeIds: number[]): Promise<void> {
-    nationalDocs = (await listNationalProcedures(deps.db)).map(toSearchable);
+    // The records' text is read again when a commune's own index is built, not kept: it is most of the catalog's memory.
+    const nationalDocs = await readNational();
     national = createProcedureEngine(nationalDocs);
     for (const d of nationalDocs) names.set(d.code, d.name);
     cache.clear();
-    for (const id of communeIds) await refreshCommune(id);
+    for (const id of communeIds) await buildCommune(id, nationalDocs);
     deps.log.info({ procedures: national.size, localIndexes: perCommune.size }, 'procedure search ready');
   }
 
   async function refreshCommune(communeId: number): Promise<void> {
+    await buildCommune(communeId);
+  }
+
+  async function buildCommune(communeId: number, nationalDocs?: SearchableProcedure[]): Promise<void> {
     cache.clear();
     const local = await listLocalProcedures(deps.db, communeId);
     for (const p of local) names.set(p.code, p.name);
     if (local.length === 0) perCommune.delete(communeId);
-    else perCommune.set(communeId, createProcedureEngine([...nationalDocs, ...local.map(toSearchable)]));
+    else
+      perCommune.set(communeId, createProcedureEngine([...(nationalDocs ?? (await readNational())), ...local.map(toSearchable)]));
     const rules = (await listAliases(deps.db, communeId)).map((a) => ({ folded: a.folded, code: a.code }));
     rules.sort((a, b) => b.folded.length - a.folded.length);
     if (rules.length) aliases.set(communeId, rules);
