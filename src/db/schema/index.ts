@@ -4,3 +4,4 @@ export * from './inquiries.js';
 export * from './procedures.js';
 export * from './dossiers.js';
 export * from './staff.js';
+export * from './calendar.js';
