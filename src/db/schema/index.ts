@@ -5,3 +5,4 @@ export * from './procedures.js';
 export * from './dossiers.js';
 export * from './staff.js';
 export * from './calendar.js';
+export * from './civil-records.js';
