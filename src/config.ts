@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import express from 'express';
 import { z } from 'zod';
 
@@ -125,6 +128,11 @@ const schema = z.object({
     .default(12),
   /** Failed console sign-ins one address may make per 15 minutes. */
   STAFF_LOGIN_ATTEMPTS_PER_15_MIN: z.coerce.number().int().min(1).max(10_000).default(20),
+  /**
+   * Bearer token for GET /metrics (Prometheus). Unset: /metrics is not served (404). At least 16
+   * characters; Prometheus sends it with `authorization: { credentials: … }` in its scrape config.
+   */
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   SEED_CATALOG: z
     .enum(['true', 'false', '1', '0'])
     .default('true')
@@ -133,10 +141,47 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema>;
 
+/** Every variable the schema reads (.env.example must list each one). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export class ConfigError extends Error {}
 
-/** Parse and validate configuration; throws ConfigError listing every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** The environment the application runs with, and the `.env` file it came from in part. */
+export interface Environment {
+  env: NodeJS.ProcessEnv;
+  /** Absolute path of the `.env` file that was read, if there was one. */
+  envFile?: string;
+}
+
+/**
+ * The real environment over the `.env` file of the working directory (or the
+ * file `ENV_FILE` names), when there is one: a variable set in the real
+ * environment wins, even when it is empty, so `PORT=4000 npm start` and
+ * docker compose's `environment:` override the file. Parsed with Node's own
+ * `util.parseEnv` (the `node --env-file` parser: comments, `export`, single and
+ * double quotes) into a new object: `process.env` itself is never changed, so
+ * what a child process inherits stays the real environment.
+ */
+export function loadEnvironment(real: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Environment {
+  const named = real.ENV_FILE?.trim();
+  const path = resolve(cwd, named || '.env');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    // No .env is the ordinary case; a file named by ENV_FILE must exist.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !named) return { env: real };
+    throw new ConfigError(`Invalid configuration:\n  - ENV_FILE: cannot read ${path} (${(error as Error).message})`);
+  }
+  return { env: { ...parseEnv(text), ...real }, envFile: path };
+}
+
+/**
+ * Parse and validate configuration; throws ConfigError listing every bad
+ * variable. Without an argument: the real environment over `.env`
+ * ({@link loadEnvironment}); tests pass their own object.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = loadEnvironment().env): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
@@ -163,4 +208,73 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   return cfg;
+}
+
+/** The channels whose accounts this configuration sets up (the web chat is always on). */
+function configuredChannels(cfg: Config): string[] {
+  const channels = ['web'];
+  if (cfg.TELEGRAM_BOT_TOKEN) channels.push(`telegram (${cfg.TELEGRAM_MODE})`);
+  if (cfg.ZALO_APP_ID && cfg.ZALO_APP_SECRET) channels.push('zalo');
+  if (cfg.ZALOBOT_TOKEN) channels.push('zalobot');
+  return channels;
+}
+
+/** Where the database is, without the password or anything else from the URL's user part or query. */
+function describeDatabase(cfg: Config): Record<string, string | number | undefined> {
+  if (!cfg.DATABASE_URL) return { engine: 'pglite', dataDir: resolve(cfg.DATA_DIR) };
+  try {
+    const url = new URL(cfg.DATABASE_URL);
+    // libpq's ?host=/var/run/postgresql names a Unix socket directory: a path, never a secret.
+    const socket = url.searchParams.get('host') ?? undefined;
+    return {
+      engine: 'postgres',
+      host: socket ?? (url.hostname || 'localhost'),
+      port: socket ? undefined : Number(url.port || 5432),
+      database: decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined,
+    };
+  } catch {
+    return { engine: 'postgres' };
+  }
+}
+
+/** What the start-up log line says about the configuration, and what it should warn about. */
+export interface StartupSummary {
+  database: Record<string, string | number | undefined>;
+  channels: string[];
+  publicUrl: string | undefined;
+  envFile: string | undefined;
+  metrics: 'off' | 'token';
+  warnings: string[];
+}
+
+/**
+ * The configuration as the start-up log shows it: the database engine and
+ * where it is (never the password), the channels set up, the public URL and
+ * the `.env` file read. Only names and addresses the operator chose, no token,
+ * secret or key, and no personal data.
+ */
+export function startupSummary(cfg: Config, envFile?: string): StartupSummary {
+  const warnings: string[] = [];
+  const webhookChannels = [
+    cfg.TELEGRAM_BOT_TOKEN && cfg.TELEGRAM_MODE === 'webhook' ? 'Telegram' : undefined,
+    cfg.ZALO_APP_ID && cfg.ZALO_APP_SECRET ? 'Zalo OA' : undefined,
+    cfg.ZALOBOT_TOKEN ? 'Zalo Bot Platform' : undefined,
+  ].filter(Boolean);
+  if (!cfg.PUBLIC_URL && webhookChannels.length > 0) {
+    warnings.push(
+      `PUBLIC_URL is not set: ${webhookChannels.join(', ')} cannot reach this server (webhooks need an https public URL)`,
+    );
+  } else if (!cfg.PUBLIC_URL && cfg.NODE_ENV === 'production') {
+    warnings.push('PUBLIC_URL is not set: QR posters and links point to http://localhost');
+  } else if (cfg.PUBLIC_URL && !cfg.PUBLIC_URL.startsWith('https://') && webhookChannels.length > 0) {
+    warnings.push('PUBLIC_URL is not https: Telegram and Zalo only call https webhooks');
+  }
+  return {
+    database: describeDatabase(cfg),
+    channels: configuredChannels(cfg),
+    publicUrl: cfg.PUBLIC_URL,
+    envFile,
+    metrics: cfg.METRICS_TOKEN ? 'token' : 'off',
+    warnings,
+  };
 }

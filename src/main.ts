@@ -1,12 +1,15 @@
 import { errInfo } from './core/log-error.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, loadEnvironment, startupSummary } from './config.js';
 import { createRuntime } from './runtime.js';
 
 /** Process entry: `npm start` (tsx) or `node dist/main.js` (Docker). */
 async function main(): Promise<void> {
   let config;
+  let envFile: string | undefined;
   try {
-    config = loadConfig();
+    const environment = loadEnvironment();
+    envFile = environment.envFile;
+    config = loadConfig(environment.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -20,10 +23,13 @@ async function main(): Promise<void> {
   await runtime.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
+  // Names and addresses only (config.ts startupSummary): no password, token, key or personal data.
+  const { warnings, ...summary } = startupSummary(config, envFile);
   runtime.log.info(
-    { port, engine: runtime.database.engine, commune: runtime.defaultCommune.slug },
+    { port, commune: runtime.defaultCommune.slug, ...summary },
     `Trợ lý Xã is listening: open http://localhost:${port}/ to chat`,
   );
+  for (const warning of warnings) runtime.log.warn({ setting: 'PUBLIC_URL' }, warning);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

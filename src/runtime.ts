@@ -1,13 +1,12 @@
 import { errInfo } from './core/log-error.js';
 import { createServer, type Server } from 'node:http';
 import express from 'express';
-import pino from 'pino';
 import { createWebAdapter } from './channels/web/index.js';
 import { createWebChatRoutes } from './channels/web/routes.js';
 import { capabilitiesOf } from './channels/capabilities.js';
 import { numberedChoices } from './channels/shared/numbered.js';
 import type { Config } from './config.js';
-import type { Logger } from './core/logger.js';
+import { createLogger, type Logger } from './core/logger.js';
 import type { CommuneInfo } from './core/commune.js';
 import type { ConsoleContribution } from './core/staff.js';
 import { Router } from './core/router.js';
@@ -43,14 +42,7 @@ import { resolveDataSecret } from './wiring/data-secret.js';
 
 export { createCommuneDirectory, ensureDefaultCommune } from './wiring/communes.js';
 
-export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    base: { service: 'tro-ly-xa' },
-    // Defence in depth: personal fields are never logged on purpose, but redact if one slips in.
-    redact: { paths: ['text', 'phone', '*.phone', '*.text', 'applicantName', 'applicantPhone', 'contact'], censor: '[redacted]' },
-  }) as unknown as Logger;
-}
+export { createLogger } from './core/logger.js';
 
 /**
  * The modules of the application, in the order they claim a message. Button
