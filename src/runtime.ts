@@ -13,6 +13,7 @@ import { Router } from './core/router.js';
 import type { ChannelAdapter, ChannelName } from './core/types.js';
 import { createDatabase, type Database } from './db/client.js';
 import { assistantModule, fallback as assistantFallback } from './features/assistant/index.js';
+import { calendarModule } from './features/calendar/index.js';
 import { dossiersModule, type DossiersModuleDeps } from './features/dossiers/index.js';
 import { inquiriesModule, type InquiriesApiDeps } from './features/inquiries/index.js';
 import {
@@ -58,7 +59,14 @@ export { createLogger } from './core/logger.js';
  * What no module claims gets the assistant's fallback. HTTP routes are
  * mounted in the same order. A new feature is one folder and one line here.
  */
-export const MODULES = [assistantModule, inquiriesModule, dossiersModule, proceduresModule, outboxModule] as const;
+export const MODULES = [
+  assistantModule,
+  inquiriesModule,
+  dossiersModule,
+  calendarModule,
+  proceduresModule,
+  outboxModule,
+] as const;
 
 /** What the modules need from the application: one object, checked against each module's own needs. */
 export interface ModuleDeps extends InquiriesApiDeps, DossiersModuleDeps, ProceduresModuleDeps, OutboxApiDeps {}

@@ -4,12 +4,12 @@ import { foldPhrase } from '../../core/text-input.js';
 import { NEXT, type HandlerResult } from '../../core/router.js';
 import type { Reply } from '../../core/types.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
+import { loadCommuneCalendar } from '../calendar/index.js';
 import { completeCode, normalizeDossierCode, parseDossierCodes } from './code-parser.js';
 import { cancelButton, isFinal, presentDossierDetails, texts } from './presenter.js';
 import * as repo from './repo.js';
 import type { DossierRow } from './repo.js';
 import { VERIFY_LIMITS, verificationLock, verifyDossierAccess, type DossierServiceDeps } from './service.js';
-import { weekdayCalendar } from './working-days.js';
 
 export type DossierChatDeps = Pick<DossierServiceDeps, 'phoneKey' | 'procedureName' | 'calendar'>;
 
@@ -201,7 +201,7 @@ async function showDetails(chat: DossierChat, ctx: AppContext, dossier: DossierR
     procedureName,
     now: ctx.now,
     following,
-    calendar: deps.calendar ?? weekdayCalendar,
+    calendar: deps.calendar ?? (await loadCommuneCalendar(ctx.db, ctx.msg.communeId)),
   });
 }
 

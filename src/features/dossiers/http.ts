@@ -5,6 +5,7 @@ import { escapeHtml } from '../../core/html.js';
 import { httpErrors } from '../../core/http-errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/client.js';
+import { loadCommuneCalendar } from '../calendar/index.js';
 import { normalizeDossierCode } from './code-parser.js';
 import { CHANNEL_NAMES, formatIntVi, formatPercentVi, statusName } from './presenter.js';
 import * as repo from './repo.js';
@@ -111,7 +112,10 @@ export function createDossiersApi(deps: DossiersApiDeps): express.Router {
       dueAt: d.dueAt,
       finishedAt: d.finishedAt,
       returnedAt: d.returnedAt,
-      timeliness: computeTimeliness({ status: d.status, dueAt: d.dueAt, finishedAt: d.finishedAt, now: now() }, deps.calendar),
+      timeliness: computeTimeliness(
+        { status: d.status, dueAt: d.dueAt, finishedAt: d.finishedAt, now: now() },
+        deps.calendar ?? (await loadCommuneCalendar(deps.db, communeId)),
+      ),
       applicantName: d.applicantName,
       phoneHint: d.phoneHint,
       reason: d.reason,

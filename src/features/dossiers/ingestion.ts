@@ -4,6 +4,7 @@ import { loadCommuneInfo } from '../../db/communes.js';
 import { normalizeDomesticPhone } from '../../core/phone.js';
 import { fieldErrorsOf } from '../../core/http-errors.js';
 import { enqueueMessages } from '../../pipeline/outbox/index.js';
+import { loadCommuneCalendar } from '../calendar/index.js';
 import {
   canTransition,
   dossierEventSchema,
@@ -17,7 +18,6 @@ import { isFinal, presentStatusNotification, statusName } from './presenter.js';
 import * as repo from './repo.js';
 import type { DossierRow } from './repo.js';
 import type { DossierServiceDeps } from './service.js';
-import { weekdayCalendar } from './working-days.js';
 
 // Dossiers from the one-stop system: created or updated, status events, and the followers told of each change.
 
@@ -289,7 +289,7 @@ async function notifyFollowers(tx: Db, dossier: DossierRow, deps: DossierService
     procedureName,
     now: (deps.now ?? (() => new Date()))(),
     following: true,
-    calendar: deps.calendar ?? weekdayCalendar,
+    calendar: deps.calendar ?? (await loadCommuneCalendar(tx, dossier.communeId)),
   });
   const ids: number[] = [];
   for (const f of followers) {

@@ -12,7 +12,7 @@ import {
   computeTimeliness,
   localDate,
   nextWorkingDayOnOrAfter,
-  weekdayCalendar,
+  nationalCalendar,
   type Timeliness,
   type WorkingCalendar,
 } from './working-days.js';
@@ -128,7 +128,7 @@ function officeText(commune: CommuneInfo): string {
 /** What the resident should do now, in one or two sentences. */
 export function nextStepText(d: DossierView, opts: PresentOptions): string {
   const { commune } = opts;
-  const calendar = opts.calendar ?? weekdayCalendar;
+  const calendar = opts.calendar ?? nationalCalendar;
   const contact = commune.phone ? ` hoặc gọi ${commune.phone}` : '';
   switch (d.status) {
     case 1:
@@ -186,7 +186,7 @@ export function nextStepText(d: DossierView, opts: PresentOptions): string {
 function dueLine(d: DossierView, opts: PresentOptions): string | undefined {
   const t = computeTimeliness(
     { status: d.status, dueAt: d.dueAt, finishedAt: d.finishedAt, now: opts.now },
-    opts.calendar ?? weekdayCalendar,
+    opts.calendar ?? nationalCalendar,
   );
   if (!d.dueAt) return undefined;
   const note = timelinessText(t);

@@ -2,20 +2,25 @@
  * Working-day arithmetic for promised return dates. Pure: no clock, no I/O.
  *
  * Dates are local Vietnamese calendar dates ("YYYY-MM-DD", UTC+7, no DST).
- * The calendar is a small port so a holiday calendar (Tết, 30/4, 1/5, 2/9 …,
- * domain notes §7) can be plugged in later without touching callers.
+ * Which days count comes from the working calendar (core/calendar.ts): the
+ * weekdays with hours, minus Vietnam's public holidays and the days off staff
+ * entered, plus make-up working days. Callers pass the commune's calendar
+ * (features/calendar loads it); the default is the national one.
  */
+import {
+  createWorkCalendar,
+  dayNumber,
+  fromDayNumber,
+  localDate,
+  localMinutes,
+  minutesOf,
+  SAME_DAY_CUTOFF,
+  type LocalDate,
+  type WorkingCalendar,
+} from '../../core/calendar.js';
 
-/** A local calendar date, "YYYY-MM-DD". */
-export type LocalDate = string;
-
-export interface WorkingCalendar {
-  isWorkingDay(date: LocalDate): boolean;
-}
-
-/** Vietnam is UTC+7 all year. */
-export const VN_OFFSET_MINUTES = 7 * 60;
-const DAY_MS = 86_400_000;
+export { addDays, isoWeekday, localDate, startOfLocalDate, VN_OFFSET_MINUTES } from '../../core/calendar.js';
+export type { LocalDate, WorkingCalendar } from '../../core/calendar.js';
 
 export interface CalendarOptions {
   /** ISO weekdays that are working days (1 = Monday … 7 = Sunday). Default Monday–Friday. */
@@ -26,6 +31,7 @@ export interface CalendarOptions {
   extraWorkingDays?: Iterable<LocalDate>;
 }
 
+/** A bare calendar from explicit lists (tests, benchmarks); no computed holidays. */
 export function createCalendar(opts: CalendarOptions = {}): WorkingCalendar {
   const weekdays = new Set(opts.workingWeekdays ?? [1, 2, 3, 4, 5]);
   const holidays = new Set(opts.holidays ?? []);
@@ -34,46 +40,20 @@ export function createCalendar(opts: CalendarOptions = {}): WorkingCalendar {
     isWorkingDay(date) {
       if (extra.has(date)) return true;
       if (holidays.has(date)) return false;
-      return weekdays.has(isoWeekday(date));
+      const d = new Date(dayNumber(date) * 86_400_000).getUTCDay();
+      return weekdays.has(d === 0 ? 7 : d);
     },
   };
 }
 
-/** Monday–Friday, no holidays (the current rule; see README for plugging holidays in). */
+/** Monday–Friday without holidays (the arithmetic alone; tests of it). */
 export const weekdayCalendar: WorkingCalendar = createCalendar();
 
-function dayNumber(date: LocalDate): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!m) throw new RangeError(`not a local date: ${date}`);
-  return Math.floor(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS);
-}
-
-function fromDayNumber(n: number): LocalDate {
-  return new Date(n * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** 1 = Monday … 7 = Sunday. */
-export function isoWeekday(date: LocalDate): number {
-  const d = new Date(dayNumber(date) * DAY_MS).getUTCDay();
-  return d === 0 ? 7 : d;
-}
-
-/** The Vietnamese calendar date of an instant. */
-export function localDate(instant: Date, offsetMinutes = VN_OFFSET_MINUTES): LocalDate {
-  return new Date(instant.getTime() + offsetMinutes * 60_000).toISOString().slice(0, 10);
-}
-
-/** Midnight (local) of a local date, as an instant. */
-export function startOfLocalDate(date: LocalDate, offsetMinutes = VN_OFFSET_MINUTES): Date {
-  return new Date(dayNumber(date) * DAY_MS - offsetMinutes * 60_000);
-}
-
-export function addDays(date: LocalDate, days: number): LocalDate {
-  return fromDayNumber(dayNumber(date) + days);
-}
+/** Monday–Friday with Vietnam's public holidays computed for every year (no commune's entered days). */
+export const nationalCalendar: WorkingCalendar = createWorkCalendar();
 
 /** Working days d with from < d ≤ to (negative when to < from). Friday → Monday is 1. */
-export function workingDaysBetween(from: LocalDate, to: LocalDate, calendar: WorkingCalendar = weekdayCalendar): number {
+export function workingDaysBetween(from: LocalDate, to: LocalDate, calendar: WorkingCalendar = nationalCalendar): number {
   const a = dayNumber(from);
   const b = dayNumber(to);
   if (a === b) return 0;
@@ -84,7 +64,7 @@ export function workingDaysBetween(from: LocalDate, to: LocalDate, calendar: Wor
 }
 
 /** The date `n` working days after `date` (n ≥ 0; n = 0 gives the date itself or the next working day). */
-export function addWorkingDays(date: LocalDate, n: number, calendar: WorkingCalendar = weekdayCalendar): LocalDate {
+export function addWorkingDays(date: LocalDate, n: number, calendar: WorkingCalendar = nationalCalendar): LocalDate {
   let d = dayNumber(date);
   if (n === 0) {
     while (!calendar.isWorkingDay(fromDayNumber(d))) d++;
@@ -98,8 +78,29 @@ export function addWorkingDays(date: LocalDate, n: number, calendar: WorkingCale
   return fromDayNumber(d);
 }
 
+/**
+ * The working day a dossier received at `receivedAt` counts from: the same day
+ * when it is a working day and the dossier came before the 15:00 cut-off
+ * (hộ tịch, chứng thực: NĐ 23/2015 art. 7), otherwise the next working day.
+ * A same-day procedure's result is due that day.
+ */
+export function receptionDay(
+  receivedAt: Date,
+  calendar: WorkingCalendar = nationalCalendar,
+  cutoff = SAME_DAY_CUTOFF,
+): LocalDate {
+  const day = localDate(receivedAt);
+  if (calendar.isWorkingDay(day) && localMinutes(receivedAt) < minutesOf(cutoff)) return day;
+  return addWorkingDays(day, 1, calendar);
+}
+
+/** The promised day of a procedure taking `workingDays` (0 = same day), the cut-off applied. */
+export function promisedDay(receivedAt: Date, workingDays: number, calendar: WorkingCalendar = nationalCalendar): LocalDate {
+  return addWorkingDays(receptionDay(receivedAt, calendar), workingDays, calendar);
+}
+
 /** The first working day on or after `date`. */
-export function nextWorkingDayOnOrAfter(date: LocalDate, calendar: WorkingCalendar = weekdayCalendar): LocalDate {
+export function nextWorkingDayOnOrAfter(date: LocalDate, calendar: WorkingCalendar = nationalCalendar): LocalDate {
   return addWorkingDays(date, 0, calendar);
 }
 
@@ -129,7 +130,7 @@ export interface TimelinessInput {
   now: Date;
 }
 
-export function computeTimeliness(input: TimelinessInput, calendar: WorkingCalendar = weekdayCalendar): Timeliness {
+export function computeTimeliness(input: TimelinessInput, calendar: WorkingCalendar = nationalCalendar): Timeliness {
   const { status, dueAt, finishedAt, now } = input;
   if (status === 3 || status === 7) return { kind: 'none' };
   if (finishedAt && (status === 9 || status === 10)) {
@@ -150,7 +151,7 @@ export function computeTimeliness(input: TimelinessInput, calendar: WorkingCalen
 export function finishTimeliness(
   finishedAt: Date,
   dueAt: Date,
-  calendar: WorkingCalendar = weekdayCalendar,
+  calendar: WorkingCalendar = nationalCalendar,
 ): Extract<Timeliness, { kind: 'early' | 'on_time' | 'late' }> {
   const fDay = localDate(finishedAt);
   const dDay = localDate(dueAt);

@@ -1,0 +1,377 @@
+import { lunarToIsoDate } from './lunar.js';
+
+/**
+ * The working calendar: Vietnam's public holidays computed for any year, the
+ * days staff enter from the government's yearly announcement, and a commune's
+ * weekly counter hours. Pure: no clock, no I/O; every feature that counts
+ * time (dossier due dates, the inquiry handover, the calendar API) asks it.
+ *
+ * Dates are local Vietnamese calendar dates ("YYYY-MM-DD", UTC+7, no DST).
+ */
+
+/** A local calendar date, "YYYY-MM-DD". */
+export type LocalDate = string;
+
+/** Vietnam is UTC+7 all year. */
+export const VN_OFFSET_MINUTES = 7 * 60;
+const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
+
+/** What a day of the calendar is, besides an ordinary day of the weekly hours. */
+export type DayKind = 'holiday' | 'makeup_workday' | 'day_off';
+export const DAY_KINDS: readonly DayKind[] = ['holiday', 'day_off', 'makeup_workday'];
+
+/** A day that differs from the weekly hours: a public holiday, a day off, a make-up working day. */
+export interface CalendarDay {
+  date: LocalDate;
+  kind: DayKind;
+  name: string;
+  /** `computed` from the Labour Code; `entered` by staff from the government's announcement. */
+  source: 'computed' | 'entered';
+}
+
+/** One open period of a day, local time "HH:MM" (from < to). */
+export interface OpenPeriod {
+  from: string;
+  to: string;
+}
+
+/** Open periods per weekday, index 0 = Sunday … 6 = Saturday. */
+export type WeeklyHours = OpenPeriod[][];
+
+const MORNING: OpenPeriod = { from: '07:30', to: '11:30' };
+const AFTERNOON: OpenPeriod = { from: '13:30', to: '17:00' };
+
+/** Monday–Friday 7:30–11:30 and 13:30–17:00 (the common pattern; each province sets its own). */
+export const DEFAULT_WEEKLY_HOURS: WeeklyHours = [
+  [],
+  [MORNING, AFTERNOON],
+  [MORNING, AFTERNOON],
+  [MORNING, AFTERNOON],
+  [MORNING, AFTERNOON],
+  [MORNING, AFTERNOON],
+  [],
+];
+
+/** The 15:00 cut-off: hộ tịch and chứng thực dossiers received later count from the next working day (NĐ 23/2015 art. 7). */
+export const SAME_DAY_CUTOFF = '15:00';
+
+// ---------------------------------------------------------------------------
+// Local dates
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Whether a string is a real local date "YYYY-MM-DD". */
+export function isLocalDate(s: string): boolean {
+  const m = DATE_RE.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.toISOString().slice(0, 10) === s;
+}
+
+export function dayNumber(date: LocalDate): number {
+  const m = DATE_RE.exec(date);
+  if (!m) throw new RangeError(`not a local date: ${date}`);
+  return Math.floor(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS);
+}
+
+export function fromDayNumber(n: number): LocalDate {
+  return new Date(n * DAY_MS).toISOString().slice(0, 10);
+}
+
+export function addDays(date: LocalDate, days: number): LocalDate {
+  return fromDayNumber(dayNumber(date) + days);
+}
+
+/** 0 = Sunday … 6 = Saturday. */
+export function weekdayOf(date: LocalDate): number {
+  return new Date(dayNumber(date) * DAY_MS).getUTCDay();
+}
+
+/** 1 = Monday … 7 = Sunday. */
+export function isoWeekday(date: LocalDate): number {
+  return weekdayOf(date) || 7;
+}
+
+/** The Vietnamese calendar date of an instant. */
+export function localDate(instant: Date, offsetMinutes = VN_OFFSET_MINUTES): LocalDate {
+  return new Date(instant.getTime() + offsetMinutes * MINUTE_MS).toISOString().slice(0, 10);
+}
+
+/** Minutes since local midnight of an instant. */
+export function localMinutes(instant: Date): number {
+  const t = new Date(instant.getTime() + VN_OFFSET_MINUTES * MINUTE_MS);
+  return t.getUTCHours() * 60 + t.getUTCMinutes();
+}
+
+/** Midnight (local) of a local date, as an instant. */
+export function startOfLocalDate(date: LocalDate, offsetMinutes = VN_OFFSET_MINUTES): Date {
+  return new Date(dayNumber(date) * DAY_MS - offsetMinutes * MINUTE_MS);
+}
+
+/** The instant of a local date at "HH:MM". */
+export function localInstant(date: LocalDate, hhmm: string): Date {
+  return new Date(startOfLocalDate(date).getTime() + minutesOf(hhmm) * MINUTE_MS);
+}
+
+const HHMM_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** Whether a string is a time of day "HH:MM" (00:00–23:59). */
+export function isTimeOfDay(s: string): boolean {
+  return HHMM_RE.test(s);
+}
+
+export function minutesOf(hhmm: string): number {
+  const m = HHMM_RE.exec(hhmm);
+  if (!m) throw new RangeError(`not a time of day: ${hhmm}`);
+  return Number(m[1]) * 60 + Number(m[2]);
+}
+
+/** "2027-02-10T07:30:00+07:00": an instant in Vietnam's local time. */
+export function toLocalIso(instant: Date): string {
+  const t = new Date(instant.getTime() + VN_OFFSET_MINUTES * MINUTE_MS).toISOString();
+  return `${t.slice(0, 19)}+07:00`;
+}
+
+// ---------------------------------------------------------------------------
+// Public holidays (Bộ luật Lao động 45/2019/QH14, art. 111 §3 and art. 112)
+
+const NEW_YEAR = 'Tết Dương lịch';
+const TET = 'Tết Nguyên đán';
+const HUNG_KINGS = 'Giỗ Tổ Hùng Vương';
+const VICTORY = 'Ngày Chiến thắng';
+const LABOUR = 'Ngày Quốc tế Lao động';
+const NATIONAL = 'Quốc khánh';
+const SUBSTITUTE_PREFIX = 'Nghỉ bù ';
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const ymd = (y: number, m: number, d: number) => `${y}-${pad(m)}-${pad(d)}`;
+
+/** The adjacent National Day holiday the Prime Minister usually picks, by 2/9's weekday (0 = Sunday). */
+const NATIONAL_DAY_NEIGHBOUR = [3, 3, 1, 3, 3, 1, 1];
+
+/**
+ * The public holidays of a year as the law fixes them, before the yearly
+ * announcement: 1/1; Tết Nguyên đán, the last day of the old lunar year and
+ * the first four of the new (five days); Giỗ Tổ Hùng Vương (10/3 lunar);
+ * 30/4; 1/5; 2/9 and the adjacent day that joins a weekend (the Prime
+ * Minister fixes which; 1/9 or 3/9 here). A holiday on a Saturday or Sunday
+ * gives a day off on the next working day (art. 111 §3: `day_off`, "Nghỉ bù …").
+ * The exact Tết break, swaps and make-up Saturdays come from the announcement,
+ * which staff enter and which wins over these.
+ */
+export function computedHolidays(year: number): CalendarDay[] {
+  const days: { date: LocalDate; name: string }[] = [{ date: ymd(year, 1, 1), name: NEW_YEAR }];
+  const tet = lunarToIsoDate({ day: 1, month: 1, year, leap: false });
+  if (tet) for (let i = -1; i <= 3; i++) days.push({ date: addDays(tet, i), name: TET });
+  const hungKings = lunarToIsoDate({ day: 10, month: 3, year, leap: false });
+  if (hungKings) days.push({ date: hungKings, name: HUNG_KINGS });
+  days.push({ date: ymd(year, 4, 30), name: VICTORY }, { date: ymd(year, 5, 1), name: LABOUR });
+  const national = ymd(year, 9, 2);
+  days.push({ date: national, name: NATIONAL });
+  days.push({ date: ymd(year, 9, NATIONAL_DAY_NEIGHBOUR[weekdayOf(national)]), name: NATIONAL });
+  days.sort((a, b) => a.date.localeCompare(b.date));
+
+  const taken = new Set(days.map((d) => d.date));
+  const out: CalendarDay[] = days.map((d) => ({ ...d, kind: 'holiday', source: 'computed' }));
+  for (const d of days) {
+    const wd = weekdayOf(d.date);
+    if (wd !== 0 && wd !== 6) continue;
+    let sub = addDays(d.date, 1);
+    while (taken.has(sub) || weekdayOf(sub) === 0 || weekdayOf(sub) === 6) sub = addDays(sub, 1);
+    taken.add(sub);
+    out.push({ date: sub, kind: 'day_off', name: SUBSTITUTE_PREFIX + d.name, source: 'computed' });
+  }
+  return out.sort((a, b) => a.date.localeCompare(b.date));
+}
+
+/** "Tết Nguyên đán" from "Nghỉ bù Tết Nguyên đán" or "Nghỉ Tết Nguyên đán": what a closure is for. */
+export function closureReason(name: string): string {
+  return name.replace(/^nghỉ( bù)?\s+/i, '').trim() || name;
+}
+
+// ---------------------------------------------------------------------------
+// A commune's calendar
+
+/** The working-day port the dossier arithmetic needs. */
+export interface WorkingCalendar {
+  /** A day deadlines count: Monday–Friday with hours, or a make-up day; never a holiday or day off. */
+  isWorkingDay(date: LocalDate): boolean;
+}
+
+/** One day as the calendar sees it. */
+export interface DayInfo {
+  date: LocalDate;
+  /** Set when the day is a holiday, a day off or a make-up working day. */
+  special?: CalendarDay;
+  /** Counts for deadlines. */
+  working: boolean;
+  /** When the counter is open that day (empty when closed). */
+  periods: OpenPeriod[];
+}
+
+/** Whether the counter is open at an instant, and if not, when and why it is closed. */
+export type Availability =
+  | { open: true; at: Date; closesAt: Date }
+  | {
+      open: false;
+      at: Date;
+      opensAt: Date;
+      /** Why: a holiday run (its name and last closed day), a weekend, the lunch break, the evening. */
+      reason: 'holiday' | 'weekend' | 'break' | 'after_hours' | 'before_hours';
+      /** For `holiday`: "Tết Nguyên đán" and the last closed day. */
+      holiday?: { name: string; until: LocalDate };
+    };
+
+export interface WorkCalendar extends WorkingCalendar {
+  weekly: WeeklyHours;
+  day(date: LocalDate): DayInfo;
+  /** The year's holidays, days off and make-up days, computed and entered, by date. */
+  daysOfYear(year: number): CalendarDay[];
+  availability(at: Date): Availability;
+}
+
+export interface WorkCalendarOptions {
+  weekly?: WeeklyHours;
+  /** Days entered by staff; a later entry for the same date wins (commune after installation-wide). */
+  entered?: Iterable<Omit<CalendarDay, 'source'>>;
+}
+
+/** How far ahead the calendar looks for the next opening (a schedule with no hours at all has none). */
+const HORIZON_DAYS = 400;
+
+export function createWorkCalendar(opts: WorkCalendarOptions = {}): WorkCalendar {
+  const weekly = opts.weekly ?? DEFAULT_WEEKLY_HOURS;
+  const entered = new Map<LocalDate, CalendarDay>();
+  for (const d of opts.entered ?? []) entered.set(d.date, { date: d.date, kind: d.kind, name: d.name, source: 'entered' });
+  const computedByYear = new Map<number, Map<LocalDate, CalendarDay>>();
+  const computedOf = (year: number) => {
+    let m = computedByYear.get(year);
+    if (!m) {
+      m = new Map(computedHolidays(year).map((d) => [d.date, d]));
+      computedByYear.set(year, m);
+    }
+    return m;
+  };
+  // A make-up day keeps the hours of an ordinary weekday.
+  const workdayPeriods = [1, 2, 3, 4, 5].map((wd) => weekly[wd] ?? []).find((p) => p.length > 0) ?? [MORNING, AFTERNOON];
+
+  function special(date: LocalDate): CalendarDay | undefined {
+    return entered.get(date) ?? computedOf(Number(date.slice(0, 4))).get(date);
+  }
+
+  function day(date: LocalDate): DayInfo {
+    const s = special(date);
+    const wd = weekdayOf(date);
+    if (s?.kind === 'makeup_workday') return { date, special: s, working: true, periods: workdayPeriods };
+    if (s) return { date, special: s, working: false, periods: [] };
+    const periods = weekly[wd] ?? [];
+    return { date, working: wd >= 1 && wd <= 5 && periods.length > 0, periods };
+  }
+
+  function daysOfYear(year: number): CalendarDay[] {
+    const merged = new Map(computedOf(year));
+    for (const [date, d] of entered) if (date.startsWith(`${year}-`)) merged.set(date, d);
+    return [...merged.values()].sort((a, b) => a.date.localeCompare(b.date));
+  }
+
+  function availability(at: Date): Availability {
+    const today = localDate(at);
+    const now = localMinutes(at);
+    const first = day(today);
+    for (const p of first.periods) {
+      if (now >= minutesOf(p.from) && now < minutesOf(p.to)) return { open: true, at, closesAt: localInstant(today, p.to) };
+    }
+    let opening: { date: LocalDate; from: string } | undefined;
+    const later = first.periods.find((p) => minutesOf(p.from) > now);
+    if (later) opening = { date: today, from: later.from };
+    for (let i = 1; !opening && i <= HORIZON_DAYS; i++) {
+      const d = day(addDays(today, i));
+      if (d.periods.length > 0) opening = { date: d.date, from: d.periods[0].from };
+    }
+    if (!opening) throw new RangeError('the weekly hours have no open period');
+    const opensAt = localInstant(opening.date, opening.from);
+    if (opening.date === today) {
+      const before = first.periods.every((p) => minutesOf(p.from) > now);
+      return { open: false, at, opensAt, reason: before ? 'before_hours' : 'break' };
+    }
+    // The closed days between now and the opening: a holiday among them names the closure.
+    const start = first.periods.length > 0 ? addDays(today, 1) : today;
+    let holiday: CalendarDay | undefined;
+    for (let d = start; d < opening.date; d = addDays(d, 1)) {
+      const s = day(d).special;
+      if (s && s.kind !== 'makeup_workday') holiday ??= s;
+    }
+    if (holiday) {
+      return {
+        open: false,
+        at,
+        opensAt,
+        reason: 'holiday',
+        holiday: { name: closureReason(holiday.name), until: addDays(opening.date, -1) },
+      };
+    }
+    return { open: false, at, opensAt, reason: start >= opening.date ? 'after_hours' : 'weekend' };
+  }
+
+  return { weekly, day, daysOfYear, availability, isWorkingDay: (date) => day(date).working };
+}
+
+/** Check a weekly schedule: seven days, "HH:MM" periods in order, not overlapping; at least one open period. */
+export function weeklyHoursProblem(weekly: WeeklyHours): string | undefined {
+  if (!Array.isArray(weekly) || weekly.length !== 7) return 'cần đủ 7 ngày trong tuần';
+  let any = false;
+  for (const periods of weekly) {
+    let end = -1;
+    for (const p of periods) {
+      if (!isTimeOfDay(p.from) || !isTimeOfDay(p.to)) return 'giờ phải có dạng HH:MM, ví dụ 07:30';
+      if (minutesOf(p.from) >= minutesOf(p.to)) return `giờ bắt đầu phải trước giờ kết thúc (${p.from}–${p.to})`;
+      if (minutesOf(p.from) < end) return 'các buổi trong một ngày không được chồng lên nhau';
+      end = minutesOf(p.to);
+      any = true;
+    }
+  }
+  return any ? undefined : 'cần ít nhất một buổi làm việc trong tuần';
+}
+
+// ---------------------------------------------------------------------------
+// Vietnamese wording
+
+/** Vietnamese weekday names, index 0 = Sunday. */
+export const WEEKDAY_VI = ['Chủ nhật', 'thứ Hai', 'thứ Ba', 'thứ Tư', 'thứ Năm', 'thứ Sáu', 'thứ Bảy'];
+
+/** "dd/MM/yyyy" of a local date. */
+export function formatLocalDate(date: LocalDate): string {
+  return `${date.slice(8, 10)}/${date.slice(5, 7)}/${date.slice(0, 4)}`;
+}
+
+/** "7:30 sáng", "13:30 chiều": a local time of day as residents say it. */
+export function formatClockVi(instant: Date): string {
+  const m = localMinutes(instant);
+  const h = Math.floor(m / 60);
+  const part = h < 11 ? 'sáng' : h < 13 ? 'trưa' : h < 18 ? 'chiều' : 'tối';
+  return `${h}:${pad(m % 60)} ${part}`;
+}
+
+/** "7:30 sáng thứ Tư 10/02/2027"; today's opening reads "13:30 chiều nay". */
+export function formatOpeningVi(opensAt: Date, now: Date): string {
+  const date = localDate(opensAt);
+  if (date === localDate(now)) return `${formatClockVi(opensAt)} nay`;
+  return `${formatClockVi(opensAt)} ${WEEKDAY_VI[weekdayOf(date)]} ${formatLocalDate(date)}`;
+}
+
+/** "(nghỉ Tết Nguyên đán đến hết 09/02)": why the counter is closed, for a resident. */
+export function closureTextVi(a: Extract<Availability, { open: false }>): string {
+  switch (a.reason) {
+    case 'holiday':
+      return `nghỉ ${a.holiday?.name ?? 'lễ'} đến hết ${formatLocalDate(a.holiday?.until ?? localDate(a.opensAt)).slice(0, 5)}`;
+    case 'weekend':
+      return 'nghỉ cuối tuần';
+    case 'break':
+      return 'nghỉ trưa';
+    case 'before_hours':
+      return 'chưa đến giờ làm việc';
+    case 'after_hours':
+      return 'đã hết giờ làm việc';
+  }
+}
