@@ -14,6 +14,7 @@ import type { ChannelAdapter, ChannelName } from './core/types.js';
 import { createDatabase, type Database } from './db/client.js';
 import { assistantModule, fallback as assistantFallback } from './features/assistant/index.js';
 import { calendarModule } from './features/calendar/index.js';
+import { civilRecordsModule, type CivilRecordsModuleDeps } from './features/civil-records/index.js';
 import { dossiersModule, type DossiersModuleDeps } from './features/dossiers/index.js';
 import { inquiriesModule, type InquiriesApiDeps } from './features/inquiries/index.js';
 import {
@@ -62,6 +63,7 @@ export { createLogger } from './core/logger.js';
 export const MODULES = [
   assistantModule,
   inquiriesModule,
+  civilRecordsModule,
   dossiersModule,
   calendarModule,
   proceduresModule,
@@ -69,7 +71,8 @@ export const MODULES = [
 ] as const;
 
 /** What the modules need from the application: one object, checked against each module's own needs. */
-export interface ModuleDeps extends InquiriesApiDeps, DossiersModuleDeps, ProceduresModuleDeps, OutboxApiDeps {}
+export interface ModuleDeps
+  extends InquiriesApiDeps, CivilRecordsModuleDeps, DossiersModuleDeps, ProceduresModuleDeps, OutboxApiDeps {}
 
 /** The chat router with every module's handlers, in {@link MODULES} order, and the assistant's fallback. */
 export function buildRouter(deps: ModuleDeps): Router<AppContext> {
@@ -178,6 +181,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     requireStaff: staffAuth.require,
     requireIntegration: staffAuth.require('dossier-sync'),
     deliver: (ids) => delivery.kick(ids),
+    publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),
+    capabilitiesOf,
     posterLinks: async (communeId) => {
       const c = await directory.get(communeId);
       return {

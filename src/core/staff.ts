@@ -27,7 +27,10 @@ export type Permission =
   | 'procedures'
   | 'deliveries'
   | 'stats'
+  /** Reading civil-record copy requests and their copies. */
   | 'civil-records'
+  /** Approving or rejecting them, recording payment, revoking a copy. */
+  | 'civil-records-decide'
   | 'staff'
   | 'settings'
   | 'audit';
@@ -35,10 +38,11 @@ export type Permission =
 const OFFICER: Permission[] = ['inbox', 'dossiers', 'procedures', 'deliveries', 'stats'];
 // Dossier writes come from the one-stop system (integration keys), not from a person.
 const GRANTS: Record<StaffRole, ReadonlySet<Permission>> = {
-  admin: new Set<Permission>([...OFFICER, 'civil-records', 'staff', 'settings', 'audit']),
+  admin: new Set<Permission>([...OFFICER, 'civil-records', 'civil-records-decide', 'staff', 'settings', 'audit']),
   officer: new Set(OFFICER),
-  registrar: new Set<Permission>([...OFFICER, 'civil-records']),
-  leader: new Set<Permission>(['stats']),
+  registrar: new Set<Permission>([...OFFICER, 'civil-records', 'civil-records-decide']),
+  // Leaders read the civil-record queue (oversight); the registrar and the admin decide.
+  leader: new Set<Permission>(['stats', 'civil-records']),
 };
 
 export function roleAllows(role: StaffRole, permission: Permission): boolean {

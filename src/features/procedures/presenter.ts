@@ -122,6 +122,10 @@ export function mainDocuments(p: Procedure): string[] {
   return [...names];
 }
 
+/** Bản sao trích lục hộ tịch, and the civil-records feature's action that starts a request in the chat. */
+const COPY_OF_EXTRACT_PROCEDURE = '2.000635';
+const CIVIL_RECORD_REQUEST_ACTION = 'civil:start';
+
 export function detailButtons(p: ProcedureView): ReplyButton[] {
   const buttons: ReplyButton[] = [
     { label: 'Giấy tờ đầy đủ', action: `proc:docs:${p.code}` },
@@ -131,6 +135,9 @@ export function detailButtons(p: ProcedureView): ReplyButton[] {
   ];
   const url = canSubmitOnline(p) ? onlineUrl(p) : undefined;
   if (url) buttons.push({ label: 'Nộp trực tuyến', url });
+  // Copies of civil-status extracts can be asked for in the chat itself (features/civil-records).
+  if (p.code === COPY_OF_EXTRACT_PROCEDURE)
+    buttons.unshift({ label: 'Yêu cầu bản sao qua tin nhắn', action: CIVIL_RECORD_REQUEST_ACTION });
   buttons.push({ label: 'Gặp cán bộ', action: 'staff:contact' });
   return buttons;
 }

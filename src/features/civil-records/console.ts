@@ -1,0 +1,376 @@
+import express, { type Request } from 'express';
+import { CHANNEL_LABELS, consolePage, csrfField, formText } from '../../core/console-kit.js';
+import { formatLocalDateVi, formatMoneyVi, formatShortDateTimeVi } from '../../core/format-vi.js';
+import { html } from '../../core/html.js';
+import { actorOf, principalAllows, type ConsoleContext, type ConsoleContribution } from '../../core/staff.js';
+import { writeAudit } from '../../db/audit.js';
+import { DECIDE, READ, statusOfError, type CivilRecordsApiDeps } from './http.js';
+import { KIND_LABELS, type RecordKind } from './records.js';
+import {
+  approveRequest,
+  currentCopy,
+  findCandidates,
+  findRequest,
+  listCopies,
+  listRequests,
+  recordPayment,
+  rejectRequest,
+  revokeCopies,
+  type RequestStatus,
+} from './service.js';
+
+const VIEWS: { id: RequestStatus; label: string }[] = [
+  { id: 'pending', label: 'Chờ duyệt' },
+  { id: 'approved', label: 'Đã duyệt' },
+  { id: 'delivered', label: 'Đã gửi' },
+  { id: 'rejected', label: 'Từ chối' },
+];
+const STATUS_LABELS: Record<string, string> = {
+  pending: 'Chờ duyệt',
+  approved: 'Đã duyệt',
+  delivered: 'Đã gửi bản sao',
+  rejected: 'Từ chối',
+  cancelled: 'Đã hủy',
+};
+const RELATIONSHIP_LABELS: Record<string, string> = {
+  self: 'Chính người có tên trên giấy',
+  guardian: 'Cha, mẹ hoặc người giám hộ',
+  authorised: 'Người được ủy quyền',
+  relative: 'Người thân có giấy tờ chứng minh',
+  agency: 'Cơ quan, tổ chức có công văn',
+};
+const DELIVERY_LABELS: Record<string, string> = {
+  chat: 'Qua tin nhắn',
+  counter: 'Tại bộ phận một cửa',
+  post: 'Qua bưu điện',
+};
+const ERROR_TEXTS: Record<string, string> = {
+  not_found: 'Không tìm thấy yêu cầu.',
+  not_pending: 'Yêu cầu này đã được xử lý.',
+  record_required: 'Anh/chị cần chọn đăng ký hộ tịch khớp với yêu cầu.',
+  record_mismatch: 'Đăng ký được chọn không thuộc loại giấy của yêu cầu.',
+  id_mismatch: 'Số căn cước của người yêu cầu không khớp với số định danh trên đăng ký: không thể cấp cho "chính người đó".',
+  not_approved: 'Yêu cầu đã đóng.',
+};
+
+type Flash = { kind: 'ok' | 'error'; text: string };
+
+/** "Bản sao hộ tịch": the review queue, a request with its candidate registrations, the decision. */
+export function createCivilRecordsConsole(deps: CivilRecordsApiDeps): ConsoleContribution {
+  const { db } = deps;
+  const router = express.Router();
+  const idOf = (req: Request) => {
+    const id = Number(req.params.id);
+    return Number.isSafeInteger(id) && id > 0 ? id : -1;
+  };
+
+  router.get(
+    '/console/civil-records',
+    consolePage(READ, async (req, _res, ctx) => {
+      const view = VIEWS.find((v) => v.id === req.query.status)?.id ?? 'pending';
+      const rows = await listRequests(db, ctx.communeId, view);
+      ctx.render({
+        title: 'Bản sao hộ tịch',
+        body: html`<h1>Yêu cầu cấp bản sao trích lục hộ tịch</h1>
+          <nav class="tabs" aria-label="Lọc yêu cầu">
+            ${VIEWS.map(
+              (v) =>
+                html`<a href="/console/civil-records?status=${v.id}" ${v.id === view ? html`aria-current="page"` : ''}
+                  >${v.label}</a
+                >`,
+            )}
+          </nav>
+          ${
+            rows.length === 0
+              ? html`<p class="card muted">Không có yêu cầu nào.</p>`
+              : html`<ul class="list">
+                  ${rows.map(
+                    (r) =>
+                      html`<li>
+                        <a class="item" href="/console/civil-records/${r.id}">
+                          <span class="title">${r.code}</span> · ${KIND_LABELS[r.kind as RecordKind]} · ${r.copies} bản ·
+                          ${CHANNEL_LABELS[r.channel] ?? r.channel}
+                          <span class="tag">${STATUS_LABELS[r.status]}</span>
+                          ${r.phoneVerified ? html`<span class="tag">SĐT đã xác minh</span>` : ''}
+                          <br /><span class="muted">${formatShortDateTimeVi(r.createdAt)}</span>
+                        </a>
+                      </li>`,
+                  )}
+                </ul>`
+          }`,
+      });
+    }),
+  );
+
+  async function detail(ctx: ConsoleContext, id: number, flash?: Flash, status?: number) {
+    const r = await findRequest(db, ctx.communeId, id);
+    if (!r) {
+      ctx.render({
+        title: 'Không tìm thấy',
+        status: 404,
+        body: html`<h1>Không tìm thấy yêu cầu</h1>
+          <p><a href="/console/civil-records">Về danh sách</a></p>`,
+      });
+      return;
+    }
+    const [candidates, copies, copy] = await Promise.all([findCandidates(db, r), listCopies(db, r.id), currentCopy(db, r.id)]);
+    await writeAudit(db, {
+      communeId: ctx.communeId,
+      actor: actorOf(ctx.principal),
+      action: 'civil-request.viewed',
+      subject: r.code,
+    });
+    const decide = principalAllows(ctx.principal, DECIDE);
+    const yes = (b: boolean) => (b ? html`<span class="tag">khớp</span>` : html`<span class="tag late">không khớp</span>`);
+    ctx.render({
+      title: `Yêu cầu ${r.code}`,
+      flash,
+      status,
+      body: html`<p><a href="/console/civil-records">← Bản sao hộ tịch</a></p>
+        <h1>Yêu cầu ${r.code}</h1>
+        <p class="muted">
+          ${CHANNEL_LABELS[r.channel] ?? r.channel} · gửi lúc ${formatShortDateTimeVi(r.createdAt)} ·
+          <span class="tag">${STATUS_LABELS[r.status]}</span>
+        </p>
+        <div class="card">
+          <h2>Yêu cầu</h2>
+          <div class="table-wrap">
+            <table>
+              <tr>
+                <th scope="row">Loại giấy</th>
+                <td>${KIND_LABELS[r.kind as RecordKind]} (bản sao)</td>
+              </tr>
+              <tr>
+                <th scope="row">Người có tên trên giấy</th>
+                <td>${r.subjectName}</td>
+              </tr>
+              <tr>
+                <th scope="row">Ngày (sinh, kết hôn hoặc mất)</th>
+                <td>${formatLocalDateVi(r.subjectDate)}</td>
+              </tr>
+              <tr>
+                <th scope="row">Số đăng ký</th>
+                <td>${r.registerNumber ?? 'không nhớ'}</td>
+              </tr>
+              <tr>
+                <th scope="row">Người yêu cầu là</th>
+                <td>${RELATIONSHIP_LABELS[r.relationship]}</td>
+              </tr>
+              <tr>
+                <th scope="row">Số căn cước người yêu cầu</th>
+                <td>${r.requesterIdNumber ?? 'đã xóa'}</td>
+              </tr>
+              <tr>
+                <th scope="row">Số điện thoại</th>
+                <td>
+                  ${r.phone ?? 'đã xóa'}
+                  ${r.phoneVerified ? html`<span class="tag">nền tảng đã xác minh</span>` : html`<span class="tag wait">chưa xác minh</span>`}
+                </td>
+              </tr>
+              <tr>
+                <th scope="row">Số bản, lệ phí</th>
+                <td>${r.copies} bản · ${formatMoneyVi(r.feeAmount)} · ${r.paidAt ? 'đã nộp' : 'chưa nộp'}</td>
+              </tr>
+              <tr>
+                <th scope="row">Nhận bản sao</th>
+                <td>${DELIVERY_LABELS[r.deliveryMode]}${r.postAddress ? ` — ${r.postAddress}` : ''}</td>
+              </tr>
+              <tr>
+                <th scope="row">Đồng ý xử lý dữ liệu</th>
+                <td>${formatShortDateTimeVi(r.consentAt)}</td>
+              </tr>
+              ${
+                r.reason
+                  ? html`<tr>
+                      <th scope="row">Lý do từ chối</th>
+                      <td>${r.reason}</td>
+                    </tr>`
+                  : ''
+              }
+            </table>
+          </div>
+        </div>
+        ${
+          r.status === 'pending'
+            ? html`<div class="card">
+                  <h2>Đăng ký hộ tịch tìm thấy</h2>
+                  ${
+                    candidates.length === 0
+                      ? html`<p class="muted">Không tìm thấy đăng ký nào khớp tên hoặc số đăng ký trong sổ của xã.</p>`
+                      : ''
+                  }
+                  ${
+                    decide && candidates.length
+                      ? html`<form method="post" action="/console/civil-records/${r.id}/approve">
+                          ${csrfField(ctx)}
+                          <fieldset>
+                            <legend>Chọn đăng ký để cấp bản sao</legend>
+                            ${candidates.map(
+                              (c) =>
+                                html`<label class="candidate">
+                                  <input type="radio" name="recordId" value="${c.record.id}" required />
+                                  Số ${c.record.number}, quyển ${c.record.book}, đăng ký
+                                  ${formatLocalDateVi(c.record.registeredOn)}:
+                                  ${c.record.persons
+                                    .filter((p) => p.role !== 'father' && p.role !== 'mother')
+                                    .map((p) => p.fullName)
+                                    .join(' – ')}
+                                  (ngày ${formatLocalDateVi(c.record.eventDate)}) · tên ${yes(c.nameMatches)} · ngày
+                                  ${yes(c.dateMatches)} · CCCD ${yes(c.idMatches)}
+                                </label>`,
+                            )}
+                          </fieldset>
+                          <label
+                            ><input type="checkbox" name="paid" value="1" /> Đã thu lệ phí ${formatMoneyVi(r.feeAmount)}</label
+                          >
+                          <div class="actions"><button type="submit">Duyệt và cấp bản sao</button></div>
+                        </form>`
+                      : candidates.map(
+                          (c) =>
+                            html`<p>
+                              Số ${c.record.number}, quyển ${c.record.book} · tên ${yes(c.nameMatches)} · ngày
+                              ${yes(c.dateMatches)} · CCCD ${yes(c.idMatches)}
+                            </p>`,
+                        )
+                  }
+                </div>
+                ${
+                  decide
+                    ? html`<div class="card">
+                        <h2>Từ chối</h2>
+                        <form method="post" action="/console/civil-records/${r.id}/reject">
+                          ${csrfField(ctx)}
+                          <label for="reason">Lý do (gửi cho người dân)</label>
+                          <textarea id="reason" name="reason" required maxlength="1000"></textarea>
+                          <div class="actions"><button class="danger" type="submit">Từ chối yêu cầu</button></div>
+                        </form>
+                      </div>`
+                    : ''
+                }`
+            : ''
+        }
+        ${
+          copy
+            ? html`<div class="card">
+                <h2>Bản sao</h2>
+                <p><a href="/console/civil-records/${r.id}/pdf">Xem bản sao (PDF)</a></p>
+                ${
+                  decide && !r.paidAt
+                    ? html`<form method="post" action="/console/civil-records/${r.id}/payment">
+                        ${csrfField(ctx)}<button type="submit">Ghi nhận đã nộp lệ phí</button>
+                      </form>`
+                    : ''
+                }
+                ${
+                  decide
+                    ? html`<form
+                        method="post"
+                        action="/console/civil-records/${r.id}/revoke"
+                        data-confirm="Thu hồi bản sao? Mã QR trên bản sao sẽ không còn xác minh được."
+                      >
+                        ${csrfField(ctx)}
+                        <div class="actions"><button class="secondary" type="submit">Thu hồi bản sao</button></div>
+                      </form>`
+                    : ''
+                }
+              </div>`
+            : copies.length
+              ? html`<p class="card muted">Bản sao của yêu cầu này đã bị thu hồi.</p>`
+              : ''
+        }`,
+    });
+  }
+
+  router.get(
+    '/console/civil-records/:id',
+    consolePage(READ, async (req, _res, ctx) => detail(ctx, idOf(req))),
+  );
+
+  router.get(
+    '/console/civil-records/:id/pdf',
+    consolePage(READ, async (req, res, ctx) => {
+      const r = await findRequest(db, ctx.communeId, idOf(req));
+      const copy = r ? await currentCopy(db, r.id) : undefined;
+      if (!r || !copy) return detail(ctx, idOf(req), { kind: 'error', text: 'Chưa có bản sao.' }, 404);
+      await writeAudit(db, {
+        communeId: ctx.communeId,
+        actor: actorOf(ctx.principal),
+        action: 'civil-copy.viewed',
+        subject: r.code,
+        details: { copyId: copy.id },
+      });
+      res
+        .status(200)
+        .set({ 'content-type': 'application/pdf', 'content-disposition': `inline; filename="ban-sao-${r.code}.pdf"` })
+        .send(Buffer.from(copy.pdfBase64, 'base64'));
+    }),
+  );
+
+  /** A decision: the service's refusal becomes a Vietnamese flash with its status. */
+  async function decideWith(ctx: ConsoleContext, id: number, ok: string, run: () => Promise<{ outboxIds: number[] }>) {
+    try {
+      const result = await run();
+      deps.deliver(result.outboxIds);
+      return detail(ctx, id, { kind: 'ok', text: ok });
+    } catch (error) {
+      const mapped = statusOfError(error);
+      if (!mapped) throw error;
+      return detail(ctx, id, { kind: 'error', text: ERROR_TEXTS[mapped.error] ?? 'Không thực hiện được.' }, mapped.status);
+    }
+  }
+
+  router.post(
+    '/console/civil-records/:id/approve',
+    consolePage(DECIDE, async (req, _res, ctx) => {
+      const id = idOf(req);
+      return decideWith(ctx, id, 'Đã duyệt và cấp bản sao.', () =>
+        approveRequest(
+          db,
+          {
+            communeId: ctx.communeId,
+            id,
+            recordId: Number(formText(req.body?.recordId, 20) || NaN),
+            paid: formText(req.body?.paid, 5) === '1',
+            actor: actorOf(ctx.principal),
+          },
+          deps,
+        ),
+      );
+    }),
+  );
+  router.post(
+    '/console/civil-records/:id/reject',
+    consolePage(DECIDE, async (req, _res, ctx) => {
+      const id = idOf(req);
+      const reason = formText(req.body?.reason, 1000);
+      if (!reason) return detail(ctx, id, { kind: 'error', text: 'Cần ghi lý do từ chối.' }, 400);
+      return decideWith(ctx, id, 'Đã từ chối; lý do đã được gửi cho người dân.', () =>
+        rejectRequest(db, { communeId: ctx.communeId, id, reason, actor: actorOf(ctx.principal) }),
+      );
+    }),
+  );
+  router.post(
+    '/console/civil-records/:id/payment',
+    consolePage(DECIDE, async (req, _res, ctx) => {
+      const id = idOf(req);
+      return decideWith(ctx, id, 'Đã ghi nhận lệ phí.', () =>
+        recordPayment(db, { communeId: ctx.communeId, id, actor: actorOf(ctx.principal) }, deps),
+      );
+    }),
+  );
+  router.post(
+    '/console/civil-records/:id/revoke',
+    consolePage(DECIDE, async (req, _res, ctx) => {
+      const id = idOf(req);
+      return decideWith(ctx, id, 'Đã thu hồi bản sao.', async () => {
+        await revokeCopies(db, { communeId: ctx.communeId, id, actor: actorOf(ctx.principal) });
+        return { outboxIds: [] };
+      });
+    }),
+  );
+
+  return {
+    menu: [{ href: '/console/civil-records', label: 'Bản sao hộ tịch', permission: READ, order: 30 }],
+    router,
+  };
+}

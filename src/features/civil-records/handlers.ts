@@ -1,0 +1,508 @@
+import { createFlow, step, type ConversationFlow, type StepOutcome } from '../../core/conversation-flow.js';
+import { defineStateSlice, isJsonObject } from '../../core/conversation-state.js';
+import { formatDateVi, formatLocalDateVi, formatMoneyVi } from '../../core/format-vi.js';
+import { normalizeDomesticPhone } from '../../core/phone.js';
+import { NEXT, type HandlerResult, type Router } from '../../core/router.js';
+import { foldPhrase } from '../../core/text-input.js';
+import type { Reply, ReplyButton } from '../../core/types.js';
+import { writeAudit } from '../../db/audit.js';
+import { civilRecordRequests } from '../../db/schema/index.js';
+import type { AppContext } from '../../pipeline/context.js';
+import { checkIdNumber, findRequestCode, maskIdNumber, newRequestCode } from './codes.js';
+import { KIND_LABELS, parseDateInput, type RecordKind } from './records.js';
+import { FEE_PER_COPY, findRequestInChat, type RequestRow } from './service.js';
+
+export const FLOW_REQUEST = 'civil:request';
+/** The action of the procedure 2.000635 answer's button "Yêu cầu bản sao qua tin nhắn". */
+export const START_ACTION = 'civil:start';
+const PICK = 'civil:pick:';
+const cancelButton: ReplyButton = { label: 'Hủy yêu cầu', action: 'civil:cancel' };
+const menuButton: ReplyButton = { label: 'Danh mục chính', action: 'menu:main' };
+
+/** Failed status lookups a chat may make per hour (codes of other chats included: they are not found either). */
+export const LOOKUP_LIMIT = { max: 5, windowMs: 60 * 60_000 };
+
+/** This feature's slice of the conversation state: the times of recent failed lookups. */
+interface CivilChatState {
+  misses?: string[];
+}
+export const civilState = defineStateSlice<CivilChatState>('civilRecords', {
+  parse: (raw) => {
+    if (!isJsonObject(raw)) return undefined;
+    if (raw.misses !== undefined && !(Array.isArray(raw.misses) && raw.misses.every((m) => typeof m === 'string')))
+      delete raw.misses;
+    return raw as CivilChatState;
+  },
+  empty: () => ({}),
+});
+
+const RELATIONSHIPS = {
+  self: 'Chính tôi (người có tên trên giấy)',
+  guardian: 'Cha, mẹ hoặc người giám hộ',
+  authorised: 'Người được ủy quyền bằng văn bản',
+  relative: 'Người thân, có giấy tờ chứng minh',
+  agency: 'Cơ quan, tổ chức có công văn',
+} as const;
+type Relationship = keyof typeof RELATIONSHIPS;
+
+const DELIVERY = {
+  chat: 'Nhận qua tin nhắn này',
+  counter: 'Nhận tại bộ phận một cửa',
+  post: 'Gửi qua bưu điện',
+} as const;
+type DeliveryMode = keyof typeof DELIVERY;
+
+interface Values {
+  kind?: RecordKind;
+  name?: string;
+  date?: string;
+  number?: string | null;
+  relationship?: Relationship;
+  idNumber?: string;
+  phone?: { phone: string; verified: boolean };
+  copies?: number;
+  delivery?: { mode: DeliveryMode; address?: string };
+  /** Set while the delivery step waits for a postal address. */
+  awaitAddress?: boolean;
+  consent?: string;
+}
+
+/** The value of a tapped choice button of this flow (or its number typed on Zalo), if any. */
+function picked(ctx: AppContext): string | undefined {
+  const a = ctx.msg.action;
+  return a?.startsWith(PICK) ? a.slice(PICK.length) : undefined;
+}
+
+const pick = (label: string, value: string): ReplyButton => ({ label, action: `${PICK}${value}` });
+
+/** The record kind named in folded text; `loose` (an answer to "which kind?") also takes single words. */
+function kindFromText(folded: string, loose = false): RecordKind | undefined {
+  if (/\b(khai sinh|giay sinh)\b/.test(folded) || (loose && /\bsinh\b/.test(folded))) return 'birth';
+  if (/\b(ket hon|hon nhan)\b/.test(folded) || (loose && /\bcuoi\b/.test(folded))) return 'marriage';
+  if (/\b(khai tu|chung tu)\b/.test(folded) || (loose && /\b(tu|mat)\b/.test(folded))) return 'death';
+  return undefined;
+}
+
+const NAME_RE = /^[\p{L}' .-]+$/u;
+
+function askName(kind: RecordKind | undefined): string {
+  if (kind === 'marriage')
+    return 'Anh/chị cho biết họ và tên (đầy đủ, có dấu) của một trong hai người đã đăng ký kết hôn, ví dụ: Nguyễn Văn An.';
+  if (kind === 'death') return 'Anh/chị cho biết họ và tên (đầy đủ, có dấu) của người đã mất.';
+  return 'Anh/chị cho biết họ và tên (đầy đủ, có dấu) của người được khai sinh, ví dụ: Nguyễn Văn An.';
+}
+
+function dateLabel(kind: RecordKind | undefined): string {
+  if (kind === 'marriage') return 'ngày đăng ký kết hôn';
+  if (kind === 'death') return 'ngày mất';
+  return 'ngày sinh';
+}
+
+function fee(copies: number): number {
+  return copies * FEE_PER_COPY;
+}
+
+function summary(ctx: AppContext, v: Values): string {
+  const lines = [
+    'Anh/chị vui lòng kiểm tra lại thông tin yêu cầu:',
+    `• Loại: ${KIND_LABELS[v.kind!]} (bản sao)`,
+    `• Người có tên trên giấy: ${v.name}, ${dateLabel(v.kind)} ${formatLocalDateVi(v.date!)}`,
+    `• Số đăng ký: ${v.number ?? 'không nhớ'}`,
+    `• Anh/chị là: ${RELATIONSHIPS[v.relationship!]}`,
+    `• Số căn cước: ${maskIdNumber(v.idNumber)}`,
+    `• Số điện thoại: ${v.phone!.phone}${v.phone!.verified ? ' (đã xác minh qua nền tảng nhắn tin)' : ''}`,
+    `• Số bản: ${v.copies} — lệ phí ${formatMoneyVi(fee(v.copies!))}`,
+    `• Nhận bản sao: ${DELIVERY[v.delivery!.mode]}${v.delivery!.address ? ` — ${v.delivery!.address}` : ''}`,
+    '',
+    `Bấm "Gửi yêu cầu" để gửi cho cán bộ tư pháp – hộ tịch ${ctx.commune.name}.`,
+  ];
+  return lines.join('\n');
+}
+
+function consentText(ctx: AppContext, v: Values): string {
+  return [
+    `Lệ phí: ${formatMoneyVi(FEE_PER_COPY)} × ${v.copies} bản = ${formatMoneyVi(fee(v.copies!))}` +
+      (v.delivery?.mode === 'post' ? ' (chưa gồm cước bưu chính).' : '.'),
+    '',
+    'Đồng ý cho xử lý dữ liệu cá nhân (Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15):',
+    `để giải quyết yêu cầu này, UBND ${ctx.commune.name} thu thập và xử lý họ tên, ngày tháng, số căn cước, ` +
+      'số điện thoại và địa chỉ (nếu có) mà anh/chị vừa cung cấp, chỉ để đối chiếu sổ hộ tịch, cấp và gửi bản sao. ' +
+      'Dữ liệu chỉ lưu trong thời gian cần thiết để giải quyết yêu cầu. Anh/chị có quyền xem, sửa, rút lại sự đồng ý ' +
+      'hoặc đề nghị xóa dữ liệu bằng cách bấm "Gặp cán bộ".',
+    '',
+    'Anh/chị có đồng ý không?',
+  ].join('\n');
+}
+
+const YES = /^(toi )?(dong y|co|ok|oke|vang|da|u|dung|dung roi|chac chan)( a)?$/;
+const NO = /^(toi )?(khong|khong dong y|ko|k|tu choi)( a)?$/;
+
+function steps(flow: () => ConversationFlow<AppContext>) {
+  return [
+    {
+      id: 'kind',
+      ask: (): Reply => ({
+        text:
+          'Tôi sẽ giúp anh/chị gửi yêu cầu cấp bản sao trích lục hộ tịch (thủ tục 2.000635, lệ phí ' +
+          `${formatMoneyVi(FEE_PER_COPY)}/bản). Cán bộ tư pháp – hộ tịch sẽ kiểm tra và trả lời tại cuộc trò chuyện này.\n` +
+          'Anh/chị cần bản sao loại nào?',
+        buttons: [pick('Khai sinh', 'birth'), pick('Kết hôn', 'marriage'), pick('Khai tử', 'death'), cancelButton],
+      }),
+      answer: (ctx: AppContext): StepOutcome => {
+        const p = picked(ctx);
+        const kind = (p && p in KIND_LABELS ? p : kindFromText(foldPhrase(ctx.text), true)) as RecordKind | undefined;
+        if (!kind) return step.retry('Anh/chị vui lòng chọn một loại: khai sinh, kết hôn hoặc khai tử.');
+        return step.next(kind);
+      },
+    },
+    {
+      id: 'name',
+      ask: (_ctx: AppContext, v: Values): Reply => ({ text: askName(v.kind) }),
+      answer: (ctx: AppContext): StepOutcome => {
+        const name = ctx.text.replace(/\s+/g, ' ').trim();
+        const words = name.split(' ').length;
+        if (!name || name.length > 80 || !NAME_RE.test(name) || words < 2 || words > 7)
+          return step.retry('Anh/chị vui lòng ghi họ và tên đầy đủ bằng chữ (ít nhất họ và tên), ví dụ: Nguyễn Văn An.');
+        return step.next(name);
+      },
+    },
+    {
+      id: 'date',
+      ask: (_ctx: AppContext, v: Values): Reply => ({
+        text: `Anh/chị cho biết ${dateLabel(v.kind)} (ngày/tháng/năm), ví dụ: 02/03/2020.`,
+      }),
+      answer: (ctx: AppContext, v: Values): StepOutcome => {
+        const date = parseDateInput(ctx.text);
+        const today = formatDateVi(ctx.now).split('/').reverse().join('-');
+        if (!date || date > today)
+          return step.retry(
+            `Tôi chưa đọc được ${dateLabel(v.kind)}. Anh/chị vui lòng ghi theo dạng ngày/tháng/năm, ví dụ: 02/03/2020.`,
+          );
+        return step.next(date);
+      },
+    },
+    {
+      id: 'number',
+      ask: (): Reply => ({
+        text: 'Nếu anh/chị nhớ số đăng ký ghi trên giấy (ví dụ: 101), vui lòng nhập; nếu không, bấm "Không nhớ".',
+        buttons: [pick('Không nhớ', 'none'), cancelButton],
+      }),
+      answer: (ctx: AppContext): StepOutcome => {
+        if (picked(ctx) === 'none' || /^(khong|ko|k)( nho| biet| co)?( a)?$/.test(foldPhrase(ctx.text))) return step.next(null);
+        const n = ctx.text.replace(/^(so|số)\s*/i, '').trim();
+        if (!/^[0-9A-Za-z/.-]{1,20}$/.test(n))
+          return step.retry('Số đăng ký chỉ gồm chữ số (có thể kèm dấu / hoặc -). Nếu không nhớ, anh/chị bấm "Không nhớ".');
+        return step.next(n);
+      },
+    },
+    {
+      id: 'relationship',
+      ask: (): Reply => ({
+        text:
+          'Anh/chị là ai đối với người có tên trên giấy? Theo Luật Hộ tịch, bản sao chỉ cấp cho chính người đó, ' +
+          'người đại diện theo pháp luật, người được ủy quyền, người thân có giấy tờ chứng minh hoặc cơ quan có công văn.',
+        buttons: [...Object.entries(RELATIONSHIPS).map(([value, label]) => pick(label, value)), cancelButton],
+      }),
+      answer: (ctx: AppContext, v: Values): StepOutcome => {
+        const p = picked(ctx);
+        const f = foldPhrase(ctx.text);
+        const rel = (
+          p && p in RELATIONSHIPS
+            ? p
+            : /\b(chinh toi|ban than|cua toi|toi)\b/.test(f) && !/\b(con|cha|me|bo|uy quyen)\b/.test(f)
+              ? 'self'
+              : /\b(cha|me|bo|giam ho)\b/.test(f)
+                ? 'guardian'
+                : /\buy quyen\b/.test(f)
+                  ? 'authorised'
+                  : /\b(nguoi than|anh|chi|em|vo|chong|ong|ba|con)\b/.test(f)
+                    ? 'relative'
+                    : /\b(co quan|to chuc|cong van)\b/.test(f)
+                      ? 'agency'
+                      : undefined
+        ) as Relationship | undefined;
+        if (!rel) return step.retry('Anh/chị vui lòng chọn một trong các lựa chọn bên dưới.');
+        if (rel === 'self' && v.kind === 'death')
+          return step.retry('Trích lục khai tử không thể là của chính người yêu cầu. Anh/chị vui lòng chọn quan hệ khác.');
+        return step.next(rel);
+      },
+    },
+    {
+      id: 'idNumber',
+      ask: (_ctx: AppContext, v: Values): Reply => ({
+        text:
+          'Anh/chị nhập số căn cước (CCCD) của chính anh/chị, gồm 12 chữ số. Số này chỉ dùng để cán bộ đối chiếu.' +
+          (v.relationship && v.relationship !== 'self'
+            ? '\nKhi nhận bản sao, cán bộ có thể đề nghị anh/chị xuất trình giấy tờ chứng minh quan hệ, văn bản ủy quyền hoặc công văn.'
+            : ''),
+      }),
+      answer: (ctx: AppContext): StepOutcome => {
+        const r = checkIdNumber(ctx.text, ctx.now);
+        if (!r.ok)
+          return step.retry(
+            r.reason === 'digits'
+              ? 'Số căn cước gồm đúng 12 chữ số. Anh/chị vui lòng kiểm tra và nhập lại.'
+              : 'Số căn cước này chưa đúng (mã tỉnh hoặc năm sinh trong số không hợp lệ). Anh/chị vui lòng kiểm tra và nhập lại.',
+          );
+        return step.next(r.value);
+      },
+    },
+    {
+      id: 'phone',
+      ask: (ctx: AppContext): Reply =>
+        ctx.capabilities.contactSharing
+          ? {
+              text:
+                'Anh/chị cho biết số điện thoại liên hệ: bấm nút "Chia sẻ số điện thoại" để gửi số của chính tài khoản này ' +
+                '(số được nền tảng xác minh), hoặc gõ số điện thoại.',
+              requestContact: true,
+              buttons: [cancelButton],
+            }
+          : { text: 'Anh/chị cho biết số điện thoại liên hệ, ví dụ: 0912345678.' },
+      answer: (ctx: AppContext): StepOutcome => {
+        const contact = ctx.msg.contact;
+        if (contact) {
+          if (!contact.verified)
+            return step.retry('Anh/chị vui lòng chia sẻ số điện thoại của chính tài khoản đang nhắn tin, hoặc gõ số điện thoại.');
+          const phone = normalizeDomesticPhone(contact.phone) ?? contact.phone;
+          return step.next({ phone, verified: true });
+        }
+        const phone = normalizeDomesticPhone(ctx.text);
+        if (!phone) return step.retry('Số điện thoại chưa đúng. Anh/chị vui lòng nhập lại, ví dụ: 0912345678.');
+        return step.next({ phone, verified: false });
+      },
+    },
+    {
+      id: 'copies',
+      ask: (): Reply => ({
+        text: `Anh/chị cần mấy bản sao? (từ 1 đến 10 bản; lệ phí ${formatMoneyVi(FEE_PER_COPY)}/bản)`,
+        buttons: [pick('1 bản', '1'), pick('2 bản', '2'), pick('3 bản', '3'), cancelButton],
+      }),
+      answer: (ctx: AppContext): StepOutcome => {
+        const raw = picked(ctx) ?? /^\s*(\d{1,2})\s*(ban|bản)?\s*$/i.exec(ctx.text)?.[1];
+        const n = Number(raw);
+        if (!raw || !Number.isInteger(n) || n < 1 || n > 10)
+          return step.retry('Anh/chị vui lòng nhập số bản cần cấp, từ 1 đến 10.');
+        return step.next(n);
+      },
+    },
+    {
+      id: 'delivery',
+      ask: (): Reply => ({
+        text: 'Anh/chị muốn nhận bản sao bằng cách nào?',
+        buttons: [...Object.entries(DELIVERY).map(([value, label]) => pick(label, value)), cancelButton],
+      }),
+      answer: (ctx: AppContext, v: Values): StepOutcome => {
+        if (v.awaitAddress && !picked(ctx)) {
+          const address = ctx.text.replace(/\s+/g, ' ').trim();
+          if (address.length < 10 || address.length > 300)
+            return step.retry(
+              'Anh/chị vui lòng ghi đầy đủ địa chỉ nhận: số nhà, thôn/xóm hoặc đường, xã/phường, tỉnh/thành phố.',
+            );
+          delete v.awaitAddress;
+          return step.next({ mode: 'post', address });
+        }
+        const p = picked(ctx);
+        const f = foldPhrase(ctx.text);
+        const mode = (
+          p && p in DELIVERY
+            ? p
+            : /\b(buu dien|buu chinh|gui ve nha|post)\b/.test(f)
+              ? 'post'
+              : /\b(quay|mot cua|truc tiep|den nhan|tai xa)\b/.test(f)
+                ? 'counter'
+                : /\b(tin nhan|qua mang|online|o day|chat)\b/.test(f)
+                  ? 'chat'
+                  : undefined
+        ) as DeliveryMode | undefined;
+        if (!mode) return step.retry('Anh/chị vui lòng chọn một cách nhận bản sao bên dưới.');
+        if (mode === 'post') {
+          v.awaitAddress = true;
+          return step.retry('Anh/chị vui lòng cho biết địa chỉ nhận: số nhà, thôn/xóm hoặc đường, xã/phường, tỉnh/thành phố.');
+        }
+        delete v.awaitAddress;
+        return step.next({ mode });
+      },
+    },
+    {
+      id: 'consent',
+      ask: (ctx: AppContext, v: Values): Reply => ({
+        text: consentText(ctx, v),
+        buttons: [pick('Tôi đồng ý', 'yes'), pick('Không đồng ý', 'no')],
+      }),
+      answer: (ctx: AppContext): StepOutcome => {
+        const p = picked(ctx);
+        const f = foldPhrase(ctx.text);
+        if (p === 'yes' || YES.test(f)) return step.next(ctx.now.toISOString());
+        if (p === 'no' || NO.test(f))
+          return step.done({
+            text:
+              'Tôi đã dừng yêu cầu và không lưu thông tin anh/chị vừa nhập. Không có sự đồng ý của anh/chị, xã không thể ' +
+              'giải quyết yêu cầu qua tin nhắn; anh/chị có thể đến bộ phận một cửa để làm trực tiếp.',
+            buttons: [menuButton],
+          });
+        return step.retry('Anh/chị vui lòng bấm "Tôi đồng ý" hoặc "Không đồng ý". Im lặng không được coi là đồng ý.');
+      },
+    },
+    {
+      id: 'confirm',
+      ask: (ctx: AppContext, v: Values): Reply => ({
+        text: summary(ctx, v),
+        buttons: [pick('Gửi yêu cầu', 'yes'), pick('Sửa lại từ đầu', 'edit'), cancelButton],
+      }),
+      answer: (ctx: AppContext, v: Values): StepOutcome => {
+        const p = picked(ctx);
+        const f = foldPhrase(ctx.text);
+        if (p === 'edit' || /\bsua\b/.test(f)) {
+          const { consent: _consent, awaitAddress: _await, ...kept } = v;
+          return step.done(flow().start(ctx, { values: kept as Record<string, unknown> }));
+        }
+        if (p === 'yes' || YES.test(f) || /\bgui\b/.test(f)) return step.next(true);
+        return step.retry('Anh/chị bấm "Gửi yêu cầu" để gửi, "Sửa lại từ đầu" để sửa, hoặc "Hủy yêu cầu".');
+      },
+    },
+  ];
+}
+
+async function createRequest(ctx: AppContext, v: Values): Promise<Reply> {
+  let row: { code: string } | undefined;
+  for (let attempt = 0; attempt < 5 && !row; attempt++) {
+    [row] = await ctx.db
+      .insert(civilRecordRequests)
+      .values({
+        communeId: ctx.msg.communeId,
+        code: newRequestCode(),
+        channel: ctx.msg.channel,
+        chatId: ctx.msg.chatId,
+        userId: ctx.msg.userId,
+        kind: v.kind!,
+        subjectName: v.name!,
+        subjectDate: v.date!,
+        registerNumber: v.number ?? null,
+        relationship: v.relationship!,
+        requesterIdNumber: v.idNumber!,
+        phone: v.phone!.phone,
+        phoneVerified: v.phone!.verified,
+        copies: v.copies!,
+        deliveryMode: v.delivery!.mode,
+        postAddress: v.delivery!.address ?? null,
+        feeAmount: fee(v.copies!),
+        consentAt: new Date(v.consent!),
+      })
+      .onConflictDoNothing()
+      .returning({ code: civilRecordRequests.code });
+  }
+  if (!row) throw new Error('could not allocate a request code');
+  await writeAudit(ctx.db, {
+    communeId: ctx.msg.communeId,
+    actor: `resident:${ctx.msg.channel}:${ctx.msg.userId}`,
+    action: 'civil-request.created',
+    subject: row.code,
+    details: { kind: v.kind, relationship: v.relationship, phoneVerified: v.phone!.verified, consentAt: v.consent },
+  });
+  return {
+    text:
+      `Đã gửi yêu cầu. Mã yêu cầu của anh/chị: ${row.code}.\n` +
+      `Cán bộ tư pháp – hộ tịch sẽ kiểm tra trong giờ làm việc (${ctx.commune.hoursText}) và trả lời tại cuộc trò chuyện này. ` +
+      `Để hỏi tiến độ, anh/chị nhắn: "yêu cầu ${row.code} đến đâu rồi".`,
+    buttons: [menuButton],
+  };
+}
+
+function statusText(r: RequestRow): string {
+  const head = `Yêu cầu ${r.code} (${KIND_LABELS[r.kind as RecordKind].toLowerCase()}, ${r.copies} bản)`;
+  switch (r.status) {
+    case 'pending':
+      return `${head} đang chờ cán bộ tư pháp – hộ tịch kiểm tra. Kết quả sẽ được gửi tại cuộc trò chuyện này.`;
+    case 'approved':
+      if (!r.paidAt) return `${head} đã được duyệt, đang chờ anh/chị nộp lệ phí ${formatMoneyVi(r.feeAmount)}.`;
+      return r.deliveryMode === 'counter'
+        ? `${head} đã được duyệt. Mời anh/chị đến bộ phận một cửa nhận bản sao, nhớ mang theo căn cước.`
+        : `${head} đã được duyệt và bản sao sẽ được gửi qua bưu chính.`;
+    case 'delivered':
+      return `${head} đã được duyệt và bản sao đã được gửi${r.deliveredAt ? ` ngày ${formatDateVi(r.deliveredAt)}` : ''}.`;
+    case 'rejected':
+      return `${head} không được chấp nhận.${r.reason ? `\nLý do: ${r.reason}` : ''}`;
+    default:
+      return `${head} đã được hủy.`;
+  }
+}
+
+/** "yêu cầu BS-… đến đâu rồi": only the chat that made the request is answered; others hear what an unknown code gets. */
+async function lookup(ctx: AppContext): Promise<HandlerResult> {
+  const code = findRequestCode(ctx.text);
+  if (!code) return NEXT;
+  const s = civilState.get(ctx.state);
+  const since = ctx.now.getTime() - LOOKUP_LIMIT.windowMs;
+  s.misses = (s.misses ?? []).filter((m) => new Date(m).getTime() > since);
+  if (s.misses.length >= LOOKUP_LIMIT.max)
+    return {
+      text: 'Anh/chị đã tra cứu mã yêu cầu không đúng nhiều lần. Vui lòng thử lại sau một giờ, hoặc bấm "Gặp cán bộ".',
+      buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }, menuButton],
+    };
+  const r = await findRequestInChat(ctx.db, {
+    communeId: ctx.msg.communeId,
+    code,
+    channel: ctx.msg.channel,
+    chatId: ctx.msg.chatId,
+  });
+  if (!r) {
+    s.misses.push(ctx.now.toISOString());
+    return {
+      text:
+        `Không tìm thấy yêu cầu ${code} trong cuộc trò chuyện này. Tiến độ chỉ tra cứu được từ chính cuộc trò chuyện ` +
+        'đã gửi yêu cầu. Anh/chị kiểm tra lại mã, hoặc bấm "Gặp cán bộ".',
+      buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }, menuButton],
+    };
+  }
+  await writeAudit(ctx.db, {
+    communeId: ctx.msg.communeId,
+    actor: `resident:${ctx.msg.channel}:${ctx.msg.userId}`,
+    action: 'civil-request.status-disclosed',
+    subject: r.code,
+    details: { status: r.status },
+  });
+  return { text: statusText(r), buttons: [menuButton] };
+}
+
+/** Words asking for a copy of a birth, marriage or death extract (folded). */
+const COPY_WORDS = /\b(ban sao|trich luc)\b/;
+const RECORD_WORDS = /\b(khai sinh|giay sinh|ket hon|khai tu|chung tu|ho tich|trich luc)\b/;
+/** A question about the procedure itself is left to the procedures feature (its answer carries the button). */
+const PROCEDURE_QUESTION =
+  /\b(can gi|can nhung gi|giay to gi|thu tuc|le phi|bao nhieu|bao lau|may ngay|o dau|nhu the nao|the nao)\b/;
+
+export function isCopyRequestPhrase(text: string): boolean {
+  const f = foldPhrase(text);
+  return COPY_WORDS.test(f) && RECORD_WORDS.test(f) && !PROCEDURE_QUESTION.test(f);
+}
+
+/** The chat side: the request flow, its entry points and the status lookup. */
+export function register(router: Router<AppContext>): void {
+  const flow: ConversationFlow<AppContext> = createFlow<AppContext>({
+    name: FLOW_REQUEST,
+    cancelButton,
+    steps: steps(() => flow),
+    cancelled: () => cancelled(),
+    complete: (ctx, values) => createRequest(ctx, values as Values),
+  });
+  const cancelled = (): Reply => ({
+    text: 'Đã hủy yêu cầu cấp bản sao; thông tin anh/chị vừa nhập không được lưu. Anh/chị cần gì thêm cứ nhắn cho tôi nhé.',
+    buttons: [menuButton],
+  });
+  const start = (ctx: AppContext): Reply => {
+    const kind = ctx.text ? kindFromText(foldPhrase(ctx.text)) : undefined;
+    if (!kind) return flow.start(ctx);
+    const intro = `Tôi sẽ giúp anh/chị gửi yêu cầu cấp bản sao ${KIND_LABELS[kind].toLowerCase()} (lệ phí ${formatMoneyVi(FEE_PER_COPY)}/bản).`;
+    const reply = flow.start(ctx, { step: 'name', values: { kind } });
+    return { ...reply, text: `${intro}\n${reply.text}` };
+  };
+  router.action(START_ACTION, start);
+  router.action('civil:cancel', (ctx) => {
+    flow.end(ctx);
+    return cancelled();
+  });
+  router.flow(FLOW_REQUEST, flow.handle);
+  router.hears((text) => findRequestCode(text) !== undefined, lookup);
+  router.hears((text) => isCopyRequestPhrase(text), start);
+}

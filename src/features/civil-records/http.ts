@@ -1,0 +1,363 @@
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { html, type SafeHtml } from '../../core/html.js';
+import { actorOf, principalOf, type Permission } from '../../core/staff.js';
+import { writeAudit } from '../../db/audit.js';
+import type { Db } from '../../db/client.js';
+import { TOKEN_RE } from './codes.js';
+import {
+  approveRequest,
+  CivilRecordError,
+  currentCopy,
+  findCandidates,
+  findRequest,
+  listCopies,
+  listRequests,
+  recordPayment,
+  rejectRequest,
+  revokeCopies,
+  takeDownload,
+  verifyCopy,
+  type CivilRecordsServiceDeps,
+  type RequestRow,
+  type RequestStatus,
+} from './service.js';
+
+export interface CivilRecordsApiDeps extends CivilRecordsServiceDeps {
+  db: Db;
+  requireStaff: (permission: Permission) => RequestHandler;
+  communeOfRequest: (req: Request) => Promise<number>;
+  /** Called after commit with the outbox ids of queued messages (the delivery worker's kick). */
+  deliver: (outboxIds: number[]) => void;
+}
+
+/** Reading requests and copies: registrar, admin, leader. */
+export const READ: Permission = 'civil-records';
+/** Approving, rejecting, recording payment, revoking: registrar and admin. */
+export const DECIDE: Permission = 'civil-records-decide';
+
+/** Per address, per 10 minutes, on the public verify page and download links (tokens are unguessable; this stops trying). */
+export const PUBLIC_LIMIT = { windowMs: 10 * 60_000, limit: 30 };
+
+const STATUSES: RequestStatus[] = ['pending', 'approved', 'rejected', 'delivered', 'cancelled'];
+
+/** A service error as the HTTP status and message staff scripts see. */
+export function statusOfError(error: unknown): { status: number; error: string } | undefined {
+  if (!(error instanceof CivilRecordError)) return undefined;
+  const status = { not_found: 404, not_pending: 409, not_approved: 409, no_copy: 404 }[error.code as string] ?? 422;
+  return { status, error: error.code };
+}
+
+/** A request as the staff API returns it (the CCCD in full: staff compare it with the register). */
+export function requestJson(r: RequestRow) {
+  return {
+    id: r.id,
+    code: r.code,
+    status: r.status,
+    kind: r.kind,
+    subjectName: r.subjectName,
+    subjectDate: r.subjectDate,
+    registerNumber: r.registerNumber,
+    relationship: r.relationship,
+    requesterIdNumber: r.requesterIdNumber,
+    phone: r.phone,
+    phoneVerified: r.phoneVerified,
+    copies: r.copies,
+    deliveryMode: r.deliveryMode,
+    postAddress: r.postAddress,
+    feeAmount: r.feeAmount,
+    paid: Boolean(r.paidAt),
+    channel: r.channel,
+    consentAt: r.consentAt,
+    reason: r.reason,
+    recordId: r.recordId,
+    createdAt: r.createdAt,
+    decidedAt: r.decidedAt,
+    deliveredAt: r.deliveredAt,
+  };
+}
+
+function idOf(req: Request): number {
+  const id = Number(req.params.id);
+  return Number.isSafeInteger(id) && id > 0 ? id : -1;
+}
+
+/** A public page of the verify and download routes: plain, no script, no personal data beyond what a copy prints. */
+function publicPage(res: Response, status: number, title: string, body: SafeHtml): void {
+  res
+    .status(status)
+    .set({
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      'referrer-policy': 'no-referrer',
+      'x-robots-tag': 'noindex',
+    })
+    .send(
+      String(
+        html`<!doctype html>
+          <html lang="vi">
+            <head>
+              <meta charset="utf-8" />
+              <meta name="viewport" content="width=device-width, initial-scale=1" />
+              <title>${title}</title>
+              <style>
+                body {
+                  font-family: system-ui, sans-serif;
+                  max-width: 640px;
+                  margin: 24px auto;
+                  padding: 0 16px;
+                  line-height: 1.5;
+                }
+                table {
+                  border-collapse: collapse;
+                  width: 100%;
+                }
+                th,
+                td {
+                  text-align: left;
+                  border-bottom: 1px solid #ddd;
+                  padding: 6px;
+                  vertical-align: top;
+                }
+              </style>
+            </head>
+            <body>
+              ${body}
+            </body>
+          </html>`,
+      ),
+    );
+}
+
+const tooMany = (_req: Request, res: Response) =>
+  publicPage(
+    res,
+    429,
+    'Quá nhiều lần thử',
+    html`<h1>Quá nhiều lần thử</h1>
+      <p>Anh/chị đã thử quá nhiều lần. Vui lòng thử lại sau ít phút.</p>`,
+  );
+
+/**
+ * The public side: `/verify/<token>` (what the copy's QR code opens) and
+ * `/civil-records/download/<token>` (one-time links), both rate-limited per
+ * address. An unknown, revoked, used or expired token gets the same answer.
+ */
+export function createPublicRoutes(deps: Pick<CivilRecordsApiDeps, 'db'>): express.Router {
+  const router = express.Router();
+  const limiter = () => rateLimit({ ...PUBLIC_LIMIT, standardHeaders: 'draft-7', legacyHeaders: false, handler: tooMany });
+  router.get('/verify/:token', limiter(), async (req, res) => {
+    const token = String(req.params.token);
+    const printed = TOKEN_RE.test(token) ? await verifyCopy(deps.db, token) : undefined;
+    if (!printed) {
+      publicPage(
+        res,
+        404,
+        'Không xác minh được',
+        html`<h1>Không xác minh được bản sao</h1>
+          <p>Mã kiểm tra này không có hoặc không còn hiệu lực. Vui lòng liên hệ UBND xã nơi cấp bản sao.</p>`,
+      );
+      return;
+    }
+    publicPage(
+      res,
+      200,
+      'Bản sao hợp lệ',
+      html`<h1>Bản sao hợp lệ</h1>
+        <p>
+          Bản sao dưới đây do ${printed.commune} cấp ngày ${printed.issuedOn}. Trang này chỉ hiển thị những gì in trên bản sao.
+        </p>
+        <h2>${printed.title}</h2>
+        <table>
+          ${printed.lines.map(
+            ([label, value]) =>
+              html`<tr>
+                <th scope="row">${label}</th>
+                <td>${value}</td>
+              </tr>`,
+          )}
+        </table>`,
+    );
+  });
+  router.get('/civil-records/download/:token', limiter(), async (req, res) => {
+    const token = String(req.params.token);
+    const file = TOKEN_RE.test(token) ? await takeDownload(deps.db, token) : undefined;
+    if (!file) {
+      publicPage(
+        res,
+        404,
+        'Liên kết không còn hiệu lực',
+        html`<h1>Liên kết không còn hiệu lực</h1>
+          <p>
+            Liên kết tải bản sao chỉ dùng được một lần và có thời hạn. Nếu anh/chị chưa tải được bản sao, vui lòng nhắn "gặp cán
+            bộ" trong cuộc trò chuyện với xã.
+          </p>`,
+      );
+      return;
+    }
+    res
+      .status(200)
+      .set({
+        'content-type': 'application/pdf',
+        'content-disposition': `attachment; filename="ban-sao-${file.code}.pdf"`,
+        'cache-control': 'no-store',
+      })
+      .send(file.pdf);
+  });
+  return router;
+}
+
+/** The staff REST API of the review queue, bound to the caller's commune (another commune's request is a 404). */
+export function createCivilRecordsApi(deps: CivilRecordsApiDeps): express.Router {
+  const router = express.Router();
+  const base = '/api/v1/civil-record-requests';
+  const fail = (res: Response, error: unknown) => {
+    const mapped = statusOfError(error);
+    if (!mapped) throw error;
+    res.status(mapped.status).json({ error: mapped.error });
+  };
+
+  router.get(base, deps.requireStaff(READ), async (req, res) => {
+    const status = req.query.status === undefined ? undefined : String(req.query.status);
+    if (status !== undefined && !STATUSES.includes(status as RequestStatus)) {
+      res.status(422).json({ error: 'invalid status', fieldErrors: { status: STATUSES.join(' | ') } });
+      return;
+    }
+    const rows = await listRequests(deps.db, await deps.communeOfRequest(req), status as RequestStatus | undefined);
+    res.json({
+      requests: rows.map((r) => ({
+        id: r.id,
+        code: r.code,
+        status: r.status,
+        kind: r.kind,
+        relationship: r.relationship,
+        copies: r.copies,
+        deliveryMode: r.deliveryMode,
+        phoneVerified: r.phoneVerified,
+        createdAt: r.createdAt,
+      })),
+    });
+  });
+
+  router.get(`${base}/:id`, deps.requireStaff(READ), async (req, res) => {
+    const communeId = await deps.communeOfRequest(req);
+    const r = await findRequest(deps.db, communeId, idOf(req));
+    if (!r) {
+      res.status(404).json({ error: 'not found' });
+      return;
+    }
+    const [candidates, copies] = await Promise.all([findCandidates(deps.db, r), listCopies(deps.db, r.id)]);
+    await writeAudit(deps.db, { communeId, actor: actorOf(principalOf(req)!), action: 'civil-request.viewed', subject: r.code });
+    res.json({
+      request: requestJson(r),
+      candidates: candidates.map((c) => ({
+        recordId: c.record.id,
+        book: c.record.book,
+        number: c.record.number,
+        registeredOn: c.record.registeredOn,
+        eventDate: c.record.eventDate,
+        persons: c.record.persons,
+        nameMatches: c.nameMatches,
+        dateMatches: c.dateMatches,
+        numberMatches: c.numberMatches,
+        idMatches: c.idMatches,
+      })),
+      copies,
+    });
+  });
+
+  router.post(`${base}/:id/approve`, deps.requireStaff(DECIDE), async (req, res) => {
+    const recordId = Number(req.body?.recordId);
+    try {
+      const result = await approveRequest(
+        deps.db,
+        {
+          communeId: await deps.communeOfRequest(req),
+          id: idOf(req),
+          recordId,
+          paid: req.body?.paid === true,
+          actor: actorOf(principalOf(req)!),
+        },
+        deps,
+      );
+      deps.deliver(result.outboxIds);
+      res.json({ request: requestJson(result.request) });
+    } catch (error) {
+      fail(res, error);
+    }
+  });
+
+  router.post(`${base}/:id/reject`, deps.requireStaff(DECIDE), async (req, res) => {
+    const reason = typeof req.body?.reason === 'string' ? req.body.reason.trim() : '';
+    if (!reason || reason.length > 1000) {
+      res.status(422).json({ error: 'reason is required', fieldErrors: { reason: 'required, at most 1000 characters' } });
+      return;
+    }
+    try {
+      const result = await rejectRequest(deps.db, {
+        communeId: await deps.communeOfRequest(req),
+        id: idOf(req),
+        reason,
+        actor: actorOf(principalOf(req)!),
+      });
+      deps.deliver(result.outboxIds);
+      res.json({ status: 'rejected' });
+    } catch (error) {
+      fail(res, error);
+    }
+  });
+
+  router.post(`${base}/:id/payment`, deps.requireStaff(DECIDE), async (req, res) => {
+    try {
+      const result = await recordPayment(
+        deps.db,
+        { communeId: await deps.communeOfRequest(req), id: idOf(req), actor: actorOf(principalOf(req)!) },
+        deps,
+      );
+      deps.deliver(result.outboxIds);
+      res.json({ status: 'paid' });
+    } catch (error) {
+      fail(res, error);
+    }
+  });
+
+  router.post(`${base}/:id/revoke`, deps.requireStaff(DECIDE), async (req, res) => {
+    try {
+      const revoked = await revokeCopies(deps.db, {
+        communeId: await deps.communeOfRequest(req),
+        id: idOf(req),
+        actor: actorOf(principalOf(req)!),
+      });
+      res.json({ revoked });
+    } catch (error) {
+      fail(res, error);
+    }
+  });
+
+  router.get(`${base}/:id/pdf`, deps.requireStaff(READ), async (req, res) => {
+    const communeId = await deps.communeOfRequest(req);
+    const r = await findRequest(deps.db, communeId, idOf(req));
+    const copy = r ? await currentCopy(deps.db, r.id) : undefined;
+    if (!r || !copy) {
+      res.status(404).json({ error: 'not found' });
+      return;
+    }
+    await writeAudit(deps.db, {
+      communeId,
+      actor: actorOf(principalOf(req)!),
+      action: 'civil-copy.viewed',
+      subject: r.code,
+      details: { copyId: copy.id },
+    });
+    res
+      .status(200)
+      .set({
+        'content-type': 'application/pdf',
+        'content-disposition': `inline; filename="ban-sao-${r.code}.pdf"`,
+        'cache-control': 'no-store',
+      })
+      .send(Buffer.from(copy.pdfBase64, 'base64'));
+  });
+  return router;
+}
