@@ -2,6 +2,7 @@ import { foldPhrase } from '../../core/text-input.js';
 import type { Router } from '../../core/router.js';
 import type { Reply } from '../../core/types.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
+import { handoverTextVi, loadCommuneCalendar } from '../calendar/index.js';
 import { openInquiry } from './service.js';
 
 const STAFF_PHRASES =
@@ -12,12 +13,18 @@ export function isStaffRequest(text: string): boolean {
   return STAFF_PHRASES.test(f) || f === 'gap can bo' || f === 'gặp cán bộ';
 }
 
-function askQuestion(ctx: AppContext): Reply {
+/** When staff will answer, from the commune's working calendar at the message's time (the context's clock). */
+async function whenStaffAnswer(ctx: AppContext): Promise<string> {
+  return handoverTextVi(await loadCommuneCalendar(ctx.db, ctx.msg.communeId), ctx.now);
+}
+
+async function askQuestion(ctx: AppContext): Promise<Reply> {
   ctx.state.flow = 'inquiry:ask';
   return {
     text:
       'Anh/chị vui lòng nhập câu hỏi hoặc nội dung cần cán bộ hỗ trợ trong một tin nhắn. ' +
-      'Cán bộ xã sẽ trả lời ngay tại cuộc trò chuyện này trong giờ làm việc.\n' +
+      'Cán bộ xã sẽ trả lời ngay tại cuộc trò chuyện này. ' +
+      `${await whenStaffAnswer(ctx)}\n` +
       'Lưu ý: không gửi số CCCD hay thông tin nhạy cảm nếu không cần thiết.',
     buttons: [{ label: 'Hủy', action: 'inquiry:cancel' }],
   };
@@ -48,7 +55,8 @@ export function register(router: Router<AppContext>): void {
     return {
       text:
         `Tôi đã chuyển câu hỏi của anh/chị tới cán bộ ${ctx.commune.name}. Mã câu hỏi: ${code}.\n` +
-        `Cán bộ sẽ trả lời tại đây trong giờ làm việc (${ctx.commune.hoursText}). ` +
+        `${await whenStaffAnswer(ctx)}\n` +
+        (ctx.commune.hoursText ? `Giờ làm việc: ${ctx.commune.hoursText}. ` : '') +
         `Nếu cần gấp, anh/chị gọi ${ctx.commune.phone}.`,
       buttons: [{ label: 'Danh mục chính', action: 'menu:main' }],
     };
