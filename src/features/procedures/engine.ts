@@ -13,6 +13,8 @@ import {
   type SearchResponse,
 } from '../../text/search-index.js';
 import { rawWords, tokenize } from '../../text/normalize.js';
+import { createExampleIndex, type LabelledExample } from '../../text/examples.js';
+import { DEFAULT_EXAMPLE_TUNING, withExamples, type ExampleTuning } from '../../text/example-evidence.js';
 import { checkScope, type ElsewhereTopic } from './scope.js';
 import type { Procedure } from './types.js';
 
@@ -44,8 +46,23 @@ export interface ProcedureEngine {
   readonly size: number;
 }
 
-export function createProcedureEngine(procedures: readonly SearchableProcedure[], tuning?: IndexTuning): ProcedureEngine {
-  const index = createProcedureIndex(procedures, tuning);
+export interface EngineOptions {
+  tuning?: IndexTuning;
+  /** Residents' questions with their procedures: the nearest ones are evidence for new questions. */
+  examples?: readonly LabelledExample[];
+  exampleTuning?: ExampleTuning;
+}
+
+export function createProcedureEngine(procedures: readonly SearchableProcedure[], opts: EngineOptions = {}): ProcedureEngine {
+  const index = createProcedureIndex(procedures, opts.tuning);
+  const byCode = new Map(procedures.map((p) => [p.code, { code: p.code, name: p.name, field: p.field, levels: p.levels }]));
+  const examples = opts.examples?.length ? createExampleIndex(opts.examples) : undefined;
+  const exampleTuning = opts.exampleTuning ?? DEFAULT_EXAMPLE_TUNING;
+  const ranked = (query: string, options?: SearchOptions): SearchResponse => {
+    const r = index.search(query, options);
+    if (!examples) return r;
+    return withExamples(r, examples.vote(query), (code) => byCode.get(code), exampleTuning, options?.limit ?? 10);
+  };
   return {
     size: index.size,
     search(query, options) {
@@ -56,7 +73,7 @@ export function createProcedureEngine(procedures: readonly SearchableProcedure[]
       if (verdict?.kind === 'elsewhere') {
         // "Tôi ly hôn được 2 năm, giờ xin giấy xác nhận độc thân": the divorce is context, the need is a
         // commune procedure. When the message without the phrase clearly names one, that is the answer.
-        const rest = index.search(withoutPhrase(query, verdict.phrase), options);
+        const rest = ranked(withoutPhrase(query, verdict.phrase), options);
         if (rest.decision === 'answer') return rest;
         return {
           results: [],
@@ -67,7 +84,7 @@ export function createProcedureEngine(procedures: readonly SearchableProcedure[]
           elsewhere: verdict.topic,
         };
       }
-      return index.search(query, options);
+      return ranked(query, options);
     },
   };
 }

@@ -5,13 +5,18 @@ import type { SearchableProcedure } from '../../text/search-index.js';
 import { createProcedureEngine, toSearchable, type EngineResponse, type ProcedureEngine } from './engine.js';
 import { listLocalProcedures, listNationalProcedures } from './repo.js';
 import { listAliases, rewriteWithAliases, type AliasRule } from './aliases.js';
+import { loadExamples } from './examples-data.js';
+import type { LabelledExample } from '../../text/examples.js';
 
 /**
  * Procedure search for every commune: one shared index over the national
  * catalog, plus a per-commune index only where a commune added local
  * procedures. Indexes are rebuilt off the request path after staff changes.
  */
-export function createProcedureSearchService(deps: { db: Db; log: Logger }) {
+export function createProcedureSearchService(deps: { db: Db; log: Logger; examples?: LabelledExample[] }) {
+  /** Residents' answered questions, read as evidence beside the catalog (src/text/examples.ts). */
+  const examples = deps.examples ?? loadExamples();
+  const engineOf = (docs: SearchableProcedure[]) => createProcedureEngine(docs, { examples });
   let national: ProcedureEngine = createProcedureEngine([]);
   const perCommune = new Map<number, ProcedureEngine>();
   /** Staff-added words per commune, longest first, and the names of the procedures they point to. */
@@ -23,11 +28,14 @@ export function createProcedureSearchService(deps: { db: Db; log: Logger }) {
   async function init(communeIds: number[]): Promise<void> {
     // The records' text is read again when a commune's own index is built, not kept: it is most of the catalog's memory.
     const nationalDocs = await readNational();
-    national = createProcedureEngine(nationalDocs);
+    national = engineOf(nationalDocs);
     for (const d of nationalDocs) names.set(d.code, d.name);
     cache.clear();
     for (const id of communeIds) await buildCommune(id, nationalDocs);
-    deps.log.info({ procedures: national.size, localIndexes: perCommune.size }, 'procedure search ready');
+    deps.log.info(
+      { procedures: national.size, examples: examples.length, localIndexes: perCommune.size },
+      'procedure search ready',
+    );
   }
 
   async function refreshCommune(communeId: number): Promise<void> {
@@ -39,8 +47,7 @@ export function createProcedureSearchService(deps: { db: Db; log: Logger }) {
     const local = await listLocalProcedures(deps.db, communeId);
     for (const p of local) names.set(p.code, p.name);
     if (local.length === 0) perCommune.delete(communeId);
-    else
-      perCommune.set(communeId, createProcedureEngine([...(nationalDocs ?? (await readNational())), ...local.map(toSearchable)]));
+    else perCommune.set(communeId, engineOf([...(nationalDocs ?? (await readNational())), ...local.map(toSearchable)]));
     const rules = (await listAliases(deps.db, communeId)).map((a) => ({ folded: a.folded, code: a.code }));
     rules.sort((a, b) => b.folded.length - a.folded.length);
     if (rules.length) aliases.set(communeId, rules);

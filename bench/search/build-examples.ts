@@ -1,0 +1,30 @@
+/**
+ * Writes data/catalog/examples.json, the answered examples the search reads
+ * as evidence (src/text/examples.ts), from the tuning sets only. A tuning
+ * question that is also a held-out question (short ones like "chứng thực giấy
+ * tờ" were written by both sets' authors) is left out, so no held-out
+ * question is ever its own example.
+ *
+ *   npm run examples:build
+ */
+import { writeFileSync } from 'node:fs';
+import { defaultExamplesPath } from '../../src/features/procedures/examples-data.js';
+import { heldOutSet, tuningSet } from './sets.js';
+
+const held = new Set(heldOutSet().questions.map((q) => q.q.trim().toLowerCase()));
+const seen = new Set<string>();
+let skipped = 0;
+const examples: Array<{ q: string; codes: string[] | null }> = [];
+for (const q of tuningSet()) {
+  const key = q.q.trim().toLowerCase();
+  if (held.has(key)) {
+    skipped++;
+    continue;
+  }
+  if (seen.has(key) || q.tags.includes('nfd')) continue;
+  seen.add(key);
+  examples.push({ q: q.q, codes: q.expected });
+}
+const file = defaultExamplesPath();
+writeFileSync(file, JSON.stringify(examples, null, 0).replace(/\},\{/g, '},\n{') + '\n');
+console.log(`${examples.length} examples written to ${file} (${skipped} left out: also held out)`);

@@ -1,0 +1,74 @@
+/**
+ * The index's decision, reconsidered with the nearest answered examples
+ * (examples.ts). The index reads the catalog's words; the examples read how
+ * residents put the same need. Where they agree nothing changes; where the
+ * index found nothing, close examples offer their procedures as choices
+ * (never as a direct answer); where they disagree, the resident is asked.
+ */
+import type { ExampleVote } from './examples.js';
+import type { SearchHit, SearchResponse } from './search-types.js';
+
+export interface ExampleTuning {
+  /** Nearest-example similarity needed to offer its procedures when the index found nothing. */
+  admit: number;
+  /** Weight of the examples' vote against the index's score when ordering choices. */
+  weight: number;
+  /** Vote share needed for an example's procedure to contradict a direct answer. */
+  contradict: number;
+  /** Similarity to a declined example (chit-chat, decided elsewhere) at which offered choices are withdrawn. */
+  decline: number;
+}
+
+export const DEFAULT_EXAMPLE_TUNING: ExampleTuning = { admit: 0.3, weight: 1.5, contradict: 0.6, decline: 0.6 };
+
+export function withExamples(
+  r: SearchResponse,
+  v: ExampleVote,
+  hitOf: (code: string) => Omit<SearchHit, 'score' | 'coverage'> | undefined,
+  tuning: ExampleTuning = DEFAULT_EXAMPLE_TUNING,
+  limit = 10,
+): SearchResponse {
+  // A message much like one the commune declines ("cảm ơn nhiều nha", a court case) is not offered procedures.
+  if (v.nearestDeclined && v.best >= tuning.decline && r.decision === 'choose') {
+    return { ...r, decision: 'unknown', confident: false, candidates: [], results: [] };
+  }
+  const voted = v.codes.filter((c) => hitOf(c.code) !== undefined);
+  if (!voted.length || v.nearestDeclined) return r;
+  const maxVote = voted[0].score;
+  const share = new Map(voted.map((c) => [c.code, c.score / maxVote]));
+  const asHit = (code: string, score: number): SearchHit => ({ ...hitOf(code)!, score: round(score), coverage: 0 });
+
+  if (r.decision === 'unknown') {
+    if (v.best < tuning.admit) return r;
+    const candidates = voted.slice(0, 3).map((c) => asHit(c.code, c.score));
+    return { ...r, decision: 'choose', confident: false, candidates, results: candidates };
+  }
+  if (r.decision === 'answer') {
+    const answer = r.candidates[0];
+    const rival = voted[0];
+    if (!answer || rival.code === answer.code || (share.get(answer.code) ?? 0) >= tuning.contradict) return r;
+    if (v.best < tuning.admit) return r;
+    const rivalHit = r.results.find((h) => h.code === rival.code) ?? asHit(rival.code, 0);
+    const candidates = [answer, rivalHit];
+    const rest = r.results.filter((h) => h.code !== answer.code && h.code !== rival.code);
+    return { ...r, decision: 'choose', confident: false, candidates, results: [...candidates, ...rest].slice(0, limit) };
+  }
+  if (r.decision === 'choose') {
+    const top = Math.max(...r.results.map((h) => h.score), 1e-9);
+    const combined = (h: SearchHit) => h.score / top + tuning.weight * (share.get(h.code) ?? 0);
+    const results = [...r.results];
+    // A strongly voted procedure the index ranked below the list joins it.
+    if (v.best >= tuning.admit && !results.some((h) => h.code === voted[0].code)) results.push(asHit(voted[0].code, 0));
+    results.sort((a, b) => combined(b) - combined(a));
+    const order = new Map(results.map((h, i) => [h.code, i]));
+    const candidates = [...r.candidates];
+    if (!candidates.some((h) => h.code === results[0].code)) candidates.push(results[0]);
+    candidates.sort((a, b) => (order.get(a.code) ?? 99) - (order.get(b.code) ?? 99));
+    return { ...r, results: results.slice(0, limit), candidates: candidates.slice(0, 4) };
+  }
+  return r;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

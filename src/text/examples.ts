@@ -1,0 +1,113 @@
+/**
+ * Residents' questions whose procedure is known, used as evidence for new
+ * questions that say the same thing in other words ("nearest examples").
+ *
+ * The catalog's names speak the administration's language; residents tell a
+ * story ("ba tui mới mất, giờ làm giấy gì"). A question that resembles one
+ * already answered, in its distinctive words and word pairs, probably asks
+ * for the same procedure. Each example is a bag of folded words and adjacent
+ * pairs weighted by how rare they are among the examples (tf-idf), compared
+ * by cosine similarity; the nearest examples vote for their procedures.
+ *
+ * Examples come from data (the project's labelled questions, and whatever a
+ * commune adds), never from the frozen held-out sets.
+ */
+import { ABBREVIATIONS, FILLER_WORDS } from './lexicon.js';
+import { queryTokens } from './normalize.js';
+
+export interface LabelledExample {
+  q: string;
+  /** The procedure codes this question asks for; null: a question the commune does not handle (declined). */
+  codes: string[] | null;
+}
+
+export interface ExampleVote {
+  /** Procedure codes by summed similarity of the nearest examples, best first. */
+  codes: Array<{ code: string; score: number }>;
+  /** Similarity of the nearest example (0..1). */
+  best: number;
+  /** The nearest example is one the commune declines (chit-chat, decided elsewhere). */
+  nearestDeclined: boolean;
+}
+
+export interface ExampleIndex {
+  vote(query: string): ExampleVote;
+  readonly size: number;
+}
+
+/** Neighbours that vote. */
+const K = 5;
+/** Neighbours below this similarity do not vote. */
+const MIN_SIM = 0.2;
+/** Words that carry no need: the lexicon's fillers plus pronouns and particles of chat. */
+const STOP = new Set([
+  ...FILLER_WORDS,
+  ...['toi', 'tui', 'em', 'a', 'cho', 'va', 'cua', 'la', 'thi', 'co', 'khong', 'ko', 'o', 'duoc', 'dc', 'nha', 'minh'],
+  ...['lam', 'sao', 'gi', 'nao', 'the', 'nhu', 'vay', 'ha', 'ak', 'ad', 'oi', 'nhe', 'roi', 'con', 'gio', 'moi', 'muon'],
+  ...['can', 'phai', 'bi', 'voi', 'de', 'tu', 'ra', 'vao', 'len', 've', 'di', 'nay', 'do', 'kia', 'cai', 'mot', 'nhung'],
+  // The field asked (fee, time, place, documents, online) and words every procedure shares: they say how,
+  // not which, and would make "khai tử phí bao nhiêu" the neighbour of "khai sinh phí bao nhiêu".
+  ...['phi', 'le', 'nhieu', 'lau', 'tien', 'dau', 'nop', 'online', 'truc', 'tuyen', 'mang', 'theo', 'ngay'],
+  ...['dang', 'ky', 'ki', 'thu', 'tuc', 'xin', 'ho', 'so', 'giay', 'to', 'cap', 'xa', 'phuong', 'ubnd', 'chi', 'anh'],
+  ...['khong', 'phai', 'y', 'hoi', 'biet', 'giup', 'voi', 'nhe', 'vay', 'ah'],
+]);
+
+function features(text: string): Map<string, number> {
+  const words: string[] = [];
+  for (const t of queryTokens(text.slice(0, 500))) {
+    const rule = ABBREVIATIONS[t.folded];
+    if (rule) words.push(...rule.alternatives[0].split(' '));
+    else words.push(t.folded);
+  }
+  const out = new Map<string, number>();
+  const add = (f: string) => out.set(f, (out.get(f) ?? 0) + 1);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (STOP.has(w) || /^\d+$/.test(w)) continue;
+    add(w);
+    const next = words[i + 1];
+    if (next !== undefined && !STOP.has(next)) add(`${w} ${next}`);
+  }
+  return out;
+}
+
+export function createExampleIndex(examples: readonly LabelledExample[]): ExampleIndex {
+  const bags = examples.map((e) => features(e.q));
+  const df = new Map<string, number>();
+  for (const bag of bags) for (const f of bag.keys()) df.set(f, (df.get(f) ?? 0) + 1);
+  const n = Math.max(1, examples.length);
+  const idf = (f: string) => Math.log(1 + n / (df.get(f) ?? 0.5));
+  /** Postings: feature -> (example, weight); example vectors are unit length. */
+  const postings = new Map<string, Array<{ e: number; w: number }>>();
+  bags.forEach((bag, e) => {
+    const weighted = [...bag].map(([f, tf]) => [f, (1 + Math.log(tf)) * idf(f)] as const);
+    const norm = Math.hypot(...weighted.map(([, w]) => w)) || 1;
+    for (const [f, w] of weighted) (postings.get(f) ?? postings.set(f, []).get(f)!).push({ e, w: w / norm });
+  });
+
+  function vote(query: string): ExampleVote {
+    const bag = features(query);
+    const weighted = [...bag].filter(([f]) => postings.has(f)).map(([f, tf]) => [f, (1 + Math.log(tf)) * idf(f)] as const);
+    // Words no example has still count in the query's length: an unknown story is not a close match.
+    const unknown = [...bag].filter(([f]) => !postings.has(f)).map(([, tf]) => (1 + Math.log(tf)) * Math.log(1 + 2 * n));
+    const norm = Math.hypot(...weighted.map(([, w]) => w), ...unknown) || 1;
+    const sims = new Map<number, number>();
+    for (const [f, w] of weighted) for (const p of postings.get(f)!) sims.set(p.e, (sims.get(p.e) ?? 0) + (w / norm) * p.w);
+    const nearest = [...sims].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, K);
+    const codes = new Map<string, number>();
+    for (const [e, sim] of nearest) {
+      if (sim < MIN_SIM) break;
+      const labels = examples[e].codes;
+      if (!labels) continue;
+      for (const code of labels) codes.set(code, (codes.get(code) ?? 0) + (sim * sim) / labels.length);
+    }
+    const [first] = nearest;
+    return {
+      codes: [...codes].map(([code, score]) => ({ code, score })).sort((a, b) => b.score - a.score),
+      best: first ? first[1] : 0,
+      nearestDeclined: first ? examples[first[0]].codes === null : false,
+    };
+  }
+
+  return { vote, size: examples.length };
+}

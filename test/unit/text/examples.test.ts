@@ -1,0 +1,86 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadExamples } from '../../../src/features/procedures/examples-data.js';
+import { withExamples } from '../../../src/text/example-evidence.js';
+import { createExampleIndex } from '../../../src/text/examples.js';
+import type { SearchHit, SearchResponse } from '../../../src/text/search-types.js';
+
+const examples = [
+  { q: 'ba tui mới mất hôm qua, giờ làm giấy báo tử ở đâu', codes: ['1.000656'] },
+  { q: 'mẹ em qua đời tuần trước, cần làm giấy chứng tử', codes: ['1.000656'] },
+  { q: 'làm giấy khai sinh cho con mới đẻ', codes: ['1.001193'] },
+  { q: 'cảm ơn nhiều nha, mai chị lên xã', codes: null },
+];
+const names: Record<string, string> = { '1.000656': 'Thủ tục đăng ký khai tử', '1.001193': 'Thủ tục đăng ký khai sinh' };
+const hitOf = (code: string) => (names[code] ? { code, name: names[code], field: 'Hộ tịch', levels: ['xã'] } : undefined);
+const hit = (code: string, score: number): SearchHit => ({ ...hitOf(code)!, score, coverage: 0.8 });
+const unknown: SearchResponse = { results: [], confident: false, decision: 'unknown', candidates: [], understood: '' };
+
+describe('nearest answered examples', () => {
+  const index = createExampleIndex(examples);
+
+  it('votes for the procedure of the examples that say the same thing in other words', () => {
+    const v = index.vote('tía tui mất rồi, làm giấy báo tử sao');
+    expect(v.codes[0].code).toBe('1.000656');
+    expect(v.best).toBeGreaterThan(0.3);
+    expect(v.nearestDeclined).toBe(false);
+  });
+
+  it('has nothing to say about words no example has', () => {
+    const v = index.vote('xin giấy phép xây dựng nhà ở');
+    expect(v.codes).toEqual([]);
+    expect(v.best).toBeLessThan(0.2);
+  });
+
+  it('knows a message like one the commune declines', () => {
+    const v = index.vote('cảm ơn nhiều nha');
+    expect(v.nearestDeclined).toBe(true);
+  });
+
+  it('offers, never asserts, the examples’ procedure when the catalog found nothing', () => {
+    const r = withExamples(unknown, index.vote('ba tui mới mất, làm giấy báo tử ở đâu'), hitOf);
+    expect(r.decision).toBe('choose');
+    expect(r.results[0].code).toBe('1.000656');
+  });
+
+  it('asks back when the examples contradict a direct answer', () => {
+    const answer: SearchResponse = {
+      results: [hit('1.001193', 5)],
+      confident: true,
+      decision: 'answer',
+      candidates: [hit('1.001193', 5)],
+      understood: '',
+    };
+    const r = withExamples(answer, index.vote('mẹ em mới qua đời, làm giấy chứng tử'), hitOf);
+    expect(r.decision).toBe('choose');
+    expect(r.candidates.map((c) => c.code).sort()).toEqual(['1.000656', '1.001193']);
+  });
+
+  it('leaves an answer the examples agree with alone', () => {
+    const answer: SearchResponse = {
+      results: [hit('1.000656', 5)],
+      confident: true,
+      decision: 'answer',
+      candidates: [hit('1.000656', 5)],
+      understood: '',
+    };
+    expect(withExamples(answer, index.vote('mẹ em mới qua đời, làm giấy chứng tử'), hitOf)).toBe(answer);
+  });
+});
+
+describe('the shipped examples', () => {
+  it('parse, and hold no question of the frozen held-out sets', () => {
+    const shipped = loadExamples();
+    expect(shipped.length).toBeGreaterThan(500);
+    const sets = path.resolve(__dirname, '../../../bench/search/sets');
+    const heldOut = readdirSync(sets)
+      .filter((f) => f.startsWith('held-out-') && f.endsWith('.json'))
+      .flatMap((f) =>
+        (JSON.parse(readFileSync(path.join(sets, f), 'utf8')) as Array<{ q: string }>).map((x) => x.q.trim().toLowerCase()),
+      );
+    expect(heldOut.length).toBeGreaterThan(300);
+    const leaked = shipped.filter((e) => heldOut.includes(e.q.trim().toLowerCase()));
+    expect(leaked).toEqual([]);
+  });
+});
