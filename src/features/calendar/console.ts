@@ -69,14 +69,12 @@ export function createCalendarConsole(deps: { db: Db; now?: () => Date }): Conso
           Ngày lễ tính theo Bộ luật Lao động 2019 (Tết Nguyên đán theo âm lịch, múi giờ Việt Nam). Lịch nghỉ Tết chính thức, ngày
           hoán đổi và ngày làm bù do Chính phủ công bố hằng năm: cán bộ nhập bên dưới, ngày nhập thay cho ngày tính sẵn.
         </p>
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Ngày nghỉ và ngày làm bù năm ${year}" tabindex="0">
           <table id="calendar-days">
             <thead>
               <tr>
                 <th scope="col">Ngày</th>
-                <th scope="col">Loại</th>
-                <th scope="col">Tên</th>
-                <th scope="col">Nguồn</th>
+                <th scope="col">Tên, loại ngày</th>
                 ${canEdit ? html`<th scope="col"><span class="muted">Thao tác</span></th>` : ''}
               </tr>
             </thead>
@@ -87,9 +85,12 @@ export function createCalendarConsole(deps: { db: Db; now?: () => Date }): Conso
                 const wd = new Date(`${d.date}T00:00:00Z`).getUTCDay();
                 return html`<tr>
                   <td>${WEEKDAY_VI[wd]} ${formatLocalDate(d.date)}</td>
-                  <td>${KIND_LABELS[d.kind]}</td>
-                  <td>${d.name}</td>
-                  <td>${d.source === 'computed' ? 'Theo luật' : e?.communeId === null ? 'Nhập chung cho mọi xã' : 'Xã nhập'}</td>
+                  <td>
+                    ${d.name}<br /><span class="muted"
+                      >${KIND_LABELS[d.kind]} ·
+                      ${d.source === 'computed' ? 'theo luật' : e?.communeId === null ? 'nhập chung cho mọi xã' : 'xã nhập'}</span
+                    >
+                  </td>
                   ${
                     canEdit
                       ? html`<td>
@@ -222,7 +223,7 @@ function periodsText(periods: OpenPeriod[]): string {
 }
 
 function weeklyTable(weekly: WeeklyHours) {
-  return html`<div class="table-wrap">
+  return html`<div class="table-wrap" role="region" aria-label="Giờ làm việc hằng tuần" tabindex="0">
     <table id="weekly-hours">
       <tbody>
         ${WEEK_ORDER.map(
