@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { communes } from '../../src/db/schema/index.js';
-import { addEnteredDay } from '../../src/features/calendar/index.js';
-import { startTestRuntime } from '../helpers/runtime.js';
+import { addDays, localDate, toLocalIso, weekdayOf } from '../../src/core/calendar.js';
+import { addEnteredDay, loadCommuneCalendar } from '../../src/features/calendar/index.js';
+import { startTestRuntime, TEST_ADMIN_KEY } from '../helpers/runtime.js';
 
 let env: Awaited<ReturnType<typeof startTestRuntime>>;
 
@@ -97,4 +98,47 @@ describe('GET /api/v1/calendar/next-open', () => {
       expect(json.error).toMatch(/Thời điểm không hợp lệ/);
     },
   );
+});
+
+describe('dossier arithmetic follows the commune calendar', () => {
+  it('counts one working day less to the promised date once staff enter a day off, and one more for a make-up Saturday', async () => {
+    const db = env.runtime.database.db;
+    const communeId = env.runtime.defaultCommune.id;
+    const code = '000.33.12.H56-261201-0099';
+    const today = localDate(new Date());
+    const due = addDays(today, 40);
+    const put = await fetch(`${env.baseUrl}/api/v1/dossiers/${code}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        procedureCode: '1.001193',
+        status: 4,
+        channel: 'truc_tiep',
+        receivedAt: toLocalIso(new Date(Date.now() - 86_400_000)),
+        dueAt: `${due}T17:00:00+07:00`,
+        applicantName: 'Nguyễn Văn Thử',
+        applicantPhone: '0912345678',
+      }),
+    });
+    expect(put.status).toBe(201);
+    const daysLeft = async () => {
+      const res = await fetch(`${env.baseUrl}/api/v1/dossiers/${code}`, {
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+      });
+      const json = (await res.json()) as { timeliness: { kind: string; daysLeft: number } };
+      expect(json.timeliness.kind).toBe('due');
+      return json.timeliness.daysLeft;
+    };
+    const before = await daysLeft();
+    const cal = await loadCommuneCalendar(db, communeId);
+    let workday = addDays(today, 2);
+    while (!cal.isWorkingDay(workday)) workday = addDays(workday, 1);
+    let saturday = addDays(today, 2);
+    while (weekdayOf(saturday) !== 6 || !(cal.day(saturday).special === undefined)) saturday = addDays(saturday, 1);
+    const base = { communeId, auditCommuneId: communeId, actor: 'admin' };
+    await addEnteredDay(db, { ...base, date: workday, kind: 'day_off', name: 'Nghỉ theo thông báo' });
+    expect(await daysLeft()).toBe(before - 1);
+    await addEnteredDay(db, { ...base, date: saturday, kind: 'makeup_workday', name: 'Làm bù' });
+    expect(await daysLeft()).toBe(before);
+  });
 });
