@@ -10,7 +10,7 @@ export const MAX_TEXT_LENGTH = 4000;
  */
 export function cleanText(input: string | undefined | null): string {
   if (!input) return '';
-  let s = input.normalize('NFC');
+  let s = wellFormed(input).normalize('NFC');
   // eslint-disable-next-line no-control-regex
   s = s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u2028\u2029\uFEFF]/g, '');
   s = s
@@ -19,6 +19,14 @@ export function cleanText(input: string | undefined | null): string {
     .trim();
   if (s.length > MAX_TEXT_LENGTH) s = s.slice(0, MAX_TEXT_LENGTH);
   return s;
+}
+
+/**
+ * A lone UTF-16 surrogate (JSON can carry "\ud800") is not text: PostgreSQL refuses it inside jsonb and
+ * it cannot be encoded as UTF-8. Each becomes U+FFFD, as a UTF-8 decoder would do.
+ */
+export function wellFormed(input: string): string {
+  return input.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 /** Split text into chunks of at most `limit` characters, preferring paragraph, line, then word breaks. */

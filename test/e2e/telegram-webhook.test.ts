@@ -75,6 +75,19 @@ describe('Telegram webhook through the real server and a fake Bot API', () => {
     expect(sent[0].payload.reply_markup.inline_keyboard.flat().length).toBeGreaterThan(1);
   });
 
+  it('answers text with a lone surrogate and a NUL once, instead of failing it for ever (issue 19)', async () => {
+    const chat = 5100000091;
+    const update = withIds(fixture('text'), 910091, chat);
+    update.message.text = 'đăng ký khai sinh \ud800 cho con\u0000';
+    update.message.from.first_name = 'Khách \udc00';
+    expect((await post(update)).status).toBe(200);
+    const sent = await until(() => {
+      const s = tg.sent({ token: TOKEN, chatId: chat });
+      return s.length ? s : undefined;
+    });
+    expect(sent[0].payload.text).toContain('khai sinh');
+  });
+
   it('delivers the reply after the Bot API fails with 5xx and 429 for a while', async () => {
     const chat = 5100000002;
     tg.fail(tgFailures.serverError(502), { times: 2, method: 'sendMessage' });
