@@ -23,6 +23,7 @@ const tuning = {
   weight: arg('weight', DEFAULT_EXAMPLE_TUNING.weight),
   contradict: arg('contradict', DEFAULT_EXAMPLE_TUNING.contradict),
   decline: arg('decline', DEFAULT_EXAMPLE_TUNING.decline),
+  declineAnswer: arg('decline-answer', DEFAULT_EXAMPLE_TUNING.declineAnswer),
 };
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sets');
 const fold = (file: string): BenchQuestion[] =>

@@ -17,9 +17,17 @@ export interface ExampleTuning {
   contradict: number;
   /** Similarity to a declined example (chit-chat, decided elsewhere) at which offered choices are withdrawn. */
   decline: number;
+  /** …and at which even a direct answer is. */
+  declineAnswer: number;
 }
 
-export const DEFAULT_EXAMPLE_TUNING: ExampleTuning = { admit: 0.3, weight: 1.5, contradict: 0.6, decline: 0.6 };
+export const DEFAULT_EXAMPLE_TUNING: ExampleTuning = {
+  admit: 0.3,
+  weight: 1.5,
+  contradict: 0.6,
+  decline: 0.6,
+  declineAnswer: 0.75,
+};
 
 export function withExamples(
   r: SearchResponse,
@@ -28,8 +36,12 @@ export function withExamples(
   tuning: ExampleTuning = DEFAULT_EXAMPLE_TUNING,
   limit = 10,
 ): SearchResponse {
-  // A message much like one the commune declines ("cảm ơn nhiều nha", a court case) is not offered procedures.
-  if (v.nearestDeclined && v.best >= tuning.decline && r.decision === 'choose') {
+  // A message much like one the commune declines ("cảm ơn nhiều nha", a court case) gets no procedure.
+  if (
+    v.nearestDeclined &&
+    v.best >= tuning.decline &&
+    (r.decision === 'choose' || (r.decision === 'answer' && v.best >= tuning.declineAnswer))
+  ) {
     return { ...r, decision: 'unknown', confident: false, candidates: [], results: [] };
   }
   const voted = v.codes.filter((c) => hitOf(c.code) !== undefined);
