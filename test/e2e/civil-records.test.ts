@@ -112,11 +112,11 @@ describe('a copy requested in the web chat, approved by the registrar, downloade
     const session = 'civil-web-session-0001';
     const { code, id } = await webRequest(session);
 
-    const list = await (await api('?status=pending', registrar)).json();
+    const list = (await (await api('?status=pending', registrar)).json()) as any;
     expect(list.requests.map((r: { code: string }) => r.code)).toContain(code);
     // The list carries no personal data; the request does.
     expect(JSON.stringify(list)).not.toContain('001085000777');
-    const shown = await (await api(`/${id}`, registrar)).json();
+    const shown = (await (await api(`/${id}`, registrar)).json()) as any;
     expect(shown.request).toMatchObject({
       code,
       subjectName: 'Nguyễn Văn Thử',
@@ -132,7 +132,7 @@ describe('a copy requested in the web chat, approved by the registrar, downloade
     ).toBe(403);
     const approved = await api(`/${id}/approve`, registrar, { method: 'POST', body: { recordId: best.recordId, paid: true } });
     expect(approved.status).toBe(200);
-    expect((await approved.json()).request.status).toBe('delivered');
+    expect(((await approved.json()) as any).request.status).toBe('delivered');
     expect((await api(`/${id}/approve`, registrar, { method: 'POST', body: { recordId: best.recordId } })).status).toBe(409);
 
     // The web chat gets a one-time link (its messages are pulled, so the file does not travel in the poll).
@@ -219,7 +219,7 @@ describe('a copy requested in the web chat, approved by the registrar, downloade
     const session = 'civil-web-session-0003';
     const { code, id } = await webRequest(session);
     const res = await api(`/${id}/approve`, registrar, { method: 'POST', body: { recordId: await recordIdOf('101') } });
-    expect((await res.json()).request.status).toBe('approved');
+    expect(((await res.json()) as any).request.status).toBe('approved');
     let messages = await webUpdates(session);
     expect(messages.at(-1)!.text).toContain('nộp lệ phí 8.000 đồng');
     expect(messages.some((m) => m.buttons?.some((b) => b.label === 'Tải bản sao (PDF)'))).toBe(false);
@@ -234,7 +234,7 @@ describe('a copy requested in the web chat, approved by the registrar, downloade
   it('sends the resident the reason of a rejection', async () => {
     const session = 'civil-web-session-0004';
     const { id } = await webRequest(session, { name: 'Trần Văn Không Có', date: '01/01/2001', number: 'không nhớ' });
-    const shown = await (await api(`/${id}`, registrar)).json();
+    const shown = (await (await api(`/${id}`, registrar)).json()) as any;
     expect(shown.candidates).toEqual([]);
     expect((await api(`/${id}/reject`, registrar, { method: 'POST', body: { reason: '' } })).status).toBe(422);
     const res = await api(`/${id}/reject`, registrar, {
@@ -334,7 +334,7 @@ describe('a copy requested on Telegram, delivered as a document through the outb
 describe("attempts to get someone else's copy", () => {
   it("keeps another commune's staff out with 404s, and leaders from deciding", async () => {
     const { code, id } = await webRequest('civil-web-session-0005');
-    const list = await (await api('?status=pending', adminB)).json();
+    const list = (await (await api('?status=pending', adminB)).json()) as any;
     expect(list.requests.map((r: { code: string }) => r.code)).not.toContain(code);
     expect((await api(`/${id}`, adminB)).status).toBe(404);
     expect(
@@ -355,7 +355,7 @@ describe("attempts to get someone else's copy", () => {
   it('cannot approve "my own" record for a CCCD that is not on it', async () => {
     const session = 'civil-web-session-0006';
     const { id } = await webRequest(session, { relationship: 'self', cccd: '001220000555' });
-    const shown = await (await api(`/${id}`, registrar)).json();
+    const shown = (await (await api(`/${id}`, registrar)).json()) as any;
     expect(shown.candidates[0]).toMatchObject({ number: '101', idMatches: false });
     const res = await api(`/${id}/approve`, registrar, {
       method: 'POST',
