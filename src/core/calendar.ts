@@ -317,6 +317,46 @@ export function createWorkCalendar(opts: WorkCalendarOptions = {}): WorkCalendar
   return { weekly, day, daysOfYear, availability, isWorkingDay: (date) => day(date).working };
 }
 
+/** How far back waiting time is counted (a question older than this counts this much at most). */
+const WAIT_HORIZON_DAYS = 366;
+
+/**
+ * Minutes the counter was open between two instants: the waiting time staff
+ * are answerable for (a question left on Friday evening and read on Monday at
+ * 8:00 waited 30 working minutes). 0 when `to` is not after `from`.
+ */
+export function workingMinutesBetween(cal: WorkCalendar, from: Date, to: Date): number {
+  if (to.getTime() <= from.getTime()) return 0;
+  const first = localDate(from);
+  const last = localDate(to);
+  let start = first;
+  if (dayNumber(last) - dayNumber(first) > WAIT_HORIZON_DAYS) start = addDays(last, -WAIT_HORIZON_DAYS);
+  let total = 0;
+  for (let d = start; d <= last; d = addDays(d, 1)) {
+    for (const p of cal.day(d).periods) {
+      const a = Math.max(localInstant(d, p.from).getTime(), from.getTime());
+      const b = Math.min(localInstant(d, p.to).getTime(), to.getTime());
+      if (b > a) total += (b - a) / MINUTE_MS;
+    }
+  }
+  return Math.floor(total);
+}
+
+/** Open minutes of an ordinary working day (Monday's hours, or the first weekday with hours). */
+export function workdayMinutes(cal: WorkCalendar): number {
+  const periods = [1, 2, 3, 4, 5].map((wd) => cal.weekly[wd] ?? []).find((p) => p.length > 0) ?? [];
+  return periods.reduce((sum, p) => sum + minutesOf(p.to) - minutesOf(p.from), 0);
+}
+
+/** "2 giờ 15 phút", "45 phút", "dưới 1 phút": working time, in hours (a "day" would read as 24 hours). */
+export function formatWorkingMinutesVi(minutes: number): string {
+  if (minutes < 1) return 'dưới 1 phút';
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  if (h === 0) return `${m} phút`;
+  return m ? `${h} giờ ${m} phút` : `${h} giờ`;
+}
+
 /** Check a weekly schedule: seven days, "HH:MM" periods in order, not overlapping; at least one open period. */
 export function weeklyHoursProblem(weekly: WeeklyHours): string | undefined {
   if (!Array.isArray(weekly) || weekly.length !== 7) return 'cần đủ 7 ngày trong tuần';

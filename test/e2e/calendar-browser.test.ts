@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, like } from 'drizzle-orm';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { auditLog, calendarDays, communeWorkingHours } from '../../src/db/schema/index.js';
-import { startTestRuntime } from '../helpers/runtime.js';
+import { chat, startTestRuntime } from '../helpers/runtime.js';
 import { addStaff, STAFF_PASSWORD } from '../helpers/staff.js';
 
 /** The "Lịch làm việc" console page in a real browser (Debian's Chromium), on a phone-sized screen. */
@@ -147,5 +147,14 @@ describe.runIf(existsSync(CHROMIUM))('the working calendar page in a browser', (
     }, csrf);
     expect(status).toBe(403);
     expect(await env.runtime.database.db.select().from(calendarDays)).toEqual([]);
+
+    // Her inbox counts a question's wait in working hours.
+    await chat(env.baseUrl, { sessionId: 'calendar-wait', text: 'gặp cán bộ' });
+    await chat(env.baseUrl, { sessionId: 'calendar-wait', text: 'Cho hỏi lịch tiếp dân tuần sau' });
+    await page.goto(`${env.baseUrl}/console/inbox`);
+    await page
+      .locator('.tag.wait', { hasText: /^chờ (dưới 1 phút|\d+ phút) làm việc$/ })
+      .first()
+      .waitFor();
   }, 60_000);
 });

@@ -1,9 +1,11 @@
 import express, { type Request } from 'express';
-import { formatDurationVi, formatShortDateTimeVi } from '../../core/format-vi.js';
+import { formatShortDateTimeVi } from '../../core/format-vi.js';
+import { formatWorkingMinutesVi, workdayMinutes, workingMinutesBetween, type WorkCalendar } from '../../core/calendar.js';
 import { CHANNEL_LABELS, consolePage, csrfField, formText } from '../../core/console-kit.js';
 import { html } from '../../core/html.js';
 import { actorOf, type ConsoleContext, type ConsoleContribution } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
+import { loadCommuneCalendar } from '../calendar/index.js';
 import {
   addInquiryNote,
   addReplyTemplate,
@@ -30,11 +32,15 @@ const VIEWS: { id: InboxView; label: string }[] = [
 ];
 const STATUS_LABELS: Record<string, string> = { open: 'Đang chờ', answered: 'Đã trả lời', closed: 'Đã đóng' };
 
-/** "chờ 2 giờ 15 phút" for an open question; marked late after a working day's worth of hours. */
-function waiting(row: InquiryRow, now: Date) {
-  const ms = now.getTime() - row.createdAt.getTime();
-  const late = ms > 8 * 3_600_000;
-  return html`<span class="tag ${late ? 'late' : 'wait'}">chờ ${formatDurationVi(ms)}</span>`;
+/**
+ * "chờ 2 giờ 15 phút làm việc" for an open question: the time the counter was
+ * open since it came (the commune's working calendar: nights, weekends and
+ * holidays do not count); marked late after a working day's worth of hours.
+ */
+function waiting(row: InquiryRow, now: Date, cal: WorkCalendar) {
+  const minutes = workingMinutesBetween(cal, row.createdAt, now);
+  const late = minutes > (workdayMinutes(cal) || 480);
+  return html`<span class="tag ${late ? 'late' : 'wait'}">chờ ${formatWorkingMinutesVi(minutes)} làm việc</span>`;
 }
 
 /** "Hộp thư": residents' questions for staff, with the conversation before each and the reply form. */
@@ -54,10 +60,11 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
     consolePage('inbox', async (req, _res, ctx) => {
       const view = (VIEWS.find((v) => v.id === req.query.view)?.id ?? 'open') as InboxView;
       const q = formText(req.query.q, 100);
-      const [rows, colleagues, open] = await Promise.all([
+      const [rows, colleagues, open, cal] = await Promise.all([
         listInbox(db, { communeId: ctx.communeId, view, staffId: ctx.principal.staffId, q }),
         listColleagues(db, ctx.communeId),
         countOpenInquiries(db, ctx.communeId),
+        loadCommuneCalendar(db, ctx.communeId),
       ]);
       const names = new Map(colleagues.map((c) => [c.id, c.name]));
       const now = new Date();
@@ -86,7 +93,7 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
                       html`<li>
                         <a class="item" href="/console/inbox/${r.code}">
                           <span class="title">${r.code}</span> · ${CHANNEL_LABELS[r.channel] ?? r.channel}
-                          ${r.status === 'open' ? waiting(r, now) : html`<span class="tag">${STATUS_LABELS[r.status] ?? r.status}</span>`}
+                          ${r.status === 'open' ? waiting(r, now, cal) : html`<span class="tag">${STATUS_LABELS[r.status] ?? r.status}</span>`}
                           ${r.assignedTo ? html`<span class="tag">giao: ${names.get(r.assignedTo) ?? '—'}</span>` : ''}
                           <br />${r.question.length > 160 ? `${r.question.slice(0, 160)}…` : r.question} <br /><span class="muted"
                             >${formatShortDateTimeVi(r.createdAt)}</span
@@ -117,11 +124,12 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
       });
       return;
     }
-    const [thread, notes, colleagues, templates] = await Promise.all([
+    const [thread, notes, colleagues, templates, cal] = await Promise.all([
       conversationBefore(db, inquiry),
       listInquiryNotes(db, inquiry.id),
       listColleagues(db, ctx.communeId),
       listReplyTemplates(db, ctx.communeId),
+      loadCommuneCalendar(db, ctx.communeId),
     ]);
     const names = new Map(colleagues.map((c) => [c.id, c.name]));
     const answeredBy = /^staff:(\d+)$/.exec(inquiry.answeredBy ?? '')?.[1];
@@ -134,7 +142,7 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
         <h1>Câu hỏi ${inquiry.code}</h1>
         <p class="muted">
           ${CHANNEL_LABELS[inquiry.channel] ?? inquiry.channel} · gửi lúc ${formatShortDateTimeVi(inquiry.createdAt)} ·
-          ${open ? waiting(inquiry, new Date()) : html`<span class="tag">${STATUS_LABELS[inquiry.status]}</span>`}
+          ${open ? waiting(inquiry, new Date(), cal) : html`<span class="tag">${STATUS_LABELS[inquiry.status]}</span>`}
         </p>
         <h2>Cuộc trò chuyện trước câu hỏi</h2>
         <div class="card thread" aria-label="Cuộc trò chuyện">

@@ -4,8 +4,11 @@ import {
   createWorkCalendar,
   DEFAULT_WEEKLY_HOURS,
   formatOpeningVi,
+  formatWorkingMinutesVi,
   toLocalIso,
   weeklyHoursProblem,
+  workdayMinutes,
+  workingMinutesBetween,
 } from '../../../src/core/calendar.js';
 import { lunarToIsoDate, solarToLunar } from '../../../src/core/lunar.js';
 import { addWorkingDays, promisedDay, receptionDay } from '../../../src/features/dossiers/working-days.js';
@@ -233,5 +236,26 @@ describe('the 15:00 cut-off', () => {
     expect(promisedDay(at('2026-04-29T10:00:00+07:00'), 0)).toBe('2026-04-29');
     expect(promisedDay(at('2026-04-29T16:00:00+07:00'), 0)).toBe('2026-05-04');
     expect(promisedDay(at('2026-04-29T10:00:00+07:00'), 3)).toBe('2026-05-06');
+  });
+});
+
+describe('waiting time in working hours', () => {
+  const cal = createWorkCalendar();
+  it.each([
+    ['across a weekend', '2026-07-17T16:30:00+07:00', '2026-07-20T08:00:00+07:00', 60],
+    ['across the lunch break', '2026-07-16T11:00:00+07:00', '2026-07-16T14:00:00+07:00', 60],
+    ['across Tết', '2027-02-04T16:00:00+07:00', '2027-02-12T08:00:00+07:00', 90],
+    ['over a night', '2026-07-16T20:00:00+07:00', '2026-07-17T06:00:00+07:00', 0],
+    ['backwards', '2026-07-17T10:00:00+07:00', '2026-07-16T10:00:00+07:00', 0],
+    ['a whole week', '2026-07-13T00:00:00+07:00', '2026-07-20T00:00:00+07:00', 5 * 450],
+  ])('%s', (_label, from, to, minutes) => {
+    expect(workingMinutesBetween(cal, at(from), at(to))).toBe(minutes);
+  });
+
+  it('reads in hours and minutes, and knows a working day', () => {
+    expect(formatWorkingMinutesVi(90)).toBe('1 giờ 30 phút');
+    expect(formatWorkingMinutesVi(600)).toBe('10 giờ');
+    expect(formatWorkingMinutesVi(0)).toBe('dưới 1 phút');
+    expect(workdayMinutes(cal)).toBe(450);
   });
 });
