@@ -10,43 +10,46 @@ export interface ImportRecord {
   body: Record<string, unknown>;
 }
 
-const FIELD_ALIASES: Record<string, string> = {
-  code: 'code',
-  mahoso: 'code',
-  ma_ho_so: 'code',
-  procedurecode: 'procedureCode',
-  procedure_code: 'procedureCode',
-  mathutuc: 'procedureCode',
-  procedurename: 'procedureName',
-  procedure_name: 'procedureName',
-  tenthutuc: 'procedureName',
-  status: 'status',
-  trangthai: 'status',
-  channel: 'channel',
-  kenh: 'channel',
-  receivedat: 'receivedAt',
-  received_at: 'receivedAt',
-  ngaytiepnhan: 'receivedAt',
-  dueat: 'dueAt',
-  due_at: 'dueAt',
-  ngayhentra: 'dueAt',
-  finishedat: 'finishedAt',
-  finished_at: 'finishedAt',
-  returnedat: 'returnedAt',
-  returned_at: 'returnedAt',
-  statusat: 'statusAt',
-  status_at: 'statusAt',
-  applicantname: 'applicantName',
-  applicant_name: 'applicantName',
-  applicantphone: 'applicantPhone',
-  applicant_phone: 'applicantPhone',
-  reason: 'reason',
-  note: 'reason',
-  feeamount: 'feeAmount',
-  fee_amount: 'feeAmount',
-  resultdelivery: 'resultDelivery',
-  result_delivery: 'resultDelivery',
-};
+/** Column names residents' one-stop exports use -> our fields. A Map: a header like `__proto__` or `constructor` is just unknown. */
+const FIELD_ALIASES = new Map<string, string>(
+  Object.entries({
+    code: 'code',
+    mahoso: 'code',
+    ma_ho_so: 'code',
+    procedurecode: 'procedureCode',
+    procedure_code: 'procedureCode',
+    mathutuc: 'procedureCode',
+    procedurename: 'procedureName',
+    procedure_name: 'procedureName',
+    tenthutuc: 'procedureName',
+    status: 'status',
+    trangthai: 'status',
+    channel: 'channel',
+    kenh: 'channel',
+    receivedat: 'receivedAt',
+    received_at: 'receivedAt',
+    ngaytiepnhan: 'receivedAt',
+    dueat: 'dueAt',
+    due_at: 'dueAt',
+    ngayhentra: 'dueAt',
+    finishedat: 'finishedAt',
+    finished_at: 'finishedAt',
+    returnedat: 'returnedAt',
+    returned_at: 'returnedAt',
+    statusat: 'statusAt',
+    status_at: 'statusAt',
+    applicantname: 'applicantName',
+    applicant_name: 'applicantName',
+    applicantphone: 'applicantPhone',
+    applicant_phone: 'applicantPhone',
+    reason: 'reason',
+    note: 'reason',
+    feeamount: 'feeAmount',
+    fee_amount: 'feeAmount',
+    resultdelivery: 'resultDelivery',
+    result_delivery: 'resultDelivery',
+  }),
+);
 
 const CHANNEL_WORDS: Record<string, string> = {
   'truc tiep': 'truc_tiep',
@@ -80,7 +83,7 @@ export function toImportRecord(raw: Record<string, unknown>, line: number): Impo
   const body: Record<string, unknown> = {};
   let code = '';
   for (const [key, value] of Object.entries(raw)) {
-    const field = FIELD_ALIASES[key.replace(/[\s-]/g, '').toLowerCase()] ?? FIELD_ALIASES[key.toLowerCase()];
+    const field = FIELD_ALIASES.get(key.replace(/[\s-]/g, '').toLowerCase()) ?? FIELD_ALIASES.get(key.toLowerCase());
     if (!field || value === undefined || value === null || value === '') continue;
     if (field === 'code') code = String(value);
     else if (field === 'status') body.status = statusValue(value);

@@ -26,6 +26,17 @@ describe('bulk import files', () => {
     expect(parseImportFile(JSON.stringify({ dossiers: [one] }), 'json')[0].code).toBe(one.code);
   });
 
+  it('treats __proto__, constructor and other inherited names as unknown columns (issue 19, item 8)', () => {
+    const csv = 'ma_ho_so,__proto__,constructor,toString,status\n000.33.12.H56-260715-0009,x,y,z,2\n';
+    const [r] = parseImportFile(csv, 'csv');
+    expect(r.code).toBe('000.33.12.H56-260715-0009');
+    expect(Object.keys(r.body)).toEqual(['status']);
+    expect(r.body.status).toBe(2);
+    const json = JSON.parse('[{"code":"000.33.12.H56-260715-0010","__proto__":{"status":9},"hasOwnProperty":"1"}]');
+    const [j] = parseImportFile(JSON.stringify(json), 'json');
+    expect(j.body).toEqual({});
+  });
+
   it('keeps ISO dates and converts local ones', () => {
     expect(normalizeImportDate('2026-07-15T08:30:00Z')).toBe('2026-07-15T08:30:00Z');
     expect(normalizeImportDate('5/7/2026')).toBe('2026-07-05T00:00:00+07:00');
