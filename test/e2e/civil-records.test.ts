@@ -342,6 +342,7 @@ describe("attempts to get someone else's copy", () => {
     ).toBe(404);
     expect((await api(`/${id}/reject`, adminB, { method: 'POST', body: { reason: 'thử' } })).status).toBe(404);
     expect((await api(`/${id}/pdf`, adminB)).status).toBe(404);
+    expect((await api(`/${id}/erase`, adminB, { method: 'POST' })).status).toBe(404);
     expect((await api(`?commune=xa-thu-nghiem`, adminB)).status).toBe(404);
     // A leader reads the queue but cannot decide.
     expect((await api(`/${id}`, leader)).status).toBe(200);
@@ -350,6 +351,11 @@ describe("attempts to get someone else's copy", () => {
     );
     const [row] = await database.db.select().from(civilRecordRequests).where(eq(civilRecordRequests.id, id));
     expect(row.status).toBe('pending');
+    // The resident asks for erasure: the registrar erases, the request is cancelled and keeps no CCCD.
+    expect((await api(`/${id}/erase`, leader, { method: 'POST' })).status).toBe(403);
+    expect((await api(`/${id}/erase`, registrar, { method: 'POST' })).status).toBe(200);
+    const erased = ((await (await api(`/${id}`, registrar)).json()) as any).request;
+    expect(erased).toMatchObject({ status: 'cancelled', requesterIdNumber: null, phone: null, subjectName: '(đã xóa)' });
   }, 60_000);
 
   it('cannot approve "my own" record for a CCCD that is not on it', async () => {

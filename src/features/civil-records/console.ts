@@ -9,6 +9,7 @@ import { KIND_LABELS, type RecordKind } from './records.js';
 import {
   approveRequest,
   currentCopy,
+  eraseRequestData,
   findCandidates,
   findRequest,
   listCopies,
@@ -277,6 +278,25 @@ export function createCivilRecordsConsole(deps: CivilRecordsApiDeps): ConsoleCon
             : copies.length
               ? html`<p class="card muted">Bản sao của yêu cầu này đã bị thu hồi.</p>`
               : ''
+        }
+        ${
+          decide && (r.requesterIdNumber || r.phone)
+            ? html`<div class="card">
+                <h2>Dữ liệu cá nhân</h2>
+                <p class="muted">
+                  Khi người dân đề nghị xóa dữ liệu (Luật 91/2025/QH15), hoặc không cần lưu nữa: xóa số căn cước, số điện thoại,
+                  địa chỉ và họ tên trong yêu cầu. Yêu cầu đang chờ sẽ bị hủy. Bản sao đã cấp vẫn được lưu để xác minh.
+                </p>
+                <form
+                  method="post"
+                  action="/console/civil-records/${r.id}/erase"
+                  data-confirm="Xóa dữ liệu cá nhân của yêu cầu này? Không thể hoàn tác."
+                >
+                  ${csrfField(ctx)}
+                  <div class="actions"><button class="secondary" type="submit">Xóa dữ liệu cá nhân</button></div>
+                </form>
+              </div>`
+            : ''
         }`,
     });
   }
@@ -366,6 +386,15 @@ export function createCivilRecordsConsole(deps: CivilRecordsApiDeps): ConsoleCon
         await revokeCopies(db, { communeId: ctx.communeId, id, actor: actorOf(ctx.principal) });
         return { outboxIds: [] };
       });
+    }),
+  );
+
+  router.post(
+    '/console/civil-records/:id/erase',
+    consolePage(DECIDE, async (req, _res, ctx) => {
+      const id = idOf(req);
+      const ok = await eraseRequestData(db, { communeId: ctx.communeId, id, actor: actorOf(ctx.principal) });
+      return detail(ctx, id, ok ? { kind: 'ok', text: 'Đã xóa dữ liệu cá nhân của yêu cầu.' } : undefined);
     }),
   );
 

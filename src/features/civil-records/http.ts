@@ -8,6 +8,7 @@ import { TOKEN_RE } from './codes.js';
 import {
   approveRequest,
   CivilRecordError,
+  eraseRequestData,
   currentCopy,
   findCandidates,
   findRequest,
@@ -333,6 +334,20 @@ export function createCivilRecordsApi(deps: CivilRecordsApiDeps): express.Router
     } catch (error) {
       fail(res, error);
     }
+  });
+
+  // The resident asked for their data to be erased (Law 91/2025/QH15): a pending request is cancelled too.
+  router.post(`${base}/:id/erase`, deps.requireStaff(DECIDE), async (req, res) => {
+    const ok = await eraseRequestData(deps.db, {
+      communeId: await deps.communeOfRequest(req),
+      id: idOf(req),
+      actor: actorOf(principalOf(req)!),
+    });
+    if (!ok) {
+      res.status(404).json({ error: 'not found' });
+      return;
+    }
+    res.json({ status: 'erased' });
   });
 
   router.get(`${base}/:id/pdf`, deps.requireStaff(READ), async (req, res) => {

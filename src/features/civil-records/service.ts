@@ -461,3 +461,71 @@ export async function takeDownload(db: Db, token: string, now = new Date()) {
     return { code: copy.code, pdf: Buffer.from(copy.pdfBase64, 'base64') };
   });
 }
+
+/** How long a closed request keeps the requester's personal data (issue 16: 90 days after closing by default). */
+export const RETENTION_DAYS = 90;
+
+const ERASED = {
+  subjectName: '(đã xóa)',
+  registerNumber: null,
+  requesterIdNumber: null,
+  phone: null,
+  postAddress: null,
+} as const;
+
+/**
+ * Erase the personal data a request holds (the requester's CCCD, phone and
+ * address, the name they gave), at the resident's request or when its
+ * retention ends. A pending request is cancelled first. The decision, the
+ * dates and the copy (the commune's record of what it issued, which the QR
+ * code verifies) stay. Returns false for an unknown request.
+ */
+export async function eraseRequestData(db: Db, q: { communeId: number; id: number; actor: string }): Promise<boolean> {
+  return db.transaction(async (txRaw) => {
+    const tx = txRaw as unknown as Db;
+    const [row] = await tx
+      .select()
+      .from(civilRecordRequests)
+      .where(and(eq(civilRecordRequests.communeId, q.communeId), eq(civilRecordRequests.id, q.id)))
+      .for('update');
+    if (!row) return false;
+    await tx
+      .update(civilRecordRequests)
+      .set({ ...ERASED, status: row.status === 'pending' ? 'cancelled' : row.status })
+      .where(eq(civilRecordRequests.id, row.id));
+    await writeAudit(tx, { communeId: q.communeId, actor: q.actor, action: 'civil-request.erased', subject: row.code });
+    return true;
+  });
+}
+
+/**
+ * The scheduled erasure (`npm run civil-records:erase`, daily): every request
+ * closed (delivered, rejected, cancelled) more than `days` ago loses its
+ * personal data, in every commune. Returns how many were erased.
+ */
+export async function eraseExpiredRequestData(db: Db, q: { now?: Date; days?: number } = {}): Promise<number> {
+  const cutoff = new Date((q.now ?? new Date()).getTime() - (q.days ?? RETENTION_DAYS) * 86_400_000);
+  return db.transaction(async (txRaw) => {
+    const tx = txRaw as unknown as Db;
+    const rows = await tx
+      .update(civilRecordRequests)
+      .set(ERASED)
+      .where(
+        and(
+          sql`${civilRecordRequests.status} in ('delivered', 'rejected', 'cancelled')`,
+          sql`(${civilRecordRequests.requesterIdNumber} is not null or ${civilRecordRequests.phone} is not null)`,
+          sql`coalesce(${civilRecordRequests.deliveredAt}, ${civilRecordRequests.decidedAt}, ${civilRecordRequests.createdAt}) < ${cutoff.toISOString()}`,
+        ),
+      )
+      .returning({ communeId: civilRecordRequests.communeId, code: civilRecordRequests.code });
+    for (const r of rows)
+      await writeAudit(tx, {
+        communeId: r.communeId,
+        actor: 'system',
+        action: 'civil-request.erased',
+        subject: r.code,
+        details: { retentionDays: q.days ?? RETENTION_DAYS },
+      });
+    return rows.length;
+  });
+}
