@@ -1,4 +1,5 @@
 import { ChannelError } from '../../core/errors.js';
+import { joinUrl } from '../../core/url.js';
 import type { SendResult } from '../../core/types.js';
 import { sendParts } from '../shared/send-parts.js';
 import type { ZaloTokenStore } from './tokens.js';
@@ -62,7 +63,7 @@ export function createZaloClient(opts: ZaloClientOptions) {
   async function once(path: string, accessToken: string, b: Body): Promise<ZaloEnvelope> {
     let res: Response;
     try {
-      res = await doFetch(new URL(path, apiBase), {
+      res = await doFetch(joinUrl(apiBase, path), {
         method: 'POST',
         headers: { ...b.headers, access_token: accessToken },
         body: b.body,

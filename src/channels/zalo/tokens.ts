@@ -1,4 +1,5 @@
 import { ChannelError } from '../../core/errors.js';
+import { joinUrl } from '../../core/url.js';
 import type { Logger } from '../../core/logger.js';
 import { ZALO_OAUTH_TOKEN_PATH } from './types.js';
 
@@ -66,7 +67,7 @@ export interface ZaloRefreshOptions {
 export async function refreshZaloAccessToken(refreshToken: string, opts: ZaloRefreshOptions): Promise<ZaloTokenPair> {
   const doFetch = opts.fetch ?? fetch;
   const now = opts.now ?? Date.now;
-  const url = new URL(ZALO_OAUTH_TOKEN_PATH, opts.oauthBase ?? 'https://oauth.zaloapp.com');
+  const url = joinUrl(opts.oauthBase ?? 'https://oauth.zaloapp.com', ZALO_OAUTH_TOKEN_PATH);
   let res: Response;
   try {
     res = await doFetch(url, {
