@@ -400,7 +400,11 @@ export function formatOpeningVi(opensAt: Date, now: Date): string {
   return `${formatClockVi(opensAt)} ${WEEKDAY_VI[weekdayOf(date)]} ${formatLocalDate(date)}`;
 }
 
-/** "(nghỉ Tết Nguyên đán đến hết 09/02)": why the counter is closed, for a resident. */
+/**
+ * "nghỉ Tết Nguyên đán đến hết 09/02", "nghỉ cuối tuần", "nghỉ trưa": why the
+ * counter is closed, for a resident; '' before or after the day's hours, when
+ * the opening time says it all.
+ */
 export function closureTextVi(a: Extract<Availability, { open: false }>): string {
   switch (a.reason) {
     case 'holiday':
@@ -410,8 +414,7 @@ export function closureTextVi(a: Extract<Availability, { open: false }>): string
     case 'break':
       return 'nghỉ trưa';
     case 'before_hours':
-      return 'chưa đến giờ làm việc';
     case 'after_hours':
-      return 'đã hết giờ làm việc';
+      return '';
   }
 }

@@ -202,6 +202,12 @@ describe('a commune calendar', () => {
     expect(handoverTextVi(cal, at('2026-07-17T09:00:00+07:00'))).toBe(
       'Cán bộ sẽ trả lời trong giờ làm việc hôm nay (đến 17:00).',
     );
+    expect(handoverTextVi(cal, at('2026-07-17T16:45:00+07:00'))).toBe(
+      'Cán bộ sẽ trả lời trong giờ làm việc hôm nay (đến 17:00); nếu chưa kịp, từ 7:30 sáng thứ Hai 20/07/2026.',
+    );
+    expect(handoverTextVi(cal, at('2026-07-17T06:10:00+07:00'))).toBe(
+      'Hiện ngoài giờ làm việc. Cán bộ sẽ trả lời từ 7:30 sáng nay.',
+    );
     expect(nextOpenSentenceVi(cal.availability(at('2026-07-18T10:00:00+07:00')))).toBe(
       'Bộ phận một cửa mở cửa lại từ 7:30 sáng thứ Hai 20/07/2026 (nghỉ cuối tuần).',
     );
