@@ -111,8 +111,19 @@ describe.runIf(existsSync(CHROMIUM))('the working calendar page in a browser', (
     await page.locator('#d6_0_to').fill('11:30');
     await page.getByRole('button', { name: 'Lưu giờ làm việc' }).click();
     await page.getByText('Đã lưu giờ làm việc.').waitFor();
+    // A write without the session's CSRF token changes nothing.
+    const forged = await page.evaluate(async () => {
+      const r = await fetch('/console/calendar/hours', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'd0_0_from=07:30&d0_0_to=11:30',
+      });
+      return r.status;
+    });
+    expect(forged).toBe(403);
     const db = env.runtime.database.db;
     const [hours] = await db.select().from(communeWorkingHours);
+    expect(hours.weekly[0]).toEqual([]);
     expect(hours.weekly[6]).toEqual([{ from: '07:30', to: '11:30' }]);
     expect(hours.weekly[5]).toEqual([
       { from: '07:30', to: '11:30' },
