@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { ValidationError } from '../core/errors.js';
+import { secureEqual } from '../core/secure-compare.js';
 import type { Logger } from '../core/logger.js';
 import {
   principalAllows,
@@ -63,11 +63,6 @@ export interface StaffAuthDeps {
   defaultCommuneId: number;
 }
 
-const sameKey = (a: string, b: Buffer) => {
-  const given = Buffer.from(a);
-  return given.length === b.length && timingSafeEqual(given, b);
-};
-
 /**
  * Who may call the staff API and open the console: a console session
  * (cookie; state-changing requests must carry its CSRF token), a commune's
@@ -76,16 +71,16 @@ const sameKey = (a: string, b: Buffer) => {
  * `?commune=` says; only province administrators and the bootstrap key pick.
  */
 export function createStaffAuth(deps: StaffAuthDeps) {
-  const bootstrap = deps.bootstrapKey ? Buffer.from(deps.bootstrapKey) : undefined;
-  const integration = deps.integrationKey ? Buffer.from(deps.integrationKey) : undefined;
+  const bootstrap = deps.bootstrapKey || undefined;
+  const integration = deps.integrationKey || undefined;
 
   async function identify(req: Request): Promise<StaffPrincipal | 'csrf' | undefined> {
     const known = principalOf(req);
     if (known) return known;
     const bearer = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1]?.trim();
     if (bearer) {
-      if (bootstrap && sameKey(bearer, bootstrap)) return { kind: 'bootstrap', communeId: null };
-      if (integration && sameKey(bearer, integration)) return { kind: 'integration', communeId: null };
+      if (bootstrap && secureEqual(bearer, bootstrap)) return { kind: 'bootstrap', communeId: null };
+      if (integration && secureEqual(bearer, integration)) return { kind: 'integration', communeId: null };
       const key = await resolveApiKey(deps.db, bearer);
       return key ? { kind: 'api-key', keyId: key.id, communeId: key.communeId } : undefined;
     }
@@ -95,7 +90,7 @@ export function createStaffAuth(deps: StaffAuthDeps) {
     if (!session) return undefined;
     if (UNSAFE.has(req.method)) {
       const given = req.get('x-csrf-token') ?? (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined);
-      if (!given || !sameKey(given, Buffer.from(session.csrfToken))) return 'csrf';
+      if (!given || !secureEqual(given, session.csrfToken)) return 'csrf';
     }
     sessions.set(req, session);
     const a = session.account;

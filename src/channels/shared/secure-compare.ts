@@ -1,11 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-
-/** Constant-time string comparison (hashing first hides the length). */
-export function secureEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a, 'utf8').digest();
-  const hb = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(ha, hb) && a.length === b.length;
-}
+import { secureEqual } from '../../core/secure-compare.js';
 
 /** First value of a Node header (case-insensitive lookup). */
 export function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
