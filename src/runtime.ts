@@ -34,6 +34,7 @@ import {
 } from './pipeline/outbox/index.js';
 import { createProcessor } from './pipeline/processor.js';
 import { createApp } from './server/app.js';
+import { createMetricsHandler } from './server/metrics.js';
 import { createStaffAuth } from './staff/auth.js';
 import { createConsole } from './staff/console/shell.js';
 import { createStaffPages } from './staff/console/pages.js';
@@ -251,6 +252,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       ...buildRoutes(moduleDeps),
     ],
     trustProxy: config.TRUST_PROXY,
+    metrics: config.METRICS_TOKEN ? createMetricsHandler({ token: config.METRICS_TOKEN, db: database.db, log }) : undefined,
   });
 
   let server: Server | undefined;

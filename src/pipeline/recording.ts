@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
+import { messageMetrics } from '../core/metrics.js';
 import { cleanText } from '../core/text-input.js';
 import type { InboundMessage } from '../core/types.js';
 import { execRows, type Db } from '../db/client.js';
@@ -73,6 +74,7 @@ export function createRecorder(deps: { db: Db; ingestBatch?: number; ingestConcu
       const r = recorded.get(rowOf.get(key)!.ord)!;
       if (seen.has(key)) return { ...r, duplicate: true };
       seen.add(key);
+      if (!r.duplicate) messageMetrics.received(m.channel);
       return r;
     });
   }

@@ -1,3 +1,4 @@
+import { messageMetrics } from '../core/metrics.js';
 import type { InboundMessage, Reply } from '../core/types.js';
 import type { Db } from '../db/client.js';
 import { listRepliesTo } from './outbox/index.js';
@@ -23,7 +24,11 @@ export function createSyncHandling(deps: {
     const ing = await ingest(msg);
     const processed = await processConversation(ing.conversationId, ing.communeId);
     const mine = processed.find((p) => p.inboundId === ing.inboundId);
-    if (mine) return { duplicate: false, replies: mine.replies, inboundId: ing.inboundId, outboundIds: mine.outboundIds };
+    if (mine) {
+      // Pull channels get their replies in this response: handed over is sent.
+      messageMetrics.sent(msg.channel, mine.replies.length);
+      return { duplicate: false, replies: mine.replies, inboundId: ing.inboundId, outboundIds: mine.outboundIds };
+    }
     // Redelivered, or processed by another worker meanwhile: return what was answered, processing nothing again.
     const queued = await listRepliesTo(db, ing.inboundId);
     return {

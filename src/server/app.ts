@@ -1,7 +1,8 @@
 import { errInfo } from '../core/log-error.js';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { httpErrorOf } from '../core/http-errors.js';
 import type { Logger } from '../core/logger.js';
+import { accessLog } from './metrics.js';
 import { requestIdOf } from './request-id.js';
 
 /** What the HTTP layer needs; runtime.ts wires the real implementations. */
@@ -14,6 +15,8 @@ export interface AppDeps {
   routers: express.Router[];
   /** Express "trust proxy" (TRUST_PROXY): who may set X-Forwarded-For. */
   trustProxy: string | number;
+  /** GET /metrics (server/metrics.ts createMetricsHandler); absent: not served (404). */
+  metrics?: RequestHandler;
 }
 
 /** The Express app without listen(): tests mount it on port 0. */
@@ -26,6 +29,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.locals.requestId = requestIdOf(req, res);
     next();
   });
+  app.use(accessLog(deps.log));
+  if (deps.metrics) app.get('/metrics', deps.metrics);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

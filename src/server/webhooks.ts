@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { errInfo } from '../core/log-error.js';
 import type { Logger } from '../core/logger.js';
+import { countRequest } from '../core/metrics.js';
 import type { ChannelAdapter, InboundMessage } from '../core/types.js';
 import { requestIdOf } from './request-id.js';
 
@@ -76,7 +77,9 @@ function match(compiled: CompiledRoute, parts: string[]): Record<string, string>
   return params;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+/** Answer a webhook and count it (troly_http_requests_total): a counter increment, nothing more on the hot path. */
+function send(res: ServerResponse, status: number, body: unknown, route?: string): void {
+  if (route) countRequest('POST', route, status);
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
@@ -177,28 +180,28 @@ export function createWebhookListener(
     try {
       rawBody = await readBody(req, limit);
     } catch (error) {
-      if (error instanceof BodyError) send(res, error.status, error.body);
+      if (error instanceof BodyError) send(res, error.status, error.body, hook.path);
       else res.destroy(); // the client went away mid-body
       return;
     }
     const target = await hook.resolve({ params, rawBody, headers: req.headers });
-    if (!target) return send(res, 404, { error: 'unknown channel account' });
+    if (!target) return send(res, 404, { error: 'unknown channel account' }, hook.path);
     if (!target.adapter.verify({ rawBody, headers: req.headers })) {
       deps.log.warn({ path: hook.path, requestId }, 'webhook rejected: bad signature');
-      return send(res, 401, { error: 'invalid signature' });
+      return send(res, 401, { error: 'invalid signature' }, hook.path);
     }
     let payload: unknown;
     try {
       payload = JSON.parse(rawBody.toString('utf8'));
     } catch {
-      return send(res, 400, { error: 'invalid JSON' });
+      return send(res, 400, { error: 'invalid JSON' }, hook.path);
     }
     let messages: InboundMessage[];
     try {
       messages = target.adapter.parse(payload, target.communeId);
     } catch (error) {
       deps.log.warn({ path: hook.path, requestId, err: errInfo(error) }, 'webhook payload not understood');
-      return send(res, 200, { ok: true, ignored: true }); // acknowledging stops pointless redelivery
+      return send(res, 200, { ok: true, ignored: true }, hook.path); // acknowledging stops pointless redelivery
     }
     let recorded: unknown;
     try {
@@ -206,9 +209,9 @@ export function createWebhookListener(
     } catch (error) {
       // Not recorded: do not acknowledge, so the platform redelivers.
       deps.log.error({ path: hook.path, requestId, err: errInfo(error) }, 'webhook not recorded');
-      return send(res, 503, { error: 'temporarily unavailable' });
+      return send(res, 503, { error: 'temporarily unavailable' }, hook.path);
     }
-    send(res, 200, { ok: true });
+    send(res, 200, { ok: true }, hook.path);
     try {
       hook.afterAck(messages, recorded);
     } catch (error) {
@@ -226,12 +229,13 @@ export function createWebhookListener(
         const requestId = requestIdOf(req, res);
         if (params === 'malformed') {
           req.resume();
-          send(res, 400, { error: 'malformed path' });
+          send(res, 400, { error: 'malformed path' }, compiled.route.path);
           return;
         }
         serve(req, res, compiled.route, params, requestId).catch((error) => {
           deps.log.error({ path: compiled.route.path, requestId, err: errInfo(error) }, 'webhook failed');
-          if (!res.headersSent) send(res, 500, { error: 'Xin lỗi, hệ thống đang gặp sự cố. Vui lòng thử lại sau.', requestId });
+          if (!res.headersSent)
+            send(res, 500, { error: 'Xin lỗi, hệ thống đang gặp sự cố. Vui lòng thử lại sau.', requestId }, compiled.route.path);
           else res.destroy();
         });
         return;

@@ -1,6 +1,7 @@
 import { errInfo } from '../../core/log-error.js';
 import { eq, sql } from 'drizzle-orm';
 import type { Logger } from '../../core/logger.js';
+import { messageMetrics } from '../../core/metrics.js';
 import type { ChannelAdapter, ChannelName, SendResult } from '../../core/types.js';
 import { bigintArray, execRows, type Db } from '../../db/client.js';
 import type { LeasedOutbound } from './statements.js';
@@ -170,6 +171,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
       }
     }
     if (result.ok) {
+      messageMetrics.sent(row.channel);
       // Mark it sent and, in the same statement, look for the chat's next pending message.
       const next = await markSent({ id, ids: result.platformMessageIds ?? [], findNext });
       return next ?? true;
@@ -191,6 +193,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
           details: { channel: row.channel, code: result.code },
         });
       });
+      messageMetrics.failed(row.channel, status);
       log.warn({ outboundId: id, channel: row.channel, code: result.code, status }, 'delivery given up');
       return false;
     }
@@ -208,6 +211,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
         lastError: `${result.code}: ${result.message}`.slice(0, 500),
       })
       .where(eq(outboundMessages.id, id));
+    messageMetrics.retried(row.channel);
     log.info({ outboundId: id, channel: row.channel, code: result.code, delayMs: delay }, 'delivery retry scheduled');
     return false;
   }

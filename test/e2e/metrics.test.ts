@@ -1,0 +1,198 @@
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, silentLogger } from '../../src/core/logger.js';
+import { createApp } from '../../src/server/app.js';
+import { startFakeTelegram, tgFailures, type FakeTelegram } from '../fakes/telegram-server.js';
+import { createTestDatabase } from '../helpers/db.js';
+import { until } from '../helpers/until.js';
+import { chat, startTestRuntime } from '../helpers/runtime.js';
+
+/** /metrics as Prometheus scrapes it, and the access log, on the real server with a fake Telegram Bot API. */
+const TOKEN = '7000000002:TEST-token-for-metrics';
+const SECRET = 'metrics_webhook_secret-1';
+const METRICS_TOKEN = 'metrics-token-0123456789';
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/telegram/text.json', import.meta.url), 'utf8'));
+
+let tg: FakeTelegram;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let env: Awaited<ReturnType<typeof startTestRuntime>>;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  tg = await startFakeTelegram();
+  database = await createTestDatabase();
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  env = await startTestRuntime(
+    { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: tg.apiRoot, METRICS_TOKEN },
+    { database, log: createLogger('info', sink) },
+  );
+}, 120_000);
+afterAll(async () => {
+  await env?.close().catch(() => {});
+  await database?.close();
+  await tg?.close();
+});
+
+async function scrape(): Promise<string> {
+  const r = await fetch(`${env.baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  expect(r.status).toBe(200);
+  expect(r.headers.get('content-type')).toContain('text/plain');
+  return r.text();
+}
+
+/** The value of one sample (`name{labels} value`), 0 when the series does not exist yet. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.split(' ').at(-1));
+  }
+  return 0;
+}
+
+function postUpdate(updateId: number, chatId: number, text = 'menu') {
+  const u = structuredClone(fixture);
+  u.update_id = updateId;
+  u.message.chat.id = chatId;
+  u.message.from.id = chatId;
+  u.message.text = text;
+  return fetch(`${env.baseUrl}/webhooks/telegram`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET },
+    body: JSON.stringify(u),
+  });
+}
+
+describe('GET /metrics', () => {
+  it('requires the bearer token', async () => {
+    expect((await fetch(`${env.baseUrl}/metrics`)).status).toBe(401);
+    const wrong = await fetch(`${env.baseUrl}/metrics`, { headers: { authorization: 'Bearer not-the-token-at-all' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toContain('Bearer');
+    expect(await wrong.text()).not.toContain('troly_');
+  });
+
+  it('is not served at all without METRICS_TOKEN', async () => {
+    const app = createApp({
+      log: silentLogger,
+      ready: async () => true,
+      channelRouters: [],
+      routers: [],
+      trustProxy: 'loopback',
+    });
+    const server = createServer(app).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const r = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      expect(r.status).toBe(404);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('exposes process, HTTP, message, delivery and outbox metrics', async () => {
+    const text = await scrape();
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'troly_http_requests_total',
+      'troly_http_request_duration_seconds',
+      'troly_messages_received_total',
+      'troly_messages_sent_total',
+      'troly_delivery_failures_total',
+      'troly_delivery_retries_total',
+      'troly_outbox_pending_messages',
+      'troly_outbox_oldest_pending_age_seconds',
+    ])
+      expect(text, name).toContain(`# TYPE ${name} `);
+  });
+
+  it('counts a web chat message in and its replies out', async () => {
+    const before = await scrape();
+    const r = await chat(env.baseUrl, { sessionId: 'metrics-web-1', text: 'menu' });
+    expect(r.status).toBe(200);
+    const after = await scrape();
+    expect(sample(after, 'troly_messages_received_total', { channel: 'web' })).toBe(
+      sample(before, 'troly_messages_received_total', { channel: 'web' }) + 1,
+    );
+    expect(sample(after, 'troly_messages_sent_total', { channel: 'web' })).toBe(
+      sample(before, 'troly_messages_sent_total', { channel: 'web' }) + r.json.replies.length,
+    );
+    expect(sample(after, 'troly_http_requests_total', { method: 'POST', route: '/api/v1/chat', status: '200' })).toBe(
+      sample(before, 'troly_http_requests_total', { method: 'POST', route: '/api/v1/chat', status: '200' }) + 1,
+    );
+  });
+
+  it('counts a Telegram webhook in, its reply out once confirmed, a retry and a give-up; a redelivery is not a new message', async () => {
+    const before = await scrape();
+    const chatId = 5200000001;
+    expect((await postUpdate(920001, chatId)).status).toBe(200);
+    expect((await postUpdate(920001, chatId)).status).toBe(200); // redelivered by Telegram
+    await until(() => tg.sent({ token: TOKEN, chatId }).find((s) => s.status === 200));
+    const sentBefore = sample(before, 'troly_messages_sent_total', { channel: 'telegram' });
+    const afterOne = await until(async () => {
+      const t = await scrape();
+      return sample(t, 'troly_messages_sent_total', { channel: 'telegram' }) > sentBefore ? t : undefined;
+    });
+    expect(sample(afterOne, 'troly_messages_received_total', { channel: 'telegram' })).toBe(
+      sample(before, 'troly_messages_received_total', { channel: 'telegram' }) + 1,
+    );
+    expect(sample(afterOne, 'troly_http_requests_total', { route: '/webhooks/telegram', status: '200' })).toBe(
+      sample(before, 'troly_http_requests_total', { route: '/webhooks/telegram', status: '200' }) + 2,
+    );
+
+    // One 502 then a blocked bot: one retry, then given up as undeliverable.
+    tg.fail(tgFailures.serverError(502), { times: 1, method: 'sendMessage' });
+    tg.fail(tgFailures.blocked(), { times: 1, method: 'sendMessage' });
+    expect((await postUpdate(920002, 5200000002)).status).toBe(200);
+    const afterFailure = await until(async () => {
+      const t = await scrape();
+      return sample(t, 'troly_delivery_failures_total', { channel: 'telegram', outcome: 'undeliverable' }) >
+        sample(before, 'troly_delivery_failures_total', { channel: 'telegram', outcome: 'undeliverable' })
+        ? t
+        : undefined;
+    }, 30_000);
+    expect(sample(afterFailure, 'troly_delivery_retries_total', { channel: 'telegram' })).toBe(
+      sample(before, 'troly_delivery_retries_total', { channel: 'telegram' }) + 1,
+    );
+  }, 60_000);
+
+  it('reads the outbox depth and the oldest pending age at scrape time', async () => {
+    tg.fail(tgFailures.serverError(502), { times: 1, method: 'sendMessage' });
+    expect((await postUpdate(920003, 5200000003)).status).toBe(200);
+    // The failed send is scheduled again a second later: meanwhile it waits in the outbox.
+    const text = await until(async () => {
+      const t = await scrape();
+      return sample(t, 'troly_outbox_pending_messages') >= 1 ? t : undefined;
+    });
+    expect(sample(text, 'troly_outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(0);
+    await until(async () => (sample(await scrape(), 'troly_outbox_pending_messages') === 0 ? true : undefined), 30_000);
+  }, 60_000);
+});
+
+describe('the access log', () => {
+  it('has one line per request with its request id, an ISO time and the level name, and no query string or body', async () => {
+    logLines.length = 0;
+    await fetch(`${env.baseUrl}/api/v1/procedures/search?q=0912345678&limit=1`, { headers: { 'x-request-id': 'req-metrics-1' } });
+    await chat(env.baseUrl, { sessionId: 'metrics-web-2', text: 'số điện thoại của tôi là 0987654321' });
+    const records = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.msg === 'request');
+    const search = records.find((r) => r.requestId === 'req-metrics-1');
+    expect(search).toMatchObject({ level: 'info', method: 'GET', route: '/api/v1/procedures/search', status: 200 });
+    expect(String(search!.time)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(records.find((r) => r.route === '/api/v1/chat')).toBeDefined();
+    const all = logLines.join('\n');
+    expect(all).not.toContain('0912345678');
+    expect(all).not.toContain('0987654321');
+    expect(all).not.toContain('q=');
+  });
+});
