@@ -61,3 +61,35 @@ describe('LICENSE and CHANGELOG', () => {
         expect(['Added', 'Changed', 'Deprecated', 'Removed', 'Fixed', 'Security']).toContain(heading[1]);
   });
 });
+
+describe('docker-compose.yml', () => {
+  const compose = readFileSync('docker-compose.yml', 'utf8');
+  /** One service's block: from its name to the next service or top-level key. */
+  const service = (name: string) => compose.split(/^ {2}(?=\w+:$)/m).find((block) => block.startsWith(`${name}:`)) ?? '';
+
+  it('has no default database password: compose refuses to start without POSTGRES_PASSWORD', () => {
+    expect(compose).not.toMatch(/POSTGRES_PASSWORD:-/);
+    expect(service('db')).toMatch(/POSTGRES_PASSWORD: \$\{POSTGRES_PASSWORD:\?[^}]+\}/);
+    expect(service('bot')).toMatch(/DATABASE_URL: postgres:\/\/troly:\$\{POSTGRES_PASSWORD:\?[^}]+\}@db:5432\/troly/);
+  });
+
+  it('publishes PORT, checks health and lets the bot drain longer than its 15 s', () => {
+    const bot = service('bot');
+    expect(bot).toMatch(/- '\$\{PORT:-3000\}:\$\{PORT:-3000\}'/);
+    expect(bot).toMatch(/PORT: \$\{PORT:-3000\}/);
+    expect(bot).toContain('/readyz');
+    expect(bot).toMatch(/condition: service_healthy/);
+    expect(service('db')).toContain('pg_isready');
+    const grace = /stop_grace_period: (\d+)s/.exec(bot);
+    expect(Number(grace?.[1])).toBeGreaterThan(15);
+  });
+
+  it('puts Caddy in front only in the tls profile, at the address TRUST_PROXY names', () => {
+    const caddy = service('caddy');
+    expect(caddy).toMatch(/profiles: \[tls\]/);
+    const address = /ipv4_address: ([\d.]+)/.exec(caddy)?.[1];
+    expect(address).toBeDefined();
+    expect(service('bot')).toContain(`TRUST_PROXY: loopback, ${address}`);
+    expect(readFileSync('Caddyfile', 'utf8')).toMatch(/\{\$TLS_DOMAIN\} \{[\s\S]*reverse_proxy bot:\{\$PORT:3000\}/);
+  });
+});
