@@ -190,6 +190,22 @@ export function closureReason(name: string): string {
   return name.replace(/^nghỉ( bù)?\s+/i, '').trim() || name;
 }
 
+/** One closed day's name as residents say it: "nghỉ Tết Nguyên đán", "nghỉ lễ Quốc khánh", "nghỉ theo thông báo". */
+function closureWordsVi(name: string): string {
+  const base = name.replace(/^nghỉ bù\s+/i, '').trim() || name;
+  if (/^nghỉ\s/i.test(base)) return `n${base.slice(1)}`;
+  if (/^tết\s/i.test(base)) return `nghỉ ${base}`;
+  return `nghỉ lễ ${base.replace(/^ngày\s+/i, '')}`;
+}
+
+/** The closed days' names in words, each once: "nghỉ lễ Chiến thắng và Quốc tế Lao động". */
+export function closurePhraseVi(names: string[]): string {
+  const words = [...new Set(names.map(closureWordsVi))];
+  const [first, ...rest] = words;
+  const prefix = /^nghỉ lễ /.exec(first)?.[0] ?? 'nghỉ ';
+  return [first, ...rest.map((w) => (w.startsWith(prefix) ? w.slice(prefix.length) : w))].join(' và ');
+}
+
 // ---------------------------------------------------------------------------
 // A commune's calendar
 
@@ -219,8 +235,11 @@ export type Availability =
       opensAt: Date;
       /** Why: a holiday run (its name and last closed day), a weekend, the lunch break, the evening. */
       reason: 'holiday' | 'weekend' | 'break' | 'after_hours' | 'before_hours';
-      /** For `holiday`: "Tết Nguyên đán" and the last closed day. */
-      holiday?: { name: string; until: LocalDate };
+      /**
+       * For `holiday`: the first holiday's name ("Tết Nguyên đán"), the last closed
+       * day, and the closure in words ("nghỉ lễ Chiến thắng và Quốc tế Lao động").
+       */
+      holiday?: { name: string; until: LocalDate; phrase: string };
     };
 
 export interface WorkCalendar extends WorkingCalendar {
@@ -297,18 +316,22 @@ export function createWorkCalendar(opts: WorkCalendarOptions = {}): WorkCalendar
     }
     // The closed days between now and the opening: a holiday among them names the closure.
     const start = first.periods.length > 0 ? addDays(today, 1) : today;
-    let holiday: CalendarDay | undefined;
+    const holidays: CalendarDay[] = [];
     for (let d = start; d < opening.date; d = addDays(d, 1)) {
       const s = day(d).special;
-      if (s && s.kind !== 'makeup_workday') holiday ??= s;
+      if (s && s.kind !== 'makeup_workday') holidays.push(s);
     }
-    if (holiday) {
+    if (holidays.length > 0) {
       return {
         open: false,
         at,
         opensAt,
         reason: 'holiday',
-        holiday: { name: closureReason(holiday.name), until: addDays(opening.date, -1) },
+        holiday: {
+          name: closureReason(holidays[0].name),
+          until: addDays(opening.date, -1),
+          phrase: closurePhraseVi(holidays.map((h) => h.name)),
+        },
       };
     }
     return { open: false, at, opensAt, reason: start >= opening.date ? 'after_hours' : 'weekend' };
@@ -408,7 +431,7 @@ export function formatOpeningVi(opensAt: Date, now: Date): string {
 export function closureTextVi(a: Extract<Availability, { open: false }>): string {
   switch (a.reason) {
     case 'holiday':
-      return `nghỉ ${a.holiday?.name ?? 'lễ'} đến hết ${formatLocalDate(a.holiday?.until ?? localDate(a.opensAt)).slice(0, 5)}`;
+      return `${a.holiday?.phrase ?? 'nghỉ lễ'} đến hết ${formatLocalDate(a.holiday?.until ?? localDate(a.opensAt)).slice(0, 5)}`;
     case 'weekend':
       return 'nghỉ cuối tuần';
     case 'break':

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  closurePhraseVi,
   computedHolidays,
   createWorkCalendar,
   DEFAULT_WEEKLY_HOURS,
@@ -166,7 +167,7 @@ describe('a commune calendar', () => {
     expect(a.open).toBe(false);
     if (a.open) return;
     expect(toLocalIso(a.opensAt)).toBe('2027-02-12T07:30:00+07:00');
-    expect(a.holiday).toEqual({ name: 'Tết Nguyên đán', until: '2027-02-11' });
+    expect(a.holiday).toEqual({ name: 'Tết Nguyên đán', until: '2027-02-11', phrase: 'nghỉ Tết Nguyên đán' });
     expect(handoverTextVi(cal, now)).toBe(
       'Hiện ngoài giờ làm việc (nghỉ Tết Nguyên đán đến hết 11/02). Cán bộ sẽ trả lời từ 7:30 sáng thứ Sáu 12/02/2027.',
     );
@@ -263,5 +264,23 @@ describe('waiting time in working hours', () => {
     expect(formatWorkingMinutesVi(600)).toBe('10 giờ');
     expect(formatWorkingMinutesVi(0)).toBe('dưới 1 phút');
     expect(workdayMinutes(cal)).toBe(450);
+  });
+});
+
+describe('closures in words', () => {
+  it('names each closed day once, the way residents say it', () => {
+    const cal = createWorkCalendar();
+    // 30/4/2026 is a Thursday, 1/5 a Friday: closed until Sunday 3/5.
+    expect(handoverTextVi(cal, at('2026-04-29T17:30:00+07:00'))).toBe(
+      'Hiện ngoài giờ làm việc (nghỉ lễ Chiến thắng và Quốc tế Lao động đến hết 03/05). Cán bộ sẽ trả lời từ 7:30 sáng thứ Hai 04/05/2026.',
+    );
+    // 2/9/2026 (Wednesday) and 3/9.
+    expect(handoverTextVi(cal, at('2026-09-02T09:00:00+07:00'))).toBe(
+      'Hiện ngoài giờ làm việc (nghỉ lễ Quốc khánh đến hết 03/09). Cán bộ sẽ trả lời từ 7:30 sáng thứ Sáu 04/09/2026.',
+    );
+    expect(closurePhraseVi(['Nghỉ bù Giỗ Tổ Hùng Vương'])).toBe('nghỉ lễ Giỗ Tổ Hùng Vương');
+    expect(closurePhraseVi(['Nghỉ theo thông báo của tỉnh', 'Tết Dương lịch'])).toBe(
+      'nghỉ theo thông báo của tỉnh và Tết Dương lịch',
+    );
   });
 });
