@@ -1,6 +1,5 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request } from 'express';
 import type { FeatureModule } from '../../core/feature.js';
-import type { Permission } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import { createCalendarConsole } from './console.js';
@@ -22,7 +21,6 @@ export {
 export interface CalendarModuleDeps {
   db: Db;
   communeOfRequest: (req: Request) => Promise<number>;
-  requireStaff: (permission: Permission) => RequestHandler;
 }
 
 /**
