@@ -231,6 +231,33 @@ describe('a copy requested in the web chat, approved by the registrar, downloade
     expect(messages.filter((m) => m.buttons?.some((b) => b.label === 'Tải bản sao (PDF)'))).toHaveLength(1);
   }, 60_000);
 
+  it('delivers the signed PDF staff uploaded instead of a generated one', async () => {
+    const session = 'civil-web-session-0007';
+    const { code, id } = await webRequest(session);
+    const signed = Buffer.from('%PDF-1.7\n% ban sao co chu ky so (thu nghiem)\n%%EOF\n');
+    const upload = (body: Buffer, who = registrar, type = 'application/pdf') =>
+      fetch(`${env.baseUrl}/api/v1/civil-record-requests/${id}/signed-copy`, {
+        method: 'POST',
+        headers: { cookie: who.cookie, 'x-csrf-token': who.csrf, 'content-type': type },
+        body,
+      });
+    expect((await upload(Buffer.from('not a pdf'))).status).toBe(422);
+    expect((await upload(signed, registrar, 'text/plain')).status).toBe(415);
+    expect((await upload(signed, adminB)).status).toBe(404);
+    expect((await upload(signed, leader)).status).toBe(403);
+    expect((await upload(signed)).status).toBe(201);
+    const res = await api(`/${id}/approve`, registrar, {
+      method: 'POST',
+      body: { recordId: await recordIdOf('101'), paid: true },
+    });
+    expect(res.status).toBe(200);
+    const link = (await webUpdates(session)).flatMap((m) => m.buttons ?? []).find((b) => b.label === 'Tải bản sao (PDF)');
+    const file = Buffer.from(await (await fetch(`${env.baseUrl}${new URL(link!.url!).pathname}`)).arrayBuffer());
+    expect(file.equals(signed)).toBe(true);
+    expect(await auditOf(code)).toEqual(expect.arrayContaining(['civil-copy.uploaded', 'civil-copy.delivered']));
+    expect(await auditOf(code)).not.toContain('civil-copy.generated');
+  }, 60_000);
+
   it('sends the resident the reason of a rejection', async () => {
     const session = 'civil-web-session-0004';
     const { id } = await webRequest(session, { name: 'Trần Văn Không Có', date: '01/01/2001', number: 'không nhớ' });

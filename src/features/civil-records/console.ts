@@ -52,6 +52,7 @@ const ERROR_TEXTS: Record<string, string> = {
   record_mismatch: 'Đăng ký được chọn không thuộc loại giấy của yêu cầu.',
   id_mismatch: 'Số căn cước của người yêu cầu không khớp với số định danh trên đăng ký: không thể cấp cho "chính người đó".',
   not_approved: 'Yêu cầu đã đóng.',
+  not_pdf: 'Tệp tải lên phải là PDF, tối đa 5 MB.',
 };
 
 type Flash = { kind: 'ok' | 'error'; text: string };
@@ -195,6 +196,14 @@ export function createCivilRecordsConsole(deps: CivilRecordsApiDeps): ConsoleCon
           r.status === 'pending'
             ? html`<div class="card">
                   <h2>Đăng ký hộ tịch tìm thấy</h2>
+                  ${
+                    copy?.source === 'uploaded'
+                      ? html`<p class="flash ok">
+                          Đã có bản sao có chữ ký số tải lên: khi duyệt, tệp này được gửi thay cho bản sao do hệ thống tạo.
+                          <a href="/console/civil-records/${r.id}/pdf">Xem tệp</a>
+                        </p>`
+                      : ''
+                  }
                   ${
                     candidates.length === 0
                       ? html`<p class="muted">Không tìm thấy đăng ký nào khớp tên hoặc số đăng ký trong sổ của xã.</p>`

@@ -17,7 +17,9 @@ import {
   recordPayment,
   rejectRequest,
   revokeCopies,
+  SIGNED_COPY_MAX_BYTES,
   takeDownload,
+  uploadSignedCopy,
   verifyCopy,
   type CivilRecordsServiceDeps,
   type RequestRow,
@@ -335,6 +337,30 @@ export function createCivilRecordsApi(deps: CivilRecordsApiDeps): express.Router
       fail(res, error);
     }
   });
+
+  // The officially signed PDF from the national civil-status software, sent as the body (Content-Type: application/pdf).
+  router.post(
+    `${base}/:id/signed-copy`,
+    deps.requireStaff(DECIDE),
+    express.raw({ type: 'application/pdf', limit: SIGNED_COPY_MAX_BYTES }),
+    async (req, res) => {
+      if (!Buffer.isBuffer(req.body)) {
+        res.status(415).json({ error: 'send the PDF as the body with Content-Type: application/pdf' });
+        return;
+      }
+      try {
+        const result = await uploadSignedCopy(deps.db, {
+          communeId: await deps.communeOfRequest(req),
+          id: idOf(req),
+          pdf: req.body,
+          actor: actorOf(principalOf(req)!),
+        });
+        res.status(201).json(result);
+      } catch (error) {
+        fail(res, error);
+      }
+    },
+  );
 
   // The resident asked for their data to be erased (Law 91/2025/QH15): a pending request is cancelled too.
   router.post(`${base}/:id/erase`, deps.requireStaff(DECIDE), async (req, res) => {

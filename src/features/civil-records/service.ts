@@ -29,7 +29,14 @@ export interface CivilRecordsServiceDeps {
 export class CivilRecordError extends Error {
   constructor(
     readonly code:
-      'not_found' | 'not_pending' | 'record_required' | 'record_mismatch' | 'id_mismatch' | 'not_approved' | 'no_copy',
+      | 'not_found'
+      | 'not_pending'
+      | 'record_required'
+      | 'record_mismatch'
+      | 'id_mismatch'
+      | 'not_approved'
+      | 'no_copy'
+      | 'not_pdf',
     message: string,
   ) {
     super(message);
@@ -205,31 +212,42 @@ export async function approveRequest(
       throw new CivilRecordError('id_mismatch', "the requester's CCCD is not on this registration");
   }
   const [commune] = await db.select().from(communes).where(eq(communes.id, q.communeId));
+  const uploaded = await currentCopy(db, found.id);
   const printed = printedFields({ ...record, kind: record.kind as RecordKind });
   const issuedOn = formatDateVi(now);
   const communeLabel = `UBND ${commune.name.replace(/^(xã|phường|đặc khu)/i, (m) => m.toLowerCase())}`;
   const verifyToken = newToken();
-  const pdf = await renderCopyPdf({
-    ...printed,
-    commune: communeLabel,
-    province: commune.province,
-    issuedOn,
-    requestCode: found.code,
-    verifyUrl: `${deps.publicUrl}/verify/${verifyToken}`,
-  });
+  // The officially signed PDF staff uploaded is delivered as it is; otherwise the copy is generated here.
+  const pdf =
+    uploaded?.source === 'uploaded'
+      ? undefined
+      : await renderCopyPdf({
+          ...printed,
+          commune: communeLabel,
+          province: commune.province,
+          issuedOn,
+          requestCode: found.code,
+          verifyUrl: `${deps.publicUrl}/verify/${verifyToken}`,
+        });
   return db.transaction(async (txRaw) => {
     const tx = txRaw as unknown as Db;
     const req = await lockPending(tx, q.communeId, q.id);
-    const [copy] = await tx
-      .insert(civilRecordCopies)
-      .values({
-        communeId: q.communeId,
-        requestId: req.id,
-        pdfBase64: Buffer.from(pdf).toString('base64'),
-        printed: { title: printed.title, lines: printed.lines, commune: communeLabel, issuedOn },
-        verifyTokenHash: hashToken(verifyToken),
-      })
-      .returning({ id: civilRecordCopies.id });
+    const [copy] = pdf
+      ? await tx
+          .insert(civilRecordCopies)
+          .values({
+            communeId: q.communeId,
+            requestId: req.id,
+            pdfBase64: Buffer.from(pdf).toString('base64'),
+            printed: { title: printed.title, lines: printed.lines, commune: communeLabel, issuedOn },
+            verifyTokenHash: hashToken(verifyToken),
+          })
+          .returning({ id: civilRecordCopies.id })
+      : await tx
+          .update(civilRecordCopies)
+          .set({ printed: { title: printed.title, lines: printed.lines, commune: communeLabel, issuedOn } })
+          .where(eq(civilRecordCopies.id, uploaded!.id))
+          .returning({ id: civilRecordCopies.id });
     const paidAt = q.paid || req.feeAmount === 0 ? now : null;
     const [updated] = await tx
       .update(civilRecordRequests)
@@ -243,13 +261,14 @@ export async function approveRequest(
       subject: req.code,
       details: { recordId: record.id, paid: Boolean(updated.paidAt) },
     });
-    await writeAudit(tx, {
-      communeId: q.communeId,
-      actor: q.actor,
-      action: 'civil-copy.generated',
-      subject: req.code,
-      details: { copyId: copy.id },
-    });
+    if (pdf)
+      await writeAudit(tx, {
+        communeId: q.communeId,
+        actor: q.actor,
+        action: 'civil-copy.generated',
+        subject: req.code,
+        details: { copyId: copy.id },
+      });
     const outboxIds = await notifyApproved(tx, updated, copy.id, deps, now);
     const [final] = await tx.select().from(civilRecordRequests).where(eq(civilRecordRequests.id, req.id));
     return { outboxIds, request: final };
@@ -527,5 +546,50 @@ export async function eraseExpiredRequestData(db: Db, q: { now?: Date; days?: nu
         details: { retentionDays: q.days ?? RETENTION_DAYS },
       });
     return rows.length;
+  });
+}
+
+/** Zalo OA's file limit, the smallest of the channels that carry files. */
+export const SIGNED_COPY_MAX_BYTES = 5 * 1024 * 1024;
+
+/**
+ * Staff upload the officially signed PDF from the national civil-status
+ * software for a pending request; approving the request then delivers that
+ * file instead of generating one. Its own signature is what proves it, so it
+ * has no verify token of ours (a random, never printed one fills the column).
+ * A second upload replaces the first.
+ */
+export async function uploadSignedCopy(
+  db: Db,
+  q: { communeId: number; id: number; pdf: Buffer; actor: string },
+): Promise<{ copyId: number }> {
+  if (q.pdf.length === 0 || q.pdf.length > SIGNED_COPY_MAX_BYTES || q.pdf.subarray(0, 5).toString('latin1') !== '%PDF-')
+    throw new CivilRecordError('not_pdf', 'a PDF of at most 5 MB is expected');
+  return db.transaction(async (txRaw) => {
+    const tx = txRaw as unknown as Db;
+    const req = await lockPending(tx, q.communeId, q.id);
+    await tx
+      .update(civilRecordCopies)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(civilRecordCopies.requestId, req.id), isNull(civilRecordCopies.revokedAt)));
+    const [copy] = await tx
+      .insert(civilRecordCopies)
+      .values({
+        communeId: q.communeId,
+        requestId: req.id,
+        source: 'uploaded',
+        pdfBase64: q.pdf.toString('base64'),
+        printed: { title: 'Bản sao có chữ ký số', lines: [], commune: '', issuedOn: '' },
+        verifyTokenHash: hashToken(newToken()),
+      })
+      .returning({ id: civilRecordCopies.id });
+    await writeAudit(tx, {
+      communeId: q.communeId,
+      actor: q.actor,
+      action: 'civil-copy.uploaded',
+      subject: req.code,
+      details: { copyId: copy.id, bytes: q.pdf.length },
+    });
+    return { copyId: copy.id };
   });
 }
