@@ -1,8 +1,8 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { sql } from 'drizzle-orm';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { errInfo } from '../core/log-error.js';
+import { secureEqual } from '../core/secure-compare.js';
 import type { Logger } from '../core/logger.js';
 import { countRequest, metricsRegistry } from '../core/metrics.js';
 import { execRows, type Db } from '../db/client.js';
@@ -58,13 +58,6 @@ export function accessLog(log: Logger): RequestHandler {
   };
 }
 
-/** Compare a presented bearer token with the configured one in constant time (hashes: equal lengths). */
-function sameToken(presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
 /**
  * GET /metrics for Prometheus: the process's counters and, read from the
  * database at scrape time, the outbox's depth and the age of its oldest
@@ -104,7 +97,7 @@ export function createMetricsHandler(deps: { token: string; db: Db; log: Logger 
   return async (req, res) => {
     const header = req.headers.authorization ?? '';
     const presented = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
-    if (!presented || !sameToken(presented, deps.token)) {
+    if (!presented || !secureEqual(presented, deps.token)) {
       res.setHeader('www-authenticate', 'Bearer realm="metrics"');
       res.status(401).json({ error: 'unauthorized' });
       return;
