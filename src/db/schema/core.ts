@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, bigint, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 
 /** A commune (xã/phường): the tenant. Every commune-owned row references it. */
 export const communes = pgTable('communes', {
@@ -119,6 +131,11 @@ export const outboundMessages = pgTable(
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     /** pending -> sent | undeliverable | failed (gave up). */
     status: text('status').notNull().default('pending'),
+    /**
+     * 0: replies and personal notifications; 1: broadcasts (notices). The worker
+     * claims lower first, and a broadcast row never holds up a chat's replies.
+     */
+    priority: smallint('priority').notNull().default(0),
     attempts: integer('attempts').notNull().default(0),
     /** Platform messages of this reply already delivered (a long reply is several); a retry resumes after them. */
     partsSent: integer('parts_sent').notNull().default(0),

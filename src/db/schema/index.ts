@@ -6,3 +6,4 @@ export * from './dossiers.js';
 export * from './staff.js';
 export * from './calendar.js';
 export * from './civil-records.js';
+export * from './notices.js';
