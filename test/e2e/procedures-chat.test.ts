@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat, startTestRuntime, TEST_ADMIN_KEY } from '../helpers/runtime.js';
 
@@ -128,4 +129,21 @@ describe('procedure guidance in the chat (real catalog)', () => {
     expect(html).toContain('<svg');
     expect(html.toLowerCase()).toContain('đăng ký khai sinh');
   });
+
+  it.each(['/', '/posters/1.001193'])(
+    'serves %s with security headers: its own inline code only, no framing (issue 19)',
+    async (path) => {
+      const res = await fetch(`${env.baseUrl}${path}`);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1];
+      expect(csp).toContain(`'sha256-${createHash('sha256').update(style).digest('base64')}'`);
+      expect(csp).not.toContain('unsafe-inline');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    },
+  );
 });

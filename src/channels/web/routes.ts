@@ -1,5 +1,6 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { sendHtmlPage } from '../../core/html-page.js';
 import type { InboundMessage, Reply } from '../../core/types.js';
 import { parseWebChat, renderWebReplies, WEB_SESSION_ID } from './index.js';
 import { renderChatPage } from './page.js';
@@ -70,7 +71,7 @@ export function createWebChatRoutes(deps: WebChatRoutesDeps): express.Router {
       res.status(404).type('text/plain; charset=utf-8').send('Không tìm thấy xã/phường.');
       return;
     }
-    res.type('html').send(renderChatPage({ communeName: commune.name, communeSlug: commune.slug }));
+    sendHtmlPage(res, renderChatPage({ communeName: commune.name, communeSlug: commune.slug }));
   });
 
   router.post('/api/v1/chat', ...webChatLimiters(deps.limits), async (req, res, next) => {

@@ -13,6 +13,7 @@
  * `/api/v1/procedures/search` is not served here: GET /:code passes anything
  * that is not a procedure code on to the next router.
  */
+import { sendHtmlPage } from '../../core/html-page.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { actorOf as actorOfPrincipal, principalOf, type Permission } from '../../core/staff.js';
@@ -397,7 +398,7 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
           return;
         }
         const links = buildPosterLinks(await posterLinks(communeId), procedure.code);
-        res.type('html').send(await renderPosterHtml({ procedure, commune, links }));
+        sendHtmlPage(res, await renderPosterHtml({ procedure, commune, links }));
       }),
     );
   }
