@@ -5,6 +5,7 @@ import { normalizeDomesticPhone } from '../../core/phone.js';
 import { NEXT, type HandlerResult, type Router } from '../../core/router.js';
 import { foldPhrase } from '../../core/text-input.js';
 import type { Reply, ReplyButton } from '../../core/types.js';
+import { and, eq } from 'drizzle-orm';
 import { writeAudit } from '../../db/audit.js';
 import { civilRecordRequests } from '../../db/schema/index.js';
 import type { AppContext } from '../../pipeline/context.js';
@@ -455,6 +456,7 @@ async function lookup(ctx: AppContext): Promise<HandlerResult> {
       buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }, menuButton],
     };
   }
+  if (/^(xin |toi muon |cho toi )?huy\b/.test(foldPhrase(ctx.text))) return cancelOwnRequest(ctx, r);
   await writeAudit(ctx.db, {
     communeId: ctx.msg.communeId,
     actor: `resident:${ctx.msg.channel}:${ctx.msg.userId}`,
@@ -463,6 +465,27 @@ async function lookup(ctx: AppContext): Promise<HandlerResult> {
     details: { status: r.status },
   });
   return { text: statusText(r), buttons: [menuButton] };
+}
+
+/** "hủy yêu cầu BS-…" from the chat that made it: a request staff have not decided yet is withdrawn. */
+async function cancelOwnRequest(ctx: AppContext, r: RequestRow): Promise<Reply> {
+  if (r.status === 'cancelled') return { text: `Yêu cầu ${r.code} đã được hủy trước đó.`, buttons: [menuButton] };
+  if (r.status !== 'pending')
+    return {
+      text: `Yêu cầu ${r.code} đã được cán bộ xử lý nên không hủy qua tin nhắn được nữa. Anh/chị bấm "Gặp cán bộ" nếu cần hỗ trợ.`,
+      buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }, menuButton],
+    };
+  await ctx.db
+    .update(civilRecordRequests)
+    .set({ status: 'cancelled', decidedAt: ctx.now })
+    .where(and(eq(civilRecordRequests.id, r.id), eq(civilRecordRequests.status, 'pending')));
+  await writeAudit(ctx.db, {
+    communeId: ctx.msg.communeId,
+    actor: `resident:${ctx.msg.channel}:${ctx.msg.userId}`,
+    action: 'civil-request.cancelled',
+    subject: r.code,
+  });
+  return { text: `Đã hủy yêu cầu ${r.code}. Anh/chị cần gì thêm cứ nhắn cho tôi nhé.`, buttons: [menuButton] };
 }
 
 /** Words asking for a copy of a birth, marriage or death extract (folded). */

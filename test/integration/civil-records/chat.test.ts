@@ -225,6 +225,20 @@ describe('civil-record copies in the chat', () => {
     expect((await h.send(`${code}`, { chatId: 'owner', channel: 'zalo' }))[0].text).toContain('Không tìm thấy');
   });
 
+  it('lets the chat that made a request withdraw it while staff have not decided, and nobody else', async () => {
+    const r = await fill('withdraw');
+    const code = /BS-[A-Z0-9]{6}/.exec(text(r[10]))![0];
+    const stranger = await h.send(`hủy yêu cầu ${code}`, { chatId: 'withdraw-stranger' });
+    expect(stranger[0].text).toContain('Không tìm thấy');
+    expect((await h.send(`hủy yêu cầu ${code}`, { chatId: 'withdraw' }))[0].text).toBe(
+      `Đã hủy yêu cầu ${code}. Anh/chị cần gì thêm cứ nhắn cho tôi nhé.`,
+    );
+    const [row] = await h.db.select().from(civilRecordRequests).where(eq(civilRecordRequests.code, code));
+    expect(row.status).toBe('cancelled');
+    expect((await h.send(`hủy yêu cầu ${code}`, { chatId: 'withdraw' }))[0].text).toContain('đã được hủy trước đó');
+    expect((await h.send(`yêu cầu ${code} đến đâu rồi`, { chatId: 'withdraw' }))[0].text).toContain('đã được hủy');
+  });
+
   it('stops a chat that keeps trying codes', async () => {
     const c = { chatId: 'guesser' };
     for (let i = 0; i < 5; i++) expect((await h.send(`BS-AAAAA${i + 2}`, c))[0].text).toContain('Không tìm thấy');
