@@ -48,7 +48,7 @@ const api = (
 /** A request from the web chat, from the 2.000635 answer's button to the code. */
 async function webRequest(
   sessionId: string,
-  o: { name?: string; date?: string; number?: string; relationship?: string; cccd?: string } = {},
+  o: { name?: string; date?: string; number?: string; relationship?: string; cccd?: string; delivery?: string } = {},
 ) {
   const s = (body: Record<string, string>) => chat(env.baseUrl, { sessionId, ...body });
   const answer = await s({ action: 'proc:show:2.000635' });
@@ -63,7 +63,7 @@ async function webRequest(
   await s({ text: o.cccd ?? '001085000777' });
   await s({ text: '0912345678' });
   await s({ action: 'civil:pick:1' });
-  await s({ action: 'civil:pick:chat' });
+  await s({ action: `civil:pick:${o.delivery ?? 'chat'}` });
   await s({ action: 'civil:pick:yes' });
   const done = await s({ action: 'civil:pick:yes' });
   const code = /BS-[A-Z0-9]{6}/.exec(done.json.replies[0].text)![0];
@@ -138,8 +138,9 @@ describe('a copy requested in the web chat, approved by the registrar, downloade
     // The web chat gets a one-time link (its messages are pulled, so the file does not travel in the poll).
     const messages = await webUpdates(session);
     const link = messages.flatMap((m) => m.buttons ?? []).find((b) => b.label === 'Tải bản sao (PDF)');
-    expect(link?.url).toMatch(/\/civil-records\/download\/[A-Za-z0-9_-]{43}$/);
-    const path = new URL(link!.url!).pathname;
+    // Relative: the web chat page opens it next to itself.
+    expect(link?.url).toMatch(/^civil-records\/download\/[A-Za-z0-9_-]{43}$/);
+    const path = new URL(link!.url!, `${env.baseUrl}/`).pathname;
     const first = await fetch(`${env.baseUrl}${path}`);
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toBe('application/pdf');
@@ -211,7 +212,7 @@ describe('a copy requested in the web chat, approved by the registrar, downloade
     await api(`/${id}/approve`, registrar, { method: 'POST', body: { recordId: await recordIdOf('101'), paid: true } });
     await database.db.update(civilRecordDownloads).set({ expiresAt: new Date(Date.now() - 1000) });
     const link = (await webUpdates(session)).flatMap((m) => m.buttons ?? []).find((b) => b.label === 'Tải bản sao (PDF)');
-    const res = await fetch(`${env.baseUrl}${new URL(link!.url!).pathname}`);
+    const res = await fetch(`${env.baseUrl}${new URL(link!.url!, `${env.baseUrl}/`).pathname}`);
     expect(res.status).toBe(404);
   }, 60_000);
 
@@ -252,10 +253,27 @@ describe('a copy requested in the web chat, approved by the registrar, downloade
     });
     expect(res.status).toBe(200);
     const link = (await webUpdates(session)).flatMap((m) => m.buttons ?? []).find((b) => b.label === 'Tải bản sao (PDF)');
-    const file = Buffer.from(await (await fetch(`${env.baseUrl}${new URL(link!.url!).pathname}`)).arrayBuffer());
+    const file = Buffer.from(
+      await (await fetch(`${env.baseUrl}${new URL(link!.url!, `${env.baseUrl}/`).pathname}`)).arrayBuffer(),
+    );
     expect(file.equals(signed)).toBe(true);
     expect(await auditOf(code)).toEqual(expect.arrayContaining(['civil-copy.uploaded', 'civil-copy.delivered']));
     expect(await auditOf(code)).not.toContain('civil-copy.generated');
+  }, 60_000);
+
+  it('tells a resident collecting at the counter, and staff mark the copy handed over', async () => {
+    const session = 'civil-web-session-0008';
+    const { code, id } = await webRequest(session, { delivery: 'counter' });
+    expect((await api(`/${id}/handed-over`, registrar, { method: 'POST' })).status).toBe(409);
+    await api(`/${id}/approve`, registrar, { method: 'POST', body: { recordId: await recordIdOf('101'), paid: true } });
+    const messages = await webUpdates(session);
+    expect(messages.at(-1)!.text).toContain('Mời anh/chị đến bộ phận một cửa nhận bản sao');
+    expect(messages.some((m) => m.buttons?.some((b) => b.label === 'Tải bản sao (PDF)'))).toBe(false);
+    expect((await api(`/${id}/handed-over`, adminB, { method: 'POST' })).status).toBe(404);
+    expect((await api(`/${id}/handed-over`, registrar, { method: 'POST' })).status).toBe(200);
+    const [row] = await database.db.select().from(civilRecordRequests).where(eq(civilRecordRequests.id, id));
+    expect(row.status).toBe('delivered');
+    expect(await auditOf(code)).toContain('civil-copy.handed-over');
   }, 60_000);
 
   it('sends the resident the reason of a rejection', async () => {

@@ -14,6 +14,7 @@ import {
   findRequest,
   listCopies,
   listRequests,
+  markHandedOver,
   recordPayment,
   rejectRequest,
   revokeCopies,
@@ -272,6 +273,18 @@ export function createCivilRecordsConsole(deps: CivilRecordsApiDeps): ConsoleCon
                     : ''
                 }
                 ${
+                  decide && r.status === 'approved' && r.paidAt && r.deliveryMode !== 'chat'
+                    ? html`<form method="post" action="/console/civil-records/${r.id}/handed-over">
+                        ${csrfField(ctx)}
+                        <div class="actions">
+                          <button type="submit">
+                            ${r.deliveryMode === 'post' ? 'Đã gửi bưu điện' : 'Đã trao bản sao tại quầy'}
+                          </button>
+                        </div>
+                      </form>`
+                    : ''
+                }
+                ${
                   decide
                     ? html`<form
                         method="post"
@@ -385,6 +398,16 @@ export function createCivilRecordsConsole(deps: CivilRecordsApiDeps): ConsoleCon
       return decideWith(ctx, id, 'Đã ghi nhận lệ phí.', () =>
         recordPayment(db, { communeId: ctx.communeId, id, actor: actorOf(ctx.principal) }, deps),
       );
+    }),
+  );
+  router.post(
+    '/console/civil-records/:id/handed-over',
+    consolePage(DECIDE, async (req, _res, ctx) => {
+      const id = idOf(req);
+      return decideWith(ctx, id, 'Đã ghi nhận giao bản sao.', async () => {
+        await markHandedOver(db, { communeId: ctx.communeId, id, actor: actorOf(ctx.principal) });
+        return { outboxIds: [] };
+      });
     }),
   );
   router.post(

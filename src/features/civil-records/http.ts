@@ -14,6 +14,7 @@ import {
   findRequest,
   listCopies,
   listRequests,
+  markHandedOver,
   recordPayment,
   rejectRequest,
   revokeCopies,
@@ -361,6 +362,20 @@ export function createCivilRecordsApi(deps: CivilRecordsApiDeps): express.Router
       }
     },
   );
+
+  // Handed over at the counter or posted (copies delivered in the chat are marked by the delivery itself).
+  router.post(`${base}/:id/handed-over`, deps.requireStaff(DECIDE), async (req, res) => {
+    try {
+      await markHandedOver(deps.db, {
+        communeId: await deps.communeOfRequest(req),
+        id: idOf(req),
+        actor: actorOf(principalOf(req)!),
+      });
+      res.json({ status: 'delivered' });
+    } catch (error) {
+      fail(res, error);
+    }
+  });
 
   // The resident asked for their data to be erased (Law 91/2025/QH15): a pending request is cancelled too.
   router.post(`${base}/:id/erase`, deps.requireStaff(DECIDE), async (req, res) => {

@@ -362,7 +362,13 @@ async function notifyApproved(
       text:
         `Bản sao theo ${label} đã được duyệt. Anh/chị tải tệp PDF bằng liên kết dưới đây; ` +
         `liên kết chỉ dùng được một lần và hết hạn sau 48 giờ (trước ${formatDateVi(expiresAt)}).`,
-      buttons: [{ label: 'Tải bản sao (PDF)', url: `${deps.publicUrl}/civil-records/download/${token}` }],
+      // The web chat page opens it relative to itself (right behind any proxy path, with or without PUBLIC_URL).
+      buttons: [
+        {
+          label: 'Tải bản sao (PDF)',
+          url: `${caps.delivery === 'pull' ? '' : `${deps.publicUrl}/`}civil-records/download/${token}`,
+        },
+      ],
     };
     via = 'link';
   }
@@ -376,6 +382,31 @@ async function notifyApproved(
     details: { copyId, via, channel: req.channel },
   });
   return ids;
+}
+
+/** The copy was handed over at the counter or posted: the request is done. */
+export async function markHandedOver(db: Db, q: { communeId: number; id: number; actor: string; now?: Date }): Promise<void> {
+  await db.transaction(async (txRaw) => {
+    const tx = txRaw as unknown as Db;
+    const [row] = await tx
+      .select()
+      .from(civilRecordRequests)
+      .where(and(eq(civilRecordRequests.communeId, q.communeId), eq(civilRecordRequests.id, q.id)))
+      .for('update');
+    if (!row) throw new CivilRecordError('not_found', 'unknown request');
+    if (row.status !== 'approved') throw new CivilRecordError('not_approved', `request is ${row.status}`);
+    await tx
+      .update(civilRecordRequests)
+      .set({ status: 'delivered', deliveredAt: q.now ?? new Date() })
+      .where(eq(civilRecordRequests.id, row.id));
+    await writeAudit(tx, {
+      communeId: q.communeId,
+      actor: q.actor,
+      action: 'civil-copy.handed-over',
+      subject: row.code,
+      details: { via: row.deliveryMode },
+    });
+  });
 }
 
 /** Reject a pending request; the resident receives the reason in the chat. */
