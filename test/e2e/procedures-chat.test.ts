@@ -146,4 +146,18 @@ describe('procedure guidance in the chat (real catalog)', () => {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     },
   );
+
+  it('limits posters per address with a Vietnamese 429 (issue 19, item 5)', async () => {
+    const statuses: number[] = [];
+    let refused = '';
+    for (let i = 0; i < 35; i++) {
+      const res = await fetch(`${env.baseUrl}/posters/1.000656`);
+      statuses.push(res.status);
+      const text = await res.text();
+      if (res.status === 429) refused = text;
+    }
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(30);
+    expect(statuses).toContain(429);
+    expect(refused).toMatch(/thử lại sau/);
+  });
 });

@@ -14,6 +14,7 @@
  * that is not a procedure code on to the next router.
  */
 import { sendHtmlPage } from '../../core/html-page.js';
+import { PUBLIC_LIMITS, publicRateLimit } from '../../core/rate-limit.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { actorOf as actorOfPrincipal, principalOf, type Permission } from '../../core/staff.js';
@@ -375,6 +376,7 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
 
   router.get(
     '/api/v1/procedures/:code',
+    publicRateLimit(PUBLIC_LIMITS.read),
     wrap(async (req, res, next) => {
       const code = codeParam(req);
       if (!PROCEDURE_CODE.test(code)) return next(); // e.g. /search, served by another router
@@ -388,6 +390,7 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
     const posterLinks = deps.posterLinks;
     router.get(
       '/posters/:code',
+      publicRateLimit(PUBLIC_LIMITS.poster, 'text'),
       wrap(async (req, res) => {
         const code = codeParam(req);
         const communeId = await communeOf(req);

@@ -97,8 +97,19 @@ export function summarizeProcedure(procedure: ResolvedProcedure, commune: Poster
   return { where, documentsCount, fee, time };
 }
 
-async function qrSvg(url: string): Promise<string> {
-  return QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+/** QR codes drawn once per link (a poster's links rarely change): bounded, oldest dropped first. */
+const qrCache = new Map<string, Promise<string>>();
+const QR_CACHE_MAX = 500;
+
+function qrSvg(url: string): Promise<string> {
+  let svg = qrCache.get(url);
+  if (!svg) {
+    svg = QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+    svg.catch(() => qrCache.delete(url));
+    if (qrCache.size >= QR_CACHE_MAX) qrCache.delete(qrCache.keys().next().value!);
+    qrCache.set(url, svg);
+  }
+  return svg;
 }
 
 /** A self-contained A4 HTML page (inline SVG QR codes, no external assets) ready to print. */

@@ -1,4 +1,5 @@
 import express from 'express';
+import { PUBLIC_LIMITS, publicRateLimit } from '../../core/rate-limit.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/client.js';
 import type { SearchableProcedure } from '../../text/search-index.js';
@@ -81,7 +82,7 @@ export function createSearchApi(deps: {
   resolveCommuneId: (req: express.Request) => Promise<number | undefined>;
 }): express.Router {
   const router = express.Router();
-  router.get('/api/v1/procedures/search', async (req, res) => {
+  router.get('/api/v1/procedures/search', publicRateLimit(PUBLIC_LIMITS.read), async (req, res) => {
     const q = typeof req.query.q === 'string' ? req.query.q : '';
     const limitRaw = req.query.limit === undefined ? 10 : Number(req.query.limit);
     if (!q.trim() || q.length > 500) {
