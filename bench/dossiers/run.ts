@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { and, eq, gte, lt, or, sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { createDatabase, type Database, type Db } from '../../src/db/client.js';
+import { createDatabase, execRows, type Database, type Db } from '../../src/db/client.js';
 import { communes, dossiers } from '../../src/db/schema/index.js';
 import { findDossierByCode, getDossierStats } from '../../src/features/dossiers/index.js';
 import { withRates, type StatsCounts } from '../../src/features/dossiers/stats.js';
@@ -108,11 +108,22 @@ async function main() {
     if (found !== codes.length) throw new Error(`lookup found ${found}/${codes.length}: generator and SQL disagree`);
     lookupTimes.sort((a, b) => a - b);
 
+    // The baseline's planner settings must reach its plan: on the pool above, the lookup is a named
+    // prepared statement whose cached plan (an index scan) ignores later `set` commands, so the baseline
+    // compared the index with itself. It runs on its own connection without prepared statements, and the
+    // plan it gets is checked to be a sequential scan.
     const baselineTimes: number[] = [];
-    await db.transaction(async (tx) => {
+    const plain = await createDatabase({ url: withDb(BASE_URL, dbName), poolMax: 1, prepare: false });
+    await plain.db.transaction(async (tx) => {
       await tx.execute(sql`set local enable_indexscan = off`);
       await tx.execute(sql`set local enable_bitmapscan = off`);
       await tx.execute(sql`set local enable_indexonlyscan = off`);
+      const plan = await execRows<{ 'QUERY PLAN': string }>(
+        tx as unknown as Db,
+        sql`explain select id from dossiers where commune_id = ${commune.id} and code = ${codes[0]}`,
+      );
+      if (!plan.some((r) => /Seq Scan/.test(r['QUERY PLAN'])))
+        throw new Error(`baseline is not a sequential scan: ${plan.map((r) => r['QUERY PLAN']).join(' | ')}`);
       for (const c of codes.slice(0, BASELINE_LOOKUPS)) {
         const s = performance.now();
         const row = await findDossierByCode(tx as unknown as Db, commune.id, c);
@@ -120,6 +131,7 @@ async function main() {
         if (!row) throw new Error('baseline lookup missed');
       }
     });
+    await plain.close();
     baselineTimes.sort((a, b) => a - b);
 
     // 3. Statistics for the last year.
