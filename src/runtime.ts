@@ -17,6 +17,7 @@ import { calendarModule } from './features/calendar/index.js';
 import { civilRecordsModule, type CivilRecordsModuleDeps } from './features/civil-records/index.js';
 import { dossiersModule, type DossiersModuleDeps } from './features/dossiers/index.js';
 import { inquiriesModule, type InquiriesApiDeps } from './features/inquiries/index.js';
+import { createNoticeSender, noticesModule, type NoticesModuleDeps } from './features/notices/index.js';
 import {
   createProcedureReader,
   createProcedureSearchService,
@@ -65,6 +66,7 @@ export const MODULES = [
   assistantModule,
   inquiriesModule,
   civilRecordsModule,
+  noticesModule,
   dossiersModule,
   calendarModule,
   proceduresModule,
@@ -73,7 +75,7 @@ export const MODULES = [
 
 /** What the modules need from the application: one object, checked against each module's own needs. */
 export interface ModuleDeps
-  extends InquiriesApiDeps, CivilRecordsModuleDeps, DossiersModuleDeps, ProceduresModuleDeps, OutboxApiDeps {}
+  extends InquiriesApiDeps, CivilRecordsModuleDeps, NoticesModuleDeps, DossiersModuleDeps, ProceduresModuleDeps, OutboxApiDeps {}
 
 /** The chat router with every module's handlers, in {@link MODULES} order, and the assistant's fallback. */
 export function buildRouter(deps: ModuleDeps): Router<AppContext> {
@@ -171,6 +173,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     communeBySlug: (slug) => directory.bySlug(slug),
     defaultCommuneId: defaultCommune.id,
   });
+  const noticeSender = createNoticeSender({ db: database.db, deliver: (ids) => delivery.kick(ids), log });
   const moduleDeps: ModuleDeps = {
     db: database.db,
     log,
@@ -182,6 +185,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     requireStaff: staffAuth.require,
     requireIntegration: staffAuth.require('dossier-sync'),
     deliver: (ids) => delivery.kick(ids),
+    noticeSender,
     publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),
     capabilitiesOf,
     posterLinks: async (communeId) => {
@@ -284,6 +288,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await recover(0);
       recoveryTimer = setInterval(() => void recover(30_000), 30_000);
       recoveryTimer.unref();
+      noticeSender.start();
     },
     listen(port, host) {
       return new Promise((resolve, reject) => {
@@ -307,6 +312,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       }
       await channels.stop();
       await processor.stop();
+      await noticeSender.stop();
       await delivery.stop();
       // A database handed in by the caller (tests, benchmarks) is the caller's to close.
       if (!opts.database) await database.close();

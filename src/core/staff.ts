@@ -31,18 +31,22 @@ export type Permission =
   | 'civil-records'
   /** Approving or rejecting them, recording payment, revoking a copy. */
   | 'civil-records-decide'
+  /** Composing, sending and cancelling notices to residents; managing hamlets and topics. */
+  | 'notices'
+  /** Reading notices and their delivery reports. */
+  | 'notices-read'
   | 'staff'
   | 'settings'
   | 'audit';
 
-const OFFICER: Permission[] = ['inbox', 'dossiers', 'procedures', 'deliveries', 'stats'];
+const OFFICER: Permission[] = ['inbox', 'dossiers', 'procedures', 'deliveries', 'stats', 'notices', 'notices-read'];
 // Dossier writes come from the one-stop system (integration keys), not from a person.
 const GRANTS: Record<StaffRole, ReadonlySet<Permission>> = {
   admin: new Set<Permission>([...OFFICER, 'civil-records', 'civil-records-decide', 'staff', 'settings', 'audit']),
   officer: new Set(OFFICER),
   registrar: new Set<Permission>([...OFFICER, 'civil-records', 'civil-records-decide']),
-  // Leaders read the civil-record queue (oversight); the registrar and the admin decide.
-  leader: new Set<Permission>(['stats', 'civil-records']),
+  // Leaders read the civil-record queue and the notices (oversight); the registrar and the admin decide.
+  leader: new Set<Permission>(['stats', 'civil-records', 'notices-read']),
 };
 
 export function roleAllows(role: StaffRole, permission: Permission): boolean {

@@ -67,6 +67,9 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
   /**
    * Claim due messages: only the oldest pending message of each chat is
    * eligible (per-chat order), optionally restricted to some ids or one chat.
+   * Lower priority first (replies before broadcasts), and a broadcast row
+   * waiting in a chat does not hold up that chat's replies (the per-chat order
+   * holds within a priority).
    */
   async function claim(filter: { ids?: number[]; chat?: ClaimedRow } = {}, limit = batchSize): Promise<ClaimedRow[]> {
     const idFilter = filter.ids?.length ? sql`and o.id = any(${bigintArray(filter.ids)})` : sql``;
@@ -88,9 +91,9 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
               and not exists (
                 select 1 from outbound_messages p
                 where p.commune_id = o.commune_id and p.channel = o.channel and p.chat_id = o.chat_id
-                  and p.status = 'pending' and p.id < o.id
+                  and p.status = 'pending' and p.id < o.id and p.priority <= o.priority
               )
-            order by o.id
+            order by o.priority, o.id
             limit ${limit}
             for update skip locked
           )

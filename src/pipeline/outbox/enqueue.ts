@@ -41,3 +41,36 @@ export async function enqueueMessages(
     .returning({ id: outboundMessages.id });
   return rows.map((r) => r.id);
 }
+
+/**
+ * Queue one broadcast message per recipient (a notice), at broadcast
+ * priority: the delivery worker sends replies and personal notifications
+ * first, and a broadcast row waiting for a chat never holds up that chat's
+ * replies. Call it inside the transaction that records the recipients, so the
+ * outbox rows exist exactly when the caller's idempotency keys do. Returns
+ * each row's id with its chat (rows come back in no promised order).
+ */
+export async function enqueueBroadcast(
+  db: Db,
+  items: { to: Recipient; reply: Reply }[],
+): Promise<{ id: number; channel: string; chatId: string }[]> {
+  if (items.length === 0) return [];
+  return db
+    .insert(outboundMessages)
+    .values(
+      items.map(({ to, reply }) => {
+        const pull = PULL_CHANNELS.has(to.channel);
+        return {
+          communeId: to.communeId,
+          channel: to.channel,
+          chatId: to.chatId,
+          userId: to.userId,
+          payload: reply as unknown as Record<string, unknown>,
+          priority: 1,
+          status: pull ? 'sent' : 'pending',
+          sentAt: pull ? sql`now()` : null,
+        };
+      }),
+    )
+    .returning({ id: outboundMessages.id, channel: outboundMessages.channel, chatId: outboundMessages.chatId });
+}

@@ -7,7 +7,7 @@ import type { AppContext } from '../context.js';
 import { createOutboxApi, type OutboxApiDeps } from './http.js';
 import { createUndeliveredConsole } from './console.js';
 
-export { enqueueMessages, PULL_CHANNELS } from './enqueue.js';
+export { enqueueBroadcast, enqueueMessages, PULL_CHANNELS } from './enqueue.js';
 export { listPulledReplies, listUndelivered } from './queries.js';
 export { createOutboxApi, type OutboxApiDeps } from './http.js';
 export { listRepliesTo } from './queries.js';

@@ -64,7 +64,8 @@ export interface BatchReplyRow {
  * rows), `free_chats` (chats with nothing else pending) and `queued` (the
  * insert, returning `id` and `leased`). With `lease`, a reply to a free chat
  * is inserted already leased to this process for `leaseMs`, so it is sent
- * without a claim.
+ * without a claim. A broadcast waiting for the chat (priority 1) does not make
+ * it busy: replies go first.
  */
 export function queueBatchReplies(rows: BatchReplyRow[], opts: { lease: boolean; leaseMs: number }): SQL {
   return sql`replies as materialized (
@@ -78,7 +79,7 @@ export function queueBatchReplies(rows: BatchReplyRow[], opts: { lease: boolean;
                   where not r.pull and ${opts.lease ? sql`true` : sql`false`} and (
                     select 1 from outbound_messages p
                     where p.commune_id = r.commune_id and p.channel = r.channel and p.chat_id = r.chat_id
-                      and p.status = 'pending'
+                      and p.status = 'pending' and p.priority = 0
                     limit 1) is null
                 ), queued as (
                   insert into outbound_messages (${QUEUED_COLUMNS}, locked_until, attempts)

@@ -1,0 +1,86 @@
+import { errInfo } from '../../core/log-error.js';
+import type { Logger } from '../../core/logger.js';
+import type { Db } from '../../db/client.js';
+import { claimDueNotices, pumpNotice } from './service.js';
+
+export interface NoticeSenderOptions {
+  db: Db;
+  /** Called after each batch commits with its outbox ids (the delivery worker's kick). */
+  deliver: (outboxIds: number[]) => void;
+  log: Logger;
+  /** How often scheduled notices are looked for. */
+  pollMs?: number;
+  batch?: number;
+  now?: () => Date;
+}
+
+/**
+ * Queues notices into the outbox: at once when staff press "send", and on a
+ * timer for scheduled notices that fell due and for any notice a restart left
+ * half-queued. One pump per notice per process; across processes the notice
+ * row's lock keeps batches apart and the delivery keys keep them unique.
+ */
+export function createNoticeSender(opts: NoticeSenderOptions) {
+  const { db, deliver, log, pollMs = 15_000, batch } = opts;
+  const now = opts.now ?? (() => new Date());
+  const pumping = new Map<number, Promise<void>>();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = true;
+  /** Set by stop(): a pump finishes its batch and leaves the rest to the next start. */
+  let closing = false;
+
+  async function pumpAll(id: number): Promise<void> {
+    for (;;) {
+      const { outboxIds, done } = await pumpNotice(db, id, { batch, now: now() });
+      if (outboxIds.length) deliver(outboxIds);
+      if (done || closing) return;
+    }
+  }
+
+  /** Queue a sending notice's recipients in the background (returns its completion, for tests). */
+  function send(id: number): Promise<void> {
+    const running = pumping.get(id);
+    if (running) return running;
+    const p = pumpAll(id)
+      .catch((error) => log.error({ err: errInfo(error), noticeId: id }, 'queueing a notice failed; the timer retries'))
+      .finally(() => pumping.delete(id));
+    pumping.set(id, p);
+    return p;
+  }
+
+  /** Start every due or interrupted notice and wait for them to be queued. */
+  async function runDue(): Promise<void> {
+    try {
+      const ids = await claimDueNotices(db, now());
+      await Promise.all(ids.map((id) => send(id)));
+    } catch (error) {
+      log.error({ err: errInfo(error) }, 'looking for due notices failed');
+    }
+  }
+
+  function start(): void {
+    if (!stopped) return;
+    stopped = false;
+    closing = false;
+    const loop = async () => {
+      await runDue();
+      if (!stopped) {
+        timer = setTimeout(loop, pollMs);
+        timer.unref();
+      }
+    };
+    timer = setTimeout(loop, 0);
+    timer.unref();
+  }
+
+  async function stop(): Promise<void> {
+    stopped = true;
+    closing = true;
+    if (timer) clearTimeout(timer);
+    await Promise.allSettled([...pumping.values()]);
+  }
+
+  return { send, runDue, start, stop };
+}
+
+export type NoticeSender = ReturnType<typeof createNoticeSender>;

@@ -1,0 +1,568 @@
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { ValidationError } from '../../core/errors.js';
+import { formatDateVi } from '../../core/format-vi.js';
+import type { ChannelName, Reply } from '../../core/types.js';
+import { writeAudit } from '../../db/audit.js';
+import { execRows, type Db } from '../../db/client.js';
+import { noticeDeliveries, noticeHamlets, notices, noticeSubscriptions, noticeTopics } from '../../db/schema/index.js';
+import { enqueueBroadcast, PULL_CHANNELS } from '../../pipeline/outbox/index.js';
+
+/** The topics a commune starts with (issue 17); staff edit them in the console. */
+export const DEFAULT_TOPICS: { name: string; urgent: boolean }[] = [
+  { name: 'Lịch tiếp dân', urgent: false },
+  { name: 'Thiên tai – thời tiết', urgent: true },
+  { name: 'Y tế – tiêm chủng', urgent: false },
+  { name: 'An ninh trật tự', urgent: false },
+  { name: 'Chính sách – chi trả', urgent: false },
+  { name: 'Thông báo chung', urgent: false },
+];
+
+export type NoticeStatus = 'draft' | 'scheduled' | 'sending' | 'sent' | 'cancelled';
+export type NoticeRow = typeof notices.$inferSelect;
+export type TopicRow = typeof noticeTopics.$inferSelect;
+export type HamletRow = typeof noticeHamlets.$inferSelect;
+export type SubscriptionRow = typeof noticeSubscriptions.$inferSelect;
+
+/** Recipients queued per transaction while a notice is being sent. */
+export const SEND_BATCH = 500;
+
+/** The commune's topics, in order; the defaults are created the first time a commune has none. */
+export async function listTopics(db: Db, communeId: number): Promise<TopicRow[]> {
+  const read = () =>
+    db
+      .select()
+      .from(noticeTopics)
+      .where(eq(noticeTopics.communeId, communeId))
+      .orderBy(asc(noticeTopics.position), asc(noticeTopics.id));
+  const rows = await read();
+  if (rows.length) return rows;
+  await db
+    .insert(noticeTopics)
+    .values(DEFAULT_TOPICS.map((t, i) => ({ communeId, name: t.name, urgent: t.urgent, position: i + 1 })))
+    .onConflictDoNothing();
+  return read();
+}
+
+export async function listHamlets(db: Db, communeId: number): Promise<HamletRow[]> {
+  return db
+    .select()
+    .from(noticeHamlets)
+    .where(eq(noticeHamlets.communeId, communeId))
+    .orderBy(asc(noticeHamlets.position), asc(noticeHamlets.id));
+}
+
+function cleanName(raw: unknown, what: string): string {
+  const name = typeof raw === 'string' ? raw.replace(/\s+/g, ' ').trim() : '';
+  if (!name || name.length > 80)
+    throw new ValidationError(
+      `Tên ${what} không được để trống và dài tối đa 80 ký tự.`,
+      { name: 'required, 1–80 characters' },
+      422,
+    );
+  return name;
+}
+
+export async function addHamlet(db: Db, input: { communeId: number; name: unknown; actor: string }): Promise<HamletRow> {
+  const name = cleanName(input.name, 'ấp, thôn');
+  const [{ max }] = await db
+    .select({ max: sql<number>`coalesce(max(${noticeHamlets.position}), 0)::int` })
+    .from(noticeHamlets)
+    .where(eq(noticeHamlets.communeId, input.communeId));
+  const [row] = await db
+    .insert(noticeHamlets)
+    .values({ communeId: input.communeId, name, position: Number(max) + 1 })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) throw new ValidationError(`Đã có "${name}" trong danh sách.`, { name: 'already exists' }, 409);
+  await writeAudit(db, {
+    communeId: input.communeId,
+    actor: input.actor,
+    action: 'notice-hamlet.added',
+    subject: String(row.id),
+    details: { name },
+  });
+  return row;
+}
+
+export async function removeHamlet(db: Db, input: { communeId: number; id: number; actor: string }): Promise<boolean> {
+  const [row] = await db
+    .delete(noticeHamlets)
+    .where(and(eq(noticeHamlets.id, input.id), eq(noticeHamlets.communeId, input.communeId)))
+    .returning();
+  if (row)
+    await writeAudit(db, {
+      communeId: input.communeId,
+      actor: input.actor,
+      action: 'notice-hamlet.removed',
+      subject: String(row.id),
+      details: { name: row.name },
+    });
+  return Boolean(row);
+}
+
+export async function addTopic(
+  db: Db,
+  input: { communeId: number; name: unknown; urgent: boolean; actor: string },
+): Promise<TopicRow> {
+  const name = cleanName(input.name, 'chủ đề');
+  const existing = await listTopics(db, input.communeId);
+  const [row] = await db
+    .insert(noticeTopics)
+    .values({
+      communeId: input.communeId,
+      name,
+      urgent: input.urgent,
+      position: Math.max(0, ...existing.map((t) => t.position)) + 1,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) throw new ValidationError(`Đã có chủ đề "${name}".`, { name: 'already exists' }, 409);
+  await writeAudit(db, {
+    communeId: input.communeId,
+    actor: input.actor,
+    action: 'notice-topic.added',
+    subject: String(row.id),
+    details: { name, urgent: input.urgent },
+  });
+  return row;
+}
+
+/** A topic that notices already targeted stays (their reports name it); others are removed. */
+export async function removeTopic(db: Db, input: { communeId: number; id: number; actor: string }): Promise<boolean> {
+  const [used] = await db
+    .select({ id: notices.id })
+    .from(notices)
+    .where(and(eq(notices.communeId, input.communeId), sql`${input.id} = any(${notices.topicIds})`))
+    .limit(1);
+  if (used) throw new ValidationError('Chủ đề này đã dùng trong thông báo, không xóa được.', { id: 'used by a notice' }, 409);
+  const [row] = await db
+    .delete(noticeTopics)
+    .where(and(eq(noticeTopics.id, input.id), eq(noticeTopics.communeId, input.communeId)))
+    .returning();
+  if (row)
+    await writeAudit(db, {
+      communeId: input.communeId,
+      actor: input.actor,
+      action: 'notice-topic.removed',
+      subject: String(row.id),
+      details: { name: row.name },
+    });
+  return Boolean(row);
+}
+
+/** A chat's subscription row (active or not). */
+export async function findSubscription(
+  db: Db,
+  q: { communeId: number; channel: string; chatId: string },
+): Promise<SubscriptionRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(noticeSubscriptions)
+    .where(
+      and(
+        eq(noticeSubscriptions.communeId, q.communeId),
+        eq(noticeSubscriptions.channel, q.channel),
+        eq(noticeSubscriptions.chatId, q.chatId),
+      ),
+    );
+  return row;
+}
+
+/** Subscribe a chat (or change its choices); urgent topics are always included. */
+export async function subscribe(
+  db: Db,
+  input: { communeId: number; channel: string; chatId: string; userId: string; hamletId: number | null; topicIds: number[] },
+): Promise<SubscriptionRow> {
+  const topics = await listTopics(db, input.communeId);
+  const known = new Set(topics.map((t) => t.id));
+  const topicIds = [
+    ...new Set([...input.topicIds.filter((id) => known.has(id)), ...topics.filter((t) => t.urgent).map((t) => t.id)]),
+  ].sort((a, b) => a - b);
+  const [row] = await db
+    .insert(noticeSubscriptions)
+    .values({
+      communeId: input.communeId,
+      channel: input.channel,
+      chatId: input.chatId,
+      userId: input.userId,
+      hamletId: input.hamletId,
+      topicIds,
+    })
+    .onConflictDoUpdate({
+      target: [noticeSubscriptions.communeId, noticeSubscriptions.channel, noticeSubscriptions.chatId],
+      set: {
+        userId: input.userId,
+        hamletId: input.hamletId,
+        topicIds,
+        unsubscribedAt: null,
+        subscribedAt: sql`case when ${noticeSubscriptions.unsubscribedAt} is null then ${noticeSubscriptions.subscribedAt} else now() end`,
+      },
+    })
+    .returning();
+  await writeAudit(db, {
+    communeId: input.communeId,
+    actor: `resident:${input.channel}:${input.userId}`,
+    action: 'notice-subscription.saved',
+    subject: String(row.id),
+    details: { hamletId: input.hamletId, topicIds },
+  });
+  return row;
+}
+
+/** Unsubscribe a chat entirely. Returns false when it had no active subscription. */
+export async function unsubscribe(
+  db: Db,
+  q: { communeId: number; channel: string; chatId: string; userId: string },
+): Promise<boolean> {
+  const [row] = await db
+    .update(noticeSubscriptions)
+    .set({ unsubscribedAt: sql`now()` })
+    .where(
+      and(
+        eq(noticeSubscriptions.communeId, q.communeId),
+        eq(noticeSubscriptions.channel, q.channel),
+        eq(noticeSubscriptions.chatId, q.chatId),
+        isNull(noticeSubscriptions.unsubscribedAt),
+      ),
+    )
+    .returning({ id: noticeSubscriptions.id });
+  if (row)
+    await writeAudit(db, {
+      communeId: q.communeId,
+      actor: `resident:${q.channel}:${q.userId}`,
+      action: 'notice-subscription.cancelled',
+      subject: String(row.id),
+    });
+  return Boolean(row);
+}
+
+/** The last notices queued to this chat, newest first. */
+export async function recentNoticesFor(
+  db: Db,
+  q: { communeId: number; channel: string; chatId: string; limit?: number },
+): Promise<{ id: number; title: string; body: string; link: string | null; at: Date }[]> {
+  return db
+    .select({ id: notices.id, title: notices.title, body: notices.body, link: notices.link, at: noticeDeliveries.createdAt })
+    .from(noticeDeliveries)
+    .innerJoin(notices, eq(notices.id, noticeDeliveries.noticeId))
+    .where(
+      and(
+        eq(noticeDeliveries.communeId, q.communeId),
+        eq(noticeDeliveries.channel, q.channel),
+        eq(noticeDeliveries.chatId, q.chatId),
+      ),
+    )
+    .orderBy(desc(noticeDeliveries.id))
+    .limit(q.limit ?? 5);
+}
+
+// ---- Staff: composing, targeting, sending -------------------------------------------------------
+
+export interface NoticeInput {
+  title?: unknown;
+  text?: unknown;
+  link?: unknown;
+  hamlets?: unknown;
+  topics?: unknown;
+  scheduledAt?: unknown;
+}
+
+function idList(raw: unknown, field: string, known: Set<number>, label: string): number[] {
+  if (raw === undefined || raw === null || raw === '') return [];
+  const list = Array.isArray(raw) ? raw : String(raw).split(',');
+  const ids = list.map((v) => Number(typeof v === 'string' ? v.trim() : v));
+  const bad = ids.find((id) => !Number.isSafeInteger(id) || !known.has(id));
+  if (bad !== undefined || list.length > 500)
+    throw new ValidationError(`Danh sách ${label} có mục không thuộc xã này.`, { [field]: 'unknown id' }, 422);
+  return [...new Set(ids)].sort((a, b) => a - b);
+}
+
+/** The targets named by ids, checked against the commune's own hamlets and topics. */
+export async function parseTargets(
+  db: Db,
+  communeId: number,
+  raw: { hamlets?: unknown; topics?: unknown },
+): Promise<{ hamletIds: number[]; topicIds: number[] }> {
+  const hamlets = await listHamlets(db, communeId);
+  const topics = await listTopics(db, communeId);
+  return {
+    hamletIds: idList(raw.hamlets, 'hamlets', new Set(hamlets.map((h) => h.id)), 'ấp, thôn'),
+    topicIds: idList(raw.topics, 'topics', new Set(topics.map((t) => t.id)), 'chủ đề'),
+  };
+}
+
+function parseInstant(raw: unknown, now: Date): Date | null {
+  if (raw === undefined || raw === null || raw === '') return null;
+  const s = typeof raw === 'string' ? raw.trim() : '';
+  // A datetime-local field has no offset: it is Vietnam's local time.
+  const withOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s) ? `${s}+07:00` : s;
+  const d = /^\d{4}-\d{2}-\d{2}T/.test(s) ? new Date(withOffset) : new Date(NaN);
+  if (Number.isNaN(d.getTime()))
+    throw new ValidationError(
+      'Thời điểm gửi không hợp lệ: dùng dạng ISO 8601, ví dụ 2027-02-07T08:00:00+07:00.',
+      { scheduledAt: 'expected an ISO 8601 date-time' },
+      400,
+    );
+  if (d.getTime() <= now.getTime())
+    throw new ValidationError('Thời điểm gửi phải ở tương lai.', { scheduledAt: 'must be in the future' }, 422);
+  if (d.getTime() > now.getTime() + 366 * 86_400_000)
+    throw new ValidationError('Thời điểm gửi phải trong vòng một năm tới.', { scheduledAt: 'within a year' }, 422);
+  return d;
+}
+
+/** Compose a notice: a draft, or scheduled when `scheduledAt` is given. Audited with its audience. */
+export async function createNotice(
+  db: Db,
+  input: NoticeInput & { communeId: number; actor: string; now: Date },
+): Promise<NoticeRow> {
+  const fieldErrors: Record<string, string> = {};
+  const title = typeof input.title === 'string' ? input.title.replace(/\s+/g, ' ').trim() : '';
+  const body = typeof input.text === 'string' ? input.text.replace(/\r\n/g, '\n').trim() : '';
+  const link = typeof input.link === 'string' ? input.link.trim() : '';
+  if (!title || title.length > 150) fieldErrors.title = 'required, at most 150 characters';
+  if (!body || body.length > 3000) fieldErrors.text = 'required, at most 3000 characters';
+  if (link && (link.length > 500 || !/^https?:\/\/[^\s]+$/i.test(link))) fieldErrors.link = 'an http(s) address';
+  if (Object.keys(fieldErrors).length)
+    throw new ValidationError(
+      'Thông báo cần tiêu đề (tối đa 150 ký tự) và nội dung (tối đa 3.000 ký tự); liên kết, nếu có, phải bắt đầu bằng http:// hoặc https://.',
+      fieldErrors,
+      422,
+    );
+  const { hamletIds, topicIds } = await parseTargets(db, input.communeId, input);
+  const scheduledAt = parseInstant(input.scheduledAt, input.now);
+  const [row] = await db
+    .insert(notices)
+    .values({
+      communeId: input.communeId,
+      title,
+      body,
+      link: link || null,
+      hamletIds,
+      topicIds,
+      status: scheduledAt ? 'scheduled' : 'draft',
+      scheduledAt,
+      createdBy: input.actor,
+    })
+    .returning();
+  await writeAudit(db, {
+    communeId: input.communeId,
+    actor: input.actor,
+    action: 'notice.created',
+    subject: String(row.id),
+    details: { title, hamletIds, topicIds, scheduledAt: scheduledAt?.toISOString() ?? null },
+  });
+  return row;
+}
+
+export async function listNotices(db: Db, communeId: number): Promise<NoticeRow[]> {
+  return db.select().from(notices).where(eq(notices.communeId, communeId)).orderBy(desc(notices.id)).limit(200);
+}
+
+export async function findNotice(db: Db, communeId: number, id: number): Promise<NoticeRow | undefined> {
+  if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) return undefined;
+  const [row] = await db
+    .select()
+    .from(notices)
+    .where(and(eq(notices.id, id), eq(notices.communeId, communeId)));
+  return row;
+}
+
+/**
+ * The audience of a target: active subscriptions of the commune in the named
+ * hamlets (any hamlet when none is named) following one of the named topics
+ * (any when none is named; everyone when an urgent topic is named, since
+ * urgent topics cannot be dropped).
+ */
+function audienceWhere(communeId: number, hamletIds: number[], topicIds: number[]) {
+  const hamlets = sql`${`{${hamletIds.join(',')}}`}::integer[]`;
+  const topics = sql`${`{${topicIds.join(',')}}`}::integer[]`;
+  return sql`s.commune_id = ${communeId} and s.unsubscribed_at is null
+    and (cardinality(${hamlets}) = 0 or s.hamlet_id = any(${hamlets}))
+    and (cardinality(${topics}) = 0 or s.topic_ids && ${topics}
+         or exists (select 1 from notice_topics t where t.id = any(${topics}) and t.urgent))`;
+}
+
+/** How many active subscribers a target reaches, per channel. */
+export async function previewAudience(
+  db: Db,
+  communeId: number,
+  target: { hamletIds: number[]; topicIds: number[] },
+): Promise<{ total: number; byChannel: Record<string, number> }> {
+  const rows = await execRows<{ channel: string; n: number }>(
+    db,
+    sql`select s.channel, count(*)::int as n from notice_subscriptions s
+        where ${audienceWhere(communeId, target.hamletIds, target.topicIds)}
+        group by s.channel order by s.channel`,
+  );
+  const byChannel = Object.fromEntries(rows.map((r) => [r.channel, Number(r.n)]));
+  return { total: rows.reduce((a, r) => a + Number(r.n), 0), byChannel };
+}
+
+export interface DeliveryReport {
+  recipients: number;
+  sent: number;
+  failed: number;
+  blocked: number;
+  pending: number;
+  byChannel: Record<string, { sent: number; failed: number; blocked: number; pending: number }>;
+}
+
+/**
+ * Where each recipient's copy is: sent (the platform confirmed it, or the web
+ * chat holds it for its poll), blocked (refused for good: the resident blocked
+ * the bot or left), failed (gave up after retries), pending (queued or being
+ * retried; recipients not queued yet while sending count here too).
+ */
+export async function deliveryReport(db: Db, notice: NoticeRow): Promise<DeliveryReport> {
+  const rows = await execRows<{ channel: string; status: string; n: number }>(
+    db,
+    sql`select d.channel, o.status, count(*)::int as n
+        from notice_deliveries d join outbound_messages o on o.id = d.outbound_id
+        where d.notice_id = ${notice.id}
+        group by d.channel, o.status`,
+  );
+  const report: DeliveryReport = { recipients: 0, sent: 0, failed: 0, blocked: 0, pending: 0, byChannel: {} };
+  const add = (channel: string, key: 'sent' | 'failed' | 'blocked' | 'pending', n: number) => {
+    report[key] += n;
+    report.recipients += n;
+    const c = (report.byChannel[channel] ??= { sent: 0, failed: 0, blocked: 0, pending: 0 });
+    c[key] += n;
+  };
+  for (const r of rows) {
+    const key =
+      r.status === 'sent' ? 'sent' : r.status === 'undeliverable' ? 'blocked' : r.status === 'failed' ? 'failed' : 'pending';
+    add(r.channel, key, Number(r.n));
+  }
+  if (notice.status === 'sending') {
+    const left = await execRows<{ channel: string; n: number }>(
+      db,
+      sql`select s.channel, count(*)::int as n from notice_subscriptions s
+          where ${audienceWhere(notice.communeId, notice.hamletIds, notice.topicIds)}
+            and not exists (select 1 from notice_deliveries d where d.notice_id = ${notice.id} and d.subscription_id = s.id)
+          group by s.channel`,
+    );
+    for (const r of left) add(r.channel, 'pending', Number(r.n));
+  }
+  return report;
+}
+
+export class NoticeStateError extends ValidationError {
+  constructor(message: string) {
+    super(message, { status: 'not allowed in this status' }, 409);
+  }
+}
+
+/** Send now: a draft or a scheduled notice starts sending (the caller then pumps it). */
+export async function startSending(db: Db, q: { communeId: number; id: number; actor: string }): Promise<NoticeRow | undefined> {
+  const notice = await findNotice(db, q.communeId, q.id);
+  if (!notice) return undefined;
+  if (notice.status !== 'draft' && notice.status !== 'scheduled') throw new NoticeStateError('Thông báo này đã gửi hoặc đã hủy.');
+  const [row] = await db
+    .update(notices)
+    .set({ status: 'sending', sendingAt: sql`now()` })
+    .where(and(eq(notices.id, notice.id), inArray(notices.status, ['draft', 'scheduled'])))
+    .returning();
+  if (!row) throw new NoticeStateError('Thông báo này đã gửi hoặc đã hủy.');
+  const audience = await previewAudience(db, q.communeId, row);
+  await writeAudit(db, {
+    communeId: q.communeId,
+    actor: q.actor,
+    action: 'notice.sent',
+    subject: String(row.id),
+    details: { hamletIds: row.hamletIds, topicIds: row.topicIds, recipients: audience.total, byChannel: audience.byChannel },
+  });
+  return row;
+}
+
+/** Cancel a draft or a scheduled notice; one already sending or sent cannot be recalled. */
+export async function cancelNotice(db: Db, q: { communeId: number; id: number; actor: string }): Promise<NoticeRow | undefined> {
+  const notice = await findNotice(db, q.communeId, q.id);
+  if (!notice) return undefined;
+  const [row] = await db
+    .update(notices)
+    .set({ status: 'cancelled', cancelledAt: sql`now()` })
+    .where(and(eq(notices.id, notice.id), inArray(notices.status, ['draft', 'scheduled'])))
+    .returning();
+  if (!row) throw new NoticeStateError('Chỉ hủy được thông báo chưa gửi.');
+  await writeAudit(db, { communeId: q.communeId, actor: q.actor, action: 'notice.cancelled', subject: String(row.id) });
+  return row;
+}
+
+/** The message a resident receives. */
+export function noticeReply(n: Pick<NoticeRow, 'title' | 'body' | 'link'>, at: Date): Reply {
+  return {
+    text:
+      `📢 ${n.title}\n\n${n.body}` +
+      (n.link ? `\n\nXem thêm: ${n.link}` : '') +
+      `\n\n(Thông báo ngày ${formatDateVi(at)}. Nhắn "hủy nhận thông báo" nếu không muốn nhận tiếp.)`,
+  };
+}
+
+/**
+ * Queue the next batch of a sending notice's recipients, in one transaction:
+ * the notice row is locked (one pump per notice at a time), each recipient
+ * not yet keyed gets an outbox row and its delivery key together, and the
+ * notice is marked sent when nobody is left. A crash between batches leaves
+ * the notice 'sending' with the keyed recipients done: the next pump goes on
+ * from there and never queues anyone twice. Returns the new outbox ids.
+ */
+export async function pumpNotice(
+  db: Db,
+  noticeId: number,
+  opts: { batch?: number; now?: Date } = {},
+): Promise<{ outboxIds: number[]; done: boolean }> {
+  const batch = opts.batch ?? SEND_BATCH;
+  return db.transaction(async (tx) => {
+    const [n] = await tx.select().from(notices).where(eq(notices.id, noticeId)).for('update');
+    if (!n || n.status !== 'sending') return { outboxIds: [], done: true };
+    const recipients = await execRows<{ id: number; channel: string; chat_id: string; user_id: string }>(
+      tx as unknown as Db,
+      sql`select s.id, s.channel, s.chat_id, s.user_id from notice_subscriptions s
+          where ${audienceWhere(n.communeId, n.hamletIds, n.topicIds)}
+            and not exists (select 1 from notice_deliveries d where d.notice_id = ${n.id} and d.subscription_id = s.id)
+          order by s.id
+          limit ${batch}`,
+    );
+    const reply = noticeReply(n, opts.now ?? new Date());
+    const queued = await enqueueBroadcast(
+      tx as unknown as Db,
+      recipients.map((r) => ({
+        to: { communeId: n.communeId, channel: r.channel as ChannelName, chatId: r.chat_id, userId: r.user_id },
+        reply,
+      })),
+    );
+    const outboxOf = new Map(queued.map((q) => [`${q.channel}\u0000${q.chatId}`, Number(q.id)]));
+    if (recipients.length)
+      await tx.insert(noticeDeliveries).values(
+        recipients.map((r) => ({
+          noticeId: n.id,
+          subscriptionId: Number(r.id),
+          communeId: n.communeId,
+          channel: r.channel,
+          chatId: r.chat_id,
+          outboundId: outboxOf.get(`${r.channel}\u0000${r.chat_id}`)!,
+        })),
+      );
+    const done = recipients.length < batch;
+    if (done)
+      await tx
+        .update(notices)
+        .set({ status: 'sent', sentAt: sql`now()` })
+        .where(eq(notices.id, n.id));
+    // Web chat copies are stored as sent (the page pulls them): nothing to push.
+    return { outboxIds: queued.filter((q) => !PULL_CHANNELS.has(q.channel)).map((q) => Number(q.id)), done };
+  });
+}
+
+/**
+ * Scheduled notices now due start sending; returns the ids of every notice
+ * left sending (due ones and any a restart interrupted).
+ */
+export async function claimDueNotices(db: Db, now: Date): Promise<number[]> {
+  await db
+    .update(notices)
+    .set({ status: 'sending', sendingAt: sql`now()` })
+    .where(and(eq(notices.status, 'scheduled'), sql`${notices.scheduledAt} <= ${now.toISOString()}::timestamptz`));
+  const rows = await db.select({ id: notices.id }).from(notices).where(eq(notices.status, 'sending')).orderBy(asc(notices.id));
+  return rows.map((r) => r.id);
+}
