@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { loadConfig } from '../config.js';
 import { createDatabase } from '../db/client.js';
 import { communes } from '../db/schema/index.js';
-import { DEMO_RECORD_ROWS } from '../features/civil-records/index.js';
+import { DEMO_RECORD_ROWS } from '../features/civil-records/demo-records.js';
 import { formatRowError, importRecordFile } from '../features/civil-records/import.js';
 import { ensureDefaultCommune } from '../runtime.js';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { execRows, type Database } from '../../../src/db/client.js';
 import { civilRecords, communes } from '../../../src/db/schema/index.js';
-import { DEMO_RECORD_ROWS } from '../../../src/features/civil-records/index.js';
+import { DEMO_RECORD_ROWS } from '../../../src/features/civil-records/demo-records.js';
 import { formatRowError, importRecordFile } from '../../../src/features/civil-records/import.js';
 import { createTestDatabase } from '../../helpers/db.js';
 
