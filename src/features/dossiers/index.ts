@@ -8,6 +8,7 @@ import type { AppContext } from '../../pipeline/dispatcher.js';
 import { looksLikeDossierCode } from './code-parser.js';
 import { createDossierHandlers, dossierState, isLookupPhrase, isUnfollowPhrase, type DossierChatDeps } from './handlers.js';
 import { createDossiersApi } from './http.js';
+import { createDossiersConsole } from './console.js';
 import type { ProcedureNameLookup } from './service.js';
 
 export { createDossiersApi, type DossiersApiDeps } from './http.js';
@@ -59,6 +60,7 @@ export const dossiersModule: FeatureModule<AppContext, DossiersModuleDeps> = {
   name: 'dossiers',
   state: [dossierState],
   register: (router, deps) => register(router, { phoneKey: deps.dataSecret, procedureName: deps.procedureName }),
+  console: (deps) => createDossiersConsole({ db: deps.db }),
   routes: (deps) => [
     createDossiersApi({
       db: deps.db,
