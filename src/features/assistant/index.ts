@@ -50,6 +50,54 @@ export function isMenuPhrase(text: string): boolean {
   return MENU_PHRASES.has(foldPhrase(text));
 }
 
+/** Words of thanks, agreement and leave-taking, and the particles around them (folded). */
+const THANKS = ['cam on', 'cm on', 'thank', 'thanks', 'thank you', 'tks', 'thanks ad', 'camon', 'cảm ơn'];
+const AGREE = ['ok', 'oke', 'okie', 'okay', 'uk', 'uh', 'u', 'da', 'vang', 'duoc roi', 'hieu roi', 'da hieu', 'ro roi', 'roi'];
+const BYE = ['tam biet', 'bye', 'bai', 'chao nhe', 'hen gap lai'];
+const PARTICLES = new Set(
+  'a ạ nhe nha nhen nhieu lam rat nhiều em anh chi ban ad ak ah ha vay nhe nhoa minh toi tui con chau bac co chu xa ban oi nhieu nhe a nha'.split(
+    ' ',
+  ),
+);
+
+/**
+ * A message that is only thanks, agreement or goodbye ("cảm ơn nhiều ạ", "ok", "tạm biệt", "👍"): it
+ * deserves a short polite answer, not "tôi chưa hiểu". Anything more ("cảm ơn, cho hỏi thêm…") is not.
+ */
+export function smallTalkOf(text: string): 'thanks' | 'agree' | 'bye' | undefined {
+  const folded = foldPhrase(text);
+  if (!folded) return /\p{Extended_Pictographic}/u.test(text) ? 'agree' : undefined;
+  let rest = ` ${folded} `;
+  let kind: 'thanks' | 'agree' | 'bye' | undefined;
+  const take = (words: string[], k: typeof kind) => {
+    for (const w of [...words].sort((a, b) => b.length - a.length)) {
+      if (rest.includes(` ${w} `)) {
+        rest = rest.replaceAll(` ${w} `, ' ');
+        kind ??= k;
+      }
+    }
+  };
+  take(
+    THANKS.map((w) => foldPhrase(w)),
+    'thanks',
+  );
+  take(BYE, 'bye');
+  take(AGREE, 'agree');
+  if (!kind) return undefined;
+  return rest
+    .trim()
+    .split(' ')
+    .every((w) => !w || PARTICLES.has(w))
+    ? kind
+    : undefined;
+}
+
+const SMALL_TALK: Record<'thanks' | 'agree' | 'bye', string> = {
+  thanks: 'Dạ, không có gì ạ. Anh/chị cần hỏi thêm điều gì cứ nhắn cho Trợ lý nhé.',
+  agree: 'Dạ vâng ạ. Khi cần, anh/chị cứ nhắn câu hỏi bất cứ lúc nào.',
+  bye: 'Dạ, chào anh/chị. Chúc anh/chị một ngày tốt lành!',
+};
+
 export function contactReply(ctx: AppContext): Reply {
   const c = ctx.commune;
   return {
@@ -82,6 +130,10 @@ export function register(router: Router<AppContext>): void {
     return mainMenu(ctx);
   });
   router.action('menu:contact', (ctx) => contactReply(ctx));
+  router.hears(
+    (text) => smallTalkOf(text) !== undefined,
+    (ctx) => ({ text: SMALL_TALK[smallTalkOf(ctx.text)!], buttons: [{ label: 'Danh mục chính', action: 'menu:main' }] }),
+  );
   router.hears(
     (text) =>
       /\b(gio lam viec|may gio|dia chi|o dau|so dien thoai|hotline|lam viec thu bay)\b/.test(foldPhrase(text)) &&

@@ -50,6 +50,19 @@ describe('assistant: menu, greetings, office contact and what nobody claimed', (
     }
   });
 
+  it('thanks, "ok" and goodbye get a short polite answer, not "chưa hiểu" (issue 18, item 4)', async () => {
+    const [thanks] = await h.send('cảm ơn nhiều ạ 🙏', { chatId: 'small' });
+    expect(thanks.text).toMatch(/^Dạ, không có gì ạ/);
+    const [ok] = await h.send('👍', { chatId: 'small' });
+    expect(ok.text).toMatch(/^Dạ vâng ạ/);
+    const [bye] = await h.send('tạm biệt nha', { chatId: 'small' });
+    expect(bye.text).toMatch(/Chúc anh\/chị một ngày tốt lành/);
+    // Inside a flow, the flow reads the message, not the small talk.
+    await h.send('gặp cán bộ', { chatId: 'small-flow' });
+    const [inFlow] = await h.send('ok', { chatId: 'small-flow' });
+    expect(inFlow.text).not.toMatch(/^Dạ vâng ạ/);
+  });
+
   it('"nộp ở đâu" is a procedure question, not the office contact', async () => {
     const [reply] = await h.send('làm thủ tục nộp ở đâu', { chatId: 'where' });
     expect(reply.text).toContain('chưa hiểu');
