@@ -86,15 +86,17 @@ describe('a civil-record copy over Zalo OA', () => {
     await say('02/03/2020');
     await say('1'); // Không nhớ
     await say('2'); // Cha, mẹ hoặc người giám hộ
-    const phone = await say('001085000999');
-    // Zalo's own form asks for the phone the account is registered with.
-    expect(phone.join()).toContain('request_user_info');
+    await say('001085000999');
+    // Zalo's own form asks for the phone the account is registered with (a message after the question).
+    const all = () => zf.sent({ oaId: OA.oaId, userId: USER }).map((m) => JSON.stringify(m.message));
+    await until(() => all().find((m) => m.includes('request_user_info')));
     await send(submitInfo);
     await say('1'); // 1 bản
     await say('1'); // in the chat
     await say('1'); // Tôi đồng ý
-    const done = await say('1'); // Gửi yêu cầu
-    const code = /BS-[A-Z0-9]{6}/.exec(done.join())![0];
+    await say('1'); // Gửi yêu cầu
+    const done = await until(() => all().find((m) => m.includes('Mã yêu cầu của anh/chị')));
+    const code = /BS-[A-Z0-9]{6}/.exec(done)![0];
     const [req] = await database.db.select().from(civilRecordRequests).where(eq(civilRecordRequests.code, code));
     expect(req).toMatchObject({ channel: 'zalo', relationship: 'guardian', phone: '0912345678', phoneVerified: true });
 
