@@ -3,7 +3,7 @@ import type { Router } from '../../core/router.js';
 import type { Reply } from '../../core/types.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import { handoverTextVi, loadCommuneCalendar } from '../calendar/index.js';
-import { openInquiry } from './service.js';
+import { MAX_OPEN_PER_CHAT, openCodesOfChat, openInquiry } from './service.js';
 
 const STAFF_PHRASES =
   /^(gap|gap gap|noi chuyen voi|lien he|hoi|chat voi|ket noi|cho toi gap|toi muon gap|muon gap)? ?(can bo|nguoi that|nhan vien|tong dai vien|nguoi truc|cb)( xa| phuong| oi| a| voi)?$/;
@@ -44,6 +44,16 @@ export function register(router: Router<AppContext>): void {
   router.flow('inquiry:ask', async (ctx) => {
     if (!ctx.text) return { text: 'Anh/chị vui lòng gõ nội dung câu hỏi bằng chữ.' };
     if (ctx.text.length < 3) return { text: 'Câu hỏi hơi ngắn, anh/chị vui lòng nói rõ hơn một chút.' };
+    const waiting = await openCodesOfChat(ctx.db, ctx.msg.communeId, ctx.msg.channel, ctx.msg.chatId);
+    if (waiting.length >= MAX_OPEN_PER_CHAT) {
+      ctx.state.flow = null;
+      return {
+        text:
+          `Anh/chị đang có ${waiting.length} câu hỏi chờ cán bộ trả lời (mã ${waiting.join(', ')}). ` +
+          `Cán bộ sẽ trả lời lần lượt; khi có câu trả lời, anh/chị có thể hỏi thêm. Nếu cần gấp, anh/chị gọi ${ctx.commune.phone}.`,
+        buttons: [{ label: 'Danh mục chính', action: 'menu:main' }],
+      };
+    }
     const { code } = await openInquiry(ctx.db, {
       communeId: ctx.msg.communeId,
       channel: ctx.msg.channel,

@@ -14,13 +14,23 @@ export interface InquiriesApiDeps {
 
 /**
  * Staff routes of "gặp cán bộ":
- * - `GET  /api/v1/inquiries`               open questions, newest first
+ * - `GET  /api/v1/inquiries?limit=&before=` open questions, newest first, a page at a time (`next` → `before`)
  * - `POST /api/v1/inquiries/:code/answer`  answer one; the answer goes to the resident's chat
  */
 export function createInquiriesApi(deps: InquiriesApiDeps): express.Router {
   const router = express.Router();
   router.get('/api/v1/inquiries', deps.requireStaff('inbox'), async (req, res) => {
-    res.json({ inquiries: await listOpenInquiries(deps.db, await deps.communeOfRequest(req)) });
+    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
+    const before = req.query.before === undefined ? undefined : Number(req.query.before);
+    const fieldErrors: Record<string, string> = {};
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200) fieldErrors.limit = 'integer 1–200';
+    if (before !== undefined && (!Number.isSafeInteger(before) || before < 1))
+      fieldErrors.before = 'the next value of the previous page';
+    if (Object.keys(fieldErrors).length) {
+      res.status(422).json({ error: 'invalid paging', fieldErrors });
+      return;
+    }
+    res.json(await listOpenInquiries(deps.db, await deps.communeOfRequest(req), { limit, before }));
   });
   router.post('/api/v1/inquiries/:code/answer', deps.requireStaff('inbox'), async (req, res) => {
     const answer = typeof req.body?.answer === 'string' ? req.body.answer.trim() : '';

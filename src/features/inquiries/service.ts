@@ -53,14 +53,46 @@ export async function openInquiry(
   return inquiry;
 }
 
-/** Open inquiries of a commune, newest first (staff API). */
-export async function listOpenInquiries(db: Db, communeId: number) {
-  return db
+/** Open questions one chat may have waiting at once: more is a flood, not a resident (issue 19, item 3). */
+export const MAX_OPEN_PER_CHAT = 3;
+
+/** The codes of a chat's open questions, oldest first. */
+export async function openCodesOfChat(db: Db, communeId: number, channel: string, chatId: string): Promise<string[]> {
+  const rows = await db
+    .select({ code: inquiries.code })
+    .from(inquiries)
+    .where(
+      and(
+        eq(inquiries.communeId, communeId),
+        eq(inquiries.channel, channel),
+        eq(inquiries.chatId, chatId),
+        eq(inquiries.status, 'open'),
+      ),
+    )
+    .orderBy(asc(inquiries.id))
+    .limit(MAX_OPEN_PER_CHAT + 1);
+  return rows.map((r) => r.code);
+}
+
+/**
+ * Open inquiries of a commune, newest first (staff API), a page at a time: `before` is the `next` of the
+ * previous page, so a flood of new questions cannot push an older one out of reach.
+ */
+export async function listOpenInquiries(db: Db, communeId: number, page: { limit?: number; before?: number } = {}) {
+  const limit = page.limit ?? 100;
+  const rows = await db
     .select()
     .from(inquiries)
-    .where(and(eq(inquiries.communeId, communeId), eq(inquiries.status, 'open')))
-    .orderBy(desc(inquiries.createdAt))
-    .limit(200);
+    .where(
+      and(
+        eq(inquiries.communeId, communeId),
+        eq(inquiries.status, 'open'),
+        page.before !== undefined ? lt(inquiries.id, page.before) : undefined,
+      ),
+    )
+    .orderBy(desc(inquiries.id))
+    .limit(limit + 1);
+  return { inquiries: rows.slice(0, limit), next: rows.length > limit ? rows[limit - 1].id : undefined };
 }
 
 /**

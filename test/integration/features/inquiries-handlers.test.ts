@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, inquiries } from '../../../src/db/schema/index.js';
 import { assistantModule, fallback } from '../../../src/features/assistant/index.js';
-import { inquiriesModule } from '../../../src/features/inquiries/index.js';
+import { inquiriesModule, listOpenInquiries } from '../../../src/features/inquiries/index.js';
 import { createHandlerHarness, type HandlerHarness } from '../../helpers/handler-harness.js';
 
 describe('inquiries: "gặp cán bộ" in chat', () => {
@@ -37,6 +37,30 @@ describe('inquiries: "gặp cán bộ" in chat', () => {
     });
     const audit = await h.db.select().from(auditLog).where(eq(auditLog.subject, code!));
     expect(audit).toMatchObject([{ action: 'inquiry.created', actor: 'resident:telegram:r1' }]);
+  });
+
+  it('keeps at most three open questions per chat, and pages the staff list so a flood cannot hide one (issue 19, item 3)', async () => {
+    const codes: string[] = [];
+    for (let i = 1; i <= 3; i++) {
+      await h.send('gặp cán bộ', { chatId: 'flood' });
+      const [done] = await h.send(`Câu hỏi số ${i} về chính sách`, { chatId: 'flood' });
+      codes.push(/Mã câu hỏi: (HD-\w{5})/.exec(done.text ?? '')![1]);
+    }
+    await h.send('gặp cán bộ', { chatId: 'flood' });
+    const [refused] = await h.send('Câu hỏi số 4 về chính sách', { chatId: 'flood' });
+    expect(refused.text).toContain('đang có 3 câu hỏi chờ cán bộ trả lời');
+    for (const c of codes) expect(refused.text).toContain(c);
+    expect(h.stateOf('flood').flow).toBeNull();
+    const mine = await h.db.select().from(inquiries).where(eq(inquiries.chatId, 'flood'));
+    expect(mine).toHaveLength(3);
+
+    const first = await listOpenInquiries(h.db, h.commune.id, { limit: 2 });
+    expect(first.inquiries).toHaveLength(2);
+    expect(first.next).toBeDefined();
+    const second = await listOpenInquiries(h.db, h.commune.id, { limit: 2, before: first.next });
+    const seen = [...first.inquiries, ...second.inquiries].map((r) => r.code);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.slice(0, 3).sort()).toEqual([...codes].sort());
   });
 
   it('understands the ways residents ask for a person', async () => {
