@@ -214,6 +214,14 @@ describe('a copy requested in the web chat, approved by the registrar, downloade
     const link = (await webUpdates(session)).flatMap((m) => m.buttons ?? []).find((b) => b.label === 'Tải bản sao (PDF)');
     const res = await fetch(`${env.baseUrl}${new URL(link!.url!, `${env.baseUrl}/`).pathname}`);
     expect(res.status).toBe(404);
+    // Staff send it again: a new link, which works once.
+    expect((await api(`/${id}/resend`, adminB, { method: 'POST' })).status).toBe(404);
+    expect((await api(`/${id}/resend`, registrar, { method: 'POST' })).status).toBe(200);
+    const links = (await webUpdates(session)).flatMap((m) => m.buttons ?? []).filter((b) => b.label === 'Tải bản sao (PDF)');
+    expect(links).toHaveLength(2);
+    const again = await fetch(`${env.baseUrl}${new URL(links[1].url!, `${env.baseUrl}/`).pathname}`);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('content-type')).toBe('application/pdf');
   }, 60_000);
 
   it('waits for the fee before delivering, then delivers once', async () => {

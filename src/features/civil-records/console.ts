@@ -17,6 +17,7 @@ import {
   markHandedOver,
   recordPayment,
   rejectRequest,
+  resendCopy,
   revokeCopies,
   type RequestStatus,
 } from './service.js';
@@ -54,6 +55,7 @@ const ERROR_TEXTS: Record<string, string> = {
   id_mismatch: 'Số căn cước của người yêu cầu không khớp với số định danh trên đăng ký: không thể cấp cho "chính người đó".',
   not_approved: 'Yêu cầu đã đóng.',
   not_pdf: 'Tệp tải lên phải là PDF, tối đa 5 MB.',
+  no_copy: 'Bản sao đã bị thu hồi.',
 };
 
 type Flash = { kind: 'ok' | 'error'; text: string };
@@ -273,6 +275,14 @@ export function createCivilRecordsConsole(deps: CivilRecordsApiDeps): ConsoleCon
                     : ''
                 }
                 ${
+                  decide && r.status === 'delivered' && r.deliveryMode === 'chat'
+                    ? html`<form method="post" action="/console/civil-records/${r.id}/resend">
+                        ${csrfField(ctx)}
+                        <div class="actions"><button class="secondary" type="submit">Gửi lại bản sao</button></div>
+                      </form>`
+                    : ''
+                }
+                ${
                   decide && r.status === 'approved' && r.paidAt && r.deliveryMode !== 'chat'
                     ? html`<form method="post" action="/console/civil-records/${r.id}/handed-over">
                         ${csrfField(ctx)}
@@ -397,6 +407,15 @@ export function createCivilRecordsConsole(deps: CivilRecordsApiDeps): ConsoleCon
       const id = idOf(req);
       return decideWith(ctx, id, 'Đã ghi nhận lệ phí.', () =>
         recordPayment(db, { communeId: ctx.communeId, id, actor: actorOf(ctx.principal) }, deps),
+      );
+    }),
+  );
+  router.post(
+    '/console/civil-records/:id/resend',
+    consolePage(DECIDE, async (req, _res, ctx) => {
+      const id = idOf(req);
+      return decideWith(ctx, id, 'Đã gửi lại bản sao cho người dân.', () =>
+        resendCopy(db, { communeId: ctx.communeId, id, actor: actorOf(ctx.principal) }, deps),
       );
     }),
   );

@@ -17,6 +17,7 @@ import {
   markHandedOver,
   recordPayment,
   rejectRequest,
+  resendCopy,
   revokeCopies,
   SIGNED_COPY_MAX_BYTES,
   takeDownload,
@@ -362,6 +363,20 @@ export function createCivilRecordsApi(deps: CivilRecordsApiDeps): express.Router
       }
     },
   );
+
+  router.post(`${base}/:id/resend`, deps.requireStaff(DECIDE), async (req, res) => {
+    try {
+      const result = await resendCopy(
+        deps.db,
+        { communeId: await deps.communeOfRequest(req), id: idOf(req), actor: actorOf(principalOf(req)!) },
+        deps,
+      );
+      deps.deliver(result.outboxIds);
+      res.json({ status: 'resent' });
+    } catch (error) {
+      fail(res, error);
+    }
+  });
 
   // Handed over at the counter or posted (copies delivered in the chat are marked by the delivery itself).
   router.post(`${base}/:id/handed-over`, deps.requireStaff(DECIDE), async (req, res) => {

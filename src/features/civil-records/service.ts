@@ -384,6 +384,32 @@ async function notifyApproved(
   return ids;
 }
 
+/**
+ * Send a delivered copy again (a used or expired link, a lost file): a new
+ * one-time link or the file, through the outbox like the first time.
+ */
+export async function resendCopy(
+  db: Db,
+  q: { communeId: number; id: number; actor: string; now?: Date },
+  deps: CivilRecordsServiceDeps,
+): Promise<{ outboxIds: number[] }> {
+  return db.transaction(async (txRaw) => {
+    const tx = txRaw as unknown as Db;
+    const [req] = await tx
+      .select()
+      .from(civilRecordRequests)
+      .where(and(eq(civilRecordRequests.communeId, q.communeId), eq(civilRecordRequests.id, q.id)))
+      .for('update');
+    if (!req) throw new CivilRecordError('not_found', 'unknown request');
+    if (req.status !== 'delivered' || req.deliveryMode !== 'chat')
+      throw new CivilRecordError('not_approved', 'nothing to resend');
+    const copy = await currentCopy(tx, req.id);
+    if (!copy) throw new CivilRecordError('no_copy', 'the copy was revoked');
+    await writeAudit(tx, { communeId: q.communeId, actor: q.actor, action: 'civil-copy.resent', subject: req.code });
+    return { outboxIds: await notifyApproved(tx, req, copy.id, deps, q.now ?? new Date()) };
+  });
+}
+
 /** The copy was handed over at the counter or posted: the request is done. */
 export async function markHandedOver(db: Db, q: { communeId: number; id: number; actor: string; now?: Date }): Promise<void> {
   await db.transaction(async (txRaw) => {
