@@ -559,10 +559,27 @@ export async function pumpNotice(
  * left sending (due ones and any a restart interrupted).
  */
 export async function claimDueNotices(db: Db, now: Date): Promise<number[]> {
-  await db
+  const started = await db
     .update(notices)
     .set({ status: 'sending', sendingAt: sql`now()` })
-    .where(and(eq(notices.status, 'scheduled'), sql`${notices.scheduledAt} <= ${now.toISOString()}::timestamptz`));
+    .where(and(eq(notices.status, 'scheduled'), sql`${notices.scheduledAt} <= ${now.toISOString()}::timestamptz`))
+    .returning();
+  for (const n of started) {
+    const audience = await previewAudience(db, n.communeId, n);
+    await writeAudit(db, {
+      communeId: n.communeId,
+      actor: 'system',
+      action: 'notice.sent',
+      subject: String(n.id),
+      details: {
+        scheduled: true,
+        hamletIds: n.hamletIds,
+        topicIds: n.topicIds,
+        recipients: audience.total,
+        byChannel: audience.byChannel,
+      },
+    });
+  }
   const rows = await db.select({ id: notices.id }).from(notices).where(eq(notices.status, 'sending')).orderBy(asc(notices.id));
   return rows.map((r) => r.id);
 }

@@ -167,6 +167,12 @@ describe('notices: scheduling, cancelling, restarts', () => {
     const [after] = await db.select().from(notices).where(eq(notices.id, n.id));
     expect(after.status).toBe('sent');
     expect(await db.select().from(noticeDeliveries).where(eq(noticeDeliveries.noticeId, n.id))).toHaveLength(1);
+    const audit = await db
+      .select()
+      .from(auditLog)
+      .where(sql`${auditLog.action} = 'notice.sent' and ${auditLog.subject} = ${String(n.id)}`);
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ actor: 'system', details: { scheduled: true, recipients: 1 } });
   });
 
   it('a cancelled notice is never sent; a sent one cannot be cancelled', async () => {
