@@ -182,6 +182,6 @@ describe('notices end to end: residents subscribe on the web chat and Telegram, 
       const r = (await (await api(`/api/v1/notices/${created.notice.id}`, admin)).json()) as any;
       return r.report.sent === 1 ? r : undefined;
     });
-    expect(report.report.byChannel).toEqual({ telegram: { sent: 1, pending: 0, failed: 0, blocked: 0 } });
+    expect(report.report.byChannel).toEqual({ telegram: { sent: 1, pending: 0, failed: 0, blocked: 0, outsideWindow: 0 } });
   });
 });

@@ -233,6 +233,7 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
                 <th scope="col">Đã gửi</th>
                 <th scope="col">Đang chờ</th>
                 <th scope="col">Bị chặn</th>
+                <th scope="col">Ngoài thời hạn Zalo</th>
                 <th scope="col">Lỗi</th>
               </tr>
             </thead>
@@ -244,6 +245,7 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
                     <td>${r.sent}</td>
                     <td>${r.pending}</td>
                     <td>${r.blocked}</td>
+                    <td>${r.outsideWindow}</td>
                     <td>${r.failed}</td>
                   </tr>`,
               )}
@@ -252,6 +254,7 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
                 <td data-count="sent">${report.sent}</td>
                 <td data-count="pending">${report.pending}</td>
                 <td data-count="blocked">${report.blocked}</td>
+                <td data-count="outside-window">${report.outsideWindow}</td>
                 <td data-count="failed">${report.failed}</td>
               </tr>
             </tbody>

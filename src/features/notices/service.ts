@@ -403,34 +403,55 @@ export interface DeliveryReport {
   sent: number;
   failed: number;
   blocked: number;
+  outsideWindow: number;
   pending: number;
-  byChannel: Record<string, { sent: number; failed: number; blocked: number; pending: number }>;
+  byChannel: Record<string, Counts>;
 }
+
+type Counts = { sent: number; failed: number; blocked: number; outsideWindow: number; pending: number };
+const zeroCounts = (): Counts => ({ sent: 0, failed: 0, blocked: 0, outsideWindow: 0, pending: 0 });
+
+/**
+ * A refusal because the resident has not written for too long (Zalo OA's
+ * 7-day consultation window: errors -230 and -232, as the delivery worker
+ * records them), told apart from a blocked bot.
+ */
+const OUTSIDE_WINDOW_ERROR = sql`o.last_error ~ 'error -23[02]:'`;
 
 /**
  * Where each recipient's copy is: sent (the platform confirmed it, or the web
  * chat holds it for its poll), blocked (refused for good: the resident blocked
- * the bot or left), failed (gave up after retries), pending (queued or being
+ * the bot or left), outside the window (Zalo OA: the resident has not written
+ * for 7 days), failed (gave up after retries), pending (queued or being
  * retried; recipients not queued yet while sending count here too).
  */
 export async function deliveryReport(db: Db, notice: NoticeRow): Promise<DeliveryReport> {
-  const rows = await execRows<{ channel: string; status: string; n: number }>(
+  const rows = await execRows<{ channel: string; status: string; window: boolean; n: number }>(
     db,
-    sql`select d.channel, o.status, count(*)::int as n
+    sql`select d.channel, o.status, coalesce(o.status = 'undeliverable' and ${OUTSIDE_WINDOW_ERROR}, false) as window,
+               count(*)::int as n
         from notice_deliveries d join outbound_messages o on o.id = d.outbound_id
         where d.notice_id = ${notice.id}
-        group by d.channel, o.status`,
+        group by 1, 2, 3`,
   );
-  const report: DeliveryReport = { recipients: 0, sent: 0, failed: 0, blocked: 0, pending: 0, byChannel: {} };
-  const add = (channel: string, key: 'sent' | 'failed' | 'blocked' | 'pending', n: number) => {
+  const report: DeliveryReport = { recipients: 0, ...zeroCounts(), byChannel: {} };
+  const add = (channel: string, key: keyof Counts, n: number) => {
     report[key] += n;
     report.recipients += n;
-    const c = (report.byChannel[channel] ??= { sent: 0, failed: 0, blocked: 0, pending: 0 });
+    const c = (report.byChannel[channel] ??= zeroCounts());
     c[key] += n;
   };
   for (const r of rows) {
-    const key =
-      r.status === 'sent' ? 'sent' : r.status === 'undeliverable' ? 'blocked' : r.status === 'failed' ? 'failed' : 'pending';
+    const key: keyof Counts =
+      r.status === 'sent'
+        ? 'sent'
+        : r.status === 'undeliverable'
+          ? r.window
+            ? 'outsideWindow'
+            : 'blocked'
+          : r.status === 'failed'
+            ? 'failed'
+            : 'pending';
     add(r.channel, key, Number(r.n));
   }
   if (notice.status === 'sending') {

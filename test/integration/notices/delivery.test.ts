@@ -216,8 +216,9 @@ describe('notices: scheduling, cancelling, restarts', () => {
 });
 
 describe('notices: the delivery report', () => {
-  it('counts sent, blocked, failed and pending per channel', async () => {
+  it("counts sent, blocked, outside Zalo's window, failed and pending per channel", async () => {
     for (const c of ['p1', 'p2', 'p3', 'p4', 'p5']) await sub(c, null, ['Thông báo chung']);
+    await sub('z1', null, ['Thông báo chung'], 'zalo');
     await sub('w', null, ['Thông báo chung'], 'web');
     const n = await compose({});
     await sendAll(n.id);
@@ -235,18 +236,26 @@ describe('notices: the delivery report', () => {
       .update(outboundMessages)
       .set({ status: 'failed' })
       .where(inArray(outboundMessages.id, await ids(['p4'])));
+    await db
+      .update(outboundMessages)
+      .set({
+        status: 'undeliverable',
+        lastError: 'undeliverable: Zalo error -230: User has not interacted with the OA in the past 7 days',
+      })
+      .where(inArray(outboundMessages.id, await ids(['z1'])));
     const [row] = await db.select().from(notices).where(eq(notices.id, n.id));
     const report = await deliveryReport(db, row);
-    expect(report).toMatchObject({ recipients: 6, sent: 3, blocked: 1, failed: 1, pending: 1 });
+    expect(report).toMatchObject({ recipients: 7, sent: 3, blocked: 1, outsideWindow: 1, failed: 1, pending: 1 });
     expect(report.byChannel).toEqual({
-      telegram: { sent: 2, blocked: 1, failed: 1, pending: 1 },
-      web: { sent: 1, blocked: 0, failed: 0, pending: 0 },
+      telegram: { sent: 2, blocked: 1, outsideWindow: 0, failed: 1, pending: 1 },
+      web: { sent: 1, blocked: 0, outsideWindow: 0, failed: 0, pending: 0 },
+      zalo: { sent: 0, blocked: 0, outsideWindow: 1, failed: 0, pending: 0 },
     });
     const audit = await db
       .select()
       .from(auditLog)
       .where(sql`${auditLog.action} = 'notice.sent' and ${auditLog.subject} = ${String(n.id)}`);
-    expect(audit[0].details).toMatchObject({ recipients: 6, byChannel: { telegram: 5, web: 1 } });
+    expect(audit[0].details).toMatchObject({ recipients: 7, byChannel: { telegram: 5, web: 1, zalo: 1 } });
   });
 });
 
