@@ -270,6 +270,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     delivery,
     app,
     async start() {
+      if (database.engine === 'pglite') {
+        const released = await delivery.releaseOrphanedLeases();
+        if (released) log.info({ released }, 'replies left leased by the last run are sent now');
+      }
       delivery.start();
       await channels.start();
       // Messages recorded but not processed before a crash are processed now, then periodically.

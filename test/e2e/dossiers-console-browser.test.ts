@@ -39,7 +39,13 @@ async function put(code: string, body: Record<string, unknown>) {
   const res = await fetch(`${env.baseUrl}/api/v1/dossiers/${code}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ procedureCode: '1.001193', channel: 'truc_tuyen', applicantName: 'Công dân Giả lập', applicantPhone: '0900000001', ...body }),
+    body: JSON.stringify({
+      procedureCode: '1.001193',
+      channel: 'truc_tuyen',
+      applicantName: 'Công dân Giả lập',
+      applicantPhone: '0900000001',
+      ...body,
+    }),
   });
   expect(res.status, await res.text()).toBe(201);
 }

@@ -353,6 +353,19 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     }
   }
 
+  /**
+   * Give back every lease at start when no other process can hold one (the embedded database belongs to
+   * this process alone): replies queued before a crash go out at once instead of after the lease (issue 19).
+   * A reply the platform took just before the crash may be sent again, exactly as after the lease runs out.
+   */
+  async function releaseOrphanedLeases(): Promise<number> {
+    const rows = await execRows<{ id: number }>(
+      db,
+      sql`update outbound_messages set locked_until = null where status = 'pending' and locked_until is not null returning id`,
+    );
+    return rows.length;
+  }
+
   function start(): void {
     if (!stopped) return;
     stopped = false;
@@ -373,7 +386,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     }
   }
 
-  return { start, stop, kick, deliverLeased };
+  return { releaseOrphanedLeases, start, stop, kick, deliverLeased };
 }
 
 export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
