@@ -173,7 +173,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     communeBySlug: (slug) => directory.bySlug(slug),
     defaultCommuneId: defaultCommune.id,
   });
-  const noticeSender = createNoticeSender({ db: database.db, deliver: (ids) => delivery.kick(ids), log });
+  const noticeSender = createNoticeSender({
+    db: database.db,
+    deliver: (ids) => delivery.kick(ids),
+    log,
+    replyWindowMs: (channel) => capabilitiesOf(channel).replyWindowMs,
+  });
   const moduleDeps: ModuleDeps = {
     db: database.db,
     log,

@@ -140,12 +140,20 @@ export const noticeDeliveries = pgTable(
     communeId: integer('commune_id').notNull(),
     channel: text('channel').notNull(),
     chatId: text('chat_id').notNull(),
-    /** The outbox row carrying it (its status is the delivery's). */
-    outboundId: bigint('outbound_id', { mode: 'number' }).notNull(),
+    /** The outbox row carrying it (its status is the delivery's); null while held. */
+    outboundId: bigint('outbound_id', { mode: 'number' }),
+    /**
+     * Set when the resident was outside the platform's reply window (Zalo OA: 7
+     * days without writing): the notice waits and is queued the next time they write.
+     */
+    heldAt: timestamp('held_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex('notice_deliveries_key').on(t.noticeId, t.subscriptionId),
     index('notice_deliveries_chat').on(t.communeId, t.channel, t.chatId, t.id),
+    index('notice_deliveries_held')
+      .on(t.communeId, t.channel, t.chatId)
+      .where(sql`outbound_id is null`),
   ],
 );

@@ -4,7 +4,15 @@ import { NEXT, type HandlerResult, type Router } from '../../core/router.js';
 import { foldPhrase } from '../../core/text-input.js';
 import type { Reply, ReplyButton } from '../../core/types.js';
 import type { AppContext } from '../../pipeline/context.js';
-import { findSubscription, listHamlets, listTopics, recentNoticesFor, subscribe, unsubscribe } from './service.js';
+import {
+  findSubscription,
+  listHamlets,
+  listTopics,
+  recentNoticesFor,
+  releaseHeldNotices,
+  subscribe,
+  unsubscribe,
+} from './service.js';
 
 export const FLOW_SUBSCRIBE = 'notices:subscribe';
 /** The main menu's "Nhận thông báo của xã" and the follow-up buttons. */
@@ -241,6 +249,15 @@ export function register(router: Router<AppContext>): void {
     return cancelled();
   });
   router.global((text) => isUnsubscribePhrase(text), stop);
+  // On a platform with a reply window, notices held while the resident was outside it go out when they
+  // write again, before the answer to what they wrote; the message itself goes on to whoever claims it.
+  router.global(
+    (_text, ctx) => Boolean((ctx as AppContext).capabilities?.replyWindowMs),
+    async (ctx): Promise<HandlerResult> => {
+      await releaseHeldNotices(ctx.db, ctx.msg);
+      return NEXT;
+    },
+  );
   router.flow(FLOW_SUBSCRIBE, flow.handle);
   router.hears((text) => isSubscribePhrase(text), start);
   router.hears((text) => isRecentPhrase(text), recent);

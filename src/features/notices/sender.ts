@@ -12,6 +12,8 @@ export interface NoticeSenderOptions {
   pollMs?: number;
   batch?: number;
   now?: () => Date;
+  /** The platform's reply window, if it has one (Zalo OA: 7 days): residents outside it have the notice held. */
+  replyWindowMs?: (channel: string) => number | undefined;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface NoticeSenderOptions {
  * row's lock keeps batches apart and the delivery keys keep them unique.
  */
 export function createNoticeSender(opts: NoticeSenderOptions) {
-  const { db, deliver, log, pollMs = 15_000, batch } = opts;
+  const { db, deliver, log, pollMs = 15_000, batch, replyWindowMs } = opts;
   const now = opts.now ?? (() => new Date());
   const pumping = new Map<number, Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
@@ -31,7 +33,7 @@ export function createNoticeSender(opts: NoticeSenderOptions) {
 
   async function pumpAll(id: number): Promise<void> {
     for (;;) {
-      const { outboxIds, done } = await pumpNotice(db, id, { batch, now: now() });
+      const { outboxIds, done } = await pumpNotice(db, id, { batch, now: now(), replyWindowMs });
       if (outboxIds.length) deliver(outboxIds);
       if (done || closing) return;
     }

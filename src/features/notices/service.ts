@@ -1,11 +1,11 @@
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { ValidationError } from '../../core/errors.js';
 import { formatDateVi } from '../../core/format-vi.js';
 import type { ChannelName, Reply } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
 import { execRows, type Db } from '../../db/client.js';
 import { noticeDeliveries, noticeHamlets, notices, noticeSubscriptions, noticeTopics } from '../../db/schema/index.js';
-import { enqueueBroadcast, PULL_CHANNELS } from '../../pipeline/outbox/index.js';
+import { enqueueBroadcast, enqueueMessages, PULL_CHANNELS } from '../../pipeline/outbox/index.js';
 
 /** The topics a commune starts with (issue 17); staff edit them in the console. */
 export const DEFAULT_TOPICS: { name: string; urgent: boolean }[] = [
@@ -250,6 +250,7 @@ export async function recentNoticesFor(
         eq(noticeDeliveries.communeId, q.communeId),
         eq(noticeDeliveries.channel, q.channel),
         eq(noticeDeliveries.chatId, q.chatId),
+        isNotNull(noticeDeliveries.outboundId),
       ),
     )
     .orderBy(desc(noticeDeliveries.id))
@@ -422,7 +423,7 @@ const OUTSIDE_WINDOW_ERROR = sql`o.last_error ~ 'error -23[02]:'`;
  * Where each recipient's copy is: sent (the platform confirmed it, or the web
  * chat holds it for its poll), blocked (refused for good: the resident blocked
  * the bot or left), outside the window (Zalo OA: the resident has not written
- * for 7 days), failed (gave up after retries), pending (queued or being
+ * for 7 days: held until they write, or refused by the platform), failed (gave up after retries), pending (queued or being
  * retried; recipients not queued yet while sending count here too).
  */
 export async function deliveryReport(db: Db, notice: NoticeRow): Promise<DeliveryReport> {
@@ -454,6 +455,12 @@ export async function deliveryReport(db: Db, notice: NoticeRow): Promise<Deliver
             : 'pending';
     add(r.channel, key, Number(r.n));
   }
+  const held = await execRows<{ channel: string; n: number }>(
+    db,
+    sql`select channel, count(*)::int as n from notice_deliveries
+        where notice_id = ${notice.id} and outbound_id is null group by channel`,
+  );
+  for (const r of held) add(r.channel, 'outsideWindow', Number(r.n));
   if (notice.status === 'sending') {
     const left = await execRows<{ channel: string; n: number }>(
       db,
@@ -530,32 +537,49 @@ export function noticeReply(n: Pick<NoticeRow, 'title' | 'body' | 'link'>, at: D
 export async function pumpNotice(
   db: Db,
   noticeId: number,
-  opts: { batch?: number; now?: Date } = {},
+  opts: { batch?: number; now?: Date; replyWindowMs?: (channel: string) => number | undefined } = {},
 ): Promise<{ outboxIds: number[]; done: boolean }> {
   const batch = opts.batch ?? SEND_BATCH;
+  const now = opts.now ?? new Date();
   return db.transaction(async (tx) => {
     const [n] = await tx.select().from(notices).where(eq(notices.id, noticeId)).for('update');
     if (!n || n.status !== 'sending') return { outboxIds: [], done: true };
-    const recipients = await execRows<{ id: number; channel: string; chat_id: string; user_id: string }>(
+    const recipients = await execRows<{
+      id: number;
+      channel: string;
+      chat_id: string;
+      user_id: string;
+      last_inbound_at: string | Date | null;
+    }>(
       tx as unknown as Db,
-      sql`select s.id, s.channel, s.chat_id, s.user_id from notice_subscriptions s
+      sql`select s.id, s.channel, s.chat_id, s.user_id, c.last_inbound_at from notice_subscriptions s
+          left join conversations c on c.commune_id = s.commune_id and c.channel = s.channel and c.chat_id = s.chat_id
           where ${audienceWhere(n.communeId, n.hamletIds, n.topicIds)}
             and not exists (select 1 from notice_deliveries d where d.notice_id = ${n.id} and d.subscription_id = s.id)
           order by s.id
           limit ${batch}`,
     );
-    const reply = noticeReply(n, opts.now ?? new Date());
+    // Outside the platform's reply window (Zalo OA: 7 days since the resident last wrote) a send is refused:
+    // the notice is held and queued the next time they write.
+    const outsideWindow = (r: (typeof recipients)[number]) => {
+      const window = opts.replyWindowMs?.(r.channel);
+      if (!window) return false;
+      return !r.last_inbound_at || now.getTime() - new Date(r.last_inbound_at).getTime() > window;
+    };
+    const held = recipients.filter(outsideWindow);
+    const reachable = recipients.filter((r) => !outsideWindow(r));
+    const reply = noticeReply(n, now);
     const queued = await enqueueBroadcast(
       tx as unknown as Db,
-      recipients.map((r) => ({
+      reachable.map((r) => ({
         to: { communeId: n.communeId, channel: r.channel as ChannelName, chatId: r.chat_id, userId: r.user_id },
         reply,
       })),
     );
     const outboxOf = new Map(queued.map((q) => [`${q.channel}\u0000${q.chatId}`, Number(q.id)]));
     if (recipients.length)
-      await tx.insert(noticeDeliveries).values(
-        recipients.map((r) => ({
+      await tx.insert(noticeDeliveries).values([
+        ...reachable.map((r) => ({
           noticeId: n.id,
           subscriptionId: Number(r.id),
           communeId: n.communeId,
@@ -563,7 +587,16 @@ export async function pumpNotice(
           chatId: r.chat_id,
           outboundId: outboxOf.get(`${r.channel}\u0000${r.chat_id}`)!,
         })),
-      );
+        ...held.map((r) => ({
+          noticeId: n.id,
+          subscriptionId: Number(r.id),
+          communeId: n.communeId,
+          channel: r.channel,
+          chatId: r.chat_id,
+          outboundId: null,
+          heldAt: now,
+        })),
+      ]);
     const done = recipients.length < batch;
     if (done)
       await tx
@@ -573,6 +606,44 @@ export async function pumpNotice(
     // Web chat copies are stored as sent (the page pulls them): nothing to push.
     return { outboxIds: queued.filter((q) => !PULL_CHANNELS.has(q.channel)).map((q) => Number(q.id)), done };
   });
+}
+
+/**
+ * The resident of a chat with held notices has written: queue them now, after
+ * a line saying how many, in the transaction of their message. Returns how
+ * many were released.
+ */
+export async function releaseHeldNotices(
+  db: Db,
+  to: { communeId: number; channel: ChannelName; chatId: string; userId: string },
+): Promise<number> {
+  const held = await db
+    .select({
+      id: noticeDeliveries.id,
+      title: notices.title,
+      body: notices.body,
+      link: notices.link,
+      at: noticeDeliveries.heldAt,
+    })
+    .from(noticeDeliveries)
+    .innerJoin(notices, eq(notices.id, noticeDeliveries.noticeId))
+    .where(
+      and(
+        eq(noticeDeliveries.communeId, to.communeId),
+        eq(noticeDeliveries.channel, to.channel),
+        eq(noticeDeliveries.chatId, to.chatId),
+        isNull(noticeDeliveries.outboundId),
+      ),
+    )
+    .orderBy(asc(noticeDeliveries.id))
+    .limit(20);
+  if (!held.length) return 0;
+  await enqueueMessages(db, to, [{ text: `Anh/chị có ${held.length} thông báo mới của xã:` }]);
+  for (const h of held) {
+    const [id] = await enqueueMessages(db, to, [noticeReply(h, h.at ?? new Date())]);
+    await db.update(noticeDeliveries).set({ outboundId: id }).where(eq(noticeDeliveries.id, h.id));
+  }
+  return held.length;
 }
 
 /**

@@ -3,7 +3,15 @@ import { and, eq } from 'drizzle-orm';
 import { assistantModule, fallback } from '../../../src/features/assistant/index.js';
 import { inquiriesModule } from '../../../src/features/inquiries/index.js';
 import { noticesModule } from '../../../src/features/notices/index.js';
-import { noticeHamlets, noticeSubscriptions, noticeTopics } from '../../../src/db/schema/index.js';
+import {
+  noticeDeliveries,
+  noticeHamlets,
+  notices,
+  noticeSubscriptions,
+  noticeTopics,
+  outboundMessages,
+} from '../../../src/db/schema/index.js';
+import { subscribe } from '../../../src/features/notices/service.js';
 import { createHandlerHarness, type HandlerHarness } from '../../helpers/handler-harness.js';
 
 describe('notices in the chat: subscribe by hamlet and topic, unsubscribe, read the recent ones', () => {
@@ -110,6 +118,50 @@ describe('notices in the chat: subscribe by hamlet and topic, unsubscribe, read 
   it('"xem thông báo gần đây" with none yet says so politely', async () => {
     const [reply] = await h.send('xem thông báo gần đây', { chatId: 'u' });
     expect(reply.text).toContain('Chưa có thông báo nào');
+  });
+
+  it('on Zalo OA, a resident with held notices gets them when writing, before the answer to what they wrote', async () => {
+    const [notice] = await h.db
+      .insert(notices)
+      .values({
+        communeId: h.commune.id,
+        title: 'Cảnh báo lũ',
+        body: 'Nước sông lên nhanh.',
+        createdBy: 'staff:1',
+        status: 'sent',
+      })
+      .returning();
+    const sub = await subscribe(h.db, {
+      communeId: h.commune.id,
+      channel: 'zalo',
+      chatId: 'zalo-1',
+      userId: 'zalo-1',
+      hamletId: null,
+      topicIds: [],
+    });
+    await h.db.insert(noticeDeliveries).values({
+      noticeId: notice.id,
+      subscriptionId: sub.id,
+      communeId: h.commune.id,
+      channel: 'zalo',
+      chatId: 'zalo-1',
+      outboundId: null,
+      heldAt: new Date(),
+    });
+    const replies = await h.send('làm giấy khai sinh', { chatId: 'zalo-1', channel: 'zalo' });
+    expect(replies[0].text).toContain('chưa hiểu'); // the message itself is answered as usual
+    const queued = await h.db
+      .select()
+      .from(outboundMessages)
+      .where(eq(outboundMessages.chatId, 'zalo-1'))
+      .orderBy(outboundMessages.id);
+    expect(queued.map((r) => (r.payload as { text: string }).text.split('\n')[0])).toEqual([
+      'Anh/chị có 1 thông báo mới của xã:',
+      '📢 Cảnh báo lũ',
+    ]);
+    // Telegram has no window: nothing is ever held there, and nothing is queued by writing.
+    await h.send('làm giấy khai sinh', { chatId: 'tg-1', channel: 'telegram' });
+    expect(await h.db.select().from(outboundMessages).where(eq(outboundMessages.chatId, 'tg-1'))).toEqual([]);
   });
 
   it('a typed hamlet that is not on the list is asked again', async () => {

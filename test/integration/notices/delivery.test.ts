@@ -6,6 +6,7 @@ import type { Database, Db } from '../../../src/db/client.js';
 import {
   auditLog,
   communes,
+  conversations,
   noticeDeliveries,
   noticeHamlets,
   notices,
@@ -16,6 +17,7 @@ import { createNoticeSender } from '../../../src/features/notices/index.js';
 import {
   cancelNotice,
   claimDueNotices,
+  releaseHeldNotices,
   createNotice,
   deliveryReport,
   listTopics,
@@ -223,7 +225,7 @@ describe('notices: the delivery report', () => {
     const n = await compose({});
     await sendAll(n.id);
     const ids = async (chats: string[]) =>
-      (await db.select().from(noticeDeliveries).where(inArray(noticeDeliveries.chatId, chats))).map((d) => d.outboundId);
+      (await db.select().from(noticeDeliveries).where(inArray(noticeDeliveries.chatId, chats))).map((d) => d.outboundId!);
     await db
       .update(outboundMessages)
       .set({ status: 'sent' })
@@ -256,6 +258,51 @@ describe('notices: the delivery report', () => {
       .from(auditLog)
       .where(sql`${auditLog.action} = 'notice.sent' and ${auditLog.subject} = ${String(n.id)}`);
     expect(audit[0].details).toMatchObject({ recipients: 7, byChannel: { telegram: 5, web: 1, zalo: 1 } });
+  });
+});
+
+describe("notices and Zalo OA's 7-day window", () => {
+  const DAY = 86_400_000;
+  const zaloWindow = (channel: string) => (channel === 'zalo' ? 7 * DAY : undefined);
+
+  it('holds the notice of a resident who has not written for 7 days, counts it, and queues it with the others when they write', async () => {
+    await db.delete(conversations);
+    const now = new Date();
+    await sub('zalo-old', null, ['Thông báo chung'], 'zalo');
+    await sub('zalo-new', null, ['Thông báo chung'], 'zalo');
+    await sub('tg-old', null, ['Thông báo chung']);
+    await db.insert(conversations).values([
+      { communeId, channel: 'zalo', chatId: 'zalo-old', userId: 'zalo-old', lastInboundAt: new Date(now.getTime() - 8 * DAY) },
+      { communeId, channel: 'zalo', chatId: 'zalo-new', userId: 'zalo-new', lastInboundAt: new Date(now.getTime() - DAY) },
+      { communeId, channel: 'telegram', chatId: 'tg-old', userId: 'tg-old', lastInboundAt: new Date(now.getTime() - 30 * DAY) },
+    ]);
+    const first = await compose({});
+    const second = await compose({});
+    for (const n of [first, second]) {
+      await startSending(db, { communeId, id: n.id, actor });
+      expect((await pumpNotice(db, n.id, { now, replyWindowMs: zaloWindow })).done).toBe(true);
+    }
+    const queued = await db.select().from(outboundMessages);
+    expect(queued.map((r) => r.chatId).sort()).toEqual(['tg-old', 'tg-old', 'zalo-new', 'zalo-new']);
+    const [row] = await db.select().from(notices).where(eq(notices.id, first.id));
+    expect(await deliveryReport(db, row)).toMatchObject({ recipients: 3, outsideWindow: 1, pending: 2 });
+
+    const released = await releaseHeldNotices(db, { communeId, channel: 'zalo', chatId: 'zalo-old', userId: 'zalo-old' });
+    expect(released).toBe(2);
+    const toOld = await db
+      .select()
+      .from(outboundMessages)
+      .where(eq(outboundMessages.chatId, 'zalo-old'))
+      .orderBy(outboundMessages.id);
+    expect(toOld.map((r) => (r.payload as { text: string }).text.split('\n')[0])).toEqual([
+      'Anh/chị có 2 thông báo mới của xã:',
+      '📢 Lịch tiêm chủng tháng 12',
+      '📢 Lịch tiêm chủng tháng 12',
+    ]);
+    expect(toOld.every((r) => r.priority === 0)).toBe(true);
+    expect(await deliveryReport(db, row)).toMatchObject({ recipients: 3, outsideWindow: 0, pending: 3 });
+    // Released once: a second message finds nothing held.
+    expect(await releaseHeldNotices(db, { communeId, channel: 'zalo', chatId: 'zalo-old', userId: 'zalo-old' })).toBe(0);
   });
 });
 
