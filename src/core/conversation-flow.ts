@@ -1,4 +1,4 @@
-import { defineStateSlice, isJsonObject } from './conversation-state.js';
+import { defineStateSlice, FLOW_PROGRESS_KEY, isJsonObject } from './conversation-state.js';
 import { NEXT, type BaseContext, type Handler, type HandlerResult } from './router.js';
 import { foldPhrase } from './text-input.js';
 import type { Reply, ReplyButton } from './types.js';
@@ -71,7 +71,7 @@ interface FlowProgress {
   at: string;
 }
 
-const progress = defineStateSlice<FlowProgress>('flowStep', {
+const progress = defineStateSlice<FlowProgress>(FLOW_PROGRESS_KEY, {
   // Checked in place: the flow compares the stored object's identity to see whether a step restarted it.
   parse: (raw) => {
     if (!isJsonObject(raw) || typeof raw.flow !== 'string' || typeof raw.step !== 'string' || typeof raw.at !== 'string')

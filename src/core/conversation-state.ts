@@ -60,3 +60,15 @@ export function defineStateSlice<S extends object>(
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** The state key where a conversation flow keeps its step and the answers so far (conversation-flow.ts). */
+export const FLOW_PROGRESS_KEY = 'flowStep';
+
+/**
+ * A flow left without ending (the menu or "gặp cán bộ" took over, another flow started) keeps nothing: its
+ * answers so far (a CCCD, a phone number) are dropped with it instead of staying in the stored state.
+ */
+export function sweepAbandonedFlow(state: ConversationState): void {
+  const progress = state.data[FLOW_PROGRESS_KEY] as { flow?: unknown } | undefined;
+  if (progress && progress.flow !== state.flow) delete state.data[FLOW_PROGRESS_KEY];
+}

@@ -1,3 +1,4 @@
+import { sweepAbandonedFlow } from './conversation-state.js';
 import type { ConversationState, InboundMessage, Reply } from './types.js';
 import type { CommuneInfo } from './commune.js';
 import type { Logger } from './logger.js';
@@ -92,12 +93,16 @@ export class Router<C extends BaseContext> {
 
   /** Route one message. Returns the replies (possibly empty). */
   async handle(ctx: C): Promise<Reply[]> {
-    for (const candidate of this.candidates(ctx)) {
-      const result = await candidate();
-      if (result === NEXT) continue;
-      return normalizeResult(result);
+    try {
+      for (const candidate of this.candidates(ctx)) {
+        const result = await candidate();
+        if (result === NEXT) continue;
+        return normalizeResult(result);
+      }
+      return normalizeResult(await this.fallbackHandler(ctx));
+    } finally {
+      sweepAbandonedFlow(ctx.state);
     }
-    return normalizeResult(await this.fallbackHandler(ctx));
   }
 
   private *candidates(ctx: C): Generator<() => HandlerResult | Promise<HandlerResult>> {

@@ -37,6 +37,10 @@ function makeBot(idleMs?: number) {
     onEnd: () => ended.push('end'),
   });
   router.global(/^gặp cán bộ$/i, () => ({ text: 'cán bộ' }));
+  router.global(/^menu$/i, (ctx) => {
+    ctx.state.flow = null; // the menu takes over, as the assistant's does
+    return { text: 'menu' };
+  });
   router.action('form:start', (ctx) => form.start(ctx));
   router.flow(form.name, form.handle);
   router.fallback(() => ({ text: 'fallback' }));
@@ -227,5 +231,15 @@ describe('conversation state slices', () => {
 
   it('refuses a second claim on the same key', () => {
     expect(() => defineStateSlice('test-slice', { parse: () => undefined, empty: () => ({}) })).toThrow(/already claimed/);
+  });
+
+  it('drops the answers of a flow something else took over (nothing personal stays in the stored state)', async () => {
+    const bot = makeBot();
+    await bot.say({ action: 'form:start' });
+    await bot.say({ text: 'Nguyễn Văn Lan' });
+    expect(JSON.stringify(bot.state().data)).toContain('Nguyễn Văn Lan');
+    expect(await bot.say({ text: 'menu' })).toEqual([{ text: 'menu' }]);
+    expect(bot.state().flow).toBeNull();
+    expect(JSON.stringify(bot.state().data)).not.toContain('Nguyễn Văn Lan');
   });
 });
