@@ -175,7 +175,6 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   });
   const noticeSender = createNoticeSender({
     db: database.db,
-    deliver: (ids) => delivery.kick(ids),
     log,
     replyWindowMs: (channel) => capabilitiesOf(channel).replyWindowMs,
   });

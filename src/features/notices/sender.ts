@@ -5,8 +5,6 @@ import { claimDueNotices, pumpNotice } from './service.js';
 
 export interface NoticeSenderOptions {
   db: Db;
-  /** Called after each batch commits with its outbox ids (the delivery worker's kick). */
-  deliver: (outboxIds: number[]) => void;
   log: Logger;
   /** How often scheduled notices are looked for. */
   pollMs?: number;
@@ -21,9 +19,12 @@ export interface NoticeSenderOptions {
  * timer for scheduled notices that fell due and for any notice a restart left
  * half-queued. One pump per notice per process; across processes the notice
  * row's lock keeps batches apart and the delivery keys keep them unique.
+ * Queued rows are not kicked: the delivery worker's poll (DELIVERY_POLL_MS)
+ * takes them within its own concurrency limit and after replies, whereas a
+ * kick per batch would start sends beside that limit.
  */
 export function createNoticeSender(opts: NoticeSenderOptions) {
-  const { db, deliver, log, pollMs = 15_000, batch, replyWindowMs } = opts;
+  const { db, log, pollMs = 15_000, batch, replyWindowMs } = opts;
   const now = opts.now ?? (() => new Date());
   const pumping = new Map<number, Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
@@ -33,8 +34,7 @@ export function createNoticeSender(opts: NoticeSenderOptions) {
 
   async function pumpAll(id: number): Promise<void> {
     for (;;) {
-      const { outboxIds, done } = await pumpNotice(db, id, { batch, now: now(), replyWindowMs });
-      if (outboxIds.length) deliver(outboxIds);
+      const { done } = await pumpNotice(db, id, { batch, now: now(), replyWindowMs });
       if (done || closing) return;
     }
   }

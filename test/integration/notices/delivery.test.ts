@@ -162,7 +162,7 @@ describe('notices: scheduling, cancelling, restarts', () => {
     expect(n.scheduledAt?.toISOString()).toBe('2026-12-07T01:00:00.000Z');
     expect(await claimDueNotices(db, new Date('2026-12-07T00:59:00Z'))).toEqual([]);
 
-    const sender = createNoticeSender({ db, deliver: () => {}, log: silentLogger, now: () => new Date('2026-12-07T01:00:00Z') });
+    const sender = createNoticeSender({ db, log: silentLogger, now: () => new Date('2026-12-07T01:00:00Z') });
     const claimed = await claimDueNotices(db, new Date('2026-12-07T01:00:00Z'));
     expect(claimed).toEqual([n.id]);
     await sender.runDue();
@@ -205,7 +205,7 @@ describe('notices: scheduling, cancelling, restarts', () => {
     // The first process queued one batch of 3, then died.
     expect((await pumpNotice(db, n.id, { batch: 3 })).done).toBe(false);
     // A new process: its timer pass resumes the notice left 'sending'; a second pump racing it changes nothing.
-    const sender = createNoticeSender({ db, deliver: () => {}, log: silentLogger, batch: 3 });
+    const sender = createNoticeSender({ db, log: silentLogger, batch: 3 });
     await Promise.all([sender.runDue(), pumpNotice(db, n.id, { batch: 3 })]);
     await sender.runDue();
     const rows = await db.select().from(outboundMessages);
