@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull } from 'drizzle-orm';
 import { formatDateVi, formatMoneyVi } from '../../core/format-vi.js';
 import type { ChannelCapabilities, Recipient, Reply } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
@@ -7,7 +7,7 @@ import { civilRecordCopies, civilRecordDownloads, civilRecordRequests, civilReco
 import { enqueueMessages } from '../../pipeline/outbox/index.js';
 import { hashToken, newToken } from './codes.js';
 import { renderCopyPdf } from './pdf.js';
-import { foldName, printedFields, type RecordInput, type RecordKind } from './records.js';
+import { printedFields, type RecordInput, type RecordKind } from './records.js';
 
 export type RequestRow = typeof civilRecordRequests.$inferSelect;
 export type RecordRow = typeof civilRecords.$inferSelect;
@@ -96,47 +96,6 @@ export async function findRequestInChat(
   return row;
 }
 
-/** A record candidate for a request, with what matches what the resident gave. */
-export interface Candidate {
-  record: RecordRow;
-  nameMatches: boolean;
-  dateMatches: boolean;
-  numberMatches: boolean;
-  /** The requester's CCCD equals the personal identification number of a person on the record. */
-  idMatches: boolean;
-}
-
-/** Registrations of the request's kind that share its name or register number; best matches first. Staff only. */
-export async function findCandidates(db: Db, req: RequestRow): Promise<Candidate[]> {
-  const name = foldName(req.subjectName);
-  const rows = await db
-    .select()
-    .from(civilRecords)
-    .where(
-      and(
-        eq(civilRecords.communeId, req.communeId),
-        eq(civilRecords.kind, req.kind),
-        req.registerNumber
-          ? sql`(${name} = any(${civilRecords.foldedNames}) or ${civilRecords.number} = ${req.registerNumber})`
-          : sql`${name} = any(${civilRecords.foldedNames})`,
-      ),
-    )
-    .limit(20);
-  return rows
-    .map((record) => ({
-      record,
-      nameMatches: record.foldedNames.includes(name),
-      dateMatches: record.eventDate === req.subjectDate || record.persons.some((p) => p.birthDate === req.subjectDate),
-      numberMatches: Boolean(req.registerNumber) && record.number === req.registerNumber,
-      idMatches: Boolean(req.requesterIdNumber) && record.persons.some((p) => p.idNumber === req.requesterIdNumber),
-    }))
-    .sort((a, b) => score(b) - score(a));
-}
-
-function score(c: Candidate): number {
-  return (c.nameMatches ? 4 : 0) + (c.dateMatches ? 4 : 0) + (c.numberMatches ? 2 : 0) + (c.idMatches ? 1 : 0);
-}
-
 export async function listCopies(db: Db, requestId: number) {
   return db
     .select({
@@ -161,7 +120,7 @@ export async function currentCopy(db: Db, requestId: number) {
   return copy;
 }
 
-async function lockPending(tx: Db, communeId: number, id: number): Promise<RequestRow> {
+export async function lockPending(tx: Db, communeId: number, id: number): Promise<RequestRow> {
   const [row] = await tx
     .select()
     .from(civilRecordRequests)
@@ -483,170 +442,6 @@ export async function revokeCopies(db: Db, q: { communeId: number; id: number; a
   });
 }
 
-/** What `/verify/<token>` shows: only what the copy prints, and nothing for an unknown or revoked token. */
-export async function verifyCopy(db: Db, token: string) {
-  const [copy] = await db
-    .select({
-      id: civilRecordCopies.id,
-      communeId: civilRecordCopies.communeId,
-      printed: civilRecordCopies.printed,
-      revokedAt: civilRecordCopies.revokedAt,
-      code: civilRecordRequests.code,
-    })
-    .from(civilRecordCopies)
-    .innerJoin(civilRecordRequests, eq(civilRecordRequests.id, civilRecordCopies.requestId))
-    .where(eq(civilRecordCopies.verifyTokenHash, hashToken(token)));
-  if (!copy || copy.revokedAt) return undefined;
-  await writeAudit(db, { communeId: copy.communeId, actor: 'public', action: 'civil-copy.verified', subject: copy.code });
-  return copy.printed;
-}
-
-/**
- * Spend a one-time download link: the PDF once, within its time, of a copy not
- * revoked. The link is marked used in the same statement that checks it, so
- * two requests racing for it cannot both get the file.
- */
-export async function takeDownload(db: Db, token: string, now = new Date()) {
-  return db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
-    const [link] = await tx
-      .update(civilRecordDownloads)
-      .set({ usedAt: now })
-      .where(
-        and(
-          eq(civilRecordDownloads.tokenHash, hashToken(token)),
-          isNull(civilRecordDownloads.usedAt),
-          sql`${civilRecordDownloads.expiresAt} > ${now.toISOString()}`,
-        ),
-      )
-      .returning();
-    if (!link) return undefined;
-    const [copy] = await tx
-      .select({ pdfBase64: civilRecordCopies.pdfBase64, revokedAt: civilRecordCopies.revokedAt, code: civilRecordRequests.code })
-      .from(civilRecordCopies)
-      .innerJoin(civilRecordRequests, eq(civilRecordRequests.id, civilRecordCopies.requestId))
-      .where(eq(civilRecordCopies.id, link.copyId));
-    if (!copy || copy.revokedAt) return undefined;
-    await writeAudit(tx, {
-      communeId: link.communeId,
-      actor: 'resident:link',
-      action: 'civil-copy.downloaded',
-      subject: copy.code,
-      details: { copyId: link.copyId },
-    });
-    return { code: copy.code, pdf: Buffer.from(copy.pdfBase64, 'base64') };
-  });
-}
-
-/** How long a closed request keeps the requester's personal data (issue 16: 90 days after closing by default). */
-export const RETENTION_DAYS = 90;
-
-const ERASED = {
-  subjectName: '(đã xóa)',
-  registerNumber: null,
-  requesterIdNumber: null,
-  phone: null,
-  postAddress: null,
-} as const;
-
-/**
- * Erase the personal data a request holds (the requester's CCCD, phone and
- * address, the name they gave), at the resident's request or when its
- * retention ends. A pending request is cancelled first. The decision, the
- * dates and the copy (the commune's record of what it issued, which the QR
- * code verifies) stay. Returns false for an unknown request.
- */
-export async function eraseRequestData(db: Db, q: { communeId: number; id: number; actor: string }): Promise<boolean> {
-  return db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
-    const [row] = await tx
-      .select()
-      .from(civilRecordRequests)
-      .where(and(eq(civilRecordRequests.communeId, q.communeId), eq(civilRecordRequests.id, q.id)))
-      .for('update');
-    if (!row) return false;
-    await tx
-      .update(civilRecordRequests)
-      .set({ ...ERASED, status: row.status === 'pending' ? 'cancelled' : row.status })
-      .where(eq(civilRecordRequests.id, row.id));
-    await writeAudit(tx, { communeId: q.communeId, actor: q.actor, action: 'civil-request.erased', subject: row.code });
-    return true;
-  });
-}
-
-/**
- * The scheduled erasure (`npm run civil-records:erase`, daily): every request
- * closed (delivered, rejected, cancelled) more than `days` ago loses its
- * personal data, in every commune. Returns how many were erased.
- */
-export async function eraseExpiredRequestData(db: Db, q: { now?: Date; days?: number } = {}): Promise<number> {
-  const cutoff = new Date((q.now ?? new Date()).getTime() - (q.days ?? RETENTION_DAYS) * 86_400_000);
-  return db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
-    const rows = await tx
-      .update(civilRecordRequests)
-      .set(ERASED)
-      .where(
-        and(
-          sql`${civilRecordRequests.status} in ('delivered', 'rejected', 'cancelled')`,
-          sql`(${civilRecordRequests.requesterIdNumber} is not null or ${civilRecordRequests.phone} is not null)`,
-          sql`coalesce(${civilRecordRequests.deliveredAt}, ${civilRecordRequests.decidedAt}, ${civilRecordRequests.createdAt}) < ${cutoff.toISOString()}`,
-        ),
-      )
-      .returning({ communeId: civilRecordRequests.communeId, code: civilRecordRequests.code });
-    for (const r of rows)
-      await writeAudit(tx, {
-        communeId: r.communeId,
-        actor: 'system',
-        action: 'civil-request.erased',
-        subject: r.code,
-        details: { retentionDays: q.days ?? RETENTION_DAYS },
-      });
-    return rows.length;
-  });
-}
-
-/** Zalo OA's file limit, the smallest of the channels that carry files. */
-export const SIGNED_COPY_MAX_BYTES = 5 * 1024 * 1024;
-
-/**
- * Staff upload the officially signed PDF from the national civil-status
- * software for a pending request; approving the request then delivers that
- * file instead of generating one. Its own signature is what proves it, so it
- * has no verify token of ours (a random, never printed one fills the column).
- * A second upload replaces the first.
- */
-export async function uploadSignedCopy(
-  db: Db,
-  q: { communeId: number; id: number; pdf: Buffer; actor: string },
-): Promise<{ copyId: number }> {
-  if (q.pdf.length === 0 || q.pdf.length > SIGNED_COPY_MAX_BYTES || q.pdf.subarray(0, 5).toString('latin1') !== '%PDF-')
-    throw new CivilRecordError('not_pdf', 'a PDF of at most 5 MB is expected');
-  return db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
-    const req = await lockPending(tx, q.communeId, q.id);
-    await tx
-      .update(civilRecordCopies)
-      .set({ revokedAt: new Date() })
-      .where(and(eq(civilRecordCopies.requestId, req.id), isNull(civilRecordCopies.revokedAt)));
-    const [copy] = await tx
-      .insert(civilRecordCopies)
-      .values({
-        communeId: q.communeId,
-        requestId: req.id,
-        source: 'uploaded',
-        pdfBase64: q.pdf.toString('base64'),
-        printed: { title: 'Bản sao có chữ ký số', lines: [], commune: '', issuedOn: '' },
-        verifyTokenHash: hashToken(newToken()),
-      })
-      .returning({ id: civilRecordCopies.id });
-    await writeAudit(tx, {
-      communeId: q.communeId,
-      actor: q.actor,
-      action: 'civil-copy.uploaded',
-      subject: req.code,
-      details: { copyId: copy.id, bytes: q.pdf.length },
-    });
-    return { copyId: copy.id };
-  });
-}
+// Matching a request to the register (matching.ts); verification, downloads, signed copies, erasure (access.ts).
+export * from './matching.js';
+export * from './access.js';
