@@ -53,12 +53,16 @@ export { createLogger } from './core/logger.js';
  * actions, commands and flow steps go to whoever registered them, whatever
  * the order; phrases are tried down this list, so it decides who answers a
  * typed question:
- * 1. assistant: the menu, greetings and the office's contact details;
+ * 1. assistant: the menu, greetings, small talk and the office's contact details;
  * 2. inquiries: "gặp cán bộ", reachable from anywhere, even inside a flow;
- * 3. dossiers: receipt codes and lookup phrases, before they can be taken for
+ * 3. civil-records: "xin bản sao giấy khai sinh" and a request's code, before
+ *    a procedure question about copies could take them;
+ * 4. notices: subscribing, unsubscribing and recent notices;
+ * 5. dossiers: receipt codes and lookup phrases, before they can be taken for
  *    a procedure question;
- * 4. procedures: free-text procedure search, the catch-all, so last;
- * 5. outbox: no chat handlers, only the staff view of undelivered replies.
+ * 6. calendar: no chat handlers, the public calendar API and its console page;
+ * 7. procedures: free-text procedure search, the catch-all, so last;
+ * 8. outbox: no chat handlers, only the staff view of undelivered replies.
  * What no module claims gets the assistant's fallback. HTTP routes are
  * mounted in the same order. A new feature is one folder and one line here.
  */
