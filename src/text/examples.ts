@@ -49,7 +49,7 @@ const STOP = new Set([
   // not which, and would make "khai tử phí bao nhiêu" the neighbour of "khai sinh phí bao nhiêu".
   ...['phi', 'le', 'nhieu', 'lau', 'tien', 'dau', 'nop', 'online', 'truc', 'tuyen', 'mang', 'theo', 'ngay'],
   ...['dang', 'ky', 'ki', 'thu', 'tuc', 'xin', 'ho', 'so', 'giay', 'to', 'cap', 'xa', 'phuong', 'ubnd', 'chi', 'anh'],
-  ...['khong', 'phai', 'y', 'hoi', 'biet', 'giup', 'voi', 'nhe', 'vay', 'ah'],
+  ...['y', 'hoi', 'biet', 'giup', 'ah'],
 ]);
 
 function features(text: string): Map<string, number> {

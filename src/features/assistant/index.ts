@@ -55,9 +55,7 @@ const THANKS = ['cam on', 'cm on', 'thank', 'thanks', 'thank you', 'tks', 'thank
 const AGREE = ['ok', 'oke', 'okie', 'okay', 'uk', 'uh', 'u', 'da', 'vang', 'duoc roi', 'hieu roi', 'da hieu', 'ro roi', 'roi'];
 const BYE = ['tam biet', 'bye', 'bai', 'chao nhe', 'hen gap lai'];
 const PARTICLES = new Set(
-  'a ạ nhe nha nhen nhieu lam rat nhiều em anh chi ban ad ak ah ha vay nhe nhoa minh toi tui con chau bac co chu xa ban oi nhieu nhe a nha'.split(
-    ' ',
-  ),
+  'a nhe nha nhen nhieu lam rat em anh chi ban ad ak ah ha vay nhoa minh toi tui con chau bac co chu xa oi'.split(' '),
 );
 
 /**
