@@ -1,3 +1,4 @@
+import { STAFF_BUTTON } from '../core/buttons.js';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { errInfo, isDataRefusal, sqlStateOf } from '../core/log-error.js';
 import type { Logger } from '../core/logger.js';
@@ -141,7 +142,7 @@ export function createSingleProcessing(deps: SingleProcessingDeps) {
         const [row] = await tx.select().from(inboundMessages).where(eq(inboundMessages.id, f.inboundId));
         if (row.status !== 'received')
           return { inboundId: row.id, channel: row.channel, outboundIds: [], replies: [], failed: true };
-        const replies: Reply[] = [{ text: userMessageFor(f.error), buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }] }];
+        const replies: Reply[] = [{ text: userMessageFor(f.error), buttons: [STAFF_BUTTON] }];
         const outboundIds = await enqueueMessages(
           tx as unknown as Db,
           { communeId: row.communeId, channel: row.channel as ChannelName, chatId: row.chatId, userId: row.userId },

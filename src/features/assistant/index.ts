@@ -1,3 +1,4 @@
+import { MENU_BUTTON, STAFF_BUTTON } from '../../core/buttons.js';
 import type { FeatureModule } from '../../core/feature.js';
 import { vi } from '../../core/messages.js';
 import { foldPhrase } from '../../core/text-input.js';
@@ -21,7 +22,7 @@ export function mainMenu(ctx: AppContext, intro?: string): Reply {
       { label: 'Hỏi thủ tục', action: 'menu:procedures' },
       { label: 'Tra cứu hồ sơ', action: 'menu:dossier' },
       { label: 'Giờ làm việc, địa chỉ', action: 'menu:contact' },
-      { label: 'Gặp cán bộ', action: 'staff:contact' },
+      STAFF_BUTTON,
     ],
   };
 }
@@ -130,7 +131,7 @@ export function register(router: Router<AppContext>): void {
   router.action('menu:contact', (ctx) => contactReply(ctx));
   router.hears(
     (text) => smallTalkOf(text) !== undefined,
-    (ctx) => ({ text: SMALL_TALK[smallTalkOf(ctx.text)!], buttons: [{ label: 'Danh mục chính', action: 'menu:main' }] }),
+    (ctx) => ({ text: SMALL_TALK[smallTalkOf(ctx.text)!], buttons: [MENU_BUTTON] }),
   );
   router.hears(
     (text) =>
@@ -148,17 +149,14 @@ export function register(router: Router<AppContext>): void {
 export function fallback(ctx: AppContext): Reply | undefined {
   if (ctx.msg.event === 'follow') return mainMenu(ctx);
   if (ctx.msg.event === 'unfollow') return undefined;
-  if (ctx.msg.action) return { text: vi.unknownAction, buttons: [{ label: 'Danh mục chính', action: 'menu:main' }] };
+  if (ctx.msg.action) return { text: vi.unknownAction, buttons: [MENU_BUTTON] };
   if (!ctx.text && ctx.msg.attachments?.length) return { text: vi.unsupportedMedia };
   if (!ctx.text) return mainMenu(ctx, vi.emptyMessage);
   return {
     text:
       'Xin lỗi, tôi chưa hiểu câu hỏi của anh/chị. Anh/chị có thể hỏi về thủ tục (ví dụ: "đăng ký kết hôn cần gì?"), ' +
       'gửi mã hồ sơ để tra cứu, hoặc nhắn "gặp cán bộ" để cán bộ xã trả lời.',
-    buttons: [
-      { label: 'Gặp cán bộ', action: 'staff:contact' },
-      { label: 'Danh mục chính', action: 'menu:main' },
-    ],
+    buttons: [STAFF_BUTTON, MENU_BUTTON],
   };
 }
 

@@ -1,3 +1,4 @@
+import { MENU_BUTTON, STAFF_BUTTON } from '../../core/buttons.js';
 import { createFlow, step, type ConversationFlow, type StepOutcome } from '../../core/conversation-flow.js';
 import { defineStateSlice, isJsonObject } from '../../core/conversation-state.js';
 import { formatDateVi, formatLocalDateVi, formatMoneyVi } from '../../core/format-vi.js';
@@ -18,7 +19,6 @@ export const FLOW_REQUEST = 'civil:request';
 export const START_ACTION = 'civil:start';
 const PICK = 'civil:pick:';
 const cancelButton: ReplyButton = { label: 'Hủy yêu cầu', action: 'civil:cancel' };
-const menuButton: ReplyButton = { label: 'Danh mục chính', action: 'menu:main' };
 
 /** Failed status lookups a chat may make per hour (codes of other chats included: they are not found either). */
 export const LOOKUP_LIMIT = { max: 5, windowMs: 60 * 60_000 };
@@ -340,7 +340,7 @@ function steps(flow: () => ConversationFlow<AppContext>) {
             text:
               'Tôi đã dừng yêu cầu và không lưu thông tin anh/chị vừa nhập. Không có sự đồng ý của anh/chị, xã không thể ' +
               'giải quyết yêu cầu qua tin nhắn; anh/chị có thể đến bộ phận một cửa để làm trực tiếp.',
-            buttons: [menuButton],
+            buttons: [MENU_BUTTON],
           });
         return step.retry('Anh/chị vui lòng bấm "Tôi đồng ý" hoặc "Không đồng ý". Im lặng không được coi là đồng ý.');
       },
@@ -406,7 +406,7 @@ async function createRequest(ctx: AppContext, v: Values): Promise<Reply> {
       `Đã gửi yêu cầu. Mã yêu cầu của anh/chị: ${row.code}.\n` +
       `Cán bộ tư pháp – hộ tịch sẽ kiểm tra trong giờ làm việc (${ctx.commune.hoursText}) và trả lời tại cuộc trò chuyện này. ` +
       `Để hỏi tiến độ, anh/chị nhắn: "yêu cầu ${row.code} đến đâu rồi".`,
-    buttons: [menuButton],
+    buttons: [MENU_BUTTON],
   };
 }
 
@@ -439,7 +439,7 @@ async function lookup(ctx: AppContext): Promise<HandlerResult> {
   if (s.misses.length >= LOOKUP_LIMIT.max)
     return {
       text: 'Anh/chị đã tra cứu mã yêu cầu không đúng nhiều lần. Vui lòng thử lại sau một giờ, hoặc bấm "Gặp cán bộ".',
-      buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }, menuButton],
+      buttons: [STAFF_BUTTON, MENU_BUTTON],
     };
   const r = await findRequestInChat(ctx.db, {
     communeId: ctx.msg.communeId,
@@ -453,7 +453,7 @@ async function lookup(ctx: AppContext): Promise<HandlerResult> {
       text:
         `Không tìm thấy yêu cầu ${code} trong cuộc trò chuyện này. Tiến độ chỉ tra cứu được từ chính cuộc trò chuyện ` +
         'đã gửi yêu cầu. Anh/chị kiểm tra lại mã, hoặc bấm "Gặp cán bộ".',
-      buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }, menuButton],
+      buttons: [STAFF_BUTTON, MENU_BUTTON],
     };
   }
   if (/^(xin |toi muon |cho toi )?huy\b/.test(foldPhrase(ctx.text))) return cancelOwnRequest(ctx, r);
@@ -464,16 +464,16 @@ async function lookup(ctx: AppContext): Promise<HandlerResult> {
     subject: r.code,
     details: { status: r.status },
   });
-  return { text: statusText(r), buttons: [menuButton] };
+  return { text: statusText(r), buttons: [MENU_BUTTON] };
 }
 
 /** "hủy yêu cầu BS-…" from the chat that made it: a request staff have not decided yet is withdrawn. */
 async function cancelOwnRequest(ctx: AppContext, r: RequestRow): Promise<Reply> {
-  if (r.status === 'cancelled') return { text: `Yêu cầu ${r.code} đã được hủy trước đó.`, buttons: [menuButton] };
+  if (r.status === 'cancelled') return { text: `Yêu cầu ${r.code} đã được hủy trước đó.`, buttons: [MENU_BUTTON] };
   if (r.status !== 'pending')
     return {
       text: `Yêu cầu ${r.code} đã được cán bộ xử lý nên không hủy qua tin nhắn được nữa. Anh/chị bấm "Gặp cán bộ" nếu cần hỗ trợ.`,
-      buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }, menuButton],
+      buttons: [STAFF_BUTTON, MENU_BUTTON],
     };
   await ctx.db
     .update(civilRecordRequests)
@@ -485,7 +485,7 @@ async function cancelOwnRequest(ctx: AppContext, r: RequestRow): Promise<Reply> 
     action: 'civil-request.cancelled',
     subject: r.code,
   });
-  return { text: `Đã hủy yêu cầu ${r.code}. Anh/chị cần gì thêm cứ nhắn cho tôi nhé.`, buttons: [menuButton] };
+  return { text: `Đã hủy yêu cầu ${r.code}. Anh/chị cần gì thêm cứ nhắn cho tôi nhé.`, buttons: [MENU_BUTTON] };
 }
 
 /** Words asking for a copy of a birth, marriage or death extract (folded). */
@@ -511,7 +511,7 @@ export function register(router: Router<AppContext>): void {
   });
   const cancelled = (): Reply => ({
     text: 'Đã hủy yêu cầu cấp bản sao; thông tin anh/chị vừa nhập không được lưu. Anh/chị cần gì thêm cứ nhắn cho tôi nhé.',
-    buttons: [menuButton],
+    buttons: [MENU_BUTTON],
   });
   const start = (ctx: AppContext): Reply => {
     const kind = ctx.text ? kindFromText(foldPhrase(ctx.text)) : undefined;

@@ -1,3 +1,4 @@
+import { STAFF_BUTTON } from '../../core/buttons.js';
 import { and, asc, desc, eq, isNull } from 'drizzle-orm';
 import { formatDateVi, formatMoneyVi } from '../../core/format-vi.js';
 import type { ChannelCapabilities, Recipient, Reply } from '../../core/types.js';
@@ -413,7 +414,7 @@ export async function rejectRequest(
         text:
           `Rất tiếc, yêu cầu ${req.code} chưa được chấp nhận.\nLý do: ${q.reason}\n` +
           `Anh/chị có thể gửi yêu cầu mới hoặc bấm "Gặp cán bộ" để được hướng dẫn.`,
-        buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }],
+        buttons: [STAFF_BUTTON],
       },
     ]);
     return { outboxIds };

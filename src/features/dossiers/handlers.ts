@@ -1,3 +1,4 @@
+import { MENU_BUTTON, STAFF_BUTTON } from '../../core/buttons.js';
 import { createFlow, step, type ConversationFlow, type StepOutcome } from '../../core/conversation-flow.js';
 import { defineStateSlice, isJsonObject } from '../../core/conversation-state.js';
 import { foldPhrase } from '../../core/text-input.js';
@@ -79,10 +80,7 @@ function cooldownReply(chat: DossierChat, ctx: AppContext, until: Date, prefix?:
   const text = (prefix ? `${prefix}\n` : '') + texts.cooldown(until, ctx.commune.phone);
   return {
     text,
-    buttons: [
-      { label: 'Gặp cán bộ', action: 'staff:contact' },
-      { label: 'Danh mục chính', action: 'menu:main' },
-    ],
+    buttons: [STAFF_BUTTON, MENU_BUTTON],
   };
 }
 
@@ -206,10 +204,7 @@ async function showDetails(chat: DossierChat, ctx: AppContext, dossier: DossierR
 }
 
 async function followDossier(ctx: AppContext, dossier: DossierRow): Promise<Reply> {
-  const buttons = [
-    { label: 'Bỏ theo dõi', action: `dossier:unfollow:${dossier.code}` },
-    { label: 'Danh mục chính', action: 'menu:main' },
-  ];
+  const buttons = [{ label: 'Bỏ theo dõi', action: `dossier:unfollow:${dossier.code}` }, MENU_BUTTON];
   if (isFinal(dossier.status)) return { text: texts.followFinal(dossier.code), buttons: [buttons[1]] };
   const existing = await repo.listFollowedInChat(ctx.db, ctx.msg.communeId, ctx.msg.channel, ctx.msg.chatId);
   if (existing.some((f) => f.dossierId === dossier.id)) return { text: texts.alreadyFollowing(dossier.code), buttons };
@@ -234,14 +229,14 @@ async function followDossier(ctx: AppContext, dossier: DossierRow): Promise<Repl
 async function unfollow(ctx: AppContext, code: string): Promise<Reply> {
   const dossier = await repo.findDossierByCode(ctx.db, ctx.msg.communeId, code);
   const removed = dossier ? await repo.removeFollower(ctx.db, dossier.id, ctx.msg.channel, ctx.msg.chatId) : false;
-  if (!removed) return { text: texts.notFollowing, buttons: [{ label: 'Danh mục chính', action: 'menu:main' }] };
+  if (!removed) return { text: texts.notFollowing, buttons: [MENU_BUTTON] };
   await repo.writeAudit(ctx.db, {
     communeId: ctx.msg.communeId,
     actor: `resident:${ctx.msg.channel}:${ctx.msg.userId}`,
     action: 'dossier.unfollowed',
     subject: code,
   });
-  return { text: texts.unfollowed(code), buttons: [{ label: 'Danh mục chính', action: 'menu:main' }] };
+  return { text: texts.unfollowed(code), buttons: [MENU_BUTTON] };
 }
 
 function askCode(chat: DossierChat, ctx: AppContext): Reply {
@@ -251,7 +246,7 @@ function askCode(chat: DossierChat, ctx: AppContext): Reply {
 function cancel(chat: DossierChat, ctx: AppContext): Reply {
   endFlows(chat, ctx);
   clearPending(ctx);
-  return { text: texts.cancelled, buttons: [{ label: 'Danh mục chính', action: 'menu:main' }] };
+  return { text: texts.cancelled, buttons: [MENU_BUTTON] };
 }
 
 function codeArg(ctx: AppContext): string | undefined {

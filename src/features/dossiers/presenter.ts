@@ -1,3 +1,4 @@
+import { MENU_BUTTON, STAFF_BUTTON } from '../../core/buttons.js';
 import type { CommuneInfo } from '../../core/commune.js';
 import type { Reply, ReplyButton } from '../../core/types.js';
 import {
@@ -202,7 +203,7 @@ export function dossierButtons(code: string, following: boolean, withDetails = f
       : { label: 'Theo dõi hồ sơ', action: `dossier:follow:${code}` },
   );
   buttons.push({ label: 'Tra cứu hồ sơ khác', action: 'menu:dossier' });
-  buttons.push({ label: 'Gặp cán bộ', action: 'staff:contact' });
+  buttons.push(STAFF_BUTTON);
   return buttons;
 }
 
@@ -237,12 +238,7 @@ export function presentStatusNotification(d: DossierView, opts: PresentOptions):
   if (isFinal(d.status)) lines.push('', 'Hồ sơ đã kết thúc nên tôi dừng theo dõi hồ sơ này.');
   return {
     text: lines.join('\n'),
-    buttons: isFinal(d.status)
-      ? [
-          { label: 'Gặp cán bộ', action: 'staff:contact' },
-          { label: 'Danh mục chính', action: 'menu:main' },
-        ]
-      : dossierButtons(d.code, true),
+    buttons: isFinal(d.status) ? [STAFF_BUTTON, MENU_BUTTON] : dossierButtons(d.code, true),
   };
 }
 

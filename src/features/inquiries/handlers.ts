@@ -1,3 +1,4 @@
+import { MENU_BUTTON } from '../../core/buttons.js';
 import { foldPhrase } from '../../core/text-input.js';
 import type { Router } from '../../core/router.js';
 import type { Reply } from '../../core/types.js';
@@ -38,7 +39,7 @@ export function register(router: Router<AppContext>): void {
     ctx.state.flow = null;
     return {
       text: 'Đã hủy. Anh/chị cần gì thêm cứ nhắn cho tôi nhé.',
-      buttons: [{ label: 'Danh mục chính', action: 'menu:main' }],
+      buttons: [MENU_BUTTON],
     };
   });
   router.flow('inquiry:ask', async (ctx) => {
@@ -51,7 +52,7 @@ export function register(router: Router<AppContext>): void {
         text:
           `Anh/chị đang có ${waiting.length} câu hỏi chờ cán bộ trả lời (mã ${waiting.join(', ')}). ` +
           `Cán bộ sẽ trả lời lần lượt; khi có câu trả lời, anh/chị có thể hỏi thêm. Nếu cần gấp, anh/chị gọi ${ctx.commune.phone}.`,
-        buttons: [{ label: 'Danh mục chính', action: 'menu:main' }],
+        buttons: [MENU_BUTTON],
       };
     }
     const { code } = await openInquiry(ctx.db, {
@@ -68,7 +69,7 @@ export function register(router: Router<AppContext>): void {
         `${await whenStaffAnswer(ctx)}\n` +
         (ctx.commune.hoursText ? `Giờ làm việc: ${ctx.commune.hoursText}. ` : '') +
         `Nếu cần gấp, anh/chị gọi ${ctx.commune.phone}.`,
-      buttons: [{ label: 'Danh mục chính', action: 'menu:main' }],
+      buttons: [MENU_BUTTON],
     };
   });
 }

@@ -1,3 +1,4 @@
+import { MENU_BUTTON } from '../../core/buttons.js';
 import { randomInt } from 'node:crypto';
 import { and, asc, count, desc, eq, ilike, isNull, lt, lte, or } from 'drizzle-orm';
 import type { ChannelName } from '../../core/types.js';
@@ -128,10 +129,7 @@ export async function answerInquiry(
       [
         {
           text: `Cán bộ xã trả lời câu hỏi ${row.code} của anh/chị:\n${input.answer}`,
-          buttons: [
-            { label: 'Hỏi thêm cán bộ', action: 'staff:contact' },
-            { label: 'Danh mục chính', action: 'menu:main' },
-          ],
+          buttons: [{ label: 'Hỏi thêm cán bộ', action: 'staff:contact' }, MENU_BUTTON],
         },
       ],
     );

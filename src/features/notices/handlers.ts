@@ -1,3 +1,4 @@
+import { MENU_BUTTON, STAFF_BUTTON } from '../../core/buttons.js';
 import { createFlow, step, type ConversationFlow, type StepOutcome } from '../../core/conversation-flow.js';
 import { formatDateVi } from '../../core/format-vi.js';
 import { NEXT, type HandlerResult, type Router } from '../../core/router.js';
@@ -21,8 +22,6 @@ export const RECENT_ACTION = 'notices:recent';
 export const UNSUBSCRIBE_ACTION = 'notices:unsubscribe';
 const PICK = 'notices:pick:';
 const cancelButton: ReplyButton = { label: 'Hủy', action: 'notices:cancel' };
-const menuButton: ReplyButton = { label: 'Danh mục chính', action: 'menu:main' };
-const staffButton: ReplyButton = { label: 'Gặp cán bộ', action: 'staff:contact' };
 
 interface Choice {
   id: number;
@@ -161,7 +160,7 @@ async function complete(ctx: AppContext, values: Record<string, unknown>): Promi
         topicNames: topics.filter((t) => saved.topicIds.includes(t.id)).map((t) => t.name),
       }) +
       '\n\nMuốn đổi lựa chọn, anh/chị nhắn lại "đăng ký nhận thông báo"; muốn ngừng nhận, nhắn "hủy nhận thông báo".',
-    buttons: [pick('Xem thông báo gần đây', 'recent'), menuButton],
+    buttons: [pick('Xem thông báo gần đây', 'recent'), MENU_BUTTON],
   };
 }
 
@@ -176,7 +175,7 @@ export function register(router: Router<AppContext>): void {
   });
   const cancelled = (): Reply => ({
     text: 'Đã hủy, đăng ký nhận thông báo của anh/chị không thay đổi. Anh/chị cần gì thêm cứ nhắn cho tôi nhé.',
-    buttons: [menuButton],
+    buttons: [MENU_BUTTON],
   });
 
   async function start(ctx: AppContext): Promise<Reply> {
@@ -215,7 +214,7 @@ export function register(router: Router<AppContext>): void {
       text: removed
         ? `Đã hủy nhận thông báo của ${ctx.commune.name}. Anh/chị sẽ không nhận thông báo mới nữa. Muốn nhận lại, anh/chị nhắn "đăng ký nhận thông báo".`
         : 'Anh/chị hiện không nhận thông báo của xã (chưa đăng ký hoặc đã hủy). Muốn đăng ký, anh/chị nhắn "đăng ký nhận thông báo".',
-      buttons: [menuButton],
+      buttons: [MENU_BUTTON],
     };
   }
 
@@ -228,14 +227,14 @@ export function register(router: Router<AppContext>): void {
           sub && !sub.unsubscribedAt
             ? 'Chưa có thông báo nào được gửi tới anh/chị. Khi xã có thông báo mới, tôi sẽ gửi ngay tại đây.'
             : 'Anh/chị chưa nhận thông báo nào của xã. Muốn nhận, anh/chị bấm "Đăng ký nhận thông báo".',
-        buttons: [pick('Đăng ký nhận thông báo', 'start'), menuButton],
+        buttons: [pick('Đăng ký nhận thông báo', 'start'), MENU_BUTTON],
       };
     }
     return {
       text:
         `Các thông báo gần đây của ${ctx.commune.name} gửi tới anh/chị:\n\n` +
         list.map((n) => `📢 ${formatDateVi(n.at)} — ${n.title}\n${n.body}${n.link ? `\nXem thêm: ${n.link}` : ''}`).join('\n\n'),
-      buttons: [menuButton, staffButton],
+      buttons: [MENU_BUTTON, STAFF_BUTTON],
     };
   }
 

@@ -1,3 +1,4 @@
+import { MENU_BUTTON, STAFF_BUTTON } from '../../core/buttons.js';
 import { defineStateSlice, isJsonObject } from '../../core/conversation-state.js';
 import type { ConversationState } from '../../core/types.js';
 import { NEXT, type Router } from '../../core/router.js';
@@ -177,7 +178,7 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
     if (!p) {
       return {
         text: 'Xin lỗi, tôi không tìm thấy thủ tục này. Anh/chị vui lòng hỏi lại bằng tên thủ tục.',
-        buttons: [{ label: 'Gặp cán bộ', action: 'staff:contact' }],
+        buttons: [STAFF_BUTTON],
       };
     }
     ctx.state.flow = null;
@@ -236,8 +237,8 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
         text: `ℹ️ ${topic.label}: ${topic.answer.replace('{hours}', ctx.commune.hoursText)}`,
         buttons: [
           ...(topic.codes ?? []).slice(0, 2).map((code) => ({ label: 'Xem thủ tục cấp tỉnh', action: `proc:show:${code}` })),
-          { label: 'Gặp cán bộ', action: 'staff:contact' },
-          { label: 'Danh mục chính', action: 'menu:main' },
+          STAFF_BUTTON,
+          MENU_BUTTON,
         ],
       };
     }

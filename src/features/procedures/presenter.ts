@@ -1,3 +1,4 @@
+import { STAFF_BUTTON } from '../../core/buttons.js';
 import type { Reply, ReplyButton } from '../../core/types.js';
 import type { ChannelInfo, Procedure, ProcedureOverride, SubmissionChannel } from './types.js';
 
@@ -138,7 +139,7 @@ export function detailButtons(p: ProcedureView): ReplyButton[] {
   // Copies of civil-status extracts can be asked for in the chat itself (features/civil-records).
   if (p.code === COPY_OF_EXTRACT_PROCEDURE)
     buttons.unshift({ label: 'Yêu cầu bản sao qua tin nhắn', action: CIVIL_RECORD_REQUEST_ACTION });
-  buttons.push({ label: 'Gặp cán bộ', action: 'staff:contact' });
+  buttons.push(STAFF_BUTTON);
   return buttons;
 }
 
@@ -234,10 +235,7 @@ export function presentOnline(p: ProcedureView): Reply {
 }
 
 function backButtons(p: ProcedureView): ReplyButton[] {
-  return [
-    { label: 'Tóm tắt thủ tục', action: `proc:show:${p.code}` },
-    { label: 'Gặp cán bộ', action: 'staff:contact' },
-  ];
+  return [{ label: 'Tóm tắt thủ tục', action: `proc:show:${p.code}` }, STAFF_BUTTON];
 }
 
 export function presentCandidates(cands: { code: string; name: string; levels: readonly string[] }[]): Reply {

@@ -1,0 +1,7 @@
+import type { ReplyButton } from './types.js';
+
+/** "Danh mục chính": back to the main menu (the assistant feature answers the action). */
+export const MENU_BUTTON: ReplyButton = { label: 'Danh mục chính', action: 'menu:main' };
+
+/** "Gặp cán bộ": leave a question for staff (the inquiries feature answers the action); always reachable. */
+export const STAFF_BUTTON: ReplyButton = { label: 'Gặp cán bộ', action: 'staff:contact' };
