@@ -1,0 +1,418 @@
+import { MENU_BUTTON } from '../../core/buttons.js';
+import { createFlow, step, type ConversationFlow, type StepOutcome } from '../../core/conversation-flow.js';
+import { formatDateVi, formatLocalDateVi, formatMoneyVi } from '../../core/format-vi.js';
+import { normalizeDomesticPhone } from '../../core/phone.js';
+import { foldPhrase } from '../../core/text-input.js';
+import type { Reply, ReplyButton } from '../../core/types.js';
+import { writeAudit } from '../../db/audit.js';
+import { civilRecordRequests } from '../../db/schema/index.js';
+import type { AppContext } from '../../pipeline/context.js';
+import { checkIdNumber, maskIdNumber, newRequestCode } from './codes.js';
+import { KIND_LABELS, parseDateInput, type RecordKind } from './records.js';
+import { FEE_PER_COPY } from './service.js';
+
+/**
+ * The chat form of a copy request: kind, name, date, register number,
+ * relationship, ID number, phone, copies, delivery, consent, confirmation.
+ * Completing it creates the request (audited); cancelling keeps nothing.
+ */
+
+export const FLOW_REQUEST = 'civil:request';
+/** The action of the procedure 2.000635 answer's button "Yêu cầu bản sao qua tin nhắn". */
+export const START_ACTION = 'civil:start';
+export const CANCEL_ACTION = 'civil:cancel';
+const PICK = 'civil:pick:';
+const cancelButton: ReplyButton = { label: 'Hủy yêu cầu', action: CANCEL_ACTION };
+
+const RELATIONSHIPS = {
+  self: 'Chính tôi (người có tên trên giấy)',
+  guardian: 'Cha, mẹ hoặc người giám hộ',
+  authorised: 'Người được ủy quyền bằng văn bản',
+  relative: 'Người thân, có giấy tờ chứng minh',
+  agency: 'Cơ quan, tổ chức có công văn',
+} as const;
+type Relationship = keyof typeof RELATIONSHIPS;
+
+const DELIVERY = {
+  chat: 'Nhận qua tin nhắn này',
+  counter: 'Nhận tại bộ phận một cửa',
+  post: 'Gửi qua bưu điện',
+} as const;
+type DeliveryMode = keyof typeof DELIVERY;
+
+interface Values {
+  kind?: RecordKind;
+  name?: string;
+  date?: string;
+  number?: string | null;
+  relationship?: Relationship;
+  idNumber?: string;
+  phone?: { phone: string; verified: boolean };
+  copies?: number;
+  delivery?: { mode: DeliveryMode; address?: string };
+  /** Set while the delivery step waits for a postal address. */
+  awaitAddress?: boolean;
+  consent?: string;
+}
+
+/** The value of a tapped choice button of this flow (or its number typed on Zalo), if any. */
+function picked(ctx: AppContext): string | undefined {
+  const a = ctx.msg.action;
+  return a?.startsWith(PICK) ? a.slice(PICK.length) : undefined;
+}
+
+const pick = (label: string, value: string): ReplyButton => ({ label, action: `${PICK}${value}` });
+
+/** The record kind named in folded text; `loose` (an answer to "which kind?") also takes single words. */
+export function kindFromText(folded: string, loose = false): RecordKind | undefined {
+  if (/\b(khai sinh|giay sinh)\b/.test(folded) || (loose && /\bsinh\b/.test(folded))) return 'birth';
+  if (/\b(ket hon|hon nhan)\b/.test(folded) || (loose && /\bcuoi\b/.test(folded))) return 'marriage';
+  if (/\b(khai tu|chung tu)\b/.test(folded) || (loose && /\b(tu|mat)\b/.test(folded))) return 'death';
+  return undefined;
+}
+
+const NAME_RE = /^[\p{L}' .-]+$/u;
+
+function askName(kind: RecordKind | undefined): string {
+  if (kind === 'marriage')
+    return 'Anh/chị cho biết họ và tên (đầy đủ, có dấu) của một trong hai người đã đăng ký kết hôn, ví dụ: Nguyễn Văn An.';
+  if (kind === 'death') return 'Anh/chị cho biết họ và tên (đầy đủ, có dấu) của người đã mất.';
+  return 'Anh/chị cho biết họ và tên (đầy đủ, có dấu) của người được khai sinh, ví dụ: Nguyễn Văn An.';
+}
+
+function dateLabel(kind: RecordKind | undefined): string {
+  if (kind === 'marriage') return 'ngày đăng ký kết hôn';
+  if (kind === 'death') return 'ngày mất';
+  return 'ngày sinh';
+}
+
+function fee(copies: number): number {
+  return copies * FEE_PER_COPY;
+}
+
+function summary(ctx: AppContext, v: Values): string {
+  const lines = [
+    'Anh/chị vui lòng kiểm tra lại thông tin yêu cầu:',
+    `• Loại: ${KIND_LABELS[v.kind!]} (bản sao)`,
+    `• Người có tên trên giấy: ${v.name}, ${dateLabel(v.kind)} ${formatLocalDateVi(v.date!)}`,
+    `• Số đăng ký: ${v.number ?? 'không nhớ'}`,
+    `• Anh/chị là: ${RELATIONSHIPS[v.relationship!]}`,
+    `• Số căn cước: ${maskIdNumber(v.idNumber)}`,
+    `• Số điện thoại: ${v.phone!.phone}${v.phone!.verified ? ' (đã xác minh qua nền tảng nhắn tin)' : ''}`,
+    `• Số bản: ${v.copies} — lệ phí ${formatMoneyVi(fee(v.copies!))}`,
+    `• Nhận bản sao: ${DELIVERY[v.delivery!.mode]}${v.delivery!.address ? ` — ${v.delivery!.address}` : ''}`,
+    '',
+    `Bấm "Gửi yêu cầu" để gửi cho cán bộ tư pháp – hộ tịch ${ctx.commune.name}.`,
+  ];
+  return lines.join('\n');
+}
+
+function consentText(ctx: AppContext, v: Values): string {
+  return [
+    `Lệ phí: ${formatMoneyVi(FEE_PER_COPY)} × ${v.copies} bản = ${formatMoneyVi(fee(v.copies!))}` +
+      (v.delivery?.mode === 'post' ? ' (chưa gồm cước bưu chính).' : '.'),
+    '',
+    'Đồng ý cho xử lý dữ liệu cá nhân (Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15):',
+    `để giải quyết yêu cầu này, UBND ${ctx.commune.name} thu thập và xử lý họ tên, ngày tháng, số căn cước, ` +
+      'số điện thoại và địa chỉ (nếu có) mà anh/chị vừa cung cấp, chỉ để đối chiếu sổ hộ tịch, cấp và gửi bản sao. ' +
+      'Dữ liệu chỉ lưu trong thời gian cần thiết để giải quyết yêu cầu. Anh/chị có quyền xem, sửa, rút lại sự đồng ý ' +
+      'hoặc đề nghị xóa dữ liệu bằng cách bấm "Gặp cán bộ".',
+    '',
+    'Anh/chị có đồng ý không?',
+  ].join('\n');
+}
+
+const YES = /^(toi )?(dong y|co|ok|oke|vang|da|u|dung|dung roi|chac chan)( a)?$/;
+const NO = /^(toi )?(khong|khong dong y|ko|k|tu choi)( a)?$/;
+
+function steps(flow: () => ConversationFlow<AppContext>) {
+  return [
+    {
+      id: 'kind',
+      ask: (): Reply => ({
+        text:
+          'Tôi sẽ giúp anh/chị gửi yêu cầu cấp bản sao trích lục hộ tịch (thủ tục 2.000635, lệ phí ' +
+          `${formatMoneyVi(FEE_PER_COPY)}/bản). Cán bộ tư pháp – hộ tịch sẽ kiểm tra và trả lời tại cuộc trò chuyện này.\n` +
+          'Anh/chị cần bản sao loại nào?',
+        buttons: [pick('Khai sinh', 'birth'), pick('Kết hôn', 'marriage'), pick('Khai tử', 'death'), cancelButton],
+      }),
+      answer: (ctx: AppContext): StepOutcome => {
+        const p = picked(ctx);
+        const kind = (p && p in KIND_LABELS ? p : kindFromText(foldPhrase(ctx.text), true)) as RecordKind | undefined;
+        if (!kind) return step.retry('Anh/chị vui lòng chọn một loại: khai sinh, kết hôn hoặc khai tử.');
+        return step.next(kind);
+      },
+    },
+    {
+      id: 'name',
+      ask: (_ctx: AppContext, v: Values): Reply => ({ text: askName(v.kind) }),
+      answer: (ctx: AppContext): StepOutcome => {
+        const name = ctx.text.replace(/\s+/g, ' ').trim();
+        const words = name.split(' ').length;
+        if (!name || name.length > 80 || !NAME_RE.test(name) || words < 2 || words > 7)
+          return step.retry('Anh/chị vui lòng ghi họ và tên đầy đủ bằng chữ (ít nhất họ và tên), ví dụ: Nguyễn Văn An.');
+        return step.next(name);
+      },
+    },
+    {
+      id: 'date',
+      ask: (_ctx: AppContext, v: Values): Reply => ({
+        text: `Anh/chị cho biết ${dateLabel(v.kind)} (ngày/tháng/năm), ví dụ: 02/03/2020.`,
+      }),
+      answer: (ctx: AppContext, v: Values): StepOutcome => {
+        const date = parseDateInput(ctx.text);
+        const today = formatDateVi(ctx.now).split('/').reverse().join('-');
+        if (!date || date > today)
+          return step.retry(
+            `Tôi chưa đọc được ${dateLabel(v.kind)}. Anh/chị vui lòng ghi theo dạng ngày/tháng/năm, ví dụ: 02/03/2020.`,
+          );
+        return step.next(date);
+      },
+    },
+    {
+      id: 'number',
+      ask: (): Reply => ({
+        text: 'Nếu anh/chị nhớ số đăng ký ghi trên giấy (ví dụ: 101), vui lòng nhập; nếu không, bấm "Không nhớ".',
+        buttons: [pick('Không nhớ', 'none'), cancelButton],
+      }),
+      answer: (ctx: AppContext): StepOutcome => {
+        if (picked(ctx) === 'none' || /^(khong|ko|k)( nho| biet| co)?( a)?$/.test(foldPhrase(ctx.text))) return step.next(null);
+        const n = ctx.text.replace(/^(so|số)\s*/i, '').trim();
+        if (!/^[0-9A-Za-z/.-]{1,20}$/.test(n))
+          return step.retry('Số đăng ký chỉ gồm chữ số (có thể kèm dấu / hoặc -). Nếu không nhớ, anh/chị bấm "Không nhớ".');
+        return step.next(n);
+      },
+    },
+    {
+      id: 'relationship',
+      ask: (): Reply => ({
+        text:
+          'Anh/chị là ai đối với người có tên trên giấy? Theo Luật Hộ tịch, bản sao chỉ cấp cho chính người đó, ' +
+          'người đại diện theo pháp luật, người được ủy quyền, người thân có giấy tờ chứng minh hoặc cơ quan có công văn.',
+        buttons: [...Object.entries(RELATIONSHIPS).map(([value, label]) => pick(label, value)), cancelButton],
+      }),
+      answer: (ctx: AppContext, v: Values): StepOutcome => {
+        const p = picked(ctx);
+        const f = foldPhrase(ctx.text);
+        const rel = (
+          p && p in RELATIONSHIPS
+            ? p
+            : /\b(chinh toi|ban than|cua toi|toi)\b/.test(f) && !/\b(con|cha|me|bo|uy quyen)\b/.test(f)
+              ? 'self'
+              : /\b(cha|me|bo|giam ho)\b/.test(f)
+                ? 'guardian'
+                : /\buy quyen\b/.test(f)
+                  ? 'authorised'
+                  : /\b(nguoi than|anh|chi|em|vo|chong|ong|ba|con)\b/.test(f)
+                    ? 'relative'
+                    : /\b(co quan|to chuc|cong van)\b/.test(f)
+                      ? 'agency'
+                      : undefined
+        ) as Relationship | undefined;
+        if (!rel) return step.retry('Anh/chị vui lòng chọn một trong các lựa chọn bên dưới.');
+        if (rel === 'self' && v.kind === 'death')
+          return step.retry('Trích lục khai tử không thể là của chính người yêu cầu. Anh/chị vui lòng chọn quan hệ khác.');
+        return step.next(rel);
+      },
+    },
+    {
+      id: 'idNumber',
+      ask: (_ctx: AppContext, v: Values): Reply => ({
+        text:
+          'Anh/chị nhập số căn cước (CCCD) của chính anh/chị, gồm 12 chữ số. Số này chỉ dùng để cán bộ đối chiếu.' +
+          (v.relationship && v.relationship !== 'self'
+            ? '\nKhi nhận bản sao, cán bộ có thể đề nghị anh/chị xuất trình giấy tờ chứng minh quan hệ, văn bản ủy quyền hoặc công văn.'
+            : ''),
+      }),
+      answer: (ctx: AppContext): StepOutcome => {
+        const r = checkIdNumber(ctx.text, ctx.now);
+        if (!r.ok)
+          return step.retry(
+            r.reason === 'digits'
+              ? 'Số căn cước gồm đúng 12 chữ số. Anh/chị vui lòng kiểm tra và nhập lại.'
+              : 'Số căn cước này chưa đúng (mã tỉnh hoặc năm sinh trong số không hợp lệ). Anh/chị vui lòng kiểm tra và nhập lại.',
+          );
+        return step.next(r.value);
+      },
+    },
+    {
+      id: 'phone',
+      ask: (ctx: AppContext): Reply =>
+        ctx.capabilities.contactSharing
+          ? {
+              text:
+                'Anh/chị cho biết số điện thoại liên hệ: bấm nút "Chia sẻ số điện thoại" để gửi số của chính tài khoản này ' +
+                '(số được nền tảng xác minh), hoặc gõ số điện thoại.',
+              requestContact: true,
+              buttons: [cancelButton],
+            }
+          : { text: 'Anh/chị cho biết số điện thoại liên hệ, ví dụ: 0912345678.' },
+      answer: (ctx: AppContext): StepOutcome => {
+        const contact = ctx.msg.contact;
+        if (contact) {
+          if (!contact.verified)
+            return step.retry('Anh/chị vui lòng chia sẻ số điện thoại của chính tài khoản đang nhắn tin, hoặc gõ số điện thoại.');
+          const phone = normalizeDomesticPhone(contact.phone) ?? contact.phone;
+          return step.next({ phone, verified: true });
+        }
+        const phone = normalizeDomesticPhone(ctx.text);
+        if (!phone) return step.retry('Số điện thoại chưa đúng. Anh/chị vui lòng nhập lại, ví dụ: 0912345678.');
+        return step.next({ phone, verified: false });
+      },
+    },
+    {
+      id: 'copies',
+      ask: (): Reply => ({
+        text: `Anh/chị cần mấy bản sao? (từ 1 đến 10 bản; lệ phí ${formatMoneyVi(FEE_PER_COPY)}/bản)`,
+        buttons: [pick('1 bản', '1'), pick('2 bản', '2'), pick('3 bản', '3'), cancelButton],
+      }),
+      answer: (ctx: AppContext): StepOutcome => {
+        const raw = picked(ctx) ?? /^\s*(\d{1,2})\s*(ban|bản)?\s*$/i.exec(ctx.text)?.[1];
+        const n = Number(raw);
+        if (!raw || !Number.isInteger(n) || n < 1 || n > 10)
+          return step.retry('Anh/chị vui lòng nhập số bản cần cấp, từ 1 đến 10.');
+        return step.next(n);
+      },
+    },
+    {
+      id: 'delivery',
+      ask: (): Reply => ({
+        text: 'Anh/chị muốn nhận bản sao bằng cách nào?',
+        buttons: [...Object.entries(DELIVERY).map(([value, label]) => pick(label, value)), cancelButton],
+      }),
+      answer: (ctx: AppContext, v: Values): StepOutcome => {
+        if (v.awaitAddress && !picked(ctx)) {
+          const address = ctx.text.replace(/\s+/g, ' ').trim();
+          if (address.length < 10 || address.length > 300)
+            return step.retry(
+              'Anh/chị vui lòng ghi đầy đủ địa chỉ nhận: số nhà, thôn/xóm hoặc đường, xã/phường, tỉnh/thành phố.',
+            );
+          delete v.awaitAddress;
+          return step.next({ mode: 'post', address });
+        }
+        const p = picked(ctx);
+        const f = foldPhrase(ctx.text);
+        const mode = (
+          p && p in DELIVERY
+            ? p
+            : /\b(buu dien|buu chinh|gui ve nha|post)\b/.test(f)
+              ? 'post'
+              : /\b(quay|mot cua|truc tiep|den nhan|tai xa)\b/.test(f)
+                ? 'counter'
+                : /\b(tin nhan|qua mang|online|o day|chat)\b/.test(f)
+                  ? 'chat'
+                  : undefined
+        ) as DeliveryMode | undefined;
+        if (!mode) return step.retry('Anh/chị vui lòng chọn một cách nhận bản sao bên dưới.');
+        if (mode === 'post') {
+          v.awaitAddress = true;
+          return step.retry('Anh/chị vui lòng cho biết địa chỉ nhận: số nhà, thôn/xóm hoặc đường, xã/phường, tỉnh/thành phố.');
+        }
+        delete v.awaitAddress;
+        return step.next({ mode });
+      },
+    },
+    {
+      id: 'consent',
+      ask: (ctx: AppContext, v: Values): Reply => ({
+        text: consentText(ctx, v),
+        buttons: [pick('Tôi đồng ý', 'yes'), pick('Không đồng ý', 'no')],
+      }),
+      answer: (ctx: AppContext): StepOutcome => {
+        const p = picked(ctx);
+        const f = foldPhrase(ctx.text);
+        if (p === 'yes' || YES.test(f)) return step.next(ctx.now.toISOString());
+        if (p === 'no' || NO.test(f))
+          return step.done({
+            text:
+              'Tôi đã dừng yêu cầu và không lưu thông tin anh/chị vừa nhập. Không có sự đồng ý của anh/chị, xã không thể ' +
+              'giải quyết yêu cầu qua tin nhắn; anh/chị có thể đến bộ phận một cửa để làm trực tiếp.',
+            buttons: [MENU_BUTTON],
+          });
+        return step.retry('Anh/chị vui lòng bấm "Tôi đồng ý" hoặc "Không đồng ý". Im lặng không được coi là đồng ý.');
+      },
+    },
+    {
+      id: 'confirm',
+      ask: (ctx: AppContext, v: Values): Reply => ({
+        text: summary(ctx, v),
+        buttons: [pick('Gửi yêu cầu', 'yes'), pick('Sửa lại từ đầu', 'edit'), cancelButton],
+      }),
+      answer: (ctx: AppContext, v: Values): StepOutcome => {
+        const p = picked(ctx);
+        const f = foldPhrase(ctx.text);
+        if (p === 'edit' || /\bsua\b/.test(f)) {
+          const { consent: _consent, awaitAddress: _await, ...kept } = v;
+          return step.done(flow().start(ctx, { values: kept as Record<string, unknown> }));
+        }
+        if (p === 'yes' || YES.test(f) || /\bgui\b/.test(f)) return step.next(true);
+        return step.retry('Anh/chị bấm "Gửi yêu cầu" để gửi, "Sửa lại từ đầu" để sửa, hoặc "Hủy yêu cầu".');
+      },
+    },
+  ];
+}
+
+async function createRequest(ctx: AppContext, v: Values): Promise<Reply> {
+  let row: { code: string } | undefined;
+  for (let attempt = 0; attempt < 5 && !row; attempt++) {
+    [row] = await ctx.db
+      .insert(civilRecordRequests)
+      .values({
+        communeId: ctx.msg.communeId,
+        code: newRequestCode(),
+        channel: ctx.msg.channel,
+        chatId: ctx.msg.chatId,
+        userId: ctx.msg.userId,
+        kind: v.kind!,
+        subjectName: v.name!,
+        subjectDate: v.date!,
+        registerNumber: v.number ?? null,
+        relationship: v.relationship!,
+        requesterIdNumber: v.idNumber!,
+        phone: v.phone!.phone,
+        phoneVerified: v.phone!.verified,
+        copies: v.copies!,
+        deliveryMode: v.delivery!.mode,
+        postAddress: v.delivery!.address ?? null,
+        feeAmount: fee(v.copies!),
+        consentAt: new Date(v.consent!),
+      })
+      .onConflictDoNothing()
+      .returning({ code: civilRecordRequests.code });
+  }
+  if (!row) throw new Error('could not allocate a request code');
+  await writeAudit(ctx.db, {
+    communeId: ctx.msg.communeId,
+    actor: `resident:${ctx.msg.channel}:${ctx.msg.userId}`,
+    action: 'civil-request.created',
+    subject: row.code,
+    details: { kind: v.kind, relationship: v.relationship, phoneVerified: v.phone!.verified, consentAt: v.consent },
+  });
+  return {
+    text:
+      `Đã gửi yêu cầu. Mã yêu cầu của anh/chị: ${row.code}.\n` +
+      `Cán bộ tư pháp – hộ tịch sẽ kiểm tra trong giờ làm việc (${ctx.commune.hoursText}) và trả lời tại cuộc trò chuyện này. ` +
+      `Để hỏi tiến độ, anh/chị nhắn: "yêu cầu ${row.code} đến đâu rồi".`,
+    buttons: [MENU_BUTTON],
+  };
+}
+
+/** What a resident hears when the request form is cancelled. */
+export function cancelledReply(): Reply {
+  return {
+    text: 'Đã hủy yêu cầu cấp bản sao; thông tin anh/chị vừa nhập không được lưu. Anh/chị cần gì thêm cứ nhắn cho tôi nhé.',
+    buttons: [MENU_BUTTON],
+  };
+}
+
+/** The request form as a conversation flow. */
+export function createRequestFlow(): ConversationFlow<AppContext> {
+  const flow: ConversationFlow<AppContext> = createFlow<AppContext>({
+    name: FLOW_REQUEST,
+    cancelButton,
+    steps: steps(() => flow),
+    cancelled: cancelledReply,
+    complete: (ctx, values) => createRequest(ctx, values as Values),
+  });
+  return flow;
+}
