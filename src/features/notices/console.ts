@@ -1,70 +1,21 @@
 import express, { type Request } from 'express';
-import { CHANNEL_LABELS, consolePage, csrfField, formText } from '../../core/console-kit.js';
+import { consolePage, formText } from '../../core/console-kit.js';
 import { ValidationError } from '../../core/errors.js';
 import { formatDateTimeVi } from '../../core/format-vi.js';
-import { html } from '../../core/html.js';
-import { actorOf, principalAllows, type ConsoleContext, type ConsoleContribution } from '../../core/staff.js';
+import { actorOf, type ConsoleContext, type ConsoleContribution } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
+import { listPage, NOTICES_JS, noticePage, targetsPage } from './console-pages.js';
 import { READ, WRITE, type NoticesApiDeps } from './http.js';
 import {
   addHamlet,
   addTopic,
   cancelNotice,
   createNotice,
-  deliveryReport,
   findNotice,
-  listHamlets,
-  listNotices,
-  listTopics,
-  previewAudience,
   removeHamlet,
   removeTopic,
   startSending,
-  type NoticeRow,
 } from './service.js';
-
-type Flash = { kind: 'ok' | 'error'; text: string };
-
-export const STATUS_LABELS: Record<string, string> = {
-  draft: 'Bản nháp',
-  scheduled: 'Đã lên lịch',
-  sending: 'Đang gửi',
-  sent: 'Đã gửi',
-  cancelled: 'Đã hủy',
-};
-
-/**
- * Reads the checked targets and asks the preview API for the recipient count
- * as staff tick them (no inline script: the console's CSP allows only files
- * served by the app).
- */
-const NOTICES_JS = `(function () {
-  var form = document.getElementById('compose');
-  var out = document.getElementById('preview-count');
-  if (!form || !out) return;
-  var seq = 0;
-  function ids(name) {
-    return Array.prototype.map.call(form.querySelectorAll('input[name="' + name + '"]:checked'), function (i) { return i.value; }).join(',');
-  }
-  function refresh() {
-    var n = ++seq;
-    var url = out.getAttribute('data-url') + '?hamlets=' + ids('hamlets') + '&topics=' + ids('topics');
-    fetch(url, { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : null; }).then(function (p) {
-      if (!p || n !== seq) return;
-      var parts = Object.keys(p.byChannel).map(function (c) { return (LABELS[c] || c) + ': ' + p.byChannel[c]; });
-      out.textContent = 'Số người nhận: ' + p.total + (parts.length ? ' (' + parts.join(', ') + ')' : '');
-      out.setAttribute('data-total', String(p.total));
-    }).catch(function () {});
-  }
-  var LABELS = ${JSON.stringify(CHANNEL_LABELS)};
-  form.addEventListener('change', function (e) { if (e.target && e.target.type === 'checkbox') refresh(); });
-})();
-`;
-
-function audienceText(p: { total: number; byChannel: Record<string, number> }): string {
-  const parts = Object.entries(p.byChannel).map(([c, n]) => `${CHANNEL_LABELS[c] ?? c}: ${n}`);
-  return `Số người nhận: ${p.total}${parts.length ? ` (${parts.join(', ')})` : ''}`;
-}
 
 /**
  * "Thông báo": compose a notice (targets with a live recipient count), send it
@@ -81,281 +32,25 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
     res.type('text/javascript').set('Cache-Control', 'no-cache').send(NOTICES_JS);
   });
 
-  async function listPage(ctx: ConsoleContext, flash?: Flash, status?: number, form: Record<string, unknown> = {}) {
-    const [list, hamlets, topics] = [
-      await listNotices(db, ctx.communeId),
-      await listHamlets(db, ctx.communeId),
-      await listTopics(db, ctx.communeId),
-    ];
-    const canWrite = principalAllows(ctx.principal, WRITE);
-    const checked = (name: string, id: number) => {
-      const v = form[name];
-      return (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []).map(String).includes(String(id));
-    };
-    const everyone = await previewAudience(db, ctx.communeId, { hamletIds: [], topicIds: [] });
-    ctx.render({
-      title: 'Thông báo',
-      flash,
-      status,
-      body: html`<h1>Thông báo cho người dân</h1>
-        ${
-          canWrite
-            ? html`<form method="post" action="/console/notices" class="card" id="compose">
-                  ${csrfField(ctx)}
-                  <h2>Soạn thông báo</h2>
-                  <label for="n-title">Tiêu đề</label>
-                  <input id="n-title" name="title" type="text" required maxlength="150" value="${formText(form.title, 150)}" />
-                  <label for="n-text">Nội dung</label>
-                  <textarea id="n-text" name="text" rows="6" required maxlength="3000">${formText(form.text, 3000)}</textarea>
-                  <label for="n-link">Liên kết (không bắt buộc)</label>
-                  <input
-                    id="n-link"
-                    name="link"
-                    type="url"
-                    maxlength="500"
-                    placeholder="https://"
-                    value="${formText(form.link, 500)}"
-                  />
-                  <fieldset>
-                    <legend>Ấp, thôn nhận (không chọn: toàn xã)</legend>
-                    ${
-                      hamlets.length
-                        ? hamlets.map(
-                            (h) =>
-                              html`<label
-                                ><input
-                                  type="checkbox"
-                                  name="hamlets"
-                                  value="${h.id}"
-                                  ${checked('hamlets', h.id) ? html`checked` : ''}
-                                />
-                                ${h.name}</label
-                              >`,
-                          )
-                        : html`<p class="muted">Chưa có danh sách ấp, thôn: <a href="/console/notices/targets">thêm</a>.</p>`
-                    }
-                  </fieldset>
-                  <fieldset>
-                    <legend>Chủ đề (không chọn: mọi người đăng ký)</legend>
-                    ${topics.map(
-                      (t) =>
-                        html`<label
-                          ><input type="checkbox" name="topics" value="${t.id}" ${checked('topics', t.id) ? html`checked` : ''} />
-                          ${t.name}${t.urgent ? ' (khẩn: mọi người đăng ký đều nhận)' : ''}</label
-                        >`,
-                    )}
-                  </fieldset>
-                  <p
-                    id="preview-count"
-                    role="status"
-                    aria-live="polite"
-                    data-url="/api/v1/notices/preview"
-                    data-total="${everyone.total}"
-                  >
-                    ${audienceText(everyone)}
-                  </p>
-                  <label for="n-at">Gửi lúc (để trống nếu gửi ngay; giờ Việt Nam)</label>
-                  <input id="n-at" name="scheduledAt" type="datetime-local" value="${formText(form.scheduledAt, 30)}" />
-                  <div class="actions">
-                    <button type="submit" name="mode" value="now" id="send-now">Gửi ngay</button>
-                    <button type="submit" name="mode" value="schedule" class="secondary" id="schedule">Lên lịch</button>
-                    <button type="submit" name="mode" value="draft" class="secondary">Lưu nháp</button>
-                  </div>
-                </form>
-                <script src="/console/notices/notices.js" defer></script>`
-            : ''
-        }
-        <p><a href="/console/notices/targets">Danh sách ấp, thôn và chủ đề</a></p>
-        <h2>Đã soạn</h2>
-        ${
-          list.length
-            ? html`<div class="table-wrap" role="region" aria-label="Các thông báo" tabindex="0">
-                <table id="notices">
-                  <thead>
-                    <tr>
-                      <th scope="col">Tiêu đề</th>
-                      <th scope="col">Trạng thái</th>
-                      <th scope="col">Thời điểm</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${list.map(
-                      (n) =>
-                        html`<tr>
-                          <td><a href="/console/notices/${n.id}">${n.title}</a></td>
-                          <td>${STATUS_LABELS[n.status] ?? n.status}</td>
-                          <td>${whenText(n)}</td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
-              </div>`
-            : html`<p class="muted">Chưa có thông báo nào.</p>`
-        }`,
-    });
-  }
-
-  async function noticePage(ctx: ConsoleContext, notice: NoticeRow, flash?: Flash, status?: number) {
-    const [hamlets, topics, report] = [
-      await listHamlets(db, ctx.communeId),
-      await listTopics(db, ctx.communeId),
-      await deliveryReport(db, notice),
-    ];
-    const canWrite = principalAllows(ctx.principal, WRITE);
-    const open = notice.status === 'draft' || notice.status === 'scheduled';
-    const names = (ids: number[], rows: { id: number; name: string }[], all: string) =>
-      ids.length
-        ? rows
-            .filter((r) => ids.includes(r.id))
-            .map((r) => r.name)
-            .join(', ')
-        : all;
-    ctx.render({
-      title: `Thông báo: ${notice.title}`,
-      flash,
-      status,
-      body: html`<p><a href="/console/notices">← Các thông báo</a></p>
-        <h1>${notice.title}</h1>
-        <p class="card" id="notice-status" role="status">
-          <strong>${STATUS_LABELS[notice.status] ?? notice.status}</strong> · ${whenText(notice)}
-        </p>
-        <p id="notice-body">${notice.body.split('\n').map((line, i) => html`${i ? html`<br />` : ''}${line}`)}</p>
-        ${notice.link ? html`<p>Liên kết: <a href="${notice.link}" rel="noopener noreferrer">${notice.link}</a></p>` : ''}
-        <p class="muted">
-          Ấp, thôn: ${names(notice.hamletIds, hamlets, 'toàn xã')} · Chủ đề: ${names(notice.topicIds, topics, 'mọi chủ đề')}
-        </p>
-        <h2>Kết quả gửi</h2>
-        <div class="table-wrap" role="region" aria-label="Kết quả gửi" tabindex="0">
-          <table id="report">
-            <thead>
-              <tr>
-                <th scope="col">Kênh</th>
-                <th scope="col">Đã gửi</th>
-                <th scope="col">Đang chờ</th>
-                <th scope="col">Bị chặn</th>
-                <th scope="col">Ngoài thời hạn Zalo</th>
-                <th scope="col">Lỗi</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${Object.entries(report.byChannel).map(
-                ([c, r]) =>
-                  html`<tr>
-                    <td>${CHANNEL_LABELS[c] ?? c}</td>
-                    <td>${r.sent}</td>
-                    <td>${r.pending}</td>
-                    <td>${r.blocked}</td>
-                    <td>${r.outsideWindow}</td>
-                    <td>${r.failed}</td>
-                  </tr>`,
-              )}
-              <tr>
-                <th scope="row">Tổng (${report.recipients} người nhận)</th>
-                <td data-count="sent">${report.sent}</td>
-                <td data-count="pending">${report.pending}</td>
-                <td data-count="blocked">${report.blocked}</td>
-                <td data-count="outside-window">${report.outsideWindow}</td>
-                <td data-count="failed">${report.failed}</td>
-              </tr>
-            </tbody>
-          </table>
-        </div>
-        ${
-          canWrite && open
-            ? html`<div class="actions">
-                <form
-                  method="post"
-                  action="/console/notices/${notice.id}/send"
-                  class="inline"
-                  data-confirm="Gửi thông báo này ngay?"
-                >
-                  ${csrfField(ctx)}<button type="submit" id="send">Gửi ngay</button>
-                </form>
-                <form
-                  method="post"
-                  action="/console/notices/${notice.id}/cancel"
-                  class="inline"
-                  data-confirm="Hủy thông báo này?"
-                >
-                  ${csrfField(ctx)}<button type="submit" class="secondary" id="cancel">Hủy thông báo</button>
-                </form>
-              </div>`
-            : ''
-        }`,
-    });
-  }
-
-  async function targetsPage(ctx: ConsoleContext, flash?: Flash, status?: number) {
-    const [hamlets, topics] = [await listHamlets(db, ctx.communeId), await listTopics(db, ctx.communeId)];
-    const canWrite = principalAllows(ctx.principal, WRITE);
-    const del = (path: string, label: string) =>
-      canWrite
-        ? html`<form method="post" action="${path}" class="inline">
-            ${csrfField(ctx)}<button type="submit" class="secondary" aria-label="Xóa ${label}">Xóa</button>
-          </form>`
-        : '';
-    ctx.render({
-      title: 'Ấp, thôn và chủ đề thông báo',
-      flash,
-      status,
-      body: html`<p><a href="/console/notices">← Các thông báo</a></p>
-        <h1>Ấp, thôn và chủ đề</h1>
-        <h2>Ấp, thôn (khu phố, tổ dân phố)</h2>
-        <ul id="hamlets">
-          ${hamlets.map((h) => html`<li>${h.name} ${del(`/console/notices/hamlets/${h.id}/delete`, h.name)}</li>`)}
-        </ul>
-        ${
-          canWrite
-            ? html`<form method="post" action="/console/notices/hamlets" class="card">
-                ${csrfField(ctx)}<label for="h-name">Thêm ấp, thôn</label>
-                <input id="h-name" name="name" type="text" required maxlength="80" />
-                <div class="actions"><button type="submit">Thêm</button></div>
-              </form>`
-            : ''
-        }
-        <h2>Chủ đề</h2>
-        <p class="muted">Chủ đề khẩn: người đăng ký không bỏ riêng được (chỉ hủy nhận toàn bộ).</p>
-        <ul id="topics">
-          ${topics.map(
-            (t) =>
-              html`<li>
-                ${t.name}${t.urgent ? html` <strong>(khẩn)</strong>` : ''}
-                ${del(`/console/notices/topics/${t.id}/delete`, t.name)}
-              </li>`,
-          )}
-        </ul>
-        ${
-          canWrite
-            ? html`<form method="post" action="/console/notices/topics" class="card">
-                ${csrfField(ctx)}<label for="t-name">Thêm chủ đề</label>
-                <input id="t-name" name="name" type="text" required maxlength="80" />
-                <label><input type="checkbox" name="urgent" value="1" /> Chủ đề khẩn</label>
-                <div class="actions"><button type="submit">Thêm</button></div>
-              </form>`
-            : ''
-        }`,
-    });
-  }
-
   const idOf = (req: Request) => {
     const id = Number(req.params.id);
     return Number.isSafeInteger(id) && id > 0 ? id : -1;
   };
-  const notFound = (ctx: ConsoleContext) => listPage(ctx, { kind: 'error', text: 'Không tìm thấy thông báo này.' }, 404);
+  const notFound = (ctx: ConsoleContext) => listPage(db, ctx, { kind: 'error', text: 'Không tìm thấy thông báo này.' }, 404);
 
   router.get(
     '/console/notices',
-    consolePage(READ, async (_req, _res, ctx) => listPage(ctx)),
+    consolePage(READ, async (_req, _res, ctx) => listPage(db, ctx)),
   );
   router.get(
     '/console/notices/targets',
-    consolePage(READ, async (_req, _res, ctx) => targetsPage(ctx)),
+    consolePage(READ, async (_req, _res, ctx) => targetsPage(db, ctx)),
   );
   router.get(
     '/console/notices/:id',
     consolePage(READ, async (req, _res, ctx) => {
       const notice = await findNotice(db, ctx.communeId, idOf(req));
-      return notice ? noticePage(ctx, notice) : notFound(ctx);
+      return notice ? noticePage(db, ctx, notice) : notFound(ctx);
     }),
   );
 
@@ -365,7 +60,7 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
       const body = (req.body ?? {}) as Record<string, unknown>;
       const mode = formText(body.mode, 20);
       if (mode === 'schedule' && !formText(body.scheduledAt, 30))
-        return listPage(ctx, { kind: 'error', text: 'Anh/chị chọn thời điểm gửi để lên lịch.' }, 400, body);
+        return listPage(db, ctx, { kind: 'error', text: 'Anh/chị chọn thời điểm gửi để lên lịch.' }, 400, body);
       try {
         const actor = actorOf(ctx.principal);
         const notice = await db.transaction(async (tx) => {
@@ -392,9 +87,9 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
             : notice.status === 'scheduled'
               ? `Đã lên lịch gửi lúc ${formatDateTimeVi(notice.scheduledAt!)}.`
               : 'Đã lưu bản nháp.';
-        return noticePage(ctx, fresh, { kind: 'ok', text });
+        return noticePage(db, ctx, fresh, { kind: 'ok', text });
       } catch (e) {
-        if (e instanceof ValidationError) return listPage(ctx, { kind: 'error', text: e.message }, e.status, body);
+        if (e instanceof ValidationError) return listPage(db, ctx, { kind: 'error', text: e.message }, e.status, body);
         throw e;
       }
     }),
@@ -410,11 +105,11 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
         if (!notice) return notFound(ctx);
         await deps.noticeSender.send(notice.id);
         const fresh = (await findNotice(db, ctx.communeId, notice.id)) ?? notice;
-        return noticePage(ctx, fresh, { kind: 'ok', text: 'Đã bắt đầu gửi thông báo.' });
+        return noticePage(db, ctx, fresh, { kind: 'ok', text: 'Đã bắt đầu gửi thông báo.' });
       } catch (e) {
         if (!(e instanceof ValidationError)) throw e;
         const notice = await findNotice(db, ctx.communeId, idOf(req));
-        return notice ? noticePage(ctx, notice, { kind: 'error', text: e.message }, e.status) : notFound(ctx);
+        return notice ? noticePage(db, ctx, notice, { kind: 'error', text: e.message }, e.status) : notFound(ctx);
       }
     }),
   );
@@ -427,11 +122,11 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
           cancelNotice(tx as unknown as Db, { communeId: ctx.communeId, id: idOf(req), actor: actorOf(ctx.principal) }),
         );
         if (!notice) return notFound(ctx);
-        return noticePage(ctx, notice, { kind: 'ok', text: 'Đã hủy thông báo.' });
+        return noticePage(db, ctx, notice, { kind: 'ok', text: 'Đã hủy thông báo.' });
       } catch (e) {
         if (!(e instanceof ValidationError)) throw e;
         const notice = await findNotice(db, ctx.communeId, idOf(req));
-        return notice ? noticePage(ctx, notice, { kind: 'error', text: e.message }, e.status) : notFound(ctx);
+        return notice ? noticePage(db, ctx, notice, { kind: 'error', text: e.message }, e.status) : notFound(ctx);
       }
     }),
   );
@@ -440,9 +135,9 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
     consolePage(WRITE, async (req, _res, ctx) => {
       try {
         const text = await db.transaction(async (tx) => fn(req, ctx, tx as unknown as Db));
-        return targetsPage(ctx, { kind: 'ok', text });
+        return targetsPage(db, ctx, { kind: 'ok', text });
       } catch (e) {
-        if (e instanceof ValidationError) return targetsPage(ctx, { kind: 'error', text: e.message }, e.status);
+        if (e instanceof ValidationError) return targetsPage(db, ctx, { kind: 'error', text: e.message }, e.status);
         throw e;
       }
     });
@@ -487,11 +182,4 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
     menu: [{ href: '/console/notices', label: 'Thông báo', permission: READ, order: 35 }],
     router,
   };
-}
-
-function whenText(n: NoticeRow): string {
-  if (n.status === 'sent' && n.sentAt) return `gửi xong ${formatDateTimeVi(n.sentAt)}`;
-  if (n.status === 'scheduled' && n.scheduledAt) return `gửi lúc ${formatDateTimeVi(n.scheduledAt)}`;
-  if (n.status === 'cancelled' && n.cancelledAt) return `hủy ${formatDateTimeVi(n.cancelledAt)}`;
-  return `soạn ${formatDateTimeVi(n.createdAt)}`;
 }
