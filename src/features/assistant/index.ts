@@ -5,6 +5,7 @@ import { foldPhrase } from '../../core/text-input.js';
 import { NEXT, type Router } from '../../core/router.js';
 import type { Reply } from '../../core/types.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
+import { awayNoticeOnceVi } from '../calendar/index.js';
 
 /** The main menu: what the bot can do. "Gặp cán bộ" is always on it. */
 export function mainMenu(ctx: AppContext, intro?: string): Reply {
@@ -146,16 +147,19 @@ export function register(router: Router<AppContext>): void {
  * button or a lone attachment a short explanation, anything else a polite
  * "not understood" with the way to staff.
  */
-export function fallback(ctx: AppContext): Reply | undefined {
+export async function fallback(ctx: AppContext): Promise<Reply | undefined> {
   if (ctx.msg.event === 'follow') return mainMenu(ctx);
   if (ctx.msg.event === 'unfollow') return undefined;
   if (ctx.msg.action) return { text: vi.unknownAction, buttons: [MENU_BUTTON] };
   if (!ctx.text && ctx.msg.attachments?.length) return { text: vi.unsupportedMedia };
   if (!ctx.text) return mainMenu(ctx, vi.emptyMessage);
+  // Out of hours, a question the bot cannot answer says when staff are back (once per closed period).
+  const away = await awayNoticeOnceVi(ctx);
   return {
     text:
       'Xin lỗi, tôi chưa hiểu câu hỏi của anh/chị. Anh/chị có thể hỏi về thủ tục (ví dụ: "đăng ký kết hôn cần gì?"), ' +
-      'gửi mã hồ sơ để tra cứu, hoặc nhắn "gặp cán bộ" để cán bộ xã trả lời.',
+      'gửi mã hồ sơ để tra cứu, hoặc nhắn "gặp cán bộ" để cán bộ xã trả lời.' +
+      (away ? `\n${away}` : ''),
     buttons: [STAFF_BUTTON, MENU_BUTTON],
   };
 }

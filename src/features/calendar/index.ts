@@ -5,6 +5,7 @@ import type { AppContext } from '../../pipeline/dispatcher.js';
 import { createCalendarConsole } from './console.js';
 import { createCalendarApi } from './http.js';
 
+export { awayNoticeOnceVi, staffAnswerTextVi } from './away.js';
 export { handoverTextVi, nextOpenSentenceVi } from './presenter.js';
 export {
   addEnteredDay,

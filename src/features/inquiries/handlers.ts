@@ -3,7 +3,7 @@ import { foldPhrase } from '../../core/text-input.js';
 import type { Router } from '../../core/router.js';
 import type { Reply } from '../../core/types.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
-import { handoverTextVi, loadCommuneCalendar } from '../calendar/index.js';
+import { staffAnswerTextVi } from '../calendar/index.js';
 import { MAX_OPEN_PER_CHAT, openCodesOfChat, openInquiry } from './service.js';
 
 const STAFF_PHRASES =
@@ -14,9 +14,12 @@ export function isStaffRequest(text: string): boolean {
   return STAFF_PHRASES.test(f) || f === 'gap can bo' || f === 'gặp cán bộ';
 }
 
-/** When staff will answer, from the commune's working calendar at the message's time (the context's clock). */
-async function whenStaffAnswer(ctx: AppContext): Promise<string> {
-  return handoverTextVi(await loadCommuneCalendar(ctx.db, ctx.msg.communeId), ctx.now);
+/**
+ * When staff will answer, from the commune's working calendar at the message's time (the context's clock);
+ * out of hours the full notice once per closed period, then only the time staff are back.
+ */
+function whenStaffAnswer(ctx: AppContext): Promise<string> {
+  return staffAnswerTextVi(ctx);
 }
 
 async function askQuestion(ctx: AppContext): Promise<Reply> {

@@ -13,12 +13,14 @@ describe('"gặp cán bộ" says honestly when staff will answer (the commune ca
   });
   afterAll(() => h.close());
 
+  /** "gặp cán bộ" then the question: what the resident reads in both replies. */
   async function handOver(chatId: string): Promise<string> {
-    await h.send('gặp cán bộ', { chatId });
+    const [ask] = await h.send('gặp cán bộ', { chatId });
     const [done] = await h.send('Tôi muốn hỏi về giấy xác nhận cư trú', { chatId });
     expect(done.text).toMatch(/Mã câu hỏi: HD-/);
-    return done.text ?? '';
+    return `${ask.text}\n${done.text}`;
   }
+  const timesAway = (text: string) => text.split('Hiện ngoài giờ làm việc').length - 1;
 
   it('names the Tết break and the day staff are back, on the evening before Tết', async () => {
     now = new Date('2027-02-04T18:00:00+07:00');
@@ -66,5 +68,35 @@ describe('"gặp cán bộ" says honestly when staff will answer (the commune ca
       actor: 'staff:1',
     });
     expect(await handOver('t6')).toContain('Hiện ngoài giờ làm việc. Cán bộ sẽ trả lời từ 7:30 sáng thứ Bảy 18/07/2026.');
+  });
+
+  it('says the out-of-hours notice once per conversation per closed period, and again in the next one', async () => {
+    now = new Date('2026-07-14T19:00:00+07:00'); // Tuesday evening
+    const first = await handOver('once');
+    expect(timesAway(first)).toBe(1);
+    expect(first).toContain('Cán bộ sẽ trả lời từ 7:30 sáng thứ Tư 15/07/2026.');
+    now = new Date('2026-07-14T22:00:00+07:00');
+    const second = await handOver('once');
+    expect(timesAway(second)).toBe(0);
+    expect(second).toContain('Cán bộ sẽ trả lời từ 7:30 sáng thứ Tư 15/07/2026.');
+    // A message the bot cannot answer in the same night gets no second notice either.
+    const [notUnderstood] = await h.send('zzz qqq xyz', { chatId: 'once' });
+    expect(notUnderstood.text).toContain('chưa hiểu');
+    expect(timesAway(notUnderstood.text ?? '')).toBe(0);
+    now = new Date('2026-07-15T18:00:00+07:00'); // the next evening: a new closed period
+    expect(timesAway(await handOver('once'))).toBe(1);
+  });
+
+  it('adds the notice to a reply the bot could not give out of hours, once, and never during hours', async () => {
+    now = new Date('2026-07-16T20:00:00+07:00');
+    const [first] = await h.send('zzz qqq xyz', { chatId: 'fallback' });
+    expect(first.text).toContain('chưa hiểu');
+    expect(first.text).toContain('Hiện ngoài giờ làm việc. Cán bộ sẽ trả lời từ 7:30 sáng thứ Sáu 17/07/2026.');
+    const [again] = await h.send('qqq zzz', { chatId: 'fallback' });
+    expect(timesAway(again.text ?? '')).toBe(0);
+    now = new Date('2026-07-17T09:00:00+07:00');
+    const [open] = await h.send('zzz qqq xyz', { chatId: 'fallback-open' });
+    expect(open.text).toContain('chưa hiểu');
+    expect(open.text).not.toContain('ngoài giờ');
   });
 });

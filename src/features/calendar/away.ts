@@ -1,0 +1,55 @@
+import { formatOpeningVi } from '../../core/calendar.js';
+import { defineStateSlice, isJsonObject } from '../../core/conversation-state.js';
+import type { AppContext } from '../../pipeline/dispatcher.js';
+import { handoverTextVi } from './presenter.js';
+import { loadCommuneCalendar } from './service.js';
+
+/**
+ * The out-of-hours notice ("Hiện ngoài giờ làm việc (nghỉ Tết …). Cán bộ sẽ
+ * trả lời từ …") is said at most once per conversation per closed period:
+ * the slice keeps the opening time of the period it was last said for. A
+ * second hand-over in the same night gets only the time staff are back.
+ */
+interface AwayNoticeState {
+  /** ISO time the counter reopens after the closed period the notice was said in. */
+  saidFor?: string;
+}
+
+export const awayNoticeState = defineStateSlice<AwayNoticeState>('awayNotice', {
+  parse: (raw) => (isJsonObject(raw) && (raw.saidFor === undefined || typeof raw.saidFor === 'string') ? raw : undefined),
+  empty: () => ({}),
+});
+
+type CalendarContext = Pick<AppContext, 'db' | 'msg' | 'now' | 'state'>;
+
+/**
+ * When staff will answer a question handed over now: during hours, today's
+ * promise; out of hours, the full notice the first time in this closed
+ * period and afterwards only the reopening time.
+ */
+export async function staffAnswerTextVi(ctx: CalendarContext): Promise<string> {
+  const cal = await loadCommuneCalendar(ctx.db, ctx.msg.communeId);
+  const a = cal.availability(ctx.now);
+  if (a.open) return handoverTextVi(cal, ctx.now);
+  const s = awayNoticeState.get(ctx.state);
+  const period = a.opensAt.toISOString();
+  if (s.saidFor === period) return `Cán bộ sẽ trả lời từ ${formatOpeningVi(a.opensAt, ctx.now)}.`;
+  s.saidFor = period;
+  return handoverTextVi(cal, ctx.now);
+}
+
+/**
+ * The out-of-hours notice for a reply the bot could not give itself, or ''
+ * when the counter is open or the conversation already heard it in this
+ * closed period.
+ */
+export async function awayNoticeOnceVi(ctx: CalendarContext): Promise<string> {
+  const cal = await loadCommuneCalendar(ctx.db, ctx.msg.communeId);
+  const a = cal.availability(ctx.now);
+  if (a.open) return '';
+  const s = awayNoticeState.get(ctx.state);
+  const period = a.opensAt.toISOString();
+  if (s.saidFor === period) return '';
+  s.saidFor = period;
+  return handoverTextVi(cal, ctx.now);
+}
