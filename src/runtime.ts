@@ -18,6 +18,7 @@ import { civilRecordsModule, type CivilRecordsModuleDeps } from './features/civi
 import { dossiersModule, type DossiersModuleDeps } from './features/dossiers/index.js';
 import { inquiriesModule, type InquiriesApiDeps } from './features/inquiries/index.js';
 import { createNoticeSender, noticesModule, type NoticesModuleDeps } from './features/notices/index.js';
+import { reportsModule, type ReportsModuleDeps } from './features/reports/index.js';
 import {
   createProcedureReader,
   createProcedureSearchService,
@@ -58,6 +59,8 @@ export { createLogger } from './core/logger.js';
  * 3. civil-records: "xin bản sao giấy khai sinh" and a request's code, before
  *    a procedure question about copies could take them;
  * 4. notices: subscribing, unsubscribing and recent notices;
+ *    reports: "phản ánh", "báo hỏng đèn đường" and a report's PA- code (a
+ *    procedure or permit question is left to procedures);
  * 5. dossiers: receipt codes and lookup phrases, before they can be taken for
  *    a procedure question;
  * 6. calendar: no chat handlers, the public calendar API and its console page;
@@ -71,6 +74,7 @@ export const MODULES = [
   inquiriesModule,
   civilRecordsModule,
   noticesModule,
+  reportsModule,
   dossiersModule,
   calendarModule,
   proceduresModule,
@@ -79,7 +83,14 @@ export const MODULES = [
 
 /** What the modules need from the application: one object, checked against each module's own needs. */
 export interface ModuleDeps
-  extends InquiriesApiDeps, CivilRecordsModuleDeps, NoticesModuleDeps, DossiersModuleDeps, ProceduresModuleDeps, OutboxApiDeps {}
+  extends
+    InquiriesApiDeps,
+    CivilRecordsModuleDeps,
+    NoticesModuleDeps,
+    ReportsModuleDeps,
+    DossiersModuleDeps,
+    ProceduresModuleDeps,
+    OutboxApiDeps {}
 
 /** The chat router with every module's handlers, in {@link MODULES} order, and the assistant's fallback. */
 export function buildRouter(deps: ModuleDeps): Router<AppContext> {

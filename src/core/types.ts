@@ -15,6 +15,9 @@ export interface InboundAttachment {
   size?: number;
   /** Platform file id (Telegram file_id, Zalo attachment id). */
   fileId?: string;
+  /** A shared location (`kind: 'location'`), in degrees (WGS 84); set only when both are present and in range. */
+  latitude?: number;
+  longitude?: number;
 }
 
 /** A phone number the platform vouches for (Telegram own contact, Zalo user_submit_info). */

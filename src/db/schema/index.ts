@@ -7,3 +7,4 @@ export * from './staff.js';
 export * from './calendar.js';
 export * from './civil-records.js';
 export * from './notices.js';
+export * from './reports.js';

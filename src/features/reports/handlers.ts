@@ -1,0 +1,101 @@
+import { MENU_BUTTON, STAFF_BUTTON } from '../../core/buttons.js';
+import { defineStateSlice, isJsonObject } from '../../core/conversation-state.js';
+import { NEXT, type HandlerResult, type Router } from '../../core/router.js';
+import { foldPhrase } from '../../core/text-input.js';
+import type { Reply } from '../../core/types.js';
+import { writeAudit } from '../../db/audit.js';
+import type { AppContext } from '../../pipeline/context.js';
+import { CATEGORY_LABELS, categoryFromText, findReportCode } from './codes.js';
+import { atCap, CANCEL_ACTION, cancelledReply, capReply, createReportFlow, FLOW_REPORT, START_ACTION } from './flow.js';
+import { findReportInChat, mainOf, statusText } from './service.js';
+
+/** Words that ask to report a problem, whatever it is (folded). */
+const REPORT_WORDS = /\b(phan anh|kien nghi|bao hong|bao su co|bao cao su co|gui phan anh)\b/;
+/** A question about a procedure or a permit is left to the procedures feature. */
+const PROCEDURE_QUESTION =
+  /\b(thu tuc|can gi|can nhung gi|giay to|ho so|le phi|bao lau|may ngay|giay phep|cap phep|xin phep|dang ky|mau don|the nao|nhu the nao|lam sao de|o dau lam)\b/;
+
+/**
+ * "phản ánh", "kiến nghị", "báo hỏng đèn đường", "ngập nước", "rác": a
+ * resident starting a report. A short message naming a problem counts too; a
+ * procedure question ("thủ tục phản ánh…", "giấy phép karaoke cần gì") does not.
+ */
+export function isReportPhrase(text: string): boolean {
+  const f = foldPhrase(text);
+  if (!f || PROCEDURE_QUESTION.test(f) || findReportCode(text)) return false;
+  if (REPORT_WORDS.test(f)) return true;
+  return categoryFromText(f) !== undefined && f.split(' ').length <= 12;
+}
+
+/** Failed code lookups a chat may make per hour (codes of other chats included: they are not found either). */
+export const LOOKUP_LIMIT = { max: 5, windowMs: 60 * 60_000 };
+
+interface ReportsChatState {
+  misses?: string[];
+}
+export const reportsState = defineStateSlice<ReportsChatState>('reports', {
+  parse: (raw) => {
+    if (!isJsonObject(raw)) return undefined;
+    if (raw.misses !== undefined && !(Array.isArray(raw.misses) && raw.misses.every((m) => typeof m === 'string')))
+      delete raw.misses;
+    return raw as ReportsChatState;
+  },
+  empty: () => ({}),
+});
+
+/** "phản ánh PA-… đến đâu rồi": answered only in the chat that sent it; any other chat hears what an unknown code gets. */
+async function lookup(ctx: AppContext): Promise<HandlerResult> {
+  const code = findReportCode(ctx.text);
+  if (!code) return NEXT;
+  const s = reportsState.get(ctx.state);
+  const since = ctx.now.getTime() - LOOKUP_LIMIT.windowMs;
+  s.misses = (s.misses ?? []).filter((m) => new Date(m).getTime() > since);
+  if (s.misses.length >= LOOKUP_LIMIT.max)
+    return {
+      text: 'Anh/chị đã tra cứu mã phản ánh không đúng nhiều lần. Vui lòng thử lại sau một giờ, hoặc bấm "Gặp cán bộ".',
+      buttons: [STAFF_BUTTON, MENU_BUTTON],
+    };
+  const r = await findReportInChat(ctx.db, {
+    communeId: ctx.msg.communeId,
+    code,
+    channel: ctx.msg.channel,
+    chatId: ctx.msg.chatId,
+  });
+  if (!r) {
+    s.misses.push(ctx.now.toISOString());
+    return {
+      text:
+        `Không tìm thấy phản ánh ${code} trong cuộc trò chuyện này. Tiến độ chỉ tra cứu được từ chính cuộc trò chuyện ` +
+        'đã gửi phản ánh. Anh/chị kiểm tra lại mã, hoặc bấm "Gặp cán bộ".',
+      buttons: [STAFF_BUTTON, MENU_BUTTON],
+    };
+  }
+  await writeAudit(ctx.db, {
+    communeId: ctx.msg.communeId,
+    actor: `resident:${ctx.msg.channel}:${ctx.msg.userId}`,
+    action: 'report.status-disclosed',
+    subject: r.code,
+    details: { status: r.status },
+  });
+  return { text: statusText(r, await mainOf(ctx.db, r)), buttons: [MENU_BUTTON] };
+}
+
+/** The chat side: the report form, its entry phrases and the status lookup. */
+export function register(router: Router<AppContext>): void {
+  const flow = createReportFlow();
+  const start = async (ctx: AppContext): Promise<Reply> => {
+    if (await atCap(ctx)) return capReply();
+    const category = ctx.text ? categoryFromText(foldPhrase(ctx.text)) : undefined;
+    if (!category) return flow.start(ctx);
+    const reply = flow.start(ctx, { step: 'description', values: { category } });
+    return { ...reply, text: `Tôi sẽ giúp anh/chị gửi phản ánh về ${CATEGORY_LABELS[category].toLowerCase()}.\n${reply.text}` };
+  };
+  router.action(START_ACTION, start);
+  router.action(CANCEL_ACTION, (ctx) => {
+    flow.end(ctx);
+    return cancelledReply();
+  });
+  router.flow(FLOW_REPORT, flow.handle);
+  router.hears((text) => findReportCode(text) !== undefined, lookup);
+  router.hears((text) => isReportPhrase(text), start);
+}

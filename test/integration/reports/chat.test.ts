@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import { assistantModule, fallback } from '../../../src/features/assistant/index.js';
+import { inquiriesModule } from '../../../src/features/inquiries/index.js';
+import { isReportPhrase, reportsModule } from '../../../src/features/reports/index.js';
+import { auditLog, reports } from '../../../src/db/schema/index.js';
+import { OPEN_REPORTS_PER_CHAT } from '../../../src/features/reports/service.js';
+import { createHandlerHarness, type HandlerHarness } from '../../helpers/handler-harness.js';
+
+const PHOTO = { kind: 'image' as const, fileId: 'AgACAgUAAxkBAAIC-synthetic-photo-1' };
+const LOCATION = { kind: 'location' as const, latitude: 10.776889, longitude: 106.700806 };
+
+describe('what starts a report and what is left to the procedures', () => {
+  it.each([
+    'phản ánh',
+    'Kiến nghị',
+    'báo hỏng đèn đường',
+    'den duong truoc nha bi hong',
+    'ngập nước',
+    'rác',
+    'xóm tôi rác thải đổ bừa bãi',
+    'đường bị ổ gà',
+    'hàng xóm hát karaoke ồn quá',
+  ])('"%s" starts a report', (text) => expect(isReportPhrase(text)).toBe(true));
+
+  it.each([
+    'thủ tục phản ánh kiến nghị như thế nào',
+    'xin giấy phép karaoke cần gì',
+    'đăng ký khai sinh cần giấy tờ gì',
+    'giấy phép thu gom rác thải',
+    'phản ánh PA-7K2Q9X đến đâu rồi',
+    'xin chào',
+    'hai nhóm thanh niên đánh nhau',
+  ])('"%s" does not', (text) => expect(isReportPhrase(text)).toBe(false));
+});
+
+describe('a report in the chat: category, description, location, photos, confirmation, code', () => {
+  let h: HandlerHarness;
+  beforeAll(async () => {
+    h = await createHandlerHarness({ modules: [assistantModule, inquiriesModule, reportsModule], fallback });
+  });
+  afterAll(() => h.close());
+
+  const reportsOf = (chatId: string) =>
+    h.db
+      .select()
+      .from(reports)
+      .where(and(eq(reports.communeId, h.commune.id), eq(reports.chatId, chatId)));
+
+  it('goes from "phản ánh" to a PA- code with a shared location and two photos, audited', async () => {
+    const [ask] = await h.send('phản ánh', { chatId: 'r1' });
+    expect(ask.text).toContain('phản ánh về việc gì');
+    expect(ask.buttons?.map((b) => b.label)).toEqual([
+      'Đèn đường',
+      'Ngập nước',
+      'Rác thải',
+      'Đường hư hỏng',
+      'Tiếng ồn',
+      'Trật tự',
+      'Khác',
+      'Hủy phản ánh',
+    ]);
+    const [desc] = await h.send({ action: ask.buttons![0].action }, { chatId: 'r1' });
+    expect(desc.text).toContain('mô tả ngắn gọn sự việc (đèn đường)');
+    expect((await h.send('hỏng', { chatId: 'r1' }))[0].text).toContain('mô tả rõ hơn');
+    const [where] = await h.send('Đèn đường trước nhà văn hóa ấp 3 tắt đã ba đêm', { chatId: 'r1' });
+    expect(where.text).toContain('Sự việc ở đâu');
+    const [photos] = await h.send({ attachments: [LOCATION] }, { chatId: 'r1' });
+    expect(photos.text).toContain('gửi ảnh sự việc');
+    expect((await h.send({ attachments: [PHOTO] }, { chatId: 'r1' }))[0].text).toContain('Đã nhận 1 ảnh');
+    expect((await h.send({ attachments: [{ kind: 'image', fileId: 'photo-2' }] }, { chatId: 'r1' }))[0].text).toContain(
+      'Đã nhận 2 ảnh',
+    );
+    const [confirm] = await h.send('xong', { chatId: 'r1' });
+    expect(confirm.text).toContain('• Loại: Đèn đường');
+    expect(confirm.text).toContain('• Địa điểm: vị trí đã chia sẻ (10.77689, 106.70081)');
+    expect(confirm.text).toContain('• Ảnh: 2 ảnh');
+    const [done] = await h.send({ action: confirm.buttons![0].action }, { chatId: 'r1' });
+    const code = /PA-[A-Z0-9]{6}/.exec(done.text)![0];
+    expect(done.text).toContain('Mã phản ánh của anh/chị');
+
+    const [row] = await reportsOf('r1');
+    expect(row).toMatchObject({
+      code,
+      category: 'streetlight',
+      status: 'received',
+      latitude: 10.776889,
+      longitude: 106.700806,
+      address: null,
+      photos: [
+        { channel: 'telegram', fileId: PHOTO.fileId },
+        { channel: 'telegram', fileId: 'photo-2' },
+      ],
+    });
+    const audit = await h.db.select().from(auditLog).where(eq(auditLog.subject, code));
+    expect(audit.map((a) => a.action)).toEqual(['report.created']);
+    // The audit entry holds no description, address or coordinates.
+    expect(JSON.stringify(audit[0].details)).not.toMatch(/nhà văn hóa|10\.77/);
+    expect(h.stateOf('r1').flow).toBeNull();
+  });
+
+  it('takes the category from the first message, a typed address, and no photos', async () => {
+    const [desc] = await h.send('báo ngập nước', { chatId: 'r2' });
+    expect(desc.text).toContain('ngập nước');
+    await h.send('Mưa to là nước ngập tới đầu gối cả con hẻm', { chatId: 'r2' });
+    await h.send('Hẻm 12 đường Lê Lợi, ấp Bình An', { chatId: 'r2' });
+    const [confirm] = await h.send('không có ảnh', { chatId: 'r2' });
+    expect(confirm.text).toContain('• Địa điểm: Hẻm 12 đường Lê Lợi, ấp Bình An');
+    expect(confirm.text).toContain('• Ảnh: không có');
+    await h.send('gửi', { chatId: 'r2' });
+    const [row] = await reportsOf('r2');
+    expect(row).toMatchObject({ category: 'flooding', address: 'Hẻm 12 đường Lê Lợi, ấp Bình An', latitude: null, photos: [] });
+  });
+
+  it('accepts "Không rõ vị trí", refuses a location without usable coordinates', async () => {
+    await h.send('rác', { chatId: 'r3' });
+    await h.send('Có người đổ rác ra bờ kênh mỗi tối', { chatId: 'r3' });
+    const [bad] = await h.send({ attachments: [{ kind: 'location', latitude: 123, longitude: 106 }] }, { chatId: 'r3' });
+    expect(bad.text).toContain('chưa đọc được vị trí');
+    const [photos] = await h.send({ text: 'không rõ' }, { chatId: 'r3' });
+    expect(photos.text).toContain('gửi ảnh');
+    const [confirm] = await h.send('xong', { chatId: 'r3' });
+    expect(confirm.text).toContain('• Địa điểm: không nêu');
+  });
+
+  it('"hủy" at any step keeps nothing; "gặp cán bộ" is reachable inside the form', async () => {
+    await h.send('kiến nghị', { chatId: 'r4' });
+    await h.send({ action: 'report:pick:noise' }, { chatId: 'r4' });
+    const [cancelled] = await h.send('hủy', { chatId: 'r4' });
+    expect(cancelled.text).toContain('Đã hủy phản ánh');
+    expect(await reportsOf('r4')).toHaveLength(0);
+
+    await h.send('phản ánh', { chatId: 'r4' });
+    const [staff] = await h.send('gặp cán bộ', { chatId: 'r4' });
+    expect(staff.text).not.toContain('phản ánh về việc gì');
+    expect(h.stateOf('r4').flow).not.toBe('report:new');
+  });
+
+  it('answers a code only in the chat that sent it', async () => {
+    const [row] = await reportsOf('r2');
+    const [own] = await h.send(`phản ánh ${row.code.toLowerCase()} đến đâu rồi`, { chatId: 'r2' });
+    expect(own.text).toContain(`Phản ánh ${row.code} (ngập nước`);
+    expect(own.text).toContain('đã được tiếp nhận');
+    const [other] = await h.send(`phản ánh ${row.code} đến đâu rồi`, { chatId: 'someone-else' });
+    expect(other.text).toContain(`Không tìm thấy phản ánh ${row.code} trong cuộc trò chuyện này`);
+    expect(other.text).not.toContain('ngập');
+  });
+
+  it(`refuses a new report beyond ${OPEN_REPORTS_PER_CHAT} open ones in a chat, politely`, async () => {
+    await h.db.insert(reports).values(
+      Array.from({ length: OPEN_REPORTS_PER_CHAT }, (_, i) => ({
+        communeId: h.commune.id,
+        code: `PA-CAP${i}22`,
+        channel: 'telegram',
+        chatId: 'r5',
+        userId: 'r5',
+        category: 'other',
+        description: 'Phản ánh thử nghiệm số ' + i,
+      })),
+    );
+    const [refused] = await h.send('phản ánh', { chatId: 'r5' });
+    expect(refused.text).toContain(`đang có ${OPEN_REPORTS_PER_CHAT} phản ánh chưa được xử lý xong`);
+    expect(h.stateOf('r5').flow).toBeNull();
+    await h.db.update(reports).set({ status: 'done' }).where(eq(reports.code, 'PA-CAP022'));
+    expect((await h.send('phản ánh', { chatId: 'r5' }))[0].text).toContain('phản ánh về việc gì');
+  });
+});
