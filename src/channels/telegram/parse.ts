@@ -91,8 +91,16 @@ function attachmentsOf(m: TgMessage): InboundAttachment[] {
     out.push({ kind: 'video', fileId: m.video.file_id, name: m.video.file_name, size: m.video.file_size });
   }
   if (isObject(m.sticker)) out.push({ kind: 'sticker', fileId: m.sticker.file_id });
-  if (isObject(m.location)) out.push({ kind: 'location' });
+  if (isObject(m.location)) out.push({ kind: 'location', ...coordinatesOf(m.location.latitude, m.location.longitude) });
   return out.map(dropUndefined);
+}
+
+/** A shared location's point, only when both are finite numbers within range (a bad point is no point). */
+function coordinatesOf(latitude: unknown, longitude: unknown): { latitude?: number; longitude?: number } {
+  if (typeof latitude !== 'number' || typeof longitude !== 'number') return {};
+  if (!Number.isFinite(latitude) || !Number.isFinite(longitude) || Math.abs(latitude) > 90 || Math.abs(longitude) > 180)
+    return {};
+  return { latitude, longitude };
 }
 
 function displayName(u: TgUser): string | undefined {

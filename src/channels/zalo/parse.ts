@@ -113,7 +113,18 @@ function toAttachment(a: ZaloAttachment, kind: InboundAttachment['kind']): Inbou
   if (p.name) out.name = p.name;
   if (size !== undefined) out.size = size;
   if (p.id) out.fileId = String(p.id);
+  if (kind === 'location' && isObject(p.coordinates)) {
+    // Zalo sends the point as strings ("10.776889"); numbers are read too.
+    const latitude = degrees(p.coordinates.latitude, 90);
+    const longitude = degrees(p.coordinates.longitude, 180);
+    if (latitude !== undefined && longitude !== undefined) Object.assign(out, { latitude, longitude });
+  }
   return out;
+}
+
+function degrees(v: unknown, max: number): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() ? Number(v) : NaN;
+  return Number.isFinite(n) && Math.abs(n) <= max ? n : undefined;
 }
 
 function str(v: unknown): string | undefined {
