@@ -35,18 +35,32 @@ export type Permission =
   | 'notices'
   /** Reading notices and their delivery reports. */
   | 'notices-read'
+  /** Handling residents' reports (phản ánh): status, assignment, merging duplicates. */
+  | 'reports'
+  /** Reading residents' reports. */
+  | 'reports-read'
   | 'staff'
   | 'settings'
   | 'audit';
 
-const OFFICER: Permission[] = ['inbox', 'dossiers', 'procedures', 'deliveries', 'stats', 'notices', 'notices-read'];
+const OFFICER: Permission[] = [
+  'inbox',
+  'dossiers',
+  'procedures',
+  'deliveries',
+  'stats',
+  'notices',
+  'notices-read',
+  'reports',
+  'reports-read',
+];
 // Dossier writes come from the one-stop system (integration keys), not from a person.
 const GRANTS: Record<StaffRole, ReadonlySet<Permission>> = {
   admin: new Set<Permission>([...OFFICER, 'civil-records', 'civil-records-decide', 'staff', 'settings', 'audit']),
   officer: new Set(OFFICER),
   registrar: new Set<Permission>([...OFFICER, 'civil-records', 'civil-records-decide']),
-  // Leaders read the civil-record queue and the notices (oversight); the registrar and the admin decide.
-  leader: new Set<Permission>(['stats', 'civil-records', 'notices-read']),
+  // Leaders read the civil-record queue, the notices and residents' reports (oversight); others act on them.
+  leader: new Set<Permission>(['stats', 'civil-records', 'notices-read', 'reports-read']),
 };
 
 export function roleAllows(role: StaffRole, permission: Permission): boolean {

@@ -4,7 +4,7 @@ import { formatDateVi } from '../../core/format-vi.js';
 import type { Recipient, Reply } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
-import { reports, staffAccounts, type ReportPhoto } from '../../db/schema/index.js';
+import { communes, reports, staffAccounts, type ReportPhoto } from '../../db/schema/index.js';
 import { enqueueMessages } from '../../pipeline/outbox/index.js';
 import { CATEGORY_LABELS, newReportCode, OPEN_STATUSES, STATUSES, type ReportCategory, type ReportStatus } from './codes.js';
 
@@ -233,7 +233,6 @@ async function lockReport(tx: Db, communeId: number, id: number): Promise<Report
 
 export interface StatusChange {
   communeId: number;
-  communeName: string;
   id: number;
   actor: string;
   /** The new status; absent when only the assignment changes. */
@@ -325,9 +324,10 @@ export async function changeStatus(db: Db, c: StatusChange): Promise<{ report: R
       details: { from: r.status, to: status, note: Boolean(note) },
     });
     const merged = await listMergedInto(tx, r.id);
+    const [commune] = await tx.select({ name: communes.name }).from(communes).where(eq(communes.id, c.communeId));
     const outboxIds: number[] = [];
     for (const { to, code } of recipientsOf(updated, merged))
-      outboxIds.push(...(await enqueueMessages(tx, to, [statusMessage(updated, code, c.communeName, now)])));
+      outboxIds.push(...(await enqueueMessages(tx, to, [statusMessage(updated, code, commune.name, now)])));
     return { report: updated, outboxIds };
   });
 }
