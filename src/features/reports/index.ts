@@ -2,6 +2,7 @@ import type { FeatureModule } from '../../core/feature.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { register, reportsState } from './handlers.js';
 import { createReportsApi, type ReportsApiDeps } from './http.js';
+import { createReportsConsole } from './console.js';
 
 export { isReportPhrase } from './handlers.js';
 export { START_ACTION as REPORT_START_ACTION } from './flow.js';
@@ -22,4 +23,5 @@ export const reportsModule: FeatureModule<AppContext, ReportsModuleDeps> = {
   state: [reportsState],
   register: (router) => register(router),
   routes: (deps) => [createReportsApi(deps)],
+  console: (deps) => createReportsConsole(deps),
 };

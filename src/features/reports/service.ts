@@ -6,7 +6,15 @@ import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
 import { communes, reports, staffAccounts, type ReportPhoto } from '../../db/schema/index.js';
 import { enqueueMessages } from '../../pipeline/outbox/index.js';
-import { CATEGORY_LABELS, newReportCode, OPEN_STATUSES, STATUSES, type ReportCategory, type ReportStatus } from './codes.js';
+import {
+  CATEGORY_LABELS,
+  findReportCode,
+  newReportCode,
+  OPEN_STATUSES,
+  STATUSES,
+  type ReportCategory,
+  type ReportStatus,
+} from './codes.js';
 
 export type ReportRow = typeof reports.$inferSelect;
 
@@ -343,7 +351,8 @@ export async function mergeReport(
   q: { communeId: number; id: number; into: unknown; actor: string; now?: Date },
 ): Promise<{ report: ReportRow; outboxIds: number[] }> {
   const now = q.now ?? new Date();
-  const intoId = typeof q.into === 'string' && /^PA-/i.test(q.into.trim()) ? q.into.trim().toUpperCase() : Number(q.into);
+  const intoId =
+    typeof q.into === 'string' && findReportCode(q.into) ? findReportCode(q.into)! : q.into === '' ? NaN : Number(q.into);
   if (typeof intoId === 'number' && (!Number.isSafeInteger(intoId) || intoId <= 0))
     throw new ValidationError('Anh/chị cho biết phản ánh chính (mã PA-… hoặc số thứ tự).', { into: 'bắt buộc' });
   return db.transaction(async (txRaw) => {
@@ -355,6 +364,8 @@ export async function mergeReport(
     const main = await lockReport(tx, q.communeId, target.id);
     if (dup.id === main.id) throw new ValidationError('Không thể gộp một phản ánh vào chính nó.', { into: 'khác phản ánh này' });
     if (dup.status === 'merged') throw new ValidationError('Phản ánh này đã được gộp trước đó.', {}, 409);
+    if (!OPEN_STATUSES.includes(dup.status as ReportStatus))
+      throw new ValidationError('Chỉ gộp được phản ánh chưa xử lý xong.', {}, 409);
     if (main.status === 'merged')
       throw new ValidationError(
         'Phản ánh chính đã được gộp vào phản ánh khác; anh/chị chọn phản ánh đó.',
