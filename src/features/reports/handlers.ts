@@ -10,10 +10,12 @@ import { atCap, CANCEL_ACTION, cancelledReply, capReply, createReportFlow, FLOW_
 import { findReportInChat, mainOf, statusText } from './service.js';
 
 /** Words that ask to report a problem, whatever it is (folded). */
-const REPORT_WORDS = /\b(phan anh|kien nghi|bao hong|bao su co|bao cao su co|gui phan anh)\b/;
+const REPORT_WORDS = /\b(phan anh|kien nghi|bao hong|gui phan anh)\b/;
 /** A question about a procedure or a permit is left to the procedures feature. */
 const PROCEDURE_QUESTION =
-  /\b(thu tuc|can gi|can nhung gi|giay to|ho so|le phi|bao lau|may ngay|giay phep|cap phep|xin phep|dang ky|mau don|the nao|nhu the nao|lam sao de|o dau lam)\b/;
+  /\b(thu tuc|can gi|can nhung gi|giay to|ho so|le phi|bao lau|may ngay|giay phep|cap phep|xin phep|dang ky|mau don|the nao|nhu the nao|lam sao de|o dau lam|xac nhan|trinh bao|tiep cong dan|lich tiep)\b/;
+/** "đường vô xóm có ngập không em?": a question about the problem, not a report of it. */
+const YES_NO_QUESTION = /\bco\b.*\bkhong( em| a| vay| ha| nhi| chi| anh)?$/;
 
 /**
  * "phản ánh", "kiến nghị", "báo hỏng đèn đường", "ngập nước", "rác": a
@@ -24,7 +26,7 @@ export function isReportPhrase(text: string): boolean {
   const f = foldPhrase(text);
   if (!f || PROCEDURE_QUESTION.test(f) || findReportCode(text)) return false;
   if (REPORT_WORDS.test(f)) return true;
-  return categoryFromText(f) !== undefined && f.split(' ').length <= 12;
+  return categoryFromText(f) !== undefined && !YES_NO_QUESTION.test(f) && f.split(' ').length <= 12;
 }
 
 /** Failed code lookups a chat may make per hour (codes of other chats included: they are not found either). */

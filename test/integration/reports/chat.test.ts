@@ -21,6 +21,9 @@ describe('what starts a report and what is left to the procedures', () => {
     'xóm tôi rác thải đổ bừa bãi',
     'đường bị ổ gà',
     'hàng xóm hát karaoke ồn quá',
+    'Xe rác 3 ngày nay không tới lấy rác, hôi quá',
+    'Đường vào xóm tôi ổ gà nhiều quá, bao giờ xã sửa',
+    'Nhà bên cạnh hát karaoke tới 12h đêm ồn quá, phản ánh với ai',
   ])('"%s" starts a report', (text) => expect(isReportPhrase(text)).toBe(true));
 
   it.each([
@@ -31,6 +34,9 @@ describe('what starts a report and what is left to the procedures', () => {
     'phản ánh PA-7K2Q9X đến đâu rồi',
     'xin chào',
     'hai nhóm thanh niên đánh nhau',
+    'Ghe bị đụng chìm trên sông, cần xã xác nhận trình báo sự cố',
+    'Lịch tiếp công dân của chủ tịch xã là ngày nào, tôi muốn gặp trực tiếp phản ánh vụ đường xuống cấp',
+    'Hôm nay mưa to quá, đường vô xóm có ngập không em?',
   ])('"%s" does not', (text) => expect(isReportPhrase(text)).toBe(false));
 });
 
@@ -144,6 +150,37 @@ describe('a report in the chat: category, description, location, photos, confirm
     const [other] = await h.send(`phản ánh ${row.code} đến đâu rồi`, { chatId: 'someone-else' });
     expect(other.text).toContain(`Không tìm thấy phản ánh ${row.code} trong cuộc trò chuyện này`);
     expect(other.text).not.toContain('ngập');
+  });
+
+  it('a merged report is answered with the state of the report it follows', async () => {
+    const [main] = await h.db
+      .insert(reports)
+      .values({
+        communeId: h.commune.id,
+        code: 'PA-MA2NNN',
+        channel: 'zalo',
+        chatId: 'someone',
+        userId: 'someone',
+        category: 'road',
+        description: 'Ổ gà giữa đường liên ấp',
+        status: 'in_progress',
+        note: 'Đã báo đơn vị thi công.',
+      })
+      .returning();
+    await h.db.insert(reports).values({
+      communeId: h.commune.id,
+      code: 'PA-DU2PPP',
+      channel: 'telegram',
+      chatId: 'r6',
+      userId: 'r6',
+      category: 'road',
+      description: 'Đường liên ấp có ổ gà lớn',
+      status: 'merged',
+      mergedInto: main.id,
+    });
+    const [answer] = await h.send('PA-DU2PPP', { chatId: 'r6' });
+    expect(answer.text).toContain('được gộp với phản ánh PA-MA2NNN cùng sự việc, và đang được cán bộ xử lý');
+    expect(answer.text).toContain('Ghi chú: Đã báo đơn vị thi công.');
   });
 
   it(`refuses a new report beyond ${OPEN_REPORTS_PER_CHAT} open ones in a chat, politely`, async () => {
