@@ -2,7 +2,9 @@ import { MENU_BUTTON, STAFF_BUTTON } from '../../core/buttons.js';
 import { createFlow, step, type ConversationFlow, type StepOutcome } from '../../core/conversation-flow.js';
 import { foldPhrase } from '../../core/text-input.js';
 import type { Reply, ReplyButton } from '../../core/types.js';
-import type { ReportPhoto } from '../../db/schema/index.js';
+import { asc, eq } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { noticeHamlets, type ReportPhoto } from '../../db/schema/index.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { CATEGORIES, CATEGORY_LABELS, categoryFromText, coordinate, type ReportCategory } from './codes.js';
 import { countOpenInChat, createReport, MAX_PHOTOS, OPEN_REPORTS_PER_CHAT } from './service.js';
@@ -28,6 +30,23 @@ interface Values {
   description?: string;
   location?: Location;
   photos?: ReportPhoto[];
+  /** The commune's hamlets (ấp, thôn) as staff list them for notices, offered at the location step. */
+  hamlets?: { id: number; name: string }[];
+  /** The hamlet the resident picked. */
+  hamlet?: string;
+}
+
+/** Hamlets offered as buttons: a long list is typed instead. */
+const MAX_HAMLET_BUTTONS = 12;
+
+/** The commune's hamlets, to offer at the location step (none: the resident types the place). */
+export async function hamletChoices(db: Db, communeId: number): Promise<{ id: number; name: string }[]> {
+  const rows = await db
+    .select({ id: noticeHamlets.id, name: noticeHamlets.name })
+    .from(noticeHamlets)
+    .where(eq(noticeHamlets.communeId, communeId))
+    .orderBy(asc(noticeHamlets.position), asc(noticeHamlets.name));
+  return rows.length <= MAX_HAMLET_BUTTONS ? rows : [];
 }
 
 function picked(ctx: AppContext): string | undefined {
@@ -63,10 +82,13 @@ const NONE = /^(khong|ko|k|khong co|khong ro|khong biet|khong nho|chua co)( a| d
 const DONE = /^(xong|xong roi|het|het roi|du roi|vay thoi|khong|ko|khong co|khong co anh|khong gui)( a)?$/;
 const YES = /^(gui|gui di|gui phan anh|dong y|dung|dung roi|ok|oke|co|vang|da)( a)?$/;
 
-function locationLabel(l: Location | undefined): string {
-  if (!l) return 'không nêu';
-  if ('address' in l) return l.address;
-  return `vị trí đã chia sẻ (${l.latitude.toFixed(5)}, ${l.longitude.toFixed(5)})`;
+function locationLabel(l: Location | undefined, hamlet: string | undefined): string {
+  const where = !l
+    ? undefined
+    : 'address' in l
+      ? l.address
+      : `vị trí đã chia sẻ (${l.latitude.toFixed(5)}, ${l.longitude.toFixed(5)})`;
+  return [hamlet, where].filter(Boolean).join(' — ') || 'không nêu';
 }
 
 function summary(ctx: AppContext, v: Values): string {
@@ -74,7 +96,7 @@ function summary(ctx: AppContext, v: Values): string {
     'Anh/chị vui lòng kiểm tra lại phản ánh:',
     `• Loại: ${CATEGORY_LABELS[v.category!]}`,
     `• Nội dung: ${v.description}`,
-    `• Địa điểm: ${locationLabel(v.location)}`,
+    `• Địa điểm: ${locationLabel(v.location, v.hamlet)}`,
     `• Ảnh: ${v.photos?.length ? `${v.photos.length} ảnh` : 'không có'}`,
     '',
     `Bấm "Gửi phản ánh" để gửi cho cán bộ ${ctx.commune.name}.`,
@@ -121,13 +143,24 @@ function steps(flow: () => ConversationFlow<AppContext>) {
     },
     {
       id: 'location',
-      ask: (): Reply => ({
+      ask: (_ctx: AppContext, v: Values): Reply => ({
         text:
-          'Sự việc ở đâu? Anh/chị ghi địa chỉ hoặc nơi dễ nhận biết (thôn/ấp, tên đường, gần công trình nào), ' +
+          'Sự việc ở đâu? Anh/chị ' +
+          (v.hamlets?.length ? 'chọn thôn/ấp bên dưới, hoặc ' : '') +
+          'ghi địa chỉ hoặc nơi dễ nhận biết (thôn/ấp, tên đường, gần công trình nào), ' +
           'hoặc gửi vị trí nếu ứng dụng nhắn tin có tính năng này. Nếu không tiện, bấm "Không rõ vị trí".',
-        buttons: [pick('Không rõ vị trí', 'none'), cancelButton],
+        buttons: [...(v.hamlets ?? []).map((h) => pick(h.name, `h${h.id}`)), pick('Không rõ vị trí', 'none'), cancelButton],
       }),
       answer: (ctx: AppContext, v: Values): StepOutcome => {
+        const hamletId = /^h(\d+)$/.exec(picked(ctx) ?? '')?.[1];
+        const hamlet = v.hamlets?.find((h) => String(h.id) === hamletId);
+        if (hamlet) {
+          v.hamlet = hamlet.name;
+          return step.retry(
+            `Đã ghi nhận: ${hamlet.name}. Anh/chị ghi thêm địa chỉ cụ thể (tên đường, số nhà, gần công trình nào) ` +
+              'hoặc gửi vị trí; nếu không cần, nhắn "không".',
+          );
+        }
         const shared = sharedLocation(ctx);
         if (shared === 'invalid')
           return step.retry('Tôi chưa đọc được vị trí vừa gửi. Anh/chị vui lòng gửi lại vị trí hoặc ghi địa chỉ.');
@@ -170,10 +203,10 @@ function steps(flow: () => ConversationFlow<AppContext>) {
         text: summary(ctx, v),
         buttons: [pick('Gửi phản ánh', 'yes'), pick('Sửa lại từ đầu', 'edit'), cancelButton],
       }),
-      answer: (ctx: AppContext): StepOutcome => {
+      answer: (ctx: AppContext, v: Values): StepOutcome => {
         const p = picked(ctx);
         const f = foldPhrase(ctx.text);
-        if (p === 'edit' || /\bsua\b/.test(f)) return step.done(flow().start(ctx));
+        if (p === 'edit' || /\bsua\b/.test(f)) return step.done(flow().start(ctx, { values: { hamlets: v.hamlets } }));
         if (p === 'yes' || YES.test(f)) return step.next(true);
         return step.retry('Anh/chị bấm "Gửi phản ánh" để gửi, "Sửa lại từ đầu" để sửa, hoặc "Hủy phản ánh".');
       },
@@ -200,6 +233,7 @@ export async function atCap(ctx: AppContext): Promise<boolean> {
 async function complete(ctx: AppContext, v: Values): Promise<Reply> {
   if (await atCap(ctx)) return capReply();
   const loc = v.location ?? null;
+  const typed = loc && 'address' in loc ? loc.address : undefined;
   const row = await createReport(ctx.db, {
     communeId: ctx.msg.communeId,
     channel: ctx.msg.channel,
@@ -207,7 +241,8 @@ async function complete(ctx: AppContext, v: Values): Promise<Reply> {
     userId: ctx.msg.userId,
     category: v.category!,
     description: v.description!,
-    address: loc && 'address' in loc ? loc.address : null,
+    // The hamlet is kept with the typed place: staff read both as the report's address.
+    address: [v.hamlet, typed].filter(Boolean).join(' — ') || null,
     latitude: loc && 'latitude' in loc ? loc.latitude : null,
     longitude: loc && 'longitude' in loc ? loc.longitude : null,
     photos: v.photos ?? [],

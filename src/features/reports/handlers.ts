@@ -6,7 +6,16 @@ import type { Reply } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { CATEGORY_LABELS, categoryFromText, findReportCode } from './codes.js';
-import { atCap, CANCEL_ACTION, cancelledReply, capReply, createReportFlow, FLOW_REPORT, START_ACTION } from './flow.js';
+import {
+  atCap,
+  CANCEL_ACTION,
+  cancelledReply,
+  capReply,
+  createReportFlow,
+  FLOW_REPORT,
+  hamletChoices,
+  START_ACTION,
+} from './flow.js';
 import { findReportInChat, mainOf, statusText } from './service.js';
 
 /** Words that ask to report a problem, whatever it is (folded). */
@@ -87,9 +96,10 @@ export function register(router: Router<AppContext>): void {
   const flow = createReportFlow();
   const start = async (ctx: AppContext): Promise<Reply> => {
     if (await atCap(ctx)) return capReply();
+    const hamlets = await hamletChoices(ctx.db, ctx.msg.communeId);
     const category = ctx.text ? categoryFromText(foldPhrase(ctx.text)) : undefined;
-    if (!category) return flow.start(ctx);
-    const reply = flow.start(ctx, { step: 'description', values: { category } });
+    if (!category) return flow.start(ctx, { values: { hamlets } });
+    const reply = flow.start(ctx, { step: 'description', values: { category, hamlets } });
     return { ...reply, text: `Tôi sẽ giúp anh/chị gửi phản ánh về ${CATEGORY_LABELS[category].toLowerCase()}.\n${reply.text}` };
   };
   router.action(START_ACTION, start);

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { assistantModule, fallback } from '../../../src/features/assistant/index.js';
 import { inquiriesModule } from '../../../src/features/inquiries/index.js';
 import { isReportPhrase, reportsModule } from '../../../src/features/reports/index.js';
-import { auditLog, reports } from '../../../src/db/schema/index.js';
+import { auditLog, noticeHamlets, reports } from '../../../src/db/schema/index.js';
 import { OPEN_REPORTS_PER_CHAT } from '../../../src/features/reports/service.js';
 import { createHandlerHarness, type HandlerHarness } from '../../helpers/handler-harness.js';
 
@@ -181,6 +181,36 @@ describe('a report in the chat: category, description, location, photos, confirm
     const [answer] = await h.send('PA-DU2PPP', { chatId: 'r6' });
     expect(answer.text).toContain('được gộp với phản ánh PA-MA2NNN cùng sự việc, và đang được cán bộ xử lý');
     expect(answer.text).toContain('Ghi chú: Đã báo đơn vị thi công.');
+  });
+
+  it("offers the commune's hamlets at the location step; the hamlet is kept with the typed place", async () => {
+    await h.db.insert(noticeHamlets).values([
+      { communeId: h.commune.id, name: 'Ấp Bình An', position: 1 },
+      { communeId: h.commune.id, name: 'Ấp Phú Lợi', position: 2 },
+    ]);
+    await h.send('đường hư hỏng', { chatId: 'r7' });
+    const [where] = await h.send('Mặt đường sụt một hố lớn sau trận mưa', { chatId: 'r7' });
+    expect(where.text).toContain('chọn thôn/ấp bên dưới');
+    expect(where.buttons?.map((b) => b.label)).toEqual(['Ấp Bình An', 'Ấp Phú Lợi', 'Không rõ vị trí', 'Hủy phản ánh']);
+    const [more] = await h.send({ action: where.buttons![1].action }, { chatId: 'r7' });
+    expect(more.text).toContain('Đã ghi nhận: Ấp Phú Lợi');
+    await h.send('Gần cầu Ông Hai', { chatId: 'r7' });
+    const [confirm] = await h.send('xong', { chatId: 'r7' });
+    expect(confirm.text).toContain('• Địa điểm: Ấp Phú Lợi — Gần cầu Ông Hai');
+    await h.send('gửi', { chatId: 'r7' });
+    const [row] = await reportsOf('r7');
+    expect(row).toMatchObject({ category: 'road', address: 'Ấp Phú Lợi — Gần cầu Ông Hai' });
+
+    // A hamlet and a shared location: both kept.
+    await h.send('phản ánh', { chatId: 'r8' });
+    await h.send({ action: 'report:pick:rubbish' }, { chatId: 'r8' });
+    const [where8] = await h.send('Bãi rác tự phát cạnh trường tiểu học', { chatId: 'r8' });
+    await h.send({ action: where8.buttons![0].action }, { chatId: 'r8' });
+    await h.send({ attachments: [LOCATION] }, { chatId: 'r8' });
+    await h.send('xong', { chatId: 'r8' });
+    await h.send('gửi', { chatId: 'r8' });
+    const [row8] = await reportsOf('r8');
+    expect(row8).toMatchObject({ address: 'Ấp Bình An', latitude: LOCATION.latitude, longitude: LOCATION.longitude });
   });
 
   it(`refuses a new report beyond ${OPEN_REPORTS_PER_CHAT} open ones in a chat, politely`, async () => {
