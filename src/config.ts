@@ -49,6 +49,8 @@ const schema = z.object({
   INTEGRATION_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /** Key for hashing verification data (phone digits). Without it a per-installation key is generated and stored. */
   DATA_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  /** Key that signs web chat sessions. Without it a per-installation key is generated and stored. */
+  WEB_SESSION_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
 
   COMMUNE_SLUG: z
     .string()
@@ -112,6 +114,8 @@ const schema = z.object({
   WEB_CHAT_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
   /** Web chat messages per minute from one IP address, all sessions (mobile carriers put many people behind one). */
   WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(300),
+  /** New web chat sessions one IP address may obtain per hour (a browser keeps its session; a script invents them). */
+  WEB_CHAT_SESSIONS_PER_HOUR_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(60),
   /** A console session ends after this many minutes without a request… */
   STAFF_SESSION_IDLE_MINUTES: z.coerce
     .number()

@@ -9,6 +9,7 @@ import type { WebhookRoute } from '../server/webhooks.js';
 import type { ChannelEnv, ChannelHooks, ChannelModule } from './setup-types.js';
 import { createTelegramChannel } from './telegram/setup.js';
 import { webChatUrlFor } from './web/index.js';
+import { setupWebChatSecurity } from './web/setup.js';
 import { createZaloChannel } from './zalo/setup.js';
 import { createZaloBotChannel } from './zalobot/setup.js';
 
@@ -78,6 +79,9 @@ export async function setupChannels(deps: {
     const adapter = await module?.open(row);
     if (adapter) adapters.set(`${row.communeId}:${row.channel}`, adapter);
   }
+
+  // The web chat has no account: only its session key (configured, or generated once) and its limits.
+  await setupWebChatSecurity(db, config);
 
   const hooks: ChannelHooks = {
     // One webhook may carry several messages; they are recorded together (and in order).

@@ -52,4 +52,36 @@ describe.runIf(hasChromium)('web chat in a browser', () => {
     await page.getByText('Mã thủ tục: 1.001193').waitFor();
     expect(await page.locator('.msg.bot').count()).toBeGreaterThanOrEqual(1);
   }, 60_000);
+
+  it('asks the server for a session, keeps it, and replaces one the server refuses', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const issued: string[] = [];
+    page.on('response', (r) => {
+      if (r.url().endsWith('/api/v1/chat/session')) issued.push(r.url());
+    });
+    await page.goto(`${env.baseUrl}/`);
+    await page.getByText('Hỏi thủ tục').first().waitFor();
+    const key = 'trolyxa-session-xa-thu-nghiem';
+    const stored = () => page.evaluate(`localStorage.getItem('${key}')`) as Promise<string | null>;
+    const first = await stored();
+    expect(first).toMatch(/^[A-Za-z0-9_-]{22}\.[0-9a-z]+\.[A-Za-z0-9_-]{43}$/);
+    expect(issued).toHaveLength(1);
+    // The same browser comes back: same session, none issued.
+    await page.reload();
+    await page.getByText('Hỏi thủ tục').first().waitFor();
+    expect(await stored()).toBe(first);
+    expect(issued).toHaveLength(1);
+    // A stored session with a signature the server does not accept (forged, or another key): a new one, same answer.
+    const forged = `${first!.split('.')[0]}.${first!.split('.')[1]}.${'A'.repeat(43)}`;
+    await page.evaluate(`localStorage.setItem('${key}', '${forged}')`);
+    await page.reload();
+    await page.getByText('Hỏi thủ tục').first().waitFor();
+    expect(issued).toHaveLength(2);
+    const replaced = await stored();
+    expect(replaced).not.toBe(forged);
+    expect(replaced).not.toBe(first);
+    expect(await page.locator('.msg.bot').first().textContent()).toContain('Xã Thử Nghiệm');
+    await context.close();
+  }, 60_000);
 });

@@ -9,7 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { auditLog, civilRecordRequests, communes } from '../../src/db/schema/index.js';
 import { DEMO_RECORD_ROWS } from '../../src/features/civil-records/index.js';
 import { importRecordFile } from '../../src/features/civil-records/import.js';
-import { chat, startTestRuntime } from '../helpers/runtime.js';
+import { chat, chatUpdates, startTestRuntime } from '../helpers/runtime.js';
 import { addStaff, STAFF_PASSWORD } from '../helpers/staff.js';
 
 /** The civil-record review page in Debian's Chromium: the queue, a request with its candidates, approve and reject. */
@@ -112,7 +112,7 @@ describe.runIf(existsSync(CHROMIUM))('civil-record review page in a browser', ()
     // A picture of the copy for the README (docs/screenshots/civil-record-copy.png when SCREENSHOT_DIR points there).
     execFileSync('pdftoppm', ['-png', '-r', '70', '-singlefile', join(dir, 'copy.pdf'), join(SHOTS, 'civil-record-copy')]);
 
-    const updates = (await (await fetch(`${env.baseUrl}/api/v1/chat/updates?sessionId=${session}&after=0`)).json()) as any;
+    const updates = (await (await chatUpdates(env.baseUrl, session)).json()) as any;
     const link = updates.messages.flatMap((m: { buttons?: { label: string }[] }) => m.buttons ?? []);
     expect(link.map((b: { label: string }) => b.label)).toContain('Tải bản sao (PDF)');
     const actions = (await env.runtime.database.db.select().from(auditLog).where(eq(auditLog.subject, code))).map(
@@ -134,7 +134,7 @@ describe.runIf(existsSync(CHROMIUM))('civil-record review page in a browser', ()
     await page.getByText('Đã từ chối; lý do đã được gửi cho người dân.').waitFor();
     const [row] = await env.runtime.database.db.select().from(civilRecordRequests).where(eq(civilRecordRequests.code, code));
     expect(row.status).toBe('rejected');
-    const updates = (await (await fetch(`${env.baseUrl}/api/v1/chat/updates?sessionId=${session}&after=0`)).json()) as any;
+    const updates = (await (await chatUpdates(env.baseUrl, session)).json()) as any;
     expect(updates.messages.at(-1).text).toContain('Lý do: Sổ hộ tịch của xã không có đăng ký này.');
   }, 90_000);
 

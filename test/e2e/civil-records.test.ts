@@ -16,7 +16,7 @@ import { DEMO_RECORD_ROWS } from '../../src/features/civil-records/index.js';
 import { importRecordFile } from '../../src/features/civil-records/import.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server.js';
 import { createTestDatabase } from '../helpers/db.js';
-import { chat, startTestRuntime } from '../helpers/runtime.js';
+import { chat, chatUpdates, startTestRuntime } from '../helpers/runtime.js';
 import { addStaff, signIn } from '../helpers/staff.js';
 import { until } from '../helpers/until.js';
 
@@ -77,7 +77,7 @@ async function recordIdOf(number: string) {
 }
 
 async function webUpdates(sessionId: string) {
-  const res = await fetch(`${env.baseUrl}/api/v1/chat/updates?sessionId=${sessionId}&after=0`);
+  const res = await chatUpdates(env.baseUrl, sessionId);
   return ((await res.json()) as { messages: { text: string; buttons?: { label: string; url?: string }[] }[] }).messages;
 }
 

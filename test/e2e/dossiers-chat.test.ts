@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, startTestRuntime, TEST_ADMIN_KEY } from '../helpers/runtime.js';
+import { chat, chatUpdates, startTestRuntime, TEST_ADMIN_KEY } from '../helpers/runtime.js';
 
 let env: Awaited<ReturnType<typeof startTestRuntime>>;
 beforeAll(async () => {
@@ -63,7 +63,7 @@ describe('dossier tracking through the whole server', () => {
     });
     expect(again.status).toBe(200);
 
-    const updates = await fetch(`${env.baseUrl}/api/v1/chat/updates?sessionId=dossier-session-a&after=${after}`);
+    const updates = await chatUpdates(env.baseUrl, 'dossier-session-a', after);
     const body = (await updates.json()) as { messages: { text: string }[] };
     const notes = body.messages.filter((m) => m.text.includes(CODE) || /xử lý xong|đã có kết quả/i.test(m.text));
     expect(notes).toHaveLength(1);

@@ -243,10 +243,12 @@ describe.runIf(RUN)('the Docker image, built by hand', () => {
         if (ok) break;
         await new Promise((r) => setTimeout(r, 250));
       }
+      const issued = await fetch(`http://127.0.0.1:${port}/api/v1/chat/session`, { method: 'POST' });
+      const { sessionId } = (await issued.json()) as { sessionId: string };
       const r = await fetch(`http://127.0.0.1:${port}/api/v1/chat`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sessionId: 'image-test', text: 'gặp cán bộ' }),
+        body: JSON.stringify({ sessionId, text: 'gặp cán bộ' }),
       });
       expect(r.status).toBe(200);
     } finally {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { communes, noticeHamlets } from '../../src/db/schema/index.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server.js';
 import { createTestDatabase } from '../helpers/db.js';
-import { chat, startTestRuntime } from '../helpers/runtime.js';
+import { chat, chatUpdates, startTestRuntime } from '../helpers/runtime.js';
 import { addStaff, signIn } from '../helpers/staff.js';
 import { until } from '../helpers/until.js';
 
@@ -109,7 +109,7 @@ describe('notices end to end: residents subscribe on the web chat and Telegram, 
     expect(sent.status).toBe(202);
 
     const web = await until(async () => {
-      const r = (await (await fetch(`${env.baseUrl}/api/v1/chat/updates?sessionId=${session}&after=0`)).json()) as any;
+      const r = (await (await chatUpdates(env.baseUrl, session)).json()) as any;
       const m = r.messages.filter((x: { text: string }) => x.text.includes('Cảnh báo mưa lớn'));
       return m.length ? m : undefined;
     });

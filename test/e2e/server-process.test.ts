@@ -71,13 +71,15 @@ describe('the server process', () => {
       };
     }
     const base = `http://127.0.0.1:${port}`;
+    let session = '';
     const first = start(env);
     try {
       await waitFor(`${base}/readyz`, first.child, first.output);
+      session = ((await (await fetch(`${base}/api/v1/chat/session`, { method: 'POST' })).json()) as any).sessionId;
       const r = await fetch(`${base}/api/v1/chat`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sessionId: 'process-test-1', text: 'gặp cán bộ' }),
+        body: JSON.stringify({ sessionId: session, text: 'gặp cán bộ' }),
       });
       expect(r.status).toBe(200);
       expect(((await r.json()) as any).replies[0].text).toMatch(/nhập câu hỏi/);
@@ -91,11 +93,11 @@ describe('the server process', () => {
     const second = start(env);
     try {
       await waitFor(`${base}/readyz`, second.child, second.output);
-      // Still inside the "ask staff" flow: the state survived the restart.
+      // Still inside the "ask staff" flow: the state and the session (its generated key) survived the restart.
       const r = await fetch(`${base}/api/v1/chat`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sessionId: 'process-test-1', text: 'Xin hỏi lịch họp tổ dân phố' }),
+        body: JSON.stringify({ sessionId: session, text: 'Xin hỏi lịch họp tổ dân phố' }),
       });
       expect(((await r.json()) as any).replies[0].text).toMatch(/Mã câu hỏi: HD-/);
     } finally {

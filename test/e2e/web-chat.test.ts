@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { execRows } from '../../src/db/client.js';
-import { chat, startTestRuntime, TEST_ADMIN_KEY } from '../helpers/runtime.js';
+import { chat, chatUpdates, startTestRuntime, TEST_ADMIN_KEY, webChatId } from '../helpers/runtime.js';
 
 let env: Awaited<ReturnType<typeof startTestRuntime>>;
 beforeAll(async () => {
@@ -55,9 +55,7 @@ describe('web chat over HTTP', () => {
       body: JSON.stringify({ answer: 'Lần hai' }),
     });
     expect(again.status).toBe(409);
-    const updates = (await (
-      await fetch(`${env.baseUrl}/api/v1/chat/updates?sessionId=${s}&after=${done.json.lastId}`)
-    ).json()) as any;
+    const updates = (await (await chatUpdates(env.baseUrl, s, done.json.lastId)).json()) as any;
     expect(updates.messages).toHaveLength(1);
     expect(updates.messages[0].text).toContain('Lịch tiêm chủng vào thứ Tư');
     const empty = await fetch(`${env.baseUrl}/api/v1/inquiries/${code}/answer`, {
@@ -82,7 +80,7 @@ describe('web chat over HTTP', () => {
     expect(b.json.replies).toEqual(a.json.replies);
     const rows = await execRows<{ n: number }>(
       env.runtime.database.db,
-      sql`select count(*)::int as n from inbound_messages where chat_id = ${session('dup')}`,
+      sql`select count(*)::int as n from inbound_messages where chat_id = ${await webChatId(env.baseUrl, session('dup'))}`,
     );
     expect(rows[0].n).toBe(1);
   });

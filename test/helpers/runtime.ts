@@ -24,6 +24,7 @@ export async function startTestRuntime(
     // Tests post far faster than a person; the limits themselves are tested with low values.
     WEB_CHAT_MESSAGES_PER_MINUTE: '100000',
     WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP: '1000000',
+    WEB_CHAT_SESSIONS_PER_HOUR_PER_IP: '1000000',
     ...env,
   });
   const runtime = await createRuntime(config, { log: silentLogger, ...opts, database });
@@ -40,11 +41,53 @@ export async function startTestRuntime(
   };
 }
 
+/** Server-issued web chat sessions of each test server, by the name a test gives them. */
+const webSessions = new Map<string, Map<string, string>>();
+
+/** A new signed session from the server (`POST /api/v1/chat/session`). */
+export async function newWebSession(baseUrl: string, headers: Record<string, string> = {}): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/v1/chat/session`, { method: 'POST', headers });
+  const json = (await res.json()) as { sessionId?: string; error?: string };
+  if (!res.ok || !json.sessionId) throw new Error(`no web session: ${res.status} ${json.error ?? ''}`);
+  return json.sessionId;
+}
+
+/**
+ * The signed session a test calls `name` (obtained from the server on first use, then reused), so tests keep
+ * naming their residents ('dossier-session-a') while the server sees only sessions it issued. A value that is
+ * already a token (three dot-separated parts) is returned as it is.
+ */
+export async function webSession(baseUrl: string, name: string): Promise<string> {
+  if (name.split('.').length === 3) return name;
+  let sessions = webSessions.get(baseUrl);
+  if (!sessions) webSessions.set(baseUrl, (sessions = new Map()));
+  let token = sessions.get(name);
+  if (!token) sessions.set(name, (token = await newWebSession(baseUrl)));
+  return token;
+}
+
+/** The chat id the server keeps for the session a test calls `name` (the token's random part). */
+export async function webChatId(baseUrl: string, name: string): Promise<string> {
+  return (await webSession(baseUrl, name)).split('.')[0];
+}
+
+/** `GET /api/v1/chat/updates` for the session a test calls `name`. */
+export async function chatUpdates(baseUrl: string, name: string, after = 0, query = ''): Promise<Response> {
+  const token = await webSession(baseUrl, name);
+  return fetch(`${baseUrl}/api/v1/chat/updates?sessionId=${encodeURIComponent(token)}&after=${after}${query}`);
+}
+
+/** `POST /api/v1/chat`; a `sessionId` in the body names a session of {@link webSession} (a string body is sent as is). */
 export async function chat(baseUrl: string, body: unknown, query = ''): Promise<{ status: number; json: any }> {
+  let sent = body;
+  if (body && typeof body === 'object' && typeof (body as { sessionId?: unknown }).sessionId === 'string') {
+    const b = body as { sessionId: string };
+    sent = { ...b, sessionId: await webSession(baseUrl, b.sessionId) };
+  }
   const res = await fetch(`${baseUrl}/api/v1/chat${query}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+    body: typeof sent === 'string' ? sent : JSON.stringify(sent),
   });
   return { status: res.status, json: await res.json() };
 }

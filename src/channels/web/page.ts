@@ -43,13 +43,28 @@ export function renderChatPage(opts: { communeName: string; communeSlug: string 
 <script>
 (function () {
   var key = 'trolyxa-session-${escapeJs(opts.communeSlug)}';
+  // The server issues the session (signed); one kept from an earlier version of the page is not one.
   var sessionId = localStorage.getItem(key);
-  if (!sessionId) {
-    sessionId = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2)).replace(/[^A-Za-z0-9_-]/g, '');
-    localStorage.setItem(key, sessionId);
-  }
+  if (sessionId && sessionId.split('.').length !== 3) sessionId = null;
   var commune = '${escapeJs(opts.communeSlug)}';
   var communeQuery = new URLSearchParams(location.search).get('commune') ? 'commune=' + encodeURIComponent(commune) : '';
+  var pendingSession = null;
+  function newSession() {
+    if (!pendingSession) {
+      pendingSession = fetch('api/v1/chat/session' + (communeQuery ? '?' + communeQuery : ''), { method: 'POST' })
+        .then(function (r) {
+          return r.json().then(function (j) {
+            if (!r.ok || !j.sessionId) throw { shown: j.error };
+            sessionId = j.sessionId;
+            localStorage.setItem(key, sessionId);
+            return sessionId;
+          });
+        })
+        .finally(function () { pendingSession = null; });
+    }
+    return pendingSession;
+  }
+  function withSession() { return sessionId ? Promise.resolve(sessionId) : newSession(); }
   var log = document.getElementById('log');
   var lastId = 0;
   function add(text, who, buttons, file) {
@@ -78,22 +93,32 @@ export function renderChatPage(opts: { communeName: string; communeSlug: string 
     log.appendChild(div);
     log.scrollTop = log.scrollHeight;
   }
+  function post(body) {
+    body.sessionId = sessionId;
+    return fetch('api/v1/chat' + (communeQuery ? '?' + communeQuery : ''), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  }
   function send(body, shown) {
     if (shown) add(shown, 'me');
-    body.sessionId = sessionId;
     body.messageId = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
-    return fetch('api/v1/chat' + (communeQuery ? '?' + communeQuery : ''), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+    return withSession()
+      .then(function () { return post(body); })
+      // A session the server no longer accepts (expired, another key): get a new one and send once more.
+      .then(function (r) { return r.status === 401 ? newSession().then(function () { return post(body); }) : r; })
       .then(function (r) { return r.json(); })
       .then(function (j) {
         if (j.replies) j.replies.forEach(function (r) { add(r.text, 'bot', r.buttons, r.file); });
         else add(j.error || 'Xin lỗi, đã có lỗi. Anh/chị vui lòng thử lại.', 'bot');
         if (j.lastId) lastId = Math.max(lastId, j.lastId);
       })
-      .catch(function () { add('Không kết nối được máy chủ. Anh/chị vui lòng thử lại sau.', 'bot'); });
+      .catch(function (e) { add((e && e.shown) || 'Không kết nối được máy chủ. Anh/chị vui lòng thử lại sau.', 'bot'); });
   }
   function poll() {
+    if (!sessionId) { setTimeout(poll, 5000); return; }
     fetch('api/v1/chat/updates?sessionId=' + encodeURIComponent(sessionId) + '&after=' + lastId + (communeQuery ? '&' + communeQuery : ''))
-      .then(function (r) { return r.json(); })
+      .then(function (r) {
+        if (r.status === 401) { sessionId = null; return {}; }
+        return r.json();
+      })
       .then(function (j) {
         (j.messages || []).forEach(function (m) { if (m.id > lastId) { lastId = m.id; add(m.text, 'bot', m.buttons, m.file); } });
       })

@@ -2,8 +2,9 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { sendHtmlPage } from '../../core/html-page.js';
 import type { InboundMessage, Reply } from '../../core/types.js';
-import { parseWebChat, renderWebReplies, WEB_SESSION_ID } from './index.js';
+import { parseWebChatBody, renderWebReplies, webChatMessage } from './index.js';
 import { renderChatPage } from './page.js';
+import { providedWebChatSecurity, type WebChatSecurity, type WebSession } from './session.js';
 
 /** What the web chat's routes need from the application. */
 export interface WebChatRoutesDeps {
@@ -15,9 +16,36 @@ export interface WebChatRoutesDeps {
   chatUpdates: (communeId: number, sessionId: string, afterId: number) => Promise<{ id: number; reply: Reply }[]>;
   /** Flood limits per minute (WEB_CHAT_MESSAGES_PER_MINUTE, …_PER_IP). */
   limits: { perSession: number; perIp: number };
+  /**
+   * The session key and the session limit. When absent, the one `channels/web/setup.ts` built for this
+   * process during `setupChannels` (see `provideWebChatSecurity`).
+   */
+  security?: WebChatSecurity;
 }
 
 const TOO_FAST = 'Anh/chị gửi tin nhắn hơi nhanh. Vui lòng đợi khoảng một phút rồi gửi tiếp nhé.';
+const TOO_MANY_SESSIONS = 'Có quá nhiều phiên trò chuyện mới từ địa chỉ mạng này. Anh/chị vui lòng thử lại sau ít phút.';
+/** Shown by API clients; the page itself asks for a new session and resends. */
+export const SESSION_REFUSED =
+  'Phiên trò chuyện không hợp lệ hoặc đã hết hạn. Anh/chị vui lòng tải lại trang để bắt đầu phiên mới.';
+
+/** The verified session of this request (set by `withSession`), if its token is valid. */
+function sessionOf(res: Response): WebSession | undefined {
+  return res.locals.webSession as WebSession | undefined;
+}
+
+/** Reads the token from the body (POST) or the query (GET) and keeps the session if its signature holds. */
+function withSession(security: WebChatSecurity): RequestHandler {
+  return (req, res, next) => {
+    const token = req.method === 'GET' ? req.query.sessionId : (req.body as { sessionId?: unknown } | undefined)?.sessionId;
+    res.locals.webSession = security.sessions.verify(token);
+    next();
+  };
+}
+
+function refuseSession(res: Response): void {
+  res.status(401).json({ error: SESSION_REFUSED, code: 'session_invalid' });
+}
 
 /**
  * The web chat is open to anyone on the commune's site, so it is rate limited
@@ -38,18 +66,14 @@ function webChatLimiters(limits: { perSession: number; perIp: number }, factor =
     },
   };
   const ipKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
-  const sessionOf = (req: Request) => {
-    const id = req.method === 'GET' ? req.query.sessionId : (req.body as { sessionId?: unknown } | undefined)?.sessionId;
-    return typeof id === 'string' && WEB_SESSION_ID.test(id) ? id : undefined;
-  };
   return [
     rateLimit({
       ...common,
       limit: limits.perSession * factor,
-      // A request without a valid session id is refused by validation anyway; it counts against its IP.
-      keyGenerator: (req) => {
-        const session = sessionOf(req);
-        return session ? `s:${session}` : `ip:${ipKey(req)}`;
+      // A request without a valid signed session is refused anyway; it counts against its IP.
+      keyGenerator: (req, res) => {
+        const session = sessionOf(res);
+        return session ? `s:${session.chatId}` : `ip:${ipKey(req)}`;
       },
     }),
     rateLimit({ ...common, limit: limits.perIp * factor, keyGenerator: ipKey }),
@@ -63,7 +87,10 @@ function webChatLimiters(limits: { perSession: number; perIp: number }, factor =
  * JSON body parser.
  */
 export function createWebChatRoutes(deps: WebChatRoutesDeps): express.Router {
+  const security = deps.security ?? providedWebChatSecurity();
+  if (!security) throw new Error('the web chat needs its session key: run setupWebChatSecurity first or pass security');
   const router = express.Router();
+  const session = withSession(security);
 
   router.get('/', async (req, res) => {
     const commune = await deps.resolveCommune(typeof req.query.commune === 'string' ? req.query.commune : undefined);
@@ -74,15 +101,41 @@ export function createWebChatRoutes(deps: WebChatRoutesDeps): express.Router {
     sendHtmlPage(res, renderChatPage({ communeName: commune.name, communeSlug: commune.slug }));
   });
 
-  router.post('/api/v1/chat', ...webChatLimiters(deps.limits), async (req, res, next) => {
+  // A new signed session: the page asks for one when it has none, or when its stored one is refused.
+  router.post(
+    '/api/v1/chat/session',
+    rateLimit({
+      windowMs: 3_600_000,
+      limit: security.sessionsPerHourPerIp,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      keyGenerator: (req: Request) => ipKeyGenerator(req.ip ?? 'unknown'),
+      handler: (_req: Request, res: Response) => {
+        res.status(429).json({ error: TOO_MANY_SESSIONS });
+      },
+    }),
+    (_req, res) => {
+      const s = security.sessions.issue();
+      res.set('Cache-Control', 'no-store');
+      res.json({ sessionId: s.token, issuedAt: s.issuedAt.toISOString(), expiresAt: s.expiresAt.toISOString() });
+    },
+  );
+
+  router.post('/api/v1/chat', session, ...webChatLimiters(deps.limits), async (req, res, next) => {
     try {
+      const body = parseWebChatBody(req.body);
+      const verified = sessionOf(res);
+      if (!verified) {
+        refuseSession(res);
+        return;
+      }
       const slug = typeof req.query.commune === 'string' ? req.query.commune : undefined;
       const commune = await deps.resolveCommune(slug);
       if (!commune) {
         res.status(404).json({ error: 'Không tìm thấy xã/phường.' });
         return;
       }
-      const msg = parseWebChat(req.body, commune.id);
+      const msg = webChatMessage(body, verified, commune.id);
       const result = await deps.handleChat(msg);
       res.json({
         replies: renderWebReplies(result.replies),
@@ -94,12 +147,16 @@ export function createWebChatRoutes(deps: WebChatRoutesDeps): express.Router {
     }
   });
 
-  router.get('/api/v1/chat/updates', ...webChatLimiters(deps.limits, 3), async (req, res, next) => {
+  router.get('/api/v1/chat/updates', session, ...webChatLimiters(deps.limits, 3), async (req, res, next) => {
     try {
-      const sessionId = String(req.query.sessionId ?? '');
       const after = Number(req.query.after ?? 0);
-      if (!WEB_SESSION_ID.test(sessionId) || !Number.isSafeInteger(after) || after < 0) {
+      if (typeof req.query.sessionId !== 'string' || !req.query.sessionId || !Number.isSafeInteger(after) || after < 0) {
         res.status(422).json({ error: 'sessionId and after are required' });
+        return;
+      }
+      const verified = sessionOf(res);
+      if (!verified) {
+        refuseSession(res);
         return;
       }
       const commune = await deps.resolveCommune(typeof req.query.commune === 'string' ? req.query.commune : undefined);
@@ -107,7 +164,7 @@ export function createWebChatRoutes(deps: WebChatRoutesDeps): express.Router {
         res.status(404).json({ error: 'Không tìm thấy xã/phường.' });
         return;
       }
-      const rows = await deps.chatUpdates(commune.id, sessionId, Math.floor(after));
+      const rows = await deps.chatUpdates(commune.id, verified.chatId, Math.floor(after));
       res.json({
         messages: rows.map((r) => ({ id: r.id, ...(renderWebReplies([r.reply])[0] as object) })),
       });

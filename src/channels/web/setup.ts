@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { appSettings } from '../../db/schema/index.js';
+import { createWebSessions, provideWebChatSecurity, type WebChatSecurity } from './session.js';
+
+/** Where a generated session key is kept (the installation's settings table, next to the data secret). */
+const SESSION_KEY_SETTING = 'web_session_secret';
+
+/**
+ * The key that signs web chat sessions: WEB_SESSION_SECRET when configured;
+ * otherwise a random key generated once and kept in `app_settings`. That
+ * table is the installation's own settings store on both engines (with the
+ * embedded database it lives under DATA_DIR with everything else), so every
+ * process of an installation agrees, a restart keeps residents' sessions, and
+ * no engine-specific branch or extra file is needed.
+ */
+export async function resolveWebSessionKey(db: Db, config: Pick<Config, 'WEB_SESSION_SECRET'>): Promise<string> {
+  if (config.WEB_SESSION_SECRET) return config.WEB_SESSION_SECRET;
+  await db
+    .insert(appSettings)
+    .values({ key: SESSION_KEY_SETTING, value: randomBytes(32).toString('base64url') })
+    .onConflictDoNothing();
+  const [row] = await db.select().from(appSettings).where(eq(appSettings.key, SESSION_KEY_SETTING));
+  return row.value;
+}
+
+/**
+ * Builds the web chat's security from the configuration and the database, and
+ * makes it the one `createWebChatRoutes` uses when its caller passes none.
+ * `setupChannels` calls it just before the composition root builds the routes.
+ * This hand-over exists only because the composition root does not pass
+ * `security` to `createWebChatRoutes` yet; once it does, this becomes a plain
+ * factory.
+ */
+export async function setupWebChatSecurity(
+  db: Db,
+  config: Pick<Config, 'WEB_SESSION_SECRET' | 'WEB_CHAT_SESSIONS_PER_HOUR_PER_IP'>,
+): Promise<WebChatSecurity> {
+  const security: WebChatSecurity = {
+    sessions: createWebSessions(await resolveWebSessionKey(db, config)),
+    sessionsPerHourPerIp: config.WEB_CHAT_SESSIONS_PER_HOUR_PER_IP,
+  };
+  provideWebChatSecurity(security);
+  return security;
+}
