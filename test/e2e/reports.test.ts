@@ -204,6 +204,12 @@ describe('staff handle the reports; every reporter hears each change on their ow
     expect(((await read.json()) as any).error).toBe('Không tìm thấy phản ánh này.');
     expect((await api(`/${id}/status`, adminB, { status: 'done' })).status).toBe(404);
     expect((await api(`/${id}/merge`, adminB, { into: tgCode })).status).toBe(404);
+    // Nor in the console: the page of another commune's report is a 404, the list is empty.
+    const page = await fetch(`${env.baseUrl}/console/reports/${id}`, { headers: { cookie: adminB.cookie } });
+    expect(page.status).toBe(404);
+    const listPage = await (await fetch(`${env.baseUrl}/console/reports`, { headers: { cookie: adminB.cookie } })).text();
+    expect(listPage).toContain('Không có phản ánh nào.');
+    expect(listPage).not.toContain(tgCode);
   });
 
   it('merging the Zalo duplicate tells its reporter which report it follows', async () => {
