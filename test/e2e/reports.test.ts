@@ -249,6 +249,36 @@ describe('staff handle the reports; every reporter hears each change on their ow
   });
 });
 
+describe('photos in the console', () => {
+  it('links a Zalo photo (https only), names a Telegram one as not downloaded', async () => {
+    const page = await (
+      await fetch(`${env.baseUrl}/console/reports/${await idOf(zCode)}`, { headers: { cookie: officer.cookie } })
+    ).text();
+    expect(page).toContain('href="https://photo-stal-1.zadn.vn/fake/full.jpg"');
+    const [odd] = await database.db
+      .insert(reports)
+      .values({
+        communeId: env.runtime.defaultCommune.id,
+        code: 'PA-PH2TTT',
+        channel: 'zalo',
+        chatId: 'photo-test',
+        userId: 'photo-test',
+        category: 'other',
+        description: 'Ảnh có liên kết lạ',
+        photos: [
+          { channel: 'zalo', url: 'javascript:alert(1)' },
+          { channel: 'telegram', fileId: 'AgAC-test' },
+        ],
+      })
+      .returning();
+    const oddPage = await (
+      await fetch(`${env.baseUrl}/console/reports/${odd.id}`, { headers: { cookie: officer.cookie } })
+    ).text();
+    expect(oddPage).not.toContain('javascript:alert');
+    expect(oddPage).toContain('Ảnh 2 (lưu trên Telegram, chưa tải về)');
+  });
+});
+
 describe('bad input gets a 4xx with a Vietnamese message, never a 5xx', () => {
   it.each([
     ['an unknown status', { status: 'bogus' }, 422, 'Trạng thái không hợp lệ.'],

@@ -140,7 +140,7 @@ async function detailPage(db: Db, ctx: ConsoleContext, id: number, flash?: Flash
                 ${
                   r.photos.length
                     ? r.photos.map((p, i) =>
-                        p.url
+                        p.url && /^https:\/\//i.test(p.url)
                           ? html`<a href="${p.url}" target="_blank" rel="noopener noreferrer">Ảnh ${i + 1}</a> `
                           : html`<span>Ảnh ${i + 1} (lưu trên ${CHANNEL_LABELS[p.channel] ?? p.channel}, chưa tải về)</span> `,
                       )
