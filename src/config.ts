@@ -116,6 +116,11 @@ const schema = z.object({
   WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(300),
   /** New web chat sessions one IP address may obtain per hour (a browser keeps its session; a script invents them). */
   WEB_CHAT_SESSIONS_PER_HOUR_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  /**
+   * Web chat messages per hour from one IP address that could carry a dossier verification (four digits in a
+   * row: a receipt code, a phone number, the last four digits), all sessions together.
+   */
+  WEB_CHAT_VERIFICATIONS_PER_HOUR_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(30),
   /** A console session ends after this many minutes without a request… */
   STAFF_SESSION_IDLE_MINUTES: z.coerce
     .number()

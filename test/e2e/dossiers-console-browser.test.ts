@@ -5,7 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import readXlsxFile from 'read-excel-file/node';
 import { auditLog } from '../../src/db/schema/index.js';
-import { startTestRuntime, TEST_ADMIN_KEY } from '../helpers/runtime.js';
+import { chat, startTestRuntime, TEST_ADMIN_KEY } from '../helpers/runtime.js';
 import { addStaff, STAFF_PASSWORD } from '../helpers/staff.js';
 
 /** The "Hồ sơ" and "Thống kê" console pages (issue 15) in Debian's Chromium, on a phone-sized screen. */
@@ -108,6 +108,35 @@ describe.runIf(existsSync(CHROMIUM))('dossier and statistics pages in a browser'
     expect(await page.getByRole('alert').or(page.locator('.flash')).first().textContent()).toMatch(/không phải là mã hồ sơ/);
     await page.close();
   });
+
+  it('shows a code locked by wrong guesses and lets an officer unlock it (audited)', async () => {
+    for (let i = 0; i < 5; i++) {
+      await chat(env.baseUrl, { sessionId: `console-guesser-${i}`, text: OPEN });
+      await chat(env.baseUrl, { sessionId: `console-guesser-${i}`, text: String(1000 + i) });
+    }
+    const locked = await chat(env.baseUrl, { sessionId: 'console-owner', text: OPEN });
+    expect(locked.json.replies[0].text).toContain('tạm khóa');
+
+    const page = await browser.newPage({ viewport: PHONE });
+    await signIn(page, 'motcua');
+    await page.goto(`${env.baseUrl}/console/dossiers/${OPEN}`);
+    expect(await page.locator('#verification').textContent()).toMatch(/đang tạm khóa đến .* do 5 lần nhập sai/);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Mở khóa tra cứu' }).click();
+    await page.getByText('Đã mở khóa tra cứu').waitFor();
+    expect(await page.locator('#verification').textContent()).toContain('Không có lần nhập sai nào');
+    const unlocked = await env.runtime.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'dossier.verification_unlocked'), eq(auditLog.subject, OPEN)));
+    expect(unlocked.map((r) => [r.actor, r.details])).toEqual([
+      [expect.stringMatching(/^staff:\d+$/), { cleared: 5, wasLocked: true }],
+    ]);
+    await page.close();
+
+    const again = await chat(env.baseUrl, { sessionId: 'console-owner', text: OPEN });
+    expect(again.json.replies[0].text).toContain('4 số cuối');
+  }, 60_000);
 
   it('shows a leader the year’s figures and exports them as a workbook, but not the dossiers', async () => {
     const page = await browser.newPage({ viewport: PHONE });

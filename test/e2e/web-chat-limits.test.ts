@@ -11,6 +11,7 @@ beforeAll(async () => {
     WEB_CHAT_MESSAGES_PER_MINUTE: '3',
     WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP: '5',
     WEB_CHAT_SESSIONS_PER_HOUR_PER_IP: '10',
+    WEB_CHAT_VERIFICATIONS_PER_HOUR_PER_IP: '3',
   });
 });
 afterAll(async () => env?.close());
@@ -19,12 +20,12 @@ afterAll(async () => env?.close());
  * A web chat message from the server-issued session a test calls `name` (or, with `raw`, exactly that
  * `sessionId`), optionally as forwarded by the (loopback) proxy for another client address.
  */
-async function send(name: string, forwardedFor?: string, raw = false) {
+async function send(name: string, forwardedFor?: string, raw = false, text = 'menu') {
   const sessionId = raw ? name : await webSession(env.baseUrl, name);
   const res = await fetch(`${env.baseUrl}/api/v1/chat`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
-    body: JSON.stringify({ sessionId, text: 'menu' }),
+    body: JSON.stringify({ sessionId, text }),
   });
   return {
     status: res.status,
@@ -126,5 +127,23 @@ describe('web chat sessions are issued by the server', () => {
     expect(((await refused.json()) as { error: string }).error).toContain('quá nhiều phiên trò chuyện mới');
     // Another address is not affected.
     await newWebSession(env.baseUrl, { 'x-forwarded-for': '203.0.113.61' });
+  });
+});
+
+describe('dossier guessing from one address', () => {
+  it('bounds messages that could carry a verification per address, however many sessions it obtains', async () => {
+    const address = '198.51.100.70';
+    const fresh = () => newWebSession(env.baseUrl, { 'x-forwarded-for': address });
+    const statuses: number[] = [];
+    // A new server-issued session for every guess: the per-session limits never see more than one.
+    for (let i = 0; i < 3; i++) statuses.push((await send(await fresh(), address, true, `${5670 + i}`)).status);
+    expect(statuses).toEqual([200, 200, 200]);
+    const refused = await send(await fresh(), address, true, '0912 345 678');
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toContain('Để bảo vệ thông tin hồ sơ');
+    // Messages without four digits in a row are not counted; another address is not affected.
+    expect((await send(await fresh(), address, true, 'thủ tục khai sinh')).status).toBe(200);
+    const other = await newWebSession(env.baseUrl, { 'x-forwarded-for': '198.51.100.71' });
+    expect((await send(other, '198.51.100.71', true, '5678')).status).toBe(200);
   });
 });

@@ -25,6 +25,7 @@ export async function startTestRuntime(
     WEB_CHAT_MESSAGES_PER_MINUTE: '100000',
     WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP: '1000000',
     WEB_CHAT_SESSIONS_PER_HOUR_PER_IP: '1000000',
+    WEB_CHAT_VERIFICATIONS_PER_HOUR_PER_IP: '1000000',
     ...env,
   });
   const runtime = await createRuntime(config, { log: silentLogger, ...opts, database });

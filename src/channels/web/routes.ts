@@ -25,6 +25,9 @@ export interface WebChatRoutesDeps {
 
 const TOO_FAST = 'Anh/chị gửi tin nhắn hơi nhanh. Vui lòng đợi khoảng một phút rồi gửi tiếp nhé.';
 const TOO_MANY_SESSIONS = 'Có quá nhiều phiên trò chuyện mới từ địa chỉ mạng này. Anh/chị vui lòng thử lại sau ít phút.';
+const TOO_MANY_VERIFICATIONS =
+  'Để bảo vệ thông tin hồ sơ, việc tra cứu từ địa chỉ mạng này tạm dừng do có nhiều lần nhập mã hoặc số điện thoại. ' +
+  'Anh/chị vui lòng thử lại sau một giờ, hoặc liên hệ bộ phận một cửa của xã để được hỗ trợ.';
 /** Shown by API clients; the page itself asks for a new session and resends. */
 export const SESSION_REFUSED =
   'Phiên trò chuyện không hợp lệ hoặc đã hết hạn. Anh/chị vui lòng tải lại trang để bắt đầu phiên mới.';
@@ -81,6 +84,36 @@ function webChatLimiters(limits: { perSession: number; perIp: number }, factor =
 }
 
 /**
+ * Whether a chat message could take part in a dossier verification: four digits in a row once spaces, dots,
+ * dashes and brackets are removed (a receipt code, a phone number, the last four digits of one), the same
+ * compaction the dossier feature applies to an answer. The route cannot know whether a verification is
+ * pending (that is in the conversation state, inside the pipeline), and the neutral message has no place for
+ * the client's address, so the per-address bound is put on every message that could be one.
+ */
+export function mayCarryVerification(body: unknown): boolean {
+  const text = (body as { text?: unknown } | undefined)?.text;
+  return typeof text === 'string' && /\d{4}/.test(text.replace(/[\s.\-()]/g, ''));
+}
+
+/**
+ * Messages that could carry a dossier verification, per address and hour, all sessions together: with
+ * sessions free to obtain, this is what bounds guessing last-four digits from one address.
+ */
+function verificationLimiter(perHour: number): RequestHandler {
+  return rateLimit({
+    windowMs: 3_600_000,
+    limit: perHour,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    skip: (req) => !mayCarryVerification(req.body),
+    keyGenerator: (req: Request) => ipKeyGenerator(req.ip ?? 'unknown'),
+    handler: (_req: Request, res: Response) => {
+      res.status(429).json({ error: TOO_MANY_VERIFICATIONS });
+    },
+  });
+}
+
+/**
  * The web chat's HTTP side: the chat page (`/`, `?commune=<slug>` on a shared
  * platform), `POST /api/v1/chat` answered in the response, and
  * `GET /api/v1/chat/updates` for what arrives later. Mounted after the app's
@@ -121,7 +154,8 @@ export function createWebChatRoutes(deps: WebChatRoutesDeps): express.Router {
     },
   );
 
-  router.post('/api/v1/chat', session, ...webChatLimiters(deps.limits), async (req, res, next) => {
+  const verifications = verificationLimiter(security.verificationsPerHourPerIp);
+  router.post('/api/v1/chat', session, ...webChatLimiters(deps.limits), verifications, async (req, res, next) => {
     try {
       const body = parseWebChatBody(req.body);
       const verified = sessionOf(res);

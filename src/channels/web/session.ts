@@ -69,6 +69,8 @@ export interface WebChatSecurity {
   sessions: WebSessions;
   /** New sessions one address may obtain per hour (WEB_CHAT_SESSIONS_PER_HOUR_PER_IP). */
   sessionsPerHourPerIp: number;
+  /** Messages that could carry a dossier verification, per address and hour (WEB_CHAT_VERIFICATIONS_PER_HOUR_PER_IP). */
+  verificationsPerHourPerIp: number;
 }
 
 let provided: WebChatSecurity | undefined;

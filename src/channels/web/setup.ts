@@ -36,11 +36,12 @@ export async function resolveWebSessionKey(db: Db, config: Pick<Config, 'WEB_SES
  */
 export async function setupWebChatSecurity(
   db: Db,
-  config: Pick<Config, 'WEB_SESSION_SECRET' | 'WEB_CHAT_SESSIONS_PER_HOUR_PER_IP'>,
+  config: Pick<Config, 'WEB_SESSION_SECRET' | 'WEB_CHAT_SESSIONS_PER_HOUR_PER_IP' | 'WEB_CHAT_VERIFICATIONS_PER_HOUR_PER_IP'>,
 ): Promise<WebChatSecurity> {
   const security: WebChatSecurity = {
     sessions: createWebSessions(await resolveWebSessionKey(db, config)),
     sessionsPerHourPerIp: config.WEB_CHAT_SESSIONS_PER_HOUR_PER_IP,
+    verificationsPerHourPerIp: config.WEB_CHAT_VERIFICATIONS_PER_HOUR_PER_IP,
   };
   provideWebChatSecurity(security);
   return security;

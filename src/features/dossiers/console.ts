@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import express, { type Request } from 'express';
 import writeXlsxFile from 'write-excel-file/node';
-import { consolePage } from '../../core/console-kit.js';
+import { consolePage, csrfField } from '../../core/console-kit.js';
 import { ValidationError } from '../../core/errors.js';
 import { formatDateTimeVi, formatDateVi, formatIntVi, formatLocalDateVi, formatPercentVi } from '../../core/format-vi.js';
 import { html, type SafeHtml } from '../../core/html.js';
@@ -14,6 +14,7 @@ import { parsePeriod } from './http.js';
 import { CHANNEL_NAMES, statusName, timelinessText } from './presenter.js';
 import * as repo from './repo.js';
 import { getDossierStats, type DossierStats, type StatsLine } from './stats.js';
+import { unlockDossierVerification, VERIFY_LIMITS } from './verification.js';
 import { computeTimeliness, localDate } from './working-days.js';
 
 /** Statuses still in the commune's hands (received, in progress, waiting for documents or a fee). */
@@ -116,6 +117,18 @@ export function createDossiersConsole(deps: { db: Db; now?: () => Date }): Conso
         return;
       }
       const history = await repo.listEvents(db, d.id);
+      const at = now();
+      const attempts = await repo.codeAttempts(db, {
+        communeId: ctx.communeId,
+        code: d.code,
+        since: new Date(at.getTime() - VERIFY_LIMITS.perCode.windowMs),
+        channel: repo.STAFF_UNLOCK_CHANNEL,
+        userId: actorOf(ctx.principal),
+      });
+      const lockedUntil =
+        attempts.count >= VERIFY_LIMITS.perCode.max && attempts.oldest
+          ? new Date(attempts.oldest.getTime() + VERIFY_LIMITS.perCode.windowMs)
+          : undefined;
       const calendar = await loadCommuneCalendar(db, ctx.communeId);
       const t = computeTimeliness({ status: d.status, dueAt: d.dueAt, finishedAt: d.finishedAt, now: now() }, calendar);
       await repo.writeAudit(db, {
@@ -131,6 +144,10 @@ export function createDossiersConsole(deps: { db: Db; now?: () => Date }): Conso
         </tr>`;
       ctx.render({
         title: `Hồ sơ ${d.code}`,
+        flash:
+          req.query.unlocked === '1'
+            ? { kind: 'ok', text: 'Đã mở khóa tra cứu bằng 4 số cuối điện thoại cho hồ sơ này.' }
+            : undefined,
         body: html`<p><a href="/console/dossiers">← Hồ sơ</a></p>
           <h1>Hồ sơ ${d.code}</h1>
           <table class="details" id="dossier">
@@ -144,8 +161,43 @@ export function createDossiersConsole(deps: { db: Db; now?: () => Date }): Conso
           <h2>Quá trình giải quyết</h2>
           <ol id="history">
             ${history.map((h) => html`<li>${formatDateTimeVi(h.at)}: ${statusName(h.status)}${h.note ? html` — ${h.note}` : ''}</li>`)}
-          </ol>`,
+          </ol>
+          <h2>Tra cứu qua tin nhắn</h2>
+          <section class="card" id="verification">
+            <p>
+              ${
+                lockedUntil
+                  ? `Tra cứu bằng 4 số cuối điện thoại đang tạm khóa đến ${formatDateTimeVi(lockedUntil)} do ${formatIntVi(attempts.count)} lần nhập sai trong 24 giờ qua. Người dân xác minh bằng số điện thoại chia sẻ qua Telegram hoặc Zalo vẫn tra cứu được.`
+                  : attempts.count
+                    ? `${formatIntVi(attempts.count)} lần nhập sai 4 số cuối điện thoại trong 24 giờ qua (khóa sau ${formatIntVi(VERIFY_LIMITS.perCode.max)} lần).`
+                    : 'Không có lần nhập sai nào trong 24 giờ qua.'
+              }
+            </p>
+            ${
+              attempts.count
+                ? html`<form method="post" action="/console/dossiers/${encodeURIComponent(d.code)}/unlock">
+                    ${csrfField(ctx)}
+                    <p>Chỉ mở khóa khi người nộp hồ sơ đã liên hệ và anh/chị đã xác nhận đúng người.</p>
+                    <button type="submit">Mở khóa tra cứu</button>
+                  </form>`
+                : ''
+            }
+          </section>`,
       });
+    }),
+  );
+
+  router.post(
+    '/console/dossiers/:code/unlock',
+    consolePage('dossiers', async (req, res, ctx) => {
+      const code = normalizeDossierCode(String(req.params.code));
+      const d = code ? await repo.findDossierByCode(db, ctx.communeId, code) : undefined;
+      if (!d) {
+        ctx.render({ title: 'Không tìm thấy hồ sơ', status: 404, body: html`<h1>Không tìm thấy hồ sơ</h1>` });
+        return;
+      }
+      await unlockDossierVerification(db, { communeId: ctx.communeId, code: d.code, actor: actorOf(ctx.principal), now: now() });
+      res.redirect(303, `/console/dossiers/${encodeURIComponent(d.code)}?unlocked=1`);
     }),
   );
 

@@ -84,6 +84,19 @@ function cooldownReply(chat: DossierChat, ctx: AppContext, until: Date, prefix?:
   };
 }
 
+/**
+ * The code is locked for typed digits only (strangers guessed): where the platform can vouch for the
+ * account's own phone, the resident is asked to share it instead; elsewhere, the cooldown with the way to
+ * staff, who can lift the lock.
+ */
+function codeLockedReply(chat: DossierChat, ctx: AppContext, code: string, until: Date, prefix?: string): Reply {
+  if (!ctx.capabilities.contactSharing) return cooldownReply(chat, ctx, until, prefix);
+  const s = chatState(ctx);
+  s.pending = code;
+  const text = (prefix ? `${prefix}\n` : '') + texts.contactOnly(code);
+  return chat.verifyFlow.start(ctx, { reply: { text, buttons: [cancelButton], requestContact: true } });
+}
+
 /** One registration's handlers share their dependencies and flows. */
 interface DossierChat {
   deps: DossierChatDeps;
@@ -107,6 +120,11 @@ async function startLookup(chat: DossierChat, ctx: AppContext, code: string, fol
     }
   }
   const lock = await verificationLock(ctx.db, { ...resident(ctx), code, now: ctx.now });
+  if (lock.locked && lock.scope === 'code') {
+    const r = codeLockedReply(chat, ctx, code, lock.until);
+    if (followAfter && chat.verifyFlow.isActive(ctx)) chatState(ctx).followAfter = true;
+    return r;
+  }
   if (lock.locked) return cooldownReply(chat, ctx, lock.until);
   const s = chatState(ctx);
   s.pending = code;
@@ -165,7 +183,11 @@ async function answerDigits(chat: DossierChat, ctx: AppContext): Promise<StepOut
     if (!/\d/.test(ctx.text)) return step.leave();
     return step.retry(texts.notFourDigits);
   }
-  const result = await verifyDossierAccess(ctx.db, { ...resident(ctx), code, digits, now: ctx.now }, chat.deps);
+  const result = await verifyDossierAccess(
+    ctx.db,
+    { ...resident(ctx), code, digits, now: ctx.now, verified: Boolean(contact?.verified) },
+    chat.deps,
+  );
   if (result.ok) {
     const followAfter = s.followAfter;
     grantAccess(ctx, code);
@@ -175,6 +197,12 @@ async function answerDigits(chat: DossierChat, ctx: AppContext): Promise<StepOut
       return step.done([details, followed]);
     }
     return step.done(await showDetails(chat, ctx, result.dossier));
+  }
+  if (result.locked && result.scope === 'code') {
+    const followAfter = s.followAfter;
+    const r = codeLockedReply(chat, ctx, code, result.until, result.failed ? texts.mismatch(0) : undefined);
+    if (followAfter && chat.verifyFlow.isActive(ctx)) chatState(ctx).followAfter = true;
+    return step.done(r);
   }
   if (result.locked) return step.done(cooldownReply(chat, ctx, result.until, result.failed ? texts.mismatch(0) : undefined));
   return step.retry(texts.mismatch(result.remaining));

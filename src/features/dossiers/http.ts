@@ -1,5 +1,5 @@
 import express, { type Request, type RequestHandler } from 'express';
-import type { Permission } from '../../core/staff.js';
+import { actorOf, principalOf, type Permission } from '../../core/staff.js';
 import { ValidationError } from '../../core/errors.js';
 import { escapeHtml } from '../../core/html.js';
 import { httpErrors } from '../../core/http-errors.js';
@@ -9,7 +9,7 @@ import { loadCommuneCalendar } from '../calendar/index.js';
 import { normalizeDossierCode } from './code-parser.js';
 import { CHANNEL_NAMES, formatIntVi, formatPercentVi, statusName } from './presenter.js';
 import * as repo from './repo.js';
-import { recordDossierEvent, upsertDossier, type DossierServiceDeps } from './service.js';
+import { recordDossierEvent, unlockDossierVerification, upsertDossier, type DossierServiceDeps } from './service.js';
 import { getDossierStats, type DossierStats, type StatsLine } from './stats.js';
 import { addDays, computeTimeliness, localDate, type LocalDate } from './working-days.js';
 
@@ -32,6 +32,7 @@ export interface DossiersApiDeps extends DossierServiceDeps {
  * - `PUT  /api/v1/dossiers/:code`           create or update (integration)
  * - `POST /api/v1/dossiers/:code/events`    status change (integration)
  * - `GET  /api/v1/dossiers/:code`           one dossier with its history, phone masked (staff)
+ * - `POST /api/v1/dossiers/:code/verification/unlock`  lift the lock strangers' guesses put on it (staff)
  * - `GET  /api/v1/stats/dossiers?from=&to=` statistics as JSON, or `&format=html` (staff)
  * Errors: 422 with `fieldErrors`, 404 for an unknown dossier or commune.
  */
@@ -123,6 +124,24 @@ export function createDossiersApi(deps: DossiersApiDeps): express.Router {
       resultDelivery: d.resultDelivery,
       history: history.map((h) => ({ ...h, statusName: statusName(h.status) })),
     });
+  });
+
+  router.post('/api/v1/dossiers/:code/verification/unlock', deps.requireStaff('dossiers'), async (req, res) => {
+    const communeId = await communeOf(req);
+    const code = normalizeDossierCode(String(req.params.code));
+    if (!code) throw new ValidationError('invalid dossier code', { code: 'must look like 000.33.12.H56-260715-0007' });
+    if (!(await repo.findDossierByCode(deps.db, communeId, code))) {
+      throw new ValidationError('dossier not found', { code: 'no dossier with this code' }, 404);
+    }
+    const principal = principalOf(req);
+    const result = await unlockDossierVerification(deps.db, {
+      communeId,
+      code,
+      actor: principal ? actorOf(principal) : 'staff',
+      now: now(),
+    });
+    deps.log.info({ code, cleared: result.cleared }, 'dossier verification unlocked');
+    res.json({ code, ...result });
   });
 
   router.get('/api/v1/stats/dossiers', deps.requireStaff('stats'), async (req, res) => {

@@ -269,6 +269,9 @@ export const texts = {
     'Để bảo vệ thông tin hồ sơ, việc tra cứu tạm khóa do nhập sai nhiều lần. ' +
     `Anh/chị vui lòng thử lại sau ${formatDateTimeVi(until)}` +
     (phone ? `, hoặc gọi ${phone} để được hỗ trợ.` : ', hoặc nhắn "gặp cán bộ" để được hỗ trợ.'),
+  contactOnly: (code: string) =>
+    `Để bảo vệ thông tin, hồ sơ ${code} tạm ngừng xác minh bằng 4 số cuối điện thoại do có nhiều lần nhập sai. ` +
+    'Nếu anh/chị là người nộp hồ sơ, vui lòng bấm nút chia sẻ số điện thoại của tài khoản này để xác minh.',
   cancelled: 'Đã hủy tra cứu. Anh/chị cần gì thêm cứ nhắn cho tôi nhé.',
   followed: (code: string) =>
     `Đã bật theo dõi hồ sơ ${code}. Mỗi khi hồ sơ đổi trạng thái, tôi sẽ nhắn anh/chị tại đây kèm việc cần làm. ` +

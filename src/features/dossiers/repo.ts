@@ -151,22 +151,52 @@ export async function residentFailures(
   return { count: Number(row?.count ?? 0), oldest: row?.oldest ? new Date(row.oldest) : null };
 }
 
-export async function codeFailures(
+/**
+ * The channel of a staff unlock in `dossier_verification_attempts`: a row (success true, user `staff:<actor>`)
+ * after which the code's earlier failures no longer count. No schema change: the table already keeps every
+ * attempt on a code, and an unlock is one more event on it; the failures themselves stay for investigation.
+ */
+export const STAFF_UNLOCK_CHANNEL = 'staff';
+
+/**
+ * One probe of a code's attempts (the same statement whether or not the code exists): unverified failures
+ * since `since` and since the last staff unlock, the oldest of them, and whether this resident (channel,
+ * user) ever verified this code.
+ */
+export async function codeAttempts(
   db: Db,
-  q: { communeId: number; code: string; since: Date },
-): Promise<{ count: number; oldest: Date | null }> {
+  q: { communeId: number; code: string; since: Date; channel: string; userId: string },
+): Promise<{ count: number; oldest: Date | null; verifiedBefore: boolean }> {
+  const a = dossierVerificationAttempts;
+  const unlockedAt = sql`coalesce((select max(u.at) from ${a} u where u.commune_id = ${q.communeId} and u.code = ${q.code}
+    and u.channel = ${STAFF_UNLOCK_CHANNEL}), '-infinity'::timestamptz)`;
+  const counted = sql`${a.success} = false and ${a.at} >= ${q.since} and ${a.at} > ${unlockedAt}`;
   const [row] = await db
-    .select({ count: count(), oldest: min(dossierVerificationAttempts.at) })
-    .from(dossierVerificationAttempts)
-    .where(
-      and(
-        eq(dossierVerificationAttempts.communeId, q.communeId),
-        eq(dossierVerificationAttempts.code, q.code),
-        gte(dossierVerificationAttempts.at, q.since),
-        eq(dossierVerificationAttempts.success, false),
-      ),
-    );
-  return { count: Number(row?.count ?? 0), oldest: row?.oldest ? new Date(row.oldest) : null };
+    .select({
+      count: sql<number>`count(*) filter (where ${counted})`,
+      oldest: sql<Date | string | null>`min(${a.at}) filter (where ${counted})`,
+      verified: sql<number>`count(*) filter (where ${a.success} and ${a.channel} = ${q.channel} and ${a.userId} = ${q.userId})`,
+    })
+    .from(a)
+    .where(and(eq(a.communeId, q.communeId), eq(a.code, q.code)));
+  return {
+    count: Number(row?.count ?? 0),
+    oldest: row?.oldest ? new Date(row.oldest) : null,
+    verifiedBefore: Number(row?.verified ?? 0) > 0,
+  };
+}
+
+/**
+ * The stored digit hash of a code, for verification: the same single-column probe whether or not the code
+ * exists (the whole row is read only after the digits matched).
+ */
+export async function phoneHmacOf(db: Db, communeId: number, code: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ hmac: dossiers.phoneLast4Hmac })
+    .from(dossiers)
+    .where(and(eq(dossiers.communeId, communeId), eq(dossiers.code, code)))
+    .limit(1);
+  return row?.hmac;
 }
 
 export async function insertAttempt(

@@ -7,7 +7,15 @@ export { CHANNELS, RESULT_DELIVERY, TRANSITIONS, canTransition, dossierPutSchema
 export type { DossierPutInput, DossierEventInput } from './dossier-input.js';
 export { phoneDigitsHmac, phoneHint } from './phone.js';
 export { upsertDossier, recordDossierEvent, type IngestResult, type IngestInput, type EventResult } from './ingestion.js';
-export { VERIFY_LIMITS, verificationLock, verifyDossierAccess, type LockState, type VerifyResult } from './verification.js';
+export {
+  VERIFY_LIMITS,
+  unlockDossierVerification,
+  verificationLock,
+  verifyDossierAccess,
+  type LockState,
+  type UnlockResult,
+  type VerifyResult,
+} from './verification.js';
 
 /**
  * Looks up a procedure's name in the catalog (owned by the procedures

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { silentLogger } from '../../../src/core/logger.js';
 import { Router } from '../../../src/core/router.js';
-import type { InboundMessage } from '../../../src/core/types.js';
+import type { InboundMessage, SharedContact } from '../../../src/core/types.js';
 import { communes } from '../../../src/db/schema/index.js';
 import * as dossiers from '../../../src/features/dossiers/index.js';
 import { createDispatcher, type AppContext } from '../../../src/pipeline/dispatcher.js';
@@ -110,7 +110,7 @@ export async function startHarness(opts: { now?: Date } = {}) {
   /** One chat message through the real dispatcher; returns the replies. */
   async function say(
     from: { chatId: string; userId?: string; channel?: InboundMessage['channel'] },
-    input: { text?: string; action?: string },
+    input: { text?: string; action?: string; contact?: SharedContact },
   ) {
     const r = await dispatcher.handle({
       channel: from.channel ?? 'telegram',
