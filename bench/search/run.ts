@@ -22,7 +22,6 @@ import { loadSnapshot, toSearchable } from './catalog.js';
 import { heldOutSet, MESSY_TAGS, tuningSet, type BenchQuestion } from './sets.js';
 
 const PASSES = 5;
-const BASELINE_PASSES = 2;
 const BASELINE_THRESHOLD = 0.3;
 
 interface Outcome {
@@ -179,16 +178,15 @@ async function runBaseline(
     const best = r.rows[0]?.s ?? 0;
     return { declined: best < BASELINE_THRESHOLD, top: r.rows.map((row) => row.code) };
   };
+  // One timed pass after a short warm-up: the baseline is slow on long questions (a GIN trigram probe matches
+  // much of the catalog), and three passes over the tuning set took longer than the benchmark is worth.
+  for (const q of questions.slice(0, 20)) await ask(input(q));
   const outcomes: Outcome[] = [];
-  for (const q of questions) outcomes.push(await ask(input(q)));
   const times: number[] = [];
-  for (let pass = 0; pass < BASELINE_PASSES; pass++) {
-    for (const q of questions) {
-      const text = input(q);
-      const s = performance.now();
-      await ask(text);
-      times.push(performance.now() - s);
-    }
+  for (const q of questions) {
+    const s = performance.now();
+    outcomes.push(await ask(input(q)));
+    times.push(performance.now() - s);
   }
   await pg.close();
   return { outcomes, times };
@@ -246,7 +244,7 @@ async function main(): Promise<void> {
   const ambiguous = tuning.filter((q) => q.tags.includes('ambiguous')).length;
   console.log(
     `Procedure search benchmark over ${docs.length} procedures. Index built in ${ours.buildMs.toFixed(0)} ms; ` +
-      `latency over ${PASSES} warm passes (baseline ${BASELINE_PASSES}).`,
+      `latency over ${PASSES} warm passes (baseline 1).`,
   );
   console.log(
     `  examples:     ${examples.length} answered questions (data/catalog/examples.json, from the tuning set)\n` +
