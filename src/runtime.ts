@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import express from 'express';
 import { createWebAdapter } from './channels/web/index.js';
 import { createWebChatRoutes } from './channels/web/routes.js';
+import type { WebChatSecurity } from './channels/web/session.js';
 import { capabilitiesOf } from './channels/capabilities.js';
 import { numberedChoices } from './channels/shared/numbered.js';
 import type { Config } from './config.js';
@@ -160,7 +161,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
 
   const adapters = new Map<string, ChannelAdapter>();
   // The web chat serves every commune with one adapter.
-  const web = createWebAdapter();
+  // Its session check needs the key `setupChannels` resolves below.
+  const webChat: { security?: WebChatSecurity } = {};
+  const web = createWebAdapter(() => webChat.security);
   const everyCommune = new Map<string, ChannelAdapter>([[web.channel, web]]);
   const registry: AdapterRegistry = {
     get: (communeId: number, channel: ChannelName) => adapters.get(`${communeId}:${channel}`) ?? everyCommune.get(channel),
@@ -247,6 +250,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     log,
   });
   for (const [key, adapter] of channels.adapters) adapters.set(key, adapter);
+  webChat.security = channels.webChat;
   for (const [key, adapter] of opts.adapters ?? []) adapters.set(key, adapter);
   const webhooks: WebhookRoute[] = channels.webhooks;
   const app = createApp({
@@ -259,6 +263,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
         chatUpdates: (communeId, sessionId, afterId) =>
           listPulledReplies(database.db, { communeId, channel: web.channel, chatId: sessionId, afterId }),
         limits: { perSession: config.WEB_CHAT_MESSAGES_PER_MINUTE, perIp: config.WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP },
+        security: channels.webChat,
       }),
     ],
     routers: [

@@ -10,6 +10,7 @@ import type { ChannelEnv, ChannelHooks, ChannelModule } from './setup-types.js';
 import { createTelegramChannel } from './telegram/setup.js';
 import { webChatUrlFor } from './web/index.js';
 import { setupWebChatSecurity } from './web/setup.js';
+import type { WebChatSecurity } from './web/session.js';
 import { createZaloChannel } from './zalo/setup.js';
 import { createZaloBotChannel } from './zalobot/setup.js';
 
@@ -20,6 +21,8 @@ export interface ChannelSetup {
   /** Adapters keyed `${communeId}:${channel}` for the delivery worker. */
   adapters: Map<string, ChannelAdapter>;
   webhooks: WebhookRoute[];
+  /** The web chat's session key and limits (configured, or generated once and kept in the database). */
+  webChat: WebChatSecurity;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -81,7 +84,7 @@ export async function setupChannels(deps: {
   }
 
   // The web chat has no account: only its session key (configured, or generated once) and its limits.
-  await setupWebChatSecurity(db, config);
+  const webChat = await setupWebChatSecurity(db, config);
 
   const hooks: ChannelHooks = {
     // One webhook may carry several messages; they are recorded together (and in order).
@@ -98,6 +101,7 @@ export async function setupChannels(deps: {
 
   return {
     adapters,
+    webChat,
     webhooks: modules.flatMap((m) => m.webhooks(hooks)),
     async start() {
       for (const m of modules) await m.start(hooks);

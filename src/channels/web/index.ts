@@ -4,7 +4,7 @@ import { ValidationError } from '../../core/errors.js';
 import { fieldErrorsOf } from '../../core/http-errors.js';
 import type { ChannelAdapter, InboundMessage, Recipient, Reply, SendResult } from '../../core/types.js';
 import { CHANNEL_CAPABILITIES } from '../capabilities.js';
-import { providedWebChatSecurity, type WebSession } from './session.js';
+import type { WebChatSecurity, WebSession } from './session.js';
 
 /**
  * Web chat request body: `{ sessionId, text }` or `{ sessionId, action }`. `sessionId` is the signed session
@@ -70,7 +70,7 @@ export function renderWebReplies(replies: Reply[]): WebReply[] {
  * The web chat adapter. The web page pulls its replies (in the HTTP response,
  * or later via the updates endpoint), so `send` only confirms.
  */
-export function createWebAdapter(): ChannelAdapter<unknown> {
+export function createWebAdapter(security: () => WebChatSecurity | undefined): ChannelAdapter<unknown> {
   return {
     channel: 'web',
     capabilities: CHANNEL_CAPABILITIES.web,
@@ -80,7 +80,7 @@ export function createWebAdapter(): ChannelAdapter<unknown> {
     parse: (raw, communeId) => {
       try {
         const body = parseWebChatBody(raw);
-        const session = providedWebChatSecurity()?.sessions.verify(body.sessionId);
+        const session = security()?.sessions.verify(body.sessionId);
         return session ? [webChatMessage(body, session, communeId)] : [];
       } catch {
         return [];

@@ -4,7 +4,7 @@ import { sendHtmlPage } from '../../core/html-page.js';
 import type { InboundMessage, Reply } from '../../core/types.js';
 import { parseWebChatBody, renderWebReplies, webChatMessage } from './index.js';
 import { renderChatPage } from './page.js';
-import { providedWebChatSecurity, type WebChatSecurity, type WebSession } from './session.js';
+import type { WebChatSecurity, WebSession } from './session.js';
 
 /** What the web chat's routes need from the application. */
 export interface WebChatRoutesDeps {
@@ -16,11 +16,8 @@ export interface WebChatRoutesDeps {
   chatUpdates: (communeId: number, sessionId: string, afterId: number) => Promise<{ id: number; reply: Reply }[]>;
   /** Flood limits per minute (WEB_CHAT_MESSAGES_PER_MINUTE, …_PER_IP). */
   limits: { perSession: number; perIp: number };
-  /**
-   * The session key and the session limit. When absent, the one `channels/web/setup.ts` built for this
-   * process during `setupChannels` (see `provideWebChatSecurity`).
-   */
-  security?: WebChatSecurity;
+  /** The session key and the limits (`setupWebChatSecurity`, run by `setupChannels`). */
+  security: WebChatSecurity;
 }
 
 const TOO_FAST = 'Anh/chị gửi tin nhắn hơi nhanh. Vui lòng đợi khoảng một phút rồi gửi tiếp nhé.';
@@ -120,8 +117,7 @@ function verificationLimiter(perHour: number): RequestHandler {
  * JSON body parser.
  */
 export function createWebChatRoutes(deps: WebChatRoutesDeps): express.Router {
-  const security = deps.security ?? providedWebChatSecurity();
-  if (!security) throw new Error('the web chat needs its session key: run setupWebChatSecurity first or pass security');
+  const { security } = deps;
   const router = express.Router();
   const session = withSession(security);
 

@@ -72,20 +72,3 @@ export interface WebChatSecurity {
   /** Messages that could carry a dossier verification, per address and hour (WEB_CHAT_VERIFICATIONS_PER_HOUR_PER_IP). */
   verificationsPerHourPerIp: number;
 }
-
-let provided: WebChatSecurity | undefined;
-
-/**
- * The hand-over from `channels/web/setup.ts` (which reads the key from the configuration or the database) to
- * `createWebChatRoutes` when its caller passes no `security`: the composition root builds the routes right
- * after `setupChannels`, in the same process. It exists only until the composition root passes `security`
- * itself.
- */
-export function provideWebChatSecurity(security: WebChatSecurity): void {
-  provided = security;
-}
-
-/** The security last provided in this process, if any. */
-export function providedWebChatSecurity(): WebChatSecurity | undefined {
-  return provided;
-}

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { appSettings } from '../../db/schema/index.js';
-import { createWebSessions, provideWebChatSecurity, type WebChatSecurity } from './session.js';
+import { createWebSessions, type WebChatSecurity } from './session.js';
 
 /** Where a generated session key is kept (the installation's settings table, next to the data secret). */
 const SESSION_KEY_SETTING = 'web_session_secret';
@@ -27,12 +27,10 @@ export async function resolveWebSessionKey(db: Db, config: Pick<Config, 'WEB_SES
 }
 
 /**
- * Builds the web chat's security from the configuration and the database, and
- * makes it the one `createWebChatRoutes` uses when its caller passes none.
- * `setupChannels` calls it just before the composition root builds the routes.
- * This hand-over exists only because the composition root does not pass
- * `security` to `createWebChatRoutes` yet; once it does, this becomes a plain
- * factory.
+ * The web chat's security from the configuration and the database: the
+ * session key (configured, or generated once) and the per-address limits.
+ * `setupChannels` returns it; the composition root passes it to the web
+ * chat's routes and adapter.
  */
 export async function setupWebChatSecurity(
   db: Db,
@@ -43,6 +41,5 @@ export async function setupWebChatSecurity(
     sessionsPerHourPerIp: config.WEB_CHAT_SESSIONS_PER_HOUR_PER_IP,
     verificationsPerHourPerIp: config.WEB_CHAT_VERIFICATIONS_PER_HOUR_PER_IP,
   };
-  provideWebChatSecurity(security);
   return security;
 }
