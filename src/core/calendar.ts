@@ -259,19 +259,21 @@ export interface WorkCalendarOptions {
 /** How far ahead the calendar looks for the next opening (a schedule with no hours at all has none). */
 const HORIZON_DAYS = 400;
 
+/** Each year's computed holidays, shared by every calendar of the process (pure: they depend on the year alone). */
+const computedByYear = new Map<number, Map<LocalDate, CalendarDay>>();
+function computedOf(year: number): Map<LocalDate, CalendarDay> {
+  let m = computedByYear.get(year);
+  if (!m) {
+    m = new Map(computedHolidays(year).map((d) => [d.date, Object.freeze(d)]));
+    computedByYear.set(year, m);
+  }
+  return m;
+}
+
 export function createWorkCalendar(opts: WorkCalendarOptions = {}): WorkCalendar {
   const weekly = opts.weekly ?? DEFAULT_WEEKLY_HOURS;
   const entered = new Map<LocalDate, CalendarDay>();
   for (const d of opts.entered ?? []) entered.set(d.date, { date: d.date, kind: d.kind, name: d.name, source: 'entered' });
-  const computedByYear = new Map<number, Map<LocalDate, CalendarDay>>();
-  const computedOf = (year: number) => {
-    let m = computedByYear.get(year);
-    if (!m) {
-      m = new Map(computedHolidays(year).map((d) => [d.date, d]));
-      computedByYear.set(year, m);
-    }
-    return m;
-  };
   // A make-up day keeps the hours of an ordinary weekday.
   const workdayPeriods = [1, 2, 3, 4, 5].map((wd) => weekly[wd] ?? []).find((p) => p.length > 0) ?? [MORNING, AFTERNOON];
 

@@ -60,6 +60,14 @@ const PARTICLES = new Set(
   'a nhe nha nhen nhieu lam rat em anh chi ban ad ak ah ha vay nhoa minh toi tui con chau bac co chu xa oi'.split(' '),
 );
 
+/** The word lists folded and longest first ("thank you" before "thank"), in the order they are tried. */
+const longestFirst = (words: string[]) => [...new Set(words)].sort((x, y) => y.length - x.length);
+const SMALL_TALK_WORDS: [string[], 'thanks' | 'agree' | 'bye'][] = [
+  [longestFirst(THANKS.map((w) => foldPhrase(w))), 'thanks'],
+  [longestFirst(BYE), 'bye'],
+  [longestFirst(AGREE), 'agree'],
+];
+
 /**
  * A message that is only thanks, agreement or goodbye ("cảm ơn nhiều ạ", "ok", "tạm biệt", "👍"): it
  * deserves a short polite answer, not "tôi chưa hiểu". Anything more ("cảm ơn, cho hỏi thêm…") is not.
@@ -69,20 +77,14 @@ export function smallTalkOf(text: string): 'thanks' | 'agree' | 'bye' | undefine
   if (!folded) return /\p{Extended_Pictographic}/u.test(text) ? 'agree' : undefined;
   let rest = ` ${folded} `;
   let kind: 'thanks' | 'agree' | 'bye' | undefined;
-  const take = (words: string[], k: typeof kind) => {
-    for (const w of [...words].sort((a, b) => b.length - a.length)) {
+  for (const [words, k] of SMALL_TALK_WORDS) {
+    for (const w of words) {
       if (rest.includes(` ${w} `)) {
         rest = rest.replaceAll(` ${w} `, ' ');
         kind ??= k;
       }
     }
-  };
-  take(
-    THANKS.map((w) => foldPhrase(w)),
-    'thanks',
-  );
-  take(BYE, 'bye');
-  take(AGREE, 'agree');
+  }
   if (!kind) return undefined;
   return rest
     .trim()

@@ -2,7 +2,7 @@ import { formatOpeningVi } from '../../core/calendar.js';
 import { defineStateSlice, isJsonObject } from '../../core/conversation-state.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import { handoverTextVi } from './presenter.js';
-import { loadCommuneCalendar } from './service.js';
+import { communeCalendarOf } from './service.js';
 
 /**
  * The out-of-hours notice ("Hiện ngoài giờ làm việc (nghỉ Tết …). Cán bộ sẽ
@@ -20,7 +20,7 @@ export const awayNoticeState = defineStateSlice<AwayNoticeState>('awayNotice', {
   empty: () => ({}),
 });
 
-type CalendarContext = Pick<AppContext, 'db' | 'msg' | 'now' | 'state'>;
+type CalendarContext = Pick<AppContext, 'db' | 'commune' | 'now' | 'state'>;
 
 /**
  * When staff will answer a question handed over now: during hours, today's
@@ -28,7 +28,7 @@ type CalendarContext = Pick<AppContext, 'db' | 'msg' | 'now' | 'state'>;
  * period and afterwards only the reopening time.
  */
 export async function staffAnswerTextVi(ctx: CalendarContext): Promise<string> {
-  const cal = await loadCommuneCalendar(ctx.db, ctx.msg.communeId);
+  const cal = await communeCalendarOf(ctx);
   const a = cal.availability(ctx.now);
   if (a.open) return handoverTextVi(cal, ctx.now);
   const s = awayNoticeState.get(ctx.state);
@@ -44,7 +44,7 @@ export async function staffAnswerTextVi(ctx: CalendarContext): Promise<string> {
  * closed period.
  */
 export async function awayNoticeOnceVi(ctx: CalendarContext): Promise<string> {
-  const cal = await loadCommuneCalendar(ctx.db, ctx.msg.communeId);
+  const cal = await communeCalendarOf(ctx);
   const a = cal.availability(ctx.now);
   if (a.open) return '';
   const s = awayNoticeState.get(ctx.state);

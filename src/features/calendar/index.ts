@@ -10,6 +10,7 @@ export { handoverTextVi, nextOpenSentenceVi } from './presenter.js';
 export {
   addEnteredDay,
   CalendarInputError,
+  communeCalendarOf,
   listEnteredDays,
   loadCommuneCalendar,
   loadWeeklyHours,

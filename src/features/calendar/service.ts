@@ -69,6 +69,36 @@ export async function loadCommuneCalendar(db: Db, communeId: number): Promise<Wo
   return createWorkCalendar({ weekly, entered });
 }
 
+/**
+ * Calendars read recently for the chat, one per commune object of the
+ * runtime's commune directory (so one per database: a second runtime in the
+ * process never sees another's). An entry serves for 30 s, or until a
+ * calendar edit of this process; another instance of the server sees an
+ * edit within those 30 s.
+ */
+const recentCalendars = new WeakMap<object, { at: number; generation: number; cal: WorkCalendar }>();
+let calendarGeneration = 0;
+const RECENT_MS = 30_000;
+
+/** Runs a calendar edit and makes this process's recent calendars stale (after it, so no read in between keeps the old one). */
+async function edit<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } finally {
+    calendarGeneration++;
+  }
+}
+
+/** The commune's calendar for a chat message: `loadCommuneCalendar` with a short memory (the hot path). */
+export async function communeCalendarOf(ctx: { db: Db; commune: { id: number } }): Promise<WorkCalendar> {
+  const hit = recentCalendars.get(ctx.commune);
+  const t = Date.now();
+  if (hit && hit.generation === calendarGeneration && t - hit.at < RECENT_MS) return hit.cal;
+  const cal = await loadCommuneCalendar(ctx.db, ctx.commune.id);
+  recentCalendars.set(ctx.commune, { at: t, generation: calendarGeneration, cal });
+  return cal;
+}
+
 export interface AddDayInput {
   /** Null: every commune of the installation (province administrators only). */
   communeId: number | null;
@@ -81,7 +111,7 @@ export interface AddDayInput {
 }
 
 /** Enter a day from the government's announcement; one entry per commune (or installation) and date. */
-export async function addEnteredDay(db: Db, input: AddDayInput): Promise<EnteredDay> {
+async function addEnteredDayNow(db: Db, input: AddDayInput): Promise<EnteredDay> {
   const name = input.name.trim().replace(/\s+/g, ' ');
   if (!isLocalDate(input.date)) throw new CalendarInputError('Ngày không hợp lệ (dạng YYYY-MM-DD, ví dụ 2027-02-10).');
   const year = Number(input.date.slice(0, 4));
@@ -108,7 +138,7 @@ export async function addEnteredDay(db: Db, input: AddDayInput): Promise<Entered
  * Remove an entered day. Staff of a commune remove only their commune's
  * entries; `mayEditShared` (province administrators) also the installation-wide ones.
  */
-export async function removeEnteredDay(
+async function removeEnteredDayNow(
   db: Db,
   input: { id: number; communeId: number; mayEditShared: boolean; actor: string },
 ): Promise<EnteredDay | undefined> {
@@ -137,7 +167,7 @@ export async function removeEnteredDay(
 }
 
 /** Set the commune's weekly hours (validated); audited with the old and new schedule. */
-export async function setWeeklyHours(db: Db, input: { communeId: number; weekly: WeeklyHours; actor: string }): Promise<void> {
+async function setWeeklyHoursNow(db: Db, input: { communeId: number; weekly: WeeklyHours; actor: string }): Promise<void> {
   const problem = weeklyHoursProblem(input.weekly);
   if (problem) throw new CalendarInputError(`Chưa lưu: ${problem}.`);
   const before = await loadWeeklyHours(db, input.communeId);
@@ -156,3 +186,11 @@ export async function setWeeklyHours(db: Db, input: { communeId: number; weekly:
     details: { before: before.weekly, after: input.weekly },
   });
 }
+
+/** Enter a holiday, make-up working day or day off (staff, from the yearly announcement). */
+export const addEnteredDay = (db: Db, input: AddDayInput) => edit(addEnteredDayNow(db, input));
+/** Remove an entered day (an installation-wide one only with `mayEditShared`). */
+export const removeEnteredDay = (db: Db, input: Parameters<typeof removeEnteredDayNow>[1]) =>
+  edit(removeEnteredDayNow(db, input));
+/** Set the commune's weekly counter hours. */
+export const setWeeklyHours = (db: Db, input: Parameters<typeof setWeeklyHoursNow>[1]) => edit(setWeeklyHoursNow(db, input));

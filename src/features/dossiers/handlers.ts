@@ -5,7 +5,7 @@ import { foldPhrase } from '../../core/text-input.js';
 import { NEXT, type HandlerResult } from '../../core/router.js';
 import type { Reply } from '../../core/types.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
-import { loadCommuneCalendar } from '../calendar/index.js';
+import { communeCalendarOf } from '../calendar/index.js';
 import { completeCode, normalizeDossierCode, parseDossierCodes } from './code-parser.js';
 import { cancelButton, isFinal, presentDossierDetails, texts } from './presenter.js';
 import * as repo from './repo.js';
@@ -227,7 +227,7 @@ async function showDetails(chat: DossierChat, ctx: AppContext, dossier: DossierR
     procedureName,
     now: ctx.now,
     following,
-    calendar: deps.calendar ?? (await loadCommuneCalendar(ctx.db, ctx.msg.communeId)),
+    calendar: deps.calendar ?? (await communeCalendarOf(ctx)),
   });
 }
 
