@@ -170,7 +170,8 @@ export async function codeAttempts(
   const a = dossierVerificationAttempts;
   const unlockedAt = sql`coalesce((select max(u.at) from ${a} u where u.commune_id = ${q.communeId} and u.code = ${q.code}
     and u.channel = ${STAFF_UNLOCK_CHANNEL}), '-infinity'::timestamptz)`;
-  const counted = sql`${a.success} = false and ${a.at} >= ${q.since} and ${a.at} > ${unlockedAt}`;
+  // A Date in raw sql reaches postgres.js unconverted (drizzle converts it only against a column): pass ISO text.
+  const counted = sql`${a.success} = false and ${a.at} >= ${q.since.toISOString()}::timestamptz and ${a.at} > ${unlockedAt}`;
   const [row] = await db
     .select({
       count: sql<number>`count(*) filter (where ${counted})`,
