@@ -4,6 +4,7 @@ import type { Router } from '../../core/router.js';
 import type { Reply } from '../../core/types.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import { staffAnswerTextVi } from '../calendar/index.js';
+import { findInquiryCode, inquiryStatus, isSupplementPhrase, supplement, SUPPLEMENT_FLOW, supplementFlow } from './follow-up.js';
 import { MAX_OPEN_PER_CHAT, openCodesOfChat, openInquiry } from './service.js';
 
 const STAFF_PHRASES =
@@ -34,7 +35,7 @@ async function askQuestion(ctx: AppContext): Promise<Reply> {
   };
 }
 
-/** "Gặp cán bộ": always reachable; the question is queued for staff with a code. */
+/** "Gặp cán bộ": always reachable; the question is queued for staff with a code; its progress and additions by code. */
 export function register(router: Router<AppContext>): void {
   router.global((text) => isStaffRequest(text), askQuestion);
   router.action('staff:contact', askQuestion);
@@ -45,6 +46,12 @@ export function register(router: Router<AppContext>): void {
       buttons: [MENU_BUTTON],
     };
   });
+  // Follow-ups on a question already queued: its progress by code, and additions ("bổ sung …"). Global, so
+  // that the menu's phrases ("số điện thoại", "giờ làm việc" inside an addition) do not take them first;
+  // both pass on (NEXT) when the chat has no such question.
+  router.global((text) => findInquiryCode(text) !== undefined, inquiryStatus);
+  router.global((text) => isSupplementPhrase(text), supplement);
+  router.flow(SUPPLEMENT_FLOW, supplementFlow);
   router.flow('inquiry:ask', async (ctx) => {
     if (!ctx.text) return { text: 'Anh/chị vui lòng gõ nội dung câu hỏi bằng chữ.' };
     if (ctx.text.length < 3) return { text: 'Câu hỏi hơi ngắn, anh/chị vui lòng nói rõ hơn một chút.' };
