@@ -56,17 +56,18 @@ export { createLogger } from './core/logger.js';
  * the order; phrases are tried down this list, so it decides who answers a
  * typed question:
  * 1. assistant: the menu, greetings, small talk and the office's contact details;
- * 2. inquiries: "gặp cán bộ", reachable from anywhere, even inside a flow;
+ * 2. inquiries: "gặp cán bộ", reachable from anywhere, even inside a flow, and
+ *    a question's follow-ups (its HD- code, "bổ sung …"), global too;
  * 3. civil-records: "xin bản sao giấy khai sinh" and a request's code, before
  *    a procedure question about copies could take them;
  * 4. notices: subscribing, unsubscribing and recent notices;
- *    reports: "phản ánh", "báo hỏng đèn đường" and a report's PA- code (a
+ * 5. reports: "phản ánh", "báo hỏng đèn đường" and a report's PA- code (a
  *    procedure or permit question is left to procedures);
- * 5. dossiers: receipt codes and lookup phrases, before they can be taken for
+ * 6. dossiers: receipt codes and lookup phrases, before they can be taken for
  *    a procedure question;
- * 6. calendar: no chat handlers, the public calendar API and its console page;
- * 7. procedures: free-text procedure search, the catch-all, so last;
- * 8. outbox: no chat handlers, only the staff view of undelivered replies.
+ * 7. calendar: no chat handlers, the public calendar API and its console page;
+ * 8. procedures: free-text procedure search, the catch-all, so last;
+ * 9. outbox: no chat handlers, only the staff view of undelivered replies.
  * What no module claims gets the assistant's fallback. HTTP routes are
  * mounted in the same order. A new feature is one folder and one line here.
  */
