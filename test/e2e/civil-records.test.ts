@@ -384,6 +384,14 @@ describe('a copy requested on Telegram, delivered as a document through the outb
     });
     expect(tg.calls('sendDocument', TOKEN)).toHaveLength(1);
     expect(await auditOf(code)).toContain('civil-copy.delivered');
+    // Once sent, the outbox keeps the message but not the document (the copy stays in its own table).
+    await until(async () => {
+      const [row] = await database.db.select().from(outboundMessages).where(eq(outboundMessages.id, queued[0].id));
+      return !(row.payload as { file?: { contentBase64?: string } }).file?.contentBase64;
+    });
+    const [sent] = await database.db.select().from(outboundMessages).where(eq(outboundMessages.id, queued[0].id));
+    expect(sent.payload).toMatchObject({ file: { name: `ban-sao-${code}.pdf`, mimeType: 'application/pdf' } });
+    expect(JSON.stringify(sent.payload)).not.toContain('JVBER'); // base64 of "%PDF"
   }, 120_000);
 });
 

@@ -1,5 +1,5 @@
 import { errInfo } from '../../core/log-error.js';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from '../../core/logger.js';
 import { messageMetrics } from '../../core/metrics.js';
 import type { ChannelAdapter, ChannelName, SendResult } from '../../core/types.js';
@@ -149,6 +149,18 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     );
   }
 
+  /**
+   * A file sent as part of a message (a civil-record copy) is not kept in the outbox once the message is sent
+   * or given up: the copy stays in its own table, from which staff resend it. Only after the terminal status
+   * is stored, so a retry never lacks its file.
+   */
+  async function forgetFile(id: number): Promise<void> {
+    await db
+      .update(outboundMessages)
+      .set({ payload: sql`${outboundMessages.payload} #- '{file,contentBase64}'` })
+      .where(and(eq(outboundMessages.id, id), sql`${outboundMessages.status} <> 'pending'`));
+  }
+
   /** Deliver one claimed message. Returns false on failure, true when sent, or the id of the chat's next pending message. */
   async function deliverOne(row: ClaimedRow, findNext = true): Promise<boolean | number> {
     const id = Number(row.id);
@@ -177,6 +189,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
       messageMetrics.sent(row.channel);
       // Mark it sent and, in the same statement, look for the chat's next pending message.
       const next = await markSent({ id, ids: result.platformMessageIds ?? [], findNext });
+      if (carriesFile(row.payload)) await forgetFile(id);
       return next ?? true;
     }
     const attempts = Number(row.attempts);
@@ -196,6 +209,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
           details: { channel: row.channel, code: result.code },
         });
       });
+      if (carriesFile(row.payload)) await forgetFile(id);
       messageMetrics.failed(row.channel, status);
       log.warn({ outboundId: id, channel: row.channel, code: result.code, status }, 'delivery given up');
       return false;
@@ -390,3 +404,9 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
 }
 
 export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
+
+/** Whether a queued reply carries a file's content. */
+function carriesFile(payload: unknown): boolean {
+  const file = (payload as { file?: { contentBase64?: unknown } } | null)?.file;
+  return typeof file?.contentBase64 === 'string';
+}
