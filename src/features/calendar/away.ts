@@ -1,4 +1,4 @@
-import { formatOpeningVi } from '../../core/calendar.js';
+import { formatOpeningVi, type WorkCalendar } from '../../core/calendar.js';
 import { defineStateSlice, isJsonObject } from '../../core/conversation-state.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import { handoverTextVi } from './presenter.js';
@@ -23,19 +23,30 @@ export const awayNoticeState = defineStateSlice<AwayNoticeState>('awayNotice', {
 type CalendarContext = Pick<AppContext, 'db' | 'commune' | 'now' | 'state'>;
 
 /**
+ * The full out-of-hours notice if this conversation has not heard it in the
+ * current closed period (and remember that it now has), or undefined: the
+ * counter is open, or the notice was already said.
+ */
+async function noticeOnce(ctx: CalendarContext): Promise<{ cal: WorkCalendar; open: boolean; notice?: string; opensAt?: Date }> {
+  const cal = await communeCalendarOf(ctx);
+  const a = cal.availability(ctx.now);
+  if (a.open) return { cal, open: true };
+  const s = awayNoticeState.get(ctx.state);
+  const period = a.opensAt.toISOString();
+  if (s.saidFor === period) return { cal, open: false, opensAt: a.opensAt };
+  s.saidFor = period;
+  return { cal, open: false, notice: handoverTextVi(cal, ctx.now), opensAt: a.opensAt };
+}
+
+/**
  * When staff will answer a question handed over now: during hours, today's
  * promise; out of hours, the full notice the first time in this closed
  * period and afterwards only the reopening time.
  */
 export async function staffAnswerTextVi(ctx: CalendarContext): Promise<string> {
-  const cal = await communeCalendarOf(ctx);
-  const a = cal.availability(ctx.now);
-  if (a.open) return handoverTextVi(cal, ctx.now);
-  const s = awayNoticeState.get(ctx.state);
-  const period = a.opensAt.toISOString();
-  if (s.saidFor === period) return `Cán bộ sẽ trả lời từ ${formatOpeningVi(a.opensAt, ctx.now)}.`;
-  s.saidFor = period;
-  return handoverTextVi(cal, ctx.now);
+  const r = await noticeOnce(ctx);
+  if (r.open) return handoverTextVi(r.cal, ctx.now);
+  return r.notice ?? `Cán bộ sẽ trả lời từ ${formatOpeningVi(r.opensAt!, ctx.now)}.`;
 }
 
 /**
@@ -44,12 +55,5 @@ export async function staffAnswerTextVi(ctx: CalendarContext): Promise<string> {
  * closed period.
  */
 export async function awayNoticeOnceVi(ctx: CalendarContext): Promise<string> {
-  const cal = await communeCalendarOf(ctx);
-  const a = cal.availability(ctx.now);
-  if (a.open) return '';
-  const s = awayNoticeState.get(ctx.state);
-  const period = a.opensAt.toISOString();
-  if (s.saidFor === period) return '';
-  s.saidFor = period;
-  return handoverTextVi(cal, ctx.now);
+  return (await noticeOnce(ctx)).notice ?? '';
 }
