@@ -2,17 +2,10 @@ import { MENU_BUTTON } from '../../core/buttons.js';
 import { randomInt } from 'node:crypto';
 import { and, asc, count, desc, eq, ilike, isNull, lt, lte, or } from 'drizzle-orm';
 import type { ChannelName } from '../../core/types.js';
-import { enqueueMessages } from '../../pipeline/outbox/index.js';
+import { enqueueMessages, listChatRepliesBefore } from '../../pipeline/outbox/index.js';
 import type { Db } from '../../db/client.js';
 import { writeAudit } from '../../db/audit.js';
-import {
-  inboundMessages,
-  inquiries,
-  inquiryNotes,
-  outboundMessages,
-  replyTemplates,
-  staffAccounts,
-} from '../../db/schema/index.js';
+import { inboundMessages, inquiries, inquiryNotes, replyTemplates, staffAccounts } from '../../db/schema/index.js';
 
 const CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ'; // no 0/O, 1/I
 
@@ -193,22 +186,22 @@ export interface ThreadMessage {
  * question itself (the page shows it on its own).
  */
 export async function conversationBefore(db: Db, inquiry: InquiryRow, limit = 12): Promise<ThreadMessage[]> {
-  const chat = (t: typeof inboundMessages | typeof outboundMessages) =>
-    and(eq(t.communeId, inquiry.communeId), eq(t.channel, inquiry.channel), eq(t.chatId, inquiry.chatId));
   const [ins, outs] = await Promise.all([
     db
       .select({ text: inboundMessages.text, action: inboundMessages.action, at: inboundMessages.receivedAt })
       .from(inboundMessages)
-      .where(and(chat(inboundMessages), lte(inboundMessages.receivedAt, inquiry.createdAt)))
+      .where(
+        and(
+          eq(inboundMessages.communeId, inquiry.communeId),
+          eq(inboundMessages.channel, inquiry.channel),
+          eq(inboundMessages.chatId, inquiry.chatId),
+          lte(inboundMessages.receivedAt, inquiry.createdAt),
+        ),
+      )
       .orderBy(desc(inboundMessages.id))
       .limit(limit + 1),
     // Replies queued with the question (its confirmation) share its time: strictly before.
-    db
-      .select({ payload: outboundMessages.payload, at: outboundMessages.createdAt })
-      .from(outboundMessages)
-      .where(and(chat(outboundMessages), lt(outboundMessages.createdAt, inquiry.createdAt)))
-      .orderBy(desc(outboundMessages.id))
-      .limit(limit),
+    listChatRepliesBefore(db, { ...inquiry, before: inquiry.createdAt, limit }),
   ]);
   // The newest inbound message is the question itself.
   const earlier = ins[0]?.text === inquiry.question ? ins.slice(1) : ins.slice(0, limit);
@@ -216,9 +209,7 @@ export async function conversationBefore(db: Db, inquiry: InquiryRow, limit = 12
     ...earlier
       .filter((m) => m.text || m.action)
       .map((m) => ({ from: 'resident' as const, text: m.text ?? `[bấm nút ${m.action}]`, at: m.at })),
-    ...outs
-      .map((m) => ({ from: 'bot' as const, text: typeof m.payload.text === 'string' ? m.payload.text : '', at: m.at }))
-      .filter((m) => m.text),
+    ...outs.map((m) => ({ from: 'bot' as const, text: m.text, at: m.at })),
   ];
   return thread.sort((a, b) => a.at.getTime() - b.at.getTime() || (a.from === 'resident' ? -1 : 1)).slice(-limit);
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { Reply } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
 import { outboundMessages } from '../../db/schema/index.js';
@@ -56,4 +56,28 @@ export async function listRepliesTo(db: Db, inboundId: number): Promise<{ id: nu
     .where(eq(outboundMessages.inboundId, inboundId))
     .orderBy(asc(outboundMessages.id));
   return rows.map((r) => ({ id: r.id, reply: r.payload as unknown as Reply }));
+}
+
+/**
+ * The texts of the newest `limit` replies queued for one chat strictly before
+ * `before` (the conversation staff read above a resident's question).
+ */
+export async function listChatRepliesBefore(
+  db: Db,
+  q: { communeId: number; channel: string; chatId: string; before: Date; limit: number },
+): Promise<{ text: string; at: Date }[]> {
+  const rows = await db
+    .select({ text: sql<string | null>`${outboundMessages.payload}->>'text'`, at: outboundMessages.createdAt })
+    .from(outboundMessages)
+    .where(
+      and(
+        eq(outboundMessages.communeId, q.communeId),
+        eq(outboundMessages.channel, q.channel),
+        eq(outboundMessages.chatId, q.chatId),
+        lt(outboundMessages.createdAt, q.before),
+      ),
+    )
+    .orderBy(desc(outboundMessages.id))
+    .limit(q.limit);
+  return rows.filter((r): r is { text: string; at: Date } => typeof r.text === 'string' && r.text !== '');
 }
