@@ -1,4 +1,17 @@
-import { bigint, bigserial, index, integer, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  check,
+  index,
+  integer,
+  pgTable,
+  serial,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { communes } from './core.js';
 import { staffAccounts } from './staff.js';
 
@@ -26,8 +39,19 @@ export const inquiries = pgTable(
     assignedTo: integer('assigned_to').references(() => staffAccounts.id),
     /** Closed without an answer sent (duplicate, resolved by phone…). */
     closedAt: timestamp('closed_at', { withTimezone: true }),
+    /** The asking chat's rating of the answer, 1–5; one per question, set once. */
+    rating: smallint('rating'),
+    /** The optional short comment given with the rating. */
+    ratingComment: text('rating_comment'),
+    ratedAt: timestamp('rated_at', { withTimezone: true }),
   },
-  (t) => [uniqueIndex('inquiries_code').on(t.communeId, t.code), index('inquiries_open').on(t.communeId, t.status, t.createdAt)],
+  (t) => [
+    uniqueIndex('inquiries_code').on(t.communeId, t.code),
+    index('inquiries_open').on(t.communeId, t.status, t.createdAt),
+    // Monthly statistics read a commune's questions by the time they came.
+    index('inquiries_created').on(t.communeId, t.createdAt),
+    check('inquiries_rating_range', sql`${t.rating} is null or ${t.rating} between 1 and 5`),
+  ],
 );
 
 /** An internal note on a question: staff only, never sent to the resident. */
