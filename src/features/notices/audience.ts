@@ -1,12 +1,12 @@
 import { and, asc, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { ValidationError } from '../../core/errors.js';
 import { writeAudit } from '../../db/audit.js';
-import type { Db } from '../../db/client.js';
+import { execRows, type Db } from '../../db/client.js';
 import { noticeDeliveries, noticeHamlets, notices, noticeSubscriptions, noticeTopics } from '../../db/schema/index.js';
 
 /**
  * Who receives notices: the commune's topics and hamlets (staff keep them) and the residents' subscriptions
- * (the chat keeps them). Sending lives in service.ts.
+ * (the chat keeps them). Sending lives in sending.ts.
  */
 /** The topics a commune starts with (issue 17); staff edit them in the console. */
 export const DEFAULT_TOPICS: { name: string; urgent: boolean }[] = [
@@ -256,4 +256,35 @@ export async function recentNoticesFor(
     )
     .orderBy(desc(noticeDeliveries.id))
     .limit(q.limit ?? 5);
+}
+
+/**
+ * The audience of a target: active subscriptions of the commune in the named
+ * hamlets (any hamlet when none is named) following one of the named topics
+ * (any when none is named; everyone when an urgent topic is named, since
+ * urgent topics cannot be dropped).
+ */
+export function audienceWhere(communeId: number, hamletIds: number[], topicIds: number[]) {
+  const hamlets = sql`${`{${hamletIds.join(',')}}`}::integer[]`;
+  const topics = sql`${`{${topicIds.join(',')}}`}::integer[]`;
+  return sql`s.commune_id = ${communeId} and s.unsubscribed_at is null
+    and (cardinality(${hamlets}) = 0 or s.hamlet_id = any(${hamlets}))
+    and (cardinality(${topics}) = 0 or s.topic_ids && ${topics}
+         or exists (select 1 from notice_topics t where t.id = any(${topics}) and t.urgent))`;
+}
+
+/** How many active subscribers a target reaches, per channel. */
+export async function previewAudience(
+  db: Db,
+  communeId: number,
+  target: { hamletIds: number[]; topicIds: number[] },
+): Promise<{ total: number; byChannel: Record<string, number> }> {
+  const rows = await execRows<{ channel: string; n: number }>(
+    db,
+    sql`select s.channel, count(*)::int as n from notice_subscriptions s
+        where ${audienceWhere(communeId, target.hamletIds, target.topicIds)}
+        group by s.channel order by s.channel`,
+  );
+  const byChannel = Object.fromEntries(rows.map((r) => [r.channel, Number(r.n)]));
+  return { total: rows.reduce((a, r) => a + Number(r.n), 0), byChannel };
 }

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Reply } from '../../core/types.js';
-import type { Db } from '../../db/client.js';
+import { execRows, type Db } from '../../db/client.js';
 import { outboundMessages } from '../../db/schema/index.js';
 
 /**
@@ -80,4 +80,26 @@ export async function listChatRepliesBefore(
     .orderBy(desc(outboundMessages.id))
     .limit(q.limit);
   return rows.filter((r): r is { text: string; at: Date } => typeof r.text === 'string' && r.text !== '');
+}
+
+/**
+ * A refusal because the resident has not written for too long (Zalo OA's
+ * 7-day consultation window: errors -230 and -232, as the delivery worker
+ * records them), told apart from a blocked bot.
+ */
+const OUTSIDE_WINDOW_ERROR = sql`last_error ~ 'error -23[02]:'`;
+
+/** How many of the outbox rows a subquery selects (`select <id> …`) stand in each status, per channel. */
+export async function countOutboxStatuses(
+  db: Db,
+  ids: SQL,
+): Promise<{ channel: string; status: string; outsideWindow: boolean; n: number }[]> {
+  const rows = await execRows<{ channel: string; status: string; outside_window: boolean; n: number }>(
+    db,
+    sql`select channel, status, coalesce(status = 'undeliverable' and ${OUTSIDE_WINDOW_ERROR}, false) as outside_window,
+               count(*)::int as n
+        from outbound_messages where id in (${ids})
+        group by 1, 2, 3`,
+  );
+  return rows.map((r) => ({ channel: r.channel, status: r.status, outsideWindow: r.outside_window, n: Number(r.n) }));
 }

@@ -1,0 +1,171 @@
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { formatDateVi } from '../../core/format-vi.js';
+import type { ChannelName, Reply } from '../../core/types.js';
+import { writeAudit } from '../../db/audit.js';
+import { execRows, type Db } from '../../db/client.js';
+import { noticeDeliveries, notices } from '../../db/schema/index.js';
+import { enqueueBroadcast, enqueueMessages, PULL_CHANNELS } from '../../pipeline/outbox/index.js';
+import { audienceWhere, previewAudience, SEND_BATCH, type NoticeRow } from './audience.js';
+
+// Sending a notice: queueing its recipients batch by batch, releasing what was held for a chat outside
+// the platform's reply window, and claiming scheduled notices when they fall due.
+
+/** The message a resident receives. */
+export function noticeReply(n: Pick<NoticeRow, 'title' | 'body' | 'link'>, at: Date): Reply {
+  return {
+    text:
+      `📢 ${n.title}\n\n${n.body}` +
+      (n.link ? `\n\nXem thêm: ${n.link}` : '') +
+      `\n\n(Thông báo ngày ${formatDateVi(at)}. Nhắn "hủy nhận thông báo" nếu không muốn nhận tiếp.)`,
+  };
+}
+
+/**
+ * Queue the next batch of a sending notice's recipients, in one transaction:
+ * the notice row is locked (one pump per notice at a time), each recipient
+ * not yet keyed gets an outbox row and its delivery key together, and the
+ * notice is marked sent when nobody is left. A crash between batches leaves
+ * the notice 'sending' with the keyed recipients done: the next pump goes on
+ * from there and never queues anyone twice. Returns the new outbox ids.
+ */
+export async function pumpNotice(
+  db: Db,
+  noticeId: number,
+  opts: { batch?: number; now?: Date; replyWindowMs?: (channel: string) => number | undefined } = {},
+): Promise<{ outboxIds: number[]; done: boolean }> {
+  const batch = opts.batch ?? SEND_BATCH;
+  const now = opts.now ?? new Date();
+  return db.transaction(async (tx) => {
+    const [n] = await tx.select().from(notices).where(eq(notices.id, noticeId)).for('update');
+    if (!n || n.status !== 'sending') return { outboxIds: [], done: true };
+    const recipients = await execRows<{
+      id: number;
+      channel: string;
+      chat_id: string;
+      user_id: string;
+      last_inbound_at: string | Date | null;
+    }>(
+      tx as unknown as Db,
+      sql`select s.id, s.channel, s.chat_id, s.user_id, c.last_inbound_at from notice_subscriptions s
+          left join conversations c on c.commune_id = s.commune_id and c.channel = s.channel and c.chat_id = s.chat_id
+          where ${audienceWhere(n.communeId, n.hamletIds, n.topicIds)}
+            and not exists (select 1 from notice_deliveries d where d.notice_id = ${n.id} and d.subscription_id = s.id)
+          order by s.id
+          limit ${batch}`,
+    );
+    // Outside the platform's reply window (Zalo OA: 7 days since the resident last wrote) a send is refused:
+    // the notice is held and queued the next time they write.
+    const outsideWindow = (r: (typeof recipients)[number]) => {
+      const window = opts.replyWindowMs?.(r.channel);
+      if (!window) return false;
+      return !r.last_inbound_at || now.getTime() - new Date(r.last_inbound_at).getTime() > window;
+    };
+    const held = recipients.filter(outsideWindow);
+    const reachable = recipients.filter((r) => !outsideWindow(r));
+    const reply = noticeReply(n, now);
+    const queued = await enqueueBroadcast(
+      tx as unknown as Db,
+      reachable.map((r) => ({
+        to: { communeId: n.communeId, channel: r.channel as ChannelName, chatId: r.chat_id, userId: r.user_id },
+        reply,
+      })),
+    );
+    const outboxOf = new Map(queued.map((q) => [`${q.channel}\u0000${q.chatId}`, Number(q.id)]));
+    if (recipients.length)
+      await tx.insert(noticeDeliveries).values([
+        ...reachable.map((r) => ({
+          noticeId: n.id,
+          subscriptionId: Number(r.id),
+          communeId: n.communeId,
+          channel: r.channel,
+          chatId: r.chat_id,
+          outboundId: outboxOf.get(`${r.channel}\u0000${r.chat_id}`)!,
+        })),
+        ...held.map((r) => ({
+          noticeId: n.id,
+          subscriptionId: Number(r.id),
+          communeId: n.communeId,
+          channel: r.channel,
+          chatId: r.chat_id,
+          outboundId: null,
+          heldAt: now,
+        })),
+      ]);
+    const done = recipients.length < batch;
+    if (done)
+      await tx
+        .update(notices)
+        .set({ status: 'sent', sentAt: sql`now()` })
+        .where(eq(notices.id, n.id));
+    // Web chat copies are stored as sent (the page pulls them): nothing to push.
+    return { outboxIds: queued.filter((q) => !PULL_CHANNELS.has(q.channel)).map((q) => Number(q.id)), done };
+  });
+}
+
+/**
+ * The resident of a chat with held notices has written: queue them now, after
+ * a line saying how many, in the transaction of their message. Returns how
+ * many were released.
+ */
+export async function releaseHeldNotices(
+  db: Db,
+  to: { communeId: number; channel: ChannelName; chatId: string; userId: string },
+): Promise<number> {
+  const held = await db
+    .select({
+      id: noticeDeliveries.id,
+      title: notices.title,
+      body: notices.body,
+      link: notices.link,
+      at: noticeDeliveries.heldAt,
+    })
+    .from(noticeDeliveries)
+    .innerJoin(notices, eq(notices.id, noticeDeliveries.noticeId))
+    .where(
+      and(
+        eq(noticeDeliveries.communeId, to.communeId),
+        eq(noticeDeliveries.channel, to.channel),
+        eq(noticeDeliveries.chatId, to.chatId),
+        isNull(noticeDeliveries.outboundId),
+      ),
+    )
+    .orderBy(asc(noticeDeliveries.id))
+    .limit(20);
+  if (!held.length) return 0;
+  await enqueueMessages(db, to, [{ text: `Anh/chị có ${held.length} thông báo mới của xã:` }]);
+  for (const h of held) {
+    const [id] = await enqueueMessages(db, to, [noticeReply(h, h.at ?? new Date())]);
+    await db.update(noticeDeliveries).set({ outboundId: id }).where(eq(noticeDeliveries.id, h.id));
+  }
+  return held.length;
+}
+
+/**
+ * Scheduled notices now due start sending; returns the ids of every notice
+ * left sending (due ones and any a restart interrupted).
+ */
+export async function claimDueNotices(db: Db, now: Date): Promise<number[]> {
+  const started = await db
+    .update(notices)
+    .set({ status: 'sending', sendingAt: sql`now()` })
+    .where(and(eq(notices.status, 'scheduled'), sql`${notices.scheduledAt} <= ${now.toISOString()}::timestamptz`))
+    .returning();
+  for (const n of started) {
+    const audience = await previewAudience(db, n.communeId, n);
+    await writeAudit(db, {
+      communeId: n.communeId,
+      actor: 'system',
+      action: 'notice.sent',
+      subject: String(n.id),
+      details: {
+        scheduled: true,
+        hamletIds: n.hamletIds,
+        topicIds: n.topicIds,
+        recipients: audience.total,
+        byChannel: audience.byChannel,
+      },
+    });
+  }
+  const rows = await db.select({ id: notices.id }).from(notices).where(eq(notices.status, 'sending')).orderBy(asc(notices.id));
+  return rows.map((r) => r.id);
+}
