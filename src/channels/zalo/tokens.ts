@@ -142,35 +142,49 @@ export function createZaloTokenStore(opts: ZaloTokenStoreOptions): ZaloTokenStor
    * `force` = always (manual rotation).
    */
   async function doRefresh(why: { stale?: true; rejected?: string; force?: true }): Promise<ZaloTokenPair> {
-    return opts.repo.withLock(async (locked) => {
-      if (unsaved) {
-        await persist(locked, unsaved);
-      }
-      const current = await locked.load();
-      if (!current) throw new ChannelError('api', 'zalo_no_token', 'no Zalo OA token stored; authorise the OA first', false);
-      const needed = why.force || !fresh(current) || (why.rejected !== undefined && current.accessToken === why.rejected);
-      if (!needed) {
-        cached = current;
-        return current;
-      }
-      const next = await refreshZaloAccessToken(current.refreshToken, opts);
-      await persist(locked, next);
-      cached = next;
-      return next;
-    });
-  }
-
-  async function persist(locked: ZaloTokenRepoTx, pair: ZaloTokenPair): Promise<void> {
-    try {
-      await locked.saveRotated(pair);
-      unsaved = null;
-    } catch (error) {
-      // Keep the only live copy in memory (and retry the save on the next refresh) rather than lose the OA.
+    // The pair written in this transaction: it is stored only once the transaction commits.
+    const done: { written: ZaloTokenPair | null } = { written: null };
+    const write = async (locked: ZaloTokenRepoTx, pair: ZaloTokenPair) => {
+      // Until the commit, memory holds the only copy of the live refresh token.
       unsaved = pair;
       cached = pair;
-      opts.log?.error({ err: (error as Error).message }, 'zalo: could not persist rotated tokens');
-      throw new ChannelError('api', 'zalo_token_persist_failed', 'could not persist rotated Zalo tokens', true);
+      try {
+        await locked.saveRotated(pair);
+      } catch (error) {
+        throw persistFailed(error);
+      }
+      done.written = pair;
+    };
+    let pair: ZaloTokenPair;
+    try {
+      pair = await opts.repo.withLock(async (locked) => {
+        if (unsaved) await write(locked, unsaved);
+        const current = await locked.load();
+        if (!current) throw new ChannelError('api', 'zalo_no_token', 'no Zalo OA token stored; authorise the OA first', false);
+        const needed = why.force || !fresh(current) || (why.rejected !== undefined && current.accessToken === why.rejected);
+        if (!needed) {
+          cached = current;
+          return current;
+        }
+        const next = await refreshZaloAccessToken(current.refreshToken, opts);
+        await write(locked, next);
+        return next;
+      });
+    } catch (error) {
+      // Rolled back: whatever was written is not stored, and `unsaved` still holds it. A database
+      // error after the write (the commit) is a failed save; a refused or failed refresh is itself.
+      if (done.written && !(error instanceof ChannelError)) throw persistFailed(error);
+      throw error;
     }
+    // Committed: the stored pair is the live one.
+    if (done.written && unsaved === done.written) unsaved = null;
+    return pair;
+  }
+
+  function persistFailed(error: unknown): ChannelError {
+    // Keep the only live copy in memory (and retry the save on the next refresh) rather than lose the OA.
+    opts.log?.error({ err: (error as Error).message }, 'zalo: could not persist rotated tokens');
+    return new ChannelError('api', 'zalo_token_persist_failed', 'could not persist rotated Zalo tokens', true);
   }
 
   function singleFlight(why: Parameters<typeof doRefresh>[0]): Promise<ZaloTokenPair> {
