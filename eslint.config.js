@@ -34,9 +34,21 @@ export default tseslint.config(
   {
     files: ['src/db/schema/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      // Column types may name core's neutral types (a type-only import, erased at run time).
+      '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [restrict('^(?!drizzle-orm(/|$)|\\./)', 'db/schema imports only drizzle-orm (and its own files).')] },
+        {
+          patterns: [
+            restrict(
+              '^(?!drizzle-orm(/|$)|\\./|\\.\\./\\.\\./core/types\\.js$)',
+              'db/schema imports only drizzle-orm (and its own files).',
+            ),
+            {
+              ...restrict('^\\.\\./\\.\\./core/types\\.js$', 'db/schema may import only types from core/types.'),
+              allowTypeImports: true,
+            },
+          ],
+        },
       ],
     },
   },

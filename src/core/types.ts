@@ -81,7 +81,15 @@ export interface Reply {
   file?: ReplyFile;
   /** Ask the user to share their phone number through the platform (Telegram contact, Zalo request_user_info). */
   requestContact?: boolean;
+  /** The reply asks for a photo (the web chat then shows its photo button). */
+  requestImage?: boolean;
 }
+
+/**
+ * A reply as the outbox keeps it: once a file has reached the resident (or
+ * delivery gave up) its content is dropped, and only its name and type stay.
+ */
+export type StoredReply = Omit<Reply, 'file'> & { file?: Omit<ReplyFile, 'contentBase64'> & { contentBase64?: string } };
 
 /**
  * Result of a platform send. `retryAfterMs` comes from 429 / rate-limit

@@ -3,7 +3,7 @@ import { errInfo, isDataRefusal } from '../core/log-error.js';
 import type { Logger } from '../core/logger.js';
 import type { CommuneDirectory, CommuneInfo } from '../core/commune.js';
 import type { Router } from '../core/router.js';
-import type { Reply } from '../core/types.js';
+import type { ChannelName, Reply } from '../core/types.js';
 import { bigintArray, pipelinedTransaction, type Db } from '../db/client.js';
 import type { AppContext, ContextBuilder, InboundRow } from './context.js';
 import { PULL_CHANNELS, queueBatchReplies, type BatchReplyRow, type LeasedOutbound } from './outbox/index.js';
@@ -80,7 +80,8 @@ export function createBatchProcessing(deps: BatchProcessingDeps) {
       waiting: number;
       id: number | null;
       commune_id: number;
-      channel: string;
+      /** Recorded from an adapter's message, so one of ours. */
+      channel: ChannelName;
       external_id: string;
       chat_id: string;
       user_id: string;
@@ -170,7 +171,7 @@ export function createBatchProcessing(deps: BatchProcessingDeps) {
               replyRows.push({
                 ord: replyRows.length,
                 commune_id: row.communeId,
-                channel: row.channel,
+                channel: r.channel,
                 chat_id: row.chatId,
                 user_id: row.userId,
                 conversation_id: conversationId,

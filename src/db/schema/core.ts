@@ -12,6 +12,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { ChannelName, StoredReply } from '../../core/types.js';
 
 /** A commune (xã/phường): the tenant. Every commune-owned row references it. */
 export const communes = pgTable('communes', {
@@ -122,13 +123,13 @@ export const outboundMessages = pgTable(
     communeId: integer('commune_id')
       .notNull()
       .references(() => communes.id),
-    channel: text('channel').notNull(),
+    channel: text('channel').$type<ChannelName>().notNull(),
     chatId: text('chat_id').notNull(),
     userId: text('user_id').notNull(),
     conversationId: bigint('conversation_id', { mode: 'number' }).references(() => conversations.id),
     inboundId: bigint('inbound_id', { mode: 'number' }),
-    /** The neutral Reply. */
-    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    /** The neutral Reply (a delivered file keeps its name and type, not its content). */
+    payload: jsonb('payload').$type<StoredReply>().notNull(),
     /** pending -> sent | undeliverable | failed (gave up). */
     status: text('status').notNull().default('pending'),
     /**

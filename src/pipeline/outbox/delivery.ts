@@ -2,7 +2,7 @@ import { errInfo } from '../../core/log-error.js';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from '../../core/logger.js';
 import { messageMetrics } from '../../core/metrics.js';
-import type { ChannelAdapter, ChannelName, SendResult } from '../../core/types.js';
+import type { ChannelAdapter, ChannelName, SendResult, StoredReply } from '../../core/types.js';
 import { bigintArray, execRows, type Db } from '../../db/client.js';
 import type { LeasedOutbound } from './statements.js';
 import { writeAudit } from '../../db/audit.js';
@@ -164,7 +164,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
   /** Deliver one claimed message. Returns false on failure, true when sent, or the id of the chat's next pending message. */
   async function deliverOne(row: ClaimedRow, findNext = true): Promise<boolean | number> {
     const id = Number(row.id);
-    const adapter = adapters.get(row.commune_id, row.channel as ChannelName);
+    const adapter = adapters.get(row.commune_id, row.channel);
     let result: SendResult;
     if (!adapter) {
       result = { ok: false, retryable: true, code: 'channel_off', message: 'channel not configured' };
@@ -174,7 +174,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
           row.payload,
           {
             communeId: row.commune_id,
-            channel: row.channel as ChannelName,
+            channel: row.channel,
             chatId: row.chat_id,
             userId: row.user_id,
           },
@@ -406,7 +406,6 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
 export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
 
 /** Whether a queued reply carries a file's content. */
-function carriesFile(payload: unknown): boolean {
-  const file = (payload as { file?: { contentBase64?: unknown } } | null)?.file;
-  return typeof file?.contentBase64 === 'string';
+function carriesFile(payload: StoredReply): boolean {
+  return typeof payload.file?.contentBase64 === 'string';
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Recipient, Reply } from '../../core/types.js';
+import type { ChannelName, Recipient, Reply } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
 import { outboundMessages } from '../../db/schema/index.js';
 import { PULL_CHANNELS } from '../../channels/capabilities.js';
@@ -32,7 +32,7 @@ export async function enqueueMessages(
         userId: to.userId,
         conversationId: conversationId ?? null,
         inboundId: inboundId ?? null,
-        payload: r as unknown as Record<string, unknown>,
+        payload: r,
         // Web and CLI replies are handed over in the HTTP response / poll.
         status: pull ? 'sent' : 'pending',
         sentAt: pull ? sql`now()` : null,
@@ -53,7 +53,7 @@ export async function enqueueMessages(
 export async function enqueueBroadcast(
   db: Db,
   items: { to: Recipient; reply: Reply }[],
-): Promise<{ id: number; channel: string; chatId: string }[]> {
+): Promise<{ id: number; channel: ChannelName; chatId: string }[]> {
   if (items.length === 0) return [];
   return db
     .insert(outboundMessages)
@@ -65,7 +65,7 @@ export async function enqueueBroadcast(
           channel: to.channel,
           chatId: to.chatId,
           userId: to.userId,
-          payload: reply as unknown as Record<string, unknown>,
+          payload: reply,
           priority: 1,
           status: pull ? 'sent' : 'pending',
           sentAt: pull ? sql`now()` : null,

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import type { Reply } from '../../core/types.js';
+import type { ChannelName, Reply, StoredReply } from '../../core/types.js';
 import { execRows, type Db } from '../../db/client.js';
 import { outboundMessages } from '../../db/schema/index.js';
 
@@ -30,7 +30,7 @@ export async function listUndelivered(db: Db, communeId: number) {
  */
 export async function listPulledReplies(
   db: Db,
-  q: { communeId: number; channel: string; chatId: string; afterId: number },
+  q: { communeId: number; channel: ChannelName; chatId: string; afterId: number },
 ): Promise<{ id: number; reply: Reply }[]> {
   const rows = await db
     .select({ id: outboundMessages.id, payload: outboundMessages.payload })
@@ -45,7 +45,7 @@ export async function listPulledReplies(
     )
     .orderBy(asc(outboundMessages.id))
     .limit(50);
-  return rows.map((r) => ({ id: r.id, reply: r.payload as unknown as Reply }));
+  return rows.map((r) => ({ id: r.id, reply: pulled(r.payload) }));
 }
 
 /** The replies already queued for one inbound message, in order (a redelivered web chat message gets them again). */
@@ -55,7 +55,7 @@ export async function listRepliesTo(db: Db, inboundId: number): Promise<{ id: nu
     .from(outboundMessages)
     .where(eq(outboundMessages.inboundId, inboundId))
     .orderBy(asc(outboundMessages.id));
-  return rows.map((r) => ({ id: r.id, reply: r.payload as unknown as Reply }));
+  return rows.map((r) => ({ id: r.id, reply: pulled(r.payload) }));
 }
 
 /**
@@ -72,7 +72,7 @@ export async function listChatRepliesBefore(
     .where(
       and(
         eq(outboundMessages.communeId, q.communeId),
-        eq(outboundMessages.channel, q.channel),
+        eq(outboundMessages.channel, q.channel as ChannelName), // a feature keeps the channel as plain text
         eq(outboundMessages.chatId, q.chatId),
         lt(outboundMessages.createdAt, q.before),
       ),
@@ -102,4 +102,12 @@ export async function countOutboxStatuses(
         group by 1, 2, 3`,
   );
   return rows.map((r) => ({ channel: r.channel, status: r.status, outsideWindow: r.outside_window, n: Number(r.n) }));
+}
+
+/**
+ * A pull channel's reply as stored: its rows are marked sent when queued and
+ * never pass the delivery worker, which alone drops a delivered file's content.
+ */
+function pulled(payload: StoredReply): Reply {
+  return payload as Reply;
 }

@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Reply } from '../../core/types.js';
+import type { ChannelName, Reply } from '../../core/types.js';
 import { PULL_CHANNELS } from './enqueue.js';
 
 /**
@@ -38,7 +38,7 @@ export function queueRepliesOf(m: {
 export interface LeasedOutbound {
   id: number;
   commune_id: number;
-  channel: string;
+  channel: ChannelName;
   chat_id: string;
   user_id: string;
   payload: Reply;
@@ -50,7 +50,7 @@ export interface LeasedOutbound {
 export interface BatchReplyRow {
   ord: number;
   commune_id: number;
-  channel: string;
+  channel: ChannelName;
   chat_id: string;
   user_id: string;
   conversation_id: number;
