@@ -155,7 +155,7 @@ describe.runIf(existsSync(CHROMIUM))('dossier and statistics pages in a browser'
     expect(res.status()).toBe(200);
     expect(res.headers()['content-disposition']).toMatch(/attachment; filename="?thong-ke-ho-so-\d{4}-01-01-.*\.xlsx/);
     const sheets = await readXlsxFile(await res.body());
-    expect(sheets.map((s) => s.sheet)).toEqual(['Tổng hợp', 'Theo tháng', 'Theo thủ tục']);
+    expect(sheets.map((s) => s.sheet)).toEqual(['Tổng hợp', 'Theo tháng', 'Theo thủ tục', 'Câu hỏi']);
     const totals = sheets[0].data.find((r) => r[0] === 'Tổng cộng')!;
     expect(totals.slice(1, 3)).toEqual([2, 1]); // received this year, of them online
     const exported = await env.runtime.database.db.select().from(auditLog).where(eq(auditLog.action, 'stats.exported'));

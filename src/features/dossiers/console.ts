@@ -9,6 +9,7 @@ import { actorOf, type ConsoleContext, type ConsoleContribution } from '../../co
 import type { Db } from '../../db/client.js';
 import { dossiers } from '../../db/schema/index.js';
 import { loadCommuneCalendar } from '../calendar/index.js';
+import { getInquiryStats, inquiryStatsSection, inquiryStatsSheet, type InquiryStats } from '../inquiries/index.js';
 import { normalizeDossierCode } from './code-parser.js';
 import { parsePeriod } from './http.js';
 import { CHANNEL_NAMES, statusName, timelinessText } from './presenter.js';
@@ -214,7 +215,10 @@ export function createDossiersConsole(deps: { db: Db; now?: () => Date }): Conso
         });
         return;
       }
-      const stats = await getDossierStats(db, { communeId: ctx.communeId, ...period });
+      const [stats, inquiryStats] = await Promise.all([
+        getDossierStats(db, { communeId: ctx.communeId, ...period }),
+        inquiryStatsOf(db, ctx.communeId, period),
+      ]);
       const query = `from=${period.from}&to=${period.to}`;
       ctx.render({
         title: 'Thống kê',
@@ -236,7 +240,8 @@ export function createDossiersConsole(deps: { db: Db; now?: () => Date }): Conso
             'by-procedure',
             ['Thủ tục'],
             stats.byProcedure.map((p) => [[p.procedureName ?? p.procedureCode], p]),
-          )}`,
+          )}
+          ${inquiryStatsSection(inquiryStats)}`,
       });
     }),
   );
@@ -246,8 +251,11 @@ export function createDossiersConsole(deps: { db: Db; now?: () => Date }): Conso
     consolePage('stats', async (req, res, ctx) => {
       const period = periodOf(req, now());
       if ('error' in period) throw new ValidationError(period.error, {});
-      const stats = await getDossierStats(db, { communeId: ctx.communeId, ...period });
-      const file = await statsWorkbook(stats, ctx).toBuffer();
+      const [stats, inquiryStats] = await Promise.all([
+        getDossierStats(db, { communeId: ctx.communeId, ...period }),
+        inquiryStatsOf(db, ctx.communeId, period),
+      ]);
+      const file = await statsWorkbook(stats, inquiryStats, ctx).toBuffer();
       await repo.writeAudit(db, {
         communeId: ctx.communeId,
         actor: actorOf(ctx.principal),
@@ -268,6 +276,11 @@ export function createDossiersConsole(deps: { db: Db; now?: () => Date }): Conso
     ],
     router,
   };
+}
+
+/** Questions for staff in the period, against the commune's working calendar (read once). */
+async function inquiryStatsOf(db: Db, communeId: number, period: { from: string; to: string }): Promise<InquiryStats> {
+  return getInquiryStats(db, { communeId, ...period, calendar: await loadCommuneCalendar(db, communeId) });
 }
 
 function periodOf(req: Request, at: Date): { from: string; to: string } | { error: string } {
@@ -345,7 +358,7 @@ function statsTable(title: string, id: string, heads: string[], rows: Array<[str
  * The workbook: the summary sentence and the totals, then by month and by procedure. Every value is a typed
  * cell (numbers as numbers, text as text), so a procedure name starting with "=" is text, never a formula.
  */
-function statsWorkbook(s: DossierStats, ctx: ConsoleContext) {
+function statsWorkbook(s: DossierStats, inquiryStats: InquiryStats, ctx: ConsoleContext) {
   const bold = { fontWeight: 'bold' as const };
   const header = (first: string) => [first, ...COLUMNS].map((value) => ({ value, ...bold }));
   const line = (label: string, x: StatsLine) => [
@@ -367,5 +380,6 @@ function statsWorkbook(s: DossierStats, ctx: ConsoleContext) {
       sheet: 'Theo thủ tục',
       data: [header('Thủ tục'), ...s.byProcedure.map((p) => line(p.procedureName ?? p.procedureCode, p))],
     },
+    inquiryStatsSheet(inquiryStats),
   ]);
 }

@@ -6,6 +6,7 @@ import { httpErrors } from '../../core/http-errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/client.js';
 import { loadCommuneCalendar } from '../calendar/index.js';
+import { getInquiryStats } from '../inquiries/index.js';
 import { normalizeDossierCode } from './code-parser.js';
 import { CHANNEL_NAMES, formatIntVi, formatPercentVi, statusName } from './presenter.js';
 import * as repo from './repo.js';
@@ -34,6 +35,8 @@ export interface DossiersApiDeps extends DossierServiceDeps {
  * - `GET  /api/v1/dossiers/:code`           one dossier with its history, phone masked (staff)
  * - `POST /api/v1/dossiers/:code/verification/unlock`  lift the lock strangers' guesses put on it (staff)
  * - `GET  /api/v1/stats/dossiers?from=&to=` statistics as JSON, or `&format=html` (staff)
+ * - `GET  /api/v1/stats/inquiries?from=&to=` questions for staff by month: in/out of hours, working time to
+ *   the answer (median, 90th percentile, minutes), ratings (staff, permission 'stats')
  * Errors: 422 with `fieldErrors`, 404 for an unknown dossier or commune.
  */
 export function createDossiersApi(deps: DossiersApiDeps): express.Router {
@@ -153,6 +156,13 @@ export function createDossiersApi(deps: DossiersApiDeps): express.Router {
       return;
     }
     res.json(stats);
+  });
+
+  router.get('/api/v1/stats/inquiries', deps.requireStaff('stats'), async (req, res) => {
+    const communeId = await communeOf(req);
+    const { from, to } = parsePeriod(req.query.from, req.query.to, localDate(now()));
+    const calendar = await loadCommuneCalendar(deps.db, communeId);
+    res.json(await getInquiryStats(deps.db, { communeId, from, to, calendar }));
   });
 
   // Errors of this router, mapped by the one HTTP error map; internal ones go on to the app's handler.

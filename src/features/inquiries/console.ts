@@ -4,8 +4,10 @@ import { formatWorkingMinutesVi, workdayMinutes, workingMinutesBetween, type Wor
 import { CHANNEL_LABELS, consolePage, csrfField, formText } from '../../core/console-kit.js';
 import { html } from '../../core/html.js';
 import { actorOf, type ConsoleContext, type ConsoleContribution } from '../../core/staff.js';
+import type { ChannelCapabilities } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
 import { loadCommuneCalendar } from '../calendar/index.js';
+import { answeredAfter, ratingBlock, ratingTag } from './console-rating.js';
 import {
   addInquiryNote,
   addReplyTemplate,
@@ -44,7 +46,11 @@ function waiting(row: InquiryRow, now: Date, cal: WorkCalendar) {
 }
 
 /** "Hộp thư": residents' questions for staff, with the conversation before each and the reply form. */
-export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]) => void }): ConsoleContribution {
+export function createInboxConsole(deps: {
+  db: Db;
+  deliver: (outboxIds: number[]) => void;
+  capabilitiesOf?: (channel: string) => ChannelCapabilities;
+}): ConsoleContribution {
   const { db } = deps;
   const router = express.Router();
 
@@ -94,6 +100,7 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
                         <a class="item" href="/console/inbox/${r.code}">
                           <span class="title">${r.code}</span> · ${CHANNEL_LABELS[r.channel] ?? r.channel}
                           ${r.status === 'open' ? waiting(r, now, cal) : html`<span class="tag">${STATUS_LABELS[r.status] ?? r.status}</span>`}
+                          ${answeredAfter(r, cal)} ${ratingTag(r)}
                           ${r.assignedTo ? html`<span class="tag">giao: ${names.get(r.assignedTo) ?? '—'}</span>` : ''}
                           <br />${r.question.length > 160 ? `${r.question.slice(0, 160)}…` : r.question} <br /><span class="muted"
                             >${formatShortDateTimeVi(r.createdAt)}</span
@@ -143,6 +150,7 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
         <p class="muted">
           ${CHANNEL_LABELS[inquiry.channel] ?? inquiry.channel} · gửi lúc ${formatShortDateTimeVi(inquiry.createdAt)} ·
           ${open ? waiting(inquiry, new Date(), cal) : html`<span class="tag">${STATUS_LABELS[inquiry.status]}</span>`}
+          ${answeredAfter(inquiry, cal)}
         </p>
         <h2>Cuộc trò chuyện trước câu hỏi</h2>
         <div class="card thread" aria-label="Cuộc trò chuyện">
@@ -168,6 +176,7 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
               : ''
           }
         </div>
+        ${ratingBlock(inquiry)}
         ${
           open
             ? html`<div class="card">
@@ -309,7 +318,13 @@ export function createInboxConsole(deps: { db: Db; deliver: (outboxIds: number[]
       const answer = formText(req.body?.answer, 5000);
       if (!answer || answer.length > 4000)
         return detail(ctx, code, { kind: 'error', text: 'Nội dung trả lời cần từ 1 đến 4.000 ký tự.' }, 400, answer);
-      const result = await answerInquiry(db, { communeId: ctx.communeId, code, answer, staff: actorOf(ctx.principal) });
+      const result = await answerInquiry(db, {
+        communeId: ctx.communeId,
+        code,
+        answer,
+        staff: actorOf(ctx.principal),
+        capabilitiesOf: deps.capabilitiesOf,
+      });
       if (!result) return detail(ctx, code);
       if (result.alreadyAnswered)
         return detail(ctx, code, { kind: 'error', text: 'Câu hỏi này đã được trả lời hoặc đã đóng.' }, 409);

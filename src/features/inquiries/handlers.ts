@@ -5,6 +5,7 @@ import type { Reply } from '../../core/types.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import { staffAnswerTextVi } from '../calendar/index.js';
 import { findInquiryCode, inquiryStatus, isSupplementPhrase, supplement, SUPPLEMENT_FLOW, supplementFlow } from './follow-up.js';
+import { registerRating } from './rating-chat.js';
 import { MAX_OPEN_PER_CHAT, openCodesOfChat, openInquiry } from './service.js';
 
 const STAFF_PHRASES =
@@ -46,6 +47,8 @@ export function register(router: Router<AppContext>): void {
       buttons: [MENU_BUTTON],
     };
   });
+  // Before the follow-ups: "đánh giá HD-… 5" names a code too.
+  registerRating(router);
   // Follow-ups on a question already queued: its progress by code, and additions ("bổ sung …"). Global, so
   // that the menu's phrases ("số điện thoại", "giờ làm việc" inside an addition) do not take them first;
   // both pass on (NEXT) when the chat has no such question.

@@ -1,5 +1,6 @@
 import express, { type Request, type RequestHandler } from 'express';
 import { actorOf, principalOf, type Permission } from '../../core/staff.js';
+import type { ChannelCapabilities } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
 import { answerInquiry, listOpenInquiries } from './service.js';
 
@@ -10,6 +11,8 @@ export interface InquiriesApiDeps {
   communeOfRequest: (req: Request) => Promise<number>;
   /** Called after commit with the outbox ids of the answers (the delivery worker's kick). */
   deliver: (outboxIds: number[]) => void;
+  /** What the resident's channel can do: the rating invitation is buttons or a numbered list. */
+  capabilitiesOf: (channel: string) => ChannelCapabilities;
 }
 
 /**
@@ -45,6 +48,7 @@ export function createInquiriesApi(deps: InquiriesApiDeps): express.Router {
       code: String(req.params.code).toUpperCase(),
       answer,
       staff: actorOf(principalOf(req)!),
+      capabilitiesOf: deps.capabilitiesOf,
     });
     if (!result) {
       res.status(404).json({ error: 'unknown inquiry code' });

@@ -7,6 +7,8 @@ import { createInboxConsole } from './console.js';
 export { isStaffRequest, register } from './handlers.js';
 export { answerInquiry, createInquiry, listOpenInquiries, newInquiryCode, openInquiry } from './service.js';
 export { createInquiriesApi, type InquiriesApiDeps } from './http.js';
+export { getInquiryStats, type InquiryStats, type InquiryStatsLine } from './stats.js';
+export { inquiryStatsSection, inquiryStatsSheet } from './stats-view.js';
 
 /**
  * "Gặp cán bộ": a resident's question is queued for staff with a code (chat),

@@ -1,11 +1,12 @@
 import { MENU_BUTTON } from '../../core/buttons.js';
 import { randomInt } from 'node:crypto';
 import { and, asc, count, desc, eq, ilike, isNull, lt, lte, or } from 'drizzle-orm';
-import type { ChannelName } from '../../core/types.js';
+import type { ChannelCapabilities, ChannelName } from '../../core/types.js';
 import { enqueueMessages, listChatRepliesBefore } from '../../pipeline/outbox/index.js';
 import type { Db } from '../../db/client.js';
 import { writeAudit } from '../../db/audit.js';
 import { inboundMessages, inquiries, inquiryNotes, replyTemplates, staffAccounts } from '../../db/schema/index.js';
+import { withRatingInvitation } from './rating.js';
 
 const CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ'; // no 0/O, 1/I
 
@@ -91,12 +92,20 @@ export async function listOpenInquiries(db: Db, communeId: number, page: { limit
 
 /**
  * Staff answer a queued question: the answer goes to the resident's chat
- * through the outbox (same transaction as the status change), and is audited.
+ * through the outbox (same transaction as the status change) with the
+ * invitation to rate it (score buttons, or the scores written out where the
+ * channel numbers its buttons: `capabilitiesOf`; buttons when not given), and is audited.
  * Returns the outbox ids to deliver, or undefined when the code is unknown.
  */
 export async function answerInquiry(
   db: Db,
-  input: { communeId: number; code: string; answer: string; staff: string },
+  input: {
+    communeId: number;
+    code: string;
+    answer: string;
+    staff: string;
+    capabilitiesOf?: (channel: string) => ChannelCapabilities;
+  },
 ): Promise<{ outboxIds: number[]; alreadyAnswered: boolean } | undefined> {
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -120,10 +129,14 @@ export async function answerInquiry(
       tx as unknown as Db,
       { communeId: row.communeId, channel: row.channel as ChannelName, chatId: row.chatId, userId: row.userId },
       [
-        {
-          text: `Cán bộ xã trả lời câu hỏi ${row.code} của anh/chị:\n${input.answer}`,
-          buttons: [{ label: 'Hỏi thêm cán bộ', action: 'staff:contact' }, MENU_BUTTON],
-        },
+        withRatingInvitation(
+          {
+            text: `Cán bộ xã trả lời câu hỏi ${row.code} của anh/chị:\n${input.answer}`,
+            buttons: [{ label: 'Hỏi thêm cán bộ', action: 'staff:contact' }, MENU_BUTTON],
+          },
+          row.code,
+          input.capabilitiesOf?.(row.channel).buttons ?? 'native',
+        ),
       ],
     );
     return { outboxIds, alreadyAnswered: false };
