@@ -76,7 +76,8 @@ export function inquiryStatsSection(s: InquiryStats): SafeHtml {
               </tr>`,
           )}
           <tr>
-            ${['Tổng cộng', ...cells(s)].map((c) => html`<th scope="row">${c}</th>`)}
+            <th scope="row">Tổng cộng</th>
+            ${cells(s).map((c) => html`<td><strong>${c}</strong></td>`)}
           </tr>
         </tbody>
       </table>
