@@ -1,4 +1,21 @@
-import { lunarToIsoDate } from './lunar.js';
+import { closurePhraseVi, closureReason, computedHolidays } from './holidays.js';
+import {
+  addDays,
+  dayNumber,
+  isTimeOfDay,
+  localDate,
+  localInstant,
+  localMinutes,
+  MINUTE_MS,
+  minutesOf,
+  pad2,
+  weekdayOf,
+  type LocalDate,
+} from './local-date.js';
+
+// Local dates (local-date.ts) and the computed public holidays (holidays.ts) are part of the calendar's surface.
+export * from './holidays.js';
+export * from './local-date.js';
 
 /**
  * The working calendar: Vietnam's public holidays computed for any year, the
@@ -8,14 +25,6 @@ import { lunarToIsoDate } from './lunar.js';
  *
  * Dates are local Vietnamese calendar dates ("YYYY-MM-DD", UTC+7, no DST).
  */
-
-/** A local calendar date, "YYYY-MM-DD". */
-export type LocalDate = string;
-
-/** Vietnam is UTC+7 all year. */
-export const VN_OFFSET_MINUTES = 7 * 60;
-const DAY_MS = 86_400_000;
-const MINUTE_MS = 60_000;
 
 /** What a day of the calendar is, besides an ordinary day of the weekly hours. */
 export type DayKind = 'holiday' | 'makeup_workday' | 'day_off';
@@ -55,156 +64,6 @@ export const DEFAULT_WEEKLY_HOURS: WeeklyHours = [
 
 /** The 15:00 cut-off: hộ tịch and chứng thực dossiers received later count from the next working day (NĐ 23/2015 art. 7). */
 export const SAME_DAY_CUTOFF = '15:00';
-
-// ---------------------------------------------------------------------------
-// Local dates
-
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** Whether a string is a real local date "YYYY-MM-DD". */
-export function isLocalDate(s: string): boolean {
-  const m = DATE_RE.exec(s);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.toISOString().slice(0, 10) === s;
-}
-
-export function dayNumber(date: LocalDate): number {
-  const m = DATE_RE.exec(date);
-  if (!m) throw new RangeError(`not a local date: ${date}`);
-  return Math.floor(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS);
-}
-
-export function fromDayNumber(n: number): LocalDate {
-  return new Date(n * DAY_MS).toISOString().slice(0, 10);
-}
-
-export function addDays(date: LocalDate, days: number): LocalDate {
-  return fromDayNumber(dayNumber(date) + days);
-}
-
-/** 0 = Sunday … 6 = Saturday. */
-export function weekdayOf(date: LocalDate): number {
-  return new Date(dayNumber(date) * DAY_MS).getUTCDay();
-}
-
-/** 1 = Monday … 7 = Sunday. */
-export function isoWeekday(date: LocalDate): number {
-  return weekdayOf(date) || 7;
-}
-
-/** The Vietnamese calendar date of an instant. */
-export function localDate(instant: Date, offsetMinutes = VN_OFFSET_MINUTES): LocalDate {
-  return new Date(instant.getTime() + offsetMinutes * MINUTE_MS).toISOString().slice(0, 10);
-}
-
-/** Minutes since local midnight of an instant. */
-export function localMinutes(instant: Date): number {
-  const t = new Date(instant.getTime() + VN_OFFSET_MINUTES * MINUTE_MS);
-  return t.getUTCHours() * 60 + t.getUTCMinutes();
-}
-
-/** Midnight (local) of a local date, as an instant. */
-export function startOfLocalDate(date: LocalDate, offsetMinutes = VN_OFFSET_MINUTES): Date {
-  return new Date(dayNumber(date) * DAY_MS - offsetMinutes * MINUTE_MS);
-}
-
-/** The instant of a local date at "HH:MM". */
-export function localInstant(date: LocalDate, hhmm: string): Date {
-  return new Date(startOfLocalDate(date).getTime() + minutesOf(hhmm) * MINUTE_MS);
-}
-
-const HHMM_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
-
-/** Whether a string is a time of day "HH:MM" (00:00–23:59). */
-export function isTimeOfDay(s: string): boolean {
-  return HHMM_RE.test(s);
-}
-
-export function minutesOf(hhmm: string): number {
-  const m = HHMM_RE.exec(hhmm);
-  if (!m) throw new RangeError(`not a time of day: ${hhmm}`);
-  return Number(m[1]) * 60 + Number(m[2]);
-}
-
-/** "2027-02-10T07:30:00+07:00": an instant in Vietnam's local time. */
-export function toLocalIso(instant: Date): string {
-  const t = new Date(instant.getTime() + VN_OFFSET_MINUTES * MINUTE_MS).toISOString();
-  return `${t.slice(0, 19)}+07:00`;
-}
-
-// ---------------------------------------------------------------------------
-// Public holidays (Bộ luật Lao động 45/2019/QH14, art. 111 §3 and art. 112)
-
-const NEW_YEAR = 'Tết Dương lịch';
-const TET = 'Tết Nguyên đán';
-const HUNG_KINGS = 'Giỗ Tổ Hùng Vương';
-const VICTORY = 'Ngày Chiến thắng';
-const LABOUR = 'Ngày Quốc tế Lao động';
-const NATIONAL = 'Quốc khánh';
-const SUBSTITUTE_PREFIX = 'Nghỉ bù ';
-
-const pad = (n: number) => String(n).padStart(2, '0');
-const ymd = (y: number, m: number, d: number) => `${y}-${pad(m)}-${pad(d)}`;
-
-/** The adjacent National Day holiday the Prime Minister usually picks, by 2/9's weekday (0 = Sunday). */
-const NATIONAL_DAY_NEIGHBOUR = [3, 3, 1, 3, 3, 1, 1];
-
-/**
- * The public holidays of a year as the law fixes them, before the yearly
- * announcement: 1/1; Tết Nguyên đán, the last day of the old lunar year and
- * the first four of the new (five days); Giỗ Tổ Hùng Vương (10/3 lunar);
- * 30/4; 1/5; 2/9 and the adjacent day that joins a weekend (the Prime
- * Minister fixes which; 1/9 or 3/9 here). A holiday on a Saturday or Sunday
- * gives a day off on the next working day (art. 111 §3: `day_off`, "Nghỉ bù …").
- * The exact Tết break, swaps and make-up Saturdays come from the announcement,
- * which staff enter and which wins over these.
- */
-export function computedHolidays(year: number): CalendarDay[] {
-  const days: { date: LocalDate; name: string }[] = [{ date: ymd(year, 1, 1), name: NEW_YEAR }];
-  const tet = lunarToIsoDate({ day: 1, month: 1, year, leap: false });
-  if (tet) for (let i = -1; i <= 3; i++) days.push({ date: addDays(tet, i), name: TET });
-  const hungKings = lunarToIsoDate({ day: 10, month: 3, year, leap: false });
-  if (hungKings) days.push({ date: hungKings, name: HUNG_KINGS });
-  days.push({ date: ymd(year, 4, 30), name: VICTORY }, { date: ymd(year, 5, 1), name: LABOUR });
-  const national = ymd(year, 9, 2);
-  days.push({ date: national, name: NATIONAL });
-  days.push({ date: ymd(year, 9, NATIONAL_DAY_NEIGHBOUR[weekdayOf(national)]), name: NATIONAL });
-  days.sort((a, b) => a.date.localeCompare(b.date));
-
-  const taken = new Set(days.map((d) => d.date));
-  const out: CalendarDay[] = days.map((d) => ({ ...d, kind: 'holiday', source: 'computed' }));
-  for (const d of days) {
-    const wd = weekdayOf(d.date);
-    if (wd !== 0 && wd !== 6) continue;
-    let sub = addDays(d.date, 1);
-    while (taken.has(sub) || weekdayOf(sub) === 0 || weekdayOf(sub) === 6) sub = addDays(sub, 1);
-    taken.add(sub);
-    out.push({ date: sub, kind: 'day_off', name: SUBSTITUTE_PREFIX + d.name, source: 'computed' });
-  }
-  return out.sort((a, b) => a.date.localeCompare(b.date));
-}
-
-/** "Tết Nguyên đán" from "Nghỉ bù Tết Nguyên đán" or "Nghỉ Tết Nguyên đán": what a closure is for. */
-export function closureReason(name: string): string {
-  return name.replace(/^nghỉ( bù)?\s+/i, '').trim() || name;
-}
-
-/** One closed day's name as residents say it: "nghỉ Tết Nguyên đán", "nghỉ lễ Quốc khánh", "nghỉ theo thông báo". */
-function closureWordsVi(name: string): string {
-  const base = name.replace(/^nghỉ bù\s+/i, '').trim() || name;
-  if (/^nghỉ\s/i.test(base)) return `n${base.slice(1)}`;
-  if (/^tết\s/i.test(base)) return `nghỉ ${base}`;
-  return `nghỉ lễ ${base.replace(/^ngày\s+/i, '')}`;
-}
-
-/** The closed days' names in words, each once: "nghỉ lễ Chiến thắng và Quốc tế Lao động". */
-export function closurePhraseVi(names: string[]): string {
-  const words = [...new Set(names.map(closureWordsVi))];
-  const [first, ...rest] = words;
-  const prefix = /^nghỉ lễ /.exec(first)?.[0] ?? 'nghỉ ';
-  return [first, ...rest.map((w) => (w.startsWith(prefix) ? w.slice(prefix.length) : w))].join(' và ');
-}
 
 // ---------------------------------------------------------------------------
 // A commune's calendar
@@ -415,7 +274,7 @@ export function formatClockVi(instant: Date): string {
   const m = localMinutes(instant);
   const h = Math.floor(m / 60);
   const part = h < 11 ? 'sáng' : h < 13 ? 'trưa' : h < 18 ? 'chiều' : 'tối';
-  return `${h}:${pad(m % 60)} ${part}`;
+  return `${h}:${pad2(m % 60)} ${part}`;
 }
 
 /** "7:30 sáng thứ Tư 10/02/2027"; today's opening reads "13:30 chiều nay". */

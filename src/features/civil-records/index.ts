@@ -2,7 +2,8 @@ import type { FeatureModule } from '../../core/feature.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { createCivilRecordsConsole } from './console.js';
 import { civilState, register } from './handlers.js';
-import { createCivilRecordsApi, createPublicRoutes, type CivilRecordsApiDeps } from './http.js';
+import { createCivilRecordsApi, type CivilRecordsApiDeps } from './http.js';
+import { createPublicRoutes } from './public-routes.js';
 
 export { START_ACTION as CIVIL_RECORD_REQUEST_ACTION, isCopyRequestPhrase } from './handlers.js';
 export { insertRecords, approveRequest, rejectRequest, recordPayment, revokeCopies } from './service.js';
