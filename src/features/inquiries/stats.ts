@@ -67,26 +67,37 @@ export function percentile(sorted: number[], p: number): number | null {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-/** The figures of some questions against one calendar (read once by the caller, never per question). */
-export function summarizeQuestions(cal: WorkCalendar, rows: readonly StatsQuestion[]): InquiryStatsLine {
-  let inHours = 0;
-  const waits: number[] = [];
+/** What the figures need of one question, worked out once against the calendar. */
+interface QuestionFacts {
+  inHours: boolean;
+  /** Working minutes to the answer; null when not answered. */
+  wait: number | null;
+  rating: number | null;
+}
+
+function factsOf(cal: WorkCalendar, r: StatsQuestion): QuestionFacts {
+  return {
+    inHours: receivedInHours(cal, r.createdAt),
+    wait: r.status === 'answered' && r.answeredAt ? workingMinutesBetween(cal, r.createdAt, r.answeredAt) : null,
+    rating: r.rating !== null && r.rating >= 1 && r.rating <= 5 ? r.rating : null,
+  };
+}
+
+function summarize(facts: readonly QuestionFacts[]): InquiryStatsLine {
+  const waits = facts.flatMap((f) => (f.wait === null ? [] : [f.wait])).sort((a, b) => a - b);
   const distribution: [number, number, number, number, number] = [0, 0, 0, 0, 0];
   let ratingSum = 0;
-  for (const r of rows) {
-    if (receivedInHours(cal, r.createdAt)) inHours++;
-    if (r.status === 'answered' && r.answeredAt) waits.push(workingMinutesBetween(cal, r.createdAt, r.answeredAt));
-    if (r.rating !== null && r.rating >= 1 && r.rating <= 5) {
-      distribution[r.rating - 1]++;
-      ratingSum += r.rating;
+  for (const f of facts)
+    if (f.rating !== null) {
+      distribution[f.rating - 1]++;
+      ratingSum += f.rating;
     }
-  }
-  waits.sort((a, b) => a - b);
   const ratings = distribution.reduce((a, b) => a + b, 0);
+  const inHours = facts.filter((f) => f.inHours).length;
   return {
-    received: rows.length,
+    received: facts.length,
     inHours,
-    outOfHours: rows.length - inHours,
+    outOfHours: facts.length - inHours,
     answered: waits.length,
     firstAnswerMedianMinutes: median(waits),
     firstAnswerP90Minutes: percentile(waits, 90),
@@ -135,12 +146,16 @@ export async function getInquiryStats(
       ),
     )
     .orderBy(asc(inquiries.createdAt));
-  const byMonth = new Map<string, StatsQuestion[]>(monthsOf(q.from, q.to).map((m) => [m, []]));
-  for (const r of rows) byMonth.get(localDate(r.createdAt).slice(0, 7))?.push(r);
+  const byMonth = new Map<string, QuestionFacts[]>(monthsOf(q.from, q.to).map((m) => [m, []]));
+  const all = rows.map((r) => {
+    const facts = factsOf(q.calendar, r);
+    byMonth.get(localDate(r.createdAt).slice(0, 7))?.push(facts);
+    return facts;
+  });
   return {
     from: q.from,
     to: q.to,
-    ...summarizeQuestions(q.calendar, rows),
-    byMonth: [...byMonth].map(([month, list]) => ({ month, ...summarizeQuestions(q.calendar, list) })),
+    ...summarize(all),
+    byMonth: [...byMonth].map(([month, list]) => ({ month, ...summarize(list) })),
   };
 }
