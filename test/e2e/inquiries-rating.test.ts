@@ -3,21 +3,35 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, localDate } from '../../src/core/calendar.js';
 import { auditLog, communes, inquiries } from '../../src/db/schema/index.js';
+import { signZaloEvent } from '../../src/channels/zalo/verify.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server.js';
+import { startFakeZalo } from '../fakes/zalo-server.js';
 import { chat, chatUpdates, startTestRuntime, TEST_ADMIN_KEY } from '../helpers/runtime.js';
 import { addStaff, signIn } from '../helpers/staff.js';
 import { until } from '../helpers/until.js';
 
 /**
  * A question for staff, its answer and its rating through the real server: a
- * Telegram resident (fake Bot API) and a web chat resident, staff answering
+ * Telegram resident (fake Bot API), a Zalo OA resident (fake Zalo API, buttons
+ * as a numbered list) and a web chat resident, staff answering
  * with the API, the rating in the console and in the statistics API of each commune.
  */
 const TOKEN = '7000000002:TEST-token-for-ratings';
 const SECRET = 'test_webhook_secret-ratings';
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/telegram/${name}.json`, import.meta.url), 'utf8'));
 
+const OA = {
+  oaId: '3662729500000000487',
+  appId: '2553928400000000079',
+  appSecret: 'test-app-secret-0001',
+  accessToken: 'access-token-initial',
+  refreshToken: 'refresh-token-initial',
+};
+const OA_SECRET = 'test-oa-secret-key-0001';
+const ZALO_RESIDENT = '6142494800000090001';
+
 let tg: FakeTelegram;
+let zf: Awaited<ReturnType<typeof startFakeZalo>>;
 let env: Awaited<ReturnType<typeof startTestRuntime>>;
 let updateId = 920000;
 
@@ -42,6 +56,23 @@ function telegram(chatId: number, m: { text?: string; data?: string }) {
   });
 }
 
+function zalo(userId: string, text: string) {
+  const e = structuredClone(JSON.parse(readFileSync(new URL('../fixtures/zalo/user_send_text.json', import.meta.url), 'utf8')));
+  e.sender.id = userId;
+  e.message = { text, msg_id: `rating-${++updateId}` };
+  e.timestamp = String(Date.now());
+  const raw = JSON.stringify(e);
+  return fetch(`${env.baseUrl}/webhooks/zalo`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-zevent-signature': `mac=${signZaloEvent(raw, OA.appId, OA_SECRET)}` },
+    body: raw,
+  });
+}
+
+/** A message the fake Zalo API received for a user whose text matches. */
+const zaloSaid = (userId: string, re: RegExp) =>
+  until(() => zf.sent({ oaId: OA.oaId, userId }).find((s) => re.test(JSON.stringify(s.message))), 30_000);
+
 /** The next message the fake Bot API received for a chat whose text matches. */
 const telegramSaid = (chatId: number, re: RegExp) =>
   until(() => tg.sent({ token: TOKEN, chatId }).find((s) => re.test(String(s.payload.text ?? ''))), 30_000);
@@ -63,7 +94,20 @@ let webCode: string;
 describe('inquiry round trip with a rating, on Telegram and the web chat', () => {
   beforeAll(async () => {
     tg = await startFakeTelegram();
-    env = await startTestRuntime({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: tg.apiRoot });
+    zf = await startFakeZalo({ oas: [OA] });
+    env = await startTestRuntime({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_WEBHOOK_SECRET: SECRET,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      ZALO_APP_ID: OA.appId,
+      ZALO_APP_SECRET: OA.appSecret,
+      ZALO_OA_ID: OA.oaId,
+      ZALO_OA_SECRET_KEY: OA_SECRET,
+      ZALO_OA_ACCESS_TOKEN: OA.accessToken,
+      ZALO_OA_REFRESH_TOKEN: OA.refreshToken,
+      ZALO_API_BASE: zf.apiBase,
+      ZALO_OAUTH_BASE: zf.oauthBase,
+    });
     const db = env.runtime.database.db;
     const [b] = await db.insert(communes).values({ slug: 'xa-ben-canh', name: 'Xã Bên Cạnh' }).returning();
     await addStaff(env.runtime.database, 'motcua-a', 'officer', env.runtime.defaultCommune.id, 'Nguyễn Văn Thử');
@@ -72,6 +116,7 @@ describe('inquiry round trip with a rating, on Telegram and the web chat', () =>
   afterAll(async () => {
     await env?.close();
     await tg?.close();
+    await zf?.close();
   });
 
   it('Telegram: the answer arrives with score buttons; a tap and a comment are stored once; another chat is refused', async () => {
@@ -119,6 +164,23 @@ describe('inquiry round trip with a rating, on Telegram and the web chat', () =>
     expect(row).toMatchObject({ rating: 2, ratingComment: null });
   });
 
+  it('Zalo OA: the answer writes the scores out; "đánh giá 4 …" stores score and comment', async () => {
+    await zalo(ZALO_RESIDENT, 'gặp cán bộ');
+    await zaloSaid(ZALO_RESIDENT, /nhập câu hỏi/);
+    await zalo(ZALO_RESIDENT, 'Cho hỏi thời gian đóng học phí trường mầm non của xã');
+    const queued = await zaloSaid(ZALO_RESIDENT, /Mã câu hỏi: HD-/);
+    const code = /HD-[2-9A-HJ-NP-Z]{5}/.exec(JSON.stringify(queued.message))![0];
+    await answer(code, 'Học phí đóng trước ngày 10 hằng tháng tại trường.');
+    const answered = await zaloSaid(ZALO_RESIDENT, /trước ngày 10 hằng tháng/);
+    const text = JSON.stringify(answered.message);
+    expect(text).toContain('5 – rất hài lòng');
+    expect(text).toContain('đánh giá 5');
+    await zalo(ZALO_RESIDENT, 'đánh giá 4 trả lời rất nhanh');
+    await zaloSaid(ZALO_RESIDENT, /Đã ghi nhận đánh giá 4\/5/);
+    const [row] = await env.runtime.database.db.select().from(inquiries).where(eq(inquiries.code, code));
+    expect(row).toMatchObject({ rating: 4, ratingComment: 'trả lời rất nhanh' });
+  }, 60_000);
+
   it('staff see the rating and comment on the question, and in the history list', async () => {
     const { cookie } = await signIn(env.baseUrl, 'motcua-a');
     const page = await (await fetch(`${env.baseUrl}/console/inbox/${tgCode}`, { headers: { cookie } })).text();
@@ -129,6 +191,7 @@ describe('inquiry round trip with a rating, on Telegram and the web chat', () =>
     const history = await (await fetch(`${env.baseUrl}/console/inbox?view=answered`, { headers: { cookie } })).text();
     expect(history).toContain('đánh giá 5/5');
     expect(history).toContain('đánh giá 2/5');
+    expect(history).toContain('đánh giá 4/5');
   });
 
   it('the statistics API counts each commune’s own questions and ratings only', async () => {
@@ -140,11 +203,11 @@ describe('inquiry round trip with a rating, on Telegram and the web chat', () =>
     const own = await fetch(`${env.baseUrl}/api/v1/stats/inquiries?${query}`, { headers: { cookie: a.cookie } });
     expect(own.status).toBe(200);
     expect(await own.json()).toMatchObject({
-      received: 2,
-      answered: 2,
-      ratings: 2,
-      ratingAverage: 3.5,
-      ratingDistribution: [0, 1, 0, 0, 1],
+      received: 3,
+      answered: 3,
+      ratings: 3,
+      ratingAverage: 3.67,
+      ratingDistribution: [0, 1, 0, 1, 1],
     });
     const foreign = await fetch(`${env.baseUrl}/api/v1/stats/inquiries?${query}&commune=xa-ben-canh`, {
       headers: { cookie: a.cookie },
