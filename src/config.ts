@@ -36,6 +36,26 @@ const schema = z.object({
       .optional(),
   ),
   DATA_DIR: z.string().default('./.data'),
+  /** Where residents' report photos are stored (default: `<DATA_DIR>/report-photos`); staff-only, never served publicly. */
+  REPORT_PHOTOS_DIR: optionalString,
+  /**
+   * Days a closed report keeps its photos (files and references), counted from the report's last change once it is
+   * done, not the commune's, or merged. Default 365: see the README's note on Law 91/2025/QH15.
+   */
+  REPORT_PHOTO_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  /** Largest report photo accepted, downloaded from a platform or uploaded in the web chat, in bytes (default 10 MB). */
+  REPORT_PHOTO_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(10_000)
+    .max(20 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
+  /** How often the server looks for report photos waiting to be downloaded from their platform (ms). */
+  REPORT_PHOTO_POLL_MS: z.coerce.number().int().min(20).max(600_000).default(10_000),
+  /** Web chat photo uploads one chat session may make per hour (a report keeps at most 5). */
+  WEB_CHAT_PHOTOS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Web chat photo uploads per hour from one IP address, all sessions together. */
+  WEB_CHAT_PHOTOS_PER_HOUR_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(60),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
   /** statement_timeout of the server's PostgreSQL sessions in ms (0: the server's own setting). */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),

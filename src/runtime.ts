@@ -1,5 +1,6 @@
 import { errInfo } from './core/log-error.js';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import express from 'express';
 import { createWebAdapter } from './channels/web/index.js';
 import { createWebChatRoutes } from './channels/web/routes.js';
@@ -19,7 +20,7 @@ import { civilRecordsModule, type CivilRecordsModuleDeps } from './features/civi
 import { dossiersModule, type DossiersModuleDeps } from './features/dossiers/index.js';
 import { inquiriesModule, type InquiriesApiDeps } from './features/inquiries/index.js';
 import { createNoticeSender, noticesModule, type NoticesModuleDeps } from './features/notices/index.js';
-import { reportsModule, type ReportsModuleDeps } from './features/reports/index.js';
+import { createReportPhotos, reportsModule, type ReportsModuleDeps } from './features/reports/index.js';
 import {
   createProcedureReader,
   createProcedureSearchService,
@@ -127,6 +128,9 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
+/** An adapter whose platform client can fetch a file a user sent (Telegram, Zalo OA). */
+type MediaClientOf = { client?: { downloadMedia?: (ref: { fileId?: string; url?: string }, maxBytes: number) => Promise<Buffer> } };
+
 export interface RuntimeOptions {
   /** Use this database instead of creating one from config (tests). */
   database?: Database;
@@ -197,6 +201,20 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     log,
     replyWindowMs: (channel) => capabilitiesOf(channel).replyWindowMs,
   });
+  // Report photos: downloaded through the sending account's client (each adapter's `client.downloadMedia`).
+  const reportPhotos = createReportPhotos({
+    db: database.db,
+    log,
+    dir: config.REPORT_PHOTOS_DIR ?? join(config.DATA_DIR, 'report-photos'),
+    maxBytes: config.REPORT_PHOTO_MAX_BYTES,
+    retentionDays: config.REPORT_PHOTO_RETENTION_DAYS,
+    pollMs: config.REPORT_PHOTO_POLL_MS,
+    download: async (ref, maxBytes) => {
+      const adapter = registry.get(ref.communeId, ref.channel as ChannelName) as MediaClientOf | undefined;
+      if (!adapter?.client?.downloadMedia) throw Object.assign(new Error('no media download'), { retryable: false });
+      return adapter.client.downloadMedia(ref, maxBytes);
+    },
+  });
   const moduleDeps: ModuleDeps = {
     db: database.db,
     log,
@@ -209,6 +227,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     requireIntegration: staffAuth.require('dossier-sync'),
     deliver: (ids) => delivery.kick(ids),
     noticeSender,
+    reportPhotos,
     publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),
     capabilitiesOf,
     posterLinks: async (communeId) => {
@@ -265,6 +284,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
           listPulledReplies(database.db, { communeId, channel: web.channel, chatId: sessionId, afterId }),
         limits: { perSession: config.WEB_CHAT_MESSAGES_PER_MINUTE, perIp: config.WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP },
         security: channels.webChat,
+        photos: {
+          storePhoto: (bytes) => reportPhotos.store.store(bytes, 'web') as Promise<{ file: string; size?: number }>,
+          maxBytes: config.REPORT_PHOTO_MAX_BYTES,
+          perSessionPerHour: config.WEB_CHAT_PHOTOS_PER_HOUR,
+          perIpPerHour: config.WEB_CHAT_PHOTOS_PER_HOUR_PER_IP,
+        },
       }),
     ],
     routers: [
@@ -318,6 +343,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       recoveryTimer = setInterval(() => void recover(30_000), 30_000);
       recoveryTimer.unref();
       noticeSender.start();
+      reportPhotos.start();
     },
     listen(port, host) {
       return new Promise((resolve, reject) => {
@@ -342,6 +368,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await channels.stop();
       await processor.stop();
       await noticeSender.stop();
+      await reportPhotos.stop();
       await delivery.stop();
       // A database handed in by the caller (tests, benchmarks) is the caller's to close.
       if (!opts.database) await database.close();

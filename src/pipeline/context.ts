@@ -48,7 +48,8 @@ export function createContextBuilder(deps: {
     commune: CommuneInfo,
     tx: Db,
   ): { ctx: AppContext; state: ConversationState } {
-    const state: ConversationState = { flow: conv.flow, data: { ...(conv.data ?? {}) } };
+    // A deep copy: a handler that changes a nested value in place (a flow step's values) must show as a change.
+    const state: ConversationState = { flow: conv.flow, data: structuredClone(conv.data ?? {}) };
     const payload = (row.payload ?? {}) as Record<string, unknown>;
     let action = row.action ?? undefined;
     let text = row.text ?? '';

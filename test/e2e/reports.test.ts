@@ -1,4 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { signZaloEvent } from '../../src/channels/zalo/verify.js';
@@ -8,11 +12,14 @@ import { startFakeZalo } from '../fakes/zalo-server.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { startTestRuntime } from '../helpers/runtime.js';
 import { addStaff, signIn } from '../helpers/staff.js';
+import { GPS_LATITUDE, jpegWithGps } from '../helpers/reports-jpeg.js';
 import { until } from '../helpers/until.js';
 
 /**
  * Residents' reports end to end: a Telegram resident and a Zalo OA resident
- * report the same broken street light with a shared location (and a photo),
+ * report the same broken street light with a shared location and a photo
+ * (downloaded from each platform's fake, stripped of its GPS position, shown
+ * only to the commune's staff),
  * staff merge the duplicate, take it in hand and close it through the staff
  * API, and both residents receive each change on their own platform.
  */
@@ -32,6 +39,7 @@ const TG_CHAT = 5300000001;
 const read = (p: string) => JSON.parse(readFileSync(new URL(`../fixtures/${p}.json`, import.meta.url), 'utf8'));
 const tgText = read('telegram/text');
 const tgLocation = read('telegram/location');
+const tgPhoto = read('telegram/photo');
 const zText = read('zalo/user_send_text');
 const zLocation = read('zalo/user_send_location');
 const zImage = read('zalo/user_send_image');
@@ -46,6 +54,8 @@ let leader: Who;
 let adminB: Who;
 let officerId: number;
 let seq = 0;
+let photoDir: string;
+const latitudeBytes = Buffer.from(GPS_LATITUDE.flatMap((v) => [v, 0, 0, 0, 1, 0, 0, 0]));
 
 async function telegram(update: Record<string, any>) {
   const u = structuredClone(update);
@@ -95,6 +105,8 @@ beforeAll(async () => {
   tg = await startFakeTelegram();
   zf = await startFakeZalo({ oas: [OA] });
   database = await createTestDatabase();
+  photoDir = await mkdtemp(join(tmpdir(), 'pa-photos-'));
+  tg.addFile('AgACAgUAAxkBAAIBfakePhotoLarge', await jpegWithGps());
   env = await startTestRuntime(
     {
       SEED_CATALOG: 'false',
@@ -109,6 +121,8 @@ beforeAll(async () => {
       ZALO_OA_REFRESH_TOKEN: OA.refreshToken,
       ZALO_API_BASE: zf.apiBase,
       ZALO_OAUTH_BASE: zf.oauthBase,
+      REPORT_PHOTOS_DIR: photoDir,
+      REPORT_PHOTO_POLL_MS: '50',
     },
     { database },
   );
@@ -126,6 +140,7 @@ afterAll(async () => {
   await database?.close();
   await tg?.close();
   await zf?.close();
+  if (photoDir) await rm(photoDir, { recursive: true, force: true });
 });
 
 let tgCode: string;
@@ -133,13 +148,15 @@ let zCode: string;
 const idOf = async (code: string) => (await database.db.select().from(reports).where(eq(reports.code, code)))[0].id;
 
 describe('a report from each platform, with a shared location', () => {
-  it('Telegram: "báo hỏng đèn đường", a description, a location message, no photo, "gửi"', async () => {
+  it('Telegram: "báo hỏng đèn đường", a description, a location message, a photo, "gửi"', async () => {
     await tgSay('báo hỏng đèn đường');
     await tgWait('mô tả ngắn gọn sự việc (đèn đường)');
     await tgSay('Đèn đường đầu hẻm 7 tắt ba đêm nay, tối đi lại nguy hiểm');
     await tgWait('Sự việc ở đâu');
     await telegram(tgLocation);
     await tgWait('gửi ảnh sự việc');
+    await telegram(tgPhoto);
+    await tgWait('Đã nhận 1 ảnh');
     await tgSay('xong');
     await tgWait('vị trí đã chia sẻ (10.77689, 106.70081)');
     await tgSay('gửi');
@@ -157,7 +174,9 @@ describe('a report from each platform, with a shared location', () => {
     await zWait('Sự việc ở đâu');
     await zalo(zLocation);
     await zWait('gửi ảnh sự việc');
-    await zalo(zImage);
+    const image = structuredClone(zImage);
+    image.message.attachments[0].payload.url = zf.addMedia('pa-full.jpg', await jpegWithGps());
+    await zalo(image);
     await zWait('Đã nhận 1 ảnh');
     await zSay('xong');
     await zWait('• Ảnh: 1 ảnh');
@@ -169,9 +188,60 @@ describe('a report from each platform, with a shared location', () => {
       category: 'streetlight',
       latitude: 21.028511,
       longitude: 105.804817,
-      photos: [{ channel: 'zalo', url: 'https://photo-stal-1.zadn.vn/fake/full.jpg' }],
     });
+    expect(row.photos).toHaveLength(1);
   }, 60_000);
+});
+
+describe("the photos are downloaded from each platform, cleaned, and shown only to the commune's staff", () => {
+  const storedOf = async (code: string) => {
+    const [row] = await database.db.select().from(reports).where(eq(reports.code, code));
+    return row.photos[0]?.state === 'stored' ? row.photos[0] : undefined;
+  };
+
+  it('downloads the Telegram photo (getFile, file link) and the Zalo image (its URL) after the chat answered', async () => {
+    const [t, z] = [await until(() => storedOf(tgCode)), await until(() => storedOf(zCode))];
+    expect(tg.calls('getFile').map((c) => c.payload.file_id)).toEqual(['AgACAgUAAxkBAAIBfakePhotoLarge']);
+    expect(tg.fileDownloads).toHaveLength(1);
+    expect(zf.mediaDownloads).toEqual(['pa-full.jpg']);
+    for (const p of [t, z]) {
+      expect(p).toMatchObject({ type: 'image/jpeg', file: expect.stringMatching(/^[A-Za-z0-9_-]{24}\.jpg$/) });
+      expect(p.fileId ?? p.url).toBeUndefined();
+    }
+    expect((await readdir(photoDir)).sort()).toEqual([t.file, z.file].sort());
+  });
+
+  it("serves a photo to the commune's staff without its GPS position, typed, not cached, audited", async () => {
+    const id = await idOf(tgCode);
+    const detail = (await (await api(`/${id}`, officer)).json()) as any;
+    expect(detail.report.storedPhotos).toHaveLength(1);
+    const res = await fetch(`${env.baseUrl}${detail.report.storedPhotos[0].url}`, { headers: { cookie: officer.cookie } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect((await sharp(bytes).metadata()).exif).toBeUndefined();
+    expect(bytes.includes(latitudeBytes)).toBe(false);
+    const views = await database.db.select().from(auditLog).where(eq(auditLog.action, 'report.photo-viewed'));
+    expect(views.some((v) => v.subject === tgCode && v.actor === `staff:${officerId}`)).toBe(true);
+  });
+
+  it("another commune's staff, a made-up name and no session get nothing", async () => {
+    const id = await idOf(tgCode);
+    const [{ file }] = ((await (await api(`/${id}`, officer)).json()) as any).report.storedPhotos;
+    const url = (who?: Who, f = file) =>
+      fetch(`${env.baseUrl}/api/v1/reports/${id}/photos/${f}`, { headers: who ? { cookie: who.cookie } : {} });
+    const other = await url(adminB);
+    expect(other.status).toBe(404);
+    expect(other.headers.get('content-type')).not.toMatch(/image/);
+    expect(
+      (await fetch(`${env.baseUrl}/console/reports/${id}/photos/${file}`, { headers: { cookie: adminB.cookie } })).status,
+    ).toBe(404);
+    expect((await url(officer, 'AAAAAAAAAAAAAAAAAAAAAAAA.jpg')).status).toBe(404);
+    expect((await url(officer, '..%2F..%2Fetc%2Fpasswd')).status).toBe(404);
+    expect([401, 403]).toContain((await url()).status);
+  });
 });
 
 describe('staff handle the reports; every reporter hears each change on their own platform', () => {
@@ -250,11 +320,14 @@ describe('staff handle the reports; every reporter hears each change on their ow
 });
 
 describe('photos in the console', () => {
-  it('links a Zalo photo (https only), names a Telegram one as not downloaded', async () => {
-    const page = await (
-      await fetch(`${env.baseUrl}/console/reports/${await idOf(zCode)}`, { headers: { cookie: officer.cookie } })
-    ).text();
-    expect(page).toContain('href="https://photo-stal-1.zadn.vn/fake/full.jpg"');
+  it('shows a stored photo as a thumbnail; an old reference is linked (https only) or named as not downloaded', async () => {
+    const id = await idOf(zCode);
+    const page = await (await fetch(`${env.baseUrl}/console/reports/${id}`, { headers: { cookie: officer.cookie } })).text();
+    const src = new RegExp(`<img src="(/console/reports/${id}/photos/[A-Za-z0-9_-]{24}\\.jpg)"`).exec(page)?.[1];
+    expect(src).toBeDefined();
+    const img = await fetch(`${env.baseUrl}${src}`, { headers: { cookie: officer.cookie } });
+    expect(img.status).toBe(200);
+    expect(img.headers.get('content-type')).toBe('image/jpeg');
     const [odd] = await database.db
       .insert(reports)
       .values({
@@ -268,6 +341,7 @@ describe('photos in the console', () => {
         photos: [
           { channel: 'zalo', url: 'javascript:alert(1)' },
           { channel: 'telegram', fileId: 'AgAC-test' },
+          { channel: 'zalo', url: 'https://photo-stal-1.zadn.vn/fake/full.jpg' },
         ],
       })
       .returning();
@@ -276,6 +350,7 @@ describe('photos in the console', () => {
     ).text();
     expect(oddPage).not.toContain('javascript:alert');
     expect(oddPage).toContain('Ảnh 2 (lưu trên Telegram, chưa tải về)');
+    expect(oddPage).toContain('href="https://photo-stal-1.zadn.vn/fake/full.jpg"');
   });
 });
 

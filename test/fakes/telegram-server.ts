@@ -91,7 +91,24 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
   const conns = trackConnections(server);
   const port = await listen(server);
 
+  /** Files users "sent" (addFile), by file_id: getFile gives their path, `/file/bot<token>/<path>` their bytes. */
+  const files = new Map<string, { path: string; data: Buffer }>();
+  const fileDownloads: string[] = [];
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec((req.url ?? '').split('?')[0]);
+    if (download && req.method === 'GET') {
+      await readBody(req);
+      const [, token, path] = download;
+      const file = [...files.values()].find((f) => f.path === decodeURIComponent(path));
+      if ((options.tokens && !options.tokens.includes(token)) || !file) {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        return res.end('Not Found');
+      }
+      fileDownloads.push(file.path);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(file.data.length) });
+      return res.end(file.data);
+    }
     const m = /^\/bot([^/]+)\/([A-Za-z]+)\/?(\?.*)?$/.exec(req.url ?? '');
     const raw = await readBody(req);
     if (!m || (req.method !== 'POST' && req.method !== 'GET')) {
@@ -188,6 +205,14 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
       }
       case 'getUpdates':
         return getUpdates(token, p, reply, res);
+      case 'getFile': {
+        const f = files.get(String(p.file_id ?? ''));
+        if (!f) return reply(400, apiError(400, 'Bad Request: invalid file_id'));
+        return reply(200, {
+          ok: true,
+          result: { file_id: p.file_id, file_unique_id: `U${p.file_id}`, file_size: f.data.length, file_path: f.path },
+        });
+      }
       default:
         return reply(404, apiError(404, 'Not Found: method not found'));
     }
@@ -271,6 +296,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
 
   const api = {
     port,
+    /** Make a file a user sent (a photo's file_id) available to getFile and the file link. */
+    addFile(fileId: string, data: Buffer, path = `photos/file_${files.size}.jpg`) {
+      files.set(fileId, { path, data });
+    },
+    /** Paths of the files downloaded through the file link, in order. */
+    fileDownloads,
     /** Use as telegraf's `apiRoot` / TELEGRAM_API_ROOT. */
     apiRoot: `http://127.0.0.1:${port}`,
     /** Every request, in arrival order. */

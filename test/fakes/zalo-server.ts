@@ -95,8 +95,24 @@ export async function startFakeZalo(options: FakeZaloOptions) {
   const conns = trackConnections(server);
   const port = await listen(server);
 
+  /** Images users "sent" (addMedia), served at `/media/<name>` as Zalo's CDN serves `payload.url`. */
+  const media = new Map<string, Buffer>();
+  const mediaDownloads: string[] = [];
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? '').split('?')[0];
+    const mediaName = /^\/media\/([A-Za-z0-9._-]+)$/.exec(path)?.[1];
+    if (mediaName && req.method === 'GET') {
+      await readBody(req);
+      const data = media.get(mediaName);
+      if (!data) {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        return res.end('Not Found');
+      }
+      mediaDownloads.push(mediaName);
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': String(data.length) });
+      return res.end(data);
+    }
     const raw = await readBody(req);
     const parsed = parseBody(raw, req.headers['content-type']);
     const rec: RecordedZaloRequest = {
@@ -205,6 +221,13 @@ export async function startFakeZalo(options: FakeZaloOptions) {
 
   return {
     port,
+    /** Serve an image at the URL a `user_send_image` webhook carries (returned). */
+    addMedia(name: string, data: Buffer): string {
+      media.set(name, data);
+      return `http://127.0.0.1:${port}/media/${name}`;
+    },
+    /** Names of the images downloaded, in order. */
+    mediaDownloads,
     /** ZALO_API_BASE */
     apiBase: `http://127.0.0.1:${port}`,
     /** ZALO_OAUTH_BASE (same server). */

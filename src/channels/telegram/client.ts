@@ -265,7 +265,59 @@ export function createTelegramClient(options: TelegramClientOptions) {
     };
   }
 
-  return { call, send, answerCallbackQuery, setWebhook, deleteWebhook, getMe, startPolling };
+  /**
+   * A file a user sent (a report photo), by its file_id: `getFile`, then the file link
+   * `<apiRoot>file/bot<token>/<file_path>` (valid at least an hour; getFile serves files up to 20 MB). At most
+   * `maxBytes` are read. Throws ChannelError (retryable for timeouts, 429 and 5xx), never with the token in it.
+   */
+  async function downloadMedia(ref: { fileId?: string }, maxBytes: number): Promise<Buffer> {
+    if (!ref.fileId) throw new ChannelError('api', 'bad_request', 'a Telegram file is fetched by its file_id', false);
+    const file = await call<{ file_path?: unknown; file_size?: unknown }>('getFile', { file_id: ref.fileId });
+    if (typeof file?.file_path !== 'string' || !file.file_path)
+      throw new ChannelError('api', 'not_found', 'Telegram getFile answered without file_path', false);
+    if (typeof file.file_size === 'number' && file.file_size > maxBytes)
+      throw new ChannelError('api', 'too_large', `Telegram file of ${file.file_size} bytes`, false);
+    const path = file.file_path.split('/').map(encodeURIComponent).join('/');
+    const timeout = AbortSignal.timeout(timeoutMs * 2);
+    try {
+      const res = await request(`${apiRoot}file/bot${options.token}/${path}`, {
+        method: 'GET',
+        dispatcher: jsonDispatcher,
+        signal: timeout,
+      });
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        const retryable = res.statusCode === 429 || res.statusCode >= 500;
+        throw new ChannelError(
+          'api',
+          retryable ? 'server_error' : 'not_found',
+          `Telegram file: HTTP ${res.statusCode}`,
+          retryable,
+        );
+      }
+      return await readAtMost(res.body, maxBytes);
+    } catch (error) {
+      if (error instanceof ChannelError) throw error;
+      throw toTelegramChannelError(withoutToken(error), timeout.aborted);
+    }
+  }
+
+  return { call, send, answerCallbackQuery, setWebhook, deleteWebhook, getMe, startPolling, downloadMedia };
+}
+
+/** A response body, refused (and abandoned) past `max` bytes. */
+async function readAtMost(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, max: number): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      throw new ChannelError('api', 'too_large', `file over ${max} bytes`, false);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 export type TelegramClient = ReturnType<typeof createTelegramClient>;

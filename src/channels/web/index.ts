@@ -32,6 +32,8 @@ export interface WebReply {
   text: string;
   buttons?: { label: string; action?: string; url?: string }[];
   file?: { name: string; mimeType: string; url?: string; contentBase64?: string };
+  /** The reply asks for a photo: the page shows its photo button. */
+  requestImage?: boolean;
 }
 
 /** Validate a web chat request's shape; throws ValidationError (HTTP 422) on bad input. */
@@ -62,6 +64,7 @@ export function renderWebReplies(replies: Reply[]): WebReply[] {
     const out: WebReply = { text: r.text };
     if (r.buttons?.length) out.buttons = r.buttons.map((b) => ({ label: b.label, action: b.action, url: b.url }));
     if (r.file) out.file = { name: r.file.name, mimeType: r.file.mimeType, contentBase64: r.file.contentBase64 };
+    if (r.requestImage) out.requestImage = true;
     return out;
   });
 }

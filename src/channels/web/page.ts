@@ -1,7 +1,7 @@
 import { escapeHtml } from '../../core/html.js';
 
 /** The resident web chat page (self-contained: no build step, no external assets). */
-export function renderChatPage(opts: { communeName: string; communeSlug: string }): string {
+export function renderChatPage(opts: { communeName: string; communeSlug: string; photos?: boolean }): string {
   const name = escapeHtml(opts.communeName);
   return `<!doctype html>
 <html lang="vi">
@@ -27,6 +27,8 @@ export function renderChatPage(opts: { communeName: string; communeSlug: string 
   form { display: flex; gap: 8px; padding: 12px 16px; background: #fff; border-top: 1px solid #e7e5e4; }
   input { flex: 1; font-size: 16px; padding: 10px 12px; border: 1px solid #d6d3d1; border-radius: 20px; }
   form button { background: var(--brand); color: #fff; border: 0; border-radius: 20px; padding: 0 18px; font-size: 16px; cursor: pointer; }
+  #pb { background: #fff; color: var(--brand); border: 1px solid var(--brand); }
+  #pb[hidden] { display: none; }
   .hint { font-size: 12px; color: #78716c; text-align: center; padding: 4px; }
 </style>
 </head>
@@ -38,6 +40,8 @@ export function renderChatPage(opts: { communeName: string; communeSlug: string 
   <form id="f" autocomplete="off">
     <input id="t" name="t" placeholder="Nhập câu hỏi, ví dụ: làm giấy khai sinh cần gì?" maxlength="2000" aria-label="Nội dung tin nhắn">
     <button type="submit">Gửi</button>
+    <button type="button" id="pb" hidden>Gửi ảnh</button>
+    <input type="file" id="pf" accept="image/jpeg,image/png,image/webp" hidden aria-label="Chọn ảnh để gửi">
   </form>
 </main>
 <script>
@@ -66,6 +70,11 @@ export function renderChatPage(opts: { communeName: string; communeSlug: string 
   }
   function withSession() { return sessionId ? Promise.resolve(sessionId) : newSession(); }
   var log = document.getElementById('log');
+  var photos = ${opts.photos ? 'true' : 'false'};
+  var pb = document.getElementById('pb');
+  var pf = document.getElementById('pf');
+  // The photo button is shown while a report asks for photos (a reply with requestImage) and stays after an upload.
+  function photoMode(on) { pb.hidden = !(photos && on); }
   var lastId = 0;
   function add(text, who, buttons, file) {
     var div = document.createElement('div');
@@ -106,8 +115,10 @@ export function renderChatPage(opts: { communeName: string; communeSlug: string 
       .then(function (r) { return r.status === 401 ? newSession().then(function () { return post(body); }) : r; })
       .then(function (r) { return r.json(); })
       .then(function (j) {
-        if (j.replies) j.replies.forEach(function (r) { add(r.text, 'bot', r.buttons, r.file); });
-        else add(j.error || 'Xin lỗi, đã có lỗi. Anh/chị vui lòng thử lại.', 'bot');
+        if (j.replies) {
+          j.replies.forEach(function (r) { add(r.text, 'bot', r.buttons, r.file); });
+          photoMode(j.replies.some(function (r) { return r.requestImage; }));
+        } else add(j.error || 'Xin lỗi, đã có lỗi. Anh/chị vui lòng thử lại.', 'bot');
         if (j.lastId) lastId = Math.max(lastId, j.lastId);
       })
       .catch(function (e) { add((e && e.shown) || 'Không kết nối được máy chủ. Anh/chị vui lòng thử lại sau.', 'bot'); });
@@ -125,6 +136,28 @@ export function renderChatPage(opts: { communeName: string; communeSlug: string 
       .catch(function () {})
       .finally(function () { setTimeout(poll, 5000); });
   }
+  pb.addEventListener('click', function () { pf.click(); });
+  pf.addEventListener('change', function () {
+    var file = pf.files && pf.files[0];
+    pf.value = '';
+    if (!file) return;
+    add('Ảnh: ' + file.name, 'me');
+    withSession()
+      .then(function (sid) {
+        return fetch('api/v1/chat/photo' + (communeQuery ? '?' + communeQuery : ''), {
+          method: 'POST',
+          headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-Chat-Session': sid },
+          body: file,
+        });
+      })
+      .then(function (r) { return r.json(); })
+      .then(function (j) {
+        if (j.replies) j.replies.forEach(function (r) { add(r.text, 'bot', r.buttons, r.file); });
+        else add(j.error || 'Xin lỗi, chưa gửi được ảnh. Anh/chị vui lòng thử lại.', 'bot');
+        if (j.lastId) lastId = Math.max(lastId, j.lastId);
+      })
+      .catch(function () { add('Không gửi được ảnh. Anh/chị vui lòng thử lại sau.', 'bot'); });
+  });
   document.getElementById('f').addEventListener('submit', function (e) {
     e.preventDefault();
     var t = document.getElementById('t');

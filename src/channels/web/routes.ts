@@ -4,6 +4,7 @@ import { sendHtmlPage } from '../../core/html-page.js';
 import type { InboundMessage, Reply } from '../../core/types.js';
 import { parseWebChatBody, renderWebReplies, webChatMessage } from './index.js';
 import { renderChatPage } from './page.js';
+import { createWebChatPhotoRoute, type WebChatPhotoDeps } from './photo-route.js';
 import type { WebChatSecurity, WebSession } from './session.js';
 
 /** What the web chat's routes need from the application. */
@@ -18,6 +19,8 @@ export interface WebChatRoutesDeps {
   limits: { perSession: number; perIp: number };
   /** The session key and the limits (`setupWebChatSecurity`, run by `setupChannels`). */
   security: WebChatSecurity;
+  /** Photo uploads for residents' reports (`POST /api/v1/chat/photo`); absent: no upload, no photo button. */
+  photos?: WebChatPhotoDeps;
 }
 
 const TOO_FAST = 'Anh/chị gửi tin nhắn hơi nhanh. Vui lòng đợi khoảng một phút rồi gửi tiếp nhé.';
@@ -127,7 +130,7 @@ export function createWebChatRoutes(deps: WebChatRoutesDeps): express.Router {
       res.status(404).type('text/plain; charset=utf-8').send('Không tìm thấy xã/phường.');
       return;
     }
-    sendHtmlPage(res, renderChatPage({ communeName: commune.name, communeSlug: commune.slug }));
+    sendHtmlPage(res, renderChatPage({ communeName: commune.name, communeSlug: commune.slug, photos: Boolean(deps.photos) }));
   });
 
   // A new signed session: the page asks for one when it has none, or when its stored one is refused.
@@ -149,6 +152,17 @@ export function createWebChatRoutes(deps: WebChatRoutesDeps): express.Router {
       res.json({ sessionId: s.token, issuedAt: s.issuedAt.toISOString(), expiresAt: s.expiresAt.toISOString() });
     },
   );
+
+  if (deps.photos)
+    router.post(
+      '/api/v1/chat/photo',
+      ...createWebChatPhotoRoute({
+        ...deps.photos,
+        security,
+        resolveCommune: deps.resolveCommune,
+        handleChat: deps.handleChat,
+      }),
+    );
 
   const verifications = verificationLimiter(security.verificationsPerHourPerIp);
   router.post('/api/v1/chat', session, ...webChatLimiters(deps.limits), verifications, async (req, res, next) => {

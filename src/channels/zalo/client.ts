@@ -164,7 +164,68 @@ export function createZaloClient(opts: ZaloClientOptions) {
     });
   }
 
-  return { call, sendCs, uploadFile, send };
+  /**
+   * An image a user sent (a report photo) by the URL in its webhook (`payload.url`, on Zalo's CDN). Only an
+   * https URL is fetched (or one on the API's own origin, a local fake in tests), redirects are followed at
+   * most three times under the same rule, and at most `maxBytes` are read. Throws ChannelError (retryable for
+   * timeouts, network errors, 429 and 5xx); its message never carries the URL.
+   */
+  async function downloadMedia(ref: { url?: string }, maxBytes: number): Promise<Buffer> {
+    let url = ref.url;
+    for (let hop = 0; hop < 4; hop++) {
+      if (!url || !mediaUrlAllowed(url, apiBase)) throw new ChannelError('api', 'bad_request', 'Zalo media URL refused', false);
+      let res: Response;
+      try {
+        res = await doFetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs * 2) });
+      } catch (error) {
+        const name = (error as Error).name;
+        const timedOut = name === 'TimeoutError' || name === 'AbortError';
+        throw new ChannelError('network', timedOut ? 'timeout' : 'network', 'Zalo media download failed', true);
+      }
+      if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
+        await res.body?.cancel();
+        url = new URL(res.headers.get('location')!, url).toString();
+        continue;
+      }
+      if (res.status !== 200 || !res.body) {
+        await res.body?.cancel();
+        const retryable = res.status === 429 || res.status >= 500;
+        throw new ChannelError('api', retryable ? 'server_error' : 'not_found', `Zalo media: HTTP ${res.status}`, retryable);
+      }
+      const length = Number(res.headers.get('content-length'));
+      if (Number.isFinite(length) && length > maxBytes) {
+        await res.body.cancel();
+        throw new ChannelError('api', 'too_large', `Zalo media of ${length} bytes`, false);
+      }
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      const reader = res.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.length;
+        if (size > maxBytes) {
+          await reader.cancel();
+          throw new ChannelError('api', 'too_large', `Zalo media over ${maxBytes} bytes`, false);
+        }
+        chunks.push(value);
+      }
+      return Buffer.concat(chunks);
+    }
+    throw new ChannelError('api', 'bad_request', 'Zalo media: too many redirects', false);
+  }
+
+  return { call, sendCs, uploadFile, send, downloadMedia };
+}
+
+/** An https URL, or one on the API's own origin (ZALO_API_BASE: a local fake in tests). */
+export function mediaUrlAllowed(url: string, apiBase: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' || u.origin === new URL(apiBase).origin;
+  } catch {
+    return false;
+  }
 }
 
 export type ZaloClient = ReturnType<typeof createZaloClient>;

@@ -16,11 +16,34 @@ import {
 import { communes } from './core.js';
 import { staffAccounts } from './staff.js';
 
-/** A photo a resident attached to a report: the platform's own reference (Telegram file_id, Zalo URL). */
+/**
+ * A photo a resident attached to a report. It arrives as the platform's own
+ * reference (Telegram file_id, Zalo URL) in state `pending`; the photo worker
+ * downloads it, re-encodes it without metadata and stores it under the photo
+ * directory (`stored`: `file`, `type`, `size`, `storedAt`; the reference is
+ * dropped). A download that keeps failing ends `failed` with the reference
+ * kept; retention leaves only `erased` and the time. A web chat upload is
+ * stored on arrival. Entries without `state` predate stored photos
+ * (references only).
+ */
 export interface ReportPhoto {
   channel: string;
   fileId?: string;
   url?: string;
+  state?: 'pending' | 'stored' | 'failed' | 'erased';
+  /** The stored file's random name (no path). */
+  file?: string;
+  /** The stored file's media type (image/jpeg, image/png, image/webp). */
+  type?: string;
+  /** The stored file's size in bytes. */
+  size?: number;
+  storedAt?: string;
+  /** Download attempts so far, and when the next may run (pending). */
+  attempts?: number;
+  nextAttemptAt?: string;
+  /** Why the download gave up (an error code, never the resident's data). */
+  error?: string;
+  erasedAt?: string;
 }
 
 /**

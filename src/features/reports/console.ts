@@ -15,9 +15,10 @@ import {
   listAssignableStaff,
   listMergedInto,
   listReports,
-  mergeReport,
   type ReportRow,
 } from './service.js';
+import { mergeReport } from './merge.js';
+import { sendReportPhoto } from './photo-http.js';
 
 type Flash = { kind: 'ok' | 'error'; text: string };
 
@@ -41,6 +42,32 @@ function place(r: ReportRow) {
       >`,
     );
   return parts.length ? parts.map((p, i) => (i ? html`<br />${p}` : p)) : html`<span class="muted">không nêu</span>`;
+}
+
+/** One report's photos: stored ones as thumbnails linking to the full photo, the others named with their state. */
+function photoCells(r: ReportRow) {
+  return html`<div class="photos">
+    ${r.photos.map((p, i) => {
+      if (p.state === 'stored' && p.file) {
+        const src = `/console/reports/${r.id}/photos/${p.file}`;
+        return html`<a href="${src}" target="_blank" rel="noopener"
+          ><img src="${src}" alt="Ảnh ${i + 1} của phản ánh ${r.code}" width="160" loading="lazy" class="thumb"
+        /></a> `;
+      }
+      const where = CHANNEL_LABELS[p.channel] ?? p.channel;
+      const state =
+        p.state === 'erased'
+          ? 'đã xóa hết thời hạn lưu trữ'
+          : p.state === 'pending'
+            ? `đang tải về từ ${where}`
+            : p.state === 'failed'
+              ? `không tải về được từ ${where}`
+              : `lưu trên ${where}, chưa tải về`;
+      return p.state === undefined && p.url && /^https:\/\//i.test(p.url)
+        ? html`<a href="${p.url}" target="_blank" rel="noopener noreferrer">Ảnh ${i + 1}</a> `
+        : html`<span>Ảnh ${i + 1} (${state})</span> `;
+    })}
+  </div>`;
 }
 
 async function listPage(db: Db, ctx: ConsoleContext, req: Request) {
@@ -136,17 +163,7 @@ async function detailPage(db: Db, ctx: ConsoleContext, id: number, flash?: Flash
             </tr>
             <tr>
               <th scope="row">Ảnh</th>
-              <td>
-                ${
-                  r.photos.length
-                    ? r.photos.map((p, i) =>
-                        p.url && /^https:\/\//i.test(p.url)
-                          ? html`<a href="${p.url}" target="_blank" rel="noopener noreferrer">Ảnh ${i + 1}</a> `
-                          : html`<span>Ảnh ${i + 1} (lưu trên ${CHANNEL_LABELS[p.channel] ?? p.channel}, chưa tải về)</span> `,
-                      )
-                    : html`<span class="muted">không có</span>`
-                }
-              </td>
+              <td>${r.photos.length ? photoCells(r) : html`<span class="muted">không có</span>`}</td>
             </tr>
             <tr>
               <th scope="row">Cán bộ phụ trách</th>
@@ -258,6 +275,20 @@ export function createReportsConsole(deps: ReportsApiDeps): ConsoleContribution 
   router.get(
     '/console/reports/:id',
     consolePage(READ, async (req, _res, ctx) => detailPage(db, ctx, idOf(req))),
+  );
+
+  router.get(
+    '/console/reports/:id/photos/:file',
+    consolePage(READ, async (req, res, ctx) =>
+      sendReportPhoto(res, {
+        db,
+        store: deps.reportPhotos?.store,
+        communeId: ctx.communeId,
+        id: idOf(req),
+        file: String(req.params.file),
+        actor: actorOf(ctx.principal),
+      }),
+    ),
   );
 
   async function act(ctx: ConsoleContext, id: number, ok: string, run: () => Promise<{ outboxIds: number[] }>) {

@@ -7,13 +7,14 @@ import type { Db } from '../../db/client.js';
 import { noticeHamlets, type ReportPhoto } from '../../db/schema/index.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { CATEGORIES, CATEGORY_LABELS, categoryFromText, coordinate, type ReportCategory } from './codes.js';
+import { typeOfPhotoFile } from './photo-store.js';
 import { countOpenInChat, createReport, MAX_PHOTOS, OPEN_REPORTS_PER_CHAT } from './service.js';
 
 /**
  * The chat form of a report: category, description, location (a shared
  * location, a typed address, or none), photos, confirmation. Completing it
  * records the report (audited) and answers with its code; cancelling keeps
- * nothing. Photos sent at any step are kept (the platform's file reference).
+ * nothing. Photos sent at any step are kept (see photosOf).
  */
 
 export const FLOW_REPORT = 'report:new';
@@ -54,11 +55,25 @@ function picked(ctx: AppContext): string | undefined {
   return a?.startsWith(PICK) ? a.slice(PICK.length) : undefined;
 }
 
-/** Images of this message as the report keeps them. */
+/**
+ * Images of this message as the report keeps them: a platform's reference
+ * waits (`pending`) for the photo worker to download it; a web chat upload was
+ * checked and stored by its route before it became this message, and comes as
+ * the stored file's name.
+ */
 function photosOf(ctx: AppContext): ReportPhoto[] {
-  return (ctx.msg.attachments ?? [])
-    .filter((a) => a.kind === 'image' && (a.fileId || a.url))
-    .map((a) => ({ channel: ctx.msg.channel, ...(a.fileId ? { fileId: a.fileId } : {}), ...(a.url ? { url: a.url } : {}) }));
+  const channel = ctx.msg.channel;
+  return (ctx.msg.attachments ?? []).flatMap((a): ReportPhoto[] => {
+    if (a.kind !== 'image') return [];
+    if (channel === 'web') {
+      const type = a.fileId ? typeOfPhotoFile(a.fileId) : undefined;
+      return type && a.fileId
+        ? [{ channel, state: 'stored', file: a.fileId, type, size: a.size, storedAt: ctx.now.toISOString() }]
+        : [];
+    }
+    if (!a.fileId && !a.url) return [];
+    return [{ channel, state: 'pending', ...(a.fileId ? { fileId: a.fileId } : {}), ...(a.url ? { url: a.url } : {}) }];
+  });
 }
 
 /** Keep the message's photos (up to the limit); true when it carried any. */
@@ -128,6 +143,7 @@ function steps(flow: () => ConversationFlow<AppContext>) {
         text:
           `Anh/chị mô tả ngắn gọn sự việc (${CATEGORY_LABELS[v.category!].toLowerCase()}): chuyện gì, từ khi nào, ` +
           'ảnh hưởng thế nào. Anh/chị có thể gửi kèm ảnh.',
+        requestImage: true,
       }),
       answer: (ctx: AppContext, v: Values): StepOutcome => {
         const hadPhoto = keepPhotos(ctx, v);
@@ -181,6 +197,7 @@ function steps(flow: () => ConversationFlow<AppContext>) {
           (v.photos?.length ? `Đã nhận ${v.photos.length} ảnh. ` : '') +
           `Anh/chị có thể gửi ảnh sự việc (tối đa ${MAX_PHOTOS} ảnh). Gửi xong, nhắn "xong" hoặc bấm nút bên dưới.`,
         buttons: [pick(v.photos?.length ? 'Xong' : 'Không có ảnh', 'done'), cancelButton],
+        requestImage: true,
       }),
       answer: (ctx: AppContext, v: Values): StepOutcome => {
         const before = v.photos?.length ?? 0;

@@ -16,7 +16,8 @@ import {
   hamletChoices,
   START_ACTION,
 } from './flow.js';
-import { findReportInChat, mainOf, statusText } from './service.js';
+import { findReportInChat } from './service.js';
+import { mainOf, statusText } from './status-text.js';
 
 /** Words that ask to report a problem, whatever it is (folded). */
 const REPORT_WORDS = /\b(phan anh|kien nghi|bao hong|gui phan anh)\b/;

@@ -5,7 +5,11 @@ import { actorOf, principalOf, type Permission } from '../../core/staff.js';
 import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
 import { mapLink, STATUSES, type ReportStatus } from './codes.js';
-import { changeStatus, findReport, listMergedInto, listReports, mergeReport, notFound, type ReportRow } from './service.js';
+import { changeStatus, findReport, listMergedInto, listReports, notFound, type ReportRow } from './service.js';
+import { mergeReport } from './merge.js';
+import { sendReportPhoto } from './photo-http.js';
+import type { ReportPhotos } from './photos.js';
+import type { ReportPhoto } from '../../db/schema/index.js';
 
 /** What the reports' staff routes need. */
 export interface ReportsApiDeps {
@@ -14,6 +18,8 @@ export interface ReportsApiDeps {
   communeOfRequest: (req: Request) => Promise<number>;
   /** Called after commit with the outbox ids of queued messages (the delivery worker's kick). */
   deliver: (outboxIds: number[]) => void;
+  /** Stored photos and their background work (absent: photos stay platform references, none is served). */
+  reportPhotos?: ReportPhotos;
 }
 
 /** Status changes, assignment, merging: officers, registrars and admins. */
@@ -38,6 +44,11 @@ export function reportJson(r: ReportRow) {
         ? { latitude: r.latitude, longitude: r.longitude, map: mapLink(r.latitude, r.longitude) }
         : null,
     photos: r.photos.length,
+    storedPhotos: r.photos.flatMap((p: ReportPhoto) =>
+      p.state === 'stored' && p.file
+        ? [{ file: p.file, type: p.type, size: p.size, storedAt: p.storedAt, url: `/api/v1/reports/${r.id}/photos/${p.file}` }]
+        : [],
+    ),
     channel: r.channel,
     note: r.note,
     referral: r.referral,
@@ -73,6 +84,7 @@ function pageOf(req: Request): { status?: ReportStatus; limit: number; before?: 
  * - `GET  /api/v1/reports/:id`                    one report with the duplicates merged into it
  * - `POST /api/v1/reports/:id/status`             { status?, note?, referral?, assignee? }
  * - `POST /api/v1/reports/:id/merge`              { into: id or PA- code }
+ * - `GET  /api/v1/reports/:id/photos/:file`       one stored photo (audited; see photo-http.ts)
  */
 export function createReportsApi(deps: ReportsApiDeps): express.Router {
   const { db } = deps;
@@ -92,6 +104,17 @@ export function createReportsApi(deps: ReportsApiDeps): express.Router {
     const merged = await listMergedInto(db, r.id);
     await writeAudit(db, { communeId, actor: actorOf(principalOf(req)!), action: 'report.viewed', subject: r.code });
     res.json({ report: reportJson(r), merged: merged.map((m) => ({ id: m.id, code: m.code, createdAt: m.createdAt })) });
+  });
+
+  router.get(`${base}/:id/photos/:file`, deps.requireStaff(READ), async (req, res) => {
+    await sendReportPhoto(res, {
+      db,
+      store: deps.reportPhotos?.store,
+      communeId: await deps.communeOfRequest(req),
+      id: idOf(req),
+      file: String(req.params.file),
+      actor: actorOf(principalOf(req)!),
+    });
   });
 
   router.post(`${base}/:id/status`, deps.requireStaff(WRITE), async (req, res) => {

@@ -6,15 +6,7 @@ import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
 import { communes, reports, staffAccounts, type ReportPhoto } from '../../db/schema/index.js';
 import { enqueueMessages } from '../../pipeline/outbox/index.js';
-import {
-  CATEGORY_LABELS,
-  findReportCode,
-  newReportCode,
-  OPEN_STATUSES,
-  STATUSES,
-  type ReportCategory,
-  type ReportStatus,
-} from './codes.js';
+import { CATEGORY_LABELS, newReportCode, OPEN_STATUSES, STATUSES, type ReportCategory, type ReportStatus } from './codes.js';
 
 export type ReportRow = typeof reports.$inferSelect;
 
@@ -186,7 +178,7 @@ export async function listAssignableStaff(db: Db, communeId: number) {
   return rows.filter((r) => !r.disabledAt).map(({ id, displayName }) => ({ id, displayName }));
 }
 
-function recipientOf(r: ReportRow): Recipient {
+export function recipientOf(r: ReportRow): Recipient {
   return { communeId: r.communeId, channel: r.channel as Recipient['channel'], chatId: r.chatId, userId: r.userId };
 }
 
@@ -228,7 +220,7 @@ export function statusMessage(r: ReportRow, code: string, communeName: string, n
   }
 }
 
-async function lockReport(tx: Db, communeId: number, id: number): Promise<ReportRow> {
+export async function lockReport(tx: Db, communeId: number, id: number): Promise<ReportRow> {
   if (!Number.isSafeInteger(id) || id <= 0) throw notFound();
   const [row] = await tx
     .select()
@@ -338,113 +330,4 @@ export async function changeStatus(db: Db, c: StatusChange): Promise<{ report: R
       outboxIds.push(...(await enqueueMessages(tx, to, [statusMessage(updated, code, commune.name, now)])));
     return { report: updated, outboxIds };
   });
-}
-
-/**
- * Merge a duplicate into the report of the same problem: the duplicate is
- * closed as `merged`, duplicates merged into it follow it, and its reporters
- * are told which report they now follow; from then on every status change of
- * the main report reaches them too.
- */
-export async function mergeReport(
-  db: Db,
-  q: { communeId: number; id: number; into: unknown; actor: string; now?: Date },
-): Promise<{ report: ReportRow; outboxIds: number[] }> {
-  const now = q.now ?? new Date();
-  const intoId =
-    typeof q.into === 'string' && findReportCode(q.into) ? findReportCode(q.into)! : q.into === '' ? NaN : Number(q.into);
-  if (typeof intoId === 'number' && (!Number.isSafeInteger(intoId) || intoId <= 0))
-    throw new ValidationError('Anh/chị cho biết phản ánh chính (mã PA-… hoặc số thứ tự).', { into: 'bắt buộc' });
-  return db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
-    const target =
-      typeof intoId === 'string' ? await findReportByCode(tx, q.communeId, intoId) : await findReport(tx, q.communeId, intoId);
-    if (!target) throw new ValidationError('Không tìm thấy phản ánh chính.', { into: 'không có trong xã này' }, 404);
-    const dup = await lockReport(tx, q.communeId, q.id);
-    const main = await lockReport(tx, q.communeId, target.id);
-    if (dup.id === main.id) throw new ValidationError('Không thể gộp một phản ánh vào chính nó.', { into: 'khác phản ánh này' });
-    if (dup.status === 'merged') throw new ValidationError('Phản ánh này đã được gộp trước đó.', {}, 409);
-    if (!OPEN_STATUSES.includes(dup.status as ReportStatus))
-      throw new ValidationError('Chỉ gộp được phản ánh chưa xử lý xong.', {}, 409);
-    if (main.status === 'merged')
-      throw new ValidationError(
-        'Phản ánh chính đã được gộp vào phản ánh khác; anh/chị chọn phản ánh đó.',
-        { into: 'đã gộp' },
-        409,
-      );
-    const followers = await listMergedInto(tx, dup.id);
-    if (followers.length)
-      await tx.update(reports).set({ mergedInto: main.id, updatedAt: now }).where(eq(reports.mergedInto, dup.id));
-    const [updated] = await tx
-      .update(reports)
-      .set({ status: 'merged', mergedInto: main.id, updatedAt: now })
-      .where(eq(reports.id, dup.id))
-      .returning();
-    await writeAudit(tx, {
-      communeId: q.communeId,
-      actor: q.actor,
-      action: 'report.merged',
-      subject: dup.code,
-      details: { into: main.code, followers: followers.length },
-    });
-    const already = new Set(
-      [main, ...(await listMergedInto(tx, main.id)).filter((r) => r.id !== dup.id && !followers.some((f) => f.id === r.id))].map(
-        (r) => `${r.channel}:${r.chatId}`,
-      ),
-    );
-    const outboxIds: number[] = [];
-    const told = new Set<string>();
-    for (const r of [dup, ...followers]) {
-      const key = `${r.channel}:${r.chatId}`;
-      if (already.has(key) || told.has(key)) continue;
-      told.add(key);
-      outboxIds.push(
-        ...(await enqueueMessages(tx, recipientOf(r), [
-          {
-            text:
-              `Phản ánh ${r.code} của anh/chị trùng với một sự việc đã được phản ánh trước (mã ${main.code}), ` +
-              `nên cán bộ đã gộp chung để xử lý một lần. Anh/chị vẫn sẽ nhận thông báo khi có kết quả. ` +
-              `Trạng thái hiện tại: ${statusWord(main.status as ReportStatus)}.`,
-          },
-        ])),
-      );
-    }
-    return { report: updated, outboxIds };
-  });
-}
-
-function statusWord(s: ReportStatus): string {
-  return {
-    received: 'đã tiếp nhận',
-    in_progress: 'đang xử lý',
-    done: 'đã xử lý xong',
-    not_ours: 'không thuộc thẩm quyền xã',
-    merged: 'đã gộp',
-  }[s];
-}
-
-/** The main report a merged one follows, for the resident's status lookup. */
-export async function mainOf(db: Db, r: ReportRow): Promise<ReportRow> {
-  if (!r.mergedInto) return r;
-  const [main] = await db.select().from(reports).where(eq(reports.id, r.mergedInto));
-  return main ?? r;
-}
-
-/** What the chat says about a report asked by its code. */
-export function statusText(r: ReportRow, main: ReportRow): string {
-  const head = `Phản ánh ${r.code} (${CATEGORY_LABELS[r.category as ReportCategory].toLowerCase()}, gửi ngày ${formatDateVi(r.createdAt)})`;
-  const shown = r.status === 'merged' ? main : r;
-  const merged = r.status === 'merged' ? ` được gộp với phản ánh ${main.code} cùng sự việc, và` : '';
-  switch (shown.status as ReportStatus) {
-    case 'received':
-      return `${head}${merged} đã được tiếp nhận, đang chờ cán bộ xử lý. Kết quả sẽ được gửi tại cuộc trò chuyện này.`;
-    case 'in_progress':
-      return `${head}${merged} đang được cán bộ xử lý.${shown.note ? `\nGhi chú: ${shown.note}` : ''}`;
-    case 'done':
-      return `${head}${merged} đã được xử lý xong.${shown.note ? `\nGhi chú: ${shown.note}` : ''}`;
-    case 'not_ours':
-      return `${head}${merged} không thuộc thẩm quyền của xã. Anh/chị vui lòng liên hệ: ${shown.referral}.`;
-    default:
-      return `${head} đã được gộp với phản ánh khác.`;
-  }
 }
