@@ -31,6 +31,7 @@ export function createProcessor(opts: ProcessorOptions) {
   const busy = new Set<number>();
   const timers = new Set<NodeJS.Timeout>();
   let running = 0;
+  /** Set by stop(): nothing new is taken, but what is ready is still processed. */
   let stopped = false;
   let idleWaiters: (() => void)[] = [];
 
@@ -41,7 +42,7 @@ export function createProcessor(opts: ProcessorOptions) {
   }
 
   function pump(): void {
-    while (!stopped && running < maxConcurrent && ready.size) {
+    while (running < maxConcurrent && ready.size) {
       const batch: BatchItem[] = [];
       for (const [conversationId, communeId] of ready) {
         if (busy.has(conversationId)) continue;
@@ -57,6 +58,8 @@ export function createProcessor(opts: ProcessorOptions) {
         .then((outcome) => {
           for (const item of outcome.more) ready.set(item.conversationId, item.communeId);
           for (const item of outcome.busy) {
+            // Held by another process, which processes its messages; recovery catches the rest.
+            if (stopped) continue;
             const t = setTimeout(() => {
               enqueue(item.conversationId, item.communeId);
               timers.delete(t);
@@ -80,7 +83,7 @@ export function createProcessor(opts: ProcessorOptions) {
     }
   }
 
-  const settled = () => running === 0 && (stopped || (ready.size === 0 && timers.size === 0));
+  const settled = () => running === 0 && ready.size === 0 && timers.size === 0;
 
   /** Resolves when no batch is running, nothing is ready and no busy conversation waits for a retry. */
   function idle(): Promise<void> {
@@ -88,7 +91,12 @@ export function createProcessor(opts: ProcessorOptions) {
     return new Promise((resolve) => idleWaiters.push(resolve));
   }
 
-  /** Stop taking new batches and wait for the running ones (graceful shutdown). */
+  /**
+   * Graceful shutdown: take nothing new, but process what is already ready
+   * (acknowledged messages, whose residents are waiting) and wait for it, so
+   * a planned restart does not leave them for the next start's recovery.
+   * The caller bounds the wait (main.ts exits after 15 s).
+   */
   async function stop(): Promise<void> {
     stopped = true;
     for (const t of timers) clearTimeout(t);
