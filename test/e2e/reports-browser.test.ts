@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,11 +10,13 @@ import { reports } from '../../src/db/schema/index.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server.js';
 import { startTestRuntime } from '../helpers/runtime.js';
 import { addStaff, STAFF_PASSWORD } from '../helpers/staff.js';
+import { jpegWithGps } from '../helpers/reports-jpeg.js';
 import { until } from '../helpers/until.js';
 
 /**
  * The "Phản ánh" console page in a real browser (Debian's Chromium) on a
- * phone-sized screen: residents report on Telegram (the fake Bot API), an
+ * phone-sized screen: residents report on Telegram (the fake Bot API), one
+ * with a photo shown as a thumbnail once downloaded, an
  * officer takes the report in hand, merges a duplicate and closes it, and the
  * residents receive each change.
  */
@@ -27,11 +30,13 @@ const CHAT_A = 5400000001;
 const CHAT_B = 5400000002;
 const tgText = JSON.parse(readFileSync(new URL('../fixtures/telegram/text.json', import.meta.url), 'utf8'));
 const tgLocation = JSON.parse(readFileSync(new URL('../fixtures/telegram/location.json', import.meta.url), 'utf8'));
+const tgPhoto = JSON.parse(readFileSync(new URL('../fixtures/telegram/photo.json', import.meta.url), 'utf8'));
 
 let env: Awaited<ReturnType<typeof startTestRuntime>>;
 let tg: FakeTelegram;
 let browser: Browser;
 let seq = 0;
+let photoDir: string;
 
 async function telegram(chatId: number, update: Record<string, any>) {
   const u = structuredClone(update);
@@ -77,7 +82,11 @@ describe.runIf(existsSync(CHROMIUM))('the reports page in a browser', () => {
 
   beforeAll(async () => {
     tg = await startFakeTelegram();
+    tg.addFile('AgACAgUAAxkBAAIBfakePhotoLarge', await jpegWithGps());
+    photoDir = await mkdtemp(join(tmpdir(), 'pa-browser-photos-'));
     env = await startTestRuntime({
+      REPORT_PHOTOS_DIR: photoDir,
+      REPORT_PHOTO_POLL_MS: '50',
       SEED_CATALOG: 'false',
       TELEGRAM_BOT_TOKEN: TOKEN,
       TELEGRAM_WEBHOOK_SECRET: SECRET,
@@ -98,6 +107,8 @@ describe.runIf(existsSync(CHROMIUM))('the reports page in a browser', () => {
     await received(CHAT_A, 'Sự việc ở đâu');
     await telegram(CHAT_A, tgLocation);
     await received(CHAT_A, 'gửi ảnh sự việc');
+    await telegram(CHAT_A, tgPhoto);
+    await received(CHAT_A, 'Đã nhận 1 ảnh');
     await say(CHAT_A, 'xong');
     await received(CHAT_A, 'kiểm tra lại phản ánh');
     await say(CHAT_A, 'gửi');
@@ -118,6 +129,7 @@ describe.runIf(existsSync(CHROMIUM))('the reports page in a browser', () => {
     await browser?.close();
     await env?.close();
     await tg?.close();
+    if (photoDir) await rm(photoDir, { recursive: true, force: true });
   });
 
   it('an officer sees the queue with counts, opens a report with its map link, takes it in hand, merges the duplicate and closes it', async () => {
@@ -136,6 +148,13 @@ describe.runIf(existsSync(CHROMIUM))('the reports page in a browser', () => {
       'https://www.openstreetmap.org/?mlat=10.776889&mlon=106.700806#map=18/10.776889/106.700806',
     );
     expect(await staff.getByText('Đèn đường trước chợ ấp Bình An tắt cả tuần nay').count()).toBe(1);
+    // The photo, downloaded from Telegram after the chat answered, is shown as a thumbnail that loads.
+    const db = env.runtime.database.db;
+    await until(async () => (await db.select().from(reports).where(eq(reports.code, codeA)))[0].photos[0]?.state === 'stored');
+    await staff.reload();
+    const thumb = staff.getByRole('img', { name: `Ảnh 1 của phản ánh ${codeA}` });
+    await thumb.waitFor();
+    expect(await thumb.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth)).toBe(64);
     expect(await axeViolations(staff)).toEqual([]);
 
     await staff.getByLabel('Trạng thái mới').selectOption({ label: 'Đang xử lý' });
@@ -149,7 +168,6 @@ describe.runIf(existsSync(CHROMIUM))('the reports page in a browser', () => {
     expect(await staff.getByText('Trần Cán Bộ').count()).toBeGreaterThan(0);
 
     // The duplicate: merged into the first one by its code.
-    const db = env.runtime.database.db;
     const [b] = await db.select().from(reports).where(eq(reports.code, codeB));
     await staff.goto(`${env.baseUrl}/console/reports/${b.id}`);
     await staff.getByLabel('Mã phản ánh chính').fill(codeA.toLowerCase());
