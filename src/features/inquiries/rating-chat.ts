@@ -1,6 +1,7 @@
 import { MENU_BUTTON } from '../../core/buttons.js';
 import { createFlow, step, type ConversationFlow } from '../../core/conversation-flow.js';
 import type { HandlerResult, Router } from '../../core/router.js';
+import { foldPhrase } from '../../core/text-input.js';
 import type { Reply } from '../../core/types.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import {
@@ -15,6 +16,9 @@ import {
 
 const SKIP_ACTION = 'inquiry:rating-skip';
 const SKIP_BUTTON = { label: 'Bỏ qua', action: SKIP_ACTION };
+/** A new question typed at the comment step is not a comment: it leaves the step and is answered. */
+const NEW_QUESTION =
+  /^(cho (toi )?hoi|xin hoi|toi muon hoi|hoi ve|thu tuc|lam sao|lam the nao)\b|\b(can giay to gi|can gi|le phi|thu tuc|o dau|bao nhieu tien)\b/;
 const THANKS = 'Cảm ơn anh/chị đã đánh giá. Ý kiến của anh/chị giúp cán bộ xã phục vụ tốt hơn.';
 
 const asker = (ctx: AppContext) => ({
@@ -35,6 +39,7 @@ export const ratingCommentFlow: ConversationFlow<AppContext> = createFlow<AppCon
       async answer(ctx, values) {
         const text = ctx.text.trim();
         if (!text) return step.retry('Anh/chị vui lòng gõ góp ý bằng chữ, hoặc bấm "Bỏ qua".');
+        if (NEW_QUESTION.test(foldPhrase(text))) return step.leave();
         if (text.length > MAX_RATING_COMMENT)
           return step.retry(`Góp ý dài tối đa ${MAX_RATING_COMMENT} ký tự, anh/chị viết ngắn lại giúp tôi nhé.`);
         const saved = await commentOnRating(ctx.db, { ...asker(ctx), code: String(values.code), comment: text });

@@ -143,6 +143,15 @@ describe('a resident rates the answer to a question left for staff', () => {
     expect(staff.text).toContain('nhập câu hỏi');
     expect((await row(b)).ratingComment).toBeNull();
 
+    // A new question at the comment step is answered as one, not kept as a comment.
+    const d = await ask('c-4', 'Hỏi về hỗ trợ học phí cho con hộ nghèo');
+    await answer(d);
+    await h.send({ action: `inquiry:rate:${d}:4` }, { chatId: 'c-4' });
+    const [menu] = await h.send('Cho hỏi thủ tục đăng ký kết hôn cần giấy tờ gì', { chatId: 'c-4' });
+    expect(menu.text).not.toContain('góp ý');
+    expect((await row(d)).ratingComment).toBeNull();
+    expect(h.stateOf('c-4').flow).toBeNull();
+
     const c = await ask('c-3', 'Hỏi về lịch thu gom rác của thôn');
     await answer(c);
     await h.send({ action: `inquiry:rate:${c}:1` }, { chatId: 'c-3' });
