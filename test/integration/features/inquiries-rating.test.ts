@@ -5,7 +5,7 @@ import type { ChannelName, Reply } from '../../../src/core/types.js';
 import { auditLog, inquiries, outboundMessages } from '../../../src/db/schema/index.js';
 import { assistantModule, fallback } from '../../../src/features/assistant/index.js';
 import { answerInquiry, inquiriesModule } from '../../../src/features/inquiries/index.js';
-import { parseTypedRating } from '../../../src/features/inquiries/rating.js';
+import { parseTypedRating, rateInquiry } from '../../../src/features/inquiries/rating.js';
 import { closeInquiry } from '../../../src/features/inquiries/service.js';
 import { createHandlerHarness, type HandlerHarness } from '../../helpers/handler-harness.js';
 
@@ -113,6 +113,17 @@ describe('a resident rates the answer to a question left for staff', () => {
     expect(nothing.text).toContain('chưa có câu hỏi nào được cán bộ trả lời');
     expect((await row(code)).rating).toBeNull();
     expect(await audits(code, 'inquiry.rated')).toBe(0);
+  });
+
+  it('stores one rating when two arrive at the same time', async () => {
+    const code = await ask('race', 'Hỏi về giờ tiếp nhận hồ sơ đất đai');
+    await answer(code);
+    const asker = { communeId: h.commune.id, channel: 'telegram', chatId: 'race', userId: 'race', code, now };
+    const results = await Promise.all([rateInquiry(h.db, { ...asker, stars: 2 }), rateInquiry(h.db, { ...asker, stars: 5 })]);
+    expect(results.map((r) => r.kind).sort()).toEqual(['already', 'rated']);
+    const winner = results.find((r) => r.kind === 'rated') as { stars: number };
+    expect((await row(code)).rating).toBe(winner.stars);
+    expect(await audits(code, 'inquiry.rated')).toBe(1);
   });
 
   it('refuses a question still waiting, and one closed without an answer, politely', async () => {
