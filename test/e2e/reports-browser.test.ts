@@ -154,7 +154,11 @@ describe.runIf(existsSync(CHROMIUM))('the reports page in a browser', () => {
     await staff.reload();
     const thumb = staff.getByRole('img', { name: `Ảnh 1 của phản ánh ${codeA}` });
     await thumb.waitFor();
-    expect(await thumb.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth)).toBe(64);
+    const loaded = await thumb.evaluate((img) => {
+      const i = img as unknown as { complete: boolean; naturalWidth: number };
+      return i.complete ? i.naturalWidth : 0;
+    });
+    expect(loaded).toBe(64);
     expect(await axeViolations(staff)).toEqual([]);
 
     await staff.getByLabel('Trạng thái mới').selectOption({ label: 'Đang xử lý' });

@@ -14,6 +14,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { communes } from './core.js';
+import { noticeHamlets } from './notices.js';
 import { staffAccounts } from './staff.js';
 
 /**
@@ -71,6 +72,8 @@ export const reports = pgTable(
     description: text('description').notNull(),
     /** The address or landmark the resident typed. */
     address: text('address'),
+    /** The hamlet (ấp, thôn, tổ dân phố) the resident picked from staff's list; null when none (or since deleted). */
+    hamletId: integer('hamlet_id').references(() => noticeHamlets.id, { onDelete: 'set null' }),
     latitude: doublePrecision('latitude'),
     longitude: doublePrecision('longitude'),
     photos: jsonb('photos').$type<ReportPhoto[]>().notNull().default([]),
@@ -90,6 +93,7 @@ export const reports = pgTable(
     index('reports_queue').on(t.communeId, t.status, t.id),
     index('reports_chat').on(t.communeId, t.channel, t.chatId, t.status),
     index('reports_merged_into').on(t.mergedInto),
+    index('reports_hamlet').on(t.communeId, t.hamletId, t.id),
     check('reports_status', sql`${t.status} in ('received', 'in_progress', 'done', 'not_ours', 'merged')`),
     check('reports_category', sql`${t.category} in ('streetlight', 'flooding', 'rubbish', 'road', 'noise', 'order', 'other')`),
     check('reports_latitude', sql`${t.latitude} is null or ${t.latitude} between -90 and 90`),
