@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { signZaloEvent } from '../../src/channels/zalo/verify.js';
-import { auditLog, communes, reports } from '../../src/db/schema/index.js';
+import { auditLog, communes, noticeHamlets, reports } from '../../src/db/schema/index.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server.js';
 import { startFakeZalo } from '../fakes/zalo-server.js';
 import { createTestDatabase } from '../helpers/db.js';
@@ -354,6 +354,25 @@ describe('photos in the console', () => {
   });
 });
 
+describe('the hamlet a resident picked', () => {
+  it("is shown and filtered on in the commune's queue; another commune's filter finds nothing", async () => {
+    const communeId = env.runtime.defaultCommune.id;
+    const [hamlet] = await database.db
+      .insert(noticeHamlets)
+      .values({ communeId, name: 'Thôn Thử Nghiệm', position: 1 })
+      .returning();
+    await database.db.update(reports).set({ hamletId: hamlet.id }).where(eq(reports.code, tgCode));
+    const list = (await (await api(`?hamlet=${hamlet.id}&status=done`, officer)).json()) as any;
+    expect(list.reports.map((r: any) => [r.code, r.hamlet])).toEqual([[tgCode, { id: hamlet.id, name: 'Thôn Thử Nghiệm' }]]);
+    expect(((await (await api(`?hamlet=${hamlet.id}`, adminB)).json()) as any).reports).toEqual([]);
+    const page = await (
+      await fetch(`${env.baseUrl}/console/reports?status=done&hamlet=${hamlet.id}`, { headers: { cookie: officer.cookie } })
+    ).text();
+    expect(page).toContain('<span class="tag">Thôn Thử Nghiệm</span>');
+    expect(page).toContain(tgCode);
+  });
+});
+
 describe('bad input gets a 4xx with a Vietnamese message, never a 5xx', () => {
   it.each([
     ['an unknown status', { status: 'bogus' }, 422, 'Trạng thái không hợp lệ.'],
@@ -398,7 +417,7 @@ describe('bad input gets a 4xx with a Vietnamese message, never a 5xx', () => {
   });
 
   it('the list: a bad status, limit or cursor; an id that is not a number; a body that is not JSON', async () => {
-    for (const q of ['?status=open', '?limit=0', '?limit=500', '?limit=abc', '?before=-3']) {
+    for (const q of ['?status=open', '?limit=0', '?limit=500', '?limit=abc', '?before=-3', '?hamlet=abc', '?hamlet=0']) {
       const res = await api(q, officer);
       expect(res.status, q).toBe(400);
       expect(((await res.json()) as any).error).toBe('Tham số tra cứu không hợp lệ.');

@@ -12,6 +12,7 @@ import {
   changeStatus,
   countByStatus,
   findReport,
+  hamletNames,
   listAssignableStaff,
   listMergedInto,
   listReports,
@@ -75,10 +76,14 @@ async function listPage(db: Db, ctx: ConsoleContext, req: Request) {
     ? (req.query.status as ReportStatus)
     : 'received';
   const before = Number(req.query.before);
+  const hamlets = await hamletNames(db, ctx.communeId);
+  const hamletId = hamlets.has(Number(req.query.hamlet)) ? Number(req.query.hamlet) : undefined;
+  const keep = hamletId ? `&hamlet=${hamletId}` : '';
   const [counts, page] = [
     await countByStatus(db, ctx.communeId),
     await listReports(db, ctx.communeId, {
       status: view,
+      hamletId,
       limit: PAGE,
       before: Number.isSafeInteger(before) && before > 0 ? before : undefined,
     }),
@@ -89,11 +94,28 @@ async function listPage(db: Db, ctx: ConsoleContext, req: Request) {
       <nav class="tabs" aria-label="Lọc phản ánh theo trạng thái">
         ${STATUSES.map(
           (s) =>
-            html`<a href="/console/reports?status=${s}" ${s === view ? html`aria-current="page"` : ''}
+            html`<a href="/console/reports?status=${s}${keep}" ${s === view ? html`aria-current="page"` : ''}
               >${STATUS_LABELS[s]} (${counts[s]})</a
             >`,
         )}
       </nav>
+      ${
+        hamlets.size
+          ? html`<form method="get" action="/console/reports" class="row" role="search">
+              <input type="hidden" name="status" value="${view}" />
+              <div>
+                <label for="hamlet">Thôn, ấp, tổ dân phố</label>
+                <select id="hamlet" name="hamlet">
+                  <option value="">Tất cả</option>
+                  ${[...hamlets].map(
+                    ([id, name]) => html`<option value="${id}" ${id === hamletId ? html`selected` : ''}>${name}</option>`,
+                  )}
+                </select>
+              </div>
+              <button class="secondary" type="submit">Lọc</button>
+            </form>`
+          : ''
+      }
       ${
         page.reports.length === 0
           ? html`<p class="card muted">Không có phản ánh nào.</p>`
@@ -105,6 +127,7 @@ async function listPage(db: Db, ctx: ConsoleContext, req: Request) {
                       <span class="title">${r.code}</span> · ${CATEGORY_LABELS[r.category as ReportCategory]} ·
                       ${CHANNEL_LABELS[r.channel] ?? r.channel}
                       <span class="tag">${STATUS_LABELS[r.status as ReportStatus]}</span>
+                      ${r.hamletId !== null && hamlets.has(r.hamletId) ? html`<span class="tag">${hamlets.get(r.hamletId)}</span>` : ''}
                       ${r.latitude !== null ? html`<span class="tag">có vị trí</span>` : ''}
                       ${r.photos.length ? html`<span class="tag">${r.photos.length} ảnh</span>` : ''}
                       <br /><span class="muted">${formatShortDateTimeVi(r.createdAt)} · ${r.description.slice(0, 120)}</span>
@@ -113,7 +136,7 @@ async function listPage(db: Db, ctx: ConsoleContext, req: Request) {
               )}
             </ul>`
       }
-      ${page.next ? html`<p><a href="/console/reports?status=${view}&before=${page.next}">Trang sau →</a></p>` : ''}`,
+      ${page.next ? html`<p><a href="/console/reports?status=${view}${keep}&before=${page.next}">Trang sau →</a></p>` : ''}`,
   });
 }
 
@@ -130,6 +153,7 @@ async function detailPage(db: Db, ctx: ConsoleContext, id: number, flash?: Flash
   }
   await writeAudit(db, { communeId: ctx.communeId, actor: actorOf(ctx.principal), action: 'report.viewed', subject: r.code });
   const [merged, staff] = [await listMergedInto(db, r.id), await listAssignableStaff(db, ctx.communeId)];
+  const hamlet = r.hamletId !== null ? (await hamletNames(db, ctx.communeId)).get(r.hamletId) : undefined;
   const main = r.mergedInto ? await findReport(db, ctx.communeId, r.mergedInto) : undefined;
   const write = principalAllows(ctx.principal, WRITE);
   const next = NEXT[r.status as ReportStatus];
@@ -158,7 +182,11 @@ async function detailPage(db: Db, ctx: ConsoleContext, id: number, flash?: Flash
               <td>${r.description}</td>
             </tr>
             <tr>
-              <th scope="row">Địa điểm (thôn, ấp, vị trí)</th>
+              <th scope="row">Thôn, ấp, tổ dân phố</th>
+              <td>${hamlet ?? html`<span class="muted">không chọn</span>`}</td>
+            </tr>
+            <tr>
+              <th scope="row">Địa điểm, vị trí</th>
               <td>${place(r)}</td>
             </tr>
             <tr>

@@ -33,8 +33,9 @@ interface Values {
   photos?: ReportPhoto[];
   /** The commune's hamlets (ấp, thôn) as staff list them for notices, offered at the location step. */
   hamlets?: { id: number; name: string }[];
-  /** The hamlet the resident picked. */
+  /** The hamlet the resident picked (its name for the summary, its id for the report). */
   hamlet?: string;
+  hamletId?: number;
 }
 
 /** Hamlets offered as buttons: a long list is typed instead. */
@@ -172,6 +173,7 @@ function steps(flow: () => ConversationFlow<AppContext>) {
         const hamlet = v.hamlets?.find((h) => String(h.id) === hamletId);
         if (hamlet) {
           v.hamlet = hamlet.name;
+          v.hamletId = hamlet.id;
           return step.retry(
             `Đã ghi nhận: ${hamlet.name}. Anh/chị ghi thêm địa chỉ cụ thể (tên đường, số nhà, gần công trình nào) ` +
               'hoặc gửi vị trí; nếu không cần, nhắn "không".',
@@ -258,8 +260,8 @@ async function complete(ctx: AppContext, v: Values): Promise<Reply> {
     userId: ctx.msg.userId,
     category: v.category!,
     description: v.description!,
-    // The hamlet is kept with the typed place: staff read both as the report's address.
-    address: [v.hamlet, typed].filter(Boolean).join(' — ') || null,
+    address: typed ?? null,
+    hamletId: v.hamletId ?? null,
     latitude: loc && 'latitude' in loc ? loc.latitude : null,
     longitude: loc && 'longitude' in loc ? loc.longitude : null,
     photos: v.photos ?? [],

@@ -5,7 +5,7 @@ import { actorOf, principalOf, type Permission } from '../../core/staff.js';
 import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
 import { mapLink, STATUSES, type ReportStatus } from './codes.js';
-import { changeStatus, findReport, listMergedInto, listReports, notFound, type ReportRow } from './service.js';
+import { changeStatus, findReport, hamletNames, listMergedInto, listReports, notFound, type ReportRow } from './service.js';
 import { mergeReport } from './merge.js';
 import { sendReportPhoto } from './photo-http.js';
 import type { ReportPhotos } from './photos.js';
@@ -31,7 +31,7 @@ export const PAGE_DEFAULT = 50;
 export const PAGE_MAX = 200;
 
 /** A report as the staff API returns it. The reporter's chat address is not part of it. */
-export function reportJson(r: ReportRow) {
+export function reportJson(r: ReportRow, hamlets: Map<number, string>) {
   return {
     id: r.id,
     code: r.code,
@@ -39,6 +39,7 @@ export function reportJson(r: ReportRow) {
     category: r.category,
     description: r.description,
     address: r.address,
+    hamlet: r.hamletId !== null ? { id: r.hamletId, name: hamlets.get(r.hamletId) ?? null } : null,
     location:
       r.latitude !== null && r.longitude !== null
         ? { latitude: r.latitude, longitude: r.longitude, map: mapLink(r.latitude, r.longitude) }
@@ -64,7 +65,7 @@ function idOf(req: Request): number {
   return Number.isSafeInteger(id) && id > 0 ? id : -1;
 }
 
-function pageOf(req: Request): { status?: ReportStatus; limit: number; before?: number } {
+function pageOf(req: Request): { status?: ReportStatus; hamletId?: number; limit: number; before?: number } {
   const fieldErrors: Record<string, string> = {};
   const status = req.query.status === undefined ? undefined : String(req.query.status);
   if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) fieldErrors.status = STATUSES.join(' | ');
@@ -73,14 +74,16 @@ function pageOf(req: Request): { status?: ReportStatus; limit: number; before?: 
   const before = req.query.before === undefined ? undefined : Number(req.query.before);
   if (before !== undefined && (!Number.isSafeInteger(before) || before < 1))
     fieldErrors.before = 'mã phản ánh (số) của trang trước';
+  const hamletId = req.query.hamlet === undefined ? undefined : Number(req.query.hamlet);
+  if (hamletId !== undefined && (!Number.isSafeInteger(hamletId) || hamletId < 1)) fieldErrors.hamlet = 'mã thôn/ấp (số)';
   if (Object.keys(fieldErrors).length) throw new ValidationError('Tham số tra cứu không hợp lệ.', fieldErrors, 400);
-  return { status: status as ReportStatus | undefined, limit, before };
+  return { status: status as ReportStatus | undefined, hamletId, limit, before };
 }
 
 /**
  * Staff routes of residents' reports (bound to the caller's commune; another
  * commune's report is a 404, audited where a report changes):
- * - `GET  /api/v1/reports?status=&limit=&before=` the queue, newest first, paged by id
+ * - `GET  /api/v1/reports?status=&hamlet=&limit=&before=` the queue, newest first, paged by id
  * - `GET  /api/v1/reports/:id`                    one report with the duplicates merged into it
  * - `POST /api/v1/reports/:id/status`             { status?, note?, referral?, assignee? }
  * - `POST /api/v1/reports/:id/merge`              { into: id or PA- code }
@@ -93,8 +96,10 @@ export function createReportsApi(deps: ReportsApiDeps): express.Router {
 
   router.get(base, deps.requireStaff(READ), async (req, res) => {
     const page = pageOf(req);
-    const { reports, next } = await listReports(db, await deps.communeOfRequest(req), page);
-    res.json({ reports: reports.map(reportJson), next: next ?? null });
+    const communeId = await deps.communeOfRequest(req);
+    const { reports, next } = await listReports(db, communeId, page);
+    const hamlets = await hamletNames(db, communeId);
+    res.json({ reports: reports.map((r) => reportJson(r, hamlets)), next: next ?? null });
   });
 
   router.get(`${base}/:id`, deps.requireStaff(READ), async (req, res) => {
@@ -103,7 +108,10 @@ export function createReportsApi(deps: ReportsApiDeps): express.Router {
     if (!r) throw notFound();
     const merged = await listMergedInto(db, r.id);
     await writeAudit(db, { communeId, actor: actorOf(principalOf(req)!), action: 'report.viewed', subject: r.code });
-    res.json({ report: reportJson(r), merged: merged.map((m) => ({ id: m.id, code: m.code, createdAt: m.createdAt })) });
+    res.json({
+      report: reportJson(r, await hamletNames(db, communeId)),
+      merged: merged.map((m) => ({ id: m.id, code: m.code, createdAt: m.createdAt })),
+    });
   });
 
   router.get(`${base}/:id/photos/:file`, deps.requireStaff(READ), async (req, res) => {
@@ -130,19 +138,20 @@ export function createReportsApi(deps: ReportsApiDeps): express.Router {
       assignee: body.assignee,
     });
     deps.deliver(outboxIds);
-    res.json({ report: reportJson(report), notified: outboxIds.length });
+    res.json({ report: reportJson(report, await hamletNames(db, communeId)), notified: outboxIds.length });
   });
 
   router.post(`${base}/:id/merge`, deps.requireStaff(WRITE), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
+    const communeId = await deps.communeOfRequest(req);
     const { report, outboxIds } = await mergeReport(db, {
-      communeId: await deps.communeOfRequest(req),
+      communeId,
       id: idOf(req),
       into: body.into,
       actor: actorOf(principalOf(req)!),
     });
     deps.deliver(outboxIds);
-    res.json({ report: reportJson(report), notified: outboxIds.length });
+    res.json({ report: reportJson(report, await hamletNames(db, communeId)), notified: outboxIds.length });
   });
 
   router.use(httpErrors());

@@ -4,7 +4,7 @@ import { formatDateVi } from '../../core/format-vi.js';
 import type { Recipient, Reply } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
-import { communes, reports, staffAccounts, type ReportPhoto } from '../../db/schema/index.js';
+import { communes, noticeHamlets, reports, staffAccounts, type ReportPhoto } from '../../db/schema/index.js';
 import { enqueueMessages } from '../../pipeline/outbox/index.js';
 import { CATEGORY_LABELS, newReportCode, OPEN_STATUSES, STATUSES, type ReportCategory, type ReportStatus } from './codes.js';
 
@@ -50,6 +50,8 @@ export interface NewReport {
   category: ReportCategory;
   description: string;
   address?: string | null;
+  /** A hamlet of the commune from staff's list; one deleted meanwhile (or of another commune) is left out. */
+  hamletId?: number | null;
   latitude?: number | null;
   longitude?: number | null;
   photos: ReportPhoto[];
@@ -57,6 +59,7 @@ export interface NewReport {
 
 /** Record a report from the chat (in the message's transaction) and audit it; a fresh code on the rare collision. */
 export async function createReport(db: Db, r: NewReport): Promise<ReportRow> {
+  const hamletId = r.hamletId ? ((await hamletNames(db, r.communeId)).has(r.hamletId) ? r.hamletId : null) : null;
   let row: ReportRow | undefined;
   for (let attempt = 0; attempt < 5 && !row; attempt++) {
     [row] = await db
@@ -70,6 +73,7 @@ export async function createReport(db: Db, r: NewReport): Promise<ReportRow> {
         category: r.category,
         description: r.description,
         address: r.address ?? null,
+        hamletId,
         latitude: r.latitude ?? null,
         longitude: r.longitude ?? null,
         photos: r.photos.slice(0, MAX_PHOTOS),
@@ -87,6 +91,7 @@ export async function createReport(db: Db, r: NewReport): Promise<ReportRow> {
       category: r.category,
       located: row.latitude !== null,
       address: row.address !== null,
+      hamlet: row.hamletId !== null,
       photos: row.photos.length,
     },
   });
@@ -133,7 +138,7 @@ export async function findReportByCode(db: Db, communeId: number, code: string):
 export async function listReports(
   db: Db,
   communeId: number,
-  q: { status?: ReportStatus; limit: number; before?: number },
+  q: { status?: ReportStatus; hamletId?: number; limit: number; before?: number },
 ): Promise<{ reports: ReportRow[]; next?: number }> {
   const rows = await db
     .select()
@@ -142,6 +147,7 @@ export async function listReports(
       and(
         eq(reports.communeId, communeId),
         q.status ? eq(reports.status, q.status) : undefined,
+        q.hamletId ? eq(reports.hamletId, q.hamletId) : undefined,
         q.before ? lt(reports.id, q.before) : undefined,
       ),
     )
@@ -149,6 +155,16 @@ export async function listReports(
     .limit(q.limit + 1);
   const page = rows.slice(0, q.limit);
   return { reports: page, next: rows.length > q.limit ? page.at(-1)!.id : undefined };
+}
+
+/** The commune's hamlets by id (staff's list, kept for notices), to name a report's hamlet. */
+export async function hamletNames(db: Db, communeId: number): Promise<Map<number, string>> {
+  const rows = await db
+    .select({ id: noticeHamlets.id, name: noticeHamlets.name })
+    .from(noticeHamlets)
+    .where(eq(noticeHamlets.communeId, communeId))
+    .orderBy(noticeHamlets.position, noticeHamlets.name);
+  return new Map(rows.map((h) => [h.id, h.name]));
 }
 
 /** How many reports are in each status, for the console's tabs. */

@@ -4,7 +4,7 @@ import { assistantModule, fallback } from '../../../src/features/assistant/index
 import { inquiriesModule } from '../../../src/features/inquiries/index.js';
 import { isReportPhrase, reportsModule } from '../../../src/features/reports/index.js';
 import { auditLog, noticeHamlets, reports } from '../../../src/db/schema/index.js';
-import { OPEN_REPORTS_PER_CHAT } from '../../../src/features/reports/service.js';
+import { hamletNames, listReports, OPEN_REPORTS_PER_CHAT } from '../../../src/features/reports/service.js';
 import { createHandlerHarness, type HandlerHarness } from '../../helpers/handler-harness.js';
 
 const PHOTO = { kind: 'image' as const, fileId: 'AgACAgUAAxkBAAIC-synthetic-photo-1' };
@@ -183,11 +183,15 @@ describe('a report in the chat: category, description, location, photos, confirm
     expect(answer.text).toContain('Ghi chú: Đã báo đơn vị thi công.');
   });
 
-  it("offers the commune's hamlets at the location step; the hamlet is kept with the typed place", async () => {
-    await h.db.insert(noticeHamlets).values([
-      { communeId: h.commune.id, name: 'Ấp Bình An', position: 1 },
-      { communeId: h.commune.id, name: 'Ấp Phú Lợi', position: 2 },
-    ]);
+  it("offers the commune's hamlets at the location step; the picked hamlet is recorded with the typed place", async () => {
+    const hamlets = await h.db
+      .insert(noticeHamlets)
+      .values([
+        { communeId: h.commune.id, name: 'Ấp Bình An', position: 1 },
+        { communeId: h.commune.id, name: 'Ấp Phú Lợi', position: 2 },
+      ])
+      .returning();
+    const [binhAn, phuLoi] = hamlets;
     await h.send('đường hư hỏng', { chatId: 'r7' });
     const [where] = await h.send('Mặt đường sụt một hố lớn sau trận mưa', { chatId: 'r7' });
     expect(where.text).toContain('chọn thôn/ấp bên dưới');
@@ -199,7 +203,7 @@ describe('a report in the chat: category, description, location, photos, confirm
     expect(confirm.text).toContain('• Địa điểm: Ấp Phú Lợi — Gần cầu Ông Hai');
     await h.send('gửi', { chatId: 'r7' });
     const [row] = await reportsOf('r7');
-    expect(row).toMatchObject({ category: 'road', address: 'Ấp Phú Lợi — Gần cầu Ông Hai' });
+    expect(row).toMatchObject({ category: 'road', address: 'Gần cầu Ông Hai', hamletId: phuLoi.id });
 
     // A hamlet and a shared location: both kept.
     await h.send('phản ánh', { chatId: 'r8' });
@@ -210,7 +214,36 @@ describe('a report in the chat: category, description, location, photos, confirm
     await h.send('xong', { chatId: 'r8' });
     await h.send('gửi', { chatId: 'r8' });
     const [row8] = await reportsOf('r8');
-    expect(row8).toMatchObject({ address: 'Ấp Bình An', latitude: LOCATION.latitude, longitude: LOCATION.longitude });
+    expect(row8).toMatchObject({
+      address: null,
+      hamletId: binhAn.id,
+      latitude: LOCATION.latitude,
+      longitude: LOCATION.longitude,
+    });
+
+    // The queue filters by hamlet; a hamlet staff delete leaves its reports without one.
+    const byHamlet = await listReports(h.db, h.commune.id, { hamletId: phuLoi.id, limit: 10 });
+    expect(byHamlet.reports.map((r) => r.id)).toEqual([row.id]);
+    expect((await hamletNames(h.db, h.commune.id)).get(phuLoi.id)).toBe('Ấp Phú Lợi');
+    await h.db.delete(noticeHamlets).where(eq(noticeHamlets.id, phuLoi.id));
+    expect((await reportsOf('r7'))[0].hamletId).toBeNull();
+  });
+
+  it('leaves out a hamlet deleted while the resident was writing', async () => {
+    const [gone] = await h.db
+      .insert(noticeHamlets)
+      .values({ communeId: h.commune.id, name: 'Ấp Sắp Xóa', position: 9 })
+      .returning();
+    await h.send('rác', { chatId: 'r9' });
+    const [where] = await h.send('Rác đổ trộm cạnh cầu Ấp Sắp Xóa nhiều ngày', { chatId: 'r9' });
+    const button = where.buttons!.find((b) => b.label === 'Ấp Sắp Xóa')!;
+    await h.send({ action: button.action }, { chatId: 'r9' });
+    await h.send('không', { chatId: 'r9' });
+    await h.send('xong', { chatId: 'r9' });
+    await h.db.delete(noticeHamlets).where(eq(noticeHamlets.id, gone.id));
+    const [done] = await h.send('gửi', { chatId: 'r9' });
+    expect(done.text).toContain('Mã phản ánh');
+    expect((await reportsOf('r9'))[0]).toMatchObject({ hamletId: null, address: null });
   });
 
   it(`refuses a new report beyond ${OPEN_REPORTS_PER_CHAT} open ones in a chat, politely`, async () => {
