@@ -8,6 +8,7 @@ import { createPublicRoutes } from './public-routes.js';
 export { START_ACTION as CIVIL_RECORD_REQUEST_ACTION, isCopyRequestPhrase } from './handlers.js';
 export { insertRecords, approveRequest, rejectRequest, recordPayment, revokeCopies } from './service.js';
 export { validateRecordFile, printedFields } from './records.js';
+export { eraseExpiredRequestData, eraseRequestData } from './access.js';
 export { DEMO_RECORD_ROWS } from './demo-records.js';
 
 /** What the civil-records module needs from the application. */
