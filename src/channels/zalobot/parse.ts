@@ -26,6 +26,11 @@ export function unwrapZaloBotUpdate(raw: unknown): ZbUpdate | undefined {
  * - Group chats give []: dossier details and verification must not be shared
  *   with a group. A missing `chat_type` counts as private only when the chat
  *   id is the sender's id (as in every documented private sample).
+ * - A `message.location` of two numbers in range (any event) gives a shared
+ *   location (`attachments: [{kind:'location', latitude, longitude}]`).
+ *   UNVERIFIED: no documented event carries a location; this reads the shape
+ *   of the Telegram Bot API the platform imitates, so a location sent that
+ *   way is not lost, and anything else stays ignored.
  * - Messages from bots give [].
  * - externalId is `message_id` (there is no update_id), which a redelivery
  *   repeats, so recording it twice is a no-op. Ids must be strings: a number
@@ -41,7 +46,8 @@ export function parseZaloBotUpdate(raw: unknown, communeId: number): InboundMess
   const isText =
     event === ZALOBOT_TEXT_EVENT ||
     (event === undefined && typeof m.text === 'string' && m.photo_url === undefined && m.sticker === undefined);
-  if (!isText || typeof m.text !== 'string') return [];
+  const location = locationOf((m as { location?: unknown }).location);
+  if (!location && (!isText || typeof m.text !== 'string')) return [];
 
   if (!isObject(m.from) || !isObject(m.chat)) return [];
   const userId = str(m.from.id);
@@ -61,12 +67,24 @@ export function parseZaloBotUpdate(raw: unknown, communeId: number): InboundMess
       chatId,
       userId,
       externalId: messageId,
-      text: m.text,
+      ...(isText && typeof m.text === 'string' ? { text: m.text } : {}),
+      ...(location ? { attachments: [{ kind: 'location' as const, ...location }] } : {}),
       ...(userName ? { userName } : {}),
       receivedAt,
       raw,
     },
   ];
+}
+
+/** `{latitude, longitude}` as numbers (or numeric strings) within range; anything else is no location. */
+function locationOf(v: unknown): { latitude: number; longitude: number } | undefined {
+  if (!isObject(v)) return undefined;
+  const num = (x: unknown) => (typeof x === 'number' ? x : typeof x === 'string' && x.trim() ? Number(x) : NaN);
+  const latitude = num(v.latitude);
+  const longitude = num(v.longitude);
+  if (!Number.isFinite(latitude) || !Number.isFinite(longitude) || Math.abs(latitude) > 90 || Math.abs(longitude) > 180)
+    return undefined;
+  return { latitude, longitude };
 }
 
 function str(v: unknown): string | undefined {
