@@ -43,6 +43,14 @@ const schema = z.object({
    * done, not the commune's, or merged. Default 365: see the README's note on Law 91/2025/QH15.
    */
   REPORT_PHOTO_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  /** Days residents' message text and the bot's replies are kept (src/features/privacy/policy.ts says why). */
+  RETENTION_MESSAGE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Days a conversation's half-filled form is kept without a message. */
+  RETENTION_STATE_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Days a closed question for staff or report keeps its text, address and location. */
+  RETENTION_CASE_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  /** Days dossier verification attempts are kept (they feed the guessing limits only). */
+  RETENTION_ATTEMPT_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Largest report photo accepted, downloaded from a platform or uploaded in the web chat, in bytes (default 10 MB). */
   REPORT_PHOTO_MAX_BYTES: z.coerce
     .number()
