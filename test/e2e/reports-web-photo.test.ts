@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import { chromium } from 'playwright-core';
 import { reports } from '../../src/db/schema/index.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { GPS_LATITUDE, jpegWithGps } from '../helpers/reports-jpeg.js';
@@ -119,4 +121,41 @@ describe('a web chat resident adds a photo to a report', () => {
     expect(r.status).toBe(429);
     expect(r.json.error).toContain('nhiều ảnh');
   });
+});
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+describe.runIf(existsSync(CHROMIUM))('the chat page in a browser', () => {
+  it('shows the photo button only while the report asks for photos, and sends the chosen photo', async () => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 360, height: 780 } });
+      await page.goto(`${env.baseUrl}/`);
+      await page.locator('.msg.bot').first().waitFor();
+      const button = page.getByRole('button', { name: 'Gửi ảnh' });
+      expect(await button.isVisible()).toBe(false);
+      const type = async (text: string, expected: string | RegExp) => {
+        await page.fill('#t', text);
+        await page.click('form button[type=submit]');
+        await page.getByText(expected).last().waitFor();
+      };
+      await type('báo hỏng đèn đường', 'mô tả ngắn gọn');
+      expect(await button.isVisible()).toBe(true);
+      await type('Đèn đường trước trường tiểu học thôn Thử tắt mấy hôm nay', 'Sự việc ở đâu');
+      expect(await button.isVisible()).toBe(false);
+      await type('không rõ', 'gửi ảnh sự việc');
+      expect(await button.isVisible()).toBe(true);
+      await page.setInputFiles('#pf', { name: 'den-duong.jpg', mimeType: 'image/jpeg', buffer: await jpegWithGps() });
+      await page.getByText('Đã nhận 1 ảnh').waitFor();
+      await page.setInputFiles('#pf', { name: 'ghi-chu.txt', mimeType: 'text/plain', buffer: Buffer.from('không phải ảnh') });
+      await page.getByText('không phải là ảnh hoặc ảnh bị hỏng').waitFor();
+      await type('xong', '• Ảnh: 1 ảnh');
+      expect(await button.isVisible()).toBe(false);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
