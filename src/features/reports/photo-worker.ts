@@ -24,7 +24,12 @@ export function backoffMs(attempts: number): number {
   return minutes * 60_000;
 }
 
-const PENDING = sql`${reports.photos} @> '[{"state":"pending"}]'::jsonb`;
+/** A report with a photo waiting whose next attempt is due (one not due does not hold up the others). */
+const due = (now: Date) =>
+  sql`${reports.photos} @> '[{"state":"pending"}]'::jsonb and exists (
+    select 1 from jsonb_array_elements(${reports.photos}) as p
+    where p->>'state' = 'pending' and (p->>'nextAttemptAt' is null or (p->>'nextAttemptAt')::timestamptz <= ${now.toISOString()}::timestamptz)
+  )`;
 
 const sameRef = (a: ReportPhoto, b: ReportPhoto) =>
   a.state === 'pending' && a.channel === b.channel && a.fileId === b.fileId && a.url === b.url;
@@ -52,7 +57,7 @@ export async function downloadPendingPhotos(o: {
   const rows = await o.db
     .select({ id: reports.id, communeId: reports.communeId, photos: reports.photos })
     .from(reports)
-    .where(PENDING)
+    .where(due(now))
     .orderBy(reports.id)
     .limit(o.limit ?? 20);
   let stored = 0;

@@ -10,7 +10,7 @@ import type { Database } from '../../../src/db/client.js';
 import { auditLog, communes, reports, type ReportPhoto } from '../../../src/db/schema/index.js';
 import { cleanPhoto, PhotoRejected, sniffImage } from '../../../src/features/reports/photo-image.js';
 import { createReportPhotos, type ReportPhotos } from '../../../src/features/reports/photos.js';
-import { MAX_ATTEMPTS } from '../../../src/features/reports/photo-worker.js';
+import { downloadPendingPhotos, MAX_ATTEMPTS } from '../../../src/features/reports/photo-worker.js';
 import { createTestDatabase } from '../../helpers/db.js';
 import { GPS_LATITUDE, jpegWithGps } from '../../helpers/reports-jpeg.js';
 
@@ -161,6 +161,26 @@ describe('platform photos are downloaded off the chat path, and erased after the
     ]);
     await photos.downloadNow(NOW);
     expect((await reload(gone.id)).photos[0]).toMatchObject({ state: 'failed', url: 'https://photo.example/y.jpg' });
+  });
+
+  it('a photo not due yet does not hold up the next report in the queue', async () => {
+    const later = new Date(NOW.getTime() + 3_600_000).toISOString();
+    const waiting = await report([
+      { channel: 'zalo', state: 'pending', url: 'https://photo.example/w.jpg', attempts: 2, nextAttemptAt: later },
+    ]);
+    const ready = await report([{ channel: 'telegram', state: 'pending', fileId: 'AgAC-ready' }]);
+    downloads = { bytes: await jpegWithGps() };
+    const r = await downloadPendingPhotos({
+      db: database.db,
+      store: photos.store,
+      download: async () => downloads.bytes!,
+      log: silentLogger,
+      now: NOW,
+      limit: 1,
+    });
+    expect(r.stored).toBe(1);
+    expect((await reload(ready.id)).photos[0].state).toBe('stored');
+    expect((await reload(waiting.id)).photos[0]).toMatchObject({ state: 'pending', attempts: 2 });
   });
 
   it('does not retry a file that is not an image, and writes nothing for it', async () => {
