@@ -29,7 +29,14 @@ const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sets');
 const fold = (file: string): BenchQuestion[] =>
   (JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as BenchQuestion[]).map((q) => ({ ...q, tags: q.tags ?? [] }));
 
-function metrics(engine: ProcedureEngine, qs: BenchQuestion[]) {
+/** `--misses <file>`: print that fold's misses with the examples engine (tuning files only, so reading them is fair). */
+const missesOf = (() => {
+  const i = process.argv.indexOf('--misses');
+  return i > 0 ? process.argv[i + 1] : undefined;
+})();
+const misses: string[] = [];
+
+function metrics(engine: ProcedureEngine, qs: BenchQuestion[], report = false) {
   let inScope = 0,
     top1 = 0,
     top3 = 0,
@@ -48,11 +55,19 @@ function metrics(engine: ProcedureEngine, qs: BenchQuestion[]) {
     inScope++;
     if (out) {
       none++;
+      if (report) misses.push(`NONE  ${q.q}\n      want ${q.expected.join(' | ')}`);
       continue;
     }
     const codes = r.results.map((h) => h.code);
     if (q.expected.includes(codes[0])) top1++;
     else if (r.decision === 'answer') wrong++;
+    if (report && !q.expected.includes(codes[0]))
+      misses.push(
+        `${r.decision === 'answer' ? 'WRONG' : 'MISS '} ${q.q}\n      want ${q.expected.join(' | ')}\n      got  ${r.results
+          .slice(0, 3)
+          .map((h) => `${h.code} ${h.name.slice(0, 60)}`)
+          .join(' || ')}`,
+      );
     if (codes.slice(0, 3).some((c) => q.expected!.includes(c))) top3++;
   }
   const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
@@ -70,13 +85,15 @@ const docs = loadSnapshot().map(toSearchable);
 const all = tuningSet();
 const plain = createProcedureEngine(docs);
 const rows: Record<string, unknown>[] = [];
-for (const file of ['tuning-2.json', 'tuning-3.json', 'tuning-4.json']) {
+const FOLDS = ['tuning-2.json', 'tuning-3.json', 'tuning-4.json', 'tuning-5.json', 'tuning-6.json', 'tuning-7.json'];
+for (const file of missesOf ? [missesOf] : FOLDS) {
   const test = fold(file);
   const held = new Set(test.map((q) => q.q));
   const examples = all.filter((q) => !held.has(q.q)).map((q) => ({ q: q.q, codes: q.expected }));
   const withEx = createProcedureEngine(docs, { examples, exampleTuning: tuning });
   rows.push({ fold: file, engine: 'index only', ...metrics(plain, test) });
-  rows.push({ fold: file, engine: `+ ${examples.length} examples`, ...metrics(withEx, test) });
+  rows.push({ fold: file, engine: `+ ${examples.length} examples`, ...metrics(withEx, test, file === missesOf) });
 }
 console.table(rows);
+if (missesOf) console.log(misses.join('\n'));
 console.log(JSON.stringify({ tuning }));
