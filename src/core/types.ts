@@ -13,8 +13,13 @@ export interface InboundAttachment {
   url?: string;
   name?: string;
   size?: number;
-  /** Platform file id (Telegram file_id, Zalo attachment id). */
+  /** Platform file id (Telegram file_id, Zalo attachment id), or with `stored` the name of a file already kept. */
   fileId?: string;
+  /**
+   * The channel already checked and stored the file (a web chat upload, re-encoded under the report photos'
+   * directory): `fileId` names the stored file and nothing is left to download.
+   */
+  stored?: boolean;
   /** A shared location (`kind: 'location'`), in degrees (WGS 84); set only when both are present and in range. */
   latitude?: number;
   longitude?: number;

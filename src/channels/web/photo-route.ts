@@ -118,7 +118,7 @@ export function createWebChatPhotoRoute(
         chatId,
         userId: chatId,
         externalId: randomUUID(),
-        attachments: [{ kind: 'image', fileId: stored.file, size: stored.size }],
+        attachments: [{ kind: 'image', fileId: stored.file, size: stored.size, stored: true }],
         receivedAt: new Date(),
       });
       res.json({

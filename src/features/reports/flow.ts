@@ -66,7 +66,7 @@ function photosOf(ctx: AppContext): ReportPhoto[] {
   const channel = ctx.msg.channel;
   return (ctx.msg.attachments ?? []).flatMap((a): ReportPhoto[] => {
     if (a.kind !== 'image') return [];
-    if (channel === 'web') {
+    if (a.stored) {
       const type = a.fileId ? typeOfPhotoFile(a.fileId) : undefined;
       return type && a.fileId
         ? [{ channel, state: 'stored', file: a.fileId, type, size: a.size, storedAt: ctx.now.toISOString() }]
