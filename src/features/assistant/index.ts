@@ -6,6 +6,7 @@ import { NEXT, type Router } from '../../core/router.js';
 import type { Reply } from '../../core/types.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import { awayNoticeOnceVi } from '../calendar/index.js';
+import { REPORT_START_ACTION } from '../reports/index.js';
 
 /** The main menu: what the bot can do. "Gặp cán bộ" is always on it. */
 export function mainMenu(ctx: AppContext, intro?: string): Reply {
@@ -15,6 +16,9 @@ export function mainMenu(ctx: AppContext, intro?: string): Reply {
       '• Hướng dẫn thủ tục hành chính (giấy tờ cần chuẩn bị, lệ phí, thời gian, nơi nộp)\n' +
       '• Tra cứu tình trạng hồ sơ theo mã biên nhận\n' +
       '• Xem giờ làm việc và địa chỉ tiếp nhận hồ sơ\n' +
+      '• Xin bản sao trích lục khai sinh, kết hôn, khai tử (gõ "xin trích lục khai sinh")\n' +
+      '• Nhận thông báo của xã theo thôn, ấp (gõ "nhận thông báo")\n' +
+      '• Phản ánh, kiến nghị: đèn đường hỏng, ngập nước, rác thải, đường hư…\n' +
       '• Chuyển câu hỏi tới cán bộ xã\n\n' +
       'Anh/chị cứ gõ câu hỏi, ví dụ: "làm giấy khai sinh cần gì?", hoặc chọn bên dưới.';
   return {
@@ -23,6 +27,7 @@ export function mainMenu(ctx: AppContext, intro?: string): Reply {
       { label: 'Hỏi thủ tục', action: 'menu:procedures' },
       { label: 'Tra cứu hồ sơ', action: 'menu:dossier' },
       { label: 'Giờ làm việc, địa chỉ', action: 'menu:contact' },
+      { label: 'Phản ánh, kiến nghị', action: REPORT_START_ACTION },
       STAFF_BUTTON,
     ],
   };

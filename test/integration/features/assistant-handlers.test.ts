@@ -8,6 +8,7 @@ const MENU_BUTTONS = [
   { label: 'Hỏi thủ tục', action: 'menu:procedures' },
   { label: 'Tra cứu hồ sơ', action: 'menu:dossier' },
   { label: 'Giờ làm việc, địa chỉ', action: 'menu:contact' },
+  { label: 'Phản ánh, kiến nghị', action: 'report:start' },
   { label: 'Gặp cán bộ', action: 'staff:contact' },
 ];
 
