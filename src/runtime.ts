@@ -20,6 +20,7 @@ import { civilRecordsModule, type CivilRecordsModuleDeps } from './features/civi
 import { dossiersModule, type DossiersModuleDeps } from './features/dossiers/index.js';
 import { inquiriesModule, type InquiriesApiDeps } from './features/inquiries/index.js';
 import { createNoticeSender, noticesModule, type NoticesModuleDeps } from './features/notices/index.js';
+import { createRetentionJob } from './features/privacy/index.js';
 import { createReportPhotos, reportsModule, type ReportsModuleDeps } from './features/reports/index.js';
 import {
   createProcedureReader,
@@ -202,6 +203,17 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     replyWindowMs: (channel) => capabilitiesOf(channel).replyWindowMs,
   });
   // Report photos: downloaded through the sending account's client (each adapter's `client.downloadMedia`).
+  // What residents told the bot is kept only as long as the policy says (features/privacy/policy.ts).
+  const retention = createRetentionJob({
+    db: database.db,
+    log,
+    policy: {
+      messageDays: config.RETENTION_MESSAGE_DAYS,
+      conversationStateDays: config.RETENTION_STATE_DAYS,
+      closedCaseDays: config.RETENTION_CASE_DAYS,
+      verificationAttemptDays: config.RETENTION_ATTEMPT_DAYS,
+    },
+  });
   const reportPhotos = createReportPhotos({
     db: database.db,
     log,
@@ -344,6 +356,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       recoveryTimer.unref();
       noticeSender.start();
       reportPhotos.start();
+      retention.start();
     },
     listen(port, host) {
       return new Promise((resolve, reject) => {
@@ -369,6 +382,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await processor.stop();
       await noticeSender.stop();
       await reportPhotos.stop();
+      await retention.stop();
       await delivery.stop();
       // A database handed in by the caller (tests, benchmarks) is the caller's to close.
       if (!opts.database) await database.close();

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { createDatabase } from '../db/client.js';
-import { eraseResident } from '../features/privacy/erase.js';
+import { eraseResident } from '../features/privacy/index.js';
 import { createCommuneDirectory, ensureDefaultCommune } from '../wiring/communes.js';
 
 /**

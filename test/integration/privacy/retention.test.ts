@@ -15,7 +15,7 @@ import {
 } from '../../../src/db/schema/index.js';
 import { eraseResident } from '../../../src/features/privacy/erase.js';
 import { DEFAULT_RETENTION, ERASED_TEXT } from '../../../src/features/privacy/policy.js';
-import { runRetention } from '../../../src/features/privacy/retention.js';
+import { createRetentionJob, runRetention } from '../../../src/features/privacy/retention.js';
 import { createTestDatabase } from '../../helpers/db.js';
 
 /**
@@ -241,5 +241,24 @@ describe("a resident's request to erase their data", () => {
 
     const again = await eraseResident(database.db, { communeId, channel: 'telegram', chatId: 'chat-erase-me' }, 'admin');
     expect(Object.values(again).every((n) => n === 0)).toBe(true);
+  });
+});
+
+describe('the retention job of the server', () => {
+  it('runs on its own after start, logs counts only, and stops cleanly', async () => {
+    await seedChat(communeId, 'chat-job-200', 200);
+    const lines: { obj: object; msg: string }[] = [];
+    const log = {
+      info: (obj: object, msg: string) => lines.push({ obj, msg }),
+      error: (obj: object, msg: string) => lines.push({ obj, msg }),
+    };
+    const job = createRetentionJob({ db: database.db, policy: DEFAULT_RETENTION, log, firstRunMs: 1, intervalMs: 60_000 });
+    job.start();
+    const deadline = Date.now() + 30_000;
+    while (!lines.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await job.stop();
+    expect(lines[0]?.msg).toBe('retention: expired personal data erased');
+    expect(JSON.stringify(lines)).not.toMatch(/Thử|0900000111|chat-job/);
+    expect((await ofChat('chat-job-200').inbound())[0].text).toBeNull();
   });
 });
