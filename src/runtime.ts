@@ -34,6 +34,7 @@ import {
   createDeliveryWorker,
   listPulledReplies,
   outboxModule,
+  outboxPendingStats,
   type AdapterRegistry,
   type OutboxApiDeps,
 } from './pipeline/outbox/index.js';
@@ -130,7 +131,9 @@ export interface Runtime {
 }
 
 /** An adapter whose platform client can fetch a file a user sent (Telegram, Zalo OA). */
-type MediaClientOf = { client?: { downloadMedia?: (ref: { fileId?: string; url?: string }, maxBytes: number) => Promise<Buffer> } };
+type MediaClientOf = {
+  client?: { downloadMedia?: (ref: { fileId?: string; url?: string }, maxBytes: number) => Promise<Buffer> };
+};
 
 export interface RuntimeOptions {
   /** Use this database instead of creating one from config (tests). */
@@ -318,7 +321,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       ...buildRoutes(moduleDeps),
     ],
     trustProxy: config.TRUST_PROXY,
-    metrics: config.METRICS_TOKEN ? createMetricsHandler({ token: config.METRICS_TOKEN, db: database.db, log }) : undefined,
+    metrics: config.METRICS_TOKEN
+      ? createMetricsHandler({ token: config.METRICS_TOKEN, outboxStats: () => outboxPendingStats(database.db), log })
+      : undefined,
   });
 
   let server: Server | undefined;

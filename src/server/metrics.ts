@@ -1,11 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { sql } from 'drizzle-orm';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { errInfo } from '../core/log-error.js';
 import { secureEqual } from '../core/secure-compare.js';
 import type { Logger } from '../core/logger.js';
 import { countRequest, metricsRegistry } from '../core/metrics.js';
-import { execRows, type Db } from '../db/client.js';
 
 const duration = new Histogram({
   name: 'troly_http_request_duration_seconds',
@@ -64,19 +62,16 @@ export function accessLog(log: Logger): RequestHandler {
  * pending message. Served only when a token is configured (METRICS_TOKEN), and
  * only to a request that presents it as `Authorization: Bearer <token>`.
  */
-export function createMetricsHandler(deps: { token: string; db: Db; log: Logger }): RequestHandler {
+export function createMetricsHandler(deps: {
+  token: string;
+  /** The outbox's pending depth and the age of its oldest pending message in seconds (pipeline/outbox). */
+  outboxStats: () => Promise<{ depth: number; age: number }>;
+  log: Logger;
+}): RequestHandler {
   const local = new Registry();
   let last: Promise<{ depth: number; age: number }> | undefined;
   /** One query per scrape, shared by both gauges. */
-  const readOutbox = () =>
-    (last ??= execRows<{ depth: number; age: number }>(
-      deps.db,
-      sql`select count(*)::int as depth,
-                 coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age
-          from outbound_messages where status = 'pending'`,
-    )
-      .then(([row]) => ({ depth: Number(row?.depth ?? 0), age: Number(row?.age ?? 0) }))
-      .finally(() => (last = undefined)));
+  const readOutbox = () => (last ??= deps.outboxStats().finally(() => (last = undefined)));
   new Gauge({
     name: 'troly_outbox_pending_messages',
     help: 'Messages waiting in the outbox to be sent to a platform (read at scrape time).',

@@ -3,6 +3,7 @@ import { writeAudit } from '../../db/audit.js';
 import { execRows, type Db } from '../../db/client.js';
 import { civilRecordRequests } from '../../db/schema/index.js';
 import { eraseRequestData } from '../civil-records/index.js';
+import { eraseReplyContents } from '../../pipeline/outbox/index.js';
 import { ERASED_TEXT } from './policy.js';
 
 /** One resident's chat with a commune on one channel. */
@@ -66,11 +67,7 @@ export async function eraseResident(db: Db, chat: ResidentChat, actor: string): 
       sql`update inbound_messages set text = null, payload = '{}'::jsonb
           where ${mine} and (text is not null or payload <> '{}'::jsonb) returning id`,
     ),
-    replies: await count(
-      db,
-      sql`update outbound_messages set payload = '{"text": ""}'::jsonb
-          where ${mine} and status <> 'pending' and payload <> '{"text": ""}'::jsonb returning id`,
-    ),
+    replies: await eraseReplyContents(db, { chat }),
     conversations: await count(
       db,
       sql`update conversations set flow = null, data = '{}'::jsonb

@@ -3,6 +3,7 @@ import { errInfo } from '../../core/log-error.js';
 import { writeAudit } from '../../db/audit.js';
 import { execRows, type Db } from '../../db/client.js';
 import { eraseExpiredRequestData } from '../civil-records/index.js';
+import { eraseReplyContents } from '../../pipeline/outbox/index.js';
 import { ERASED_TEXT, type RetentionPolicy } from './policy.js';
 
 /** Rows changed per statement: short transactions that never hold the chat pipeline up for long. */
@@ -50,15 +51,15 @@ export async function runRetention(db: Db, policy: RetentionPolicy, now = new Da
                      limit ${limit})
         returning id`,
     ),
-    outboundMessages: await inBatches(
-      db,
-      (limit) => sql`update outbound_messages set payload = '{"text": ""}'::jsonb
-        where id in (select id from outbound_messages
-                     where created_at < ${messages}::timestamptz and status <> 'pending'
-                       and payload <> '{"text": ""}'::jsonb
-                     limit ${limit})
-        returning id`,
-    ),
+    outboundMessages: await (async () => {
+      let total = 0;
+      let n: number;
+      do {
+        n = await eraseReplyContents(db, { before: new Date(messages), limit: BATCH });
+        total += n;
+      } while (n === BATCH);
+      return total;
+    })(),
     conversationStates: await inBatches(
       db,
       (limit) => sql`update conversations set flow = null, data = '{}'::jsonb

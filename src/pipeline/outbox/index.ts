@@ -10,7 +10,7 @@ import { createUndeliveredConsole } from './console.js';
 export { enqueueBroadcast, enqueueMessages, PULL_CHANNELS } from './enqueue.js';
 export { listPulledReplies, listUndelivered } from './queries.js';
 export { createOutboxApi, type OutboxApiDeps } from './http.js';
-export { countOutboxStatuses, listChatRepliesBefore, listRepliesTo } from './queries.js';
+export { countOutboxStatuses, eraseReplyContents, listChatRepliesBefore, listRepliesTo, outboxPendingStats } from './queries.js';
 export { queueBatchReplies, queueRepliesOf, type BatchReplyRow, type LeasedOutbound } from './statements.js';
 export { createDeliveryWorker, type AdapterRegistry, type DeliveryOptions, type DeliveryWorker } from './delivery.js';
 

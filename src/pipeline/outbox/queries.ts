@@ -111,3 +111,39 @@ export async function countOutboxStatuses(
 function pulled(payload: StoredReply): Reply {
   return payload as Reply;
 }
+
+/** How many messages wait to be sent, and how long the oldest has waited (seconds): the metrics' outbox gauges. */
+export async function outboxPendingStats(db: Db): Promise<{ depth: number; age: number }> {
+  const [row] = await execRows<{ depth: number; age: number }>(
+    db,
+    sql`select count(*)::int as depth,
+               coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age
+        from outbound_messages where status = 'pending'`,
+  );
+  return { depth: Number(row?.depth ?? 0), age: Number(row?.age ?? 0) };
+}
+
+/**
+ * Empty the content of replies that left the outbox (sent, undeliverable or
+ * given up; never a pending one): those queued before `before` (retention,
+ * at most `limit` per call) or every one of a chat (a resident's erasure).
+ * The rows stay, as `{"text": ""}`. Returns how many were emptied.
+ */
+export async function eraseReplyContents(
+  db: Db,
+  q: { before: Date; limit: number } | { chat: { communeId: number; channel: string; chatId: string } },
+): Promise<number> {
+  const which =
+    'chat' in q
+      ? sql`commune_id = ${q.chat.communeId} and channel = ${q.chat.channel} and chat_id = ${q.chat.chatId}`
+      : sql`id in (select id from outbound_messages
+                   where created_at < ${q.before.toISOString()}::timestamptz and status <> 'pending'
+                     and payload <> '{"text": ""}'::jsonb
+                   limit ${q.limit})`;
+  const rows = await execRows<{ id: number }>(
+    db,
+    sql`update outbound_messages set payload = '{"text": ""}'::jsonb
+        where ${which} and status <> 'pending' and payload <> '{"text": ""}'::jsonb returning id`,
+  );
+  return rows.length;
+}
