@@ -124,10 +124,10 @@ describe.skipIf(!onPostgres)('PostgreSQL connections cut during load', () => {
     expect(report.notOneReply).toEqual([]);
     expect(report.notDelivered).toEqual([]);
     expect(report.outOfOrder).toEqual([]);
-    // A duplicate is a reply the platform took while the connection that would mark it sent was cut:
-    // a copy of a reply its chat also got, at most one per send in flight at each cut.
+    // A duplicate is a reply the platform took while the connection that would mark it sent was cut
+    // (or the process ended): a copy of a reply its chat also got, whose row was claimed again.
     expect(report.strayDuplicates).toEqual([]);
-    expect(report.duplicates.length).toBeLessThanOrEqual(3 * 32);
+    expect(report.unclaimedDuplicates).toEqual([]);
     supervising = false;
     expect(await server.kill('SIGTERM')).toBe(0);
   }, 300_000);

@@ -211,6 +211,11 @@ export interface Reconciliation {
   duplicates: Accepted[];
   /** Duplicates that are not a copy of a reply the same chat also got (never expected). */
   strayDuplicates: Accepted[];
+  /**
+   * Chats with more duplicates than reply rows claimed more than once (a claim counts an attempt):
+   * a resend needs a second claim, after the lease of the first was released or ran out.
+   */
+  unclaimedDuplicates: string[];
 }
 
 interface Row {
@@ -221,13 +226,14 @@ interface Row {
   oid: number | null;
   ostatus: string | null;
   platform_message_ids: string[] | null;
+  attempts: number | null;
 }
 
 /** Match every planned update to its inbound row, its reply rows and the platform's accepted messages. */
 export async function reconcile(db: Db, updates: PlannedUpdate[], accepted: Accepted[]): Promise<Reconciliation> {
   const rows = await execRows<Row>(
     db,
-    sql`select i.channel, i.external_id, i.chat_id, i.status, o.id as oid, o.status as ostatus, o.platform_message_ids
+    sql`select i.channel, i.external_id, i.chat_id, i.status, o.id as oid, o.status as ostatus, o.platform_message_ids, o.attempts
         from inbound_messages i left join outbound_messages o on o.inbound_id = i.id
         order by i.id, o.id`,
   );
@@ -248,7 +254,9 @@ export async function reconcile(db: Db, updates: PlannedUpdate[], accepted: Acce
     outOfOrder: [],
     duplicates: [],
     strayDuplicates: [],
+    unclaimedDuplicates: [],
   };
+  const reclaimed = new Map<string, number>();
   const lastIndexOfChat = new Map<string, number>();
   // Planned updates are in chat order already.
   for (const u of updates) {
@@ -264,6 +272,7 @@ export async function reconcile(db: Db, updates: PlannedUpdate[], accepted: Acce
       continue;
     }
     const r = list[0];
+    if (Number(r.attempts) >= 2) reclaimed.set(chat, (reclaimed.get(chat) ?? 0) + 1);
     const ids = r.platform_message_ids ?? [];
     const found = ids.map((mid) => acceptedByKey.get(`${chat}:${mid}`));
     if (r.ostatus !== 'sent' || !ids.length || found.some((a) => !a)) {
@@ -283,5 +292,8 @@ export async function reconcile(db: Db, updates: PlannedUpdate[], accepted: Acce
     result.duplicates.push(a);
     if (!referencedTexts.has(`${a.chat}\u0000${a.text}`)) result.strayDuplicates.push(a);
   }
+  const dupPerChat = new Map<string, number>();
+  for (const d of result.duplicates) dupPerChat.set(d.chat, (dupPerChat.get(d.chat) ?? 0) + 1);
+  for (const [chat, n] of dupPerChat) if (n > (reclaimed.get(chat) ?? 0)) result.unclaimedDuplicates.push(`${chat}: ${n}`);
   return result;
 }
