@@ -41,6 +41,7 @@ interface HearsRoute<C extends BaseContext> {
 /**
  * A small router in the spirit of grammY's Composer, but handlers return
  * replies instead of sending them. Order of routing:
+ * 0. platform events (follow, unfollow), every feature's handler in turn,
  * 1. button actions (exact id or id prefix followed by `:`),
  * 2. commands (`/start`, `/menu`),
  * 3. global phrases that work even inside a flow (menu, talk to staff),
@@ -55,7 +56,18 @@ export class Router<C extends BaseContext> {
   private globals: HearsRoute<C>[] = [];
   private flows = new Map<string, Handler<C>>();
   private phrases: HearsRoute<C>[] = [];
+  private events: { name: NonNullable<InboundMessage['event']>; handler: Handler<C> }[] = [];
   private fallbackHandler: Handler<C> = () => undefined;
+
+  /**
+   * A platform event (a Zalo OA follow or unfollow). Every feature's handler
+   * for it runs, in registration order (each may record something of its own);
+   * the first reply ends the turn, and with none the fallback answers.
+   */
+  event(name: NonNullable<InboundMessage['event']>, handler: Handler<C>): this {
+    this.events.push({ name, handler });
+    return this;
+  }
 
   action(id: string, handler: Handler<C>): this {
     this.actions.push({ id, handler });
@@ -106,6 +118,16 @@ export class Router<C extends BaseContext> {
   }
 
   private *candidates(ctx: C): Generator<() => HandlerResult | Promise<HandlerResult>> {
+    const event = ctx.msg.event;
+    if (event) {
+      for (const route of this.events) {
+        if (route.name === event)
+          yield async () => {
+            const result = await route.handler(ctx);
+            return result ? result : NEXT;
+          };
+      }
+    }
     const action = ctx.msg.action;
     if (action) {
       for (const route of this.actions) {

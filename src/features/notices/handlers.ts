@@ -248,6 +248,12 @@ export function register(router: Router<AppContext>): void {
     return cancelled();
   });
   router.global((text) => isUnsubscribePhrase(text), stop);
+  // A resident who unfollows the commune's account (Zalo OA) cannot receive notices any more: the
+  // subscription ends (audited like a typed "hủy nhận thông báo"), the form in progress with it; no reply.
+  router.event('unfollow', async (ctx) => {
+    await unsubscribe(ctx.db, ctx.msg);
+    if (flow.isActive(ctx)) flow.end(ctx);
+  });
   // On a platform with a reply window, notices held while the resident was outside it go out when they
   // write again, before the answer to what they wrote; the message itself goes on to whoever claims it.
   router.global(

@@ -4,6 +4,7 @@ import { assistantModule, fallback } from '../../../src/features/assistant/index
 import { inquiriesModule } from '../../../src/features/inquiries/index.js';
 import { noticesModule } from '../../../src/features/notices/index.js';
 import {
+  auditLog,
   noticeDeliveries,
   noticeHamlets,
   notices,
@@ -108,6 +109,28 @@ describe('notices in the chat: subscribe by hamlet and topic, unsubscribe, read 
     expect((await subscriptionOf('a')).unsubscribedAt).not.toBeNull();
     const [again] = await h.send('hủy nhận thông báo', { chatId: 'a' });
     expect(again.text).toContain('không nhận thông báo của xã');
+  });
+
+  it('unfollowing the Zalo OA ends the subscription silently and audits it; a follow still gets the menu', async () => {
+    await h.send('Đăng ký nhận thông báo', { chatId: 'z-unfollow', channel: 'zalo' });
+    await h.send('Không chọn', { chatId: 'z-unfollow', channel: 'zalo' });
+    await h.send('xong', { chatId: 'z-unfollow', channel: 'zalo' });
+    expect((await subscriptionOf('z-unfollow')).unsubscribedAt).toBeNull();
+
+    const replies = await h.send({ event: 'unfollow' }, { chatId: 'z-unfollow', channel: 'zalo' });
+    expect(replies).toEqual([]);
+    expect((await subscriptionOf('z-unfollow')).unsubscribedAt).not.toBeNull();
+    const audits = await h.db.select().from(auditLog).where(eq(auditLog.action, 'notice-subscription.cancelled'));
+    expect(audits.some((a) => a.actor === 'resident:zalo:z-unfollow')).toBe(true);
+
+    // Unfollowing in the middle of the form ends it too.
+    await h.send('Đăng ký nhận thông báo', { chatId: 'z-midway', channel: 'zalo' });
+    expect(h.stateOf('z-midway', 'zalo').flow).not.toBeNull();
+    expect(await h.send({ event: 'unfollow' }, { chatId: 'z-midway', channel: 'zalo' })).toEqual([]);
+    expect(h.stateOf('z-midway', 'zalo').flow).toBeNull();
+
+    const [menu] = await h.send({ event: 'follow' }, { chatId: 'z-unfollow', channel: 'zalo' });
+    expect(menu.text).toContain('Tôi là Trợ lý ảo');
   });
 
   it('"hủy nhận thông báo" from a chat that never subscribed is left to others (a dossier\'s notifications)', async () => {
