@@ -19,8 +19,13 @@ export const staffAccounts = pgTable(
     role: text('role').notNull(),
     /** `scrypt$N$r$p$salt$hash` (base64url); never logged, never sent. */
     passwordHash: text('password_hash').notNull(),
-    /** Base32 TOTP secret once the second factor is enabled. */
+    /**
+     * The TOTP secret once the second factor is enabled, encrypted with a key
+     * derived from the installation's data secret (staff/totp.ts), never plain.
+     */
     totpSecret: text('totp_secret'),
+    /** The last 30-second step whose code was accepted: a code is never accepted twice (RFC 6238 §5.2). */
+    totpLastStep: integer('totp_last_step'),
     failedLogins: integer('failed_logins').notNull().default(0),
     lockedUntil: timestamp('locked_until', { withTimezone: true }),
     disabledAt: timestamp('disabled_at', { withTimezone: true }),
