@@ -1,37 +1,22 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, like } from 'drizzle-orm';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { axeViolations, CHROMIUM, launchChromium, PHONE, signInPage } from '../helpers/browser.js';
 import { auditLog, calendarDays, communeWorkingHours } from '../../src/db/schema/index.js';
 import { chat, startTestRuntime } from '../helpers/runtime.js';
-import { addStaff, STAFF_PASSWORD } from '../helpers/staff.js';
+import { addStaff } from '../helpers/staff.js';
 
 /** The "Lịch làm việc" console page in a real browser (Debian's Chromium), on a phone-sized screen. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PHONE = { width: 360, height: 780 };
 const SHOTS = process.env.SCREENSHOT_DIR ?? tmpdir();
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let env: Awaited<ReturnType<typeof startTestRuntime>>;
 let browser: Browser;
 
 async function signIn(page: Page, username: string) {
-  await page.goto(`${env.baseUrl}/console`);
-  await page.getByLabel('Tên đăng nhập').fill(username);
-  await page.getByLabel('Mật khẩu').fill(STAFF_PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForURL(/\/console\/(?!login)/);
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe;
-    return (await axe.run()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-  });
+  await signInPage(page, env.baseUrl, username);
 }
 
 /** When the counter opens next (now), from the public API. */
@@ -47,10 +32,7 @@ describe.runIf(existsSync(CHROMIUM))('the working calendar page in a browser', (
     const a = env.runtime.defaultCommune.id;
     await addStaff(env.runtime.database, 'quantri', 'admin', a, 'Nguyễn Quản Trị');
     await addStaff(env.runtime.database, 'motcua', 'officer', a, 'Trần Một Cửa');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

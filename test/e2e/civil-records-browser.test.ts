@@ -1,40 +1,25 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { axeViolations, CHROMIUM, launchChromium, PHONE, signInPage } from '../helpers/browser.js';
 import { auditLog, civilRecordRequests, communes } from '../../src/db/schema/index.js';
 import { DEMO_RECORD_ROWS } from '../../src/features/civil-records/index.js';
 import { importRecordFile } from '../../src/features/civil-records/import.js';
 import { chat, chatUpdates, startTestRuntime } from '../helpers/runtime.js';
-import { addStaff, STAFF_PASSWORD } from '../helpers/staff.js';
+import { addStaff } from '../helpers/staff.js';
 
 /** The civil-record review page in Debian's Chromium: the queue, a request with its candidates, approve and reject. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = process.env.SCREENSHOT_DIR ?? tmpdir();
-const PHONE = { width: 360, height: 780 };
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let env: Awaited<ReturnType<typeof startTestRuntime>>;
 let browser: Browser;
 
 async function signIn(page: Page, username: string) {
-  await page.goto(`${env.baseUrl}/console`);
-  await page.getByLabel('Tên đăng nhập').fill(username);
-  await page.getByLabel('Mật khẩu').fill(STAFF_PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForURL(/\/console\//);
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe;
-    return (await axe.run()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-  });
+  await signInPage(page, env.baseUrl, username);
 }
 
 /** A request typed into the web chat API, as the page would send it. */
@@ -68,10 +53,7 @@ describe.runIf(existsSync(CHROMIUM))('civil-record review page in a browser', ()
     await addStaff(database, 'lanhdao', 'leader', a, 'Lê Lãnh Đạo');
     await addStaff(database, 'motcua', 'officer', a, 'Trần Một Cửa');
     await addStaff(database, 'tuphap-b', 'registrar', b.id, 'Phạm Tư Pháp B');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

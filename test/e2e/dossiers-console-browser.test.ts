@@ -1,17 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { axeViolations, CHROMIUM, launchChromium, PHONE, signInPage } from '../helpers/browser.js';
 import readXlsxFile from 'read-excel-file/node';
 import { auditLog } from '../../src/db/schema/index.js';
 import { chat, startTestRuntime, TEST_ADMIN_KEY } from '../helpers/runtime.js';
-import { addStaff, STAFF_PASSWORD } from '../helpers/staff.js';
+import { addStaff } from '../helpers/staff.js';
 
 /** The "Hồ sơ" and "Thống kê" console pages (issue 15) in Debian's Chromium, on a phone-sized screen. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PHONE = { width: 360, height: 780 };
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const LATE = '000.33.12.H56-250102-0001';
 const OPEN = '000.33.12.H56-260102-0002';
 const DONE = '000.33.12.H56-260103-0003';
@@ -20,19 +17,7 @@ let env: Awaited<ReturnType<typeof startTestRuntime>>;
 let browser: Browser;
 
 async function signIn(page: Page, username: string) {
-  await page.goto(`${env.baseUrl}/console`);
-  await page.getByLabel('Tên đăng nhập').fill(username);
-  await page.getByLabel('Mật khẩu').fill(STAFF_PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForURL(/\/console\/(?!login)/);
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe;
-    return (await axe.run()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-  });
+  await signInPage(page, env.baseUrl, username);
 }
 
 async function put(code: string, body: Record<string, unknown>) {
@@ -71,10 +56,7 @@ describe.runIf(existsSync(CHROMIUM))('dossier and statistics pages in a browser'
       finishedAt: `${year}-01-06T10:00:00+07:00`,
       returnedAt: `${year}-01-06T15:00:00+07:00`,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,15 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { axeViolations, CHROMIUM, launchChromium, PHONE, signInPage } from '../helpers/browser.js';
 import { reports } from '../../src/db/schema/index.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server.js';
 import { startTestRuntime } from '../helpers/runtime.js';
-import { addStaff, STAFF_PASSWORD } from '../helpers/staff.js';
+import { addStaff } from '../helpers/staff.js';
 import { jpegWithGps } from '../helpers/reports-jpeg.js';
 import { until } from '../helpers/until.js';
 
@@ -20,10 +20,7 @@ import { until } from '../helpers/until.js';
  * officer takes the report in hand, merges a duplicate and closes it, and the
  * residents receive each change.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PHONE = { width: 360, height: 780 };
 const SHOTS = process.env.SCREENSHOT_DIR ?? tmpdir();
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const TOKEN = '7000000012:TEST-token-for-reports-browser';
 const SECRET = 'reports_browser_secret-1';
 const CHAT_A = 5400000001;
@@ -61,19 +58,7 @@ const received = (chatId: number, part: string) =>
   );
 
 async function signIn(page: Page, username: string) {
-  await page.goto(`${env.baseUrl}/console`);
-  await page.getByLabel('Tên đăng nhập').fill(username);
-  await page.getByLabel('Mật khẩu').fill(STAFF_PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForURL(/\/console\/(?!login)/);
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe;
-    return (await axe.run()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-  });
+  await signInPage(page, env.baseUrl, username);
 }
 
 describe.runIf(existsSync(CHROMIUM))('the reports page in a browser', () => {
@@ -95,10 +80,7 @@ describe.runIf(existsSync(CHROMIUM))('the reports page in a browser', () => {
     const a = env.runtime.defaultCommune.id;
     await addStaff(env.runtime.database, 'canbo', 'officer', a, 'Trần Cán Bộ');
     await addStaff(env.runtime.database, 'lanhdao', 'leader', a, 'Lê Lãnh Đạo');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
 
     // Resident A: a street light, with a shared location.
     await say(CHAT_A, 'đèn đường hỏng');
