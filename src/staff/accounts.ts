@@ -133,7 +133,9 @@ export async function checkLogin(
       : { ok: false, reason: 'invalid' };
   }
   if (account.disabledAt) return { ok: false, reason: 'disabled' };
-  if (account.failedLogins !== 0 || account.lockedUntil)
+  // With a second factor the failures are cleared by the right code, not by the password alone:
+  // whoever has the password cannot reset the count between guesses at the code.
+  if (!account.totpSecret && (account.failedLogins !== 0 || account.lockedUntil))
     await db.update(staffAccounts).set({ failedLogins: 0, lockedUntil: null }).where(eq(staffAccounts.id, account.id));
   return { ok: true, account, needsTotp: Boolean(account.totpSecret) };
 }

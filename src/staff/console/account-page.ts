@@ -19,6 +19,11 @@ export function registerAccountPage(router: express.Router, db: Db): void {
         <p class="muted">${ctx.communeName}</p>
       </div>
       <div class="card">
+        <h2>Xác thực hai bước</h2>
+        <p>Thêm mã 6 chữ số từ ứng dụng trên điện thoại mỗi lần đăng nhập.</p>
+        <p><a href="/console/account/totp">Cài đặt xác thực hai bước</a></p>
+      </div>
+      <div class="card">
         <h2>Đổi mật khẩu</h2>
         <form method="post" action="/console/account/password">
           ${csrfField(ctx)}

@@ -16,10 +16,12 @@ import {
 } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
 import { writeAudit } from '../../db/audit.js';
-import { checkLogin, createSession, deleteSession, deviceProof, type SessionPolicy } from '../accounts.js';
+import { checkLogin, createSession, deleteSession, deviceProof, type SessionPolicy, type StaffAccount } from '../accounts.js';
 import { DEVICE_COOKIE, readCookies, sessionOf, SESSION_COOKIE, setCookie, type StaffAuth } from '../auth.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { renderLayout } from './layout.js';
+import { createTotpLogin } from './totp-login.js';
+import { registerTotpPages } from './totp-page.js';
 
 export interface ConsoleDeps {
   db: Db;
@@ -222,24 +224,41 @@ export function createConsole(deps: ConsoleDeps): express.Router {
         return send(res, loginPage({ next: nextPath, username, error, status: 401 }), {});
       }
       const { account } = result;
-      const { token } = await createSession(deps.db, account.id, deps.sessionPolicy);
-      setCookie(req, res, SESSION_COOKIE, token, { maxAgeS: Math.floor(deps.sessionPolicy.absoluteMs / 1000) });
-      setCookie(req, res, DEVICE_COOKIE, deviceProof(deps.secret, account.id), {
-        maxAgeS: 365 * 86_400,
-        path: '/console/login',
-        sameSite: 'Strict',
-      });
-      await writeAudit(deps.db, {
-        communeId: account.communeId,
-        actor: `staff:${account.id}`,
-        action: 'staff.login',
-        subject: account.username,
-      });
-      res.redirect(303, nextPath);
+      if (result.needsTotp) return totpLogin.ask(req, res, account, nextPath);
+      await signedIn(req, res, account, nextPath);
     } catch (error) {
       next(error);
     }
   });
+
+  /** A session for an account that passed every step: cookies, the audit row, on to the page asked for. */
+  async function signedIn(req: Request, res: Response, account: StaffAccount, nextPath: string, secondFactor = false) {
+    const { token } = await createSession(deps.db, account.id, deps.sessionPolicy);
+    setCookie(req, res, SESSION_COOKIE, token, { maxAgeS: Math.floor(deps.sessionPolicy.absoluteMs / 1000) });
+    setCookie(req, res, DEVICE_COOKIE, deviceProof(deps.secret, account.id), {
+      maxAgeS: 365 * 86_400,
+      path: '/console/login',
+      sameSite: 'Strict',
+    });
+    await writeAudit(deps.db, {
+      communeId: account.communeId,
+      actor: `staff:${account.id}`,
+      action: 'staff.login',
+      subject: account.username,
+      details: secondFactor ? { secondFactor: 'totp' } : undefined,
+    });
+    res.redirect(303, nextPath);
+  }
+
+  const totpLogin = createTotpLogin({
+    db: deps.db,
+    secret: deps.secret,
+    send: (res, view) => send(res, view, {}),
+    signedIn: (req, res, account, nextPath) => signedIn(req, res, account, nextPath, true),
+    safeNext,
+    sameOrigin,
+  });
+  router.post('/console/login/totp', form, loginLimiter, totpLogin.handle);
 
   // Everything below needs a live session.
   router.use('/console', form, async (req, res, next) => {
@@ -313,6 +332,7 @@ export function createConsole(deps: ConsoleDeps): express.Router {
     res.redirect(303, (first?.href ?? '/console/account') + q);
   });
 
+  registerTotpPages(router, { db: deps.db, secret: deps.secret });
   for (const c of deps.contributions) router.use(c.router);
 
   router.use('/console', (req, res) => {

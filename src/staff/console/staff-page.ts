@@ -17,6 +17,7 @@ import {
   setRole,
   StaffInputError,
 } from '../accounts.js';
+import { disableTotp } from '../second-factor.js';
 
 /** "Cán bộ" (admins): the commune's staff accounts and its integration keys. */
 export function registerStaffPage(router: express.Router, db: Db): void {
@@ -76,6 +77,14 @@ export function registerStaffPage(router: express.Router, db: Db): void {
                                 />
                                 <button class="secondary" type="submit">Đặt lại mật khẩu</button>
                               </form>
+                              ${
+                                s.totpSecret
+                                  ? html`<form method="post" action="/console/staff/${s.id}/totp-reset">
+                                      ${csrfField(ctx)}
+                                      <button class="secondary" type="submit">Tắt xác thực hai bước</button>
+                                    </form>`
+                                  : ''
+                              }
                               <form method="post" action="/console/staff/${s.id}/${s.disabledAt ? 'enable' : 'disable'}">
                                 ${csrfField(ctx)}
                                 <button class="${s.disabledAt ? 'secondary' : 'danger'}" type="submit">
@@ -289,6 +298,11 @@ export function registerStaffPage(router: express.Router, db: Db): void {
             await setPassword(db, s.id, formText(req.body?.password, 300), s.username);
             await audit('staff.password_reset');
             return ctx.render(await staffView(ctx, { kind: 'ok', text: `Đã đặt lại mật khẩu cho ${s.displayName}.` }));
+          case 'totp-reset':
+            // A colleague who lost the phone: the second factor goes, the password stays; they may enrol again.
+            await disableTotp(db, s.id);
+            await audit('staff.totp_reset');
+            return ctx.render(await staffView(ctx, { kind: 'ok', text: `Đã tắt xác thực hai bước của ${s.displayName}.` }));
           case 'disable':
           case 'enable':
             await setDisabled(db, s.id, req.params.action === 'disable');
