@@ -142,6 +142,7 @@ describe('TOTP second factor', () => {
     const a = await signIn(env.baseUrl, 'quantri-a');
     const staffPage = await (await fetch(`${env.baseUrl}/console/staff`, { headers: { cookie: a.cookie } })).text();
     expect(staffPage).toContain(`/console/staff/${id}/totp-reset`);
+    expect(staffPage).toContain('<span class="muted">Xác thực hai bước</span>');
     const res = await post(`/console/staff/${id}/totp-reset`, { _csrf: a.csrf }, a.cookie);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Đã tắt xác thực hai bước của Lê Thị Thử.');

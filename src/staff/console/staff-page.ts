@@ -51,7 +51,9 @@ export function registerStaffPage(router: express.Router, db: Db): void {
                   html`<tr>
                     <td><strong>${s.displayName}</strong><br /><span class="muted">${s.username}</span></td>
                     <td>${ROLE_LABELS[s.role as StaffRole] ?? s.role}</td>
-                    <td>${s.disabledAt ? 'Đã khóa' : 'Đang dùng'}</td>
+                    <td>
+                      ${s.disabledAt ? 'Đã khóa' : 'Đang dùng'}${s.totpSecret ? html`<br /><span class="muted">Xác thực hai bước</span>` : ''}
+                    </td>
                     <td>
                       ${
                         s.id === ctx.principal.staffId
