@@ -60,3 +60,17 @@ export function foldPhrase(input: string): string {
   lastFolded = { input, output };
   return output;
 }
+
+/** What a platform id may look like: digits, letters and a few separators, at most 128 characters. */
+const PLATFORM_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
+
+/**
+ * A platform id (chat, user, message) as a string, or undefined when it could not be one: too long, or with
+ * characters the database would refuse (NUL, a lone surrogate) or no platform sends. A message whose id is
+ * refused is acknowledged and dropped, never recorded (issue 19: such payloads were redelivered for ever).
+ * Numbers are accepted only as safe integers (Telegram's ids); a Zalo id as a number has already lost digits.
+ */
+export function platformId(v: unknown, opts: { numbers?: boolean } = {}): string | undefined {
+  if (opts.numbers && typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : undefined;
+  return typeof v === 'string' && PLATFORM_ID.test(v) ? v : undefined;
+}

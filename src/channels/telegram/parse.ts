@@ -1,3 +1,4 @@
+import { platformId } from '../../core/text-input.js';
 import type { InboundAttachment, InboundMessage } from '../../core/types.js';
 import { normalizePhone } from '../../core/phone.js';
 import type { TgMessage, TgUpdate, TgUser } from './types.js';
@@ -10,7 +11,7 @@ import type { TgMessage, TgUpdate, TgUser } from './types.js';
  * `externalId` is the update_id, which Telegram resends unchanged on retry.
  */
 export function parseTelegramUpdate(raw: unknown, communeId: number): InboundMessage[] {
-  if (!isObject(raw) || typeof raw.update_id !== 'number') return [];
+  if (!isObject(raw) || !Number.isSafeInteger(raw.update_id)) return [];
   const update = raw as TgUpdate;
   const externalId = String(update.update_id);
 
@@ -20,6 +21,7 @@ export function parseTelegramUpdate(raw: unknown, communeId: number): InboundMes
     // Private chats only: in a group, dossier details and verification would be shared with every member.
     if (cq.message?.chat?.type && cq.message.chat.type !== 'private') return [];
     const chatId = cq.message?.chat?.id ?? cq.from.id;
+    if (!platformId(chatId, { numbers: true }) || !platformId(cq.from.id, { numbers: true })) return [];
     return [
       {
         channel: 'telegram',
@@ -38,6 +40,7 @@ export function parseTelegramUpdate(raw: unknown, communeId: number): InboundMes
   const m = update.message;
   if (!isObject(m) || !isObject(m.chat) || !isObject(m.from)) return [];
   if (m.chat.type !== 'private') return [];
+  if (!platformId(m.chat.id, { numbers: true }) || !platformId(m.from.id, { numbers: true })) return [];
   const base: InboundMessage = {
     channel: 'telegram',
     communeId,

@@ -1,5 +1,6 @@
 import type { InboundAttachment, InboundMessage } from '../../core/types.js';
 import { normalizePhone } from '../../core/phone.js';
+import { platformId } from '../../core/text-input.js';
 import type { ZaloAttachment } from './types.js';
 
 /**
@@ -37,7 +38,7 @@ export function parseZaloEvent(raw: unknown, communeId: number): InboundMessage[
   const receivedAt = ts && Number.isFinite(Number(ts)) ? new Date(Number(ts)) : new Date();
 
   if (event === 'follow' || event === 'unfollow') {
-    const uid = str(raw.follower?.id);
+    const uid = platformId(raw.follower?.id);
     if (!uid) return [];
     return [
       {
@@ -53,7 +54,7 @@ export function parseZaloEvent(raw: unknown, communeId: number): InboundMessage[
     ];
   }
 
-  const uid = str(raw.sender?.id);
+  const uid = platformId(raw.sender?.id);
   if (!uid) return [];
   const base: InboundMessage = { channel: 'zalo', communeId, chatId: uid, userId: uid, externalId: '', receivedAt, raw };
 
@@ -71,7 +72,7 @@ export function parseZaloEvent(raw: unknown, communeId: number): InboundMessage[
     ];
   }
 
-  const msgId = str(raw.message?.msg_id);
+  const msgId = platformId(raw.message?.msg_id);
   if (!msgId) return [];
   base.externalId = msgId;
 

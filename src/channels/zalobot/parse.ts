@@ -1,3 +1,4 @@
+import { platformId } from '../../core/text-input.js';
 import type { InboundMessage } from '../../core/types.js';
 import type { ZbMessage, ZbUpdate } from './types.js';
 
@@ -50,9 +51,9 @@ export function parseZaloBotUpdate(raw: unknown, communeId: number): InboundMess
   if (!location && (!isText || typeof m.text !== 'string')) return [];
 
   if (!isObject(m.from) || !isObject(m.chat)) return [];
-  const userId = str(m.from.id);
-  const chatId = str(m.chat.id);
-  const messageId = str(m.message_id);
+  const userId = platformId(m.from.id);
+  const chatId = platformId(m.chat.id);
+  const messageId = platformId(m.message_id);
   if (!userId || !chatId || !messageId) return [];
   if (m.from.is_bot === true) return [];
   const chatType = m.chat.chat_type;

@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { signZaloEvent } from '../../src/channels/zalo/verify.js';
+import { execRows } from '../../src/db/client.js';
+import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server.js';
+import { startFakeZalo } from '../fakes/zalo-server.js';
+import { startFakeZaloBot, type FakeZaloBot } from '../fakes/zalobot-server.js';
+import { createTestDatabase } from '../helpers/db.js';
+import { startTestRuntime } from '../helpers/runtime.js';
+
+/**
+ * Defects the fuzz suite (fuzz.test.ts) found, one test each: a platform id the database would refuse
+ * (NUL, a lone surrogate) or no platform sends (500 KB, spaces, SQL) in a signed webhook was answered 503,
+ * so the platform would redeliver it for ever. Now it is acknowledged, dropped and not recorded.
+ */
+const TG_SECRET = 'fuzz_regression_secret-0019';
+const OA = {
+  oaId: '3662729500000000487',
+  appId: '2553928400000000079',
+  appSecret: 'fuzz-app-secret-0019',
+  accessToken: 'access-token-initial',
+  refreshToken: 'refresh-token-initial',
+};
+const OA_SECRET = 'fuzz-oa-secret-key-0019';
+const ZB_TOKEN = '1459232241454765289:fake-access-token-for-fuzz';
+const ZB_SECRET = 'zalobot-webhook-secret-0019';
+
+let tg: FakeTelegram;
+let zf: Awaited<ReturnType<typeof startFakeZalo>>;
+let zb: FakeZaloBot;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let env: Awaited<ReturnType<typeof startTestRuntime>>;
+
+beforeAll(async () => {
+  [tg, zf, zb, database] = await Promise.all([
+    startFakeTelegram(),
+    startFakeZalo({ oas: [OA] }),
+    startFakeZaloBot({ tokens: [ZB_TOKEN] }),
+    createTestDatabase(),
+  ]);
+  env = await startTestRuntime(
+    {
+      TELEGRAM_BOT_TOKEN: '7000000001:TEST-token-for-fake-server',
+      TELEGRAM_WEBHOOK_SECRET: TG_SECRET,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      ZALO_APP_ID: OA.appId,
+      ZALO_APP_SECRET: OA.appSecret,
+      ZALO_OA_ID: OA.oaId,
+      ZALO_OA_SECRET_KEY: OA_SECRET,
+      ZALO_OA_ACCESS_TOKEN: OA.accessToken,
+      ZALO_OA_REFRESH_TOKEN: OA.refreshToken,
+      ZALO_API_BASE: zf.apiBase,
+      ZALO_OAUTH_BASE: zf.oauthBase,
+      ZALOBOT_TOKEN: ZB_TOKEN,
+      ZALOBOT_WEBHOOK_SECRET: ZB_SECRET,
+      ZALOBOT_API_BASE: zb.apiBase,
+      PUBLIC_URL: 'https://troly.xa-thu-nghiem.example',
+    },
+    { database },
+  );
+}, 120_000);
+afterAll(async () => {
+  await env?.close().catch(() => {});
+  await database?.close();
+  await Promise.all([tg?.close(), zf?.close(), zb?.close()]);
+});
+
+const inbound = async () =>
+  (await execRows<{ n: number }>(database.db, sql`select count(*)::int as n from inbound_messages`))[0].n;
+
+const BAD_IDS = [
+  ['a NUL byte', 'u61424948\u0000'],
+  ['a lone surrogate', '61424948\ud800'],
+  ['SQL', "6142'); DELETE FROM dossiers; --"],
+  ['500 KB', '6'.repeat(500_000)],
+];
+
+describe('signed webhooks with ids no platform sends', () => {
+  it.each(BAD_IDS)('Zalo OA: a sender or message id with %s is acknowledged and dropped', async (_label, bad) => {
+    const before = await inbound();
+    for (const where of ['sender', 'msg_id'] as const) {
+      const event = {
+        event_name: 'user_send_text',
+        app_id: OA.appId,
+        sender: { id: where === 'sender' ? bad : '6142494800000012345' },
+        recipient: { id: OA.oaId },
+        message: { text: 'Cho hỏi thủ tục đăng ký khai sinh', msg_id: where === 'msg_id' ? bad : 'fzregression0001' },
+        timestamp: String(Date.now()),
+      };
+      const raw = JSON.stringify(event);
+      const res = await fetch(`${env.baseUrl}/webhooks/zalo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-zevent-signature': signZaloEvent(raw, OA.appId, OA_SECRET) },
+        body: raw,
+      });
+      expect(res.status).toBe(200);
+    }
+    expect(await inbound()).toBe(before);
+  });
+
+  it.each(BAD_IDS)('Zalo Bot: a user or message id with %s is acknowledged and dropped', async (_label, bad) => {
+    const before = await inbound();
+    for (const where of ['user', 'message'] as const) {
+      const user = where === 'user' ? bad : '1459232241000000001';
+      const body = {
+        ok: true,
+        result: {
+          event_name: 'message.text.received',
+          message: {
+            from: { id: user, display_name: 'Thử', is_bot: false },
+            chat: { id: user, chat_type: 'PRIVATE' },
+            text: 'Cho hỏi thủ tục đăng ký khai sinh',
+            message_id: where === 'message' ? bad : 'fzregression0002',
+            date: Date.now(),
+          },
+        },
+      };
+      const res = await fetch(`${env.baseUrl}/webhooks/zalobot`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-bot-api-secret-token': ZB_SECRET },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(200);
+    }
+    expect(await inbound()).toBe(before);
+  });
+
+  it('Telegram: a chat id that is text, not a number, is acknowledged and dropped', async () => {
+    const before = await inbound();
+    const res = await fetch(`${env.baseUrl}/webhooks/telegram`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': TG_SECRET },
+      body: JSON.stringify({
+        update_id: 190019,
+        message: {
+          message_id: 1,
+          from: { id: 900000001, is_bot: false, first_name: 'Thử' },
+          chat: { id: 'Nguyễn Văn Thử\u0000', type: 'private' },
+          date: Math.floor(Date.now() / 1000),
+          text: 'Cho hỏi thủ tục đăng ký khai sinh',
+        },
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(await inbound()).toBe(before);
+  });
+});
