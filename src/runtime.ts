@@ -21,6 +21,7 @@ import { dossiersModule, type DossiersModuleDeps } from './features/dossiers/ind
 import { inquiriesModule, type InquiriesApiDeps } from './features/inquiries/index.js';
 import { createNoticeSender, noticesModule, type NoticesModuleDeps } from './features/notices/index.js';
 import { createRetentionJob } from './features/privacy/index.js';
+import { createStaffPinger, staffPingsModule } from './features/staff-pings/index.js';
 import { createReportPhotos, reportsModule, type ReportsModuleDeps } from './features/reports/index.js';
 import {
   createProcedureReader,
@@ -68,9 +69,10 @@ export { createLogger } from './core/logger.js';
  *    procedure or permit question is left to procedures);
  * 6. dossiers: receipt codes and lookup phrases, before they can be taken for
  *    a procedure question;
- * 7. calendar: no chat handlers, the public calendar API and its console page;
- * 8. procedures: free-text procedure search, the catch-all, so last;
- * 9. outbox: no chat handlers, only the staff view of undelivered replies.
+ * 7. staff-pings: a staff member's "/lienket <code>" (their own chat, told when questions wait);
+ * 8. calendar: no chat handlers, the public calendar API and its console page;
+ * 9. procedures: free-text procedure search, the catch-all, so last;
+ * 10. outbox: no chat handlers, only the staff view of undelivered replies.
  * What no module claims gets the assistant's fallback. HTTP routes are
  * mounted in the same order. A new feature is one folder and one line here.
  */
@@ -81,6 +83,7 @@ export const MODULES = [
   noticesModule,
   reportsModule,
   dossiersModule,
+  staffPingsModule,
   calendarModule,
   proceduresModule,
   outboxModule,
@@ -206,6 +209,13 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     replyWindowMs: (channel) => capabilitiesOf(channel).replyWindowMs,
   });
   // Report photos: downloaded through the sending account's client (each adapter's `client.downloadMedia`).
+  // Staff who linked their own chat are told when questions wait (features/staff-pings).
+  const staffPinger = createStaffPinger({
+    db: database.db,
+    log,
+    consoleUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),
+    deliver: (ids) => delivery.kick(ids),
+  });
   // What residents told the bot is kept only as long as the policy says (features/privacy/policy.ts).
   const retention = createRetentionJob({
     db: database.db,
@@ -362,6 +372,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       noticeSender.start();
       reportPhotos.start();
       retention.start();
+      staffPinger.start();
     },
     listen(port, host) {
       return new Promise((resolve, reject) => {
@@ -388,6 +399,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await noticeSender.stop();
       await reportPhotos.stop();
       await retention.stop();
+      await staffPinger.stop();
       await delivery.stop();
       // A database handed in by the caller (tests, benchmarks) is the caller's to close.
       if (!opts.database) await database.close();

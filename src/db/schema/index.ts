@@ -8,3 +8,4 @@ export * from './calendar.js';
 export * from './civil-records.js';
 export * from './notices.js';
 export * from './reports.js';
+export * from './staff-pings.js';
