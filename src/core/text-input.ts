@@ -74,3 +74,12 @@ export function platformId(v: unknown, opts: { numbers?: boolean } = {}): string
   if (opts.numbers && typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : undefined;
   return typeof v === 'string' && PLATFORM_ID.test(v) ? v : undefined;
 }
+
+/**
+ * A JSON.parse reviver for request bodies: strings made valid for the database (lone surrogates become
+ * U+FFFD, NUL is dropped, which PostgreSQL refuses in text), so a hostile byte is never a 500. Other
+ * characters are kept: each field's own validation decides what it accepts.
+ */
+export function validTextReviver(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? wellFormed(value).replaceAll('\u0000', '') : value;
+}

@@ -1,6 +1,7 @@
 import { errInfo } from '../core/log-error.js';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { httpErrorOf } from '../core/http-errors.js';
+import { validTextReviver } from '../core/text-input.js';
 import type { Logger } from '../core/logger.js';
 import { accessLog } from './metrics.js';
 import { requestIdOf } from './request-id.js';
@@ -44,7 +45,13 @@ export function createApp(deps: AppDeps): express.Express {
     }
   });
 
-  const json = express.json({ limit: '64kb' });
+  // A NUL in the path or query (%00) is no code, id or search any route serves; PostgreSQL refuses it in text.
+  app.use((req, res, next) => {
+    if (/%00/.test(req.url)) res.status(400).json({ error: 'Địa chỉ yêu cầu chứa ký tự không hợp lệ.' });
+    else next();
+  });
+
+  const json = express.json({ limit: '64kb', reviver: validTextReviver });
   // Bulk imports and local procedures parse their own (larger) bodies.
   const ownParser = (path: string) => path.endsWith('/import') || path.startsWith('/api/v1/procedures/local');
   app.use((req, res, next) => (ownParser(req.path) ? next() : json(req, res, next)));

@@ -7,6 +7,7 @@ import { startFakeZalo } from '../fakes/zalo-server.js';
 import { startFakeZaloBot, type FakeZaloBot } from '../fakes/zalobot-server.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { startTestRuntime } from '../helpers/runtime.js';
+import { addStaff, signIn } from '../helpers/staff.js';
 
 /**
  * Defects the fuzz suite (fuzz.test.ts) found, one test each: a platform id the database would refuse
@@ -30,6 +31,7 @@ let zf: Awaited<ReturnType<typeof startFakeZalo>>;
 let zb: FakeZaloBot;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let env: Awaited<ReturnType<typeof startTestRuntime>>;
+let staff: { cookie: string; csrf: string };
 
 beforeAll(async () => {
   [tg, zf, zb, database] = await Promise.all([
@@ -58,6 +60,8 @@ beforeAll(async () => {
     },
     { database },
   );
+  await addStaff(database, 'fuzz.reg', 'admin', env.runtime.defaultCommune.id, 'Nguyễn Văn Thử');
+  staff = await signIn(env.baseUrl, 'fuzz.reg');
 }, 120_000);
 afterAll(async () => {
   await env?.close().catch(() => {});
@@ -143,5 +147,55 @@ describe('signed webhooks with ids no platform sends', () => {
     });
     expect(res.status).toBe(200);
     expect(await inbound()).toBe(before);
+  });
+});
+
+const asStaff = (path: string, body: string, method = 'POST', type = 'application/json') =>
+  fetch(`${env.baseUrl}${path}`, {
+    method,
+    headers: { 'content-type': type, cookie: staff.cookie, 'x-csrf-token': staff.csrf },
+    body,
+  });
+
+describe('staff and webhook input the database would refuse', () => {
+  it('a local procedure with a lone surrogate or a NUL is saved with valid text, not a 500', async () => {
+    const res = await asStaff(
+      '/api/v1/procedures/local',
+      JSON.stringify({ slug: 'ho-tro-ky-tu-la', name: 'Hỗ trợ thử \ud800 nghiệm', agency: 'UBND\u0000 xã' }),
+    );
+    expect(res.status).toBe(201);
+    const json = (await res.json()) as { procedure: { name: string; agency?: string } };
+    expect(json.procedure.name).toBe('Hỗ trợ thử \ufffd nghiệm');
+  });
+
+  it('a procedure override with a NUL is saved without it, not a 500', async () => {
+    const res = await asStaff(
+      '/api/v1/procedures/1.001193/override',
+      JSON.stringify({ note: 'Mang theo\u0000 căn cước' }),
+      'PUT',
+    );
+    expect(res.status).toBeLessThan(300);
+  });
+
+  it('an id with a NUL in the path is a 400, not a 500', async () => {
+    const res = await asStaff('/api/v1/inquiries/HD-ABCDE%00/answer', JSON.stringify({ answer: 'Trả lời thử.' }));
+    expect(res.status).toBe(400);
+  });
+
+  it('a CSV column named __proto__ or constructor is named as unknown', async () => {
+    for (const header of ['__proto__', 'constructor']) {
+      const res = await asStaff('/api/v1/procedures/overrides/import', `code,${header}\n1.001193,x\n`, 'POST', 'text/csv');
+      expect(res.status).toBe(422);
+      expect(JSON.stringify(await res.json())).toContain(`cột không hợp lệ: ${header}`);
+    }
+  });
+
+  it('a Zalo OA webhook whose body is JSON null is refused with a 401, not a 500', async () => {
+    const res = await fetch(`${env.baseUrl}/webhooks/zalo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-zevent-signature': '0'.repeat(64) },
+      body: 'null',
+    });
+    expect(res.status).toBe(401);
   });
 });

@@ -1,6 +1,6 @@
 import type { InboundAttachment, InboundMessage } from '../../core/types.js';
 import { normalizePhone } from '../../core/phone.js';
-import { platformId } from '../../core/text-input.js';
+import { cleanText, platformId } from '../../core/text-input.js';
 import type { ZaloAttachment } from './types.js';
 
 /**
@@ -61,7 +61,7 @@ export function parseZaloEvent(raw: unknown, communeId: number): InboundMessage[
   if (event === 'user_submit_info') {
     const phone = normalizePhone(str(raw.info?.phone));
     if (!phone) return [];
-    const name = str(raw.info?.name);
+    const name = cleanText(str(raw.info?.name)).slice(0, 200) || undefined;
     // Zalo fills in the phone number registered to the user's own account.
     return [
       {

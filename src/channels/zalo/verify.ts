@@ -58,6 +58,8 @@ export function verifyZaloSignature(
   } catch {
     return { ok: false, reason: 'bad_body' };
   }
+  // `null`, a number or an array is valid JSON but no event (it used to throw here: a 500).
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, reason: 'bad_body' };
   const timestamp = typeof body.timestamp === 'number' ? String(body.timestamp) : body.timestamp;
   if (typeof timestamp !== 'string' || !/^\d+$/.test(timestamp)) return { ok: false, reason: 'bad_body' };
   const now = config.now?.() ?? Date.now();

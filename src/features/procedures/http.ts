@@ -21,6 +21,7 @@ import { actorOf as actorOfPrincipal, principalOf, type Permission } from '../..
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.js';
 import { fieldErrorsOf, httpErrors } from '../../core/http-errors.js';
+import { validTextReviver } from '../../core/text-input.js';
 import type { Db } from '../../db/client.js';
 import { parseTime } from './importer/parse.js';
 import { buildPosterLinks, renderPosterHtml, type PosterLinkBase } from './poster.js';
@@ -215,13 +216,19 @@ const CSV_HEADERS: Record<string, keyof OverrideImportRow> = {
 function rowsFromCsv(text: string): Record<string, unknown>[] {
   let records: string[][];
   try {
-    records = parseCsv(text, { bom: true, skip_empty_lines: true, relax_column_count: false, trim: true }) as string[][];
+    records = parseCsv(validTextReviver('', text) as string, {
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: false,
+      trim: true,
+    }) as string[][];
   } catch (err) {
     throw new ValidationError('Tệp CSV không đọc được.', { body: (err as Error).message });
   }
   if (records.length === 0) return [];
   const header = records[0].map((h) => h.normalize('NFC').trim().toLowerCase());
-  const unknown = header.filter((h) => !CSV_HEADERS[h]);
+  // Own keys only: a column named `__proto__` or `constructor` is unknown, not a property of every object.
+  const unknown = header.filter((h) => !Object.hasOwn(CSV_HEADERS, h));
   if (unknown.length) {
     throw new ValidationError('Tệp CSV có cột không nhận ra.', {
       header: `cột không hợp lệ: ${unknown.join(', ')} (dùng: code, fee, receptionAddress, hours, phone, note, onlineUrl)`,
@@ -263,7 +270,7 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
     '/api/v1/procedures/overrides/import',
     requireStaff('procedures'),
     express.text({ type: ['text/csv', 'text/plain'], limit: '2mb' }),
-    express.json({ limit: '2mb' }),
+    express.json({ limit: '2mb', reviver: validTextReviver }),
     wrap(async (req, res) => {
       const raw: unknown[] = typeof req.body === 'string' ? rowsFromCsv(req.body) : req.body;
       if (!Array.isArray(raw)) throw new ValidationError('Cần một mảng JSON hoặc tệp CSV.', { body: 'expected an array' });
@@ -301,7 +308,7 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
   router.post(
     '/api/v1/procedures/local',
     requireStaff('procedures'),
-    express.json({ limit: '256kb' }),
+    express.json({ limit: '256kb', reviver: validTextReviver }),
     wrap(async (req, res) => {
       const input = toLocalInput(validate(localBody, req.body));
       const communeId = await communeOf(req);
@@ -318,7 +325,7 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
   router.put(
     '/api/v1/procedures/local/:slug',
     requireStaff('procedures'),
-    express.json({ limit: '256kb' }),
+    express.json({ limit: '256kb', reviver: validTextReviver }),
     wrap(async (req, res) => {
       const slug = String(req.params.slug ?? '').replace(/^local\./, '');
       const body = validate(localBody, req.body);

@@ -39,8 +39,26 @@ export function createProcedureSearchService(deps: { db: Db; log: Logger; exampl
     );
   }
 
-  async function refreshCommune(communeId: number): Promise<void> {
-    await buildCommune(communeId);
+  // Building a commune's index takes seconds of CPU on this thread: edits arriving while one is built share
+  // a single follow-up build (it reads the database when it starts, so it sees them all), never one each.
+  const running = new Map<number, Promise<void>>();
+  const queued = new Map<number, Promise<void>>();
+  function refreshCommune(communeId: number): Promise<void> {
+    const waiting = queued.get(communeId);
+    if (waiting) return waiting;
+    const before = running.get(communeId) ?? Promise.resolve();
+    const next = before
+      .catch(() => {}) // the earlier build's failure was reported to its own callers
+      .then(() => {
+        queued.delete(communeId);
+        const build = buildCommune(communeId);
+        running.set(communeId, build);
+        return build.finally(() => {
+          if (running.get(communeId) === build) running.delete(communeId);
+        });
+      });
+    queued.set(communeId, next);
+    return next;
   }
 
   async function buildCommune(communeId: number, nationalDocs?: SearchableProcedure[]): Promise<void> {
