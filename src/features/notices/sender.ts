@@ -1,7 +1,7 @@
 import { errInfo } from '../../core/log-error.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/client.js';
-import { claimDueNotices, pumpNotice } from './service.js';
+import { claimDueNotices, pendingOf, pumpNotice } from './service.js';
 
 export interface NoticeSenderOptions {
   db: Db;
@@ -12,6 +12,10 @@ export interface NoticeSenderOptions {
   now?: () => Date;
   /** The platform's reply window, if it has one (Zalo OA: 7 days): residents outside it have the notice held. */
   replyWindowMs?: (channel: string) => number | undefined;
+  /** How often a notice's last batch is checked for having gone out, before the next is queued. */
+  drainPollMs?: number;
+  /** The longest a notice waits for its last batch before queueing the next anyway (a channel that is down). */
+  drainMaxWaitMs?: number;
 }
 
 /**
@@ -19,12 +23,13 @@ export interface NoticeSenderOptions {
  * timer for scheduled notices that fell due and for any notice a restart left
  * half-queued. One pump per notice per process; across processes the notice
  * row's lock keeps batches apart and the delivery keys keep them unique.
+ * A notice's next batch waits until most of its last one went out (see pumpAll).
  * Queued rows are not kicked: the delivery worker's poll (DELIVERY_POLL_MS)
  * takes them within its own concurrency limit and after replies, whereas a
  * kick per batch would start sends beside that limit.
  */
 export function createNoticeSender(opts: NoticeSenderOptions) {
-  const { db, log, pollMs = 15_000, batch, replyWindowMs } = opts;
+  const { db, log, pollMs = 15_000, batch, replyWindowMs, drainPollMs = 200, drainMaxWaitMs = 30_000 } = opts;
   const now = opts.now ?? (() => new Date());
   const pumping = new Map<number, Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
@@ -32,10 +37,21 @@ export function createNoticeSender(opts: NoticeSenderOptions) {
   /** Set by stop(): a pump finishes its batch and leaves the rest to the next start. */
   let closing = false;
 
+  /**
+   * Queue a notice batch by batch, each batch only once most of the one before has gone out: every
+   * sending notice keeps about one batch waiting in the outbox, whose worker takes broadcasts in the
+   * order they were queued, so the sends to a bot are shared between notices instead of a second
+   * notice (an urgent one) waiting behind every recipient of a large one queued before it.
+   */
   async function pumpAll(id: number): Promise<void> {
     for (;;) {
-      const { done } = await pumpNotice(db, id, { batch, now: now(), replyWindowMs });
+      const { outboxIds, done } = await pumpNotice(db, id, { batch, now: now(), replyWindowMs });
       if (done || closing) return;
+      const waitUntil = Date.now() + drainMaxWaitMs;
+      while (!closing && Date.now() < waitUntil && (await pendingOf(db, outboxIds)) > outboxIds.length / 2) {
+        await new Promise((r) => setTimeout(r, drainPollMs));
+      }
+      if (closing) return;
     }
   }
 

@@ -2,9 +2,9 @@ import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { formatDateVi } from '../../core/format-vi.js';
 import type { ChannelName, Reply } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
-import { execRows, type Db } from '../../db/client.js';
+import { bigintArray, execRows, type Db } from '../../db/client.js';
 import { noticeDeliveries, notices } from '../../db/schema/index.js';
-import { enqueueBroadcast, enqueueMessages, PULL_CHANNELS } from '../../pipeline/outbox/index.js';
+import { countOutboxStatuses, enqueueBroadcast, enqueueMessages, PULL_CHANNELS } from '../../pipeline/outbox/index.js';
 import { audienceWhere, previewAudience, SEND_BATCH, type NoticeRow } from './audience.js';
 
 // Sending a notice: queueing its recipients batch by batch, releasing what was held for a chat outside
@@ -100,6 +100,13 @@ export async function pumpNotice(
     // Web chat copies are stored as sent (the page pulls them): nothing to push.
     return { outboxIds: queued.filter((q) => !PULL_CHANNELS.has(q.channel)).map((q) => Number(q.id)), done };
   });
+}
+
+/** How many of these outbox rows (a batch a pump queued) still wait to be sent. */
+export async function pendingOf(db: Db, outboxIds: number[]): Promise<number> {
+  if (!outboxIds.length) return 0;
+  const rows = await countOutboxStatuses(db, sql`select unnest(${bigintArray(outboxIds)})`);
+  return rows.filter((r) => r.status === 'pending').reduce((a, r) => a + r.n, 0);
 }
 
 /**
