@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { signZaloEvent } from '../../src/channels/zalo/verify.js';
 import { execRows } from '../../src/db/client.js';
@@ -197,5 +197,27 @@ describe('staff and webhook input the database would refuse', () => {
       body: 'null',
     });
     expect(res.status).toBe(401);
+  });
+});
+
+describe('Zalo OA signatures before parsing', () => {
+  it('a huge unsigned or badly signed body is refused without being parsed', async () => {
+    const raw = JSON.stringify({ event_name: 'user_send_text', recipient: { id: OA.oaId }, pad: 'x'.repeat(900_000) });
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      for (const signature of [undefined, 'not-a-signature', 'mac=']) {
+        const res = await fetch(`${env.baseUrl}/webhooks/zalo`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(signature ? { 'x-zevent-signature': signature } : {}) },
+          body: raw,
+        });
+        expect(res.status).toBe(401);
+        await res.text();
+      }
+      const bodies = parse.mock.calls.filter(([text]) => typeof text === 'string' && text.length > 800_000);
+      expect(bodies).toHaveLength(0);
+    } finally {
+      parse.mockRestore();
+    }
   });
 });

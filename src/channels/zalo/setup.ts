@@ -4,6 +4,7 @@ import type { WebhookRequest } from '../../server/webhooks.js';
 import type { ChannelEnv, ChannelModule } from '../setup-types.js';
 import { createZaloAdapter, zaloOaIdOf } from './index.js';
 import { createDbZaloTokenRepo } from './token-repo.js';
+import { ZALO_SIGNATURE_HEADER } from './verify.js';
 
 /** Settings of one Official Account, stored in channel_accounts.config (its tokens have their own columns). */
 export const zaloAccountSchema = z.object({
@@ -70,6 +71,14 @@ export function createZaloChannel(env: ChannelEnv): ChannelModule {
       {
         path: '/webhooks/zalo',
         resolve: async (req: WebhookRequest) => {
+          // The body is parsed only when there is more than one OA to choose from and the request carries a
+          // well-formed signature; otherwise the adapter's check refuses it before anything is parsed (issue 19).
+          const only = byKey.size === 1 ? [...byKey.values()][0] : undefined;
+          const signature = String(req.headers[ZALO_SIGNATURE_HEADER] ?? '').trim();
+          if (only || !/^(?:mac=)?[0-9a-f]{64}$/i.test(signature)) {
+            const z = only ?? [...byKey.values()][0];
+            return z ? { adapter: z.adapter, communeId: z.communeId } : undefined;
+          }
           let oaId: string | undefined;
           try {
             oaId = zaloOaIdOf(JSON.parse(req.rawBody.toString('utf8')));
