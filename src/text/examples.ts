@@ -55,7 +55,8 @@ const STOP = new Set([
 function features(text: string): Map<string, number> {
   const words: string[] = [];
   for (const t of queryTokens(text.slice(0, 500))) {
-    const rule = ABBREVIATIONS[t.folded];
+    // Own keys only: a word such as "constructor" must not find Object.prototype's.
+    const rule = Object.hasOwn(ABBREVIATIONS, t.folded) ? ABBREVIATIONS[t.folded] : undefined;
     if (rule) words.push(...rule.alternatives[0].split(' '));
     else words.push(t.folded);
   }

@@ -102,7 +102,7 @@ function collect(procedures: readonly SearchableProcedure[]) {
   procedures.forEach((p, id) => {
     const display = stripPrefix(p.name);
     const expansions = tokenize(display)
-      .filter((t) => t in NAME_ABBREVIATIONS)
+      .filter((t) => Object.hasOwn(NAME_ABBREVIATIONS, t))
       .map((t) => NAME_ABBREVIATIONS[t]);
     const texts = [display, ...(p.keywords ?? []), ...new Set(expansions)];
     const tokens: string[] = [];

@@ -156,7 +156,7 @@ export function queryTokens(query: string): QueryToken[] {
       continue;
     }
     for (const part of parts) {
-      out.push({ folded: /^[a-z]+$/.test(part) && !(part in ABBREVIATIONS) ? repairTelex(part) : part });
+      out.push({ folded: /^[a-z]+$/.test(part) && !Object.hasOwn(ABBREVIATIONS, part) ? repairTelex(part) : part });
     }
   }
   return out;

@@ -182,6 +182,25 @@ describe('staff and webhook input the database would refuse', () => {
     expect(res.status).toBe(400);
   });
 
+  it('a console form field with a NUL is saved without it, not a 500', async () => {
+    const res = await fetch(`${env.baseUrl}/console/inbox/templates`, {
+      method: 'POST',
+      headers: { cookie: staff.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `_csrf=${encodeURIComponent(staff.csrf)}&title=M%E1%BA%ABu%00+th%E1%BB%AD&text=Tr%E1%BA%A3+l%E1%BB%9Di%00+th%E1%BB%AD`,
+      redirect: 'manual',
+    });
+    expect(res.status).toBeLessThan(400);
+    const rows = await execRows<{ title: string }>(database.db, sql`select title from reply_templates`);
+    expect(rows.map((r) => r.title)).toContain('Mẫu thử');
+  });
+
+  it('a search for a word that names an Object.prototype property answers, not a 500', async () => {
+    for (const q of ['constructor', '__proto__', 'toString hasOwnProperty']) {
+      const res = await fetch(`${env.baseUrl}/api/v1/procedures/search?q=${encodeURIComponent(q)}&limit=5`);
+      expect(res.status, q).toBe(200);
+    }
+  });
+
   it('a CSV column named __proto__ or constructor is named as unknown', async () => {
     for (const header of ['__proto__', 'constructor']) {
       const res = await asStaff('/api/v1/procedures/overrides/import', `code,${header}\n1.001193,x\n`, 'POST', 'text/csv');

@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { validTextReviver } from '../../core/text-input.js';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { html } from '../../core/html.js';
@@ -121,7 +122,20 @@ function loginPage(opts: { error?: string; next: string; username?: string; stat
 export function createConsole(deps: ConsoleDeps): express.Router {
   const router = express.Router();
   const menu: ConsoleMenuEntry[] = deps.contributions.flatMap((c) => c.menu).sort((a, b) => a.order - b.order);
-  const form = express.urlencoded({ extended: false, limit: '64kb' });
+  const parseForm = express.urlencoded({ extended: false, limit: '64kb' });
+  // Form fields made valid text for the database before any page reads them (a NUL or a lone surrogate in a
+  // field was a 500 from PostgreSQL; issue 19): the same rule as JSON bodies (core/text-input.ts).
+  const form: RequestHandler = (req, res, next) =>
+    parseForm(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      if (req.body && typeof req.body === 'object') {
+        for (const [key, value] of Object.entries(req.body as Record<string, unknown>))
+          (req.body as Record<string, unknown>)[key] = Array.isArray(value)
+            ? value.map((v) => validTextReviver(key, v))
+            : validTextReviver(key, value);
+      }
+      next();
+    });
 
   router.use('/console', consoleHeaders());
   router.get('/console/assets/console.css', (_req, res) => {
