@@ -84,6 +84,16 @@ describe('GET /api/v1/calendar/next-open', () => {
     expect(local.json.at).toBe('2026-07-17T12:00:00+07:00');
   });
 
+  it('limits how often one address may ask (a public endpoint; issue 19), and only that address', async () => {
+    const ask = (ip: string) =>
+      fetch(`${env.baseUrl}/api/v1/calendar/next-open?at=2026-07-16T09:15:00%2B07:00`, { headers: { 'x-forwarded-for': ip } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 125; i++) statuses.push((await ask('198.51.100.77')).status);
+    expect(statuses.slice(0, 120).every((s) => s === 200)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    expect((await ask('198.51.100.78')).status).toBe(200);
+  });
+
   it('says the counter is open during hours', async () => {
     const { json } = await get('/api/v1/calendar/next-open?at=2026-07-16T09:15:00%2B07:00');
     expect(json).toMatchObject({ open: true, opensAt: '2026-07-16T09:15:00+07:00', closesAt: '2026-07-16T11:30:00+07:00' });

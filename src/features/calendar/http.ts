@@ -2,6 +2,7 @@ import express, { type Request } from 'express';
 import { ValidationError } from '../../core/errors.js';
 import { httpErrors } from '../../core/http-errors.js';
 import { localDate, toLocalIso } from '../../core/calendar.js';
+import { PUBLIC_LIMITS, publicRateLimit } from '../../core/rate-limit.js';
 import type { Db } from '../../db/client.js';
 import { nextOpenSentenceVi } from './presenter.js';
 import { loadCommuneCalendar } from './service.js';
@@ -14,6 +15,8 @@ import { loadCommuneCalendar } from './service.js';
 export function createCalendarApi(deps: { db: Db; communeOfRequest: (req: Request) => Promise<number>; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   const router = express.Router();
+  // Public and unauthenticated: limited per address like the other public reads (issue 19).
+  router.use('/api/v1/calendar', publicRateLimit(PUBLIC_LIMITS.read));
 
   router.get('/api/v1/calendar', async (req, res) => {
     const year = parseYear(req.query.year, Number(localDate(now()).slice(0, 4)));
