@@ -29,6 +29,11 @@ export interface DeliveryOptions {
   maxBackoffMs?: number;
   /** How long a claim is held before another worker may retry it (crash safety). */
   leaseMs?: number;
+  /**
+   * Broadcast sends (priority 1) per second to one bot, i.e. one commune's account on a channel: the
+   * platform's limit less room for replies, which are never paced. Undefined: not paced.
+   */
+  broadcastPerSecond?: (communeId: number, channel: ChannelName) => number | undefined;
 }
 
 /** Platform ids accumulate across attempts of a multi-part reply. */
@@ -36,8 +41,8 @@ function appendIds(ids: string[]) {
   return sql`coalesce(${outboundMessages.platformMessageIds}, '[]'::jsonb) || ${JSON.stringify(ids)}::jsonb`;
 }
 
-/** A claimed row has the shape of a row leased at insert time. */
-type ClaimedRow = LeasedOutbound;
+/** A claimed row has the shape of a row leased at insert time (which is a reply: priority 0). */
+type ClaimedRow = LeasedOutbound & { priority?: number };
 
 /**
  * Delivers the outbox. Only the oldest pending message of each chat is
@@ -57,6 +62,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     baseBackoffMs = 1_000,
     maxBackoffMs = 5 * 60_000,
     leaseMs = 60_000,
+    broadcastPerSecond,
   } = opts;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
@@ -97,7 +103,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
             limit ${limit}
             for update skip locked
           )
-          returning u.id, u.commune_id, u.channel, u.chat_id, u.user_id, u.payload, u.attempts, u.parts_sent`,
+          returning u.id, u.commune_id, u.channel, u.chat_id, u.user_id, u.payload, u.attempts, u.parts_sent, u.priority`,
     );
   }
 
@@ -161,9 +167,28 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
       .where(and(eq(outboundMessages.id, id), sql`${outboundMessages.status} <> 'pending'`));
   }
 
+  /**
+   * Broadcasts to one bot go out at most `broadcastPerSecond` a second, evenly spaced: each takes the
+   * bot's next free slot and waits for it. Without this the worker sent a broadcast as fast as its
+   * concurrency allowed, the platform answered 429 past its limit, and a resident's reply to the same
+   * bot met the same 429 and waited out its retry_after (a second or more) behind the broadcast.
+   */
+  const nextSlot = new Map<string, number>();
+  async function pace(row: ClaimedRow): Promise<void> {
+    if (!row.priority || !broadcastPerSecond) return;
+    const rate = broadcastPerSecond(row.commune_id, row.channel);
+    if (!rate || rate <= 0) return;
+    const key = `${row.commune_id}\u0000${row.channel}`;
+    const now = Date.now();
+    const slot = Math.max(now, nextSlot.get(key) ?? 0);
+    nextSlot.set(key, slot + 1000 / rate);
+    if (slot > now) await new Promise((r) => setTimeout(r, slot - now));
+  }
+
   /** Deliver one claimed message. Returns false on failure, true when sent, or the id of the chat's next pending message. */
   async function deliverOne(row: ClaimedRow, findNext = true): Promise<boolean | number> {
     const id = Number(row.id);
+    await pace(row);
     const adapter = adapters.get(row.commune_id, row.channel);
     let result: SendResult;
     if (!adapter) {
@@ -324,6 +349,9 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     const free = concurrency - active;
     if (free <= 0) return 0;
     const rows = await claim({}, Math.min(free, batchSize));
+    // A full claim may have left more waiting: each send that ends makes room for the next at once,
+    // instead of at the next poll (which capped a broadcast at 2 × concurrency sends a second).
+    const more = rows.length === Math.min(free, batchSize);
     for (const row of rows) {
       active++;
       const p = deliverRows([row])
@@ -331,6 +359,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
         .finally(() => {
           active--;
           inFlight.delete(p);
+          if (more && !stopped) void tick();
         });
       inFlight.add(p);
     }
