@@ -125,6 +125,8 @@ const schema = z.object({
   DELIVERY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   /** Parallel platform sends (different chats); most of a send is waiting on the network. */
   DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  /** Notice broadcasts a second to one Telegram bot (Telegram allows about 30; the rest is room for replies). */
+  TELEGRAM_BROADCAST_PER_SECOND: z.coerce.number().min(1).max(10_000).default(28),
   /** Give up on one platform API call after this long (it is retried later). */
   PLATFORM_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(8_000),
   /**
