@@ -31,6 +31,7 @@
  * outbox row must have been claimed again (attempts ≥ 2), i.e. the platform took
  * a send the killed process had not yet marked sent.
  *
+ * `--pace N` sets the server's TELEGRAM_BROADCAST_PER_SECOND (default 28 × scale: its own default, time-scaled).
  * BENCH_DATABASE_URL names the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test);
  * a bench_broadcast_<random> database is created there and dropped at the end.
  */
@@ -59,6 +60,8 @@ const ZALO_OUTSIDE_SHARE = 0.25;
 const HAMLETS = 20;
 const TG_LIMIT = 30 * SCALE;
 const TG_PER_CHAT = 1 * SCALE;
+/** What the server is told to pace a bot's broadcasts at: its default of 28 a second, time-scaled. */
+const BROADCAST_PACE = num('--pace', 28 * SCALE);
 /** Residents chatting meanwhile: each writes every CHAT_EVERY_MS (5 Telegram + 3 Zalo ≈ 4 messages/s). */
 const CHATTERS_TG = 5;
 const CHATTERS_ZALO = 3;
@@ -321,7 +324,7 @@ async function main() {
   );
   out(
     `Subscribers: ${SUBSCRIBERS} (Telegram ${N_TG}, Zalo OA ${N_ZALO} of whom ${N_ZALO_OUT} outside the 7-day window), ${HAMLETS} hamlets; ` +
-      `time scale ${SCALE}×: Telegram ${TG_LIMIT} msg/s per bot, ${TG_PER_CHAT}/s per chat; ` +
+      `time scale ${SCALE}×: Telegram ${TG_LIMIT} msg/s per bot, ${TG_PER_CHAT}/s per chat, server paces broadcasts at ${BROADCAST_PACE}/s; ` +
       `${CHATTERS_TG + CHATTERS_ZALO} residents chatting, each every ${CHAT_EVERY_MS / 1000} s`,
   );
 
@@ -356,6 +359,8 @@ async function main() {
     LOG_LEVEL: 'warn',
     COMMUNE_SLUG: SLUG,
     COMMUNE_NAME: 'Xã Thử Phát Tin Tải',
+    // The server paces broadcasts to a bot at 28 of Telegram's 30 a second (src/config.ts), time-scaled here.
+    TELEGRAM_BROADCAST_PER_SECOND: String(BROADCAST_PACE),
   };
   const results: { broadcast?: RunResult; afterKill?: RunResult } = {};
   try {
@@ -584,6 +589,7 @@ async function main() {
           subscribers: SUBSCRIBERS,
           scale: SCALE,
           telegramLimitPerS: TG_LIMIT,
+          broadcastPacePerS: BROADCAST_PACE,
           shareOfLimit: b.shareOfLimit,
           seconds: b.seconds,
           duplicates: b.duplicates,
