@@ -1,5 +1,5 @@
 import { createHash, randomInt } from 'node:crypto';
-import { and, eq, gt, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import type { ChannelName } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
 import { execRows, type Db } from '../../db/client.js';
@@ -142,14 +142,4 @@ export async function pingWaitingQuestions(db: Db, q: { consoleUrl: string; now?
     }
     return ids;
   });
-}
-
-/** Whether any staff member has a linked chat (the job does nothing otherwise). */
-export async function anyLinked(db: Db): Promise<boolean> {
-  const [row] = await db
-    .select({ id: staffPingLinks.staffId })
-    .from(staffPingLinks)
-    .where(isNotNull(staffPingLinks.chatId))
-    .limit(1);
-  return Boolean(row);
 }
