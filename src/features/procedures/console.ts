@@ -6,10 +6,11 @@ import { actorOf, type ConsoleContext, type ConsoleContribution } from '../../co
 import type { Db } from '../../db/client.js';
 import { formatLocalDateVi } from '../../core/format-vi.js';
 import { addAlias, AliasInputError, listAliases, removeAlias } from './aliases.js';
+import { localProceduresCard, registerLocalProcedurePages } from './console-local.js';
 import { overrideFieldNames, overrideForm, PROCEDURE_CODE } from './http.js';
 import { readCatalogDate } from './repo.js';
 import type { ProcedureReader } from './service.js';
-import { getProcedure, removeOverride, setOverride } from './service.js';
+import { getProcedure, isLocalCode, removeOverride, setOverride } from './service.js';
 import type { ProcedureSearchService } from './search-service.js';
 
 const FIELD_LABELS: Record<(typeof overrideFieldNames)[number], string> = {
@@ -39,41 +40,44 @@ export function createProceduresConsole(deps: {
     await deps.search.refreshCommune(communeId);
   };
 
+  async function list(ctx: ConsoleContext, q: string, flash?: { kind: 'ok' | 'error'; text: string }) {
+    const found = q ? deps.search.search(ctx.communeId, q, 10) : undefined;
+    const catalogDate = await readCatalogDate(db);
+    ctx.render({
+      title: 'Thủ tục',
+      flash,
+      body: html`<h1>Thủ tục hành chính</h1>
+        <p class="muted">
+          Danh mục thủ tục quốc gia${catalogDate ? html` cập nhật ngày ${formatLocalDateVi(catalogDate)}` : ''}. Tìm như người dân
+          hỏi, rồi mở thủ tục để sửa thông tin riêng của xã hoặc thêm từ người dân hay dùng.
+        </p>
+        <form method="get" action="/console/procedures" class="row" role="search">
+          <div><label for="q">Tìm thủ tục</label><input id="q" name="q" type="search" value="${q}" /></div>
+          <button type="submit">Tìm</button>
+        </form>
+        ${
+          found
+            ? found.results.length
+              ? html`<ul class="list">
+                  ${found.results.map(
+                    (r) =>
+                      html`<li>
+                        <a class="item" href="/console/procedures/${r.code}"
+                          ><span class="title">${r.name}</span><br /><span class="muted">${r.code} · ${r.field}</span></a
+                        >
+                      </li>`,
+                  )}
+                </ul>`
+              : html`<p class="card muted">Không tìm thấy thủ tục phù hợp.</p>`
+            : ''
+        }
+        ${await localProceduresCard(db, ctx)}`,
+    });
+  }
+
   router.get(
     '/console/procedures',
-    consolePage('procedures', async (req, _res, ctx) => {
-      const q = formText(req.query.q, 200);
-      const found = q ? deps.search.search(ctx.communeId, q, 10) : undefined;
-      const catalogDate = await readCatalogDate(db);
-      ctx.render({
-        title: 'Thủ tục',
-        body: html`<h1>Thủ tục hành chính</h1>
-          <p class="muted">
-            Danh mục thủ tục quốc gia${catalogDate ? html` cập nhật ngày ${formatLocalDateVi(catalogDate)}` : ''}. Tìm như người
-            dân hỏi, rồi mở thủ tục để sửa thông tin riêng của xã hoặc thêm từ người dân hay dùng.
-          </p>
-          <form method="get" action="/console/procedures" class="row" role="search">
-            <div><label for="q">Tìm thủ tục</label><input id="q" name="q" type="search" value="${q}" /></div>
-            <button type="submit">Tìm</button>
-          </form>
-          ${
-            found
-              ? found.results.length
-                ? html`<ul class="list">
-                    ${found.results.map(
-                      (r) =>
-                        html`<li>
-                          <a class="item" href="/console/procedures/${r.code}"
-                            ><span class="title">${r.name}</span><br /><span class="muted">${r.code} · ${r.field}</span></a
-                          >
-                        </li>`,
-                    )}
-                  </ul>`
-                : html`<p class="card muted">Không tìm thấy thủ tục phù hợp.</p>`
-              : ''
-          }`,
-      });
-    }),
+    consolePage('procedures', async (req, _res, ctx) => list(ctx, formText(req.query.q, 200))),
   );
 
   async function detail(ctx: ConsoleContext, code: string, flash?: { kind: 'ok' | 'error'; text: string }, status?: number) {
@@ -91,6 +95,22 @@ export function createProceduresConsole(deps: {
       body: html`<p><a href="/console/procedures">← Thủ tục</a></p>
         <h1>${procedure.name}</h1>
         <p class="muted">Mã ${procedure.code} · ${procedure.field} · <a href="/posters/${procedure.code}">In áp phích QR</a></p>
+        ${
+          isLocalCode(procedure.code)
+            ? html`<div class="card">
+                <h2>Thủ tục riêng của xã</h2>
+                <p class="muted">Giấy tờ, các bước, thời hạn, phí và nơi nộp do xã soạn.</p>
+                <div class="actions">
+                  <a class="button" href="/console/procedures/local/${procedure.code.slice('local.'.length)}/edit"
+                    >Sửa nội dung</a
+                  >
+                  <a class="button secondary" href="/console/procedures/local/${procedure.code.slice('local.'.length)}/delete"
+                    >Xóa thủ tục</a
+                  >
+                </div>
+              </div>`
+            : ''
+        }
         <form method="post" action="/console/procedures/${procedure.code}/override" class="card">
           ${csrfField(ctx)}
           <h2>Thông tin riêng của xã</h2>
@@ -130,6 +150,9 @@ export function createProceduresConsole(deps: {
         </div>`,
     });
   }
+
+  // Before '/console/procedures/:code', which would take 'local' for a code.
+  registerLocalProcedurePages(router, { db, refresh, detail, list: (ctx, flash) => list(ctx, '', flash) });
 
   const codeOf = (req: Request) => String(req.params.code ?? '').slice(0, 80);
   router.get(
