@@ -4,6 +4,7 @@ import { html } from '../../core/html.js';
 import { actorOf, principalAllows, type ConsoleContext } from '../../core/staff.js';
 import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
+import { signedCopyCard } from './console-upload.js';
 import { DECIDE } from './http.js';
 import { KIND_LABELS, type RecordKind } from './records.js';
 import { currentCopy, findCandidates, findRequest, listCopies } from './service.js';
@@ -173,6 +174,7 @@ export async function detailPage(db: Db, ctx: ConsoleContext, id: number, flash?
                       )
                 }
               </div>
+              ${decide ? signedCopyCard(ctx, r.id) : ''}
               ${
                 decide
                   ? html`<div class="card">

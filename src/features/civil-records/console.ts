@@ -5,6 +5,7 @@ import { html } from '../../core/html.js';
 import { actorOf, type ConsoleContext, type ConsoleContribution } from '../../core/staff.js';
 import { writeAudit } from '../../db/audit.js';
 import { detailPage, STATUS_LABELS } from './console-detail.js';
+import { ERROR_TEXTS, SIGNED_COPY_JS, SIGNED_COPY_JS_PATH } from './console-upload.js';
 import { DECIDE, READ, statusOfError, type CivilRecordsApiDeps } from './http.js';
 import { KIND_LABELS, type RecordKind } from './records.js';
 import {
@@ -27,16 +28,6 @@ const VIEWS: { id: RequestStatus; label: string }[] = [
   { id: 'delivered', label: 'Đã gửi' },
   { id: 'rejected', label: 'Từ chối' },
 ];
-const ERROR_TEXTS: Record<string, string> = {
-  not_found: 'Không tìm thấy yêu cầu.',
-  not_pending: 'Yêu cầu này đã được xử lý.',
-  record_required: 'Anh/chị cần chọn đăng ký hộ tịch khớp với yêu cầu.',
-  record_mismatch: 'Đăng ký được chọn không thuộc loại giấy của yêu cầu.',
-  id_mismatch: 'Số căn cước của người yêu cầu không khớp với số định danh trên đăng ký: không thể cấp cho "chính người đó".',
-  not_approved: 'Yêu cầu đã đóng.',
-  not_pdf: 'Tệp tải lên phải là PDF, tối đa 5 MB.',
-  no_copy: 'Bản sao đã bị thu hồi.',
-};
 
 /** "Bản sao hộ tịch": the review queue, a request with its candidate registrations, the decision. */
 export function createCivilRecordsConsole(deps: CivilRecordsApiDeps): ConsoleContribution {
@@ -46,6 +37,11 @@ export function createCivilRecordsConsole(deps: CivilRecordsApiDeps): ConsoleCon
     const id = Number(req.params.id);
     return Number.isSafeInteger(id) && id > 0 ? id : -1;
   };
+
+  // Before '/console/civil-records/:id', which would take the file name for an id.
+  router.get(SIGNED_COPY_JS_PATH, (_req, res) => {
+    res.type('text/javascript').set('Cache-Control', 'no-cache').send(SIGNED_COPY_JS);
+  });
 
   router.get(
     '/console/civil-records',
