@@ -3,7 +3,9 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { httpErrorOf } from '../core/http-errors.js';
 import { validTextReviver } from '../core/text-input.js';
 import type { Logger } from '../core/logger.js';
+import { apiRoute, apiRoutesOf, type ApiRouteSpec } from '../core/api-route.js';
 import { accessLog } from './metrics.js';
+import { buildOpenApiDocument, registeredRoutes, ROUTES_DECLARED_ELSEWHERE } from './openapi.js';
 import { requestIdOf } from './request-id.js';
 
 /** What the HTTP layer needs; runtime.ts wires the real implementations. */
@@ -18,6 +20,26 @@ export interface AppDeps {
   trustProxy: string | number;
   /** GET /metrics (server/metrics.ts createMetricsHandler); absent: not served (404). */
   metrics?: RequestHandler;
+}
+
+const OPENAPI_ROUTE: ApiRouteSpec = {
+  method: 'get',
+  path: '/api/v1/openapi.json',
+  summary: 'This OpenAPI 3.1 document',
+  tags: ['meta'],
+  auth: 'public',
+  responses: { 200: { description: 'The document (JSON).' } },
+};
+
+/** Every documented route of the app, in the order the routers are mounted. */
+function documentedRoutes(docs: express.Router, deps: Pick<AppDeps, 'channelRouters' | 'routers'>): ApiRouteSpec[] {
+  const routers = [...deps.channelRouters, ...deps.routers];
+  const registered = new Set(routers.flatMap((r) => registeredRoutes(r)).map((r) => `${r.method} ${r.path}`));
+  return [
+    ...apiRoutesOf(docs),
+    ...routers.flatMap((r) => apiRoutesOf(r)),
+    ...ROUTES_DECLARED_ELSEWHERE.filter((s) => registered.has(`${s.method} ${s.path}`)),
+  ];
 }
 
 /** The Express app without listen(): tests mount it on port 0. */
@@ -55,6 +77,15 @@ export function createApp(deps: AppDeps): express.Express {
   // Bulk imports and local procedures parse their own (larger) bodies.
   const ownParser = (path: string) => path.endsWith('/import') || path.startsWith('/api/v1/procedures/local');
   app.use((req, res, next) => (ownParser(req.path) ? next() : json(req, res, next)));
+
+  // The OpenAPI document of every route declared with core/api-route.ts, built once on first request.
+  const docs = express.Router();
+  let document: ReturnType<typeof buildOpenApiDocument> | undefined;
+  apiRoute(docs, OPENAPI_ROUTE, (_req, res) => {
+    document ??= buildOpenApiDocument(documentedRoutes(docs, deps), { title: 'Trợ lý Xã API', version: 'v1' });
+    res.json(document);
+  });
+  app.use(docs);
 
   // The web chat (a channel that owns its HTTP routes), then the modules' staff and integration APIs.
   for (const router of deps.channelRouters) app.use(router);

@@ -1,4 +1,6 @@
 import express, { type Request, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { apiRoute } from '../../core/api-route.js';
 import { actorOf, principalOf, type Permission } from '../../core/staff.js';
 import { ValidationError } from '../../core/errors.js';
 import { escapeHtml } from '../../core/html.js';
@@ -8,6 +10,7 @@ import type { Db } from '../../db/client.js';
 import { loadCommuneCalendar } from '../calendar/index.js';
 import { getInquiryStats } from '../inquiries/index.js';
 import { normalizeDossierCode } from './code-parser.js';
+import { CHANNELS, dossierEventSchema, dossierPutSchema } from './dossier-input.js';
 import { CHANNEL_NAMES, formatIntVi, formatPercentVi, statusName } from './presenter.js';
 import * as repo from './repo.js';
 import { recordDossierEvent, unlockDossierVerification, upsertDossier, type DossierServiceDeps } from './service.js';
@@ -54,116 +57,234 @@ export function createDossiersApi(deps: DossiersApiDeps): express.Router {
     if (ids.length && deps.onOutbox) deps.onOutbox(ids);
   }
 
-  router.put('/api/v1/dossiers/:code', deps.requireIntegration, json, async (req, res) => {
-    const communeId = await communeOf(req);
-    const result = await upsertDossier(
-      deps.db,
-      { communeId, code: String(req.params.code), body: req.body, source: 'api', actor: 'integration' },
-      deps,
-    );
-    kick(result.outboxIds);
-    deps.log.info(
-      { code: result.code, created: result.created, changed: result.changed, status: result.status },
-      'dossier upserted',
-    );
-    res.status(result.created ? 201 : 200).json({
-      code: result.code,
-      status: result.status,
-      created: result.created,
-      changed: result.changed,
-      notified: result.outboxIds.length,
-    });
-  });
+  const integration = { tags: ['dossiers'], auth: 'integration' as const, params: codeParams };
+  const staff = (permission: Permission) => ({ auth: 'staff' as const, permission });
 
-  router.post('/api/v1/dossiers/:code/events', deps.requireIntegration, json, async (req, res) => {
-    const communeId = await communeOf(req);
-    const result = await recordDossierEvent(
-      deps.db,
-      { communeId, code: String(req.params.code), body: req.body, source: 'api', actor: 'integration' },
-      deps,
-    );
-    kick(result.outboxIds);
-    deps.log.info(
-      { code: result.code, changed: result.changed, duplicate: result.duplicate, status: result.status },
-      'dossier event',
-    );
-    res.status(result.changed ? 201 : 200).json({
-      code: result.code,
-      status: result.status,
-      changed: result.changed,
-      duplicate: result.duplicate,
-      notified: result.outboxIds.length,
-    });
-  });
+  apiRoute(
+    router,
+    {
+      ...integration,
+      method: 'put',
+      path: '/api/v1/dossiers/:code',
+      summary: 'Create or update a dossier (the one-stop system)',
+      description:
+        'Creating needs every required field; an update may send only the fields that changed. ' +
+        'A status change notifies the residents following the dossier. Bad fields: 422 with `fieldErrors`.',
+      body: dossierPutSchema,
+      bodyValidatedBy: 'service',
+      responses: {
+        200: { description: 'Updated (or unchanged).', schema: upsertJson },
+        201: { description: 'Created.', schema: upsertJson },
+        404: { description: 'Unknown commune.' },
+        422: { description: 'A field is missing or invalid, or the status change is not allowed.' },
+      },
+    },
+    deps.requireIntegration,
+    json,
+    async (req, res) => {
+      const communeId = await communeOf(req);
+      const result = await upsertDossier(
+        deps.db,
+        { communeId, code: String(req.params.code), body: req.body, source: 'api', actor: 'integration' },
+        deps,
+      );
+      kick(result.outboxIds);
+      deps.log.info(
+        { code: result.code, created: result.created, changed: result.changed, status: result.status },
+        'dossier upserted',
+      );
+      res.status(result.created ? 201 : 200).json({
+        code: result.code,
+        status: result.status,
+        created: result.created,
+        changed: result.changed,
+        notified: result.outboxIds.length,
+      });
+    },
+  );
 
-  router.get('/api/v1/dossiers/:code', deps.requireStaff('dossiers'), async (req, res) => {
-    const communeId = await communeOf(req);
-    const code = normalizeDossierCode(String(req.params.code));
-    if (!code) throw new ValidationError('invalid dossier code', { code: 'must look like 000.33.12.H56-260715-0007' });
-    const d = await repo.findDossierByCode(deps.db, communeId, code);
-    if (!d) throw new ValidationError('dossier not found', { code: 'no dossier with this code' }, 404);
-    const history = await repo.listEvents(deps.db, d.id);
-    await repo.writeAudit(deps.db, { communeId, actor: 'staff', action: 'dossier.viewed', subject: code });
-    res.json({
-      code: d.code,
-      procedureCode: d.procedureCode,
-      procedureName: d.procedureName,
-      channel: d.channel,
-      status: d.status,
-      statusName: statusName(d.status),
-      statusAt: d.statusAt,
-      receivedAt: d.receivedAt,
-      dueAt: d.dueAt,
-      finishedAt: d.finishedAt,
-      returnedAt: d.returnedAt,
-      timeliness: computeTimeliness(
-        { status: d.status, dueAt: d.dueAt, finishedAt: d.finishedAt, now: now() },
-        deps.calendar ?? (await loadCommuneCalendar(deps.db, communeId)),
-      ),
-      applicantName: d.applicantName,
-      phoneHint: d.phoneHint,
-      reason: d.reason,
-      feeAmount: d.feeAmount,
-      resultDelivery: d.resultDelivery,
-      history: history.map((h) => ({ ...h, statusName: statusName(h.status) })),
-    });
-  });
+  apiRoute(
+    router,
+    {
+      ...integration,
+      method: 'post',
+      path: '/api/v1/dossiers/:code/events',
+      summary: 'Record a status change of a dossier (the one-stop system)',
+      description: 'Sending the same event again is answered as a duplicate and notifies no one.',
+      body: dossierEventSchema,
+      bodyValidatedBy: 'service',
+      responses: {
+        200: { description: 'No change (a duplicate).', schema: eventJson },
+        201: { description: 'The status changed.', schema: eventJson },
+        404: { description: 'Unknown dossier or commune.' },
+        422: { description: 'A field is invalid, or the status change is not allowed.' },
+      },
+    },
+    deps.requireIntegration,
+    json,
+    async (req, res) => {
+      const communeId = await communeOf(req);
+      const result = await recordDossierEvent(
+        deps.db,
+        { communeId, code: String(req.params.code), body: req.body, source: 'api', actor: 'integration' },
+        deps,
+      );
+      kick(result.outboxIds);
+      deps.log.info(
+        { code: result.code, changed: result.changed, duplicate: result.duplicate, status: result.status },
+        'dossier event',
+      );
+      res.status(result.changed ? 201 : 200).json({
+        code: result.code,
+        status: result.status,
+        changed: result.changed,
+        duplicate: result.duplicate,
+        notified: result.outboxIds.length,
+      });
+    },
+  );
 
-  router.post('/api/v1/dossiers/:code/verification/unlock', deps.requireStaff('dossiers'), async (req, res) => {
-    const communeId = await communeOf(req);
-    const code = normalizeDossierCode(String(req.params.code));
-    if (!code) throw new ValidationError('invalid dossier code', { code: 'must look like 000.33.12.H56-260715-0007' });
-    if (!(await repo.findDossierByCode(deps.db, communeId, code))) {
-      throw new ValidationError('dossier not found', { code: 'no dossier with this code' }, 404);
-    }
-    const principal = principalOf(req);
-    const result = await unlockDossierVerification(deps.db, {
-      communeId,
-      code,
-      actor: principal ? actorOf(principal) : 'staff',
-      now: now(),
-    });
-    deps.log.info({ code, cleared: result.cleared }, 'dossier verification unlocked');
-    res.json({ code, ...result });
-  });
+  apiRoute(
+    router,
+    {
+      ...staff('dossiers'),
+      method: 'get',
+      path: '/api/v1/dossiers/:code',
+      summary: 'One dossier with its history, the phone masked (audited)',
+      tags: ['dossiers'],
+      params: codeParams,
+      responses: {
+        200: { description: 'The dossier.', schema: dossierJson },
+        404: { description: 'Unknown dossier or commune.' },
+        422: { description: 'Not a dossier code.' },
+      },
+    },
+    deps.requireStaff('dossiers'),
+    async (req, res) => {
+      const communeId = await communeOf(req);
+      const code = normalizeDossierCode(String(req.params.code));
+      if (!code) throw new ValidationError('invalid dossier code', { code: 'must look like 000.33.12.H56-260715-0007' });
+      const d = await repo.findDossierByCode(deps.db, communeId, code);
+      if (!d) throw new ValidationError('dossier not found', { code: 'no dossier with this code' }, 404);
+      const history = await repo.listEvents(deps.db, d.id);
+      await repo.writeAudit(deps.db, { communeId, actor: 'staff', action: 'dossier.viewed', subject: code });
+      res.json({
+        code: d.code,
+        procedureCode: d.procedureCode,
+        procedureName: d.procedureName,
+        channel: d.channel,
+        status: d.status,
+        statusName: statusName(d.status),
+        statusAt: d.statusAt,
+        receivedAt: d.receivedAt,
+        dueAt: d.dueAt,
+        finishedAt: d.finishedAt,
+        returnedAt: d.returnedAt,
+        timeliness: computeTimeliness(
+          { status: d.status, dueAt: d.dueAt, finishedAt: d.finishedAt, now: now() },
+          deps.calendar ?? (await loadCommuneCalendar(deps.db, communeId)),
+        ),
+        applicantName: d.applicantName,
+        phoneHint: d.phoneHint,
+        reason: d.reason,
+        feeAmount: d.feeAmount,
+        resultDelivery: d.resultDelivery,
+        history: history.map((h) => ({ ...h, statusName: statusName(h.status) })),
+      });
+    },
+  );
 
-  router.get('/api/v1/stats/dossiers', deps.requireStaff('stats'), async (req, res) => {
-    const communeId = await communeOf(req);
-    const { from, to } = parsePeriod(req.query.from, req.query.to, localDate(now()));
-    const stats = await getDossierStats(deps.db, { communeId, from, to });
-    if (req.query.format === 'html') {
-      res.type('html').send(renderStatsHtml(stats));
-      return;
-    }
-    res.json(stats);
-  });
+  apiRoute(
+    router,
+    {
+      ...staff('dossiers'),
+      method: 'post',
+      path: '/api/v1/dossiers/:code/verification/unlock',
+      summary: "Lift the lock strangers' wrong guesses put on a dossier's look-up",
+      tags: ['dossiers'],
+      params: codeParams,
+      responses: {
+        200: { description: 'Unlocked.', schema: z.looseObject({ code: z.string() }) },
+        404: { description: 'Unknown dossier or commune.' },
+        422: { description: 'Not a dossier code.' },
+      },
+    },
+    deps.requireStaff('dossiers'),
+    async (req, res) => {
+      const communeId = await communeOf(req);
+      const code = normalizeDossierCode(String(req.params.code));
+      if (!code) throw new ValidationError('invalid dossier code', { code: 'must look like 000.33.12.H56-260715-0007' });
+      if (!(await repo.findDossierByCode(deps.db, communeId, code))) {
+        throw new ValidationError('dossier not found', { code: 'no dossier with this code' }, 404);
+      }
+      const principal = principalOf(req);
+      const result = await unlockDossierVerification(deps.db, {
+        communeId,
+        code,
+        actor: principal ? actorOf(principal) : 'staff',
+        now: now(),
+      });
+      deps.log.info({ code, cleared: result.cleared }, 'dossier verification unlocked');
+      res.json({ code, ...result });
+    },
+  );
 
-  router.get('/api/v1/stats/inquiries', deps.requireStaff('stats'), async (req, res) => {
-    const communeId = await communeOf(req);
-    const { from, to } = parsePeriod(req.query.from, req.query.to, localDate(now()));
-    const calendar = await loadCommuneCalendar(deps.db, communeId);
-    res.json(await getInquiryStats(deps.db, { communeId, from, to, calendar }));
-  });
+  const periodSpec = {
+    tags: ['statistics'],
+    ...staff('stats'),
+    method: 'get' as const,
+    invalid: { status: 422 as const, error: 'invalid period' },
+  };
+
+  apiRoute(
+    router,
+    {
+      ...periodSpec,
+      path: '/api/v1/stats/dossiers',
+      summary: 'Dossier statistics of a period (received, online, resolved early/on time/late)',
+      description: 'The period is at most five years. `format=html` answers a printable page instead of JSON.',
+      query: periodQuery.extend({
+        format: z.string().optional().describe('`html`: a printable page; anything else: JSON.'),
+      }),
+      responses: {
+        200: { description: 'The statistics (JSON, or HTML with `format=html`).', schema: statsJson },
+        404: { description: 'Unknown commune.' },
+      },
+    },
+    deps.requireStaff('stats'),
+    async (req, res, { query }) => {
+      const communeId = await communeOf(req);
+      const { from, to } = parsePeriod(query.from, query.to, localDate(now()));
+      const stats = await getDossierStats(deps.db, { communeId, from, to });
+      if (query.format === 'html') {
+        res.type('html').send(renderStatsHtml(stats));
+        return;
+      }
+      res.json(stats);
+    },
+  );
+
+  apiRoute(
+    router,
+    {
+      ...periodSpec,
+      path: '/api/v1/stats/inquiries',
+      summary: 'Questions for staff by month: in or out of hours, working time to the answer, ratings',
+      description: 'Working time in minutes (median and 90th percentile). The period is at most five years.',
+      query: periodQuery,
+      responses: {
+        200: { description: 'The statistics.', schema: z.looseObject({ from: z.string(), to: z.string() }) },
+        404: { description: 'Unknown commune.' },
+      },
+    },
+    deps.requireStaff('stats'),
+    async (req, res, { query }) => {
+      const communeId = await communeOf(req);
+      const { from, to } = parsePeriod(query.from, query.to, localDate(now()));
+      const calendar = await loadCommuneCalendar(deps.db, communeId);
+      res.json(await getInquiryStats(deps.db, { communeId, from, to, calendar }));
+    },
+  );
 
   // Errors of this router, mapped by the one HTTP error map; internal ones go on to the app's handler.
   router.use(httpErrors());
@@ -171,6 +292,74 @@ export function createDossiersApi(deps: DossiersApiDeps): express.Router {
 }
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const NOT_A_DATE = 'must be a date YYYY-MM-DD';
+
+/** `from`/`to` of the statistics: the shape here, the calendar and the span in {@link parsePeriod}. */
+const periodQuery = z.object({
+  from: z
+    .string({ error: NOT_A_DATE })
+    .regex(/^(\d{4}-\d{2}-\d{2})?$/, NOT_A_DATE)
+    .optional()
+    .describe('First day (YYYY-MM-DD, inclusive); default: 1 January of this year.'),
+  to: z
+    .string({ error: NOT_A_DATE })
+    .regex(/^(\d{4}-\d{2}-\d{2})?$/, NOT_A_DATE)
+    .optional()
+    .describe('Last day (YYYY-MM-DD, inclusive); default: today.'),
+  commune: z.string().optional(),
+});
+
+const codeParams = z.object({
+  code: z.string().describe('The receipt code, e.g. 000.33.12.H56-260715-0007 (spaces and case do not matter).'),
+});
+const upsertJson = z.object({
+  code: z.string(),
+  status: z.number().int(),
+  created: z.boolean(),
+  changed: z.boolean(),
+  notified: z.number().int().describe('Notifications queued for residents following the dossier.'),
+});
+const eventJson = z.object({
+  code: z.string(),
+  status: z.number().int(),
+  changed: z.boolean(),
+  duplicate: z.boolean(),
+  notified: z.number().int(),
+});
+const dossierJson = z.looseObject({
+  code: z.string(),
+  procedureCode: z.string(),
+  procedureName: z.string().nullable(),
+  channel: z.enum(CHANNELS),
+  status: z.number().int(),
+  statusName: z.string(),
+  receivedAt: z.string(),
+  dueAt: z.string().nullable(),
+  applicantName: z.string(),
+  phoneHint: z.string().nullable(),
+  history: z.array(z.looseObject({ status: z.number().int(), statusName: z.string() })),
+});
+const statsLine = {
+  received: z.number().int(),
+  receivedOnline: z.number().int(),
+  resolved: z.number().int(),
+  early: z.number().int(),
+  onTime: z.number().int(),
+  late: z.number().int(),
+  onlineRate: z.number().describe('Percent with two decimals (66.26 means 66,26 %).'),
+  earlyRate: z.number(),
+  onTimeRate: z.number(),
+  lateRate: z.number(),
+  onTimeOrEarlyRate: z.number(),
+};
+const statsJson = z.object({
+  from: z.string(),
+  to: z.string(),
+  ...statsLine,
+  byProcedure: z.array(z.object({ procedureCode: z.string(), procedureName: z.string().nullable(), ...statsLine })),
+  byMonth: z.array(z.object({ month: z.string(), ...statsLine })),
+  summary: z.string(),
+});
 
 /** `from`/`to` as local dates (inclusive). Defaults: 1 January of this year to today. */
 export function parsePeriod(fromQ: unknown, toQ: unknown, today: LocalDate): { from: LocalDate; to: LocalDate } {
