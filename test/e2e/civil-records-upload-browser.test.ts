@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
@@ -11,6 +13,9 @@ import { chat, chatUpdates, startTestRuntime } from '../helpers/runtime.js';
 import { addStaff, signIn } from '../helpers/staff.js';
 
 /** The officially signed PDF uploaded from a request's page in the console (issue 16 item 5), in Debian's Chromium. */
+
+/** Where the page's picture goes (docs/screenshots when SCREENSHOT_DIR points there). */
+const SHOTS = process.env.SCREENSHOT_DIR ?? tmpdir();
 
 let env: Awaited<ReturnType<typeof startTestRuntime>>;
 let browser: Browser;
@@ -98,6 +103,7 @@ describe.runIf(existsSync(CHROMIUM))('uploading the officially signed PDF from t
     await page.getByText('Đã có bản sao có chữ ký số tải lên').waitFor();
     await page.getByText(UPLOADED).waitFor();
     expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'console-civil-record-upload-phone.png'), fullPage: true });
     const stored = (await copiesOf(id)).filter((c) => !c.revokedAt);
     expect(stored.map((c) => c.source)).toEqual(['uploaded']);
 
