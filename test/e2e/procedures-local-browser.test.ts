@@ -92,7 +92,6 @@ describe.runIf(existsSync(CHROMIUM))("the commune's own procedures in the consol
     await page.getByLabel('Phí, lệ phí').fill('Miễn phí');
     await page.getByLabel('Nơi nộp hồ sơ').fill('Bộ phận một cửa, UBND xã Thử Nghiệm');
     await page.getByLabel('Ghi chú của xã').fill('Chỉ nhận trẻ từ 18 tháng đến 5 tuổi, từ tháng 5 đến tháng 7.');
-    await page.screenshot({ path: join(SHOTS, 'console-local-procedure-phone.png'), fullPage: true });
     await page.getByRole('button', { name: 'Thêm thủ tục' }).click();
     await page.getByText('Đã thêm thủ tục của xã. Trợ lý tìm thấy thủ tục này ngay từ câu hỏi tiếp theo.').waitFor();
     await page.getByRole('heading', { name: NAME, level: 1 }).waitFor();
@@ -115,6 +114,7 @@ describe.runIf(existsSync(CHROMIUM))("the commune's own procedures in the consol
     expect(await page.getByLabel('Tên thủ tục').inputValue()).toBe(NAME);
     expect(await page.getByLabel('Ghi chú của xã').inputValue()).toContain('18 tháng');
     expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'console-local-procedure-phone.png'), fullPage: true });
     await page.getByLabel('Phí, lệ phí').fill('20.000 đồng/tháng tiền ăn');
     await page.getByLabel('Ghi chú của xã').fill('Nhận trẻ từ 18 tháng đến 5 tuổi.');
     await page.getByRole('button', { name: 'Lưu thay đổi' }).click();
@@ -181,4 +181,54 @@ describe.runIf(existsSync(CHROMIUM))("the commune's own procedures in the consol
     const page = await (await fetch(`${env.baseUrl}/console/procedures`, { headers: { cookie: officer.cookie } })).text();
     expect(page).toContain('Xã chưa thêm thủ tục riêng nào.');
   }, 60_000);
+
+  it('editing in the console keeps what only the API sets (document groups, legal basis, per-channel fees) when that part of the form is left as it was', async () => {
+    const officer = await signIn(env.baseUrl, 'motcua');
+    const headers = { cookie: officer.cookie, 'x-csrf-token': officer.csrf, 'content-type': 'application/json' };
+    const created = await fetch(`${env.baseUrl}/api/v1/procedures/local`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        name: 'Xin hỗ trợ sửa nhà cho hộ khó khăn',
+        documentGroups: [
+          { title: 'Hộ nghèo', documents: [{ name: 'Đơn xin hỗ trợ', quantity: '1 bản' }] },
+          { title: 'Hộ cận nghèo', documents: [{ name: 'Giấy xác nhận hộ cận nghèo' }] },
+        ],
+        channels: [
+          { channel: 'truc_tiep', timeText: '10 ngày làm việc', feeText: 'Miễn phí' },
+          { channel: 'buu_chinh', timeText: '12 ngày làm việc', feeText: 'Cước bưu chính' },
+        ],
+        legalBasis: [{ title: 'Nghị quyết của HĐND xã (thử nghiệm)' }],
+      }),
+    });
+    expect(created.status).toBe(201);
+    const { code } = (await created.json()) as { code: string };
+
+    const page = await browser.newPage({ viewport: PHONE });
+    await signInPage(page, env.baseUrl, 'motcua');
+    await page.goto(`${env.baseUrl}/console/procedures/${code}`);
+    await page.getByRole('link', { name: 'Sửa nội dung' }).click();
+    expect(await page.getByLabel('Giấy tờ cần nộp').inputValue()).toBe('Đơn xin hỗ trợ\nGiấy xác nhận hộ cận nghèo');
+    await page.getByLabel('Lĩnh vực').fill('Bảo trợ xã hội');
+    await page.getByRole('button', { name: 'Lưu thay đổi' }).click();
+    await page.getByText('Đã lưu. Trợ lý trả lời theo nội dung mới ngay từ câu hỏi tiếp theo.').waitFor();
+    let record = (await (await fetch(`${env.baseUrl}/api/v1/procedures/${code}`)).json()) as any;
+    expect(record.field).toBe('Bảo trợ xã hội');
+    expect(record.documentGroups.map((g: { title: string }) => g.title)).toEqual(['Hộ nghèo', 'Hộ cận nghèo']);
+    expect(record.documentGroups[0].documents[0].quantity).toBe('1 bản');
+    expect(record.channels.map((c: { feeText: string }) => c.feeText)).toEqual(['Miễn phí', 'Cước bưu chính']);
+    expect(record.legalBasis).toEqual([{ title: 'Nghị quyết của HĐND xã (thử nghiệm)' }]);
+
+    // Changing the documents makes them one list, as typed.
+    await page.getByRole('link', { name: 'Sửa nội dung' }).click();
+    await page.getByLabel('Giấy tờ cần nộp').fill('Đơn xin hỗ trợ\nẢnh chụp hiện trạng nhà');
+    await page.getByRole('button', { name: 'Lưu thay đổi' }).click();
+    await page.getByText('Đã lưu. Trợ lý trả lời theo nội dung mới ngay từ câu hỏi tiếp theo.').waitFor();
+    record = (await (await fetch(`${env.baseUrl}/api/v1/procedures/${code}`)).json()) as any;
+    expect(record.documentGroups).toEqual([
+      { title: '', documents: [{ name: 'Đơn xin hỗ trợ' }, { name: 'Ảnh chụp hiện trạng nhà' }] },
+    ]);
+    expect(record.legalBasis).toHaveLength(1);
+    await page.close();
+  }, 240_000);
 });
