@@ -53,10 +53,11 @@ export interface ApiRouteSpec<P = unknown, Q = unknown, B = unknown> {
   /** A body that is not JSON (CSV, PDF, an image): its media types, documented as-is and not parsed here. */
   bodyMediaTypes?: string[];
   /**
-   * `'service'`: the body schema is the one the service validates with (it answers bad input itself, with
-   * rules that depend on stored data such as create-or-update); the route only documents it.
+   * `'handler'`: the handler or its service parses the body itself (with this schema where it has one, or
+   * with rules that depend on stored data, such as create-or-update), so its answers to bad input and their
+   * order stay its own; the route only documents the schema.
    */
-  bodyValidatedBy?: 'route' | 'service';
+  bodyValidatedBy?: 'route' | 'handler';
   responses: Record<number, ApiResponse>;
   invalid?: ApiInvalid;
 }
@@ -99,7 +100,7 @@ export function apiRoute<P = Record<string, string>, Q = Record<string, unknown>
 ): void {
   const middlewares = handlers.slice(0, -1) as RequestHandler[];
   const handler = handlers[handlers.length - 1] as ApiHandler<P, Q, B>;
-  const validateBody = spec.body && spec.bodyValidatedBy !== 'service';
+  const validateBody = spec.body && spec.bodyValidatedBy !== 'handler';
   const final: RequestHandler = async (req, res, next) => {
     const parts: Record<'params' | 'query' | 'body', unknown> = { params: req.params, query: req.query, body: req.body };
     for (const part of ['params', 'query', 'body'] as const) {

@@ -1,4 +1,6 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import { apiRoute, type ApiRouteSpec } from '../../core/api-route.js';
 import { actorOf, principalOf, type Permission } from '../../core/staff.js';
 import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
@@ -36,7 +38,12 @@ export const READ: Permission = 'civil-records';
 /** Approving, rejecting, recording payment, revoking: registrar and admin. */
 export const DECIDE: Permission = 'civil-records-decide';
 
-const STATUSES: RequestStatus[] = ['pending', 'approved', 'rejected', 'delivered', 'cancelled'];
+const STATUSES = ['pending', 'approved', 'rejected', 'delivered', 'cancelled'] as const satisfies readonly RequestStatus[];
+/** The body of an approval, as approveRequest (decisions.ts) checks it after the request's status. */
+const approveBody = z.object({
+  recordId: z.number().int().positive().describe('The registration (one of the candidates) the copy is made from.'),
+  paid: z.boolean().optional().describe('The fee was paid at the counter.'),
+});
 
 /** A service error as the HTTP status and message staff scripts see. */
 export function statusOfError(error: unknown): { status: number; error: string } | undefined {
@@ -79,136 +86,263 @@ function idOf(req: Request): number {
   return Number.isSafeInteger(id) && id > 0 ? id : -1;
 }
 
+const REASON = 'required, at most 1000 characters';
+const idParams = z.object({ id: z.string().describe('The request id (a number); anything else is a 404.') });
+const requestShape = z.looseObject({
+  id: z.number().int(),
+  code: z.string(),
+  status: z.enum(['pending', 'approved', 'rejected', 'delivered', 'cancelled']),
+  kind: z.string(),
+  copies: z.number().int(),
+  deliveryMode: z.string(),
+  phoneVerified: z.boolean(),
+  createdAt: z.string(),
+});
+const oneRequest = z.object({ request: requestShape });
+const statusJson = (status: string) => z.object({ status: z.literal(status) });
+/** Service refusals: `error` is the code (not_found, not_pending, not_approved, no_copy, record_required, …). */
+const refusals = {
+  404: { description: '`not_found` (no such request in this commune) or `no_copy`.' },
+  409: { description: '`not_pending` or `not_approved`: not allowed in the current status.' },
+  422: { description: 'Another refusal; `error` is its code.' },
+};
+
 /** The staff REST API of the review queue, bound to the caller's commune (another commune's request is a 404). */
 export function createCivilRecordsApi(deps: CivilRecordsApiDeps): express.Router {
   const router = express.Router();
   const base = '/api/v1/civil-record-requests';
+  const reader: Pick<ApiRouteSpec, 'tags' | 'auth' | 'permission'> = { tags: ['civil-records'], auth: 'staff', permission: READ };
+  const decider: Pick<ApiRouteSpec, 'tags' | 'auth' | 'permission'> = {
+    tags: ['civil-records'],
+    auth: 'staff',
+    permission: DECIDE,
+  };
   const fail = (res: Response, error: unknown) => {
     const mapped = statusOfError(error);
     if (!mapped) throw error;
     res.status(mapped.status).json({ error: mapped.error });
   };
 
-  router.get(base, deps.requireStaff(READ), async (req, res) => {
-    const status = req.query.status === undefined ? undefined : String(req.query.status);
-    if (status !== undefined && !STATUSES.includes(status as RequestStatus)) {
-      res.status(422).json({ error: 'invalid status', fieldErrors: { status: STATUSES.join(' | ') } });
-      return;
-    }
-    const rows = await listRequests(deps.db, await deps.communeOfRequest(req), status as RequestStatus | undefined);
-    res.json({
-      requests: rows.map((r) => ({
-        id: r.id,
-        code: r.code,
-        status: r.status,
-        kind: r.kind,
-        relationship: r.relationship,
-        copies: r.copies,
-        deliveryMode: r.deliveryMode,
-        phoneVerified: r.phoneVerified,
-        createdAt: r.createdAt,
-      })),
-    });
-  });
+  apiRoute(
+    router,
+    {
+      ...reader,
+      method: 'get',
+      path: base,
+      summary: 'Requests for civil-status copies, newest first',
+      query: z.object({ status: z.enum(STATUSES, { error: STATUSES.join(' | ') }).optional() }),
+      invalid: { status: 422, error: 'invalid status' },
+      responses: {
+        200: { description: 'The requests (without personal data).', schema: z.object({ requests: z.array(requestShape) }) },
+      },
+    },
+    deps.requireStaff(READ),
+    async (req, res, { query }) => {
+      const rows = await listRequests(deps.db, await deps.communeOfRequest(req), query.status);
+      res.json({
+        requests: rows.map((r) => ({
+          id: r.id,
+          code: r.code,
+          status: r.status,
+          kind: r.kind,
+          relationship: r.relationship,
+          copies: r.copies,
+          deliveryMode: r.deliveryMode,
+          phoneVerified: r.phoneVerified,
+          createdAt: r.createdAt,
+        })),
+      });
+    },
+  );
 
-  router.get(`${base}/:id`, deps.requireStaff(READ), async (req, res) => {
-    const communeId = await deps.communeOfRequest(req);
-    const r = await findRequest(deps.db, communeId, idOf(req));
-    if (!r) {
-      res.status(404).json({ error: 'not found' });
-      return;
-    }
-    const [candidates, copies] = await Promise.all([findCandidates(deps.db, r), listCopies(deps.db, r.id)]);
-    await writeAudit(deps.db, { communeId, actor: actorOf(principalOf(req)!), action: 'civil-request.viewed', subject: r.code });
-    res.json({
-      request: requestJson(r),
-      candidates: candidates.map((c) => ({
-        recordId: c.record.id,
-        book: c.record.book,
-        number: c.record.number,
-        registeredOn: c.record.registeredOn,
-        eventDate: c.record.eventDate,
-        persons: c.record.persons,
-        nameMatches: c.nameMatches,
-        dateMatches: c.dateMatches,
-        numberMatches: c.numberMatches,
-        idMatches: c.idMatches,
-      })),
-      copies,
-    });
-  });
+  apiRoute(
+    router,
+    {
+      ...reader,
+      method: 'get',
+      path: `${base}/:id`,
+      summary: 'One request with the candidate registrations and its copies (audited)',
+      params: idParams,
+      responses: {
+        200: {
+          description: 'The request (the CCCD in full), the register entries that may match it, and its copies.',
+          schema: z.object({
+            request: requestShape,
+            candidates: z.array(z.looseObject({ recordId: z.number().int() })),
+            copies: z.array(z.looseObject({})),
+          }),
+        },
+        404: { description: 'No such request in this commune.' },
+      },
+    },
+    deps.requireStaff(READ),
+    async (req, res) => {
+      const communeId = await deps.communeOfRequest(req);
+      const r = await findRequest(deps.db, communeId, idOf(req));
+      if (!r) {
+        res.status(404).json({ error: 'not found' });
+        return;
+      }
+      const [candidates, copies] = await Promise.all([findCandidates(deps.db, r), listCopies(deps.db, r.id)]);
+      await writeAudit(deps.db, {
+        communeId,
+        actor: actorOf(principalOf(req)!),
+        action: 'civil-request.viewed',
+        subject: r.code,
+      });
+      res.json({
+        request: requestJson(r),
+        candidates: candidates.map((c) => ({
+          recordId: c.record.id,
+          book: c.record.book,
+          number: c.record.number,
+          registeredOn: c.record.registeredOn,
+          eventDate: c.record.eventDate,
+          persons: c.record.persons,
+          nameMatches: c.nameMatches,
+          dateMatches: c.dateMatches,
+          numberMatches: c.numberMatches,
+          idMatches: c.idMatches,
+        })),
+        copies,
+      });
+    },
+  );
 
-  router.post(`${base}/:id/approve`, deps.requireStaff(DECIDE), async (req, res) => {
-    const recordId = Number(req.body?.recordId);
-    try {
-      const result = await approveRequest(
-        deps.db,
-        {
+  apiRoute(
+    router,
+    {
+      ...decider,
+      method: 'post',
+      path: `${base}/:id/approve`,
+      summary: 'Approve a request against one registration; the copy is made and the resident told',
+      params: idParams,
+      body: approveBody,
+      bodyValidatedBy: 'handler',
+      responses: { 200: { description: 'Approved.', schema: oneRequest }, ...refusals },
+    },
+    deps.requireStaff(DECIDE),
+    async (req, res) => {
+      const recordId = Number(req.body?.recordId);
+      try {
+        const result = await approveRequest(
+          deps.db,
+          {
+            communeId: await deps.communeOfRequest(req),
+            id: idOf(req),
+            recordId,
+            paid: req.body?.paid === true,
+            actor: actorOf(principalOf(req)!),
+          },
+          deps,
+        );
+        deps.deliver(result.outboxIds);
+        res.json({ request: requestJson(result.request) });
+      } catch (error) {
+        fail(res, error);
+      }
+    },
+  );
+
+  apiRoute(
+    router,
+    {
+      ...decider,
+      method: 'post',
+      path: `${base}/:id/reject`,
+      summary: 'Reject a request with the reason the resident is told',
+      params: idParams,
+      body: z.object({ reason: z.string({ error: REASON }).trim().min(1, REASON).max(1000, REASON) }),
+      invalid: { status: 422, error: 'reason is required' },
+      responses: { 200: { description: 'Rejected.', schema: statusJson('rejected') }, ...refusals },
+    },
+    deps.requireStaff(DECIDE),
+    async (req, res, { body }) => {
+      const { reason } = body;
+      try {
+        const result = await rejectRequest(deps.db, {
           communeId: await deps.communeOfRequest(req),
           id: idOf(req),
-          recordId,
-          paid: req.body?.paid === true,
+          reason,
           actor: actorOf(principalOf(req)!),
-        },
-        deps,
-      );
-      deps.deliver(result.outboxIds);
-      res.json({ request: requestJson(result.request) });
-    } catch (error) {
-      fail(res, error);
-    }
-  });
+        });
+        deps.deliver(result.outboxIds);
+        res.json({ status: 'rejected' });
+      } catch (error) {
+        fail(res, error);
+      }
+    },
+  );
 
-  router.post(`${base}/:id/reject`, deps.requireStaff(DECIDE), async (req, res) => {
-    const reason = typeof req.body?.reason === 'string' ? req.body.reason.trim() : '';
-    if (!reason || reason.length > 1000) {
-      res.status(422).json({ error: 'reason is required', fieldErrors: { reason: 'required, at most 1000 characters' } });
-      return;
-    }
-    try {
-      const result = await rejectRequest(deps.db, {
-        communeId: await deps.communeOfRequest(req),
-        id: idOf(req),
-        reason,
-        actor: actorOf(principalOf(req)!),
-      });
-      deps.deliver(result.outboxIds);
-      res.json({ status: 'rejected' });
-    } catch (error) {
-      fail(res, error);
-    }
-  });
+  apiRoute(
+    router,
+    {
+      ...decider,
+      method: 'post',
+      path: `${base}/:id/payment`,
+      summary: 'Record that the fee was paid',
+      params: idParams,
+      responses: { 200: { description: 'Recorded.', schema: statusJson('paid') }, ...refusals },
+    },
+    deps.requireStaff(DECIDE),
+    async (req, res) => {
+      try {
+        const result = await recordPayment(
+          deps.db,
+          { communeId: await deps.communeOfRequest(req), id: idOf(req), actor: actorOf(principalOf(req)!) },
+          deps,
+        );
+        deps.deliver(result.outboxIds);
+        res.json({ status: 'paid' });
+      } catch (error) {
+        fail(res, error);
+      }
+    },
+  );
 
-  router.post(`${base}/:id/payment`, deps.requireStaff(DECIDE), async (req, res) => {
-    try {
-      const result = await recordPayment(
-        deps.db,
-        { communeId: await deps.communeOfRequest(req), id: idOf(req), actor: actorOf(principalOf(req)!) },
-        deps,
-      );
-      deps.deliver(result.outboxIds);
-      res.json({ status: 'paid' });
-    } catch (error) {
-      fail(res, error);
-    }
-  });
-
-  router.post(`${base}/:id/revoke`, deps.requireStaff(DECIDE), async (req, res) => {
-    try {
-      const revoked = await revokeCopies(deps.db, {
-        communeId: await deps.communeOfRequest(req),
-        id: idOf(req),
-        actor: actorOf(principalOf(req)!),
-      });
-      res.json({ revoked });
-    } catch (error) {
-      fail(res, error);
-    }
-  });
+  apiRoute(
+    router,
+    {
+      ...decider,
+      method: 'post',
+      path: `${base}/:id/revoke`,
+      summary: "Revoke the request's copies (their links stop working)",
+      params: idParams,
+      responses: { 200: { description: 'How many were revoked.', schema: z.object({ revoked: z.number().int() }) }, ...refusals },
+    },
+    deps.requireStaff(DECIDE),
+    async (req, res) => {
+      try {
+        const revoked = await revokeCopies(deps.db, {
+          communeId: await deps.communeOfRequest(req),
+          id: idOf(req),
+          actor: actorOf(principalOf(req)!),
+        });
+        res.json({ revoked });
+      } catch (error) {
+        fail(res, error);
+      }
+    },
+  );
 
   // The officially signed PDF from the national civil-status software, sent as the body (Content-Type: application/pdf).
-  router.post(
-    `${base}/:id/signed-copy`,
+  apiRoute(
+    router,
+    {
+      ...decider,
+      method: 'post',
+      path: `${base}/:id/signed-copy`,
+      summary: 'Upload the officially signed PDF from the national civil-status software',
+      description: 'The PDF is the body, with `Content-Type: application/pdf`; anything else is a 415.',
+      params: idParams,
+      bodyMediaTypes: ['application/pdf'],
+      responses: {
+        201: { description: 'Stored as the current copy.', schema: z.looseObject({}) },
+        413: { description: 'Larger than the limit.' },
+        415: { description: 'Not sent as application/pdf.' },
+        ...refusals,
+      },
+    },
     deps.requireStaff(DECIDE),
     express.raw({ type: 'application/pdf', limit: SIGNED_COPY_MAX_BYTES }),
     async (req, res) => {
@@ -230,71 +364,125 @@ export function createCivilRecordsApi(deps: CivilRecordsApiDeps): express.Router
     },
   );
 
-  router.post(`${base}/:id/resend`, deps.requireStaff(DECIDE), async (req, res) => {
-    try {
-      const result = await resendCopy(
-        deps.db,
-        { communeId: await deps.communeOfRequest(req), id: idOf(req), actor: actorOf(principalOf(req)!) },
-        deps,
-      );
-      deps.deliver(result.outboxIds);
-      res.json({ status: 'resent' });
-    } catch (error) {
-      fail(res, error);
-    }
-  });
+  apiRoute(
+    router,
+    {
+      ...decider,
+      method: 'post',
+      path: `${base}/:id/resend`,
+      summary: 'Send the current copy to the resident again',
+      params: idParams,
+      responses: { 200: { description: 'Queued.', schema: statusJson('resent') }, ...refusals },
+    },
+    deps.requireStaff(DECIDE),
+    async (req, res) => {
+      try {
+        const result = await resendCopy(
+          deps.db,
+          { communeId: await deps.communeOfRequest(req), id: idOf(req), actor: actorOf(principalOf(req)!) },
+          deps,
+        );
+        deps.deliver(result.outboxIds);
+        res.json({ status: 'resent' });
+      } catch (error) {
+        fail(res, error);
+      }
+    },
+  );
 
   // Handed over at the counter or posted (copies delivered in the chat are marked by the delivery itself).
-  router.post(`${base}/:id/handed-over`, deps.requireStaff(DECIDE), async (req, res) => {
-    try {
-      await markHandedOver(deps.db, {
+  apiRoute(
+    router,
+    {
+      ...decider,
+      method: 'post',
+      path: `${base}/:id/handed-over`,
+      summary: 'Mark the copy handed over at the counter or posted',
+      params: idParams,
+      responses: { 200: { description: 'Delivered.', schema: statusJson('delivered') }, ...refusals },
+    },
+    deps.requireStaff(DECIDE),
+    async (req, res) => {
+      try {
+        await markHandedOver(deps.db, {
+          communeId: await deps.communeOfRequest(req),
+          id: idOf(req),
+          actor: actorOf(principalOf(req)!),
+        });
+        res.json({ status: 'delivered' });
+      } catch (error) {
+        fail(res, error);
+      }
+    },
+  );
+
+  // The resident asked for their data to be erased (Law 91/2025/QH15): a pending request is cancelled too.
+  apiRoute(
+    router,
+    {
+      ...decider,
+      method: 'post',
+      path: `${base}/:id/erase`,
+      summary: "Erase the resident's data of a request (a pending one is cancelled too)",
+      params: idParams,
+      responses: {
+        200: { description: 'Erased.', schema: statusJson('erased') },
+        404: { description: 'No such request in this commune.' },
+      },
+    },
+    deps.requireStaff(DECIDE),
+    async (req, res) => {
+      const ok = await eraseRequestData(deps.db, {
         communeId: await deps.communeOfRequest(req),
         id: idOf(req),
         actor: actorOf(principalOf(req)!),
       });
-      res.json({ status: 'delivered' });
-    } catch (error) {
-      fail(res, error);
-    }
-  });
+      if (!ok) {
+        res.status(404).json({ error: 'not found' });
+        return;
+      }
+      res.json({ status: 'erased' });
+    },
+  );
 
-  // The resident asked for their data to be erased (Law 91/2025/QH15): a pending request is cancelled too.
-  router.post(`${base}/:id/erase`, deps.requireStaff(DECIDE), async (req, res) => {
-    const ok = await eraseRequestData(deps.db, {
-      communeId: await deps.communeOfRequest(req),
-      id: idOf(req),
-      actor: actorOf(principalOf(req)!),
-    });
-    if (!ok) {
-      res.status(404).json({ error: 'not found' });
-      return;
-    }
-    res.json({ status: 'erased' });
-  });
-
-  router.get(`${base}/:id/pdf`, deps.requireStaff(READ), async (req, res) => {
-    const communeId = await deps.communeOfRequest(req);
-    const r = await findRequest(deps.db, communeId, idOf(req));
-    const copy = r ? await currentCopy(deps.db, r.id) : undefined;
-    if (!r || !copy) {
-      res.status(404).json({ error: 'not found' });
-      return;
-    }
-    await writeAudit(deps.db, {
-      communeId,
-      actor: actorOf(principalOf(req)!),
-      action: 'civil-copy.viewed',
-      subject: r.code,
-      details: { copyId: copy.id },
-    });
-    res
-      .status(200)
-      .set({
-        'content-type': 'application/pdf',
-        'content-disposition': `inline; filename="ban-sao-${r.code}.pdf"`,
-        'cache-control': 'no-store',
-      })
-      .send(Buffer.from(copy.pdfBase64, 'base64'));
-  });
+  apiRoute(
+    router,
+    {
+      ...reader,
+      method: 'get',
+      path: `${base}/:id/pdf`,
+      summary: 'The current copy as PDF (audited)',
+      params: idParams,
+      responses: {
+        200: { description: 'The PDF.', mediaType: 'application/pdf' },
+        404: { description: 'No such request, or no copy yet.' },
+      },
+    },
+    deps.requireStaff(READ),
+    async (req, res) => {
+      const communeId = await deps.communeOfRequest(req);
+      const r = await findRequest(deps.db, communeId, idOf(req));
+      const copy = r ? await currentCopy(deps.db, r.id) : undefined;
+      if (!r || !copy) {
+        res.status(404).json({ error: 'not found' });
+        return;
+      }
+      await writeAudit(deps.db, {
+        communeId,
+        actor: actorOf(principalOf(req)!),
+        action: 'civil-copy.viewed',
+        subject: r.code,
+        details: { copyId: copy.id },
+      });
+      res
+        .status(200)
+        .set({
+          'content-type': 'application/pdf',
+          'content-disposition': `inline; filename="ban-sao-${r.code}.pdf"`,
+          'cache-control': 'no-store',
+        })
+        .send(Buffer.from(copy.pdfBase64, 'base64'));
+    },
+  );
   return router;
 }

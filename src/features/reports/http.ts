@@ -1,10 +1,11 @@
 import express, { type Request, type RequestHandler } from 'express';
-import { ValidationError } from '../../core/errors.js';
+import { z } from 'zod';
+import { apiRoute } from '../../core/api-route.js';
 import { httpErrors } from '../../core/http-errors.js';
 import { actorOf, principalOf, type Permission } from '../../core/staff.js';
 import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
-import { mapLink, STATUSES, type ReportStatus } from './codes.js';
+import { mapLink, STATUSES } from './codes.js';
 import { changeStatus, findReport, hamletNames, listMergedInto, listReports, notFound, type ReportRow } from './service.js';
 import { mergeReport } from './merge.js';
 import { sendReportPhoto } from './photo-http.js';
@@ -65,20 +66,47 @@ function idOf(req: Request): number {
   return Number.isSafeInteger(id) && id > 0 ? id : -1;
 }
 
-function pageOf(req: Request): { status?: ReportStatus; hamletId?: number; limit: number; before?: number } {
-  const fieldErrors: Record<string, string> = {};
-  const status = req.query.status === undefined ? undefined : String(req.query.status);
-  if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) fieldErrors.status = STATUSES.join(' | ');
-  const limit = req.query.limit === undefined ? PAGE_DEFAULT : Number(req.query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_MAX) fieldErrors.limit = `1 đến ${PAGE_MAX}`;
-  const before = req.query.before === undefined ? undefined : Number(req.query.before);
-  if (before !== undefined && (!Number.isSafeInteger(before) || before < 1))
-    fieldErrors.before = 'mã phản ánh (số) của trang trước';
-  const hamletId = req.query.hamlet === undefined ? undefined : Number(req.query.hamlet);
-  if (hamletId !== undefined && (!Number.isSafeInteger(hamletId) || hamletId < 1)) fieldErrors.hamlet = 'mã thôn/ấp (số)';
-  if (Object.keys(fieldErrors).length) throw new ValidationError('Tham số tra cứu không hợp lệ.', fieldErrors, 400);
-  return { status: status as ReportStatus | undefined, hamletId, limit, before };
-}
+const LIMIT = `1 đến ${PAGE_MAX}`;
+const BEFORE = 'mã phản ánh (số) của trang trước';
+const HAMLET = 'mã thôn/ấp (số)';
+
+/** The queue's filters and paging (400 with `fieldErrors` when one is wrong). */
+const pageQuery = z.object({
+  status: z.enum(STATUSES, { error: STATUSES.join(' | ') }).optional(),
+  hamlet: z.coerce.number({ error: HAMLET }).int(HAMLET).min(1, HAMLET).optional().describe('A hamlet id.'),
+  limit: z.coerce
+    .number({ error: LIMIT })
+    .int(LIMIT)
+    .min(1, LIMIT)
+    .max(PAGE_MAX, LIMIT)
+    .optional()
+    .describe(`Page size (default ${PAGE_DEFAULT}).`),
+  before: z.coerce.number({ error: BEFORE }).int(BEFORE).min(1, BEFORE).optional().describe('`next` of the previous page.'),
+});
+const idParams = z.object({ id: z.string().describe('The report id (a number); anything else is a 404.') });
+const reportShape = z.looseObject({
+  id: z.number().int(),
+  code: z.string(),
+  status: z.enum(STATUSES),
+  category: z.string().nullable(),
+  description: z.string().nullable(),
+  photos: z.number().int(),
+  storedPhotos: z.array(z.looseObject({ file: z.string(), url: z.string() })),
+  createdAt: z.string(),
+});
+const changed = z.object({ report: reportShape, notified: z.number().int() });
+
+/** The body of a status change, as changeStatus (service.ts) checks it (400 with `fieldErrors`). */
+const statusBody = z.object({
+  status: z.enum(['in_progress', 'done', 'not_ours']).optional(),
+  note: z.string().optional().describe('Shown to the resident with the new status.'),
+  referral: z.string().optional().describe('Required with not_ours: where the resident should turn.'),
+  assignee: z.union([z.number().int(), z.string(), z.null()]).optional().describe('A staff id of this commune; null unassigns.'),
+});
+/** The body of a merge, as mergeReport (merge.ts) checks it. */
+const mergeBody = z.object({
+  into: z.union([z.string(), z.number().int()]).describe('The main report: its PA- code or its id.'),
+});
 
 /**
  * Staff routes of residents' reports (bound to the caller's commune; another
@@ -93,66 +121,160 @@ export function createReportsApi(deps: ReportsApiDeps): express.Router {
   const { db } = deps;
   const router = express.Router();
   const base = '/api/v1/reports';
+  const reader = { tags: ['reports'], auth: 'staff' as const, permission: READ };
+  const writer = { tags: ['reports'], auth: 'staff' as const, permission: WRITE };
 
-  router.get(base, deps.requireStaff(READ), async (req, res) => {
-    const page = pageOf(req);
-    const communeId = await deps.communeOfRequest(req);
-    const { reports, next } = await listReports(db, communeId, page);
-    const hamlets = await hamletNames(db, communeId);
-    res.json({ reports: reports.map((r) => reportJson(r, hamlets)), next: next ?? null });
-  });
+  apiRoute(
+    router,
+    {
+      ...reader,
+      method: 'get',
+      path: base,
+      summary: "Residents' reports, newest first, a page at a time",
+      query: pageQuery,
+      invalid: { error: 'Tham số tra cứu không hợp lệ.' },
+      responses: {
+        200: {
+          description: 'One page; `next` is the `before` of the following page (null on the last one).',
+          schema: z.object({ reports: z.array(reportShape), next: z.number().int().nullable() }),
+        },
+      },
+    },
+    deps.requireStaff(READ),
+    async (req, res, { query }) => {
+      const page = { status: query.status, hamletId: query.hamlet, limit: query.limit ?? PAGE_DEFAULT, before: query.before };
+      const communeId = await deps.communeOfRequest(req);
+      const { reports, next } = await listReports(db, communeId, page);
+      const hamlets = await hamletNames(db, communeId);
+      res.json({ reports: reports.map((r) => reportJson(r, hamlets)), next: next ?? null });
+    },
+  );
 
-  router.get(`${base}/:id`, deps.requireStaff(READ), async (req, res) => {
-    const communeId = await deps.communeOfRequest(req);
-    const r = await findReport(db, communeId, idOf(req));
-    if (!r) throw notFound();
-    const merged = await listMergedInto(db, r.id);
-    await writeAudit(db, { communeId, actor: actorOf(principalOf(req)!), action: 'report.viewed', subject: r.code });
-    res.json({
-      report: reportJson(r, await hamletNames(db, communeId)),
-      merged: merged.map((m) => ({ id: m.id, code: m.code, createdAt: m.createdAt })),
-    });
-  });
+  apiRoute(
+    router,
+    {
+      ...reader,
+      method: 'get',
+      path: `${base}/:id`,
+      summary: 'One report with the duplicates merged into it (audited)',
+      params: idParams,
+      responses: {
+        200: {
+          description: 'The report.',
+          schema: z.object({
+            report: reportShape,
+            merged: z.array(z.object({ id: z.number().int(), code: z.string(), createdAt: z.string() })),
+          }),
+        },
+        404: { description: 'No such report in this commune.' },
+      },
+    },
+    deps.requireStaff(READ),
+    async (req, res) => {
+      const communeId = await deps.communeOfRequest(req);
+      const r = await findReport(db, communeId, idOf(req));
+      if (!r) throw notFound();
+      const merged = await listMergedInto(db, r.id);
+      await writeAudit(db, { communeId, actor: actorOf(principalOf(req)!), action: 'report.viewed', subject: r.code });
+      res.json({
+        report: reportJson(r, await hamletNames(db, communeId)),
+        merged: merged.map((m) => ({ id: m.id, code: m.code, createdAt: m.createdAt })),
+      });
+    },
+  );
 
-  router.get(`${base}/:id/photos/:file`, deps.requireStaff(READ), async (req, res) => {
-    await sendReportPhoto(res, {
-      db,
-      store: deps.reportPhotos?.store,
-      communeId: await deps.communeOfRequest(req),
-      id: idOf(req),
-      file: String(req.params.file),
-      actor: actorOf(principalOf(req)!),
-    });
-  });
+  apiRoute(
+    router,
+    {
+      ...reader,
+      method: 'get',
+      path: `${base}/:id/photos/:file`,
+      summary: 'One stored photo of a report (audited)',
+      params: z.object({ id: z.string(), file: z.string().describe('`file` of one of the report’s storedPhotos.') }),
+      responses: {
+        200: { description: 'The image, as stored.', mediaType: 'image/*' },
+        404: { description: 'No such photo (plain text).', mediaType: 'text/plain' },
+      },
+    },
+    deps.requireStaff(READ),
+    async (req, res) => {
+      await sendReportPhoto(res, {
+        db,
+        store: deps.reportPhotos?.store,
+        communeId: await deps.communeOfRequest(req),
+        id: idOf(req),
+        file: String(req.params.file),
+        actor: actorOf(principalOf(req)!),
+      });
+    },
+  );
 
-  router.post(`${base}/:id/status`, deps.requireStaff(WRITE), async (req, res) => {
-    const communeId = await deps.communeOfRequest(req);
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const { report, outboxIds } = await changeStatus(db, {
-      communeId,
-      id: idOf(req),
-      actor: actorOf(principalOf(req)!),
-      status: body.status,
-      note: body.note,
-      referral: body.referral,
-      assignee: body.assignee,
-    });
-    deps.deliver(outboxIds);
-    res.json({ report: reportJson(report, await hamletNames(db, communeId)), notified: outboxIds.length });
-  });
+  apiRoute(
+    router,
+    {
+      ...writer,
+      method: 'post',
+      path: `${base}/:id/status`,
+      summary: 'Change the status, note, referral or assignee; the resident is told of a new status',
+      params: idParams,
+      body: statusBody,
+      bodyValidatedBy: 'handler',
+      responses: {
+        200: { description: 'Changed.', schema: changed },
+        400: { description: 'A field is invalid (`fieldErrors`).' },
+        404: { description: 'No such report in this commune.' },
+        409: { description: 'Not allowed in the current status.' },
+      },
+    },
+    deps.requireStaff(WRITE),
+    async (req, res) => {
+      const communeId = await deps.communeOfRequest(req);
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const { report, outboxIds } = await changeStatus(db, {
+        communeId,
+        id: idOf(req),
+        actor: actorOf(principalOf(req)!),
+        status: body.status,
+        note: body.note,
+        referral: body.referral,
+        assignee: body.assignee,
+      });
+      deps.deliver(outboxIds);
+      res.json({ report: reportJson(report, await hamletNames(db, communeId)), notified: outboxIds.length });
+    },
+  );
 
-  router.post(`${base}/:id/merge`, deps.requireStaff(WRITE), async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const communeId = await deps.communeOfRequest(req);
-    const { report, outboxIds } = await mergeReport(db, {
-      communeId,
-      id: idOf(req),
-      into: body.into,
-      actor: actorOf(principalOf(req)!),
-    });
-    deps.deliver(outboxIds);
-    res.json({ report: reportJson(report, await hamletNames(db, communeId)), notified: outboxIds.length });
-  });
+  apiRoute(
+    router,
+    {
+      ...writer,
+      method: 'post',
+      path: `${base}/:id/merge`,
+      summary: 'Merge a duplicate into a main report; its reporter follows the main one',
+      params: idParams,
+      body: mergeBody,
+      bodyValidatedBy: 'handler',
+      responses: {
+        200: { description: 'Merged.', schema: changed },
+        400: { description: '`into` is missing or the report itself.' },
+        404: { description: 'No such report, or no such main report, in this commune.' },
+        409: { description: 'Already merged, or already handled.' },
+      },
+    },
+    deps.requireStaff(WRITE),
+    async (req, res) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const communeId = await deps.communeOfRequest(req);
+      const { report, outboxIds } = await mergeReport(db, {
+        communeId,
+        id: idOf(req),
+        into: body.into,
+        actor: actorOf(principalOf(req)!),
+      });
+      deps.deliver(outboxIds);
+      res.json({ report: reportJson(report, await hamletNames(db, communeId)), notified: outboxIds.length });
+    },
+  );
 
   router.use(httpErrors());
   return router;
