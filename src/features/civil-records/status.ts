@@ -1,6 +1,6 @@
 import { MENU_BUTTON, STAFF_BUTTON } from '../../core/buttons.js';
-import { defineStateSlice, isJsonObject } from '../../core/conversation-state.js';
 import { formatDateVi, formatMoneyVi } from '../../core/format-vi.js';
+import { defineLookupLimiter } from '../../core/lookup-limit.js';
 import { NEXT, type HandlerResult } from '../../core/router.js';
 import { foldPhrase } from '../../core/text-input.js';
 import type { Reply } from '../../core/types.js';
@@ -20,19 +20,9 @@ import { findRequestInChat, type RequestRow } from './service.js';
 /** Failed status lookups a chat may make per hour (codes of other chats included: they are not found either). */
 export const LOOKUP_LIMIT = { max: 5, windowMs: 60 * 60_000 };
 
+const lookups = defineLookupLimiter('civilRecords', LOOKUP_LIMIT);
 /** This feature's slice of the conversation state: the times of recent failed lookups. */
-interface CivilChatState {
-  misses?: string[];
-}
-export const civilState = defineStateSlice<CivilChatState>('civilRecords', {
-  parse: (raw) => {
-    if (!isJsonObject(raw)) return undefined;
-    if (raw.misses !== undefined && !(Array.isArray(raw.misses) && raw.misses.every((m) => typeof m === 'string')))
-      delete raw.misses;
-    return raw as CivilChatState;
-  },
-  empty: () => ({}),
-});
+export const civilState = lookups.slice;
 
 function statusText(r: RequestRow): string {
   const head = `Yêu cầu ${r.code} (${KIND_LABELS[r.kind as RecordKind].toLowerCase()}, ${r.copies} bản)`;
@@ -57,10 +47,7 @@ function statusText(r: RequestRow): string {
 export async function lookup(ctx: AppContext): Promise<HandlerResult> {
   const code = findRequestCode(ctx.text);
   if (!code) return NEXT;
-  const s = civilState.get(ctx.state);
-  const since = ctx.now.getTime() - LOOKUP_LIMIT.windowMs;
-  s.misses = (s.misses ?? []).filter((m) => new Date(m).getTime() > since);
-  if (s.misses.length >= LOOKUP_LIMIT.max)
+  if (lookups.exhausted(ctx.state, ctx.now))
     return {
       text: 'Anh/chị đã tra cứu mã yêu cầu không đúng nhiều lần. Vui lòng thử lại sau một giờ, hoặc bấm "Gặp cán bộ".',
       buttons: [STAFF_BUTTON, MENU_BUTTON],
@@ -72,7 +59,7 @@ export async function lookup(ctx: AppContext): Promise<HandlerResult> {
     chatId: ctx.msg.chatId,
   });
   if (!r) {
-    s.misses.push(ctx.now.toISOString());
+    lookups.miss(ctx.state, ctx.now);
     return {
       text:
         `Không tìm thấy yêu cầu ${code} trong cuộc trò chuyện này. Tiến độ chỉ tra cứu được từ chính cuộc trò chuyện ` +

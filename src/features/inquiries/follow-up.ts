@@ -9,7 +9,7 @@ import { writeAudit } from '../../db/audit.js';
 import { inquiries } from '../../db/schema/index.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import { staffAnswerTextVi } from '../calendar/index.js';
-import { findInquiry, openCodesOfChat, type InquiryRow } from './service.js';
+import { ASK_AGAIN_BUTTON, findInquiry, openCodesOfChat, type InquiryRow } from './service.js';
 
 /**
  * A resident's follow-ups on a question left for staff: its progress asked by
@@ -77,7 +77,7 @@ export async function inquiryStatus(ctx: AppContext): Promise<HandlerResult> {
   if (row.status === 'answered' && row.answer)
     return {
       text: `Câu hỏi ${row.code} đã được cán bộ trả lời${row.answeredAt ? ` lúc ${formatDateTimeVi(row.answeredAt)}` : ''}:\n${row.answer}`,
-      buttons: [{ label: 'Hỏi thêm cán bộ', action: 'staff:contact' }, MENU_BUTTON],
+      buttons: [ASK_AGAIN_BUTTON, MENU_BUTTON],
     };
   if (row.status !== 'open')
     return {

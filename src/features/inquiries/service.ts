@@ -1,7 +1,7 @@
-import { MENU_BUTTON } from '../../core/buttons.js';
+import { MENU_BUTTON, STAFF_BUTTON } from '../../core/buttons.js';
 import { randomInt } from 'node:crypto';
 import { and, asc, count, desc, eq, ilike, isNull, lt, lte, or } from 'drizzle-orm';
-import type { ChannelCapabilities, ChannelName } from '../../core/types.js';
+import type { ChannelCapabilities, ChannelName, ReplyButton } from '../../core/types.js';
 import { enqueueMessages, listChatRepliesBefore } from '../../pipeline/outbox/index.js';
 import type { Db } from '../../db/client.js';
 import { writeAudit } from '../../db/audit.js';
@@ -90,6 +90,9 @@ export async function listOpenInquiries(db: Db, communeId: number, page: { limit
   return { inquiries: rows.slice(0, limit), next: rows.length > limit ? rows[limit - 1].id : undefined };
 }
 
+/** "Hỏi thêm cán bộ", under a staff answer (delivered, or asked for by its code): another question for staff. */
+export const ASK_AGAIN_BUTTON: ReplyButton = { label: 'Hỏi thêm cán bộ', action: STAFF_BUTTON.action };
+
 /**
  * Staff answer a queued question: the answer goes to the resident's chat
  * through the outbox (same transaction as the status change) with the
@@ -132,7 +135,7 @@ export async function answerInquiry(
         withRatingInvitation(
           {
             text: `Cán bộ xã trả lời câu hỏi ${row.code} của anh/chị:\n${input.answer}`,
-            buttons: [{ label: 'Hỏi thêm cán bộ', action: 'staff:contact' }, MENU_BUTTON],
+            buttons: [ASK_AGAIN_BUTTON, MENU_BUTTON],
           },
           row.code,
           input.capabilitiesOf?.(row.channel).buttons ?? 'native',

@@ -1,5 +1,6 @@
 import { errInfo } from '../../core/log-error.js';
 import type { Logger } from '../../core/logger.js';
+import { createPeriodicJob } from '../../core/periodic.js';
 import type { Db } from '../../db/client.js';
 import { claimDueNotices, pendingOf, pumpNotice } from './service.js';
 
@@ -32,8 +33,6 @@ export function createNoticeSender(opts: NoticeSenderOptions) {
   const { db, log, pollMs = 15_000, batch, replyWindowMs, drainPollMs = 200, drainMaxWaitMs = 30_000 } = opts;
   const now = opts.now ?? (() => new Date());
   const pumping = new Map<number, Promise<void>>();
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = true;
   /** Set by stop(): a pump finishes its batch and leaves the rest to the next start. */
   let closing = false;
 
@@ -66,36 +65,29 @@ export function createNoticeSender(opts: NoticeSenderOptions) {
     return p;
   }
 
-  /** Start every due or interrupted notice and wait for them to be queued. */
-  async function runDue(): Promise<void> {
-    try {
+  /** Every due or interrupted notice, started and waited for until queued; a first look at start, then every `pollMs`. */
+  const due = createPeriodicJob({
+    name: 'looking for due notices',
+    intervalMs: pollMs,
+    firstRunMs: 0,
+    log,
+    run: async () => {
       const ids = await claimDueNotices(db, now());
       await Promise.all(ids.map((id) => send(id)));
-    } catch (error) {
-      log.error({ err: errInfo(error) }, 'looking for due notices failed');
-    }
-  }
+    },
+  });
+
+  /** Start every due or interrupted notice and wait for them to be queued (never rejects: a failure is logged). */
+  const runDue = (): Promise<void> => due.runNow();
 
   function start(): void {
-    if (!stopped) return;
-    stopped = false;
     closing = false;
-    const loop = async () => {
-      await runDue();
-      if (!stopped) {
-        timer = setTimeout(loop, pollMs);
-        timer.unref();
-      }
-    };
-    timer = setTimeout(loop, 0);
-    timer.unref();
+    due.start();
   }
 
   async function stop(): Promise<void> {
-    stopped = true;
     closing = true;
-    if (timer) clearTimeout(timer);
-    await Promise.allSettled([...pumping.values()]);
+    await Promise.all([due.stop(), Promise.allSettled([...pumping.values()])]);
   }
 
   return { send, runDue, start, stop };

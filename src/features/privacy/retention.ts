@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { errInfo } from '../../core/log-error.js';
+import { createPeriodicJob, type PeriodicJob } from '../../core/periodic.js';
 import { writeAudit } from '../../db/audit.js';
 import { execRows, type Db } from '../../db/client.js';
 import { eraseExpiredRequestData } from '../civil-records/index.js';
@@ -20,15 +20,19 @@ export interface RetentionRun {
   civilRecordRequests: number;
 }
 
-/** Repeat an `update … where id in (select … limit BATCH) returning id` until it changes fewer than BATCH rows. */
-async function inBatches(db: Db, statement: (limit: SQL) => SQL): Promise<number> {
+/** Repeat a step that changes at most BATCH rows until it changes fewer; the total changed. */
+async function untilShort(step: () => Promise<number>): Promise<number> {
   let total = 0;
   for (;;) {
-    const rows = await execRows<{ id: number }>(db, statement(sql.raw(String(BATCH))));
-    total += rows.length;
-    if (rows.length < BATCH) return total;
+    const n = await step();
+    total += n;
+    if (n < BATCH) return total;
   }
 }
+
+/** Repeat an `update … where id in (select … limit BATCH) returning id` until it changes fewer than BATCH rows. */
+const inBatches = (db: Db, statement: (limit: SQL) => SQL): Promise<number> =>
+  untilShort(async () => (await execRows<{ id: number }>(db, statement(sql.raw(String(BATCH))))).length);
 
 const before = (now: Date, days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
 
@@ -51,15 +55,7 @@ export async function runRetention(db: Db, policy: RetentionPolicy, now = new Da
                      limit ${limit})
         returning id`,
     ),
-    outboundMessages: await (async () => {
-      let total = 0;
-      let n: number;
-      do {
-        n = await eraseReplyContents(db, { before: new Date(messages), limit: BATCH });
-        total += n;
-      } while (n === BATCH);
-      return total;
-    })(),
+    outboundMessages: await untilShort(() => eraseReplyContents(db, { before: new Date(messages), limit: BATCH })),
     conversationStates: await inBatches(
       db,
       (limit) => sql`update conversations set flow = null, data = '{}'::jsonb
@@ -127,30 +123,15 @@ export function createRetentionJob(opts: {
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
   firstRunMs?: number;
   intervalMs?: number;
-}) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  const turn = () => {
-    running ??= runRetention(opts.db, opts.policy)
-      .then((run) => {
-        if (Object.values(run).some((n) => n > 0)) opts.log.info({ erased: run }, 'retention: expired personal data erased');
-      })
-      .catch((error: unknown) => opts.log.error({ err: errInfo(error) }, 'retention run failed; retried at the next turn'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  return {
-    start() {
-      timer = setTimeout(function tick() {
-        turn();
-        timer = setTimeout(tick, opts.intervalMs ?? 6 * 3_600_000).unref();
-      }, opts.firstRunMs ?? 60_000).unref();
+}): PeriodicJob {
+  return createPeriodicJob({
+    name: 'retention',
+    firstRunMs: opts.firstRunMs ?? 60_000,
+    intervalMs: opts.intervalMs ?? 6 * 3_600_000,
+    log: opts.log,
+    run: async () => {
+      const run = await runRetention(opts.db, opts.policy);
+      if (Object.values(run).some((n) => n > 0)) opts.log.info({ erased: run }, 'retention: expired personal data erased');
     },
-    async stop() {
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      await running;
-    },
-  };
+  });
 }

@@ -1,5 +1,5 @@
 import { MENU_BUTTON, STAFF_BUTTON } from '../../core/buttons.js';
-import { defineStateSlice, isJsonObject } from '../../core/conversation-state.js';
+import { defineLookupLimiter } from '../../core/lookup-limit.js';
 import { NEXT, type HandlerResult, type Router } from '../../core/router.js';
 import { foldPhrase } from '../../core/text-input.js';
 import type { Reply } from '../../core/types.js';
@@ -42,27 +42,15 @@ export function isReportPhrase(text: string): boolean {
 /** Failed code lookups a chat may make per hour (codes of other chats included: they are not found either). */
 export const LOOKUP_LIMIT = { max: 5, windowMs: 60 * 60_000 };
 
-interface ReportsChatState {
-  misses?: string[];
-}
-export const reportsState = defineStateSlice<ReportsChatState>('reports', {
-  parse: (raw) => {
-    if (!isJsonObject(raw)) return undefined;
-    if (raw.misses !== undefined && !(Array.isArray(raw.misses) && raw.misses.every((m) => typeof m === 'string')))
-      delete raw.misses;
-    return raw as ReportsChatState;
-  },
-  empty: () => ({}),
-});
+const lookups = defineLookupLimiter('reports', LOOKUP_LIMIT);
+/** This feature's slice of the conversation state: the times of recent failed lookups. */
+export const reportsState = lookups.slice;
 
 /** "phản ánh PA-… đến đâu rồi": answered only in the chat that sent it; any other chat hears what an unknown code gets. */
 async function lookup(ctx: AppContext): Promise<HandlerResult> {
   const code = findReportCode(ctx.text);
   if (!code) return NEXT;
-  const s = reportsState.get(ctx.state);
-  const since = ctx.now.getTime() - LOOKUP_LIMIT.windowMs;
-  s.misses = (s.misses ?? []).filter((m) => new Date(m).getTime() > since);
-  if (s.misses.length >= LOOKUP_LIMIT.max)
+  if (lookups.exhausted(ctx.state, ctx.now))
     return {
       text: 'Anh/chị đã tra cứu mã phản ánh không đúng nhiều lần. Vui lòng thử lại sau một giờ, hoặc bấm "Gặp cán bộ".',
       buttons: [STAFF_BUTTON, MENU_BUTTON],
@@ -74,7 +62,7 @@ async function lookup(ctx: AppContext): Promise<HandlerResult> {
     chatId: ctx.msg.chatId,
   });
   if (!r) {
-    s.misses.push(ctx.now.toISOString());
+    lookups.miss(ctx.state, ctx.now);
     return {
       text:
         `Không tìm thấy phản ánh ${code} trong cuộc trò chuyện này. Tiến độ chỉ tra cứu được từ chính cuộc trò chuyện ` +

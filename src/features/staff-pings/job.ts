@@ -1,5 +1,5 @@
-import { errInfo } from '../../core/log-error.js';
 import type { Logger } from '../../core/logger.js';
+import { createPeriodicJob, type PeriodicJob } from '../../core/periodic.js';
 import type { Db } from '../../db/client.js';
 import { pingWaitingQuestions } from './service.js';
 
@@ -10,27 +10,14 @@ export function createStaffPinger(opts: {
   consoleUrl: string;
   deliver: (ids: number[]) => void;
   pollMs?: number;
-}) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  const turn = () => {
-    running ??= pingWaitingQuestions(opts.db, { consoleUrl: opts.consoleUrl })
-      .then((ids) => {
-        if (ids.length) opts.deliver(ids);
-      })
-      .catch((error: unknown) => opts.log.error({ err: errInfo(error) }, 'staff pings failed; tried again at the next turn'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  return {
-    start() {
-      timer = setInterval(turn, opts.pollMs ?? 30_000);
-      timer.unref();
+}): PeriodicJob {
+  return createPeriodicJob({
+    name: 'staff pings',
+    intervalMs: opts.pollMs ?? 30_000,
+    log: opts.log,
+    run: async () => {
+      const ids = await pingWaitingQuestions(opts.db, { consoleUrl: opts.consoleUrl });
+      if (ids.length) opts.deliver(ids);
     },
-    async stop() {
-      if (timer) clearInterval(timer);
-      await running;
-    },
-  };
+  });
 }
