@@ -19,6 +19,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { actorOf as actorOfPrincipal, principalOf, type Permission } from '../../core/staff.js';
 import { z } from 'zod';
+import { apiRoute, type ApiRouteSpec } from '../../core/api-route.js';
 import { ValidationError } from '../../core/errors.js';
 import { fieldErrorsOf, httpErrors } from '../../core/http-errors.js';
 import { validTextReviver } from '../../core/text-input.js';
@@ -51,6 +52,11 @@ export interface ProceduresApiDeps {
   /** Per-commune link settings for posters; without it /posters is not served. */
   posterLinks?: (communeId: number) => PosterLinkBase | Promise<PosterLinkBase>;
 }
+
+const codeParams = z.object({
+  code: z.string().describe('A national code such as 1.001193, or local.<slug> for a procedure of the commune.'),
+});
+const slugParams = z.object({ slug: z.string().describe('The slug of local.<slug> (the prefix may be included).') });
 
 /** National codes look like 1.001193; commune-owned ones like local.tro-cap-xa-hoi. */
 export const PROCEDURE_CODE = /^(?:\d{1,2}\.\d{3,7}|local\.[a-z0-9-]{1,60})$/;
@@ -266,12 +272,39 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
   const communeOf = async (req: Request) => deps.resolveCommuneId(req);
   const codeParam = (req: Request) => String(req.params.code ?? '');
 
-  router.post(
-    '/api/v1/procedures/overrides/import',
+  const staff: Pick<ApiRouteSpec, 'tags' | 'auth' | 'permission'> = {
+    tags: ['procedures'],
+    auth: 'staff',
+    permission: 'procedures',
+  };
+  const localSaved = z.object({ code: z.string(), procedure: z.looseObject({ code: z.string(), name: z.string() }) });
+
+  apiRoute(
+    router,
+    {
+      ...staff,
+      method: 'post',
+      path: '/api/v1/procedures/overrides/import',
+      summary: "Import the commune's own fee, address, hours, phone, note and link for many procedures",
+      description:
+        'A JSON array or a CSV file (`text/csv`; headers in English or Vietnamese), at most 5,000 rows, all or ' +
+        'nothing: any bad row or unknown code and nothing is imported (422, `fieldErrors` by row).',
+      body: z.array(overrideImportRow),
+      bodyMediaTypes: ['text/csv'],
+      bodyValidatedBy: 'handler',
+      responses: {
+        200: {
+          description: 'Imported.',
+          schema: z.object({ total: z.number().int(), created: z.number().int(), updated: z.number().int() }),
+        },
+        413: { description: 'Larger than 2 MB.' },
+        422: { description: 'A row is invalid or names an unknown procedure; nothing was imported.' },
+      },
+    },
     requireStaff('procedures'),
     express.text({ type: ['text/csv', 'text/plain'], limit: '2mb' }),
     express.json({ limit: '2mb', reviver: validTextReviver }),
-    wrap(async (req, res) => {
+    async (req, res) => {
       const raw: unknown[] = typeof req.body === 'string' ? rowsFromCsv(req.body) : req.body;
       if (!Array.isArray(raw)) throw new ValidationError('Cần một mảng JSON hoặc tệp CSV.', { body: 'expected an array' });
       if (raw.length === 0) throw new ValidationError('Không có dòng nào để nhập.', { body: 'empty' });
@@ -302,15 +335,27 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
         throw new ValidationError('Có mã thủ tục không tồn tại; chưa nhập dòng nào.', errors);
       }
       res.json({ total: rows.length, created: result.created, updated: result.updated });
-    }),
+    },
   );
 
-  router.post(
-    '/api/v1/procedures/local',
+  apiRoute(
+    router,
+    {
+      ...staff,
+      method: 'post',
+      path: '/api/v1/procedures/local',
+      summary: 'Create a procedure of the commune (its code: local.<slug>)',
+      body: localBody,
+      invalid: { status: 422 },
+      responses: {
+        201: { description: 'Created.', schema: localSaved },
+        409: { description: 'A procedure with this code exists; use PUT to change it.' },
+      },
+    },
     requireStaff('procedures'),
     express.json({ limit: '256kb', reviver: validTextReviver }),
-    wrap(async (req, res) => {
-      const input = toLocalInput(validate(localBody, req.body));
+    async (req, res, { body }) => {
+      const input = toLocalInput(body);
       const communeId = await communeOf(req);
       const code = buildLocalProcedure(input).code;
       if (await getProcedure(db, communeId, code)) {
@@ -319,40 +364,75 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
       }
       const { procedure } = await saveLocalProcedure(db, communeId, input);
       res.status(201).json({ code: procedure.code, procedure });
-    }),
+    },
   );
 
-  router.put(
-    '/api/v1/procedures/local/:slug',
+  apiRoute(
+    router,
+    {
+      ...staff,
+      method: 'put',
+      path: '/api/v1/procedures/local/:slug',
+      summary: 'Replace a procedure of the commune',
+      params: slugParams,
+      body: localBody,
+      invalid: { status: 422 },
+      responses: {
+        200: { description: 'Saved.', schema: localSaved },
+        404: { description: 'No such procedure of the commune.' },
+      },
+    },
     requireStaff('procedures'),
     express.json({ limit: '256kb', reviver: validTextReviver }),
-    wrap(async (req, res) => {
+    async (req, res, { body }) => {
       const slug = String(req.params.slug ?? '').replace(/^local\./, '');
-      const body = validate(localBody, req.body);
       const communeId = await communeOf(req);
       const code = `local.${slug}`;
       if (!PROCEDURE_CODE.test(code) || !(await getProcedure(db, communeId, code))) return notFound(res, code);
       const { procedure } = await saveLocalProcedure(db, communeId, { ...toLocalInput(body), slug });
       res.json({ code: procedure.code, procedure });
-    }),
+    },
   );
 
-  router.delete(
-    '/api/v1/procedures/local/:slug',
+  apiRoute(
+    router,
+    {
+      ...staff,
+      method: 'delete',
+      path: '/api/v1/procedures/local/:slug',
+      summary: 'Delete a procedure of the commune',
+      params: slugParams,
+      responses: { 204: { description: 'Deleted.' }, 404: { description: 'No such procedure of the commune.' } },
+    },
     requireStaff('procedures'),
-    wrap(async (req, res) => {
+    async (req, res) => {
       const code = `local.${String(req.params.slug ?? '').replace(/^local\./, '')}`;
       const deleted = await removeLocalProcedure(db, await communeOf(req), code);
       if (!deleted) return notFound(res, code);
       res.status(204).end();
-    }),
+    },
   );
 
-  router.put(
-    '/api/v1/procedures/:code/override',
+  apiRoute(
+    router,
+    {
+      ...staff,
+      method: 'put',
+      path: '/api/v1/procedures/:code/override',
+      summary: "Set the commune's own fee, address, hours, phone, note or link for a procedure",
+      description: 'At least one field; an empty string clears that field. Bad fields: 422 with `fieldErrors`.',
+      params: codeParams,
+      body: overrideBody,
+      bodyValidatedBy: 'handler',
+      responses: {
+        200: { description: 'Saved.', schema: z.object({ code: z.string(), override: z.looseObject({}) }) },
+        404: { description: 'No such procedure.' },
+        422: { description: 'A field is invalid, or none was given.' },
+      },
+    },
     requireStaff('procedures'),
     express.json({ limit: '64kb' }),
-    wrap(async (req, res) => {
+    async (req, res) => {
       const code = codeParam(req);
       if (!PROCEDURE_CODE.test(code)) return notFound(res, code);
       const input = validate(overrideBody, req.body);
@@ -364,13 +444,21 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
         if (err instanceof ProcedureNotFoundError) return notFound(res, code);
         throw err;
       }
-    }),
+    },
   );
 
-  router.delete(
-    '/api/v1/procedures/:code/override',
+  apiRoute(
+    router,
+    {
+      ...staff,
+      method: 'delete',
+      path: '/api/v1/procedures/:code/override',
+      summary: "Remove the commune's own information of a procedure",
+      params: codeParams,
+      responses: { 204: { description: 'Removed.' }, 404: { description: 'The procedure has none.' } },
+    },
     requireStaff('procedures'),
-    wrap(async (req, res) => {
+    async (req, res) => {
       const code = codeParam(req);
       const deleted = PROCEDURE_CODE.test(code) && (await removeOverride(db, await communeOf(req), code));
       if (!deleted) {
@@ -378,19 +466,35 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
         return;
       }
       res.status(204).end();
-    }),
+    },
   );
 
-  router.get(
-    '/api/v1/procedures/:code',
+  apiRoute(
+    router,
+    {
+      method: 'get',
+      path: '/api/v1/procedures/:code',
+      summary: 'One procedure as this commune presents it',
+      tags: ['procedures'],
+      auth: 'public',
+      params: codeParams,
+      query: z.object({ commune: z.string().optional() }),
+      responses: {
+        200: {
+          description: 'The procedure with the commune’s own information applied.',
+          schema: z.looseObject({ code: z.string(), name: z.string() }),
+        },
+        404: { description: 'No such procedure.' },
+      },
+    },
     publicRateLimit(PUBLIC_LIMITS.read),
-    wrap(async (req, res, next) => {
+    async (req, res, _input, next) => {
       const code = codeParam(req);
       if (!PROCEDURE_CODE.test(code)) return next(); // e.g. /search, served by another router
       const procedure = await getProcedure(db, await communeOf(req), code);
       if (!procedure) return notFound(res, code);
       res.json(procedure);
-    }),
+    },
   );
 
   if (deps.posterLinks) {
