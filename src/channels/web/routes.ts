@@ -1,8 +1,10 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import { apiRoute, type ApiRouteSpec } from '../../core/api-route.js';
 import { sendHtmlPage } from '../../core/html-page.js';
 import type { InboundMessage, Reply } from '../../core/types.js';
-import { parseWebChatBody, renderWebReplies, webChatMessage } from './index.js';
+import { renderWebReplies, webChatBody, webChatMessage } from './index.js';
 import { renderChatPage } from './page.js';
 import { createWebChatPhotoRoute, type WebChatPhotoDeps } from './photo-route.js';
 import type { WebChatSecurity, WebSession } from './session.js';
@@ -113,6 +115,16 @@ function verificationLimiter(perHour: number): RequestHandler {
   });
 }
 
+const commune = z.string().optional().describe('The commune (slug) on a shared platform; default: the main one.');
+const webReply = z.looseObject({
+  text: z.string(),
+  buttons: z.array(z.object({ label: z.string(), action: z.string().optional(), url: z.string().optional() })).optional(),
+  requestImage: z.boolean().optional(),
+});
+const chat: Pick<ApiRouteSpec, 'tags' | 'auth'> = { tags: ['web chat'], auth: 'public' };
+const refused = { 401: { description: 'The session is not one this server issued, or it expired.' } };
+const tooFast = { 429: { description: 'Too many requests from this session or address.' } };
+
 /**
  * The web chat's HTTP side: the chat page (`/`, `?commune=<slug>` on a shared
  * platform), `POST /api/v1/chat` answered in the response, and
@@ -134,8 +146,22 @@ export function createWebChatRoutes(deps: WebChatRoutesDeps): express.Router {
   });
 
   // A new signed session: the page asks for one when it has none, or when its stored one is refused.
-  router.post(
-    '/api/v1/chat/session',
+  apiRoute(
+    router,
+    {
+      ...chat,
+      method: 'post',
+      path: '/api/v1/chat/session',
+      summary: 'A new signed chat session',
+      description: 'The page asks for one when it has none, or when its stored one is refused.',
+      responses: {
+        200: {
+          description: 'The session token, sent back as `sessionId`.',
+          schema: z.object({ sessionId: z.string(), issuedAt: z.iso.datetime(), expiresAt: z.iso.datetime() }),
+        },
+        429: { description: 'Too many new sessions from this address.' },
+      },
+    },
     rateLimit({
       windowMs: 3_600_000,
       limit: security.sessionsPerHourPerIp,
@@ -153,69 +179,141 @@ export function createWebChatRoutes(deps: WebChatRoutesDeps): express.Router {
     },
   );
 
-  if (deps.photos)
-    router.post(
-      '/api/v1/chat/photo',
-      ...createWebChatPhotoRoute({
-        ...deps.photos,
-        security,
-        resolveCommune: deps.resolveCommune,
-        handleChat: deps.handleChat,
-      }),
+  if (deps.photos) {
+    const handlers = createWebChatPhotoRoute({
+      ...deps.photos,
+      security,
+      resolveCommune: deps.resolveCommune,
+      handleChat: deps.handleChat,
+    });
+    const last = handlers[handlers.length - 1];
+    apiRoute(
+      router,
+      {
+        ...chat,
+        method: 'post',
+        path: '/api/v1/chat/photo',
+        summary: 'A photo for the report the resident is writing',
+        description:
+          'The body is the file itself (JPEG, PNG or WebP; the content decides, not the declared type); the ' +
+          'session goes in the `X-Chat-Session` header. Answered as `POST /api/v1/chat` is.',
+        query: z.object({ commune }),
+        bodyMediaTypes: ['image/jpeg', 'image/png', 'image/webp'],
+        responses: {
+          200: { description: 'The replies.', schema: z.looseObject({ replies: z.array(webReply) }) },
+          ...refused,
+          413: { description: 'Larger than the limit.' },
+          422: { description: 'Not a photo, or a damaged one.' },
+          ...tooFast,
+        },
+      },
+      ...handlers.slice(0, -1),
+      (req, res, _input, next) => last(req, res, next),
     );
+  }
 
   const verifications = verificationLimiter(security.verificationsPerHourPerIp);
-  router.post('/api/v1/chat', session, ...webChatLimiters(deps.limits), verifications, async (req, res, next) => {
-    try {
-      const body = parseWebChatBody(req.body);
-      const verified = sessionOf(res);
-      if (!verified) {
-        refuseSession(res);
-        return;
+  apiRoute(
+    router,
+    {
+      ...chat,
+      method: 'post',
+      path: '/api/v1/chat',
+      summary: 'A message or a button press from the web chat, answered in the response',
+      description: 'Later replies (notifications, staff answers) are fetched with `GET /api/v1/chat/updates`.',
+      query: z.object({ commune }),
+      body: webChatBody,
+      invalid: { status: 422, error: 'invalid chat request' },
+      responses: {
+        200: {
+          description: 'The replies; `lastId` is where the updates continue; `duplicate` for a resent messageId.',
+          schema: z.object({
+            replies: z.array(webReply),
+            lastId: z.number().int().optional(),
+            duplicate: z.literal(true).optional(),
+          }),
+        },
+        ...refused,
+        404: { description: 'Unknown commune.' },
+        ...tooFast,
+      },
+    },
+    session,
+    ...webChatLimiters(deps.limits),
+    verifications,
+    async (req, res, { body }, next) => {
+      try {
+        const verified = sessionOf(res);
+        if (!verified) {
+          refuseSession(res);
+          return;
+        }
+        const slug = typeof req.query.commune === 'string' ? req.query.commune : undefined;
+        const commune = await deps.resolveCommune(slug);
+        if (!commune) {
+          res.status(404).json({ error: 'Không tìm thấy xã/phường.' });
+          return;
+        }
+        const msg = webChatMessage(body, verified, commune.id);
+        const result = await deps.handleChat(msg);
+        res.json({
+          replies: renderWebReplies(result.replies),
+          lastId: result.outboundIds.length ? Math.max(...result.outboundIds) : undefined,
+          duplicate: result.duplicate || undefined,
+        });
+      } catch (error) {
+        next(error);
       }
-      const slug = typeof req.query.commune === 'string' ? req.query.commune : undefined;
-      const commune = await deps.resolveCommune(slug);
-      if (!commune) {
-        res.status(404).json({ error: 'Không tìm thấy xã/phường.' });
-        return;
-      }
-      const msg = webChatMessage(body, verified, commune.id);
-      const result = await deps.handleChat(msg);
-      res.json({
-        replies: renderWebReplies(result.replies),
-        lastId: result.outboundIds.length ? Math.max(...result.outboundIds) : undefined,
-        duplicate: result.duplicate || undefined,
-      });
-    } catch (error) {
-      next(error);
-    }
-  });
+    },
+  );
 
-  router.get('/api/v1/chat/updates', session, ...webChatLimiters(deps.limits, 3), async (req, res, next) => {
-    try {
-      const after = Number(req.query.after ?? 0);
-      if (typeof req.query.sessionId !== 'string' || !req.query.sessionId || !Number.isSafeInteger(after) || after < 0) {
-        res.status(422).json({ error: 'sessionId and after are required' });
-        return;
+  apiRoute(
+    router,
+    {
+      ...chat,
+      method: 'get',
+      path: '/api/v1/chat/updates',
+      summary: 'Replies that reached this chat session after `after` (polled by the page)',
+      query: z.object({
+        sessionId: z.string().min(1).describe('The signed session.'),
+        after: z.coerce.number().int().min(0).optional().describe('The last id the page has (default 0).'),
+        commune,
+      }),
+      invalid: { status: 422, error: 'sessionId and after are required' },
+      responses: {
+        200: {
+          description: 'The replies, oldest first.',
+          schema: z.object({ messages: z.array(webReply.extend({ id: z.number().int() })) }),
+        },
+        ...refused,
+        404: { description: 'Unknown commune.' },
+        ...tooFast,
+      },
+    },
+    session,
+    ...webChatLimiters(deps.limits, 3),
+    async (req, res, { query }, next) => {
+      try {
+        const after = query.after ?? 0;
+        const verified = sessionOf(res);
+        if (!verified) {
+          refuseSession(res);
+          return;
+        }
+        const commune = await deps.resolveCommune(typeof req.query.commune === 'string' ? req.query.commune : undefined);
+        if (!commune) {
+          res.status(404).json({ error: 'Không tìm thấy xã/phường.' });
+          return;
+        }
+        const rows = await deps.chatUpdates(commune.id, verified.chatId, Math.floor(after));
+        res.json({
+          messages: rows.map((r) => ({ id: r.id, ...(renderWebReplies([r.reply])[0] as object) })),
+        });
+      } catch (error) {
+        next(error);
       }
-      const verified = sessionOf(res);
-      if (!verified) {
-        refuseSession(res);
-        return;
-      }
-      const commune = await deps.resolveCommune(typeof req.query.commune === 'string' ? req.query.commune : undefined);
-      if (!commune) {
-        res.status(404).json({ error: 'Không tìm thấy xã/phường.' });
-        return;
-      }
-      const rows = await deps.chatUpdates(commune.id, verified.chatId, Math.floor(after));
-      res.json({
-        messages: rows.map((r) => ({ id: r.id, ...(renderWebReplies([r.reply])[0] as object) })),
-      });
-    } catch (error) {
-      next(error);
-    }
-  });
+    },
+  );
 
   return router;
 }
