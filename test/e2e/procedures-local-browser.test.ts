@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { and, eq, like } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog } from '../../src/db/schema/index.js';
+import { auditLog, localProcedures } from '../../src/db/schema/index.js';
 import { axeViolations, CHROMIUM, launchChromium, PHONE, signInPage } from '../helpers/browser.js';
 import { chat, startTestRuntime } from '../helpers/runtime.js';
 import { addStaff, signIn } from '../helpers/staff.js';
@@ -71,17 +71,21 @@ describe.runIf(existsSync(CHROMIUM))("the commune's own procedures in the consol
     await page.getByLabel('Tên thủ tục').fill('Đk');
     await page.getByLabel('Đường dẫn nộp trực tuyến').fill('dichvucong.gov.vn');
     await page.getByLabel('Giấy tờ cần nộp').fill('Đơn đăng ký gửi trẻ');
+    await page.getByLabel('Nộp trực tiếp tại xã').uncheck();
+    await page.getByLabel('Phí, lệ phí').fill('Miễn phí');
     await page.getByRole('button', { name: 'Thêm thủ tục' }).click();
     await page.getByText(/Chưa lưu\. Tên thủ tục: tên thủ tục quá ngắn/).waitFor();
     await page
       .getByText(/Đường dẫn nộp trực tuyến: phải là đường dẫn http:\/\/ hoặc https:\/\//)
       .first()
       .waitFor();
+    await page.getByText(/Cách nộp: chọn ít nhất một cách nộp/).waitFor();
     expect(await page.getByLabel('Tên thủ tục').getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByLabel('Giấy tờ cần nộp').inputValue()).toBe('Đơn đăng ký gửi trẻ');
     expect(await axeViolations(page)).toEqual([]);
 
     await page.getByLabel('Tên thủ tục').fill(NAME);
+    await page.getByLabel('Nộp trực tiếp tại xã').check();
     await page.getByLabel('Lĩnh vực').fill('Văn hóa – xã hội');
     await page.getByLabel('Đường dẫn nộp trực tuyến').fill('');
     await page.getByLabel('Giấy tờ cần nộp').fill('Đơn đăng ký gửi trẻ (theo mẫu của xã)\nGiấy khai sinh của trẻ (bản sao)');
@@ -203,6 +207,13 @@ describe.runIf(existsSync(CHROMIUM))("the commune's own procedures in the consol
     });
     expect(created.status).toBe(201);
     const { code } = (await created.json()) as { code: string };
+    // The commune's fee over it (an override) must not be written into the record by an edit.
+    const override = await fetch(`${env.baseUrl}/api/v1/procedures/${code}/override`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ fee: '5.000 đồng' }),
+    });
+    expect(override.status).toBe(200);
 
     const page = await browser.newPage({ viewport: PHONE });
     await signInPage(page, env.baseUrl, 'motcua');
@@ -216,7 +227,9 @@ describe.runIf(existsSync(CHROMIUM))("the commune's own procedures in the consol
     expect(record.field).toBe('Bảo trợ xã hội');
     expect(record.documentGroups.map((g: { title: string }) => g.title)).toEqual(['Hộ nghèo', 'Hộ cận nghèo']);
     expect(record.documentGroups[0].documents[0].quantity).toBe('1 bản');
-    expect(record.channels.map((c: { feeText: string }) => c.feeText)).toEqual(['Miễn phí', 'Cước bưu chính']);
+    expect(record.channels.map((c: { feeText: string }) => c.feeText)).toEqual(['5.000 đồng', '5.000 đồng']);
+    const [stored] = await env.runtime.database.db.select().from(localProcedures).where(eq(localProcedures.code, code));
+    expect((stored.data as any).channels.map((c: { feeText: string }) => c.feeText)).toEqual(['Miễn phí', 'Cước bưu chính']);
     expect(record.legalBasis).toEqual([{ title: 'Nghị quyết của HĐND xã (thử nghiệm)' }]);
 
     // Changing the documents makes them one list, as typed.

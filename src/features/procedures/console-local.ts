@@ -9,7 +9,7 @@ import type { Db } from '../../db/client.js';
 import { listAliases, removeAlias } from './aliases.js';
 import { PROCEDURE_CODE } from './http.js';
 import { parseTime } from './importer/parse.js';
-import { listLocalProcedures } from './repo.js';
+import { findLocalProcedure, findOverride, listLocalProcedures } from './repo.js';
 import {
   buildLocalProcedure,
   getProcedure,
@@ -20,7 +20,7 @@ import {
   setOverride,
   type LocalProcedureInput,
 } from './service.js';
-import type { ChannelInfo, Procedure, ProcedureOverride, ResolvedProcedure, SubmissionChannel } from './types.js';
+import type { ChannelInfo, Procedure, ProcedureOverride, SubmissionChannel } from './types.js';
 
 type Flash = { kind: 'ok' | 'error'; text: string };
 
@@ -66,26 +66,31 @@ const lines = (value: string) =>
  * http.ts), with every message in Vietnamese, plus the commune's note, which
  * is kept as the procedure's override (as for a national one).
  */
-const localFormSchema = z.object({
-  name: z.string().trim().min(3, 'tên thủ tục quá ngắn (ít nhất 3 ký tự)').max(300, 'tối đa 300 ký tự'),
-  field: text(200),
-  agency: text(300),
-  subjects: text(500),
-  conditions: text(4000),
-  result: text(1000),
-  receptionAddress: text(500),
-  portalUrl: z
-    .string()
-    .trim()
-    .max(500, 'tối đa 500 ký tự')
-    .refine((v) => v === '' || /^https?:\/\/[^\s]+$/i.test(v), 'phải là đường dẫn http:// hoặc https://'),
-  documents: z.array(z.string().max(1000, 'mỗi giấy tờ tối đa 1000 ký tự')).max(100, 'tối đa 100 giấy tờ'),
-  steps: z.array(z.string().max(2000, 'mỗi bước tối đa 2000 ký tự')).max(50, 'tối đa 50 bước'),
-  channels: z.array(z.enum(CHANNELS as [SubmissionChannel, ...SubmissionChannel[]])).max(3),
-  timeText: text(200),
-  feeText: text(500),
-  note: text(2000),
-});
+const localFormSchema = z
+  .object({
+    name: z.string().trim().min(3, 'tên thủ tục quá ngắn (ít nhất 3 ký tự)').max(300, 'tối đa 300 ký tự'),
+    field: text(200),
+    agency: text(300),
+    subjects: text(500),
+    conditions: text(4000),
+    result: text(1000),
+    receptionAddress: text(500),
+    portalUrl: z
+      .string()
+      .trim()
+      .max(500, 'tối đa 500 ký tự')
+      .refine((v) => v === '' || /^https?:\/\/[^\s]+$/i.test(v), 'phải là đường dẫn http:// hoặc https://'),
+    documents: z.array(z.string().max(1000, 'mỗi giấy tờ tối đa 1000 ký tự')).max(100, 'tối đa 100 giấy tờ'),
+    steps: z.array(z.string().max(2000, 'mỗi bước tối đa 2000 ký tự')).max(50, 'tối đa 50 bước'),
+    channels: z.array(z.enum(CHANNELS as [SubmissionChannel, ...SubmissionChannel[]])).max(3),
+    timeText: text(200),
+    feeText: text(500),
+    note: text(2000),
+  })
+  .refine((v) => v.channels.length > 0 || (!v.timeText && !v.feeText), {
+    message: 'chọn ít nhất một cách nộp để ghi thời hạn và phí',
+    path: ['channels'],
+  });
 
 /** The form as posted: every value a trimmed string (generous caps; the schema gives the messages). */
 export function readLocalForm(body: Record<string, unknown> | undefined): LocalForm {
@@ -111,8 +116,8 @@ export function readLocalForm(body: Record<string, unknown> | undefined): LocalF
 
 const documentNames = (p: Pick<Procedure, 'documentGroups'>) => p.documentGroups.flatMap((g) => g.documents.map((d) => d.name));
 
-/** A stored procedure (and its note) as the form shows it. */
-export function formOf(p: ResolvedProcedure): LocalForm {
+/** A stored procedure (as the commune wrote it, without its override) and its note, as the form shows them. */
+export function formOf(p: Procedure, override?: ProcedureOverride): LocalForm {
   const first = p.channels[0];
   return {
     name: p.name,
@@ -128,7 +133,7 @@ export function formOf(p: ResolvedProcedure): LocalForm {
     channels: p.channels.map((c) => c.channel),
     timeText: first?.timeText ?? '',
     feeText: first?.feeText ?? '',
-    note: p.override?.note ?? '',
+    note: override?.note ?? '',
   };
 }
 
@@ -154,7 +159,7 @@ export function parseLocalForm(
   if (!parsed.success) return { ok: false, errors: fieldErrorsOf(parsed.error) as Partial<Record<FormField, string>> };
   const v = parsed.data;
   const sameDocuments = before && documentNames(before).join('\n') === v.documents.join('\n');
-  const beforeForm = before && formOf({ ...before, origin: 'local' });
+  const beforeForm = before && formOf(before);
   const sameChannels =
     beforeForm &&
     beforeForm.channels.join() === v.channels.join() &&
@@ -258,7 +263,7 @@ ${form[f]}</textarea>
           ${csrfField(ctx)} ${input('name', 300, 'required')} ${input('field', 200)} ${input('agency', 300)}
           ${area('subjects', '', 2)} ${area('conditions', '', 3)} ${area('documents', 'Mỗi giấy tờ một dòng.', 5)}
           ${area('steps', 'Mỗi bước một dòng, theo thứ tự.', 5)}
-          <fieldset ${invalid('channels')}>
+          <fieldset ${errors.channels ? html`aria-describedby="e-channels"` : ''}>
             <legend>${LABELS.channels}</legend>
             ${CHANNELS.map(
               (c) =>
@@ -294,9 +299,11 @@ ${form[f]}</textarea>
     else await setOverride(db, { communeId: ctx.communeId, code, input: next, actor: actorOf(ctx.principal) });
   }
 
+  // The record as the commune wrote it: the override (fee, address) applied over it would otherwise be saved into it.
   const localOf = async (ctx: ConsoleContext, slug: string) => {
     const code = codeOfSlug(slug);
-    return PROCEDURE_CODE.test(code) ? await getProcedure(db, ctx.communeId, code) : undefined;
+    const procedure = PROCEDURE_CODE.test(code) ? await findLocalProcedure(db, ctx.communeId, code) : undefined;
+    return procedure && { procedure, override: await findOverride(db, ctx.communeId, code) };
   };
   const notFound = (ctx: ConsoleContext, slug: string) =>
     ctx.render({
@@ -355,9 +362,9 @@ ${form[f]}</textarea>
     '/console/procedures/local/:slug/edit',
     consolePage('procedures', async (req, _res, ctx) => {
       const slug = slugOf(req);
-      const p = await localOf(ctx, slug);
-      if (!p) return notFound(ctx, slug);
-      return formPage(ctx, { form: formOf(p), code: p.code });
+      const found = await localOf(ctx, slug);
+      if (!found) return notFound(ctx, slug);
+      return formPage(ctx, { form: formOf(found.procedure, found.override), code: found.procedure.code });
     }),
   );
 
@@ -365,14 +372,15 @@ ${form[f]}</textarea>
     '/console/procedures/local/:slug',
     consolePage('procedures', async (req, _res, ctx) => {
       const slug = slugOf(req);
-      const before = await localOf(ctx, slug);
-      if (!before) return notFound(ctx, slug);
+      const found = await localOf(ctx, slug);
+      if (!found) return notFound(ctx, slug);
+      const before = found.procedure;
       const form = readLocalForm(req.body);
       const parsed = parseLocalForm(form, before);
       if (!parsed.ok) return refused(ctx, form, parsed.errors, before.code);
       // The code stays as it was (links, posters and aliases point to it), whatever the new name.
       await saveLocalProcedure(db, ctx.communeId, { ...parsed.input, slug });
-      await saveNote(ctx, before.code, parsed.note, before.override);
+      await saveNote(ctx, before.code, parsed.note, found.override);
       await writeAudit(db, {
         communeId: ctx.communeId,
         actor: actorOf(ctx.principal),
@@ -392,7 +400,7 @@ ${form[f]}</textarea>
     '/console/procedures/local/:slug/delete',
     consolePage('procedures', async (req, _res, ctx) => {
       const slug = slugOf(req);
-      const p = await localOf(ctx, slug);
+      const p = (await localOf(ctx, slug))?.procedure;
       if (!p) return notFound(ctx, slug);
       ctx.render({
         title: `Xóa thủ tục: ${p.name}`,
@@ -418,7 +426,7 @@ ${form[f]}</textarea>
     '/console/procedures/local/:slug/delete',
     consolePage('procedures', async (req, _res, ctx) => {
       const slug = slugOf(req);
-      const p = await localOf(ctx, slug);
+      const p = (await localOf(ctx, slug))?.procedure;
       if (!p) return notFound(ctx, slug);
       const actor = actorOf(ctx.principal);
       await removeLocalProcedure(db, ctx.communeId, p.code);
