@@ -182,6 +182,14 @@ describe.runIf(existsSync(CHROMIUM))("the commune's own procedures in the consol
       body: body.toString(),
     });
     expect(forged.status).toBe(403);
+    // A line too long in a list box is named, not dropped.
+    const tooLong = await fetch(`${env.baseUrl}/console/procedures/local`, {
+      method: 'POST',
+      headers: { cookie: officer.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: officer.csrf, name: 'Thủ tục thử', documents: `Đơn\n${'x'.repeat(1001)}` }).toString(),
+    });
+    expect(tooLong.status).toBe(422);
+    expect(await tooLong.text()).toContain('Giấy tờ cần nộp: mỗi giấy tờ tối đa 1000 ký tự');
     const page = await (await fetch(`${env.baseUrl}/console/procedures`, { headers: { cookie: officer.cookie } })).text();
     expect(page).toContain('Xã chưa thêm thủ tục riêng nào.');
   }, 60_000);

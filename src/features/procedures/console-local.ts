@@ -156,7 +156,15 @@ export function parseLocalForm(
   before?: Procedure,
 ): { ok: true; input: LocalProcedureInput; note: string } | { ok: false; errors: Partial<Record<FormField, string>> } {
   const parsed = localFormSchema.safeParse({ ...form, documents: lines(form.documents), steps: lines(form.steps) });
-  if (!parsed.success) return { ok: false, errors: fieldErrorsOf(parsed.error) as Partial<Record<FormField, string>> };
+  if (!parsed.success) {
+    // One message a form field: `documents[3]` (one line too long) is the documents box.
+    const errors: Partial<Record<FormField, string>> = {};
+    for (const [key, message] of Object.entries(fieldErrorsOf(parsed.error))) {
+      const field = key.split(/[[.]/)[0];
+      if (field in LABELS) errors[field as FormField] ??= message;
+    }
+    return { ok: false, errors };
+  }
   const v = parsed.data;
   const sameDocuments = before && documentNames(before).join('\n') === v.documents.join('\n');
   const beforeForm = before && formOf(before);
