@@ -21,6 +21,22 @@ const SECURITY: Record<ApiRouteSpec['auth'], Record<string, string[]>[] | undefi
   integration: [{ integrationKey: [] }],
 };
 
+/** What each tag groups, for readers of the document. */
+const TAGS: Record<string, string> = {
+  calendar: 'Working days, holidays and opening hours of the commune (public).',
+  'civil-records': 'Requests for copies of civil-status records: review, approval, signed copies.',
+  deliveries: 'Replies the platforms refused for good.',
+  dossiers: 'Dossiers of the one-stop system: updates (integration) and look-ups (staff).',
+  inquiries: 'Questions residents left for staff.',
+  meta: 'This document.',
+  notices: 'Notices to residents, by hamlet and topic.',
+  procedures: 'The procedures catalog, the commune’s own information and procedures.',
+  reports: "Residents' reports (phản ánh) and their photos.",
+  staff: 'The signed-in staff member.',
+  statistics: 'Dossier and inquiry statistics.',
+  'web chat': "The web chat on the commune's site.",
+};
+
 /** `/api/v1/dossiers/:code` -> `/api/v1/dossiers/{code}`. */
 export function openApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -126,12 +142,17 @@ export function buildOpenApiDocument(specs: readonly ApiRouteSpec[], info: { tit
     paths[path] ??= {};
     paths[path][spec.method] = operationOf(spec);
   }
-  const tags = [...new Set(specs.flatMap((s) => s.tags))].sort().map((name) => ({ name }));
+  const tags = [...new Set(specs.flatMap((s) => s.tags))]
+    .sort()
+    .map((name) => ({ name, ...(TAGS[name] ? { description: TAGS[name] } : {}) }));
   return {
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    // Relative: the document is served by the installation it describes.
+    servers: [{ url: '/' }],
     info: {
       ...info,
+      license: { name: 'MIT', identifier: 'MIT' },
       description:
         'Staff, integration and public APIs of Trợ lý Xã. Generated from the zod schemas the routes validate with. ' +
         '`?commune=<slug>` picks the commune on a shared platform; staff routes are bound to the signed-in commune.',

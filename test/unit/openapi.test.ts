@@ -59,10 +59,10 @@ describe('apiRoute', () => {
     expect(await bad.json()).toEqual({ error: 'Tên chưa hợp lệ.', fieldErrors: { name: 'bắt buộc' } });
     const badId = await post('/api/v1/things/abc', { name: 'x' });
     expect(badId.status).toBe(422);
-    expect((await badId.json()).fieldErrors).toHaveProperty('id');
+    expect(((await badId.json()) as any).fieldErrors).toHaveProperty('id');
     const badQuery = await post('/api/v1/things/7?dryRun=maybe', { name: 'x' });
     expect(badQuery.status).toBe(422);
-    expect((await badQuery.json()).error).toBe('Dữ liệu chưa hợp lệ.');
+    expect(((await badQuery.json()) as any).error).toBe('Dữ liệu chưa hợp lệ.');
   });
 });
 
