@@ -1,4 +1,3 @@
-import { errInfo } from './core/log-error.js';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import express from 'express';
@@ -9,6 +8,7 @@ import { capabilitiesOf } from './channels/capabilities.js';
 import { numberedChoices } from './channels/shared/numbered.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { createPeriodicJob } from './core/periodic.js';
 import type { CommuneInfo } from './core/commune.js';
 import type { ConsoleContribution } from './core/staff.js';
 import { Router } from './core/router.js';
@@ -170,6 +170,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   await search.init((await directory.all()).map((c) => c.id));
   const dataSecret = await resolveDataSecret(database, config);
   const procedures = createProcedureReader();
+  // Where residents and staff reach this server: links in chat messages, posters and staff pings.
+  const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
 
   const adapters = new Map<string, ChannelAdapter>();
   // The web chat serves every commune with one adapter.
@@ -214,7 +216,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const staffPinger = createStaffPinger({
     db: database.db,
     log,
-    consoleUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),
+    consoleUrl: publicUrl,
     deliver: (ids) => delivery.kick(ids),
   });
   // What residents told the bot is kept only as long as the policy says (features/privacy/policy.ts).
@@ -254,12 +256,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     deliver: (ids) => delivery.kick(ids),
     noticeSender,
     reportPhotos,
-    publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),
+    publicUrl,
     capabilitiesOf,
     posterLinks: async (communeId) => {
       const c = await directory.get(communeId);
       return {
-        publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+        publicUrl,
         telegramBot: config.TELEGRAM_BOT_USERNAME,
         zaloOaId: config.ZALO_OA_ID,
         communeSlug: c && c.id !== defaultCommune.id ? c.slug : undefined,
@@ -337,8 +339,24 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       : undefined,
   });
 
+  // Messages recorded but not processed before a crash: at start everything left unprocessed, then every 30 s
+  // what has waited 30 s, so messages on their way through a batch right now are not processed twice over.
+  let startedRecovery = false;
+  const recovery = createPeriodicJob({
+    name: 'recovery',
+    intervalMs: 30_000,
+    log,
+    run: () => {
+      const olderThanMs = startedRecovery ? 30_000 : 0;
+      startedRecovery = true;
+      return dispatcher.recoverPending({
+        olderThanMs,
+        schedule: (item) => processor.enqueue(item.conversationId, item.communeId),
+      });
+    },
+  });
+
   let server: Server | undefined;
-  let recoveryTimer: NodeJS.Timeout | undefined;
   const runtime: Runtime = {
     config,
     database,
@@ -354,22 +372,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       }
       delivery.start();
       await channels.start();
-      // Messages recorded but not processed before a crash are processed now, then periodically.
-      // At start everything left unprocessed is recovered; later only what has waited 30 s, so
-      // messages on their way through a batch right now are not processed twice over.
-      const recover = async (olderThanMs: number) => {
-        try {
-          await dispatcher.recoverPending({
-            olderThanMs,
-            schedule: (item) => processor.enqueue(item.conversationId, item.communeId),
-          });
-        } catch (error) {
-          log.error({ err: errInfo(error) }, 'recovery failed');
-        }
-      };
-      await recover(0);
-      recoveryTimer = setInterval(() => void recover(30_000), 30_000);
-      recoveryTimer.unref();
+      await recovery.runNow();
+      recovery.start();
       noticeSender.start();
       reportPhotos.start();
       retention.start();
@@ -388,7 +392,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       });
     },
     async stop() {
-      if (recoveryTimer) clearInterval(recoveryTimer);
+      await recovery.stop();
       if (server) {
         const s = server;
         const closed = new Promise<void>((resolve) => s.close(() => resolve()));
