@@ -15,6 +15,7 @@ import { loadCommuneCalendar } from './service.js';
  */
 const commune = z.string().optional().describe('The commune (slug) on a shared platform; default: the main one.');
 const YEAR_RANGE = 'between 1900 and 2199';
+const BAD_QUERY = 'Tham số tra cứu không hợp lệ.';
 
 const calendarQuery = z.object({
   year: z
@@ -65,7 +66,11 @@ export function createCalendarApi(deps: { db: Db; communeOfRequest: (req: Reques
       query: calendarQuery,
       invalid: {
         error: (fe) =>
-          fe.year === YEAR_RANGE ? 'Năm phải trong khoảng 1900–2199.' : 'Năm không hợp lệ: dùng dạng YYYY, ví dụ ?year=2027.',
+          fe.year === YEAR_RANGE
+            ? 'Năm phải trong khoảng 1900–2199.'
+            : fe.year
+              ? 'Năm không hợp lệ: dùng dạng YYYY, ví dụ ?year=2027.'
+              : BAD_QUERY,
       },
       responses: {
         200: {
@@ -98,7 +103,9 @@ export function createCalendarApi(deps: { db: Db; communeOfRequest: (req: Reques
       tags: ['calendar'],
       auth: 'public',
       query: nextOpenQuery,
-      invalid: { error: 'Thời điểm không hợp lệ: dùng dạng ISO 8601, ví dụ ?at=2027-02-07T20:00:00%2B07:00.' },
+      invalid: {
+        error: (fe) => (fe.at ? 'Thời điểm không hợp lệ: dùng dạng ISO 8601, ví dụ ?at=2027-02-07T20:00:00%2B07:00.' : BAD_QUERY),
+      },
       responses: {
         200: {
           description: 'Open now, or when it opens next and why it is closed.',
