@@ -71,7 +71,7 @@ export function createDossiersApi(deps: DossiersApiDeps): express.Router {
         'Creating needs every required field; an update may send only the fields that changed. ' +
         'A status change notifies the residents following the dossier. Bad fields: 422 with `fieldErrors`.',
       body: dossierPutSchema,
-      bodyValidatedBy: 'service',
+      bodyValidatedBy: 'handler',
       responses: {
         200: { description: 'Updated (or unchanged).', schema: upsertJson },
         201: { description: 'Created.', schema: upsertJson },
@@ -112,7 +112,7 @@ export function createDossiersApi(deps: DossiersApiDeps): express.Router {
       summary: 'Record a status change of a dossier (the one-stop system)',
       description: 'Sending the same event again is answered as a duplicate and notifies no one.',
       body: dossierEventSchema,
-      bodyValidatedBy: 'service',
+      bodyValidatedBy: 'handler',
       responses: {
         200: { description: 'No change (a duplicate).', schema: eventJson },
         201: { description: 'The status changed.', schema: eventJson },
