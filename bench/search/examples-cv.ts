@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/search/examples-cv.ts [--admit X] [--weight X] [--contradict X]
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProcedureEngine, type ProcedureEngine } from '../../src/features/procedures/engine.js';
@@ -85,7 +85,9 @@ const docs = loadSnapshot().map(toSearchable);
 const all = tuningSet();
 const plain = createProcedureEngine(docs);
 const rows: Record<string, unknown>[] = [];
-const FOLDS = ['tuning-2.json', 'tuning-3.json', 'tuning-4.json', 'tuning-5.json', 'tuning-6.json', 'tuning-7.json'];
+const FOLDS = readdirSync(dir)
+  .filter((f) => /^tuning-\d+\.json$/.test(f))
+  .sort((a, b) => parseInt(a.slice(7)) - parseInt(b.slice(7)));
 for (const file of missesOf ? [missesOf] : FOLDS) {
   const test = fold(file);
   const held = new Set(test.map((q) => q.q));

@@ -101,7 +101,8 @@ const RULES: ScopeRule[] = [
       'no thue',
       'etax',
     ],
-    unless: ['truoc ba'],
+    // "hợp đồng thuê" folds to the words of "đóng thuế".
+    unless: ['truoc ba', 'hop dong thue'],
   },
   {
     topic: {
@@ -201,7 +202,8 @@ const RULES: ScopeRule[] = [
       'thiet hai do bao',
       'sau con bao',
     ],
-    unless: ['dich', 'benh'],
+    // The land or the crops changed after the disaster: a land or farming procedure, not disaster support.
+    unless: ['dich', 'benh', 'bien dong', 'so do', 'chuyen doi', 'chuyen sang'],
   },
   {
     topic: {
@@ -251,6 +253,8 @@ const RULES: ScopeRule[] = [
         'ở thôn và điểm giao dịch tại xã. Anh/chị liên hệ tổ trưởng tổ tiết kiệm và vay vốn hoặc điểm giao dịch của ngân hàng.',
     },
     when: ['vay von', 'ngan hang chinh sach', 'vay ngan hang', 'vay tien', 'vay uu dai'],
+    // A mortgage of land is registered through a land procedure.
+    unless: ['the chap'],
   },
   {
     topic: {
@@ -279,6 +283,8 @@ const RULES: ScopeRule[] = [
         'kiểm định (đăng kiểm) xe ô tô làm tại trung tâm đăng kiểm. Ủy ban nhân dân xã không giải quyết việc này.',
     },
     when: ['phat nguoi', 'nop phat', 'vi pham giao thong', 'csgt', 'giu xe', 'dang kiem', 'kiem dinh xe'],
+    // A complaint about the commune police's decision ("công an thu giữ xe sai") has a commune procedure.
+    unless: ['khieu nai', 'to cao'],
   },
   {
     topic: {
@@ -322,6 +328,8 @@ const RULES: ScopeRule[] = [
         'Trợ lý này không tiếp nhận tin báo tội phạm.',
     },
     when: ['bi trom', 'mat trom', 'bi lua', 'lua dao', 'danh nhau', 'to giac toi pham', 'bao cong an', 'goi 113', 'cuop giat'],
+    // "Khách ở lại có phải báo công an không" is a stay notification; a lost paper reported is context.
+    unless: ['luu tru', 'tam tru', 'tam vang', 'o lai', 'mat so', 'mat giay', 'mat can cuoc', 'mat cccd'],
   },
 ];
 
@@ -364,11 +372,9 @@ const INJECTION: string[] = [
   'system',
   'quen het quy tac',
   'bo qua quy tac',
-  'gia mao',
   'fake',
   'cua tat ca nguoi dan',
   'danh sach so cccd',
-  'khong giai thich',
   'ignore',
   'instructions',
   'reveal',
@@ -376,16 +382,21 @@ const INJECTION: string[] = [
   'api key',
   'disregard',
   'override',
-  'mat khau',
-  'co so du lieu',
   'quyen admin',
   'che do nha phat trien',
-  'khong gioi han',
-  'bo qua',
-  'vuot qua',
   'tat ca thong tin ca nhan',
   'so dien thoai cua',
+  'mat khau',
+  'bo qua',
+  'khong gioi han',
 ];
+
+/**
+ * Words of injection attempts that residents also use in real questions ("giấy tờ giả mạo", "cơ sở dữ liệu
+ * quốc gia về dân cư", "vượt quá thời hạn"): two of them make an attempt,
+ * one alone is left to the search, which declines a message that asks for no procedure.
+ */
+const INJECTION_WEAK: string[] = ['gia mao', 'co so du lieu', 'vuot qua', 'khong giai thich'];
 
 export type ScopeVerdict =
   /** `phrase`: the folded words that placed the need elsewhere. */
@@ -397,11 +408,13 @@ function compile(list: string[]): string[] {
 
 const COMPILED = RULES.map((r) => ({ topic: r.topic, when: compile(r.when), unless: compile(r.unless ?? []) }));
 const INJECTION_COMPILED = compile(INJECTION);
+const INJECTION_WEAK_COMPILED = compile(INJECTION_WEAK);
 
 /** Decide whether a question belongs elsewhere (or is an injection attempt) before searching procedures. Pure. */
 export function checkScope(query: string): ScopeVerdict {
   const text = ` ${tokenize(query.slice(0, 1000)).join(' ')} `;
   if (INJECTION_COMPILED.some((p) => text.includes(p))) return { kind: 'injection' };
+  if (INJECTION_WEAK_COMPILED.filter((p) => text.includes(p)).length >= 2) return { kind: 'injection' };
   for (const rule of COMPILED) {
     const hit = rule.when.find((p) => text.includes(p));
     if (hit && !rule.unless.some((p) => text.includes(p))) {
