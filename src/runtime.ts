@@ -189,7 +189,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     log,
     pollMs: config.DELIVERY_POLL_MS,
     concurrency: config.DELIVERY_CONCURRENCY,
-    broadcastPerSecond: (_communeId, channel) => (channel === 'telegram' ? config.TELEGRAM_BROADCAST_PER_SECOND : undefined),
+    // Where the platform caps a bot's rate (channels/capabilities.ts), broadcasts go at the configured pace.
+    broadcastPerSecond: (_communeId, channel) =>
+      capabilitiesOf(channel).pacedBroadcasts ? config.TELEGRAM_BROADCAST_PER_SECOND : undefined,
     // A claim must outlive a slow send of several parts (each up to the platform timeout).
     leaseMs,
   });

@@ -11,7 +11,8 @@ const DAY = 24 * 60 * 60_000;
 export const CHANNEL_CAPABILITIES: Readonly<Record<ChannelName, ChannelCapabilities>> = {
   web: { buttons: 'native', contactSharing: false, files: true, delivery: 'pull' },
   cli: { buttons: 'native', contactSharing: false, files: false, delivery: 'pull' },
-  telegram: { buttons: 'native', contactSharing: true, files: true, delivery: 'push' },
+  // Telegram limits a bot to about 30 messages a second: broadcasts are paced (TELEGRAM_BROADCAST_PER_SECOND).
+  telegram: { buttons: 'native', contactSharing: true, files: true, delivery: 'push', pacedBroadcasts: true },
   // Zalo OA shows buttons as a numbered list too; messages outside 7 days after the resident's last are refused.
   zalo: { buttons: 'numbered', contactSharing: true, files: true, delivery: 'push', replyWindowMs: 7 * DAY },
   // Zalo Bot Platform: buttons only as a numbered list, no file upload (the reply says where to get the file).

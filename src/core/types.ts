@@ -144,6 +144,12 @@ export interface ChannelCapabilities {
   delivery: 'push' | 'pull';
   /** How long after the resident's last message the platform still accepts a message (Zalo OA: 7 days). */
   replyWindowMs?: number;
+  /**
+   * The platform caps how many messages one bot sends a second across all its chats (Telegram: about 30), so
+   * broadcasts to a bot are paced under the cap (the operator sets the pace) and residents' replies, never
+   * paced, do not meet its 429.
+   */
+  pacedBroadcasts?: boolean;
 }
 
 /**

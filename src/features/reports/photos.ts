@@ -1,5 +1,5 @@
-import { errInfo } from '../../core/log-error.js';
 import type { Logger } from '../../core/logger.js';
+import { createPeriodicJob } from '../../core/periodic.js';
 import type { Db } from '../../db/client.js';
 import { eraseExpiredPhotos, sweepUnreferencedPhotos } from './photo-retention.js';
 import { createPhotoStore, type PhotoStore } from './photo-store.js';
@@ -43,9 +43,6 @@ export interface ReportPhotos {
  */
 export function createReportPhotos(o: ReportPhotosOptions): ReportPhotos {
   const store = createPhotoStore({ dir: o.dir, maxBytes: o.maxBytes });
-  const timers: NodeJS.Timeout[] = [];
-  const running = new Set<Promise<unknown>>();
-  let busy = { download: false, erase: false };
 
   const downloadNow = async (now?: Date) =>
     o.download ? downloadPendingPhotos({ db: o.db, store, download: o.download, log: o.log, now }) : { stored: 0, failed: 0 };
@@ -55,17 +52,16 @@ export function createReportPhotos(o: ReportPhotosOptions): ReportPhotos {
     if (n || unreferenced) o.log.info({ reports: n, unreferenced, retentionDays: o.retentionDays }, 'report photos erased');
     return { reports: n, unreferenced };
   };
-  const pass = (kind: 'download' | 'erase') => {
-    if (busy[kind]) return;
-    busy = { ...busy, [kind]: true };
-    const p = (kind === 'download' ? downloadNow() : eraseNow())
-      .catch((error: unknown) => o.log.error({ err: errInfo(error) }, `report photos: ${kind} pass failed`))
-      .finally(() => {
-        busy = { ...busy, [kind]: false };
-        running.delete(p);
-      });
-    running.add(p);
-  };
+  const jobs = [
+    createPeriodicJob({ name: 'report photos: download pass', intervalMs: o.pollMs ?? 10_000, log: o.log, run: downloadNow }),
+    createPeriodicJob({
+      name: 'report photos: erase pass',
+      intervalMs: o.retentionEveryMs ?? 3_600_000,
+      firstRunMs: 0,
+      log: o.log,
+      run: eraseNow,
+    }),
+  ];
 
   return {
     store,
@@ -73,15 +69,10 @@ export function createReportPhotos(o: ReportPhotosOptions): ReportPhotos {
     downloadNow,
     eraseNow,
     start() {
-      if (timers.length) return;
-      pass('erase');
-      timers.push(setInterval(() => pass('download'), o.pollMs ?? 10_000));
-      timers.push(setInterval(() => pass('erase'), o.retentionEveryMs ?? 3_600_000));
-      for (const t of timers) t.unref();
+      for (const job of jobs) job.start();
     },
     async stop() {
-      for (const t of timers.splice(0)) clearInterval(t);
-      await Promise.allSettled([...running]);
+      await Promise.all(jobs.map((job) => job.stop()));
     },
   };
 }
