@@ -32,7 +32,7 @@ h2 { font-size: 18px; margin: 20px 0 8px; }
 .flash.ok { background: #dcfce7; color: var(--ok); border: 1px solid #86efac; }
 .flash.error { background: #fee2e2; color: var(--err); border: 1px solid #fca5a5; }
 label { display: block; font-weight: 600; margin: 10px 0 4px; }
-input[type=text], input[type=password], input[type=search], input[type=number], select, textarea { width: 100%; font: inherit; padding: 9px 10px; border: 1px solid #a8a29e; border-radius: 8px; background: #fff; color: inherit; }
+input[type=text], input[type=password], input[type=search], input[type=number], input[type=tel], input[type=email], input[type=url], input[type=date], input[type=time], select, textarea { width: 100%; font: inherit; padding: 9px 10px; border: 1px solid #a8a29e; border-radius: 8px; background: #fff; color: inherit; }
 textarea { min-height: 120px; resize: vertical; }
 button, .button { font: inherit; background: var(--brand); color: #fff; border: 0; border-radius: 8px; padding: 9px 16px; cursor: pointer; text-decoration: none; display: inline-block; min-height: 44px; }
 button.secondary, .button.secondary { background: #fff; color: var(--brand); border: 1px solid var(--brand); }
