@@ -107,7 +107,10 @@ export async function runBatch(opts: {
       const started = Date.now();
       let { status, error } = await sendOne(opts.baseUrl, agent, req, opts.timeoutMs ?? 30_000);
       // A kept-alive socket the server closed just as it was reused: sent again once on a fresh connection.
-      if (status === 0 && /socket hang up|ECONNRESET/.test(error ?? '') && !(req.body && req.body.length > 64 * 1024))
+      // Large bodies too: the staff routes that rebuild a commune's search index (a local procedure, an
+      // overrides import) hold the event loop for seconds, and the server's idle-socket timer then fires
+      // as the client reuses the socket (a reset on a fresh connection still fails).
+      if (status === 0 && /socket hang up|ECONNRESET|EPIPE/.test(error ?? ''))
         ({ status, error } = await sendOne(opts.baseUrl, undefined, req, opts.timeoutMs ?? 30_000));
       if (process.env.FUZZ_DEBUG && Date.now() - started > 1000)
         console.log(`slow ${Date.now() - started} ms: ${describe({ request: req, status, error })}`);

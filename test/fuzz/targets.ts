@@ -572,7 +572,9 @@ export const REJECTED_TARGETS: FuzzTarget[] = [
         method: 'POST',
         path: form.action,
         headers: { ...FORM_HEADERS, cookie: ctx.staff.cookie, origin: 'http://127.0.0.1' },
-        body: hostileForm(rng, c, form.fields, { _csrf: rng.pick(['', 'x', `${ctx.staff.csrf}0`]) }),
+        // A wrong token must stay wrong whatever the mutation cuts off: the real one with a character in front
+        // (the real one with one appended, truncated by 'truncated-json', was the real token again).
+        body: hostileForm(rng, c, form.fields, { _csrf: rng.pick(['', 'x', `0${ctx.staff.csrf}`]) }),
       };
     },
   },
