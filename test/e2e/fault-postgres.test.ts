@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDatabase } from '../../src/db/client.js';
+import { sql } from 'drizzle-orm';
+import { createDatabase, execRows } from '../../src/db/client.js';
 import { startFakeTelegram } from '../fakes/telegram-server.js';
 import { startFakeZalo } from '../fakes/zalo-server.js';
 import { onPostgres } from '../helpers/db.js';
@@ -37,9 +38,11 @@ afterAll(async () => {
 
 if (!onPostgres) console.info('fault-postgres.test.ts skipped: set TEST_DATABASE_URL to cut the database connections under load');
 
-// Opt-in (FAULT_PG_CUT=1) until its flakiness is understood: in about two runs of three on this project's
-// machines some chats' replies were still not at the platform 150 s after the last cut (waiting on claim
-// leases), so it would make CI fail at random. The server no longer exits at a cut (patches/).
+// Opt-in (FAULT_PG_CUT=1). Issue 19's main cause is fixed (patches/; test/integration/pipeline/connection-cut.test.ts):
+// postgres.js left queries waiting for ever after a cut, so batches never ended and messages stayed 'received'
+// (the replies missing 150 s after the last cut were never claim leases). With it, 2 runs of 3 passed; the third
+// failed on one reply marked 'sent' whose stored platform ids the platform had not given (notDelivered
+// "<id> (sent)"), not yet understood: on failure the test prints that row and its chat's messages.
 const RUN_CUT = onPostgres && process.env.FAULT_PG_CUT === '1';
 if (onPostgres && !RUN_CUT) console.info('fault-postgres: skipped; set FAULT_PG_CUT=1 to run it');
 
@@ -114,14 +117,36 @@ describe.skipIf(!RUN_CUT)('PostgreSQL connections cut during load', () => {
     for (const u of updates) perChat.set(`${u.channel}:${u.chatId}`, (perChat.get(`${u.channel}:${u.chatId}`) ?? 0) + 1);
     // Generous: a batch cut mid-transaction is picked up by the 30 s recovery, a claim cut before it
     // was marked sent waits for its 60 s lease.
-    await waitUntil(
-      'every reply at the platform',
-      () => {
-        const got = acceptedPerChat(tg, zalo);
-        return [...perChat].every(([chat, n]) => (got.get(chat) ?? 0) >= n);
-      },
-      150_000,
-    );
+    const lastCutAt = Date.now();
+    try {
+      await waitUntil(
+        'every reply at the platform',
+        () => {
+          const got = acceptedPerChat(tg, zalo);
+          return [...perChat].every(([chat, n]) => (got.get(chat) ?? 0) >= n);
+        },
+        150_000,
+      );
+    } catch (error) {
+      // What still waits, for whoever investigates: the rows, their states and their leases.
+      const look = await createDatabase({ url: pg.url, poolMax: 1 });
+      const waiting = await execRows(
+        look.db,
+        sql`select id, channel, chat_id, status, attempts, locked_until, next_attempt_at, created_at, last_error, now() as now
+          from outbound_messages where status <> 'sent' order by id`,
+      );
+      const received = await execRows(
+        look.db,
+        sql`select id, channel, chat_id, status, attempts, received_at, now() as now from inbound_messages
+          where status <> 'processed' order by id`,
+      );
+      await look.close();
+      console.info(
+        `fault-postgres: ${Math.round((Date.now() - lastCutAt) / 1000)} s after the load, outbox not sent:\n` +
+          `${JSON.stringify(waiting, null, 1)}\ninbound not processed:\n${JSON.stringify(received, null, 1)}`,
+      );
+      throw error;
+    }
     // Serving throughout: no process exit at any cut.
     expect(crashes).toEqual([]);
     await waitUntil('the server ready', async () => (await fetch(`${proxy.url}/readyz`).catch(() => undefined))?.ok, 120_000);
@@ -134,6 +159,22 @@ describe.skipIf(!RUN_CUT)('PostgreSQL connections cut during load', () => {
         `${report.redeliveries} webhook posts repeated, ${report.duplicates.length} duplicate replies, ` +
         `${crashes.length} process exits restarted by the supervisor (${[...new Set(crashes)].join('; ')})`,
     );
+    if (report.notDelivered.length) {
+      // A reply not at the platform, or whose stored platform ids the platform never gave: its row and its chat's messages.
+      const ids = report.notDelivered.map((x) => x.split(' ')[0]);
+      const rows = await execRows(
+        database.db,
+        sql`select i.external_id, i.channel, i.chat_id, o.id, o.status, o.attempts, o.parts_sent, o.platform_message_ids,
+                   o.last_error, o.created_at, o.sent_at
+            from inbound_messages i left join outbound_messages o on o.inbound_id = i.id
+            where i.external_id = any(${`{${ids.join(',')}}`}::text[])`,
+      );
+      const chats = new Set(rows.map((r) => `${String(r.channel)}:${String(r.chat_id)}`));
+      const atPlatform = acceptedMessages(tg, zalo).filter((a) => chats.has(a.chat));
+      console.info(
+        `fault-postgres: not delivered:\n${JSON.stringify(rows, null, 1)}\nat the platform:\n${JSON.stringify(atPlatform, null, 1)}`,
+      );
+    }
     expect(report.acknowledged).toBe(updates.length);
     expect(report.notProcessed).toEqual([]);
     expect(report.notOneReply).toEqual([]);
