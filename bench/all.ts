@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import postgres from 'postgres';
+import { format, resolveConfig } from 'prettier';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -561,10 +562,10 @@ async function main(): Promise<void> {
       "(1 vCPU, 1 GB), not an issue's figure.",
   ];
   writeFileSync(path.join(ROOT, 'bench/RESULTS.md'), renderResults(machine, sections, quick, notes));
-  writeFileSync(
-    path.join(ROOT, 'bench/results.json'),
-    `${JSON.stringify({ quick, machine, pipelineBaseLoadPerS: PIPELINE_BASE_LOAD_PER_S, benchmarks: sections }, null, 2)}\n`,
-  );
+  // Written as Prettier would write it, so that `npm run format:check` passes on a fresh results.json.
+  const jsonFile = path.join(ROOT, 'bench/results.json');
+  const json = JSON.stringify({ quick, machine, pipelineBaseLoadPerS: PIPELINE_BASE_LOAD_PER_S, benchmarks: sections });
+  writeFileSync(jsonFile, await format(json, { ...(await resolveConfig(jsonFile)), filepath: jsonFile }));
   process.stderr.write(`\nWrote bench/RESULTS.md and bench/results.json (${sections.filter((s) => s.error).length} failed)\n`);
   if (sections.some((s) => s.error)) process.exitCode = 1;
 }
