@@ -6,15 +6,14 @@ import { fieldErrorsOf } from '../../core/http-errors.js';
 import { actorOf, type ConsoleContext } from '../../core/staff.js';
 import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
-import { listAliases, removeAlias } from './aliases.js';
 import { PROCEDURE_CODE } from './http.js';
 import { parseTime } from './importer/parse.js';
+import { deleteLocalProcedure } from './local-removal.js';
 import { findLocalProcedure, findOverride, listLocalProcedures } from './repo.js';
 import {
   buildLocalProcedure,
   getProcedure,
   readFeeText,
-  removeLocalProcedure,
   removeOverride,
   saveLocalProcedure,
   setOverride,
@@ -436,19 +435,7 @@ ${form[f]}</textarea>
       const slug = slugOf(req);
       const p = (await localOf(ctx, slug))?.procedure;
       if (!p) return notFound(ctx, slug);
-      const actor = actorOf(ctx.principal);
-      await removeLocalProcedure(db, ctx.communeId, p.code);
-      // What pointed at the procedure goes with it, so a new procedure of the same name starts clean.
-      await removeOverride(db, ctx.communeId, p.code);
-      for (const a of await listAliases(db, ctx.communeId, p.code))
-        await removeAlias(db, { communeId: ctx.communeId, id: a.id, actor });
-      await writeAudit(db, {
-        communeId: ctx.communeId,
-        actor,
-        action: 'procedure.local_deleted',
-        subject: p.code,
-        details: { name: p.name },
-      });
+      await deleteLocalProcedure(db, { communeId: ctx.communeId, code: p.code, name: p.name, actor: actorOf(ctx.principal) });
       await deps.refresh(ctx.communeId);
       return deps.list(ctx, { kind: 'ok', text: `Đã xóa thủ tục “${p.name}”.` });
     }),

@@ -26,12 +26,13 @@ import { validTextReviver } from '../../core/text-input.js';
 import type { Db } from '../../db/client.js';
 import { parseTime } from './importer/parse.js';
 import { buildPosterLinks, renderPosterHtml, type PosterLinkBase } from './poster.js';
+import { deleteLocalProcedure } from './local-removal.js';
 import { findCommune } from './repo.js';
+import { writeAudit } from '../../db/audit.js';
 import {
   buildLocalProcedure,
   getProcedure,
   importOverrides,
-  removeLocalProcedure,
   removeOverride,
   saveLocalProcedure,
   setOverride,
@@ -363,6 +364,13 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
         return;
       }
       const { procedure } = await saveLocalProcedure(db, communeId, input);
+      await writeAudit(db, {
+        communeId,
+        actor: actorOf(req),
+        action: 'procedure.local_created',
+        subject: procedure.code,
+        details: { name: procedure.name },
+      });
       res.status(201).json({ code: procedure.code, procedure });
     },
   );
@@ -390,6 +398,13 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
       const code = `local.${slug}`;
       if (!PROCEDURE_CODE.test(code) || !(await getProcedure(db, communeId, code))) return notFound(res, code);
       const { procedure } = await saveLocalProcedure(db, communeId, { ...toLocalInput(body), slug });
+      await writeAudit(db, {
+        communeId,
+        actor: actorOf(req),
+        action: 'procedure.local_updated',
+        subject: procedure.code,
+        details: { name: procedure.name },
+      });
       res.json({ code: procedure.code, procedure });
     },
   );
@@ -407,7 +422,7 @@ export function createProceduresApi(deps: ProceduresApiDeps): express.Router {
     requireStaff('procedures'),
     async (req, res) => {
       const code = `local.${String(req.params.slug ?? '').replace(/^local\./, '')}`;
-      const deleted = await removeLocalProcedure(db, await communeOf(req), code);
+      const deleted = await deleteLocalProcedure(db, { communeId: await communeOf(req), code, actor: actorOf(req) });
       if (!deleted) return notFound(res, code);
       res.status(204).end();
     },

@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import express, { type RequestHandler } from 'express';
 import { setPrincipal } from '../../../src/core/staff.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { communes } from '../../../src/db/schema/index.js';
+import { and, eq, like } from 'drizzle-orm';
+import { auditLog, communes, procedureAliases, procedureOverrides } from '../../../src/db/schema/index.js';
+import { addAlias } from '../../../src/features/procedures/aliases.js';
 import { createProceduresApi } from '../../../src/features/procedures/http.js';
 import { importCatalogFolder } from '../../../src/features/procedures/importer/import.js';
 import { createTestDatabase } from '../../helpers/db.js';
@@ -158,6 +160,35 @@ describe('procedures HTTP API', () => {
     const bad = await call('POST', '/api/v1/procedures/local', { name: 'x', slug: 'Có Dấu' }, STAFF);
     expect(bad.status).toBe(422);
     expect(Object.keys((await bad.json()).fieldErrors)).toEqual(expect.arrayContaining(['name', 'slug']));
+  });
+
+  it('audits creating, replacing and deleting a local procedure, and the delete takes its override and aliases', async () => {
+    const payload = { name: 'Xác nhận hộ làm nghề thủ công truyền thống', field: 'Kinh tế' };
+    const res = await call('POST', '/api/v1/procedures/local', payload, STAFF);
+    expect(res.status).toBe(201);
+    const { code } = await res.json();
+    const slug = code.replace(/^local\./, '');
+    expect((await call('PUT', `/api/v1/procedures/local/${slug}`, { ...payload, field: 'Nông nghiệp' }, STAFF)).status).toBe(200);
+    expect((await call('PUT', `/api/v1/procedures/${code}/override`, { fee: '10.000 đồng' }, STAFF)).status).toBe(200);
+    await addAlias(database.db, { communeId, code, alias: 'giấy làng nghề', actor: 'staff:test' });
+    expect((await call('DELETE', `/api/v1/procedures/local/${slug}`, undefined, STAFF)).status).toBe(204);
+    const db = database.db;
+    const actions = (
+      await db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.subject, code), like(auditLog.action, 'procedure.local_%')))
+    ).map((r) => [r.action, r.actor]);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        ['procedure.local_created', 'staff:7'],
+        ['procedure.local_updated', 'staff:7'],
+        ['procedure.local_deleted', 'staff:7'],
+      ]),
+    );
+    expect(await db.select().from(procedureOverrides).where(eq(procedureOverrides.code, code))).toEqual([]);
+    expect(await db.select().from(procedureAliases).where(eq(procedureAliases.code, code))).toEqual([]);
+    expect((await call('DELETE', `/api/v1/procedures/local/${slug}`, undefined, STAFF)).status).toBe(404);
   });
 
   it('imports overrides from CSV in one go', async () => {
