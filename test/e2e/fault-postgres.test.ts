@@ -42,7 +42,9 @@ if (!onPostgres) console.info('fault-postgres.test.ts skipped: set TEST_DATABASE
 // postgres.js left queries waiting for ever after a cut, so batches never ended and messages stayed 'received'
 // (the replies missing 150 s after the last cut were never claim leases). With it, 2 runs of 3 passed; the third
 // failed on one reply marked 'sent' whose stored platform ids the platform had not given (notDelivered
-// "<id> (sent)"), not yet understood: on failure the test prints that row and its chat's messages.
+// "<id> (sent)"), not yet understood: on failure the test prints that row and its chat's messages. A fourth
+// run hit the 300 s test timeout: 10 of 300 webhooks were never acknowledged (290 recorded, all processed and
+// sent; the server answered /readyz), which points at a recording statement that never settled.
 const RUN_CUT = onPostgres && process.env.FAULT_PG_CUT === '1';
 if (onPostgres && !RUN_CUT) console.info('fault-postgres: skipped; set FAULT_PG_CUT=1 to run it');
 
