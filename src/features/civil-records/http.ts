@@ -1,3 +1,4 @@
+import { httpErrors } from '../../core/http-errors.js';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { apiRoute, type ApiRouteSpec } from '../../core/api-route.js';
@@ -347,7 +348,7 @@ export function createCivilRecordsApi(deps: CivilRecordsApiDeps): express.Router
     express.raw({ type: 'application/pdf', limit: SIGNED_COPY_MAX_BYTES }),
     async (req, res) => {
       if (!Buffer.isBuffer(req.body)) {
-        res.status(415).json({ error: 'send the PDF as the body with Content-Type: application/pdf' });
+        res.status(415).json({ error: 'Hãy gửi tệp PDF làm nội dung yêu cầu, với Content-Type: application/pdf.' });
         return;
       }
       try {
@@ -484,5 +485,7 @@ export function createCivilRecordsApi(deps: CivilRecordsApiDeps): express.Router
         .send(Buffer.from(copy.pdfBase64, 'base64'));
     },
   );
+  // A PDF over the limit is refused with a message about the file, not the chat's "message too long".
+  router.use(`${base}/:id/signed-copy`, httpErrors({ tooLarge: 'Tệp PDF quá lớn (tối đa 5 MB).' }));
   return router;
 }
