@@ -1,5 +1,5 @@
 /**
- * `npm run bench:startup [-- --json] [--engines pglite,postgres]`
+ * `npm run bench:startup [-- --json] [--engines pglite,postgres] [--dist]`
  *
  * Cold start and peak resident memory of the real server, as `npm start` runs it (`node --import tsx
  * src/main.ts`; the Docker image runs the compiled `node dist/main.js`, which skips the TypeScript
@@ -13,10 +13,11 @@
  * the second finds both done. Measured: spawn → the first 200 from `GET /healthz` (polled every 20 ms), and
  * the process's peak resident set (VmHWM in /proc/<pid>/status) once it has served and then run idle for
  * 3 s (the start-up's jobs run meanwhile). Baseline, same machine, same run: a bare `node -e` HTTP server
- * measured the same way. With --json the last line of stdout is one JSON object.
+ * measured the same way. With --json the last line of stdout is one JSON object. With --dist the server is
+ * the compiled `node dist/main.js` as in the Docker image (build it first: `npx tsc -p tsconfig.build.json`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +27,7 @@ import postgres from 'postgres';
 const argv = process.argv.slice(2);
 const asJson = argv.includes('--json');
 const ENGINES = new Set((argv.includes('--engines') ? argv[argv.indexOf('--engines') + 1] : 'pglite,postgres').split(','));
+const DIST = argv.includes('--dist');
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SETTLE_MS = 3_000;
 const READY_TIMEOUT_MS = 180_000;
@@ -102,7 +104,8 @@ async function measureStart(args: string[], env: Record<string, string>, label: 
   }
 }
 
-const SERVER = ['--import', 'tsx', 'src/main.ts'];
+const SERVER = DIST ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+const COMMAND = DIST ? 'node dist/main.js' : 'node --import tsx src/main.ts';
 const BARE = [
   '-e',
   "require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), process.env.HOST)",
@@ -115,6 +118,7 @@ function withDb(url: string, name: string): string {
 }
 
 async function main(): Promise<void> {
+  if (DIST && !existsSync('dist/main.js')) throw new Error('--dist: no dist/main.js, run `npx tsc -p tsconfig.build.json` first');
   const t0 = Date.now();
   const loadStart = os.loadavg();
   const results: Record<string, { first: StartMeasure; second: StartMeasure }> = {};
@@ -148,7 +152,7 @@ async function main(): Promise<void> {
     }
   }
 
-  out(`Start-up of the real server (node --import tsx src/main.ts), ${SETTLE_MS / 1000} s idle before the peak RSS is read`);
+  out(`Start-up of the real server (${COMMAND}), ${SETTLE_MS / 1000} s idle before the peak RSS is read`);
   out(`${'run'.padEnd(24)} ${'first /healthz'.padStart(15)} ${'peak RSS'.padStart(10)}`);
   const line = (label: string, m: StartMeasure) =>
     out(`${label.padEnd(24)} ${`${m.readyMs} ms`.padStart(15)} ${`${m.peakRssMb} MB`.padStart(10)}`);
@@ -162,18 +166,21 @@ async function main(): Promise<void> {
   out(
     `Targets: first request within ${TARGET_START_MS / 1000} s, peak RSS ≤ ${TARGET_RSS_MB} MB: ${targetsMet ? 'met' : 'NOT met'}`,
   );
-  out(`Total ${Math.round((Date.now() - t0) / 1000)} s`);
+  const loadEnd = os.loadavg();
+  out(
+    `Total ${Math.round((Date.now() - t0) / 1000)} s; load average ${loadStart[0].toFixed(2)} at the start, ${loadEnd[0].toFixed(2)} at the end`,
+  );
   if (asJson)
     console.log(
       JSON.stringify({
-        command: 'node --import tsx src/main.ts',
+        command: COMMAND,
         settleMs: SETTLE_MS,
         pglite: results.pglite ?? null,
         postgres: results.postgres ?? null,
         baseline,
         targets: { startMs: TARGET_START_MS, peakRssMb: TARGET_RSS_MB },
         targetsMet,
-        loadAverage: { start: loadStart, end: os.loadavg() },
+        loadAverage: { start: loadStart, end: loadEnd },
       }),
     );
 }
