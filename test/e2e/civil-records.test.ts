@@ -254,7 +254,7 @@ describe('a copy requested in the web chat, approved by the registrar, downloade
     expect((await upload(signed, registrar, 'text/plain')).status).toBe(415);
     const tooLarge = await upload(Buffer.concat([signed, Buffer.alloc(5 * 1024 * 1024)]));
     expect(tooLarge.status).toBe(413);
-    expect((await tooLarge.json()).error).toBe('Tệp PDF quá lớn (tối đa 5 MB).');
+    expect(((await tooLarge.json()) as { error: string }).error).toBe('Tệp PDF quá lớn (tối đa 5 MB).');
     expect((await upload(signed, adminB)).status).toBe(404);
     expect((await upload(signed, leader)).status).toBe(403);
     expect((await upload(signed)).status).toBe(201);
