@@ -1,5 +1,5 @@
 /** Drizzle queries for the procedure tables. No business rules here. */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { execRows } from '../../db/client.js';
 import { appSettings, communes, localProcedures, procedureOverrides, procedures } from '../../db/schema/index.js';
@@ -82,6 +82,25 @@ export async function findNationalProcedure(db: Db, code: string): Promise<Proce
 export async function listNationalProcedures(db: Db): Promise<Procedure[]> {
   const rows = await db.select({ data: procedures.data }).from(procedures).orderBy(procedures.code);
   return rows.map((r) => r.data as unknown as Procedure);
+}
+
+/**
+ * Every national procedure turned into something smaller (the search's form of it), read a page at a time in
+ * code order: the whole records never sit in memory at once (about 150 MB of heap at start-up when they did).
+ */
+export async function mapNationalProcedures<T>(db: Db, fn: (p: Procedure) => T, pageSize = 200): Promise<T[]> {
+  const out: T[] = [];
+  for (let after = ''; ;) {
+    const rows = await db
+      .select({ code: procedures.code, data: procedures.data })
+      .from(procedures)
+      .where(gt(procedures.code, after))
+      .orderBy(procedures.code)
+      .limit(pageSize);
+    for (const r of rows) out.push(fn(r.data as unknown as Procedure));
+    if (rows.length < pageSize) return out;
+    after = rows[rows.length - 1].code;
+  }
 }
 
 // ---------------------------------------------------------------- local procedures

@@ -4,7 +4,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/client.js';
 import type { SearchableProcedure } from '../../text/search-index.js';
 import { createProcedureEngine, toSearchable, type EngineResponse, type ProcedureEngine } from './engine.js';
-import { listLocalProcedures, listNationalProcedures } from './repo.js';
+import { listLocalProcedures, mapNationalProcedures } from './repo.js';
 import { listAliases, rewriteWithAliases, type AliasRule } from './aliases.js';
 import { loadExamples } from './examples-data.js';
 import type { LabelledExample } from '../../text/examples.js';
@@ -24,7 +24,7 @@ export function createProcedureSearchService(deps: { db: Db; log: Logger; exampl
   const aliases = new Map<number, AliasRule[]>();
   const names = new Map<string, string>();
 
-  const readNational = async () => (await listNationalProcedures(deps.db)).map(toSearchable);
+  const readNational = () => mapNationalProcedures(deps.db, toSearchable);
 
   async function init(communeIds: number[]): Promise<void> {
     // The records' text is read again when a commune's own index is built, not kept: it is most of the catalog's memory.

@@ -18,6 +18,7 @@ import {
   saveLocalProcedure,
   setOverride,
 } from '../../../src/features/procedures/service.js';
+import { listNationalProcedures, mapNationalProcedures } from '../../../src/features/procedures/repo.js';
 import { createTestDatabase } from '../../helpers/db.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/catalog', import.meta.url));
@@ -51,6 +52,14 @@ describe('national catalog import', () => {
     const report = await importCatalogFolder(database.db, work);
     expect(report).toMatchObject({ added: 13, changed: 0, unchanged: 0, skipped: 2, failed: 0 });
     expect(report.problems.skipped.map((p) => p.file).sort()).toEqual(['bo-cong-an/1.014208.json', 'bo-cong-an/2.001428.json']);
+  });
+
+  it('reads the national records a page at a time, every one once, in code order', async () => {
+    const whole = (await listNationalProcedures(database.db)).map((p) => `${p.code} ${p.name}`);
+    expect(whole.length).toBeGreaterThan(3);
+    for (const pageSize of [1, 2, 3, whole.length, 1000]) {
+      expect(await mapNationalProcedures(database.db, (p) => `${p.code} ${p.name}`, pageSize)).toEqual(whole);
+    }
   });
 
   it('is idempotent: a second import reports everything unchanged', async () => {
