@@ -79,9 +79,9 @@ export async function findNationalProcedure(db: Db, code: string): Promise<Proce
   return rows[0]?.data as unknown as Procedure | undefined;
 }
 
+/** Every national procedure, whole, in code order (read a page at a time, as `mapNationalProcedures`). */
 export async function listNationalProcedures(db: Db): Promise<Procedure[]> {
-  const rows = await db.select({ data: procedures.data }).from(procedures).orderBy(procedures.code);
-  return rows.map((r) => r.data as unknown as Procedure);
+  return mapNationalProcedures(db, (p) => p);
 }
 
 /**
