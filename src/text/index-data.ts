@@ -16,6 +16,7 @@ import { tokenize } from './normalize.js';
 import type { SearchableProcedure, SearchHit } from './search-types.js';
 import { phoneticKey } from './typos.js';
 import { PostingsBuilder } from './postings.js';
+import { runSteps, type Steps } from '../core/steps.js';
 
 /** BM25 saturation and length normalisation of names (lengths capped: long names are lists of cases). */
 export const K1 = 1.2;
@@ -31,6 +32,8 @@ export const UNKNOWN_INFO = 6;
 export const BODY_CHARS = 2000;
 /** Markers are looked for in the first words of a name, where the variant is named. */
 export const MARKER_SCOPE = 12;
+/** Records per slice of a build between two chances for other work to run (a few milliseconds each). */
+const SLICE = 32;
 
 export interface Doc {
   hit: Omit<SearchHit, 'score' | 'coverage'>;
@@ -87,7 +90,7 @@ export type IndexData = ReturnType<typeof buildIndexData>;
  * the growable lists it builds with are garbage once packed (the closures that
  * buildIndexData returns keep that function's whole scope alive).
  */
-function collect(procedures: readonly SearchableProcedure[]) {
+function* collect(procedures: readonly SearchableProcedure[]) {
   const docs: Doc[] = [];
   const building = {
     name: new PostingsBuilder(),
@@ -99,7 +102,9 @@ function collect(procedures: readonly SearchableProcedure[]) {
   const next = new Map<string, Set<string>>();
   const prev = new Map<string, Set<string>>();
 
-  procedures.forEach((p, id) => {
+  for (let id = 0; id < procedures.length; id++) {
+    if (id % SLICE === SLICE - 1) yield;
+    const p = procedures[id];
     const display = stripPrefix(p.name);
     const expansions = tokenize(display)
       .filter((t) => Object.hasOwn(NAME_ABBREVIATIONS, t))
@@ -155,7 +160,7 @@ function collect(procedures: readonly SearchableProcedure[]) {
       actions,
       dedupeKey: tokenize(display).join(' '),
     });
-  });
+  }
 
   return {
     docs,
@@ -169,30 +174,41 @@ function collect(procedures: readonly SearchableProcedure[]) {
 }
 
 /** Real words: those of names and of the records' text, accented and folded. */
-function buildDictionary(
+function* buildDictionary(
   procedures: readonly SearchableProcedure[],
   docs: readonly Doc[],
   accentedVocab: Set<string>,
-): Set<string> {
+): Steps<Set<string>> {
   const dictionary = new Set<string>(accentedVocab);
-  for (const p of procedures) {
+  // The records repeat the same few thousand words: fold each distinct one once (folding is most of a build's CPU).
+  const folded = new Map<string, string>();
+  for (let i = 0; i < procedures.length; i++) {
+    if (i % SLICE === SLICE - 1) yield;
+    const p = procedures[i];
     if (!p.text) continue;
     for (const w of accentedWords(p.text)) {
       dictionary.add(w);
-      dictionary.add(tokenize(w).join(''));
+      let f = folded.get(w);
+      if (f === undefined) folded.set(w, (f = tokenize(w).join('')));
+      dictionary.add(f);
     }
   }
   for (const d of docs) for (const t of d.tokens) dictionary.add(t);
   return dictionary;
 }
 
-/** Build the index data. Cost is linear in the catalog. */
+/** Build the index data at once. Cost is linear in the catalog (about a second for the national one). */
 export function buildIndexData(procedures: readonly SearchableProcedure[]) {
-  const { docs, name, nameBigram, bodyBigram, field, next, prev } = collect(procedures);
+  return runSteps(buildIndexDataSteps(procedures));
+}
+
+/** The build in slices of records, for `runStepsAsync` (src/core/steps.ts). */
+export function* buildIndexDataSteps(procedures: readonly SearchableProcedure[]) {
+  const { docs, name, nameBigram, bodyBigram, field, next, prev } = yield* collect(procedures);
   /** Every accented word of every name: a typed word outside it is a misspelling, not a different word. */
   const accentedVocab = new Set<string>();
   for (const d of docs) for (const w of d.accented) accentedVocab.add(w);
-  const dictionary = buildDictionary(procedures, docs, accentedVocab);
+  const dictionary = yield* buildDictionary(procedures, docs, accentedVocab);
   /** A typed word that is a real word (as typed, with or without its diacritics) is not a typo. */
   const isRealWord = (folded: string, accented: string | undefined) =>
     accented !== undefined ? dictionary.has(accented) : dictionary.has(folded);

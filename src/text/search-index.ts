@@ -6,7 +6,8 @@
  * commune-level variant, and a decision: answer, ask the resident to choose,
  * or decline.
  */
-import { buildIndexData, HEAD, UNKNOWN_INFO } from './index-data.js';
+import { buildIndexDataSteps, HEAD, UNKNOWN_INFO } from './index-data.js';
+import { runSteps, type Steps } from '../core/steps.js';
 import { GENERIC_NAME_WORDS } from './name-markers.js';
 import { analyzeQuery } from './normalize.js';
 import { resolveConcepts } from './query-resolve.js';
@@ -96,12 +97,20 @@ function longestRun(query: string[], name: string[]): { run: number; start: numb
   return { run: best, start };
 }
 
-/** Build the in-memory index. Cost is linear in the catalog; call once at start-up. */
+/** Build the in-memory index at once. Cost is linear in the catalog (about a second for the national one). */
 export function createProcedureIndex(
   procedures: readonly SearchableProcedure[],
   tuning: IndexTuning = DEFAULT_TUNING,
 ): ProcedureIndex {
-  const data = buildIndexData(procedures);
+  return runSteps(procedureIndexSteps(procedures, tuning));
+}
+
+/** The same build in slices, for `runStepsAsync` (src/core/steps.ts): a rebuild while serving. */
+export function* procedureIndexSteps(
+  procedures: readonly SearchableProcedure[],
+  tuning: IndexTuning = DEFAULT_TUNING,
+): Steps<ProcedureIndex> {
+  const data = yield* buildIndexDataSteps(procedures);
   const { docs, name, nameBigram, bodyBigram, field, N, idf, tokenIdf, lengthNorm } = data;
   const resolve = (concepts: Parameters<typeof resolveConcepts>[1]) => resolveConcepts(data, concepts);
 

@@ -5,7 +5,7 @@
  * residents get.
  */
 import {
-  createProcedureIndex,
+  procedureIndexSteps,
   type IndexTuning,
   type SearchableProcedure,
   type SearchDecision,
@@ -13,7 +13,8 @@ import {
   type SearchResponse,
 } from '../../text/search-index.js';
 import { rawWords, tokenize } from '../../text/normalize.js';
-import { createExampleIndex, type LabelledExample } from '../../text/examples.js';
+import { createExampleIndex, type ExampleIndex, type LabelledExample } from '../../text/examples.js';
+import { runSteps, runStepsAsync, type Steps } from '../../core/steps.js';
 import { DEFAULT_EXAMPLE_TUNING, withExamples, type ExampleTuning } from '../../text/example-evidence.js';
 import { checkScope, type ElsewhereTopic } from './scope.js';
 import type { Procedure } from './types.js';
@@ -50,13 +51,28 @@ export interface EngineOptions {
   tuning?: IndexTuning;
   /** Residents' questions with their procedures: the nearest ones are evidence for new questions. */
   examples?: readonly LabelledExample[];
+  /** The same examples already indexed (`createExampleIndex`), shared by every commune's engine. */
+  exampleIndex?: ExampleIndex;
   exampleTuning?: ExampleTuning;
 }
 
+/** Build an engine at once (start-up, benchmarks, tests). */
 export function createProcedureEngine(procedures: readonly SearchableProcedure[], opts: EngineOptions = {}): ProcedureEngine {
-  const index = createProcedureIndex(procedures, opts.tuning);
+  return runSteps(procedureEngineSteps(procedures, opts));
+}
+
+/** Build an engine while serving: the event loop gets control back between slices of the catalog. */
+export function buildProcedureEngine(
+  procedures: readonly SearchableProcedure[],
+  opts: EngineOptions = {},
+): Promise<ProcedureEngine> {
+  return runStepsAsync(procedureEngineSteps(procedures, opts));
+}
+
+function* procedureEngineSteps(procedures: readonly SearchableProcedure[], opts: EngineOptions): Steps<ProcedureEngine> {
+  const index = yield* procedureIndexSteps(procedures, opts.tuning);
   const byCode = new Map(procedures.map((p) => [p.code, { code: p.code, name: p.name, field: p.field, levels: p.levels }]));
-  const examples = opts.examples?.length ? createExampleIndex(opts.examples) : undefined;
+  const examples = opts.exampleIndex ?? (opts.examples?.length ? createExampleIndex(opts.examples) : undefined);
   const exampleTuning = opts.exampleTuning ?? DEFAULT_EXAMPLE_TUNING;
   const ranked = (query: string, options?: SearchOptions): SearchResponse => {
     const r = index.search(query, options);

@@ -3,21 +3,32 @@ import { PUBLIC_LIMITS, publicRateLimit } from '../../core/rate-limit.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/client.js';
 import type { SearchableProcedure } from '../../text/search-index.js';
-import { createProcedureEngine, toSearchable, type EngineResponse, type ProcedureEngine } from './engine.js';
+import {
+  buildProcedureEngine,
+  createProcedureEngine,
+  toSearchable,
+  type EngineResponse,
+  type ProcedureEngine,
+} from './engine.js';
 import { listLocalProcedures, mapNationalProcedures } from './repo.js';
 import { listAliases, rewriteWithAliases, type AliasRule } from './aliases.js';
 import { loadExamples } from './examples-data.js';
-import type { LabelledExample } from '../../text/examples.js';
+import { createExampleIndex, type LabelledExample } from '../../text/examples.js';
 
 /**
  * Procedure search for every commune: one shared index over the national
  * catalog, plus a per-commune index only where a commune added local
- * procedures. Indexes are rebuilt off the request path after staff changes.
+ * procedures. Indexes are rebuilt after staff changes in slices
+ * (`buildProcedureEngine`), so a rebuild's second of CPU never holds up
+ * residents' messages for more than one slice; searches use the previous
+ * index until the new one is ready.
  */
 export function createProcedureSearchService(deps: { db: Db; log: Logger; examples?: LabelledExample[] }) {
   /** Residents' answered questions, read as evidence beside the catalog (src/text/examples.ts). */
   const examples = deps.examples ?? loadExamples();
-  const engineOf = (docs: SearchableProcedure[]) => createProcedureEngine(docs, { examples });
+  // Indexed once and shared by the national engine and every commune's own.
+  const exampleIndex = examples.length ? createExampleIndex(examples) : undefined;
+  const engineOf = (docs: SearchableProcedure[]) => buildProcedureEngine(docs, { exampleIndex });
   let national: ProcedureEngine = createProcedureEngine([]);
   const perCommune = new Map<number, ProcedureEngine>();
   /** Staff-added words per commune, longest first, and the names of the procedures they point to. */
@@ -29,7 +40,7 @@ export function createProcedureSearchService(deps: { db: Db; log: Logger; exampl
   async function init(communeIds: number[]): Promise<void> {
     // The records' text is read again when a commune's own index is built, not kept: it is most of the catalog's memory.
     const nationalDocs = await readNational();
-    national = engineOf(nationalDocs);
+    national = await engineOf(nationalDocs);
     for (const d of nationalDocs) names.set(d.code, d.name);
     cache.clear();
     for (const id of communeIds) await buildCommune(id, nationalDocs);
@@ -62,15 +73,16 @@ export function createProcedureSearchService(deps: { db: Db; log: Logger; exampl
   }
 
   async function buildCommune(communeId: number, nationalDocs?: SearchableProcedure[]): Promise<void> {
-    cache.clear();
     const local = await listLocalProcedures(deps.db, communeId);
     for (const p of local) names.set(p.code, p.name);
     if (local.length === 0) perCommune.delete(communeId);
-    else perCommune.set(communeId, engineOf([...(nationalDocs ?? (await readNational())), ...local.map(toSearchable)]));
+    else perCommune.set(communeId, await engineOf([...(nationalDocs ?? (await readNational())), ...local.map(toSearchable)]));
     const rules = (await listAliases(deps.db, communeId)).map((a) => ({ folded: a.folded, code: a.code }));
     rules.sort((a, b) => b.folded.length - a.folded.length);
     if (rules.length) aliases.set(communeId, rules);
     else aliases.delete(communeId);
+    // Answers remembered while the build ran came from the old index.
+    cache.clear();
   }
 
   // Residents ask the same questions again and again: remember recent answers (bounded; cleared when an index changes).
