@@ -1,201 +1,28 @@
 import type express from 'express';
-import { z } from 'zod';
-import { consolePage, csrfField, formText } from '../../core/console-kit.js';
+import { consolePage, csrfField } from '../../core/console-kit.js';
 import { html, type SafeHtml } from '../../core/html.js';
-import { fieldErrorsOf } from '../../core/http-errors.js';
 import { actorOf, type ConsoleContext } from '../../core/staff.js';
 import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
-import { PROCEDURE_CODE } from './http.js';
-import { parseTime } from './importer/parse.js';
+import { PROCEDURE_CODE } from './fields.js';
+import {
+  CHANNEL_LABELS,
+  CHANNELS,
+  EMPTY_LOCAL_FORM,
+  formOf,
+  LABELS,
+  parseLocalForm,
+  readLocalForm,
+  type FormErrors,
+  type FormField,
+  type LocalForm,
+} from './local-form.js';
 import { deleteLocalProcedure } from './local-removal.js';
 import { findLocalProcedure, findOverride, listLocalProcedures } from './repo.js';
-import {
-  buildLocalProcedure,
-  getProcedure,
-  readFeeText,
-  removeOverride,
-  saveLocalProcedure,
-  setOverride,
-  type LocalProcedureInput,
-} from './service.js';
-import type { ChannelInfo, Procedure, ProcedureOverride, SubmissionChannel } from './types.js';
+import { buildLocalProcedure, getProcedure, removeOverride, saveLocalProcedure, setOverride } from './service.js';
+import type { ProcedureOverride } from './types.js';
 
 type Flash = { kind: 'ok' | 'error'; text: string };
-
-/** How a resident may file, as staff tick it. */
-const CHANNEL_LABELS: Record<SubmissionChannel, string> = {
-  truc_tiep: 'Nộp trực tiếp tại xã',
-  truc_tuyen: 'Nộp trực tuyến',
-  buu_chinh: 'Gửi qua bưu chính',
-};
-const CHANNELS = Object.keys(CHANNEL_LABELS) as SubmissionChannel[];
-
-/** The form's fields with their labels, in the order errors are listed. */
-const LABELS = {
-  name: 'Tên thủ tục',
-  field: 'Lĩnh vực',
-  agency: 'Cơ quan giải quyết',
-  subjects: 'Đối tượng thực hiện',
-  conditions: 'Điều kiện',
-  documents: 'Giấy tờ cần nộp',
-  steps: 'Các bước thực hiện',
-  channels: 'Cách nộp',
-  timeText: 'Thời hạn giải quyết',
-  feeText: 'Phí, lệ phí',
-  receptionAddress: 'Nơi nộp hồ sơ',
-  portalUrl: 'Đường dẫn nộp trực tuyến',
-  result: 'Kết quả nhận được',
-  note: 'Ghi chú của xã',
-} as const;
-type FormField = keyof typeof LABELS;
-
-/** What the form posts, as text (documents and steps one a line). */
-export type LocalForm = Record<Exclude<FormField, 'channels'>, string> & { channels: SubmissionChannel[] };
-
-const text = (max: number) => z.string().trim().max(max, `tối đa ${max} ký tự`);
-const lines = (value: string) =>
-  value
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter(Boolean);
-
-/**
- * The same limits as the API's body for local procedures (`localBody` in
- * http.ts), with every message in Vietnamese, plus the commune's note, which
- * is kept as the procedure's override (as for a national one).
- */
-const localFormSchema = z
-  .object({
-    name: z.string().trim().min(3, 'tên thủ tục quá ngắn (ít nhất 3 ký tự)').max(300, 'tối đa 300 ký tự'),
-    field: text(200),
-    agency: text(300),
-    subjects: text(500),
-    conditions: text(4000),
-    result: text(1000),
-    receptionAddress: text(500),
-    portalUrl: z
-      .string()
-      .trim()
-      .max(500, 'tối đa 500 ký tự')
-      .refine((v) => v === '' || /^https?:\/\/[^\s]+$/i.test(v), 'phải là đường dẫn http:// hoặc https://'),
-    documents: z.array(z.string().max(1000, 'mỗi giấy tờ tối đa 1000 ký tự')).max(100, 'tối đa 100 giấy tờ'),
-    steps: z.array(z.string().max(2000, 'mỗi bước tối đa 2000 ký tự')).max(50, 'tối đa 50 bước'),
-    channels: z.array(z.enum(CHANNELS as [SubmissionChannel, ...SubmissionChannel[]])).max(3),
-    timeText: text(200),
-    feeText: text(500),
-    note: text(2000),
-  })
-  .refine((v) => v.channels.length > 0 || (!v.timeText && !v.feeText), {
-    message: 'chọn ít nhất một cách nộp để ghi thời hạn và phí',
-    path: ['channels'],
-  });
-
-/** The form as posted: every value a trimmed string (generous caps; the schema gives the messages). */
-export function readLocalForm(body: Record<string, unknown> | undefined): LocalForm {
-  const b = body ?? {};
-  const picked = ([] as unknown[]).concat(b.channels ?? []);
-  return {
-    name: formText(b.name, 1000),
-    field: formText(b.field, 1000),
-    agency: formText(b.agency, 1000),
-    subjects: formText(b.subjects, 2000),
-    conditions: formText(b.conditions, 10_000),
-    result: formText(b.result, 5000),
-    receptionAddress: formText(b.receptionAddress, 2000),
-    portalUrl: formText(b.portalUrl, 2000),
-    documents: formText(b.documents, 60_000),
-    steps: formText(b.steps, 60_000),
-    channels: CHANNELS.filter((c) => picked.includes(c)),
-    timeText: formText(b.timeText, 1000),
-    feeText: formText(b.feeText, 2000),
-    note: formText(b.note, 5000),
-  };
-}
-
-const documentNames = (p: Pick<Procedure, 'documentGroups'>) => p.documentGroups.flatMap((g) => g.documents.map((d) => d.name));
-
-/** A stored procedure (as the commune wrote it, without its override) and its note, as the form shows them. */
-export function formOf(p: Procedure, override?: ProcedureOverride): LocalForm {
-  const first = p.channels[0];
-  return {
-    name: p.name,
-    field: p.field,
-    agency: p.agency,
-    subjects: p.subjects,
-    conditions: p.conditions,
-    result: p.result,
-    receptionAddress: p.receptionAddress,
-    portalUrl: p.portalUrl,
-    documents: documentNames(p).join('\n'),
-    steps: p.steps.join('\n'),
-    channels: p.channels.map((c) => c.channel),
-    timeText: first?.timeText ?? '',
-    feeText: first?.feeText ?? '',
-    note: override?.note ?? '',
-  };
-}
-
-function channelInfo(channel: SubmissionChannel, timeText: string, feeText: string): ChannelInfo {
-  const fee = readFeeText(feeText);
-  const info: ChannelInfo = { channel, timeText, feeText, feeAmounts: fee.amounts, free: fee.free };
-  const time = parseTime(timeText);
-  if (time) info.time = time;
-  return info;
-}
-
-/**
- * The service's input from a valid form. Editing keeps what the form does
- * not show (document groups with their titles and copies, per-channel times
- * and fees, legal basis, all possibly set through the API) as long as staff
- * left that part of the form as it was.
- */
-export function parseLocalForm(
-  form: LocalForm,
-  before?: Procedure,
-): { ok: true; input: LocalProcedureInput; note: string } | { ok: false; errors: Partial<Record<FormField, string>> } {
-  const parsed = localFormSchema.safeParse({ ...form, documents: lines(form.documents), steps: lines(form.steps) });
-  if (!parsed.success) {
-    // One message a form field: `documents[3]` (one line too long) is the documents box.
-    const errors: Partial<Record<FormField, string>> = {};
-    for (const [key, message] of Object.entries(fieldErrorsOf(parsed.error))) {
-      const field = key.split(/[[.]/)[0];
-      if (field in LABELS) errors[field as FormField] ??= message;
-    }
-    return { ok: false, errors };
-  }
-  const v = parsed.data;
-  const sameDocuments = before && documentNames(before).join('\n') === v.documents.join('\n');
-  const beforeForm = before && formOf(before);
-  const sameChannels =
-    beforeForm &&
-    beforeForm.channels.join() === v.channels.join() &&
-    beforeForm.timeText === v.timeText &&
-    beforeForm.feeText === v.feeText;
-  const opt = (s: string) => s || undefined;
-  return {
-    ok: true,
-    note: v.note,
-    input: {
-      name: v.name,
-      field: opt(v.field),
-      agency: opt(v.agency),
-      subjects: opt(v.subjects),
-      conditions: opt(v.conditions),
-      result: opt(v.result),
-      receptionAddress: opt(v.receptionAddress),
-      portalUrl: opt(v.portalUrl),
-      steps: v.steps,
-      documentGroups: sameDocuments
-        ? before.documentGroups
-        : v.documents.length
-          ? [{ title: '', documents: v.documents.map((name) => ({ name })) }]
-          : [],
-      channels: sameChannels ? before.channels : v.channels.map((c) => channelInfo(c, v.timeText, v.feeText)),
-      legalBasis: before?.legalBasis,
-    },
-  };
-}
 
 const slugOf = (req: express.Request) => String(req.params.slug ?? '').slice(0, 80);
 const codeOfSlug = (slug: string) => `local.${slug}`;
@@ -222,7 +49,7 @@ export function registerLocalProcedurePages(
 
   function formPage(
     ctx: ConsoleContext,
-    opts: { form: LocalForm; code?: string; errors?: Partial<Record<FormField, string>>; flash?: Flash; status?: number },
+    opts: { form: LocalForm; code?: string; errors?: FormErrors; flash?: Flash; status?: number },
   ) {
     const { form, code, errors = {} } = opts;
     const invalid = (f: FormField) => (errors[f] ? html`aria-invalid="true" aria-describedby="e-${f}"` : '');
@@ -289,7 +116,7 @@ ${form[f]}</textarea>
     });
   }
 
-  function refused(ctx: ConsoleContext, form: LocalForm, errors: Partial<Record<FormField, string>>, code?: string) {
+  function refused(ctx: ConsoleContext, form: LocalForm, errors: FormErrors, code?: string) {
     const listed = (Object.keys(LABELS) as FormField[])
       .filter((f) => errors[f])
       .map((f) => `${LABELS[f]}: ${errors[f]}`)
@@ -320,14 +147,9 @@ ${form[f]}</textarea>
         <h1>Không tìm thấy thủ tục local.${slug}</h1>`,
     });
 
-  const empty: LocalForm = {
-    ...(Object.fromEntries(Object.keys(LABELS).map((k) => [k, ''])) as unknown as LocalForm),
-    channels: ['truc_tiep'],
-  };
-
   router.get(
     '/console/procedures/local/new',
-    consolePage('procedures', async (_req, _res, ctx) => formPage(ctx, { form: empty })),
+    consolePage('procedures', async (_req, _res, ctx) => formPage(ctx, { form: EMPTY_LOCAL_FORM })),
   );
 
   router.post(

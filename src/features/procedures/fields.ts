@@ -25,7 +25,7 @@ export const optionalUrl = z.preprocess(
   z
     .string()
     .trim()
-    .max(500)
+    .max(500, 'tối đa 500 ký tự')
     .regex(/^https?:\/\/[^\s]+$/i, 'phải là đường dẫn http:// hoặc https://')
     .nullable()
     .optional(),

@@ -1,6 +1,8 @@
 /**
  * A commune's own procedure as staff send it: the API's body for
- * /api/v1/procedures/local, which the console's form is parsed into too.
+ * /api/v1/procedures/local, and what the console's form is parsed into
+ * (local-form.ts), so both have one set of limits and one set of Vietnamese
+ * messages.
  */
 import { z } from 'zod';
 import { optionalUrl } from './fields.js';
@@ -8,12 +10,14 @@ import { parseTime } from './importer/parse.js';
 import { readFeeText, type LocalProcedureInput } from './service.js';
 import type { ChannelInfo } from './types.js';
 
+const text = (max: number) => z.string().trim().max(max, `tối đa ${max} ký tự`);
+
 const channelInput = z
   .object({
     channel: z.enum(['truc_tiep', 'truc_tuyen', 'buu_chinh']),
-    timeText: z.string().trim().max(200).default(''),
-    feeText: z.string().trim().max(500).default(''),
-    description: z.string().trim().max(2000).optional(),
+    timeText: text(200).default(''),
+    feeText: text(500).default(''),
+    description: text(2000).optional(),
   })
   .strict();
 
@@ -23,40 +27,50 @@ export const localBody = z
       .string()
       .regex(/^[a-z0-9-]{2,40}$/, 'tối đa 40 ký tự, chỉ gồm chữ thường không dấu, số và dấu gạch ngang')
       .optional(),
-    name: z.string().trim().min(3, 'tên thủ tục quá ngắn').max(300),
-    field: z.string().trim().max(200).optional(),
-    agency: z.string().trim().max(300).optional(),
-    subjects: z.string().trim().max(500).optional(),
-    result: z.string().trim().max(1000).optional(),
-    conditions: z.string().trim().max(4000).optional(),
-    receptionAddress: z.string().trim().max(500).optional(),
+    name: z.string().trim().min(3, 'tên thủ tục quá ngắn (ít nhất 3 ký tự)').max(300, 'tối đa 300 ký tự'),
+    field: text(200).optional(),
+    agency: text(300).optional(),
+    subjects: text(500).optional(),
+    result: text(1000).optional(),
+    conditions: text(4000).optional(),
+    receptionAddress: text(500).optional(),
     portalUrl: optionalUrl,
-    steps: z.array(z.string().trim().min(1).max(2000)).max(50).optional(),
+    steps: z
+      .array(z.string().trim().min(1, 'không được để trống').max(2000, 'mỗi bước tối đa 2000 ký tự'))
+      .max(50, 'tối đa 50 bước')
+      .optional(),
     documentGroups: z
       .array(
         z
           .object({
-            title: z.string().trim().max(300).default(''),
+            title: text(300).default(''),
             documents: z
               .array(
                 z
                   .object({
-                    name: z.string().trim().min(1).max(1000),
-                    form: z.string().trim().max(300).optional(),
-                    quantity: z.string().trim().max(100).optional(),
+                    name: z.string().trim().min(1, 'không được để trống').max(1000, 'mỗi giấy tờ tối đa 1000 ký tự'),
+                    form: text(300).optional(),
+                    quantity: text(100).optional(),
                   })
                   .strict(),
               )
-              .max(100),
+              .max(100, 'tối đa 100 giấy tờ'),
           })
           .strict(),
       )
-      .max(20)
+      .max(20, 'tối đa 20 nhóm giấy tờ')
       .optional(),
-    channels: z.array(channelInput).max(10).optional(),
+    channels: z.array(channelInput).max(10, 'tối đa 10 cách nộp').optional(),
     legalBasis: z
-      .array(z.object({ title: z.string().trim().min(1).max(1000), code: z.string().trim().max(100).optional() }).strict())
-      .max(50)
+      .array(
+        z
+          .object({
+            title: z.string().trim().min(1, 'không được để trống').max(1000, 'tối đa 1000 ký tự'),
+            code: text(100).optional(),
+          })
+          .strict(),
+      )
+      .max(50, 'tối đa 50 căn cứ pháp lý')
       .optional(),
   })
   .strict();
