@@ -36,3 +36,18 @@ export function contentSecurityPolicy(html: string): string {
     "frame-ancestors 'none'",
   ].join('; ');
 }
+
+/**
+ * The same protection for a file a public link serves (a PDF copy, an attachment): no framing
+ * (clickjacking) by CSP `frame-ancestors` and by `X-Frame-Options` for older browsers, no MIME sniffing,
+ * no referrer. No `default-src`/`sandbox` here: Chromium's built-in PDF viewer is an embedded plugin that
+ * such a policy can blank out, and a file runs no script of ours anyway.
+ */
+export function setFileSecurityHeaders(res: Response): void {
+  res.set({
+    'content-security-policy': "frame-ancestors 'none'",
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  });
+}

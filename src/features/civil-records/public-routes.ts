@@ -1,6 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { html, type SafeHtml } from '../../core/html.js';
+import { sendHtmlPage, setFileSecurityHeaders } from '../../core/html-page.js';
 import type { Db } from '../../db/client.js';
 import { TOKEN_RE } from './codes.js';
 import { takeDownload, verifyCopy } from './service.js';
@@ -10,52 +11,48 @@ import { takeDownload, verifyCopy } from './service.js';
 /** Per address, per 10 minutes, on the public verify page and download links (tokens are unguessable; this stops trying). */
 export const PUBLIC_LIMIT = { windowMs: 10 * 60_000, limit: 30 };
 
-/** A public page of the verify and download routes: plain, no script, no personal data beyond what a copy prints. */
+/**
+ * A public page of the verify and download routes: plain, no script, no personal data beyond what a copy prints.
+ * Sent with the security headers of every public page (core/html-page.ts: CSP by hash, no framing, nosniff).
+ */
 function publicPage(res: Response, status: number, title: string, body: SafeHtml): void {
-  res
-    .status(status)
-    .set({
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
-      'referrer-policy': 'no-referrer',
-      'x-robots-tag': 'noindex',
-    })
-    .send(
-      String(
-        html`<!doctype html>
-          <html lang="vi">
-            <head>
-              <meta charset="utf-8" />
-              <meta name="viewport" content="width=device-width, initial-scale=1" />
-              <title>${title}</title>
-              <style>
-                body {
-                  font-family: system-ui, sans-serif;
-                  max-width: 640px;
-                  margin: 24px auto;
-                  padding: 0 16px;
-                  line-height: 1.5;
-                }
-                table {
-                  border-collapse: collapse;
-                  width: 100%;
-                }
-                th,
-                td {
-                  text-align: left;
-                  border-bottom: 1px solid #ddd;
-                  padding: 6px;
-                  vertical-align: top;
-                }
-              </style>
-            </head>
-            <body>
-              ${body}
-            </body>
-          </html>`,
-      ),
-    );
+  res.status(status).set({ 'cache-control': 'no-store', 'x-robots-tag': 'noindex' });
+  sendHtmlPage(
+    res,
+    String(
+      html`<!doctype html>
+        <html lang="vi">
+          <head>
+            <meta charset="utf-8" />
+            <meta name="viewport" content="width=device-width, initial-scale=1" />
+            <title>${title}</title>
+            <style>
+              body {
+                font-family: system-ui, sans-serif;
+                max-width: 640px;
+                margin: 24px auto;
+                padding: 0 16px;
+                line-height: 1.5;
+              }
+              table {
+                border-collapse: collapse;
+                width: 100%;
+              }
+              th,
+              td {
+                text-align: left;
+                border-bottom: 1px solid #ddd;
+                padding: 6px;
+                vertical-align: top;
+              }
+            </style>
+          </head>
+          <body>
+            ${body}
+          </body>
+        </html>`,
+    ),
+  );
 }
 
 const tooMany = (_req: Request, res: Response) =>
@@ -124,6 +121,7 @@ export function createPublicRoutes(deps: { db: Db }): express.Router {
       );
       return;
     }
+    setFileSecurityHeaders(res);
     res
       .status(200)
       .set({
