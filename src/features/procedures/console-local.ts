@@ -2,7 +2,6 @@ import type express from 'express';
 import { consolePage, csrfField } from '../../core/console-kit.js';
 import { html, type SafeHtml } from '../../core/html.js';
 import { actorOf, type ConsoleContext } from '../../core/staff.js';
-import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
 import { PROCEDURE_CODE } from './fields.js';
 import {
@@ -170,15 +169,8 @@ ${form[f]}</textarea>
           },
           status: 409,
         });
-      const { procedure } = await saveLocalProcedure(db, ctx.communeId, parsed.input);
+      const { procedure } = await saveLocalProcedure(db, ctx.communeId, parsed.input, actorOf(ctx.principal));
       await saveNote(ctx, procedure.code, parsed.note, undefined);
-      await writeAudit(db, {
-        communeId: ctx.communeId,
-        actor: actorOf(ctx.principal),
-        action: 'procedure.local_created',
-        subject: procedure.code,
-        details: { name: procedure.name },
-      });
       await deps.refresh(ctx.communeId);
       return deps.detail(ctx, procedure.code, {
         kind: 'ok',
@@ -208,15 +200,8 @@ ${form[f]}</textarea>
       const parsed = parseLocalForm(form, before);
       if (!parsed.ok) return refused(ctx, form, parsed.errors, before.code);
       // The code stays as it was (links, posters and aliases point to it), whatever the new name.
-      await saveLocalProcedure(db, ctx.communeId, { ...parsed.input, slug });
+      await saveLocalProcedure(db, ctx.communeId, { ...parsed.input, slug }, actorOf(ctx.principal));
       await saveNote(ctx, before.code, parsed.note, found.override);
-      await writeAudit(db, {
-        communeId: ctx.communeId,
-        actor: actorOf(ctx.principal),
-        action: 'procedure.local_updated',
-        subject: before.code,
-        details: { name: parsed.input.name },
-      });
       await deps.refresh(ctx.communeId);
       return deps.detail(ctx, before.code, {
         kind: 'ok',

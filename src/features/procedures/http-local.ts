@@ -10,7 +10,6 @@ import express, { type Request } from 'express';
 import { z } from 'zod';
 import { apiRoute } from '../../core/api-route.js';
 import { validTextReviver } from '../../core/text-input.js';
-import { writeAudit } from '../../db/audit.js';
 import { PROCEDURE_CODE } from './fields.js';
 import { actorOf, notFound, staffRoute, type ProceduresApiDeps } from './http-common.js';
 import { deleteLocalProcedure } from './local-removal.js';
@@ -49,14 +48,7 @@ export function createLocalProcedureRoutes(deps: ProceduresApiDeps): express.Rou
         res.status(409).json({ error: `Thủ tục ${code} đã có; dùng PUT để sửa.`, code });
         return;
       }
-      const { procedure } = await saveLocalProcedure(db, communeId, input);
-      await writeAudit(db, {
-        communeId,
-        actor: actorOf(req),
-        action: 'procedure.local_created',
-        subject: procedure.code,
-        details: { name: procedure.name },
-      });
+      const { procedure } = await saveLocalProcedure(db, communeId, input, actorOf(req));
       res.status(201).json({ code: procedure.code, procedure });
     },
   );
@@ -83,14 +75,7 @@ export function createLocalProcedureRoutes(deps: ProceduresApiDeps): express.Rou
       const communeId = await communeOf(req);
       const code = `local.${slug}`;
       if (!PROCEDURE_CODE.test(code) || !(await getProcedure(db, communeId, code))) return notFound(res, code);
-      const { procedure } = await saveLocalProcedure(db, communeId, { ...toLocalInput(body), slug });
-      await writeAudit(db, {
-        communeId,
-        actor: actorOf(req),
-        action: 'procedure.local_updated',
-        subject: procedure.code,
-        details: { name: procedure.name },
-      });
+      const { procedure } = await saveLocalProcedure(db, communeId, { ...toLocalInput(body), slug }, actorOf(req));
       res.json({ code: procedure.code, procedure });
     },
   );

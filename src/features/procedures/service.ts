@@ -4,6 +4,7 @@
  * staff maintain overrides and commune-owned local procedures.
  */
 import { foldVietnamese } from '../../core/fold.js';
+import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
 import { importProcedures, procedureHash, readSnapshot, readSnapshotMeta } from './importer/import.js';
 import { shortNameOf } from './importer/parse.js';
@@ -276,14 +277,29 @@ export function buildLocalProcedure(input: LocalProcedureInput): Procedure {
   };
 }
 
-/** Create or replace a commune-owned procedure (code `local.<slug>`). */
+/**
+ * Create or replace a commune-owned procedure (code `local.<slug>`). A staff
+ * change names its `actor` (`staff:<id>`, as for deleteLocalProcedure) and is
+ * audited here, `procedure.local_created` or `procedure.local_updated`, the
+ * same from the console and the API; seeding (demo data, tests) leaves it out.
+ */
 export async function saveLocalProcedure(
   db: Db,
   communeId: number,
   input: LocalProcedureInput,
+  actor?: string,
 ): Promise<{ procedure: Procedure; created: boolean }> {
   const procedure = buildLocalProcedure(input);
   const created = await repo.upsertLocalProcedure(db, communeId, procedure);
+  if (actor) {
+    await writeAudit(db, {
+      communeId,
+      actor,
+      action: created ? 'procedure.local_created' : 'procedure.local_updated',
+      subject: procedure.code,
+      details: { name: procedure.name },
+    });
+  }
   return { procedure, created };
 }
 
