@@ -6,6 +6,7 @@ import { NEXT, type Router } from '../../core/router.js';
 import type { Reply } from '../../core/types.js';
 import type { AppContext } from '../../pipeline/dispatcher.js';
 import { awayNoticeOnceVi } from '../calendar/index.js';
+import { offerToStaff } from '../inquiries/index.js';
 import { REPORT_START_ACTION } from '../reports/index.js';
 
 /** The main menu: what the bot can do. "Gặp cán bộ" is always on it. */
@@ -152,7 +153,8 @@ export function register(router: Router<AppContext>): void {
 /**
  * What nobody claimed: a follow gets the menu, an unfollow nothing, a stale
  * button or a lone attachment a short explanation, anything else a polite
- * "not understood" with the way to staff.
+ * "not understood" with one tap to send that very question to staff (the
+ * procedure search's "unknown" ends here too: procedures pass it on).
  */
 export async function fallback(ctx: AppContext): Promise<Reply | undefined> {
   if (ctx.msg.event === 'follow') return mainMenu(ctx);
@@ -162,12 +164,14 @@ export async function fallback(ctx: AppContext): Promise<Reply | undefined> {
   if (!ctx.text) return mainMenu(ctx, vi.emptyMessage);
   // Out of hours, a question the bot cannot answer says when staff are back (once per closed period).
   const away = await awayNoticeOnceVi(ctx);
+  const send = offerToStaff(ctx.state, ctx.text, ctx.now);
   return {
     text:
       'Xin lỗi, tôi chưa hiểu câu hỏi của anh/chị. Anh/chị có thể hỏi về thủ tục (ví dụ: "đăng ký kết hôn cần gì?"), ' +
-      'gửi mã hồ sơ để tra cứu, hoặc nhắn "gặp cán bộ" để cán bộ xã trả lời.' +
+      'gửi mã hồ sơ để tra cứu, ' +
+      (send ? `hoặc chọn "${send.label}" để cán bộ xã trả lời câu hỏi trên.` : 'hoặc nhắn "gặp cán bộ" để cán bộ xã trả lời.') +
       (away ? `\n${away}` : ''),
-    buttons: [STAFF_BUTTON, MENU_BUTTON],
+    buttons: send ? [send, STAFF_BUTTON, MENU_BUTTON] : [STAFF_BUTTON, MENU_BUTTON],
   };
 }
 

@@ -39,13 +39,14 @@ async function noticeOnce(ctx: CalendarContext): Promise<{ cal: WorkCalendar; op
 }
 
 /**
- * When staff will answer a question handed over now: during hours, today's
- * promise; out of hours, the full notice the first time in this closed
- * period and afterwards only the reopening time.
+ * When staff will answer a question handed over now: during hours, the
+ * commune's typical wait when `typicalWait` knows it (asked only then), else
+ * today's promise; out of hours, the full notice the first time in this
+ * closed period and afterwards only the reopening time.
  */
-export async function staffAnswerTextVi(ctx: CalendarContext): Promise<string> {
+export async function staffAnswerTextVi(ctx: CalendarContext, typicalWait?: () => Promise<number | undefined>): Promise<string> {
   const r = await noticeOnce(ctx);
-  if (r.open) return handoverTextVi(r.cal, ctx.now);
+  if (r.open) return handoverTextVi(r.cal, ctx.now, await typicalWait?.());
   return r.notice ?? `Cán bộ sẽ trả lời từ ${formatOpeningVi(r.opensAt!, ctx.now)}.`;
 }
 

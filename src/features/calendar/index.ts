@@ -6,7 +6,7 @@ import { createCalendarConsole } from './console.js';
 import { createCalendarApi } from './http.js';
 
 export { awayNoticeOnceVi, staffAnswerTextVi } from './away.js';
-export { handoverTextVi, nextOpenSentenceVi } from './presenter.js';
+export { handoverTextVi, nextOpenSentenceVi, roundedWaitVi } from './presenter.js';
 export {
   addEnteredDay,
   CalendarInputError,

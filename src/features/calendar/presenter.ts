@@ -5,6 +5,7 @@ import {
   localDate,
   localInstant,
   type Availability,
+  workdayMinutes,
   type WorkCalendar,
 } from '../../core/calendar.js';
 
@@ -19,20 +20,38 @@ function endOfToday(cal: WorkCalendar, at: Date): Date | undefined {
 }
 
 /**
+ * A typical wait in working time, rounded as a person would say it: under an
+ * hour in 15-minute steps (at least 15), then whole hours, and from a full
+ * working day (`workday` minutes) on in working days.
+ */
+export function roundedWaitVi(minutes: number, workday = 450): string {
+  const quarters = Math.max(15, Math.round(minutes / 15) * 15);
+  if (quarters < 60) return `${quarters} phút`;
+  if (minutes < workday) return `${Math.max(1, Math.round(minutes / 60))} giờ`;
+  return `${Math.max(1, Math.round(minutes / workday))} ngày`;
+}
+
+/**
  * What a resident handed over to staff is told about the wait, concretely:
  * "Hiện ngoài giờ làm việc (nghỉ Tết Nguyên đán đến hết 09/02). Cán bộ sẽ trả
- * lời từ 7:30 sáng thứ Tư 10/02/2027." or, during hours, that staff answer
- * during today's working hours.
+ * lời từ 7:30 sáng thứ Tư 10/02/2027." or, during hours, roughly how long
+ * staff usually take ("Thường cán bộ trả lời trong khoảng 2 giờ làm việc (hôm
+ * nay làm việc đến 17:00).") when `typicalWaitMinutes` is known (the
+ * commune's recent median), otherwise that staff answer during today's hours.
  */
-export function handoverTextVi(cal: WorkCalendar, at: Date): string {
+export function handoverTextVi(cal: WorkCalendar, at: Date, typicalWaitMinutes?: number): string {
   const a = cal.availability(at);
   if (a.open) {
     const end = endOfToday(cal, at) ?? a.closesAt;
-    const today = `Cán bộ sẽ trả lời trong giờ làm việc hôm nay (đến ${formatClockVi(end).split(' ')[0]})`;
+    const clock = formatClockVi(end).split(' ')[0];
+    const next = end.getTime() - at.getTime() > LAST_CALL_MS ? undefined : cal.availability(end);
     // Near closing time, say when the rest will be answered.
-    if (end.getTime() - at.getTime() > LAST_CALL_MS) return `${today}.`;
-    const next = cal.availability(end);
-    return next.open ? `${today}.` : `${today}; nếu chưa kịp, từ ${formatOpeningVi(next.opensAt, at)}.`;
+    const later = next && !next.open ? `; nếu chưa kịp, từ ${formatOpeningVi(next.opensAt, at)}` : '';
+    if (typicalWaitMinutes !== undefined) {
+      const wait = roundedWaitVi(typicalWaitMinutes, workdayMinutes(cal) || 450);
+      return `Thường cán bộ trả lời trong khoảng ${wait} làm việc (hôm nay làm việc đến ${clock}${later}).`;
+    }
+    return `Cán bộ sẽ trả lời trong giờ làm việc hôm nay (đến ${clock})${later}.`;
   }
   const why = closureTextVi(a);
   return `Hiện ngoài giờ làm việc${why ? ` (${why})` : ''}. Cán bộ sẽ trả lời từ ${formatOpeningVi(a.opensAt, at)}.`;

@@ -5,6 +5,8 @@ import { createInquiriesApi, type InquiriesApiDeps } from './http.js';
 import { createInboxConsole } from './console.js';
 
 export { isStaffRequest, register } from './handlers.js';
+export { offerToStaff, UNANSWERED_KEEP_MS } from './unanswered.js';
+export { forgetTypicalWaits, recentMedianWaitMinutes } from './typical-wait.js';
 export { answerInquiry, createInquiry, listOpenInquiries, newInquiryCode, openInquiry } from './service.js';
 export { createInquiriesApi, type InquiriesApiDeps } from './http.js';
 export { getInquiryStats, type InquiryStats, type InquiryStatsLine } from './stats.js';

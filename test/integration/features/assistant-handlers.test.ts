@@ -75,6 +75,9 @@ describe('assistant: menu, greetings, office contact and what nobody claimed', (
     expect((await h.send({ action: 'gone:away' }, { chatId: 'f' }))[0].text).toBe(strings.unknownAction);
     expect((await h.send({ attachments: [{ kind: 'image' }] }, { chatId: 'f' }))[0].text).toBe(strings.unsupportedMedia);
     const [unknown] = await h.send('con mèo của tôi', { chatId: 'f' });
-    expect(unknown.buttons?.[0]).toEqual({ label: 'Gặp cán bộ', action: 'staff:contact' });
+    expect(unknown.buttons?.map((b) => b.label)).toEqual(['Gửi câu hỏi này cho cán bộ', 'Gặp cán bộ', 'Danh mục chính']);
+    // Too short to be a question for staff: only the way to staff.
+    const [short] = await h.send('zz', { chatId: 'f' });
+    expect(short.buttons?.map((b) => b.action)).toEqual(['staff:contact', 'menu:main']);
   });
 });
