@@ -35,6 +35,8 @@ export type Permission =
   | 'notices'
   /** Reading notices and their delivery reports. */
   | 'notices-read'
+  /** Approving or rejecting notices where the commune requires approval before sending. */
+  | 'notices-approve'
   /** Handling residents' reports (phản ánh): status, assignment, merging duplicates. */
   | 'reports'
   /** Reading residents' reports. */
@@ -56,11 +58,20 @@ const OFFICER: Permission[] = [
 ];
 // Dossier writes come from the one-stop system (integration keys), not from a person.
 const GRANTS: Record<StaffRole, ReadonlySet<Permission>> = {
-  admin: new Set<Permission>([...OFFICER, 'civil-records', 'civil-records-decide', 'staff', 'settings', 'audit']),
+  admin: new Set<Permission>([
+    ...OFFICER,
+    'notices-approve',
+    'civil-records',
+    'civil-records-decide',
+    'staff',
+    'settings',
+    'audit',
+  ]),
   officer: new Set(OFFICER),
   registrar: new Set<Permission>([...OFFICER, 'civil-records', 'civil-records-decide']),
-  // Leaders read the civil-record queue, the notices and residents' reports (oversight); others act on them.
-  leader: new Set<Permission>(['stats', 'civil-records', 'notices-read', 'reports-read']),
+  // Leaders read the civil-record queue, the notices and residents' reports (oversight); others act on them,
+  // except approving notices where the commune requires it.
+  leader: new Set<Permission>(['stats', 'civil-records', 'notices-read', 'notices-approve', 'reports-read']),
 };
 
 export function roleAllows(role: StaffRole, permission: Permission): boolean {

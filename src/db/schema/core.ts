@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   bigint,
+  boolean,
   index,
   integer,
   jsonb,
@@ -27,6 +28,8 @@ export const communes = pgTable('communes', {
   /** Agency identifier used in dossier codes (e.g. 000.33.12.H56). */
   agencyCode: text('agency_code'),
   settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+  /** Notices an officer sends or schedules wait for a leader's or admin's approval (issue 17). */
+  noticesRequireApproval: boolean('notices_require_approval').notNull().default(false),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

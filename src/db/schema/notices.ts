@@ -85,7 +85,9 @@ export const noticeSubscriptions = pgTable(
  * A notice staff compose. Empty `hamlet_ids` means every hamlet (and
  * subscribers without one); empty `topic_ids` every subscriber whatever their
  * topics. Status: draft -> scheduled -> sending -> sent, or cancelled before
- * sending starts.
+ * sending starts. Where the commune requires approval, sending or scheduling
+ * goes to awaiting_approval first; a leader or admin approves it (scheduled or
+ * sending) or rejects it (rejected, with the reason).
  */
 export const notices = pgTable(
   'notices',
@@ -112,15 +114,43 @@ export const notices = pgTable(
     sendingAt: timestamp('sending_at', { withTimezone: true }),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    /** Who approved or rejected it (an audit actor) and when; null where no approval was asked. */
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    rejectReason: text('reject_reason'),
   },
   (t) => [
     index('notices_commune').on(t.communeId, t.id),
     index('notices_due')
       .on(t.scheduledAt)
       .where(sql`status in ('scheduled', 'sending')`),
-    check('notices_status', sql`${t.status} in ('draft', 'scheduled', 'sending', 'sent', 'cancelled')`),
+    check(
+      'notices_status',
+      sql`${t.status} in ('draft', 'awaiting_approval', 'scheduled', 'sending', 'sent', 'cancelled', 'rejected')`,
+    ),
   ],
 );
+
+/**
+ * The image or PDF of a notice, kept once per notice (not once per recipient):
+ * the outbox rows of channels that take files carry it only until sent, and
+ * the others link to `/notices/files/<token>` (served once the notice is sending).
+ */
+export const noticeAttachments = pgTable('notice_attachments', {
+  noticeId: integer('notice_id')
+    .primaryKey()
+    .references(() => notices.id, { onDelete: 'cascade' }),
+  kind: text('kind').notNull(),
+  name: text('name').notNull(),
+  mimeType: text('mime_type').notNull(),
+  size: integer('size').notNull(),
+  contentBase64: text('content_base64').notNull(),
+  /** Random, unguessable: names the file in its download address. */
+  token: text('token').notNull().unique(),
+  /** The absolute download address (PUBLIC_URL at upload), for platforms that get a link instead of the file. */
+  url: text('url').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /**
  * One notice to one subscriber: the idempotency key (notice, subscription) is

@@ -18,7 +18,7 @@ export const DEFAULT_TOPICS: { name: string; urgent: boolean }[] = [
   { name: 'Thông báo chung', urgent: false },
 ];
 
-export type NoticeStatus = 'draft' | 'scheduled' | 'sending' | 'sent' | 'cancelled';
+export type NoticeStatus = 'draft' | 'awaiting_approval' | 'scheduled' | 'sending' | 'sent' | 'cancelled' | 'rejected';
 export type NoticeRow = typeof notices.$inferSelect;
 export type TopicRow = typeof noticeTopics.$inferSelect;
 export type HamletRow = typeof noticeHamlets.$inferSelect;

@@ -3,8 +3,17 @@ import { formatDateTimeVi } from '../../core/format-vi.js';
 import { html } from '../../core/html.js';
 import { principalAllows, type ConsoleContext } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
+import { approvalBlock, awaitingSection } from './console-approval.js';
 import { WRITE } from './http.js';
-import { deliveryReport, listHamlets, listNotices, listTopics, previewAudience, type NoticeRow } from './service.js';
+import {
+  deliveryReport,
+  listHamlets,
+  listNotices,
+  listTopics,
+  noticesRequireApproval,
+  previewAudience,
+  type NoticeRow,
+} from './service.js';
 
 /** The pages of the "Thông báo" console: the list with the compose form, one notice with its delivery report, and the hamlets and topics. */
 
@@ -12,10 +21,12 @@ export type Flash = { kind: 'ok' | 'error'; text: string };
 
 export const STATUS_LABELS: Record<string, string> = {
   draft: 'Bản nháp',
+  awaiting_approval: 'Chờ duyệt',
   scheduled: 'Đã lên lịch',
   sending: 'Đang gửi',
   sent: 'Đã gửi',
   cancelled: 'Đã hủy',
+  rejected: 'Bị từ chối',
 };
 
 /**
@@ -63,16 +74,25 @@ export async function listPage(db: Db, ctx: ConsoleContext, flash?: Flash, statu
     return (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []).map(String).includes(String(id));
   };
   const everyone = await previewAudience(db, ctx.communeId, { hamletIds: [], topicIds: [] });
+  const approval = await noticesRequireApproval(db, ctx.communeId);
   ctx.render({
     title: 'Thông báo',
     flash,
     status,
     body: html`<h1>Thông báo cho người dân</h1>
+      ${awaitingSection(ctx, list)}
       ${
         canWrite
           ? html`<form method="post" action="/console/notices" class="card" id="compose">
                 ${csrfField(ctx)}
                 <h2>Soạn thông báo</h2>
+                ${
+                  approval
+                    ? html`<p class="muted" id="approval-note">
+                        Xã yêu cầu lãnh đạo hoặc quản trị duyệt: thông báo gửi ngay hoặc lên lịch sẽ chờ duyệt rồi mới gửi.
+                      </p>`
+                    : ''
+                }
                 <label for="n-title">Tiêu đề</label>
                 <input id="n-title" name="title" type="text" required maxlength="150" value="${formText(form.title, 150)}" />
                 <label for="n-text">Nội dung</label>
@@ -173,6 +193,7 @@ export async function noticePage(db: Db, ctx: ConsoleContext, notice: NoticeRow,
   ];
   const canWrite = principalAllows(ctx.principal, WRITE);
   const open = notice.status === 'draft' || notice.status === 'scheduled';
+  const cancellable = open || notice.status === 'awaiting_approval';
   const names = (ids: number[], rows: { id: number; name: string }[], all: string) =>
     ids.length
       ? rows
@@ -189,6 +210,7 @@ export async function noticePage(db: Db, ctx: ConsoleContext, notice: NoticeRow,
       <p class="card" id="notice-status" role="status">
         <strong>${STATUS_LABELS[notice.status] ?? notice.status}</strong> · ${whenText(notice)}
       </p>
+      ${approvalBlock(ctx, notice)}
       <p id="notice-body">${notice.body.split('\n').map((line, i) => html`${i ? html`<br />` : ''}${line}`)}</p>
       ${notice.link ? html`<p>Liên kết: <a href="${notice.link}" rel="noopener noreferrer">${notice.link}</a></p>` : ''}
       <p class="muted">
@@ -231,16 +253,20 @@ export async function noticePage(db: Db, ctx: ConsoleContext, notice: NoticeRow,
         </table>
       </div>
       ${
-        canWrite && open
+        canWrite && cancellable
           ? html`<div class="actions">
-              <form
-                method="post"
-                action="/console/notices/${notice.id}/send"
-                class="inline"
-                data-confirm="Gửi thông báo này ngay?"
-              >
-                ${csrfField(ctx)}<button type="submit" id="send">Gửi ngay</button>
-              </form>
+              ${
+                open
+                  ? html`<form
+                      method="post"
+                      action="/console/notices/${notice.id}/send"
+                      class="inline"
+                      data-confirm="Gửi thông báo này ngay?"
+                    >
+                      ${csrfField(ctx)}<button type="submit" id="send">Gửi ngay</button>
+                    </form>`
+                  : ''
+              }
               <form method="post" action="/console/notices/${notice.id}/cancel" class="inline" data-confirm="Hủy thông báo này?">
                 ${csrfField(ctx)}<button type="submit" class="secondary" id="cancel">Hủy thông báo</button>
               </form>
@@ -305,5 +331,6 @@ function whenText(n: NoticeRow): string {
   if (n.status === 'sent' && n.sentAt) return `gửi xong ${formatDateTimeVi(n.sentAt)}`;
   if (n.status === 'scheduled' && n.scheduledAt) return `gửi lúc ${formatDateTimeVi(n.scheduledAt)}`;
   if (n.status === 'cancelled' && n.cancelledAt) return `hủy ${formatDateTimeVi(n.cancelledAt)}`;
+  if (n.status === 'rejected' && n.decidedAt) return `từ chối ${formatDateTimeVi(n.decidedAt)}`;
   return `soạn ${formatDateTimeVi(n.createdAt)}`;
 }

@@ -5,10 +5,14 @@ import { formatDateTimeVi } from '../../core/format-vi.js';
 import { actorOf, type ConsoleContext, type ConsoleContribution } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
 import { listPage, NOTICES_JS, noticePage, targetsPage } from './console-pages.js';
-import { READ, WRITE, type NoticesApiDeps } from './http.js';
+import { isAdmin } from './http-approval.js';
+import { APPROVE, READ, WRITE, type NoticesApiDeps } from './http.js';
 import {
   addHamlet,
   addTopic,
+  approveNotice,
+  NoticeApprovalForbidden,
+  rejectNotice,
   cancelNotice,
   createNotice,
   findNotice,
@@ -84,9 +88,11 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
         const text =
           notice.status === 'sending'
             ? 'Đã bắt đầu gửi thông báo.'
-            : notice.status === 'scheduled'
-              ? `Đã lên lịch gửi lúc ${formatDateTimeVi(notice.scheduledAt!)}.`
-              : 'Đã lưu bản nháp.';
+            : notice.status === 'awaiting_approval'
+              ? 'Đã chuyển thông báo để lãnh đạo duyệt; thông báo được gửi sau khi duyệt.'
+              : notice.status === 'scheduled'
+                ? `Đã lên lịch gửi lúc ${formatDateTimeVi(notice.scheduledAt!)}.`
+                : 'Đã lưu bản nháp.';
         return noticePage(db, ctx, fresh, { kind: 'ok', text });
       } catch (e) {
         if (e instanceof ValidationError) return listPage(db, ctx, { kind: 'error', text: e.message }, e.status, body);
@@ -103,6 +109,8 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
           startSending(tx as unknown as Db, { communeId: ctx.communeId, id: idOf(req), actor: actorOf(ctx.principal) }),
         );
         if (!notice) return notFound(ctx);
+        if (notice.status === 'awaiting_approval')
+          return noticePage(db, ctx, notice, { kind: 'ok', text: 'Đã chuyển thông báo để lãnh đạo duyệt.' });
         await deps.noticeSender.send(notice.id);
         const fresh = (await findNotice(db, ctx.communeId, notice.id)) ?? notice;
         return noticePage(db, ctx, fresh, { kind: 'ok', text: 'Đã bắt đầu gửi thông báo.' });
@@ -130,6 +138,39 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
       }
     }),
   );
+
+  const decide = (approve: boolean) =>
+    consolePage(APPROVE, async (req, _res, ctx) => {
+      try {
+        const q = {
+          communeId: ctx.communeId,
+          id: idOf(req),
+          actor: actorOf(ctx.principal),
+          isAdmin: isAdmin(ctx.principal),
+          now: now(),
+        };
+        const notice = await db.transaction((tx) =>
+          approve
+            ? approveNotice(tx as unknown as Db, q)
+            : rejectNotice(tx as unknown as Db, { ...q, reason: (req.body as { reason?: unknown } | undefined)?.reason }),
+        );
+        if (!notice) return notFound(ctx);
+        if (notice.status === 'sending') await deps.noticeSender.send(notice.id);
+        const fresh = (await findNotice(db, ctx.communeId, notice.id)) ?? notice;
+        const text = !approve
+          ? 'Đã từ chối thông báo; thông báo sẽ không được gửi.'
+          : notice.status === 'scheduled'
+            ? `Đã duyệt; thông báo sẽ gửi lúc ${formatDateTimeVi(notice.scheduledAt!)}.`
+            : 'Đã duyệt và bắt đầu gửi thông báo.';
+        return noticePage(db, ctx, fresh, { kind: 'ok', text });
+      } catch (e) {
+        if (!(e instanceof ValidationError) && !(e instanceof NoticeApprovalForbidden)) throw e;
+        const notice = await findNotice(db, ctx.communeId, idOf(req));
+        return notice ? noticePage(db, ctx, notice, { kind: 'error', text: e.message }, e.status) : notFound(ctx);
+      }
+    });
+  router.post('/console/notices/:id/approve', decide(true));
+  router.post('/console/notices/:id/reject', decide(false));
 
   const targetWrite = (fn: (req: Request, ctx: ConsoleContext, tx: Db) => Promise<string>) =>
     consolePage(WRITE, async (req, _res, ctx) => {

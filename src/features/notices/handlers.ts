@@ -259,7 +259,8 @@ export function register(router: Router<AppContext>): void {
   router.global(
     (_text, ctx) => Boolean((ctx as AppContext).capabilities?.replyWindowMs),
     async (ctx): Promise<HandlerResult> => {
-      await releaseHeldNotices(ctx.db, ctx.msg);
+      const caps = (ctx as AppContext).capabilities;
+      await releaseHeldNotices(ctx.db, ctx.msg, () => caps);
       return NEXT;
     },
   );

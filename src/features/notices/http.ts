@@ -3,9 +3,13 @@ import { z } from 'zod';
 import { apiRoute } from '../../core/api-route.js';
 import { httpErrors } from '../../core/http-errors.js';
 import { actorOf, principalOf, type Permission } from '../../core/staff.js';
+import type { ChannelCapabilities } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
+import { registerApprovalRoutes } from './http-approval.js';
+import { registerAttachmentRoutes } from './http-attachment.js';
 import type { NoticeSender } from './sender.js';
 import {
+  attachmentInfo,
   cancelNotice,
   createNotice,
   deliveryReport,
@@ -25,13 +29,19 @@ export interface NoticesApiDeps {
   requireStaff: (permission: Permission) => RequestHandler;
   communeOfRequest: (req: Request) => Promise<number>;
   /** Queues a sending notice into the outbox (runtime: the notice sender). */
-  noticeSender: Pick<NoticeSender, 'send'>;
+  noticeSender: Pick<NoticeSender, 'send'> & Partial<Pick<NoticeSender, 'useCapabilities'>>;
   now?: () => Date;
+  /** The installation's public address: a notice's file is linked as `<publicUrl>/notices/files/<token>`. */
+  publicUrl: string;
+  /** What each platform can do: which channels get a notice's file itself. */
+  capabilitiesOf: (channel: string) => ChannelCapabilities;
 }
 
 /** Composing and sending: officers and admins. Reading (list, report, preview) also leaders. */
 export const WRITE: Permission = 'notices';
 export const READ: Permission = 'notices-read';
+/** Approving or rejecting notices where the commune requires it: leaders and admins. */
+export const APPROVE: Permission = 'notices-approve';
 
 export function noticeJson(n: NoticeRow) {
   return {
@@ -47,10 +57,13 @@ export function noticeJson(n: NoticeRow) {
     createdAt: n.createdAt,
     sentAt: n.sentAt,
     cancelledAt: n.cancelledAt,
+    decidedBy: n.decidedBy,
+    decidedAt: n.decidedAt,
+    rejectReason: n.rejectReason,
   };
 }
 
-function idOf(req: Request): number {
+export function idOf(req: Request): number {
   const id = Number(req.params.id);
   return Number.isSafeInteger(id) && id > 0 ? id : -1;
 }
@@ -63,7 +76,7 @@ const idQuery = z
   .union([z.string(), z.array(z.string())])
   .optional()
   .describe('Ids of this commune, comma-separated or repeated; none: everyone.');
-const noticeParams = z.object({ id: z.string().describe('The notice id (a number); anything else is a 404.') });
+export const noticeParams = z.object({ id: z.string().describe('The notice id (a number); anything else is a 404.') });
 const noticeShape = z.object({
   id: z.number().int(),
   title: z.string(),
@@ -71,14 +84,17 @@ const noticeShape = z.object({
   link: z.string().nullable(),
   hamlets: z.array(z.number().int()),
   topics: z.array(z.number().int()),
-  status: z.enum(['draft', 'scheduled', 'sending', 'sent', 'cancelled']),
+  status: z.enum(['draft', 'awaiting_approval', 'scheduled', 'sending', 'sent', 'cancelled', 'rejected']),
   scheduledAt: z.string().nullable(),
   createdBy: z.string(),
   createdAt: z.string(),
   sentAt: z.string().nullable(),
   cancelledAt: z.string().nullable(),
+  decidedBy: z.string().nullable().describe('Who approved or rejected it, where approval was required.'),
+  decidedAt: z.string().nullable(),
+  rejectReason: z.string().nullable(),
 });
-const oneNotice = z.object({ notice: noticeShape });
+export const oneNotice = z.object({ notice: noticeShape });
 
 /**
  * The body of `POST /api/v1/notices`, as createNotice (service.ts) checks it: the route documents it and the
@@ -103,13 +119,15 @@ const composeBody = z.object({
  * - `GET  /api/v1/notices/preview?hamlets=&topics=` recipients per channel of a target
  * - `POST /api/v1/notices`                          compose { title, text, link?, hamlets?, topics?, scheduledAt? }
  * - `GET  /api/v1/notices/:id`                      one notice with its delivery report
- * - `POST /api/v1/notices/:id/send`                 send now
- * - `POST /api/v1/notices/:id/cancel`               cancel a draft or a scheduled notice
+ * - `POST /api/v1/notices/:id/send`                 send now (or submit for approval where the commune requires it)
+ * - `POST /api/v1/notices/:id/cancel`               cancel a draft, scheduled or awaiting notice
+ * - approval and its setting: http-approval.ts; the attachment: http-attachment.ts
  */
 export function createNoticesApi(deps: NoticesApiDeps): express.Router {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
   const router = express.Router();
+  deps.noticeSender.useCapabilities?.(deps.capabilitiesOf);
   const notFound = { error: 'Không tìm thấy thông báo này.' };
   const reader = { tags: ['notices'], auth: 'staff' as const, permission: READ };
   const writer = { tags: ['notices'], auth: 'staff' as const, permission: WRITE };
@@ -219,7 +237,16 @@ export function createNoticesApi(deps: NoticesApiDeps): express.Router {
       summary: 'One notice with its delivery report',
       params: noticeParams,
       responses: {
-        200: { description: 'The notice.', schema: z.object({ notice: noticeShape, report: z.looseObject({}) }) },
+        200: {
+          description: 'The notice.',
+          schema: z.object({
+            notice: noticeShape,
+            report: z.looseObject({}),
+            attachment: z
+              .object({ kind: z.enum(['image', 'pdf']), name: z.string(), mimeType: z.string(), size: z.number().int() })
+              .nullable(),
+          }),
+        },
         ...missing,
       },
     },
@@ -230,7 +257,12 @@ export function createNoticesApi(deps: NoticesApiDeps): express.Router {
         res.status(404).json(notFound);
         return;
       }
-      res.json({ notice: noticeJson(notice), report: await deliveryReport(db, notice) });
+      const file = await attachmentInfo(db, notice.id);
+      res.json({
+        notice: noticeJson(notice),
+        report: await deliveryReport(db, notice),
+        attachment: file ? { kind: file.kind, name: file.name, mimeType: file.mimeType, size: file.size } : null,
+      });
     },
   );
 
@@ -243,7 +275,7 @@ export function createNoticesApi(deps: NoticesApiDeps): express.Router {
       summary: 'Send a draft or scheduled notice now',
       params: noticeParams,
       responses: {
-        202: { description: 'Sending has started.', schema: oneNotice },
+        202: { description: 'Sending has started, or (status awaiting_approval) it waits for approval.', schema: oneNotice },
         ...missing,
         409: { description: 'Already sent or cancelled.' },
       },
@@ -258,7 +290,7 @@ export function createNoticesApi(deps: NoticesApiDeps): express.Router {
         res.status(404).json(notFound);
         return;
       }
-      void deps.noticeSender.send(notice.id);
+      if (notice.status === 'sending') void deps.noticeSender.send(notice.id);
       res.status(202).json({ notice: noticeJson(notice) });
     },
   );
@@ -291,6 +323,8 @@ export function createNoticesApi(deps: NoticesApiDeps): express.Router {
     },
   );
 
+  registerApprovalRoutes(router, deps);
+  registerAttachmentRoutes(router, deps);
   router.use(httpErrors());
   return router;
 }

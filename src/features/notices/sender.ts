@@ -2,7 +2,7 @@ import { errInfo } from '../../core/log-error.js';
 import type { Logger } from '../../core/logger.js';
 import { createPeriodicJob } from '../../core/periodic.js';
 import type { Db } from '../../db/client.js';
-import { claimDueNotices, pendingOf, pumpNotice } from './service.js';
+import { claimDueNotices, pendingOf, pumpNotice, type CapabilitiesOf } from './service.js';
 
 export interface NoticeSenderOptions {
   db: Db;
@@ -13,6 +13,11 @@ export interface NoticeSenderOptions {
   now?: () => Date;
   /** The platform's reply window, if it has one (Zalo OA: 7 days): residents outside it have the notice held. */
   replyWindowMs?: (channel: string) => number | undefined;
+  /**
+   * What each platform can do: which channels get a notice's file itself rather than a link. Without it
+   * every channel gets a link (see LINK_ONLY); the notices module sets it from its deps (useCapabilities).
+   */
+  capabilitiesOf?: CapabilitiesOf;
   /** How often a notice's last batch is checked for having gone out, before the next is queued. */
   drainPollMs?: number;
   /** The longest a notice waits for its last batch before queueing the next anyway (a channel that is down). */
@@ -32,6 +37,7 @@ export interface NoticeSenderOptions {
 export function createNoticeSender(opts: NoticeSenderOptions) {
   const { db, log, pollMs = 15_000, batch, replyWindowMs, drainPollMs = 200, drainMaxWaitMs = 30_000 } = opts;
   const now = opts.now ?? (() => new Date());
+  let capabilitiesOf = opts.capabilitiesOf;
   const pumping = new Map<number, Promise<void>>();
   /** Set by stop(): a pump finishes its batch and leaves the rest to the next start. */
   let closing = false;
@@ -44,7 +50,7 @@ export function createNoticeSender(opts: NoticeSenderOptions) {
    */
   async function pumpAll(id: number): Promise<void> {
     for (;;) {
-      const { outboxIds, done } = await pumpNotice(db, id, { batch, now: now(), replyWindowMs });
+      const { outboxIds, done } = await pumpNotice(db, id, { batch, now: now(), replyWindowMs, capabilitiesOf });
       if (done || closing) return;
       const waitUntil = Date.now() + drainMaxWaitMs;
       while (!closing && Date.now() < waitUntil && (await pendingOf(db, outboxIds)) > outboxIds.length / 2) {
@@ -90,7 +96,12 @@ export function createNoticeSender(opts: NoticeSenderOptions) {
     await Promise.all([due.stop(), Promise.allSettled([...pumping.values()])]);
   }
 
-  return { send, runDue, start, stop };
+  /** Give the platforms' capabilities when the sender was created without them (the module's wiring does). */
+  function useCapabilities(fn: CapabilitiesOf): void {
+    capabilitiesOf ??= fn;
+  }
+
+  return { send, runDue, start, stop, useCapabilities };
 }
 
 export type NoticeSender = ReturnType<typeof createNoticeSender>;

@@ -1,23 +1,68 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { formatDateVi } from '../../core/format-vi.js';
-import type { ChannelName, Reply } from '../../core/types.js';
+import type { ChannelCapabilities, ChannelName, Reply } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
 import { bigintArray, execRows, type Db } from '../../db/client.js';
 import { noticeDeliveries, notices } from '../../db/schema/index.js';
 import { countOutboxStatuses, enqueueBroadcast, enqueueMessages, PULL_CHANNELS } from '../../pipeline/outbox/index.js';
+import {
+  attachmentBatch,
+  attachmentContent,
+  attachmentInfo,
+  attachmentLink,
+  carriesFile,
+  replyFile,
+  type AttachmentInfo,
+} from './attachments.js';
 import { audienceWhere, previewAudience, SEND_BATCH, type NoticeRow } from './audience.js';
 
 // Sending a notice: queueing its recipients batch by batch, releasing what was held for a chat outside
 // the platform's reply window, and claiming scheduled notices when they fall due.
 
-/** The message a resident receives. */
-export function noticeReply(n: Pick<NoticeRow, 'title' | 'body' | 'link'>, at: Date): Reply {
-  return {
+/** What a platform can do, by channel name (the runtime's channels/capabilities.ts). */
+export type CapabilitiesOf = (channel: string) => ChannelCapabilities;
+
+/**
+ * Without the platforms' capabilities every channel is treated as taking no file: a link for all (push
+ * channels get the address in the text, pull channels a button), never the bytes in the outbox.
+ */
+export const LINK_ONLY: CapabilitiesOf = (channel) => ({
+  buttons: 'native',
+  contactSharing: false,
+  files: false,
+  delivery: PULL_CHANNELS.has(channel) ? 'pull' : 'push',
+});
+
+/**
+ * The message a resident receives; with an attachment, the file itself where the channel carries it
+ * (`content` given), otherwise a link to it (a button in the web chat, the address in the text elsewhere).
+ */
+export function noticeReply(
+  n: Pick<NoticeRow, 'title' | 'body' | 'link'>,
+  at: Date,
+  attachment?: { channel: string; caps: ChannelCapabilities; info: AttachmentInfo; content?: string },
+): Reply {
+  const caps = attachment?.caps;
+  const inline = attachment && caps && carriesFile(attachment.channel, caps, attachment.info) && attachment.content;
+  const link = attachment && caps && !inline ? attachmentLink(caps, attachment.info) : undefined;
+  const reply: Reply = {
     text:
       `📢 ${n.title}\n\n${n.body}` +
       (n.link ? `\n\nXem thêm: ${n.link}` : '') +
+      (link && caps?.delivery === 'push' ? `\n\n${link.label}: ${link.url}` : '') +
       `\n\n(Thông báo ngày ${formatDateVi(at)}. Nhắn "hủy nhận thông báo" nếu không muốn nhận tiếp.)`,
   };
+  if (inline) reply.file = replyFile(attachment.info, attachment.content!);
+  else if (link && caps?.delivery === 'pull') reply.buttons = [link];
+  return reply;
+}
+
+/** The notice's attachment for the channels of these recipients (its content only if one of them carries it). */
+async function attachmentFor(db: Db, noticeId: number, channels: string[], capabilitiesOf: CapabilitiesOf) {
+  const info = await attachmentInfo(db, noticeId);
+  if (!info) return undefined;
+  const needsContent = channels.some((c) => carriesFile(c, capabilitiesOf(c), info));
+  return { info, content: needsContent ? await attachmentContent(db, noticeId) : undefined };
 }
 
 /**
@@ -31,13 +76,22 @@ export function noticeReply(n: Pick<NoticeRow, 'title' | 'body' | 'link'>, at: D
 export async function pumpNotice(
   db: Db,
   noticeId: number,
-  opts: { batch?: number; now?: Date; replyWindowMs?: (channel: string) => number | undefined } = {},
+  opts: {
+    batch?: number;
+    now?: Date;
+    replyWindowMs?: (channel: string) => number | undefined;
+    capabilitiesOf?: CapabilitiesOf;
+  } = {},
 ): Promise<{ outboxIds: number[]; done: boolean }> {
-  const batch = opts.batch ?? SEND_BATCH;
   const now = opts.now ?? new Date();
   return db.transaction(async (tx) => {
     const [n] = await tx.select().from(notices).where(eq(notices.id, noticeId)).for('update');
     if (!n || n.status !== 'sending') return { outboxIds: [], done: true };
+    // A file travels in the outbox rows of the channels that carry it: fewer recipients per batch, so the
+    // outbox holds a bounded number of copies at once (each is dropped there once sent).
+    const capabilitiesOf = opts.capabilitiesOf ?? LINK_ONLY;
+    const info = await attachmentInfo(tx as unknown as Db, n.id);
+    const batch = info ? attachmentBatch(info.size, opts.batch ?? SEND_BATCH) : (opts.batch ?? SEND_BATCH);
     const recipients = await execRows<{
       id: number;
       channel: string;
@@ -62,12 +116,13 @@ export async function pumpNotice(
     };
     const held = recipients.filter(outsideWindow);
     const reachable = recipients.filter((r) => !outsideWindow(r));
-    const reply = noticeReply(n, now);
+    const channels = [...new Set(reachable.map((r) => r.channel))];
+    const attachment = info ? await attachmentFor(tx as unknown as Db, n.id, channels, capabilitiesOf) : undefined;
     const queued = await enqueueBroadcast(
       tx as unknown as Db,
       reachable.map((r) => ({
         to: { communeId: n.communeId, channel: r.channel as ChannelName, chatId: r.chat_id, userId: r.user_id },
-        reply,
+        reply: noticeReply(n, now, attachment && { channel: r.channel, caps: capabilitiesOf(r.channel), ...attachment }),
       })),
     );
     const outboxOf = new Map(queued.map((q) => [`${q.channel}\u0000${q.chatId}`, Number(q.id)]));
@@ -117,10 +172,12 @@ export async function pendingOf(db: Db, outboxIds: number[]): Promise<number> {
 export async function releaseHeldNotices(
   db: Db,
   to: { communeId: number; channel: ChannelName; chatId: string; userId: string },
+  capabilitiesOf: CapabilitiesOf = LINK_ONLY,
 ): Promise<number> {
   const held = await db
     .select({
       id: noticeDeliveries.id,
+      noticeId: notices.id,
       title: notices.title,
       body: notices.body,
       link: notices.link,
@@ -141,7 +198,10 @@ export async function releaseHeldNotices(
   if (!held.length) return 0;
   await enqueueMessages(db, to, [{ text: `Anh/chị có ${held.length} thông báo mới của xã:` }]);
   for (const h of held) {
-    const [id] = await enqueueMessages(db, to, [noticeReply(h, h.at ?? new Date())]);
+    const attachment = await attachmentFor(db, h.noticeId, [to.channel], capabilitiesOf);
+    const caps = capabilitiesOf(to.channel);
+    const reply = noticeReply(h, h.at ?? new Date(), attachment && { channel: to.channel, caps, ...attachment });
+    const [id] = await enqueueMessages(db, to, [reply]);
     await db.update(noticeDeliveries).set({ outboundId: id }).where(eq(noticeDeliveries.id, h.id));
   }
   return held.length;

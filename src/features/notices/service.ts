@@ -3,10 +3,13 @@ import { ValidationError } from '../../core/errors.js';
 import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
 import { notices } from '../../db/schema/index.js';
+import { noticesRequireApproval } from './approval.js';
 import { listHamlets, listTopics, previewAudience, type NoticeRow } from './audience.js';
 
 // The notices' use-cases in one place for handlers, routes and tests: who receives them (audience.ts),
 // composing and starting them (here), sending them (sending.ts) and how far they got (delivery-report.ts).
+export * from './approval.js';
+export * from './attachments.js';
 export * from './audience.js';
 export * from './delivery-report.js';
 export * from './sending.js';
@@ -65,7 +68,10 @@ function parseInstant(raw: unknown, now: Date): Date | null {
   return d;
 }
 
-/** Compose a notice: a draft, or scheduled when `scheduledAt` is given. Audited with its audience. */
+/**
+ * Compose a notice: a draft, or scheduled when `scheduledAt` is given (awaiting approval instead where the
+ * commune requires it). Audited with its audience.
+ */
 export async function createNotice(
   db: Db,
   input: NoticeInput & { communeId: number; actor: string; now: Date },
@@ -85,6 +91,7 @@ export async function createNotice(
     );
   const { hamletIds, topicIds } = await parseTargets(db, input.communeId, input);
   const scheduledAt = parseInstant(input.scheduledAt, input.now);
+  const approval = scheduledAt !== null && (await noticesRequireApproval(db, input.communeId));
   const [row] = await db
     .insert(notices)
     .values({
@@ -94,7 +101,7 @@ export async function createNotice(
       link: link || null,
       hamletIds,
       topicIds,
-      status: scheduledAt ? 'scheduled' : 'draft',
+      status: approval ? 'awaiting_approval' : scheduledAt ? 'scheduled' : 'draft',
       scheduledAt,
       createdBy: input.actor,
     })
@@ -104,7 +111,7 @@ export async function createNotice(
     actor: input.actor,
     action: 'notice.created',
     subject: String(row.id),
-    details: { title, hamletIds, topicIds, scheduledAt: scheduledAt?.toISOString() ?? null },
+    details: { title, hamletIds, topicIds, scheduledAt: scheduledAt?.toISOString() ?? null, awaitingApproval: approval },
   });
   return row;
 }
@@ -128,14 +135,18 @@ export class NoticeStateError extends ValidationError {
   }
 }
 
-/** Send now: a draft or a scheduled notice starts sending (the caller then pumps it). */
+/**
+ * Send now: a draft or a scheduled notice starts sending (the caller then pumps it), or, where the commune
+ * requires approval, waits for it (status awaiting_approval, to be sent as soon as it is approved).
+ */
 export async function startSending(db: Db, q: { communeId: number; id: number; actor: string }): Promise<NoticeRow | undefined> {
   const notice = await findNotice(db, q.communeId, q.id);
   if (!notice) return undefined;
   if (notice.status !== 'draft' && notice.status !== 'scheduled') throw new NoticeStateError('Thông báo này đã gửi hoặc đã hủy.');
+  const approval = await noticesRequireApproval(db, q.communeId);
   const [row] = await db
     .update(notices)
-    .set({ status: 'sending', sendingAt: sql`now()` })
+    .set(approval ? { status: 'awaiting_approval', scheduledAt: null } : { status: 'sending', sendingAt: sql`now()` })
     .where(and(eq(notices.id, notice.id), inArray(notices.status, ['draft', 'scheduled'])))
     .returning();
   if (!row) throw new NoticeStateError('Thông báo này đã gửi hoặc đã hủy.');
@@ -143,21 +154,21 @@ export async function startSending(db: Db, q: { communeId: number; id: number; a
   await writeAudit(db, {
     communeId: q.communeId,
     actor: q.actor,
-    action: 'notice.sent',
+    action: approval ? 'notice.submitted' : 'notice.sent',
     subject: String(row.id),
     details: { hamletIds: row.hamletIds, topicIds: row.topicIds, recipients: audience.total, byChannel: audience.byChannel },
   });
   return row;
 }
 
-/** Cancel a draft or a scheduled notice; one already sending or sent cannot be recalled. */
+/** Cancel a draft, scheduled or awaiting notice; one already sending or sent cannot be recalled. */
 export async function cancelNotice(db: Db, q: { communeId: number; id: number; actor: string }): Promise<NoticeRow | undefined> {
   const notice = await findNotice(db, q.communeId, q.id);
   if (!notice) return undefined;
   const [row] = await db
     .update(notices)
     .set({ status: 'cancelled', cancelledAt: sql`now()` })
-    .where(and(eq(notices.id, notice.id), inArray(notices.status, ['draft', 'scheduled'])))
+    .where(and(eq(notices.id, notice.id), inArray(notices.status, ['draft', 'scheduled', 'awaiting_approval'])))
     .returning();
   if (!row) throw new NoticeStateError('Chỉ hủy được thông báo chưa gửi.');
   await writeAudit(db, { communeId: q.communeId, actor: q.actor, action: 'notice.cancelled', subject: String(row.id) });

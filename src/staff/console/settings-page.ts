@@ -1,9 +1,11 @@
+import { eq } from 'drizzle-orm';
 import type express from 'express';
 import { consolePage, csrfField, formText } from '../../core/console-kit.js';
 import { html } from '../../core/html.js';
 import type { ConsoleContext } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
 import { writeAudit } from '../../db/audit.js';
+import { communes } from '../../db/schema/index.js';
 import { StaffInputError } from '../accounts.js';
 import { loadCommuneSettings, updateCommuneSettings, type CommuneSettingsInput } from '../commune-settings.js';
 
@@ -21,6 +23,10 @@ export function registerSettingsPage(router: express.Router, db: Db): void {
   ) {
     const row = await loadCommuneSettings(db, ctx.communeId);
     const v = opts.values ?? row;
+    const [notices] = await db
+      .select({ on: communes.noticesRequireApproval })
+      .from(communes)
+      .where(eq(communes.id, ctx.communeId));
     const invalid = (f: string) => (opts.field === f ? html`aria-invalid="true"` : '');
     return {
       title: 'Thông tin xã',
@@ -50,6 +56,23 @@ export function registerSettingsPage(router: express.Router, db: Db): void {
 ${v?.hoursText ?? ''}</textarea>
             <div class="actions"><button type="submit">Lưu thông tin</button></div>
           </form>
+        </div>
+        <div class="card">
+          <h2>Thông báo cho người dân</h2>
+          <form method="post" action="/console/settings/notices">
+            ${csrfField(ctx)}
+            <label
+              ><input
+                type="checkbox"
+                id="s-notice-approval"
+                name="requireApproval"
+                value="1"
+                ${notices?.on ? html`checked` : ''}
+              />
+              Thông báo do cán bộ soạn phải được lãnh đạo hoặc quản trị duyệt trước khi gửi</label
+            >
+            <div class="actions"><button type="submit" id="s-notice-save">Lưu cài đặt thông báo</button></div>
+          </form>
         </div>`,
     };
   }
@@ -57,6 +80,27 @@ ${v?.hoursText ?? ''}</textarea>
   router.get(
     '/console/settings',
     consolePage('settings', async (_req, _res, ctx) => ctx.render(await view(ctx))),
+  );
+  // Approval of notices before sending (features/notices reads the column; /api/v1/notice-settings is the same).
+  router.post(
+    '/console/settings/notices',
+    consolePage('settings', async (req, _res, ctx) => {
+      const on = req.body?.requireApproval === '1';
+      const [before] = await db
+        .select({ on: communes.noticesRequireApproval })
+        .from(communes)
+        .where(eq(communes.id, ctx.communeId));
+      await db.update(communes).set({ noticesRequireApproval: on }).where(eq(communes.id, ctx.communeId));
+      await writeAudit(db, {
+        communeId: ctx.communeId,
+        actor: `staff:${ctx.principal.staffId}`,
+        action: 'commune.notices_approval_changed',
+        subject: String(ctx.communeId),
+        details: { from: before?.on ?? false, to: on },
+      });
+      const text = on ? 'Đã lưu: thông báo sẽ chờ duyệt trước khi gửi.' : 'Đã lưu: thông báo được gửi không cần duyệt.';
+      ctx.render(await view(ctx, { flash: { kind: 'ok', text } }));
+    }),
   );
   router.post(
     '/console/settings',

@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import { eq, inArray, and } from 'drizzle-orm';
+import sharp from 'sharp';
+import { ValidationError } from '../../core/errors.js';
+import type { ChannelCapabilities, ReplyFile } from '../../core/types.js';
+import { writeAudit } from '../../db/audit.js';
+import type { Db } from '../../db/client.js';
+import { noticeAttachments, notices } from '../../db/schema/index.js';
+
+// An image or a PDF in a notice (issue 17 item 2). Kept once per notice in notice_attachments; a push channel that
+// takes files gets it in the outbox row (dropped there once sent); the others get a link to /notices/files/<token>.
+
+/** The largest attachment: 5 MB (Zalo OA's own upload limit). */
+export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
+/** Most pixels an image may have (as the report photos). */
+const MAX_PIXELS = 50_000_000;
+/** Roughly how many attachment bytes the outbox holds at once for one notice (see attachmentBatch). */
+const OUTBOX_ATTACHMENT_BUDGET = 25 * 1024 * 1024;
+
+export const ATTACHMENT_TOO_LARGE = 'Tệp đính kèm quá lớn: tối đa 5 MB.';
+export const ATTACHMENT_UNSUPPORTED = 'Tệp đính kèm phải là ảnh JPEG, PNG hoặc tệp PDF.';
+export type AttachmentRow = typeof noticeAttachments.$inferSelect;
+export type AttachmentInfo = Omit<AttachmentRow, 'contentBase64'>;
+
+/** A file refused as an attachment; `status` (413, 415, 422) and the message reach the client through the HTTP error map. */
+export class AttachmentRejected extends Error {
+  constructor(
+    readonly status: 413 | 415 | 422,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AttachmentRejected';
+  }
+}
+
+/**
+ * Check a file by its content (never its declared type): a JPEG or PNG is re-encoded without its metadata
+ * (camera, place); a PDF must start with `%PDF-`. Throws {@link AttachmentRejected} (413, 415).
+ */
+export async function checkAttachment(
+  bytes: Buffer,
+  declaredName?: string,
+): Promise<{ kind: 'image' | 'pdf'; mimeType: string; name: string; data: Buffer }> {
+  if (bytes.length > MAX_ATTACHMENT_BYTES) throw new AttachmentRejected(413, ATTACHMENT_TOO_LARGE);
+  const base = (declaredName ?? '')
+    .replace(/\.[A-Za-z0-9]{1,5}$/, '')
+    .replace(/[^\p{L}\p{N} ._-]+/gu, '')
+    .trim()
+    .slice(0, 80);
+  if (bytes.subarray(0, 5).toString('latin1') === '%PDF-')
+    return { kind: 'pdf', mimeType: 'application/pdf', name: `${base || 'thong-bao'}.pdf`, data: bytes };
+  const jpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  const png = bytes.length >= 8 && [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((v, i) => bytes[i] === v);
+  if (!jpeg && !png) throw new AttachmentRejected(415, ATTACHMENT_UNSUPPORTED);
+  const format = jpeg ? 'jpeg' : 'png';
+  try {
+    const meta = await sharp(bytes, { animated: false }).metadata();
+    if (meta.format !== format || !meta.width || !meta.height || meta.width * meta.height > MAX_PIXELS) throw new Error('bad');
+    // No withMetadata(): sharp writes none of the input's metadata; rotate() applies the EXIF orientation first.
+    const data = await sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: 'error', animated: false })
+      .rotate()
+      .toFormat(format, format === 'png' ? { compressionLevel: 8 } : { quality: 85 })
+      .toBuffer();
+    if (data.length > MAX_ATTACHMENT_BYTES) throw new AttachmentRejected(413, ATTACHMENT_TOO_LARGE);
+    return { kind: 'image', mimeType: `image/${format}`, name: `${base || 'thong-bao'}.${jpeg ? 'jpg' : 'png'}`, data };
+  } catch (error) {
+    if (error instanceof AttachmentRejected) throw error;
+    throw new AttachmentRejected(422, 'Ảnh đính kèm bị hỏng hoặc quá lớn. Anh/chị vui lòng chọn ảnh khác.');
+  }
+}
+
+const OPEN = ['draft', 'scheduled', 'awaiting_approval'];
+
+/**
+ * Attach (or replace) the file of a notice not yet sending; `publicUrl` makes its absolute download address.
+ * Returns undefined when there is no such notice in the commune. Audited (kind, size; not the content).
+ */
+export async function setNoticeAttachment(
+  db: Db,
+  q: { communeId: number; id: number; bytes: Buffer; name?: string; actor: string; publicUrl: string },
+): Promise<AttachmentInfo | undefined> {
+  if (!Number.isSafeInteger(q.id) || q.id <= 0 || q.id > 2_147_483_647) return undefined;
+  const [notice] = await db
+    .select({ id: notices.id, status: notices.status })
+    .from(notices)
+    .where(and(eq(notices.id, q.id), eq(notices.communeId, q.communeId)))
+    .for('update');
+  if (!notice) return undefined;
+  if (!OPEN.includes(notice.status))
+    throw new ValidationError('Chỉ đính kèm tệp vào thông báo chưa gửi.', { status: 'not allowed in this status' }, 409);
+  const file = await checkAttachment(q.bytes, q.name);
+  const token = randomBytes(24).toString('base64url');
+  const values = {
+    kind: file.kind,
+    name: file.name,
+    mimeType: file.mimeType,
+    size: file.data.length,
+    contentBase64: file.data.toString('base64'),
+    token,
+    url: `${q.publicUrl.replace(/\/+$/, '')}/notices/files/${token}`,
+    createdAt: new Date(),
+  };
+  const [row] = await db
+    .insert(noticeAttachments)
+    .values({ noticeId: notice.id, ...values })
+    .onConflictDoUpdate({ target: noticeAttachments.noticeId, set: values })
+    .returning();
+  await writeAudit(db, {
+    communeId: q.communeId,
+    actor: q.actor,
+    action: 'notice.attachment_set',
+    subject: String(notice.id),
+    details: { kind: file.kind, mimeType: file.mimeType, size: file.data.length },
+  });
+  const { contentBase64: _content, ...info } = row;
+  return info;
+}
+
+/** The attachment's description (without its content), if the notice has one. */
+export async function attachmentInfo(db: Db, noticeId: number): Promise<AttachmentInfo | undefined> {
+  const [row] = await db
+    .select({
+      noticeId: noticeAttachments.noticeId,
+      kind: noticeAttachments.kind,
+      name: noticeAttachments.name,
+      mimeType: noticeAttachments.mimeType,
+      size: noticeAttachments.size,
+      token: noticeAttachments.token,
+      url: noticeAttachments.url,
+      createdAt: noticeAttachments.createdAt,
+    })
+    .from(noticeAttachments)
+    .where(eq(noticeAttachments.noticeId, noticeId));
+  return row;
+}
+
+export async function attachmentContent(db: Db, noticeId: number): Promise<string | undefined> {
+  const [row] = await db
+    .select({ content: noticeAttachments.contentBase64 })
+    .from(noticeAttachments)
+    .where(eq(noticeAttachments.noticeId, noticeId));
+  return row?.content;
+}
+
+/** The file behind a download address, only once its notice is going out (never before approval). */
+export async function attachmentByToken(db: Db, token: string): Promise<AttachmentRow | undefined> {
+  if (!/^[A-Za-z0-9_-]{20,64}$/.test(token)) return undefined;
+  const [row] = await db
+    .select({ a: noticeAttachments })
+    .from(noticeAttachments)
+    .innerJoin(notices, eq(notices.id, noticeAttachments.noticeId))
+    .where(and(eq(noticeAttachments.token, token), inArray(notices.status, ['sending', 'sent'])));
+  return row?.a;
+}
+
+/**
+ * Channels whose file upload takes documents only (Zalo OA: PDF/DOC/DOCX, see channels/zalo/render.ts), so an
+ * image reaches them as a link. Named here because the capabilities do not (yet) say which file types a
+ * platform takes.
+ */
+const DOCUMENT_ONLY_CHANNELS: ReadonlySet<string> = new Set(['zalo']);
+
+/**
+ * Whether a channel gets the file itself: a push channel that takes files of this kind (the web chat pulls
+ * its messages, which are kept, so it gets a link rather than the bytes in every stored message).
+ */
+export function carriesFile(channel: string, caps: ChannelCapabilities, att: Pick<AttachmentInfo, 'kind'>): boolean {
+  return caps.files && caps.delivery === 'push' && (att.kind === 'pdf' || !DOCUMENT_ONLY_CHANNELS.has(channel));
+}
+
+/** The file of a reply, for a channel that carries it. */
+export function replyFile(att: Pick<AttachmentInfo, 'name' | 'mimeType'>, contentBase64: string): ReplyFile {
+  return { name: att.name, mimeType: att.mimeType, contentBase64 };
+}
+
+/** The link for a channel that does not carry the file: relative for pull channels (the web chat page). */
+export function attachmentLink(caps: ChannelCapabilities, att: Pick<AttachmentInfo, 'kind' | 'token' | 'url'>) {
+  return {
+    label: att.kind === 'pdf' ? 'Xem tệp đính kèm (PDF)' : 'Xem ảnh đính kèm',
+    url: caps.delivery === 'pull' ? `notices/files/${att.token}` : att.url,
+  };
+}
+
+/**
+ * Recipients queued per batch of a notice whose file travels in outbox rows: the pump waits for about half a
+ * batch to go out before the next, so the outbox holds about this budget of attachment bytes per notice.
+ */
+export function attachmentBatch(size: number, batch: number): number {
+  return Math.max(5, Math.min(batch, Math.floor(OUTBOX_ATTACHMENT_BUDGET / Math.max(1, size))));
+}
