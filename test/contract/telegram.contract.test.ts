@@ -49,10 +49,18 @@ runAdapterContract('telegram', () => ({
       raw: fixture('telegram', 'document'),
       expect: { attachments: [{ kind: 'file', name: 'to-khai-khai-sinh.pdf', size: 48213 }] },
     },
+    {
+      // The resident blocked the bot (issue 17): the same neutral event as a Zalo OA unfollow.
+      name: 'my-chat-member',
+      raw: fixture('telegram', 'my-chat-member'),
+      expect: { event: 'unfollow', chatId: '5123400001', userId: '5123400001', externalId: '734120011' },
+    },
   ],
   unsupported: [
     { name: 'edited-message', raw: fixture('telegram', 'edited-message') },
-    { name: 'my-chat-member', raw: fixture('telegram', 'my-chat-member') },
+    // Unblocking is followed by the app's /start, which gets the menu; a group membership is no resident's chat.
+    { name: 'my-chat-member-unblocked', raw: fixture('telegram', 'my-chat-member-unblocked') },
+    { name: 'my-chat-member-group', raw: fixture('telegram', 'my-chat-member-group') },
     { name: 'channel-post', raw: fixture('telegram', 'channel-post') },
   ],
   sign: () => ({ 'x-telegram-bot-api-secret-token': SECRET }),

@@ -73,7 +73,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
   };
 }
 
-export { parseTelegramUpdate, callbackQueryIdOf } from './parse.js';
+export { parseTelegramUpdate, callbackQueryIdOf, TELEGRAM_UPDATE_TYPES } from './parse.js';
 export {
   renderTelegramReplies,
   escapeHtml,

@@ -1,19 +1,30 @@
 import { platformId } from '../../core/text-input.js';
 import type { InboundAttachment, InboundMessage } from '../../core/types.js';
 import { normalizePhone } from '../../core/phone.js';
-import type { TgMessage, TgUpdate, TgUser } from './types.js';
+import type { TgChatMemberUpdated, TgMessage, TgUpdate, TgUser } from './types.js';
+
+/**
+ * The update types parseTelegramUpdate turns into messages; the channel asks Telegram for exactly these
+ * (setWebhook's and getUpdates' `allowed_updates`, setup.ts). `my_chat_member` is asked for explicitly: a
+ * webhook set earlier with a narrower list keeps that list until it is set again.
+ */
+export const TELEGRAM_UPDATE_TYPES = ['message', 'callback_query', 'my_chat_member'];
 
 /**
  * Telegram update -> neutral messages. Pure. Handles private `message`
- * updates (text, `/start <param>`, own contact, photo, document, voice…) and
- * `callback_query`. Everything else (edited_message, channel_post,
- * my_chat_member, service messages…) gives []. Never throws.
- * `externalId` is the update_id, which Telegram resends unchanged on retry.
+ * updates (text, `/start <param>`, own contact, photo, document, voice…),
+ * `callback_query`, and a private `my_chat_member` that says the resident
+ * blocked the bot (the neutral `unfollow` event). Everything else
+ * (edited_message, channel_post, group membership, service messages…) gives
+ * []. Never throws. `externalId` is the update_id, which Telegram resends
+ * unchanged on retry.
  */
 export function parseTelegramUpdate(raw: unknown, communeId: number): InboundMessage[] {
   if (!isObject(raw) || !Number.isSafeInteger(raw.update_id)) return [];
   const update = raw as TgUpdate;
   const externalId = String(update.update_id);
+
+  if (isObject(update.my_chat_member)) return blockedEvent(update.my_chat_member, communeId, externalId, update);
 
   const cq = update.callback_query;
   if (isObject(cq)) {
@@ -68,6 +79,31 @@ export function parseTelegramUpdate(raw: unknown, communeId: number): InboundMes
     return [{ ...base, attachments, ...(typeof m.caption === 'string' ? { text: m.caption } : {}) }];
   }
   return [];
+}
+
+/**
+ * A resident blocking the bot (the app's "Stop and block bot"; the bot's status in their private chat becomes
+ * `kicked`): the neutral `unfollow`, as when someone unfollows a Zalo OA, so notices they can no longer
+ * receive stop. Unblocking (back to `member`) gives [] rather than a `follow`: the Telegram apps' "Restart"
+ * button sends /start right after it, which already gets the menu, so a `follow` would send the menu twice;
+ * and a follow re-subscribes nothing anyway (subscribing again is the resident's choice). Groups: [].
+ */
+function blockedEvent(cm: TgChatMemberUpdated, communeId: number, externalId: string, update: TgUpdate): InboundMessage[] {
+  if (!isObject(cm.chat) || cm.chat.type !== 'private' || !isObject(cm.from)) return [];
+  if (!isObject(cm.new_chat_member) || cm.new_chat_member.status !== 'kicked') return [];
+  if (!platformId(cm.chat.id, { numbers: true }) || !platformId(cm.from.id, { numbers: true })) return [];
+  return [
+    {
+      channel: 'telegram',
+      communeId,
+      chatId: String(cm.chat.id),
+      userId: String(cm.from.id),
+      externalId,
+      event: 'unfollow',
+      receivedAt: typeof cm.date === 'number' ? new Date(cm.date * 1000) : new Date(),
+      raw: update,
+    },
+  ];
 }
 
 /** The callback query id of a parsed button tap, to answer it (stops the client's spinner). */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { errInfo } from '../../core/log-error.js';
 import type { WebhookRequest } from '../../server/webhooks.js';
 import { publicBase, type ChannelEnv, type ChannelModule } from '../setup-types.js';
-import { createTelegramAdapter, type TelegramAdapter } from './index.js';
+import { createTelegramAdapter, TELEGRAM_UPDATE_TYPES, type TelegramAdapter } from './index.js';
 
 /** Settings of one bot, stored in channel_accounts.config. */
 export const telegramAccountSchema = z.object({
@@ -17,7 +17,8 @@ type TelegramAccountConfig = z.infer<typeof telegramAccountSchema>;
  * Telegram bots: one per commune on a shared platform, found by the account
  * key in the webhook URL (the bot id); the bare `/webhooks/telegram` is the
  * default commune's. At start the webhook is registered, or long polling
- * started (TELEGRAM_MODE=polling, local development).
+ * started (TELEGRAM_MODE=polling, local development), for the update types
+ * parse.ts reads (a resident blocking the bot included).
  */
 export function createTelegramChannel(env: ChannelEnv): ChannelModule {
   const { config, log } = env;
@@ -72,14 +73,17 @@ export function createTelegramChannel(env: ChannelEnv): ChannelModule {
               const recorded = await hooks.ingest(messages);
               hooks.afterAck(messages, recorded);
             },
-            { onError: (error: unknown) => log.warn({ err: errInfo(error) }, 'telegram polling error') },
+            {
+              allowedUpdates: TELEGRAM_UPDATE_TYPES,
+              onError: (error: unknown) => log.warn({ err: errInfo(error) }, 'telegram polling error'),
+            },
           );
           pollers.push(polling);
           log.info({ accountKey }, 'telegram long polling started');
         } else if (publicBase(config) && t.cfg.secret) {
           const url = `${publicBase(config)}/webhooks/telegram/${accountKey}`;
           try {
-            await t.adapter.setWebhook(url, t.cfg.secret);
+            await t.adapter.setWebhook(url, t.cfg.secret, { allowedUpdates: TELEGRAM_UPDATE_TYPES });
             log.info({ accountKey }, 'telegram webhook set');
           } catch (error) {
             log.error({ accountKey, err: errInfo(error) }, 'telegram setWebhook failed');

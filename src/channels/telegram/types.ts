@@ -79,6 +79,28 @@ export interface TgCallbackQuery {
   data?: string;
 }
 
+/**
+ * A chat member's status (ChatMember): `member`, `kicked` (ChatMemberBanned; in a private chat with the bot,
+ * the user blocked it), `left`, `restricted`, `administrator`, `creator`.
+ */
+export interface TgChatMember {
+  user: TgUser;
+  status: string;
+  until_date?: number;
+}
+
+/**
+ * `my_chat_member`: the bot's own membership changed. In a private chat Telegram sends it only when the
+ * user blocks the bot (new status `kicked`) or unblocks it (back to `member`).
+ */
+export interface TgChatMemberUpdated {
+  chat: TgChat;
+  from: TgUser;
+  date: number;
+  old_chat_member: TgChatMember;
+  new_chat_member: TgChatMember;
+}
+
 export interface TgUpdate {
   update_id: number;
   message?: TgMessage;
@@ -86,7 +108,7 @@ export interface TgUpdate {
   channel_post?: TgMessage;
   edited_channel_post?: TgMessage;
   callback_query?: TgCallbackQuery;
-  my_chat_member?: unknown;
+  my_chat_member?: TgChatMemberUpdated;
   chat_member?: unknown;
   [key: string]: unknown;
 }
