@@ -203,9 +203,9 @@ export function registeredRoutes(router: object): RegisteredRoute[] {
 
 /**
  * Routes still declared without core/api-route.ts in files this module does not
- * own (the procedure search, owned with the search engine; the staff console's
- * `me`). Documented here from their code until they move to `apiRoute`; the
- * schemas mirror the checks in their handlers. Listed only when registered.
+ * own (the procedure search, owned with the search engine). Documented here
+ * from their code until they move to `apiRoute`; the schemas mirror the checks
+ * in their handlers. Listed only when registered.
  */
 export const ROUTES_DECLARED_ELSEWHERE: ApiRouteSpec[] = [
   {
@@ -240,27 +240,6 @@ export const ROUTES_DECLARED_ELSEWHERE: ApiRouteSpec[] = [
         }),
       },
       404: { description: 'Unknown commune.' },
-    },
-  },
-  {
-    method: 'get',
-    path: '/api/v1/staff/me',
-    summary: 'Who is signed in, and the CSRF token for scripted requests',
-    description: 'Send the token back in `X-CSRF-Token` with requests that change data under the session cookie.',
-    tags: ['staff'],
-    auth: 'staff',
-    responses: {
-      200: {
-        description: 'The signed-in staff member.',
-        schema: z.object({
-          username: z.string(),
-          displayName: z.string().nullable(),
-          role: z.string(),
-          communeId: z.number().int(),
-          provinceWide: z.boolean(),
-          csrfToken: z.string(),
-        }),
-      },
     },
   },
 ];

@@ -21,6 +21,7 @@ import { checkLogin, createSession, deleteSession, deviceProof, type SessionPoli
 import { DEVICE_COOKIE, readCookies, sessionOf, SESSION_COOKIE, setCookie, type StaffAuth } from '../auth.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { renderLayout } from './layout.js';
+import { registerStaffMeRoute } from './me-route.js';
 import { createTotpLogin } from './totp-login.js';
 import { registerTotpPages } from './totp-page.js';
 
@@ -187,25 +188,7 @@ export function createConsole(deps: ConsoleDeps): express.Router {
       ),
   });
 
-  // Who is signed in, and the CSRF token a script must send back in X-CSRF-Token with its own requests.
-  router.get('/api/v1/staff/me', async (req, res, next) => {
-    try {
-      const p = await deps.auth.identify(req);
-      if (!p || p === 'csrf' || p.kind !== 'staff') return res.status(401).json({ error: 'unauthorized' });
-      setPrincipal(req, p);
-      const communeId = await deps.auth.communeOfRequest(req);
-      res.set('Cache-Control', 'no-store').json({
-        username: p.username,
-        displayName: p.displayName,
-        role: p.role,
-        communeId,
-        provinceWide: p.communeId === null,
-        csrfToken: sessionOf(req)!.csrfToken,
-      });
-    } catch (error) {
-      next(error);
-    }
-  });
+  registerStaffMeRoute(router, deps.auth);
 
   router.post('/console/login', form, loginLimiter, async (req, res, next) => {
     try {
