@@ -5,6 +5,7 @@ import { normalizeDomesticPhone } from '../../core/phone.js';
 import { fieldErrorsOf } from '../../core/http-errors.js';
 import { enqueueMessages } from '../../pipeline/outbox/index.js';
 import { loadCommuneCalendar } from '../calendar/index.js';
+import { getProcedure } from '../procedures/index.js';
 import {
   canTransition,
   dossierEventSchema,
@@ -14,6 +15,7 @@ import {
   TRANSITIONS,
 } from './dossier-input.js';
 import { phoneDigitsHmac, phoneHint } from './phone.js';
+import { promisedDueAt, statedWorkingDays } from './working-days.js';
 import { isFinal, presentStatusNotification, statusName } from './presenter.js';
 import * as repo from './repo.js';
 import type { DossierRow } from './repo.js';
@@ -89,6 +91,11 @@ export async function upsertDossier(db: Db, input: IngestInput, deps: DossierSer
       const finishedAt = d(body.finishedAt) ?? (status >= 9 ? statusAt : null);
       const returnedAt = d(body.returnedAt) ?? (status === 10 ? statusAt : null);
       const last4 = phone!.slice(-4);
+      // No promised date sent (and not an explicit null): the procedure's stated working days, the cut-off applied.
+      const computedDueAt =
+        body.dueAt === undefined
+          ? await computeDueAt(tx, input.communeId, body.procedureCode!, body.channel!, receivedAt!)
+          : null;
       const row = await repo.insertDossier(tx, {
         communeId: input.communeId,
         code,
@@ -98,7 +105,7 @@ export async function upsertDossier(db: Db, input: IngestInput, deps: DossierSer
         status,
         statusAt,
         receivedAt: receivedAt!,
-        dueAt: dueAt ?? null,
+        dueAt: dueAt ?? computedDueAt,
         finishedAt,
         returnedAt,
         applicantName: body.applicantName!,
@@ -122,7 +129,7 @@ export async function upsertDossier(db: Db, input: IngestInput, deps: DossierSer
           actor: input.actor,
           action: 'dossier.created',
           subject: code,
-          details: { status, source: input.source },
+          details: { status, source: input.source, ...(computedDueAt ? { dueAt: 'computed' } : {}) },
         });
         return { code, created: true, changed: true, status, outboxIds: [] };
       }
@@ -191,6 +198,21 @@ export async function upsertDossier(db: Db, input: IngestInput, deps: DossierSer
     });
     return { code, created: false, changed: true, status: updated.status, outboxIds };
   });
+}
+
+/**
+ * The promised instant of a new dossier the one-stop system sent without one:
+ * received time, the 15:00 cut-off and the working days the procedure states
+ * for the dossier's channel, in the commune's calendar as it stands at
+ * creation (stored, so a later calendar edit does not move it; the one-stop
+ * system's own date replaces it when it sends one). Null when the procedure
+ * is unknown or states no clear working days.
+ */
+async function computeDueAt(db: Db, communeId: number, procedureCode: string, channel: string, receivedAt: Date) {
+  const procedure = await getProcedure(db, communeId, procedureCode);
+  const days = procedure ? statedWorkingDays(procedure.channels, channel) : undefined;
+  if (days === undefined) return null;
+  return promisedDueAt(receivedAt, days, await loadCommuneCalendar(db, communeId));
 }
 
 export interface EventResult extends IngestResult {

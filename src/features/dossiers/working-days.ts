@@ -12,10 +12,12 @@ import {
   dayNumber,
   fromDayNumber,
   localDate,
+  localInstant,
   localMinutes,
   minutesOf,
   SAME_DAY_CUTOFF,
   type LocalDate,
+  type WorkCalendar,
   type WorkingCalendar,
 } from '../../core/calendar.js';
 
@@ -97,6 +99,40 @@ export function receptionDay(
 /** The promised day of a procedure taking `workingDays` (0 = same day), the cut-off applied. */
 export function promisedDay(receivedAt: Date, workingDays: number, calendar: WorkingCalendar = nationalCalendar): LocalDate {
   return addWorkingDays(receptionDay(receivedAt, calendar), workingDays, calendar);
+}
+
+/** What a procedure states of its processing time on one submission channel (the catalog's `channels`). */
+export interface StatedProcessingTime {
+  channel: string;
+  time?: { value: number; unit: string };
+}
+
+/**
+ * The processing time in working days a procedure states for a submission
+ * channel, when it states one clearly: every entry for that channel in
+ * working days ("ngày làm việc", or a bare number) and all the same value.
+ * Less than one day counts as the same day, a fraction above one as the next
+ * whole day. Calendar days, hours, months, no time or entries that disagree
+ * (one per case) give undefined: no date is made up.
+ */
+export function statedWorkingDays(channels: readonly StatedProcessingTime[], channel: string): number | undefined {
+  const times = channels.filter((c) => c.channel === channel).map((c) => c.time);
+  if (!times.length || times.some((t) => !t || t.unit !== 'ngày làm việc' || !(t.value >= 0))) return undefined;
+  const values = new Set(times.map((t) => t!.value));
+  if (values.size !== 1) return undefined;
+  const [value] = values;
+  return value < 1 ? 0 : Math.ceil(value);
+}
+
+/**
+ * The promised instant of a dossier received at `receivedAt` for a procedure
+ * taking `workingDays`: the promised day (the 15:00 cut-off applied,
+ * `promisedDay`) at the close of that day's counter hours in the commune's
+ * calendar (17:00 when the day has none).
+ */
+export function promisedDueAt(receivedAt: Date, workingDays: number, calendar: WorkCalendar): Date {
+  const day = promisedDay(receivedAt, workingDays, calendar);
+  return localInstant(day, calendar.day(day).periods.at(-1)?.to ?? '17:00');
 }
 
 /** The first working day on or after `date`. */
