@@ -125,8 +125,14 @@ const schema = z.object({
   DELIVERY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   /** Parallel platform sends (different chats); most of a send is waiting on the network. */
   DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
-  /** Notice broadcasts a second to one Telegram bot (Telegram allows about 30; the rest is room for replies). */
-  TELEGRAM_BROADCAST_PER_SECOND: z.coerce.number().min(1).max(10_000).default(28),
+  /**
+   * Notice broadcasts a second to one bot, on the channels whose capabilities pace them (`pacedBroadcasts`:
+   * Telegram allows a bot about 30 messages a second; the rest is room for replies). Default 28. When unset,
+   * the deprecated TELEGRAM_BROADCAST_PER_SECOND is read instead, so .env files written before the rename keep working.
+   */
+  BROADCAST_PER_SECOND: z.coerce.number().min(1).max(10_000).optional(),
+  /** Deprecated: the old name of BROADCAST_PER_SECOND, read only when that is unset. */
+  TELEGRAM_BROADCAST_PER_SECOND: z.coerce.number().min(1).max(10_000).optional(),
   /** Give up on one platform API call after this long (it is retried later). */
   PLATFORM_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(8_000),
   /**
@@ -178,7 +184,10 @@ const schema = z.object({
     .transform((v) => v === 'true' || v === '1'),
 });
 
-export type Config = z.infer<typeof schema>;
+/** The parsed configuration; BROADCAST_PER_SECOND resolved (its deprecated name, then the default). */
+export type Config = Omit<z.infer<typeof schema>, 'BROADCAST_PER_SECOND'> & { BROADCAST_PER_SECOND: number };
+
+const DEFAULT_BROADCAST_PER_SECOND = 28;
 
 /** Every variable the schema reads (.env.example must list each one). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
@@ -226,7 +235,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = loadEnvironment().env): Conf
     const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  const cfg = parsed.data;
+  const cfg: Config = {
+    ...parsed.data,
+    BROADCAST_PER_SECOND:
+      parsed.data.BROADCAST_PER_SECOND ?? parsed.data.TELEGRAM_BROADCAST_PER_SECOND ?? DEFAULT_BROADCAST_PER_SECOND,
+  };
   if (cfg.TELEGRAM_BOT_TOKEN && cfg.TELEGRAM_MODE === 'webhook' && cfg.PUBLIC_URL && !cfg.TELEGRAM_WEBHOOK_SECRET) {
     throw new ConfigError(
       'Invalid configuration:\n  - TELEGRAM_WEBHOOK_SECRET: required when the Telegram webhook is used (PUBLIC_URL set)',
@@ -307,6 +320,11 @@ export function startupSummary(cfg: Config, envFile?: string): StartupSummary {
     warnings.push('PUBLIC_URL is not set: QR posters and links point to http://localhost');
   } else if (cfg.PUBLIC_URL && !cfg.PUBLIC_URL.startsWith('https://') && webhookChannels.length > 0) {
     warnings.push('PUBLIC_URL is not https: Telegram and Zalo only call https webhooks');
+  }
+  if (cfg.TELEGRAM_BROADCAST_PER_SECOND !== undefined) {
+    warnings.push(
+      'TELEGRAM_BROADCAST_PER_SECOND is deprecated: rename it BROADCAST_PER_SECOND (it applies to every paced channel)',
+    );
   }
   return {
     database: describeDatabase(cfg),

@@ -191,7 +191,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     concurrency: config.DELIVERY_CONCURRENCY,
     // Where the platform caps a bot's rate (channels/capabilities.ts), broadcasts go at the configured pace.
     broadcastPerSecond: (_communeId, channel) =>
-      capabilitiesOf(channel).pacedBroadcasts ? config.TELEGRAM_BROADCAST_PER_SECOND : undefined,
+      capabilitiesOf(channel).pacedBroadcasts ? config.BROADCAST_PER_SECOND : undefined,
     // A claim must outlive a slow send of several parts (each up to the platform timeout).
     leaseMs,
   });

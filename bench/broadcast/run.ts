@@ -31,7 +31,7 @@
  * outbox row must have been claimed again (attempts ≥ 2), i.e. the platform took
  * a send the killed process had not yet marked sent.
  *
- * `--pace N` sets the server's TELEGRAM_BROADCAST_PER_SECOND (default 28 × scale: its own default, time-scaled).
+ * `--pace N` sets the server's BROADCAST_PER_SECOND (default 28 × scale: its own default, time-scaled).
  * BENCH_DATABASE_URL names the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test);
  * a bench_broadcast_<random> database is created there and dropped at the end.
  */
@@ -360,7 +360,7 @@ async function main() {
     COMMUNE_SLUG: SLUG,
     COMMUNE_NAME: 'Xã Thử Phát Tin Tải',
     // The server paces broadcasts to a bot at 28 of Telegram's 30 a second (src/config.ts), time-scaled here.
-    TELEGRAM_BROADCAST_PER_SECOND: String(BROADCAST_PACE),
+    BROADCAST_PER_SECOND: String(BROADCAST_PACE),
   };
   const results: { broadcast?: RunResult; afterKill?: RunResult } = {};
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, startupSummary } from '../../src/config.js';
 
 describe('config', () => {
   it('has working defaults: embedded database, port 3000, channels off', () => {
@@ -28,6 +28,19 @@ describe('config', () => {
   ])('rejects %j naming %s', (env, name) => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(ConfigError);
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(name);
+  });
+
+  it('paces broadcasts by BROADCAST_PER_SECOND, still reading its deprecated Telegram name when it is unset', () => {
+    expect(loadConfig({}).BROADCAST_PER_SECOND).toBe(28);
+    expect(loadConfig({ BROADCAST_PER_SECOND: '12' }).BROADCAST_PER_SECOND).toBe(12);
+    expect(loadConfig({ TELEGRAM_BROADCAST_PER_SECOND: '15' }).BROADCAST_PER_SECOND).toBe(15);
+    expect(loadConfig({ BROADCAST_PER_SECOND: '12', TELEGRAM_BROADCAST_PER_SECOND: '15' }).BROADCAST_PER_SECOND).toBe(12);
+    expect(() => loadConfig({ BROADCAST_PER_SECOND: '0' })).toThrow('BROADCAST_PER_SECOND');
+    expect(() => loadConfig({ TELEGRAM_BROADCAST_PER_SECOND: 'fast' })).toThrow('TELEGRAM_BROADCAST_PER_SECOND');
+    expect(startupSummary(loadConfig({ TELEGRAM_BROADCAST_PER_SECOND: '15' })).warnings).toEqual([
+      expect.stringContaining('rename it BROADCAST_PER_SECOND'),
+    ]);
+    expect(startupSummary(loadConfig({ BROADCAST_PER_SECOND: '12' })).warnings).toEqual([]);
   });
 
   it('leaves the Zalo Bot Platform off without a token and defaults its API base', () => {
