@@ -213,7 +213,6 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     log,
     replyWindowMs: (channel) => capabilitiesOf(channel).replyWindowMs,
   });
-  // Report photos: downloaded through the sending account's client (each adapter's `client.downloadMedia`).
   // Staff who linked their own chat are told when questions wait (features/staff-pings).
   const staffPinger = createStaffPinger({
     db: database.db,
@@ -232,6 +231,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       verificationAttemptDays: config.RETENTION_ATTEMPT_DAYS,
     },
   });
+  // Report photos: downloaded through the sending account's client (each adapter's `client.downloadMedia`).
   const reportPhotos = createReportPhotos({
     db: database.db,
     log,
