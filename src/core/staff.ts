@@ -5,7 +5,7 @@ import type { SafeHtml } from './html.js';
  * Staff roles. A commune's staff are few: the admin manages accounts and
  * settings, officers work the one-stop counter, the registrar (tư pháp – hộ
  * tịch) does what officers do plus civil-status work, and the leader reads
- * statistics only.
+ * (statistics, queues) and approves notices where the commune requires it.
  */
 export const STAFF_ROLES = ['admin', 'officer', 'registrar', 'leader'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
@@ -15,7 +15,7 @@ export const ROLE_LABELS: Record<StaffRole, string> = {
   admin: 'Quản trị',
   officer: 'Cán bộ một cửa',
   registrar: 'Tư pháp – hộ tịch',
-  leader: 'Lãnh đạo (chỉ xem)',
+  leader: 'Lãnh đạo (xem, duyệt thông báo)',
 };
 
 /** What a request may do. Routes ask for a permission, never for a role. */
