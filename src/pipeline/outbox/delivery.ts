@@ -1,13 +1,9 @@
 import { errInfo } from '../../core/log-error.js';
-import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from '../../core/logger.js';
 import { messageMetrics } from '../../core/metrics.js';
 import type { ChannelAdapter, ChannelName, SendResult, StoredReply } from '../../core/types.js';
-import { bigintArray, execRows, type Db } from '../../db/client.js';
-import type { LeasedOutbound } from './statements.js';
-import { writeAudit } from '../../db/audit.js';
-import { outboundMessages } from '../../db/schema/index.js';
-import { createBatcher } from '../batcher.js';
+import type { Db } from '../../db/client.js';
+import { createDeliveryStore, type ClaimedRow } from './delivery-store.js';
 
 export interface AdapterRegistry {
   /** The adapter that delivers for this commune on this channel, if the channel is on. */
@@ -36,19 +32,13 @@ export interface DeliveryOptions {
   broadcastPerSecond?: (communeId: number, channel: ChannelName) => number | undefined;
 }
 
-/** Platform ids accumulate across attempts of a multi-part reply. */
-function appendIds(ids: string[]) {
-  return sql`coalesce(${outboundMessages.platformMessageIds}, '[]'::jsonb) || ${JSON.stringify(ids)}::jsonb`;
-}
-
-/** A claimed row has the shape of a row leased at insert time (which is a reply: priority 0). */
-type ClaimedRow = LeasedOutbound & { priority?: number };
-
 /**
  * Delivers the outbox. Only the oldest pending message of each chat is
  * eligible, so per-chat order holds even across processes; claims use
  * FOR UPDATE SKIP LOCKED plus a lease. A message is marked sent only after the
  * platform confirmed it, so a restart never resends a confirmed message.
+ * This file decides what to send and when (pacing, chains, polling, retries);
+ * the statements it runs are in delivery-store.ts.
  */
 export function createDeliveryWorker(opts: DeliveryOptions) {
   const {
@@ -70,102 +60,10 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
   let rerun = false;
   const inFlight = new Set<Promise<unknown>>();
 
-  /**
-   * Claim due messages: only the oldest pending message of each chat is
-   * eligible (per-chat order), optionally restricted to some ids or one chat.
-   * Lower priority first (replies before broadcasts), and a broadcast row
-   * waiting in a chat does not hold up that chat's replies (the per-chat order
-   * holds within a priority).
-   */
-  async function claim(filter: { ids?: number[]; chat?: ClaimedRow } = {}, limit = batchSize): Promise<ClaimedRow[]> {
-    const idFilter = filter.ids?.length ? sql`and o.id = any(${bigintArray(filter.ids)})` : sql``;
-    const chatFilter = filter.chat
-      ? sql`and o.commune_id = ${filter.chat.commune_id} and o.channel = ${filter.chat.channel} and o.chat_id = ${filter.chat.chat_id}`
-      : sql``;
-    return execRows<ClaimedRow>(
-      db,
-      sql`update outbound_messages u
-          set locked_until = now() + ${sql.raw(`interval '${Math.ceil(leaseMs / 1000)} seconds'`)},
-              attempts = u.attempts + 1
-          where u.id in (
-            select o.id from outbound_messages o
-            where o.status = 'pending'
-              and o.next_attempt_at <= now()
-              and (o.locked_until is null or o.locked_until < now())
-              ${idFilter}
-              ${chatFilter}
-              and not exists (
-                select 1 from outbound_messages p
-                where p.commune_id = o.commune_id and p.channel = o.channel and p.chat_id = o.chat_id
-                  and p.status = 'pending' and p.id < o.id and p.priority <= o.priority
-              )
-            order by o.priority, o.id
-            limit ${limit}
-            for update skip locked
-          )
-          returning u.id, u.commune_id, u.channel, u.chat_id, u.user_id, u.payload, u.attempts, u.parts_sent, u.priority`,
-    );
-  }
-
-  /**
-   * Confirmed sends are marked in batches (one statement for all sends
-   * confirmed meanwhile). For each, the chat's next pending message that no
-   * worker holds is returned, so the chat's queue moves on at once.
-   */
-  const markSent = createBatcher<{ id: number; ids: string[]; findNext: boolean }, number | null>({
-    maxBatch: 128,
-    maxConcurrent: 2,
-    lingerMs: 25, // off the resident's path: the message is already sent
-    run: async (items) => {
-      const rows = await execRows<{ id: number; next_id: number | null }>(
-        db,
-        sql`with input as materialized (
-              select * from jsonb_to_recordset(${JSON.stringify(items.map((i) => ({ id: i.id, ids: i.ids, find_next: i.findNext })))}::jsonb)
-                as x(id bigint, ids jsonb, find_next boolean)
-            ), marked as (
-              update outbound_messages o
-              set status = 'sent', sent_at = now(), locked_until = null, last_error = null,
-                  platform_message_ids = coalesce(o.platform_message_ids, '[]'::jsonb) || i.ids
-              from input i
-              where o.id = i.id and o.id = any(${bigintArray(items.map((i) => i.id))})
-              returning o.id, o.commune_id, o.channel, o.chat_id
-            )
-            select i.id,
-                   case when i.find_next then (
-                     select p.id from outbound_messages p
-                     where p.commune_id = m.commune_id and p.channel = m.channel and p.chat_id = m.chat_id
-                       and p.status = 'pending' and p.id <> all (select id from input)
-                     order by p.id limit 1) end as next_id
-            from input i join marked m on m.id = i.id`,
-      );
-      const next = new Map(
-        rows.map((r) => [Number(r.id), r.next_id === null || r.next_id === undefined ? null : Number(r.next_id)]),
-      );
-      return items.map((i) => next.get(i.id) ?? null);
-    },
+  const { claim, markSent, giveUp, scheduleRetry, releaseLeases, forgetFile, releaseOrphanedLeases } = createDeliveryStore(db, {
+    leaseMs,
+    batchSize,
   });
-
-  /** Give back the leases of rows that wait behind a failed one (they stay pending, in order). */
-  async function releaseLeases(rows: ClaimedRow[]): Promise<void> {
-    if (!rows.length) return;
-    await execRows(
-      db,
-      sql`update outbound_messages set locked_until = null, attempts = greatest(attempts - 1, 0)
-          where id = any(${bigintArray(rows.map((r) => r.id))}) and status = 'pending'`,
-    );
-  }
-
-  /**
-   * A file sent as part of a message (a civil-record copy) is not kept in the outbox once the message is sent
-   * or given up: the copy stays in its own table, from which staff resend it. Only after the terminal status
-   * is stored, so a retry never lacks its file.
-   */
-  async function forgetFile(id: number): Promise<void> {
-    await db
-      .update(outboundMessages)
-      .set({ payload: sql`${outboundMessages.payload} #- '{file,contentBase64}'` })
-      .where(and(eq(outboundMessages.id, id), sql`${outboundMessages.status} <> 'pending'`));
-  }
 
   /**
    * Broadcasts to one bot go out at most `broadcastPerSecond` a second, evenly spaced: each takes the
@@ -220,20 +118,8 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     const attempts = Number(row.attempts);
     if (!result.retryable || attempts >= maxAttempts) {
       const status = result.code === 'undeliverable' ? 'undeliverable' : 'failed';
-      await db.transaction(async (tx) => {
-        await tx
-          .update(outboundMessages)
-          .set({ status, lockedUntil: null, lastError: `${result.code}: ${result.message}`.slice(0, 500) })
-          .where(eq(outboundMessages.id, id));
-        // Staff see these in the audit trail / console: the resident did not get an answer.
-        await writeAudit(tx as unknown as Db, {
-          communeId: row.commune_id,
-          actor: 'system',
-          action: `delivery.${status}`,
-          subject: `outbound:${id}`,
-          details: { channel: row.channel, code: result.code },
-        });
-      });
+      // Staff see these in the audit trail / console: the resident did not get an answer.
+      await giveUp(row, status, result);
       if (carriesFile(row.payload)) await forgetFile(id);
       messageMetrics.failed(row.channel, status);
       log.warn({ outboundId: id, channel: row.channel, code: result.code, status }, 'delivery given up');
@@ -243,16 +129,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     const backoff = Math.min(maxBackoffMs, baseBackoffMs * 2 ** Math.min(attempts - 1, 20));
     const jitter = Math.floor(Math.random() * Math.min(1000, backoff / 4));
     const delay = Math.max(result.retryAfterMs ?? 0, backoff + jitter);
-    await db
-      .update(outboundMessages)
-      .set({
-        nextAttemptAt: sql`now() + ${Math.ceil(delay)} * interval '1 millisecond'`,
-        lockedUntil: null,
-        partsSent,
-        ...(result.platformMessageIds?.length ? { platformMessageIds: appendIds(result.platformMessageIds) } : {}),
-        lastError: `${result.code}: ${result.message}`.slice(0, 500),
-      })
-      .where(eq(outboundMessages.id, id));
+    await scheduleRetry(id, { delayMs: delay, partsSent, result });
     messageMetrics.retried(row.channel);
     log.info({ outboundId: id, channel: row.channel, code: result.code, delayMs: delay }, 'delivery retry scheduled');
     return false;
@@ -394,19 +271,6 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     } finally {
       running = false;
     }
-  }
-
-  /**
-   * Give back every lease at start when no other process can hold one (the embedded database belongs to
-   * this process alone): replies queued before a crash go out at once instead of after the lease (issue 19).
-   * A reply the platform took just before the crash may be sent again, exactly as after the lease runs out.
-   */
-  async function releaseOrphanedLeases(): Promise<number> {
-    const rows = await execRows<{ id: number }>(
-      db,
-      sql`update outbound_messages set locked_until = null where status = 'pending' and locked_until is not null returning id`,
-    );
-    return rows.length;
   }
 
   function start(): void {
