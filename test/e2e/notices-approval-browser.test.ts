@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, noticeDeliveries, notices } from '../../src/db/schema/index.js';
 import { axeViolations, CHROMIUM, launchChromium, PHONE, signInPage } from '../helpers/browser.js';
@@ -119,4 +120,59 @@ describe.runIf(existsSync(CHROMIUM))('approving a notice in the console', () => 
     expect(await officer.locator('#notice-status').textContent()).toContain('Bị từ chối');
     expect(await deliveriesOfRejected()).toBe(0);
   }, 90_000);
+
+  it('an officer attaches a PNG to a draft in the console; once approved, the web chat links to it', async () => {
+    const officer = await staffPage('duyet.canbo');
+    await officer.goto(`${env.baseUrl}/console/notices`);
+    await officer.getByLabel('Tiêu đề').fill('Bản đồ vùng ngập');
+    await officer.getByLabel('Nội dung').fill('Bà con xem bản đồ đính kèm.');
+    await officer.getByRole('button', { name: 'Lưu nháp' }).click();
+    await officer.getByText('Đã lưu bản nháp.').waitFor();
+    const png = await sharp({ create: { width: 12, height: 8, channels: 3, background: '#3366cc' } })
+      .png()
+      .toBuffer();
+    await officer
+      .getByLabel(/Ảnh \(JPEG, PNG\) hoặc tệp PDF/)
+      .setInputFiles({ name: 'ban-do.png', mimeType: 'image/png', buffer: png });
+    await officer.getByRole('button', { name: 'Tải tệp lên' }).click();
+    await officer.locator('#attachment-current').getByText('ban-do.png').waitFor();
+    expect(await axeViolations(officer)).toEqual([]);
+    // A text file is refused with the API's Vietnamese message.
+    await officer.getByLabel(/Ảnh \(JPEG, PNG\) hoặc tệp PDF/).setInputFiles({
+      name: 'ghi-chu.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('không phải ảnh'),
+    });
+    await officer.getByRole('button', { name: 'Tải tệp lên' }).click();
+    await officer.getByText('Tệp đính kèm phải là ảnh JPEG, PNG hoặc tệp PDF.').waitFor();
+    await officer.getByRole('button', { name: 'Gửi ngay' }).click();
+    await officer.getByText('Đã chuyển thông báo để lãnh đạo duyệt.').waitFor();
+
+    const resident = await browser.newPage({ viewport: PHONE });
+    await resident.goto(`${env.baseUrl}/`);
+    await resident.getByText('Hỏi thủ tục').first().waitFor();
+    await say(resident, 'đăng ký nhận thông báo');
+    await resident.getByRole('button', { name: 'Xong' }).last().click();
+    await resident.getByText(/Đã đăng ký nhận thông báo/).waitFor();
+
+    const leader = await staffPage('duyet.lanhdao');
+    await leader.goto(`${env.baseUrl}/console/notices`);
+    await leader.getByRole('link', { name: 'Bản đồ vùng ngập' }).first().click();
+    // The leader can open the file before deciding.
+    const fileHref = await leader.locator('#attachment-current a').getAttribute('href');
+    const preview = await leader.evaluate(async (u) => {
+      const r = await fetch(u);
+      return { status: r.status, type: r.headers.get('content-type') };
+    }, fileHref!);
+    expect(preview).toEqual({ status: 200, type: 'image/png' });
+    await leader.getByRole('button', { name: 'Duyệt', exact: true }).click();
+    await leader.getByText('Đã duyệt và bắt đầu gửi thông báo.').waitFor();
+
+    await resident.getByText(/📢 Bản đồ vùng ngập/).waitFor({ timeout: 20_000 });
+    const link = resident.getByRole('link', { name: 'Xem ảnh đính kèm' }).last();
+    const href = await link.getAttribute('href');
+    expect(href).toMatch(/^notices\/files\//);
+    const got = await resident.evaluate(async (u) => (await fetch(u)).headers.get('content-type'), href!);
+    expect(got).toBe('image/png');
+  }, 120_000);
 });

@@ -3,9 +3,11 @@ import { formatDateTimeVi } from '../../core/format-vi.js';
 import { html } from '../../core/html.js';
 import { principalAllows, type ConsoleContext } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
+import { attachmentCard } from './console-attachment.js';
 import { approvalBlock, awaitingSection } from './console-approval.js';
 import { WRITE } from './http.js';
 import {
+  attachmentInfo,
   deliveryReport,
   listHamlets,
   listNotices,
@@ -146,6 +148,7 @@ export async function listPage(db: Db, ctx: ConsoleContext, flash?: Flash, statu
                 </p>
                 <label for="n-at">Gửi lúc (để trống nếu gửi ngay; giờ Việt Nam)</label>
                 <input id="n-at" name="scheduledAt" type="datetime-local" value="${formText(form.scheduledAt, 30)}" />
+                <p class="muted">Đính kèm ảnh hoặc tệp PDF: bấm "Lưu nháp", rồi tải tệp lên ở trang của thông báo.</p>
                 <div class="actions">
                   <button type="submit" name="mode" value="now" id="send-now">Gửi ngay</button>
                   <button type="submit" name="mode" value="schedule" class="secondary" id="schedule">Lên lịch</button>
@@ -191,6 +194,7 @@ export async function noticePage(db: Db, ctx: ConsoleContext, notice: NoticeRow,
     await listTopics(db, ctx.communeId),
     await deliveryReport(db, notice),
   ];
+  const file = await attachmentInfo(db, notice.id);
   const canWrite = principalAllows(ctx.principal, WRITE);
   const open = notice.status === 'draft' || notice.status === 'scheduled';
   const cancellable = open || notice.status === 'awaiting_approval';
@@ -213,6 +217,7 @@ export async function noticePage(db: Db, ctx: ConsoleContext, notice: NoticeRow,
       ${approvalBlock(ctx, notice)}
       <p id="notice-body">${notice.body.split('\n').map((line, i) => html`${i ? html`<br />` : ''}${line}`)}</p>
       ${notice.link ? html`<p>Liên kết: <a href="${notice.link}" rel="noopener noreferrer">${notice.link}</a></p>` : ''}
+      ${attachmentCard(ctx, notice, file, canWrite)}
       <p class="muted">
         Ấp, thôn: ${names(notice.hamletIds, hamlets, 'toàn xã')} · Chủ đề: ${names(notice.topicIds, topics, 'mọi chủ đề')}
       </p>

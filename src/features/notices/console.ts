@@ -4,6 +4,7 @@ import { ValidationError } from '../../core/errors.js';
 import { formatDateTimeVi } from '../../core/format-vi.js';
 import { actorOf, type ConsoleContext, type ConsoleContribution } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
+import { ATTACHMENT_JS, ATTACHMENT_JS_PATH } from './console-attachment.js';
 import { listPage, NOTICES_JS, noticePage, targetsPage } from './console-pages.js';
 import { isAdmin } from './http-approval.js';
 import { APPROVE, READ, WRITE, type NoticesApiDeps } from './http.js';
@@ -11,6 +12,8 @@ import {
   addHamlet,
   addTopic,
   approveNotice,
+  attachmentContent,
+  attachmentInfo,
   NoticeApprovalForbidden,
   rejectNotice,
   cancelNotice,
@@ -36,6 +39,10 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
     res.type('text/javascript').set('Cache-Control', 'no-cache').send(NOTICES_JS);
   });
 
+  router.get(ATTACHMENT_JS_PATH, (_req, res) => {
+    res.type('text/javascript').set('Cache-Control', 'no-cache').send(ATTACHMENT_JS);
+  });
+
   const idOf = (req: Request) => {
     const id = Number(req.params.id);
     return Number.isSafeInteger(id) && id > 0 ? id : -1;
@@ -55,6 +62,27 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
     consolePage(READ, async (req, _res, ctx) => {
       const notice = await findNotice(db, ctx.communeId, idOf(req));
       return notice ? noticePage(db, ctx, notice) : notFound(ctx);
+    }),
+  );
+
+  // Staff (approvers before deciding) open the file of a notice of their commune, whatever its status.
+  router.get(
+    '/console/notices/:id/attachment',
+    consolePage(READ, async (req, res, ctx) => {
+      const notice = await findNotice(db, ctx.communeId, idOf(req));
+      const content = notice ? await attachmentContent(db, notice.id) : undefined;
+      const file = notice && content ? await attachmentInfo(db, notice.id) : undefined;
+      if (!notice || !content || !file) return notFound(ctx);
+      res
+        .status(200)
+        .set({
+          'content-type': file.mimeType,
+          'content-disposition': `inline; filename="${file.name.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+          'content-security-policy': "default-src 'none'; sandbox",
+          'x-content-type-options': 'nosniff',
+          'cache-control': 'private, no-store',
+        })
+        .send(Buffer.from(content, 'base64'));
     }),
   );
 
