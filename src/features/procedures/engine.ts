@@ -91,6 +91,17 @@ function* procedureEngineSteps(procedures: readonly SearchableProcedure[], opts:
         // commune procedure. When the message without the phrase clearly names one, that is the answer.
         const rest = ranked(withoutPhrase(query, verdict.phrase), options);
         if (rest.decision === 'answer') return rest;
+        // "Tháng trước tôi ra tòa ly hôn xong rồi. Bây giờ tôi muốn chuyển hộ khẩu…": the phrase is in a clause
+        // that tells, and another clause asks; the choices for what it asks are the answer, not "go elsewhere".
+        if (rest.decision === 'choose') {
+          const asking = askingClauses(query, verdict.phrase);
+          // What is asked must itself be a commune matter: "…người có công thì làm sao" stays elsewhere.
+          if (asking && !checkScope(asking)) {
+            const own = ranked(asking, options);
+            const top = own.results[0]?.code;
+            if (own.decision !== 'unknown' && top && rest.results.slice(0, 3).some((r) => r.code === top)) return rest;
+          }
+        }
         return {
           results: [],
           confident: false,
@@ -114,4 +125,43 @@ function withoutPhrase(query: string, phrase: string): string {
     if (target.every((t, j) => folded[i + j] === t)) return [...words.slice(0, i), ...words.slice(i + target.length)].join(' ');
   }
   return query;
+}
+
+/** Words that make a clause ask (folded, padded with spaces). */
+const ASKING = [
+  ' muon ',
+  ' can ',
+  ' xin ',
+  ' lam sao ',
+  ' the nao ',
+  ' ra sao ',
+  ' duoc khong ',
+  ' duoc ko ',
+  ' duoc k ',
+  ' duoc hong ',
+  ' duoc hem ',
+  ' o dau ',
+  ' bao nhieu ',
+  ' bao lau ',
+  ' thu tuc ',
+  ' cho hoi ',
+  ' hoi ',
+  ' nhu nao ',
+  ' khong ',
+];
+
+/**
+ * The clauses that ask, when the folded phrase sits in a clause that only tells (no question mark, no word of
+ * asking) and other clauses, without the phrase, ask. Clauses are split after sentence punctuation and commas.
+ */
+function askingClauses(query: string, phrase: string): string | undefined {
+  const clauses = query
+    .slice(0, 1000)
+    .split(/(?<=[.?!;,\n])/)
+    .map((raw) => ({ raw, folded: ` ${tokenize(raw).join(' ')} `, asks: /\?/.test(raw) }))
+    .map((c) => ({ ...c, asks: c.asks || ASKING.some((w) => c.folded.includes(w)) }));
+  const at = clauses.findIndex((c) => c.folded.includes(` ${phrase} `));
+  if (at < 0 || clauses[at].asks) return undefined;
+  const asking = clauses.filter((c, i) => i !== at && c.asks && !c.folded.includes(` ${phrase} `));
+  return asking.length ? asking.map((c) => c.raw).join(' ') : undefined;
 }
