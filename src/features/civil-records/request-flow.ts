@@ -1,20 +1,30 @@
 import { MENU_BUTTON } from '../../core/buttons.js';
 import { createFlow, step, type ConversationFlow, type StepOutcome } from '../../core/conversation-flow.js';
-import { formatDateVi, formatLocalDateVi, formatMoneyVi } from '../../core/format-vi.js';
+import { formatDateVi, formatMoneyVi } from '../../core/format-vi.js';
 import { normalizeDomesticPhone } from '../../core/phone.js';
 import { foldPhrase } from '../../core/text-input.js';
 import type { Reply, ReplyButton } from '../../core/types.js';
-import { writeAudit } from '../../db/audit.js';
-import { civilRecordRequests } from '../../db/schema/index.js';
 import type { AppContext } from '../../pipeline/context.js';
-import { checkIdNumber, maskIdNumber, newRequestCode } from './codes.js';
+import { checkIdNumber } from './codes.js';
 import { KIND_LABELS, parseDateInput, type RecordKind } from './records.js';
+import {
+  consentText,
+  createRequest,
+  dateLabel,
+  DELIVERY,
+  RELATIONSHIPS,
+  summary,
+  type DeliveryMode,
+  type Relationship,
+  type Values,
+} from './request-filing.js';
 import { FEE_PER_COPY } from './service.js';
 
 /**
  * The chat form of a copy request: kind, name, date, register number,
  * relationship, ID number, phone, copies, delivery, consent, confirmation.
- * Completing it creates the request (audited); cancelling keeps nothing.
+ * Completing it creates the request (audited, request-filing.ts); cancelling
+ * keeps nothing.
  */
 
 export const FLOW_REQUEST = 'civil:request';
@@ -23,37 +33,6 @@ export const START_ACTION = 'civil:start';
 export const CANCEL_ACTION = 'civil:cancel';
 const PICK = 'civil:pick:';
 const cancelButton: ReplyButton = { label: 'Hủy yêu cầu', action: CANCEL_ACTION };
-
-const RELATIONSHIPS = {
-  self: 'Chính tôi (người có tên trên giấy)',
-  guardian: 'Cha, mẹ hoặc người giám hộ',
-  authorised: 'Người được ủy quyền bằng văn bản',
-  relative: 'Người thân, có giấy tờ chứng minh',
-  agency: 'Cơ quan, tổ chức có công văn',
-} as const;
-type Relationship = keyof typeof RELATIONSHIPS;
-
-const DELIVERY = {
-  chat: 'Nhận qua tin nhắn này',
-  counter: 'Nhận tại bộ phận một cửa',
-  post: 'Gửi qua bưu điện',
-} as const;
-type DeliveryMode = keyof typeof DELIVERY;
-
-interface Values {
-  kind?: RecordKind;
-  name?: string;
-  date?: string;
-  number?: string | null;
-  relationship?: Relationship;
-  idNumber?: string;
-  phone?: { phone: string; verified: boolean };
-  copies?: number;
-  delivery?: { mode: DeliveryMode; address?: string };
-  /** Set while the delivery step waits for a postal address. */
-  awaitAddress?: boolean;
-  consent?: string;
-}
 
 /** The value of a tapped choice button of this flow (or its number typed on Zalo), if any. */
 function picked(ctx: AppContext): string | undefined {
@@ -78,48 +57,6 @@ function askName(kind: RecordKind | undefined): string {
     return 'Anh/chị cho biết họ và tên (đầy đủ, có dấu) của một trong hai người đã đăng ký kết hôn, ví dụ: Nguyễn Văn An.';
   if (kind === 'death') return 'Anh/chị cho biết họ và tên (đầy đủ, có dấu) của người đã mất.';
   return 'Anh/chị cho biết họ và tên (đầy đủ, có dấu) của người được khai sinh, ví dụ: Nguyễn Văn An.';
-}
-
-function dateLabel(kind: RecordKind | undefined): string {
-  if (kind === 'marriage') return 'ngày đăng ký kết hôn';
-  if (kind === 'death') return 'ngày mất';
-  return 'ngày sinh';
-}
-
-function fee(copies: number): number {
-  return copies * FEE_PER_COPY;
-}
-
-function summary(ctx: AppContext, v: Values): string {
-  const lines = [
-    'Anh/chị vui lòng kiểm tra lại thông tin yêu cầu:',
-    `• Loại: ${KIND_LABELS[v.kind!]} (bản sao)`,
-    `• Người có tên trên giấy: ${v.name}, ${dateLabel(v.kind)} ${formatLocalDateVi(v.date!)}`,
-    `• Số đăng ký: ${v.number ?? 'không nhớ'}`,
-    `• Anh/chị là: ${RELATIONSHIPS[v.relationship!]}`,
-    `• Số căn cước: ${maskIdNumber(v.idNumber)}`,
-    `• Số điện thoại: ${v.phone!.phone}${v.phone!.verified ? ' (đã xác minh qua nền tảng nhắn tin)' : ''}`,
-    `• Số bản: ${v.copies} — lệ phí ${formatMoneyVi(fee(v.copies!))}`,
-    `• Nhận bản sao: ${DELIVERY[v.delivery!.mode]}${v.delivery!.address ? ` — ${v.delivery!.address}` : ''}`,
-    '',
-    `Bấm "Gửi yêu cầu" để gửi cho cán bộ tư pháp – hộ tịch ${ctx.commune.name}.`,
-  ];
-  return lines.join('\n');
-}
-
-function consentText(ctx: AppContext, v: Values): string {
-  return [
-    `Lệ phí: ${formatMoneyVi(FEE_PER_COPY)} × ${v.copies} bản = ${formatMoneyVi(fee(v.copies!))}` +
-      (v.delivery?.mode === 'post' ? ' (chưa gồm cước bưu chính).' : '.'),
-    '',
-    'Đồng ý cho xử lý dữ liệu cá nhân (Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15):',
-    `để giải quyết yêu cầu này, UBND ${ctx.commune.name} thu thập và xử lý họ tên, ngày tháng, số căn cước, ` +
-      'số điện thoại và địa chỉ (nếu có) mà anh/chị vừa cung cấp, chỉ để đối chiếu sổ hộ tịch, cấp và gửi bản sao. ' +
-      'Dữ liệu chỉ lưu trong thời gian cần thiết để giải quyết yêu cầu. Anh/chị có quyền xem, sửa, rút lại sự đồng ý ' +
-      'hoặc đề nghị xóa dữ liệu bằng cách bấm "Gặp cán bộ".',
-    '',
-    'Anh/chị có đồng ý không?',
-  ].join('\n');
 }
 
 const YES = /^(toi )?(dong y|co|ok|oke|vang|da|u|dung|dung roi|chac chan)( a)?$/;
@@ -350,51 +287,6 @@ function steps(flow: () => ConversationFlow<AppContext>) {
       },
     },
   ];
-}
-
-async function createRequest(ctx: AppContext, v: Values): Promise<Reply> {
-  let row: { code: string } | undefined;
-  for (let attempt = 0; attempt < 5 && !row; attempt++) {
-    [row] = await ctx.db
-      .insert(civilRecordRequests)
-      .values({
-        communeId: ctx.msg.communeId,
-        code: newRequestCode(),
-        channel: ctx.msg.channel,
-        chatId: ctx.msg.chatId,
-        userId: ctx.msg.userId,
-        kind: v.kind!,
-        subjectName: v.name!,
-        subjectDate: v.date!,
-        registerNumber: v.number ?? null,
-        relationship: v.relationship!,
-        requesterIdNumber: v.idNumber!,
-        phone: v.phone!.phone,
-        phoneVerified: v.phone!.verified,
-        copies: v.copies!,
-        deliveryMode: v.delivery!.mode,
-        postAddress: v.delivery!.address ?? null,
-        feeAmount: fee(v.copies!),
-        consentAt: new Date(v.consent!),
-      })
-      .onConflictDoNothing()
-      .returning({ code: civilRecordRequests.code });
-  }
-  if (!row) throw new Error('could not allocate a request code');
-  await writeAudit(ctx.db, {
-    communeId: ctx.msg.communeId,
-    actor: `resident:${ctx.msg.channel}:${ctx.msg.userId}`,
-    action: 'civil-request.created',
-    subject: row.code,
-    details: { kind: v.kind, relationship: v.relationship, phoneVerified: v.phone!.verified, consentAt: v.consent },
-  });
-  return {
-    text:
-      `Đã gửi yêu cầu. Mã yêu cầu của anh/chị: ${row.code}.\n` +
-      `Cán bộ tư pháp – hộ tịch sẽ kiểm tra trong giờ làm việc (${ctx.commune.hoursText}) và trả lời tại cuộc trò chuyện này. ` +
-      `Để hỏi tiến độ, anh/chị nhắn: "yêu cầu ${row.code} đến đâu rồi".`,
-    buttons: [MENU_BUTTON],
-  };
 }
 
 /** What a resident hears when the request form is cancelled. */
