@@ -292,6 +292,8 @@ describe('an image or a PDF in a notice', () => {
     const id = await compose(officer, 'Kế hoạch chi trả thử');
     expect((await upload(id, officer, pdf, 'application/pdf', 'ke-hoach')).status).toBe(201);
     await api(`/api/v1/notices/${id}/send`, officer, {});
+    // Waiting for approval, the file can no longer be swapped for another.
+    expect((await upload(id, officer, Buffer.from('%PDF-1.4\n% another\n'), 'application/pdf')).status).toBe(409);
     const [{ token }] = await execRows<{ token: string }>(
       database.db,
       sql`select token from notice_attachments where notice_id = ${id}`,

@@ -69,7 +69,13 @@ export async function checkAttachment(
   }
 }
 
-const OPEN = ['draft', 'scheduled', 'awaiting_approval'];
+/**
+ * Whether a notice's file may still be set: a draft, or a scheduled notice nobody approved. Not while it waits
+ * for approval nor once approved, so the file an approver saw is the file that goes out.
+ */
+export function attachmentOpen(n: { status: string; decidedBy: string | null }): boolean {
+  return n.status === 'draft' || (n.status === 'scheduled' && n.decidedBy === null);
+}
 
 /**
  * Attach (or replace) the file of a notice not yet sending; `publicUrl` makes its absolute download address.
@@ -81,13 +87,17 @@ export async function setNoticeAttachment(
 ): Promise<AttachmentInfo | undefined> {
   if (!Number.isSafeInteger(q.id) || q.id <= 0 || q.id > 2_147_483_647) return undefined;
   const [notice] = await db
-    .select({ id: notices.id, status: notices.status })
+    .select({ id: notices.id, status: notices.status, decidedBy: notices.decidedBy })
     .from(notices)
     .where(and(eq(notices.id, q.id), eq(notices.communeId, q.communeId)))
     .for('update');
   if (!notice) return undefined;
-  if (!OPEN.includes(notice.status))
-    throw new ValidationError('Chỉ đính kèm tệp vào thông báo chưa gửi.', { status: 'not allowed in this status' }, 409);
+  if (!attachmentOpen(notice))
+    throw new ValidationError(
+      'Chỉ đính kèm tệp vào bản nháp hoặc thông báo đã lên lịch chưa qua duyệt.',
+      { status: 'not allowed in this status' },
+      409,
+    );
   const file = await checkAttachment(q.bytes, q.name);
   const token = randomBytes(24).toString('base64url');
   const values = {

@@ -1,13 +1,12 @@
 import { csrfField } from '../../core/console-kit.js';
 import { html, type SafeHtml } from '../../core/html.js';
 import type { ConsoleContext } from '../../core/staff.js';
-import type { AttachmentInfo } from './attachments.js';
-import { MAX_ATTACHMENT_BYTES } from './attachments.js';
+import { attachmentOpen, MAX_ATTACHMENT_BYTES, type AttachmentInfo } from './attachments.js';
 import type { NoticeRow } from './service.js';
 
 /**
  * The attachment card of a notice page: the current file (staff open it at /console/notices/:id/attachment,
- * approvers before deciding) and, while the notice is not yet sending, an upload form. The console checks
+ * approvers before deciding) and, on a draft (or a scheduled notice nobody approved), an upload form. The console checks
  * CSRF from a form field, which a raw file body does not have, so a small script of ours sends the file to
  * `PUT /api/v1/notices/:id/attachment` with the token in X-CSRF-Token (as the civil-records signed copy).
  */
@@ -26,7 +25,7 @@ export function attachmentCard(
   file: AttachmentInfo | undefined,
   canWrite: boolean,
 ): SafeHtml | '' {
-  const open = ['draft', 'scheduled', 'awaiting_approval'].includes(notice.status);
+  const open = attachmentOpen(notice);
   if (!file && !(canWrite && open)) return '';
   return html`<div class="card" id="attachment">
     <h2>Tệp đính kèm</h2>

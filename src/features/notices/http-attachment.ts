@@ -25,7 +25,7 @@ export function registerAttachmentRoutes(router: express.Router, deps: NoticesAp
       permission: WRITE,
       method: 'put',
       path,
-      summary: 'Attach an image (JPEG, PNG) or a PDF to a notice not yet sent',
+      summary: 'Attach an image (JPEG, PNG) or a PDF to a draft (or a scheduled notice nobody approved)',
       description:
         'The file is the body; its content decides (JPEG/PNG magic bytes, `%PDF-`), not the declared type. Images are ' +
         're-encoded without their metadata. At most 5 MB. Channels that carry files (Telegram; Zalo OA for PDFs) ' +
@@ -48,7 +48,7 @@ export function registerAttachmentRoutes(router: express.Router, deps: NoticesAp
           }),
         },
         404: { description: 'No such notice in this commune.' },
-        409: { description: 'Already sending, sent, cancelled or rejected.' },
+        409: { description: 'Not a draft: awaiting approval, approved, sending, sent, cancelled or rejected.' },
         413: { description: 'Larger than 5 MB.' },
         415: { description: 'Neither a JPEG, a PNG nor a PDF.' },
         422: { description: 'A damaged image.' },
