@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import {
   auditLog,
+  civilRecordCopies,
   civilRecordDownloads,
   civilRecordRequests,
   civilRecords,
@@ -13,9 +14,11 @@ import {
   outboundMessages,
 } from '../../src/db/schema/index.js';
 import { DEMO_RECORD_ROWS } from '../../src/features/civil-records/index.js';
+import { hashToken } from '../../src/features/civil-records/codes.js';
 import { importRecordFile } from '../../src/features/civil-records/import.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server.js';
 import { createTestDatabase } from '../helpers/db.js';
+import { decodeQrOnFirstPage } from '../helpers/pdf-qr.js';
 import { chat, chatUpdates, startTestRuntime } from '../helpers/runtime.js';
 import { addStaff, signIn } from '../helpers/staff.js';
 import { until } from '../helpers/until.js';
@@ -171,9 +174,14 @@ describe('a copy requested in the web chat, approved by the registrar, downloade
     expect(textLayer).not.toContain('001085000777');
     expect(darkPixelShare(dir)).toBeGreaterThan(0.005);
 
-    // The QR code's address verifies the copy, showing only what it prints.
-    const verifyUrl = /https?:\/\/\S+\/verify\/[A-Za-z0-9_-]{43}/.exec(textLayer)![0];
-    const verifyPath = new URL(verifyUrl).pathname;
+    // The QR code, decoded from the rendered page (not the text layer), is the
+    // copy's verify address printed under it, and that address verifies the copy.
+    const printedUrl = /https?:\/\/\S+\/verify\/[A-Za-z0-9_-]{43}/.exec(textLayer)![0];
+    const verifyUrl = decodeQrOnFirstPage(pdf);
+    expect(verifyUrl).toBe(printedUrl);
+    const verifyPath = new URL(verifyUrl!).pathname;
+    const [copy] = await database.db.select().from(civilRecordCopies).where(eq(civilRecordCopies.requestId, id));
+    expect(hashToken(verifyPath.slice('/verify/'.length))).toBe(copy!.verifyTokenHash);
     const page = await fetch(`${env.baseUrl}${verifyPath}`);
     expect(page.status).toBe(200);
     const body = await page.text();
