@@ -43,6 +43,11 @@ const schema = z.object({
    * done, not the commune's, or merged. Default 365: see the README's note on Law 91/2025/QH15.
    */
   REPORT_PHOTO_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  /**
+   * Days a closed civil-record copy request keeps its personal data (identity number, phone, address, evidence
+   * attachments) after it was delivered, handed over, rejected or cancelled. Default 90 (issue 16).
+   */
+  CIVIL_RECORD_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** Days residents' message text and the bot's replies are kept (src/features/privacy/policy.ts says why). */
   RETENTION_MESSAGE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** Days a conversation's half-filled form is kept without a message. */

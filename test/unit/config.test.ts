@@ -55,6 +55,13 @@ describe('config', () => {
     }
   });
 
+  it('keeps civil-record request data 90 days by default, at least one day', () => {
+    expect(loadConfig({}).CIVIL_RECORD_RETENTION_DAYS).toBe(90);
+    expect(loadConfig({ CIVIL_RECORD_RETENTION_DAYS: '30' }).CIVIL_RECORD_RETENTION_DAYS).toBe(30);
+    expect(() => loadConfig({ CIVIL_RECORD_RETENTION_DAYS: '0' })).toThrow('CIVIL_RECORD_RETENTION_DAYS');
+    expect(() => loadConfig({ CIVIL_RECORD_RETENTION_DAYS: 'ninety' })).toThrow('CIVIL_RECORD_RETENTION_DAYS');
+  });
+
   it('trusts only the loopback proxy by default and takes a hop count or subnets, never "true"', () => {
     expect(loadConfig({}).TRUST_PROXY).toBe('loopback');
     expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);

@@ -61,7 +61,7 @@ export async function takeDownload(db: Db, token: string, now = new Date()) {
   });
 }
 
-/** How long a closed request keeps the requester's personal data (issue 16: 90 days after closing by default). */
+/** How long a closed request keeps the requester's personal data by default (issue 16); CIVIL_RECORD_RETENTION_DAYS sets it. */
 export const RETENTION_DAYS = 90;
 
 const ERASED = {
@@ -98,9 +98,11 @@ export async function eraseRequestData(db: Db, q: { communeId: number; id: numbe
 }
 
 /**
- * The scheduled erasure (`npm run civil-records:erase`, daily): every request
- * closed (delivered, rejected, cancelled) more than `days` ago loses its
- * personal data, in every commune. Returns how many were erased.
+ * The scheduled erasure (the server's retention job in features/privacy with
+ * CIVIL_RECORD_RETENTION_DAYS, or `npm run civil-records:erase`): every request
+ * closed (delivered, rejected, cancelled) more than `days` ago (default
+ * RETENTION_DAYS) loses its personal data, in every commune. Returns how many
+ * were erased.
  */
 export async function eraseExpiredRequestData(db: Db, q: { now?: Date; days?: number } = {}): Promise<number> {
   const cutoff = new Date((q.now ?? new Date()).getTime() - (q.days ?? RETENTION_DAYS) * 86_400_000);

@@ -34,6 +34,12 @@ async function untilShort(step: () => Promise<number>): Promise<number> {
 const inBatches = (db: Db, statement: (limit: SQL) => SQL): Promise<number> =>
   untilShort(async () => (await execRows<{ id: number }>(db, statement(sql.raw(String(BATCH))))).length);
 
+/**
+ * The policy plus the civil-record copy requests' own period
+ * (CIVIL_RECORD_RETENTION_DAYS; unset: the feature's default of 90 days).
+ */
+export type RetentionSettings = RetentionPolicy & { civilRecordRequestDays?: number };
+
 const before = (now: Date, days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
 
 /**
@@ -42,7 +48,7 @@ const before = (now: Date, days: number) => new Date(now.getTime() - days * 86_4
  * the server works: a message still waiting to be processed, a reply still
  * waiting to be delivered and an open case are never touched.
  */
-export async function runRetention(db: Db, policy: RetentionPolicy, now = new Date()): Promise<RetentionRun> {
+export async function runRetention(db: Db, policy: RetentionSettings, now = new Date()): Promise<RetentionRun> {
   const messages = before(now, policy.messageDays);
   const cases = before(now, policy.closedCaseDays);
   const run: RetentionRun = {
@@ -92,8 +98,8 @@ export async function runRetention(db: Db, policy: RetentionPolicy, now = new Da
                      where at < ${before(now, policy.verificationAttemptDays)}::timestamptz limit ${limit})
         returning id`,
     ),
-    // Civil-record requests keep their own period (90 days after closing; features/civil-records).
-    civilRecordRequests: await eraseExpiredRequestData(db, { now }),
+    // Civil-record requests keep their own period after closing (CIVIL_RECORD_RETENTION_DAYS; features/civil-records).
+    civilRecordRequests: await eraseExpiredRequestData(db, { now, days: policy.civilRecordRequestDays }),
   };
   await execRows(
     db,
@@ -119,7 +125,7 @@ export async function runRetention(db: Db, policy: RetentionPolicy, now = new Da
  */
 export function createRetentionJob(opts: {
   db: Db;
-  policy: RetentionPolicy;
+  policy: RetentionSettings;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
   firstRunMs?: number;
   intervalMs?: number;

@@ -3,6 +3,8 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../../../src/db/client.js';
 import { auditLog, civilRecordRequests, communes } from '../../../src/db/schema/index.js';
 import { eraseExpiredRequestData, eraseRequestData } from '../../../src/features/civil-records/service.js';
+import { DEFAULT_RETENTION } from '../../../src/features/privacy/policy.js';
+import { runRetention } from '../../../src/features/privacy/retention.js';
 import { createTestDatabase } from '../../helpers/db.js';
 
 const NOW = new Date('2026-12-06T03:00:00Z');
@@ -69,6 +71,18 @@ describe('civil-record requests keep personal data only as long as needed', () =
     expect(audit.map((a) => [a.action, a.actor])).toEqual([['civil-request.erased', 'system']]);
     // Already erased: nothing more to do.
     expect(await eraseExpiredRequestData(database.db, { now: NOW })).toBe(0);
+  });
+
+  it("follows CIVIL_RECORD_RETENTION_DAYS in the server's retention job, 90 days when unset", async () => {
+    const closed40 = await request('delivered', 40);
+    expect((await runRetention(database.db, DEFAULT_RETENTION, NOW)).civilRecordRequests).toBe(0);
+    expect((await reload(closed40.id)).requesterIdNumber).toBe('001085000777');
+    const run = await runRetention(database.db, { ...DEFAULT_RETENTION, civilRecordRequestDays: 30 }, NOW);
+    // This one and the request closed 89 days ago in the first test.
+    expect(run.civilRecordRequests).toBe(2);
+    expect(await reload(closed40.id)).toMatchObject({ requesterIdNumber: null, phone: null, postAddress: null });
+    const audit = await database.db.select().from(auditLog).where(eq(auditLog.subject, closed40.code));
+    expect(audit.map((a) => a.details)).toEqual([{ retentionDays: 30 }]);
   });
 
   it("erases at the resident's request, cancelling a pending request", async () => {
