@@ -354,6 +354,20 @@ async function main(): Promise<void> {
     console.log(`  ${t.ok(v) ? 'met    ' : 'NOT met'}  ${t.label.padEnd(30)} ${shown.padStart(10)}  (target ${t.goal})`);
   }
 
+  // Each held-out file on its own (a newer file has been read fewer times: its figure is the fresher one).
+  const byFile = held.files.map((file) => {
+    const idx = held.questions.map((q, i) => (q.tags.includes(`file:${file}`) ? i : -1)).filter((i) => i >= 0);
+    const pick = <T>(list: T[]) => idx.map((i) => list[i]);
+    return { file, ...score(pick(held.questions), pick(heldOurs.outcomes), heldOurs.times) };
+  });
+  console.log(
+    `\n${'held-out file'.padEnd(18)} ${'n'.padStart(4)}  ${'top-1'.padStart(7)}  ${'top-3'.padStart(7)}  ${'declined'.padStart(8)}  ${'conf. wrong'.padStart(11)}  ${'no cand.'.padStart(8)}`,
+  );
+  for (const f of byFile)
+    console.log(
+      `${f.file.padEnd(18)} ${String(f.n).padStart(4)}  ${pct(f.top1).padStart(7)}  ${pct(f.top3).padStart(7)}  ${pct(f.outOfScopeDeclined).padStart(8)}  ${pct(f.confidentlyWrong).padStart(11)}  ${String(f.noCandidate).padStart(8)}`,
+    );
+
   const tags = [...new Set(tuning.flatMap((q) => (q.expected ? q.tags.filter((t) => !t.startsWith('event:')) : [])))].sort();
   console.log(
     `\n${'tuning tag (in scope)'.padEnd(22)} ${'n'.padStart(4)}  ${'ours top-1'.padStart(10)}  ${'baseline'.padStart(9)}`,
@@ -389,7 +403,19 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         tuning: { ...m, baseline: b },
-        heldOut: { ...hm, baseline: hb, catalogOnly: hc, files: held.files, frozen: held.unfrozen.length === 0 },
+        heldOut: {
+          ...hm,
+          baseline: hb,
+          catalogOnly: hc,
+          files: held.files,
+          frozen: held.unfrozen.length === 0,
+          byFile: Object.fromEntries(
+            byFile.map(({ file, top1, top3, outOfScopeDeclined, confidentlyWrong, noCandidate, n }) => [
+              file,
+              { n, top1, top3, outOfScopeDeclined, confidentlyWrong, noCandidate },
+            ]),
+          ),
+        },
         examples: examples.length,
         targetsMet: held.unfrozen.length === 0 && TARGETS.every((t) => t.ok(hm[t.key] as number)),
       }),

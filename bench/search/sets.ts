@@ -80,5 +80,7 @@ export function heldOutSet(): HeldOutSet {
     }
   }
   const unfrozen = files.filter((f) => frozen.get(path.basename(f)) !== sha256(f)).map((f) => path.basename(f));
-  return { questions: files.flatMap(readSet), files: files.map((f) => path.basename(f)), unfrozen };
+  // Each question carries its file as a tag (`file:held-out-c.json`), for the per-file breakdown.
+  const questions = files.flatMap((f) => readSet(f).map((q) => ({ ...q, tags: [...q.tags, `file:${path.basename(f)}`] })));
+  return { questions, files: files.map((f) => path.basename(f)), unfrozen };
 }
