@@ -19,7 +19,7 @@ import { calendarModule } from './features/calendar/index.js';
 import { civilRecordsModule, type CivilRecordsModuleDeps } from './features/civil-records/index.js';
 import { dossiersModule, type DossiersModuleDeps } from './features/dossiers/index.js';
 import { inquiriesModule, type InquiriesApiDeps } from './features/inquiries/index.js';
-import { createNoticeSender, noticesModule, type NoticesModuleDeps } from './features/notices/index.js';
+import { createNoticeSender, noticesModule, resolveNoticeFile, type NoticesModuleDeps } from './features/notices/index.js';
 import { createRetentionJob } from './features/privacy/index.js';
 import { createStaffPinger, staffPingsModule } from './features/staff-pings/index.js';
 import { createReportPhotos, reportsModule, type ReportsModuleDeps } from './features/reports/index.js';
@@ -194,6 +194,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       capabilitiesOf(channel).pacedBroadcasts ? config.BROADCAST_PER_SECOND : undefined,
     // A claim must outlive a slow send of several parts (each up to the platform timeout).
     leaseMs,
+    // Files queued by reference: a notice's attachment, kept once rather than in every recipient's row.
+    resolveFile: resolveNoticeFile(database.db),
   });
   const sessionPolicy = {
     idleMs: config.STAFF_SESSION_IDLE_MINUTES * 60_000,
@@ -212,6 +214,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     db: database.db,
     log,
     replyWindowMs: (channel) => capabilitiesOf(channel).replyWindowMs,
+    capabilitiesOf,
   });
   // Staff who linked their own chat are told when questions wait (features/staff-pings).
   const staffPinger = createStaffPinger({

@@ -71,13 +71,27 @@ export interface ReplyButton {
   url?: string;
 }
 
-/** A file to deliver in the chat (e.g. a civil-record extract PDF). */
+/** A file to deliver in the chat (e.g. a civil-record extract PDF), with its content: what channels render. */
 export interface ReplyFile {
   name: string;
   mimeType: string;
   /** Base64 content (kept in the outbox so a retry can resend it). */
   contentBase64: string;
 }
+
+/**
+ * A file queued by reference (`ref`, e.g. `notice-attachment:<token>`) instead of its content: kept once
+ * elsewhere and fetched by the delivery worker just before each send (its `resolveFile`), so a notice's file
+ * is not copied into every recipient's outbox row. A ref that no longer resolves gives the message up.
+ */
+export interface ReplyFileRef {
+  name: string;
+  mimeType: string;
+  ref: string;
+}
+
+/** A reply as queued in the outbox: its file may be a {@link ReplyFileRef}, resolved to content before sending. */
+export type OutboundReply = Omit<Reply, 'file'> & { file?: ReplyFile | ReplyFileRef };
 
 /** One neutral reply. Channels split long text to their own limits. */
 export interface Reply {
@@ -91,10 +105,13 @@ export interface Reply {
 }
 
 /**
- * A reply as the outbox keeps it: once a file has reached the resident (or
- * delivery gave up) its content is dropped, and only its name and type stay.
+ * A reply as the outbox keeps it: once an inline file has reached the resident
+ * (or delivery gave up) its content is dropped, and only its name and type
+ * stay. A referenced file keeps its ref (nothing to drop).
  */
-export type StoredReply = Omit<Reply, 'file'> & { file?: Omit<ReplyFile, 'contentBase64'> & { contentBase64?: string } };
+export type StoredReply = Omit<Reply, 'file'> & {
+  file?: (Omit<ReplyFile, 'contentBase64'> & { contentBase64?: string }) | ReplyFileRef;
+};
 
 /**
  * Result of a platform send. `retryAfterMs` comes from 429 / rate-limit

@@ -2,20 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { eq, inArray, and } from 'drizzle-orm';
 import sharp from 'sharp';
 import { ValidationError } from '../../core/errors.js';
-import type { ChannelCapabilities, ReplyFile } from '../../core/types.js';
+import type { ChannelCapabilities, ReplyFileRef } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
 import { noticeAttachments, notices } from '../../db/schema/index.js';
 
 // An image or a PDF in a notice (issue 17 item 2). Kept once per notice in notice_attachments; a push channel that
-// takes files gets it in the outbox row (dropped there once sent); the others get a link to /notices/files/<token>.
+// takes files gets it through a reference in its outbox row (`notice-attachment:<token>`, read by the delivery
+// worker through resolveNoticeFile just before sending); the others get a link to /notices/files/<token>.
 
 /** The largest attachment: 5 MB (Zalo OA's own upload limit). */
 export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
 /** Most pixels an image may have (as the report photos). */
 const MAX_PIXELS = 50_000_000;
-/** Roughly how many attachment bytes the outbox holds at once for one notice (see attachmentBatch). */
-const OUTBOX_ATTACHMENT_BUDGET = 25 * 1024 * 1024;
+/** How an outbox row names a notice's file: this prefix and the attachment's token. */
+const FILE_REF_PREFIX = 'notice-attachment:';
 
 export const ATTACHMENT_TOO_LARGE = 'Tệp đính kèm quá lớn: tối đa 5 MB.';
 export const ATTACHMENT_UNSUPPORTED = 'Tệp đính kèm phải là ảnh JPEG, PNG hoặc tệp PDF.';
@@ -178,9 +179,22 @@ export function carriesFile(channel: string, caps: ChannelCapabilities, att: Pic
   return caps.files && caps.delivery === 'push' && (att.kind === 'pdf' || !DOCUMENT_ONLY_CHANNELS.has(channel));
 }
 
-/** The file of a reply, for a channel that carries it. */
-export function replyFile(att: Pick<AttachmentInfo, 'name' | 'mimeType'>, contentBase64: string): ReplyFile {
-  return { name: att.name, mimeType: att.mimeType, contentBase64 };
+/** The file of a reply, for a channel that carries it: a reference, so the outbox holds no copy per recipient. */
+export function replyFile(att: Pick<AttachmentInfo, 'name' | 'mimeType' | 'token'>): ReplyFileRef {
+  return { name: att.name, mimeType: att.mimeType, ref: `${FILE_REF_PREFIX}${att.token}` };
+}
+
+/**
+ * The delivery worker's reader of notice files (the runtime wires it in): the content behind a
+ * `notice-attachment:<token>` ref, while its notice is going out; undefined for another ref or a file that
+ * no longer exists, which gives the message up.
+ */
+export function resolveNoticeFile(db: Db) {
+  return async (ref: string): Promise<{ contentBase64: string } | undefined> => {
+    if (!ref.startsWith(FILE_REF_PREFIX)) return undefined;
+    const row = await attachmentByToken(db, ref.slice(FILE_REF_PREFIX.length));
+    return row && { contentBase64: row.contentBase64 };
+  };
 }
 
 /** The link for a channel that does not carry the file: relative for pull channels (the web chat page). */
@@ -189,12 +203,4 @@ export function attachmentLink(caps: ChannelCapabilities, att: Pick<AttachmentIn
     label: att.kind === 'pdf' ? 'Xem tệp đính kèm (PDF)' : 'Xem ảnh đính kèm',
     url: caps.delivery === 'pull' ? `notices/files/${att.token}` : att.url,
   };
-}
-
-/**
- * Recipients queued per batch of a notice whose file travels in outbox rows: the pump waits for about half a
- * batch to go out before the next, so the outbox holds about this budget of attachment bytes per notice.
- */
-export function attachmentBatch(size: number, batch: number): number {
-  return Math.max(5, Math.min(batch, Math.floor(OUTBOX_ATTACHMENT_BUDGET / Math.max(1, size))));
 }

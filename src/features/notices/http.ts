@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { apiRoute } from '../../core/api-route.js';
 import { httpErrors } from '../../core/http-errors.js';
 import { actorOf, principalOf, type Permission } from '../../core/staff.js';
-import type { ChannelCapabilities } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
 import { registerApprovalRoutes } from './http-approval.js';
 import { registerAttachmentRoutes } from './http-attachment.js';
@@ -29,12 +28,10 @@ export interface NoticesApiDeps {
   requireStaff: (permission: Permission) => RequestHandler;
   communeOfRequest: (req: Request) => Promise<number>;
   /** Queues a sending notice into the outbox (runtime: the notice sender). */
-  noticeSender: Pick<NoticeSender, 'send'> & Partial<Pick<NoticeSender, 'useCapabilities'>>;
+  noticeSender: Pick<NoticeSender, 'send'>;
   now?: () => Date;
   /** The installation's public address: a notice's file is linked as `<publicUrl>/notices/files/<token>`. */
   publicUrl: string;
-  /** What each platform can do: which channels get a notice's file itself. */
-  capabilitiesOf: (channel: string) => ChannelCapabilities;
 }
 
 /** Composing and sending: officers and admins. Reading (list, report, preview) also leaders. */
@@ -127,7 +124,6 @@ export function createNoticesApi(deps: NoticesApiDeps): express.Router {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
   const router = express.Router();
-  deps.noticeSender.useCapabilities?.(deps.capabilitiesOf);
   const notFound = { error: 'Không tìm thấy thông báo này.' };
   const reader = { tags: ['notices'], auth: 'staff' as const, permission: READ };
   const writer = { tags: ['notices'], auth: 'staff' as const, permission: WRITE };

@@ -5,6 +5,7 @@ import { createNoticesConsole } from './console.js';
 import { createNoticesApi, type NoticesApiDeps } from './http.js';
 
 export { createNoticeSender, type NoticeSender } from './sender.js';
+export { resolveNoticeFile } from './attachments.js';
 export { isRecentPhrase, isSubscribePhrase, isUnsubscribePhrase, START_ACTION as NOTICES_START_ACTION } from './handlers.js';
 export { DEFAULT_TOPICS } from './service.js';
 

@@ -15,7 +15,7 @@ export interface NoticeSenderOptions {
   replyWindowMs?: (channel: string) => number | undefined;
   /**
    * What each platform can do: which channels get a notice's file itself rather than a link. Without it
-   * every channel gets a link (see LINK_ONLY); the notices module sets it from its deps (useCapabilities).
+   * every channel gets a link (see LINK_ONLY); the runtime gives channels/capabilities.ts's.
    */
   capabilitiesOf?: CapabilitiesOf;
   /** How often a notice's last batch is checked for having gone out, before the next is queued. */
@@ -35,9 +35,8 @@ export interface NoticeSenderOptions {
  * kick per batch would start sends beside that limit.
  */
 export function createNoticeSender(opts: NoticeSenderOptions) {
-  const { db, log, pollMs = 15_000, batch, replyWindowMs, drainPollMs = 200, drainMaxWaitMs = 30_000 } = opts;
+  const { db, log, pollMs = 15_000, batch, replyWindowMs, capabilitiesOf, drainPollMs = 200, drainMaxWaitMs = 30_000 } = opts;
   const now = opts.now ?? (() => new Date());
-  let capabilitiesOf = opts.capabilitiesOf;
   const pumping = new Map<number, Promise<void>>();
   /** Set by stop(): a pump finishes its batch and leaves the rest to the next start. */
   let closing = false;
@@ -96,12 +95,7 @@ export function createNoticeSender(opts: NoticeSenderOptions) {
     await Promise.all([due.stop(), Promise.allSettled([...pumping.values()])]);
   }
 
-  /** Give the platforms' capabilities when the sender was created without them (the module's wiring does). */
-  function useCapabilities(fn: CapabilitiesOf): void {
-    capabilitiesOf ??= fn;
-  }
-
-  return { send, runDue, start, stop, useCapabilities };
+  return { send, runDue, start, stop };
 }
 
 export type NoticeSender = ReturnType<typeof createNoticeSender>;

@@ -1,19 +1,11 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { formatDateVi } from '../../core/format-vi.js';
-import type { ChannelCapabilities, ChannelName, Reply } from '../../core/types.js';
+import type { ChannelCapabilities, ChannelName, OutboundReply } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
 import { bigintArray, execRows, type Db } from '../../db/client.js';
 import { noticeDeliveries, notices } from '../../db/schema/index.js';
 import { countOutboxStatuses, enqueueBroadcast, enqueueMessages, PULL_CHANNELS } from '../../pipeline/outbox/index.js';
-import {
-  attachmentBatch,
-  attachmentContent,
-  attachmentInfo,
-  attachmentLink,
-  carriesFile,
-  replyFile,
-  type AttachmentInfo,
-} from './attachments.js';
+import { attachmentInfo, attachmentLink, carriesFile, replyFile, type AttachmentInfo } from './attachments.js';
 import { audienceWhere, previewAudience, SEND_BATCH, type NoticeRow } from './audience.js';
 
 // Sending a notice: queueing its recipients batch by batch, releasing what was held for a chat outside
@@ -34,35 +26,28 @@ export const LINK_ONLY: CapabilitiesOf = (channel) => ({
 });
 
 /**
- * The message a resident receives; with an attachment, the file itself where the channel carries it
- * (`content` given), otherwise a link to it (a button in the web chat, the address in the text elsewhere).
+ * The message a resident receives; with an attachment, the file itself where the channel carries it (by
+ * reference: the delivery worker reads it just before sending), otherwise a link to it (a button in the web
+ * chat, the address in the text elsewhere).
  */
 export function noticeReply(
   n: Pick<NoticeRow, 'title' | 'body' | 'link'>,
   at: Date,
-  attachment?: { channel: string; caps: ChannelCapabilities; info: AttachmentInfo; content?: string },
-): Reply {
+  attachment?: { channel: string; caps: ChannelCapabilities; info: AttachmentInfo },
+): OutboundReply {
   const caps = attachment?.caps;
-  const inline = attachment && caps && carriesFile(attachment.channel, caps, attachment.info) && attachment.content;
+  const inline = attachment && caps && carriesFile(attachment.channel, caps, attachment.info);
   const link = attachment && caps && !inline ? attachmentLink(caps, attachment.info) : undefined;
-  const reply: Reply = {
+  const reply: OutboundReply = {
     text:
       `📢 ${n.title}\n\n${n.body}` +
       (n.link ? `\n\nXem thêm: ${n.link}` : '') +
       (link && caps?.delivery === 'push' ? `\n\n${link.label}: ${link.url}` : '') +
       `\n\n(Thông báo ngày ${formatDateVi(at)}. Nhắn "hủy nhận thông báo" nếu không muốn nhận tiếp.)`,
   };
-  if (inline) reply.file = replyFile(attachment.info, attachment.content!);
+  if (inline) reply.file = replyFile(attachment.info);
   else if (link && caps?.delivery === 'pull') reply.buttons = [link];
   return reply;
-}
-
-/** The notice's attachment for the channels of these recipients (its content only if one of them carries it). */
-async function attachmentFor(db: Db, noticeId: number, channels: string[], capabilitiesOf: CapabilitiesOf) {
-  const info = await attachmentInfo(db, noticeId);
-  if (!info) return undefined;
-  const needsContent = channels.some((c) => carriesFile(c, capabilitiesOf(c), info));
-  return { info, content: needsContent ? await attachmentContent(db, noticeId) : undefined };
 }
 
 /**
@@ -87,11 +72,9 @@ export async function pumpNotice(
   return db.transaction(async (tx) => {
     const [n] = await tx.select().from(notices).where(eq(notices.id, noticeId)).for('update');
     if (!n || n.status !== 'sending') return { outboxIds: [], done: true };
-    // A file travels in the outbox rows of the channels that carry it: fewer recipients per batch, so the
-    // outbox holds a bounded number of copies at once (each is dropped there once sent).
     const capabilitiesOf = opts.capabilitiesOf ?? LINK_ONLY;
     const info = await attachmentInfo(tx as unknown as Db, n.id);
-    const batch = info ? attachmentBatch(info.size, opts.batch ?? SEND_BATCH) : (opts.batch ?? SEND_BATCH);
+    const batch = opts.batch ?? SEND_BATCH;
     const recipients = await execRows<{
       id: number;
       channel: string;
@@ -116,13 +99,11 @@ export async function pumpNotice(
     };
     const held = recipients.filter(outsideWindow);
     const reachable = recipients.filter((r) => !outsideWindow(r));
-    const channels = [...new Set(reachable.map((r) => r.channel))];
-    const attachment = info ? await attachmentFor(tx as unknown as Db, n.id, channels, capabilitiesOf) : undefined;
     const queued = await enqueueBroadcast(
       tx as unknown as Db,
       reachable.map((r) => ({
         to: { communeId: n.communeId, channel: r.channel as ChannelName, chatId: r.chat_id, userId: r.user_id },
-        reply: noticeReply(n, now, attachment && { channel: r.channel, caps: capabilitiesOf(r.channel), ...attachment }),
+        reply: noticeReply(n, now, info && { channel: r.channel, caps: capabilitiesOf(r.channel), info }),
       })),
     );
     const outboxOf = new Map(queued.map((q) => [`${q.channel}\u0000${q.chatId}`, Number(q.id)]));
@@ -198,9 +179,9 @@ export async function releaseHeldNotices(
   if (!held.length) return 0;
   await enqueueMessages(db, to, [{ text: `Anh/chị có ${held.length} thông báo mới của xã:` }]);
   for (const h of held) {
-    const attachment = await attachmentFor(db, h.noticeId, [to.channel], capabilitiesOf);
+    const info = await attachmentInfo(db, h.noticeId);
     const caps = capabilitiesOf(to.channel);
-    const reply = noticeReply(h, h.at ?? new Date(), attachment && { channel: to.channel, caps, ...attachment });
+    const reply = noticeReply(h, h.at ?? new Date(), info && { channel: to.channel, caps, info });
     const [id] = await enqueueMessages(db, to, [reply]);
     await db.update(noticeDeliveries).set({ outboundId: id }).where(eq(noticeDeliveries.id, h.id));
   }

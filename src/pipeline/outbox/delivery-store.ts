@@ -5,15 +5,18 @@
  * file's content. The worker (delivery.ts) decides which to run and when.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { SendResult } from '../../core/types.js';
+import type { SendResult, StoredReply } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
 import { bigintArray, execRows, type Db } from '../../db/client.js';
 import { outboundMessages } from '../../db/schema/index.js';
 import { createBatcher } from '../batcher.js';
 import type { LeasedOutbound } from './statements.js';
 
-/** A claimed row has the shape of a row leased at insert time (which is a reply: priority 0). */
-export type ClaimedRow = LeasedOutbound & { priority?: number };
+/**
+ * A claimed row has the shape of a row leased at insert time (which is a reply: priority 0); its payload as
+ * stored (a file may be a reference, resolved before sending).
+ */
+export type ClaimedRow = Omit<LeasedOutbound, 'payload'> & { payload: StoredReply; priority?: number };
 
 /** A failed send's end state: `undeliverable` when the platform says the chat cannot be reached. */
 export type GivenUpStatus = 'failed' | 'undeliverable';

@@ -4,6 +4,7 @@ import { messageMetrics } from '../../core/metrics.js';
 import type { ChannelAdapter, ChannelName, SendResult, StoredReply } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
 import { createDeliveryStore, type ClaimedRow } from './delivery-store.js';
+import { createFileCache, isFileRef, withFileContent, type FileCacheOptions, type FileResolver } from './file-refs.js';
 
 export interface AdapterRegistry {
   /** The adapter that delivers for this commune on this channel, if the channel is on. */
@@ -30,6 +31,12 @@ export interface DeliveryOptions {
    * platform's limit less room for replies, which are never paced. Undefined: not paced.
    */
   broadcastPerSecond?: (communeId: number, channel: ChannelName) => number | undefined;
+  /**
+   * Content of files queued by reference (a notice's attachment), read just before sending through a small
+   * cache (`fileCache`). The runtime composes it from the features that queue refs.
+   */
+  resolveFile?: FileResolver;
+  fileCache?: FileCacheOptions;
 }
 
 /**
@@ -54,6 +61,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     leaseMs = 60_000,
     broadcastPerSecond,
   } = opts;
+  const resolveFile = opts.resolveFile && createFileCache(opts.resolveFile, opts.fileCache);
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let stopped = true;
@@ -83,31 +91,33 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     if (slot > now) await new Promise((r) => setTimeout(r, slot - now));
   }
 
+  /** One send of a claimed row; a referenced file is read first (a failed read is retried, a missing file is not). */
+  async function attempt(row: ClaimedRow): Promise<SendResult> {
+    const adapter = adapters.get(row.commune_id, row.channel);
+    if (!adapter) return { ok: false, retryable: true, code: 'channel_off', message: 'channel not configured' };
+    let ready: Awaited<ReturnType<typeof withFileContent>>;
+    try {
+      ready = await withFileContent(row.payload, resolveFile);
+    } catch (error) {
+      return { ok: false, retryable: true, code: 'file_unreadable', message: (error as Error).message };
+    }
+    // The referenced file is gone (its notice was deleted): no retry can bring it back.
+    if ('missing' in ready)
+      return { ok: false, retryable: false, code: `file_${ready.missing}`, message: 'referenced file not found' };
+    const to = { communeId: row.commune_id, channel: row.channel, chatId: row.chat_id, userId: row.user_id };
+    try {
+      return await adapter.send(ready.reply, to, { skipParts: Number(row.parts_sent ?? 0) });
+    } catch (error) {
+      // Adapters should return results, but a bug must not lose the message: retry.
+      return { ok: false, retryable: true, code: 'adapter_threw', message: (error as Error).message };
+    }
+  }
+
   /** Deliver one claimed message. Returns false on failure, true when sent, or the id of the chat's next pending message. */
   async function deliverOne(row: ClaimedRow, findNext = true): Promise<boolean | number> {
     const id = Number(row.id);
     await pace(row);
-    const adapter = adapters.get(row.commune_id, row.channel);
-    let result: SendResult;
-    if (!adapter) {
-      result = { ok: false, retryable: true, code: 'channel_off', message: 'channel not configured' };
-    } else {
-      try {
-        result = await adapter.send(
-          row.payload,
-          {
-            communeId: row.commune_id,
-            channel: row.channel,
-            chatId: row.chat_id,
-            userId: row.user_id,
-          },
-          { skipParts: Number(row.parts_sent ?? 0) },
-        );
-      } catch (error) {
-        // Adapters should return results, but a bug must not lose the message: retry.
-        result = { ok: false, retryable: true, code: 'adapter_threw', message: (error as Error).message };
-      }
-    }
+    const result = await attempt(row);
     if (result.ok) {
       messageMetrics.sent(row.channel);
       // Mark it sent and, in the same statement, look for the chat's next pending message.
@@ -298,7 +308,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
 
 export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
 
-/** Whether a queued reply carries a file's content. */
+/** Whether a queued reply carries a file's content (a referenced file has none to drop). */
 function carriesFile(payload: StoredReply): boolean {
-  return typeof payload.file?.contentBase64 === 'string';
+  return !!payload.file && !isFileRef(payload.file) && typeof payload.file.contentBase64 === 'string';
 }

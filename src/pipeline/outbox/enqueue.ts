@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { ChannelName, Recipient, Reply } from '../../core/types.js';
+import type { ChannelName, OutboundReply, Recipient } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
 import { outboundMessages } from '../../db/schema/index.js';
 import { PULL_CHANNELS } from '../../channels/capabilities.js';
@@ -12,11 +12,12 @@ export { PULL_CHANNELS };
  * delivery. Call it inside the transaction that made the change, so the
  * notification exists exactly when the change does. Returns outbox ids; pass
  * them to the delivery worker's `kick` after commit for immediate delivery.
+ * A file may be queued by reference (OutboundReply): the worker reads it before sending.
  */
 export async function enqueueMessages(
   db: Db,
   to: Recipient,
-  replies: Reply[],
+  replies: OutboundReply[],
   conversationId?: number,
   inboundId?: number,
 ): Promise<number[]> {
@@ -52,7 +53,7 @@ export async function enqueueMessages(
  */
 export async function enqueueBroadcast(
   db: Db,
-  items: { to: Recipient; reply: Reply }[],
+  items: { to: Recipient; reply: OutboundReply }[],
 ): Promise<{ id: number; channel: ChannelName; chatId: string }[]> {
   if (items.length === 0) return [];
   return db

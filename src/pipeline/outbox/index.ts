@@ -13,6 +13,7 @@ export { createOutboxApi, type OutboxApiDeps } from './http.js';
 export { countOutboxStatuses, eraseReplyContents, listChatRepliesBefore, listRepliesTo, outboxPendingStats } from './queries.js';
 export { queueBatchReplies, queueRepliesOf, type BatchReplyRow, type LeasedOutbound } from './statements.js';
 export { createDeliveryWorker, type AdapterRegistry, type DeliveryOptions, type DeliveryWorker } from './delivery.js';
+export type { FileResolver } from './file-refs.js';
 
 /**
  * The outbox as a module: no chat handlers, only the staff view of what could

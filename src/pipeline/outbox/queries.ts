@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { ChannelName, Reply, StoredReply } from '../../core/types.js';
+import { isFileRef } from './file-refs.js';
 import { execRows, type Db } from '../../db/client.js';
 import { outboundMessages } from '../../db/schema/index.js';
 
@@ -106,9 +107,15 @@ export async function countOutboxStatuses(
 
 /**
  * A pull channel's reply as stored: its rows are marked sent when queued and
- * never pass the delivery worker, which alone drops a delivered file's content.
+ * never pass the delivery worker, which alone drops a delivered file's content
+ * and resolves a referenced one (features queue links for pull channels, so a
+ * referenced file here is left out rather than handed over without content).
  */
 function pulled(payload: StoredReply): Reply {
+  if (isFileRef(payload.file)) {
+    const { file: _ref, ...rest } = payload;
+    return rest;
+  }
   return payload as Reply;
 }
 

@@ -1,13 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { capabilitiesOf } from '../../../../src/channels/capabilities.js';
-import {
-  attachmentBatch,
-  checkAttachment,
-  LINK_ONLY,
-  MAX_ATTACHMENT_BYTES,
-  noticeReply,
-} from '../../../../src/features/notices/service.js';
+import { checkAttachment, LINK_ONLY, MAX_ATTACHMENT_BYTES, noticeReply } from '../../../../src/features/notices/service.js';
 
 /** Which channel gets a notice's file itself and which a link to it (issue 17 item 2). Synthetic data. */
 const notice = { title: 'Thông báo thử', body: 'Nội dung thử.', link: null };
@@ -23,11 +17,15 @@ const info = (kind: 'image' | 'pdf') => ({
   createdAt: at,
 });
 const reply = (channel: string, kind: 'image' | 'pdf', caps = capabilitiesOf(channel)) =>
-  noticeReply(notice, at, { channel, caps, info: info(kind), content: 'QUJD' });
+  noticeReply(notice, at, { channel, caps, info: info(kind) });
 
 describe('a notice with a file, per channel', () => {
-  it('Telegram gets the image or the PDF itself', () => {
-    expect(reply('telegram', 'image').file).toEqual({ name: 'ban-do.png', mimeType: 'image/png', contentBase64: 'QUJD' });
+  it('Telegram gets the image or the PDF itself, by reference (the outbox reads it before sending)', () => {
+    expect(reply('telegram', 'image').file).toEqual({
+      name: 'ban-do.png',
+      mimeType: 'image/png',
+      ref: `notice-attachment:${'T'.repeat(32)}`,
+    });
     expect(reply('telegram', 'pdf').file?.mimeType).toBe('application/pdf');
   });
 
@@ -48,12 +46,6 @@ describe('a notice with a file, per channel', () => {
   it('without the platforms’ capabilities every channel gets a link', () => {
     expect(reply('telegram', 'pdf', LINK_ONLY('telegram')).file).toBeUndefined();
     expect(reply('telegram', 'pdf', LINK_ONLY('telegram')).text).toContain('https://xa.example.org/notices/files/');
-  });
-
-  it('fewer recipients per batch the larger the file, so the outbox holds a bounded number of copies', () => {
-    expect(attachmentBatch(5 * 1024 * 1024, 500)).toBe(5);
-    expect(attachmentBatch(100 * 1024, 500)).toBe(256);
-    expect(attachmentBatch(10, 500)).toBe(500);
   });
 });
 
