@@ -283,6 +283,10 @@ describe('an image or a PDF in a notice', () => {
     const file = await fetch(`${env.baseUrl}/${link!.url}`);
     expect(file.status).toBe(200);
     expect(file.headers.get('content-type')).toBe('image/png');
+    // Not framed by another site, not sniffed; an image also sandboxed.
+    expect(file.headers.get('x-frame-options')).toBe('DENY');
+    expect(file.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox; frame-ancestors 'none'");
+    expect(file.headers.get('x-content-type-options')).toBe('nosniff');
     // The outbox row's copy of the file is dropped once sent.
     await until(async () => ((await outboxWithFile('Ảnh bản đồ ngập thử')) === 0 ? true : undefined));
   });
@@ -304,6 +308,9 @@ describe('an image or a PDF in a notice', () => {
     expect(doc.files.document.data.equals(pdf)).toBe(true);
     const file = await fetch(`${env.baseUrl}/notices/files/${token}`);
     expect(file.status).toBe(200);
+    expect(file.headers.get('x-frame-options')).toBe('DENY');
+    expect(file.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    expect(file.headers.get('referrer-policy')).toBe('no-referrer');
     expect(Buffer.from(await file.arrayBuffer()).equals(pdf)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import express from 'express';
 import { z } from 'zod';
 import { apiRoute } from '../../core/api-route.js';
+import { setFileSecurityHeaders } from '../../core/html-page.js';
 import { httpErrors } from '../../core/http-errors.js';
 import { actorOf, principalOf } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
@@ -84,13 +85,15 @@ export function registerAttachmentRoutes(router: express.Router, deps: NoticesAp
       res.status(404).type('text/plain; charset=utf-8').send('Không tìm thấy tệp đính kèm này.');
       return;
     }
+    // No framing, no sniffing, no referrer (as the civil-record files). An image also gets a sandbox; a PDF
+    // not, since Chromium's PDF viewer can show a blank page under one (see setFileSecurityHeaders).
+    setFileSecurityHeaders(res);
+    if (file.kind !== 'pdf') res.set('content-security-policy', "default-src 'none'; sandbox; frame-ancestors 'none'");
     res
       .status(200)
       .set({
         'content-type': file.mimeType,
         'content-disposition': `inline; filename="${file.name.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
-        'content-security-policy': "default-src 'none'; sandbox",
-        'x-content-type-options': 'nosniff',
         'cache-control': 'private, max-age=3600',
       })
       .send(Buffer.from(file.contentBase64, 'base64'));
