@@ -1,8 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
+import { NodeFS } from '@electric-sql/pglite/nodefs';
 import {
   createTableRelationsHelpers,
   extractTablesRelationalConfig,
@@ -69,17 +71,104 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
  * and is touched on start, so it is resident from the first second: about
  * 120 MB of a second start's ~340 MB for PGlite alone (bench/startup). The
  * catalog and a commune's data are far smaller, and a page missing from the
- * pool is read from the data directory through the OS page cache. Durability
- * settings are PGlite's own and untouched.
+ * pool is read from the data directory through the OS page cache.
  */
 export const PGLITE_SHARED_BUFFERS = '16MB';
 
+/**
+ * Durability of the embedded engine with a data directory. PGlite's own start
+ * parameters include `-F` (fsync off), and even with fsync on nothing reached
+ * the disk: in its Node filesystem (Emscripten's NODEFS, @electric-sql/pglite
+ * 0.5.16 dist/chunk-XZUEO4BZ.js) `fdatasync()`, Postgres's default WAL sync,
+ * only checks the descriptor (`___syscall_fdatasync`), and `fsync()` calls the
+ * stream's `fsync` operation (`_fd_sync`), which NODEFS does not have. A commit
+ * was acknowledged with its WAL in the OS page cache: safe from a killed
+ * process, not from an OS crash or a power cut. So here fsync is on, the WAL is
+ * synced with `fsync()`, and NODEFS gets the missing operation
+ * (`fs.fsyncSync` on the real descriptor): a COMMIT returns once its WAL is on
+ * disk, and checkpoints sync data files, directories and pg_control as a
+ * PostgreSQL server does. In memory (no data directory) nothing changes.
+ * Measured (2,000 one-row commits, /tmp on ext4, shared 2-core VM): p50 per
+ * commit 0.16-0.20 ms before, 0.49-1.3 ms after (3.4-3.9 ms while the disk
+ * was busy); a new data directory's first start takes about 2 s more
+ * (syncDataDir). README "Durability of the embedded engine".
+ */
+export const PGLITE_DURABLE_PARAMS = ['-c', 'wal_sync_method=fsync'] as const;
+
+/** WASI errno EIO: an fsync that failed reaches Postgres as an I/O error (it then stops rather than carry on). */
+const WASI_EIO = 29;
+
+type NodefsStreamOps = { fsync?: (stream: { nfd?: number }) => number };
+/** The parts of PGlite's Emscripten module used here (PostgresMod is not exported by the package). */
+type EmscriptenModule = { NODEFS?: unknown; FS: unknown };
+type EmscriptenOptions = Parameters<NodeFS['init']>[1];
+
+/** Gives Emscripten's NODEFS the fsync operation it lacks (see PGLITE_DURABLE_PARAMS). */
+function addNodefsFsync(mod: EmscriptenModule): void {
+  const ops = (mod.NODEFS as unknown as { stream_ops?: NodefsStreamOps } | undefined)?.stream_ops;
+  // Refuse to start rather than acknowledge commits that are not on disk.
+  if (!ops) throw new Error('PGlite: NODEFS has no stream operations; cannot sync commits to disk');
+  if (ops.fsync) return; // a PGlite that syncs by itself
+  const ErrnoError = (mod.FS as unknown as { ErrnoError: new (errno: number) => Error }).ErrnoError;
+  ops.fsync = (stream) => {
+    if (stream.nfd === undefined) return 0;
+    try {
+      fsyncSync(stream.nfd);
+    } catch {
+      throw new ErrnoError(WASI_EIO);
+    }
+    return 0;
+  };
+}
+
+/** PGlite's Node filesystem whose fsync reaches the disk. */
+class DurableNodeFS extends NodeFS {
+  override async init(pg: PGlite, opts: EmscriptenOptions) {
+    const { emscriptenOpts } = await super.init(pg, opts);
+    return { emscriptenOpts: { ...emscriptenOpts, preRun: [addNodefsFsync, ...(emscriptenOpts.preRun ?? [])] } };
+  }
+}
+
+/**
+ * fsync every file and directory under `dir`. A new data directory is made by
+ * PGlite's initdb in memory and copied in without any sync; until a checkpoint
+ * touches them, most of its files would be only in the OS page cache.
+ */
+export function syncDataDir(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) syncDataDir(path);
+    else if (entry.isFile()) syncPath(path);
+  }
+  syncPath(dir);
+}
+
+function syncPath(path: string): void {
+  const fd = openSync(path, constants.O_RDONLY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function createPglite(dataDir?: string): Promise<Database> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir ?? 'memory://', {
-    extensions: { pg_trgm, unaccent },
-    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
-  });
+  const extensions = { pg_trgm, unaccent };
+  const base = [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`];
+  let client: PGlite;
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+    client = await PGlite.create({
+      dataDir,
+      fs: new DurableNodeFS(dataDir),
+      extensions,
+      startParams: [...base.filter((p) => p !== '-F'), ...PGLITE_DURABLE_PARAMS],
+    });
+    if (fresh) syncDataDir(dataDir);
+  } else {
+    client = await PGlite.create('memory://', { extensions, startParams: base });
+  }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     db,
