@@ -15,7 +15,7 @@ import {
   TRANSITIONS,
 } from './dossier-input.js';
 import { phoneDigitsHmac, phoneHint } from './phone.js';
-import { promisedDueAt, statedWorkingDays } from './working-days.js';
+import { NoWorkingDayError, promisedDueAt, statedWorkingDays } from './working-days.js';
 import { isFinal, presentStatusNotification, statusName } from './presenter.js';
 import * as repo from './repo.js';
 import type { DossierRow } from './repo.js';
@@ -212,7 +212,12 @@ async function computeDueAt(db: Db, communeId: number, procedureCode: string, ch
   const procedure = await getProcedure(db, communeId, procedureCode);
   const days = procedure ? statedWorkingDays(procedure.channels, channel) : undefined;
   if (days === undefined) return null;
-  return promisedDueAt(receivedAt, days, await loadCommuneCalendar(db, communeId));
+  try {
+    return promisedDueAt(receivedAt, days, await loadCommuneCalendar(db, communeId));
+  } catch (error) {
+    if (error instanceof NoWorkingDayError) return null; // the commune's calendar has no working days: no date
+    throw error;
+  }
 }
 
 export interface EventResult extends IngestResult {

@@ -65,16 +65,28 @@ export function workingDaysBetween(from: LocalDate, to: LocalDate, calendar: Wor
   return sign * n;
 }
 
-/** The date `n` working days after `date` (n ≥ 0; n = 0 gives the date itself or the next working day). */
+/** A calendar that has no working day where one is needed (a commune's weekly hours left empty, say). */
+export class NoWorkingDayError extends RangeError {
+  constructor() {
+    super('no working day within the horizon of the calendar');
+  }
+}
+
+/**
+ * The date `n` working days after `date` (n ≥ 0; n = 0 gives the date itself or the next working day).
+ * Looks at most a year past a week per working day asked: a calendar without working days throws
+ * NoWorkingDayError instead of looping for ever.
+ */
 export function addWorkingDays(date: LocalDate, n: number, calendar: WorkingCalendar = nationalCalendar): LocalDate {
   let d = dayNumber(date);
+  const horizon = d + 7 * n + 366;
   if (n === 0) {
-    while (!calendar.isWorkingDay(fromDayNumber(d))) d++;
+    while (!calendar.isWorkingDay(fromDayNumber(d))) if (++d > horizon) throw new NoWorkingDayError();
     return fromDayNumber(d);
   }
   let left = n;
   while (left > 0) {
-    d++;
+    if (++d > horizon) throw new NoWorkingDayError();
     if (calendar.isWorkingDay(fromDayNumber(d))) left--;
   }
   return fromDayNumber(d);
@@ -121,8 +133,13 @@ export function statedWorkingDays(channels: readonly StatedProcessingTime[], cha
   const values = new Set(times.map((t) => t!.value));
   if (values.size !== 1) return undefined;
   const [value] = values;
+  // A stated time beyond a year is a typing mistake in a local procedure, not a promise to compute.
+  if (value > MAX_STATED_WORKING_DAYS) return undefined;
   return value < 1 ? 0 : Math.ceil(value);
 }
+
+/** The longest processing time a procedure may state and still get a computed date (working days). */
+const MAX_STATED_WORKING_DAYS = 365;
 
 /**
  * The promised instant of a dossier received at `receivedAt` for a procedure

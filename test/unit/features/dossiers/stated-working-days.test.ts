@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createWorkCalendar } from '../../../../src/core/calendar.js';
-import { promisedDueAt, statedWorkingDays } from '../../../../src/features/dossiers/working-days.js';
+import {
+  addWorkingDays,
+  NoWorkingDayError,
+  promisedDueAt,
+  statedWorkingDays,
+} from '../../../../src/features/dossiers/working-days.js';
 
 const wd = (value: number, channel = 'truc_tiep') => ({ channel, time: { value, unit: 'ngày làm việc' } });
 
@@ -28,5 +33,13 @@ describe('the working days a procedure states for a channel', () => {
       weekly: [[], ...Array.from({ length: 5 }, () => [{ from: '07:00', to: '16:30' }]), []],
     });
     expect(promisedDueAt(new Date('2026-07-16T10:00:00+07:00'), 1, shortDays)).toEqual(new Date('2026-07-17T16:30:00+07:00'));
+  });
+
+  it('makes no date up from a time beyond a year, and a calendar without working days stops instead of looping', () => {
+    expect(statedWorkingDays([wd(250)], 'truc_tiep')).toBe(250);
+    expect(statedWorkingDays([wd(100_000_000)], 'truc_tiep')).toBeUndefined();
+    const closed = createWorkCalendar({ weekly: [[], [], [], [], [], [], []] });
+    expect(() => addWorkingDays('2026-07-16', 3, closed)).toThrow(NoWorkingDayError);
+    expect(() => promisedDueAt(new Date('2026-07-16T10:00:00+07:00'), 0, closed)).toThrow(NoWorkingDayError);
   });
 });
