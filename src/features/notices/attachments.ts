@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { eq, inArray, and } from 'drizzle-orm';
-import sharp from 'sharp';
 import { ValidationError } from '../../core/errors.js';
 import type { ChannelCapabilities, ReplyFileRef } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
 import { noticeAttachments, notices } from '../../db/schema/index.js';
+import { cleanPhoto, PhotoRejected, sniffImage } from '../reports/index.js';
 
 // An image or a PDF in a notice (issue 17 item 2). Kept once per notice in notice_attachments; a push channel that
 // takes files gets it through a reference in its outbox row (`notice-attachment:<token>`, read by the delivery
@@ -13,8 +13,6 @@ import { noticeAttachments, notices } from '../../db/schema/index.js';
 
 /** The largest attachment: 5 MB (Zalo OA's own upload limit). */
 export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
-/** Most pixels an image may have (as the report photos). */
-const MAX_PIXELS = 50_000_000;
 /** How an outbox row names a notice's file: this prefix and the attachment's token. */
 const FILE_REF_PREFIX = 'notice-attachment:';
 
@@ -36,7 +34,8 @@ export class AttachmentRejected extends Error {
 
 /**
  * Check a file by its content (never its declared type): a JPEG or PNG is re-encoded without its metadata
- * (camera, place); a PDF must start with `%PDF-`. Throws {@link AttachmentRejected} (413, 415).
+ * (camera, place) as a report photo is (reports' cleanPhoto); a PDF must start with `%PDF-`. Throws
+ * {@link AttachmentRejected} (413, 415, 422).
  */
 export async function checkAttachment(
   bytes: Buffer,
@@ -50,22 +49,20 @@ export async function checkAttachment(
     .slice(0, 80);
   if (bytes.subarray(0, 5).toString('latin1') === '%PDF-')
     return { kind: 'pdf', mimeType: 'application/pdf', name: `${base || 'thong-bao'}.pdf`, data: bytes };
-  const jpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-  const png = bytes.length >= 8 && [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((v, i) => bytes[i] === v);
-  if (!jpeg && !png) throw new AttachmentRejected(415, ATTACHMENT_UNSUPPORTED);
-  const format = jpeg ? 'jpeg' : 'png';
+  const format = sniffImage(bytes);
+  if (format !== 'jpeg' && format !== 'png') throw new AttachmentRejected(415, ATTACHMENT_UNSUPPORTED);
   try {
-    const meta = await sharp(bytes, { animated: false }).metadata();
-    if (meta.format !== format || !meta.width || !meta.height || meta.width * meta.height > MAX_PIXELS) throw new Error('bad');
-    // No withMetadata(): sharp writes none of the input's metadata; rotate() applies the EXIF orientation first.
-    const data = await sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: 'error', animated: false })
-      .rotate()
-      .toFormat(format, format === 'png' ? { compressionLevel: 8 } : { quality: 85 })
-      .toBuffer();
+    const { data } = await cleanPhoto(bytes, MAX_ATTACHMENT_BYTES);
     if (data.length > MAX_ATTACHMENT_BYTES) throw new AttachmentRejected(413, ATTACHMENT_TOO_LARGE);
-    return { kind: 'image', mimeType: `image/${format}`, name: `${base || 'thong-bao'}.${jpeg ? 'jpg' : 'png'}`, data };
+    return {
+      kind: 'image',
+      mimeType: `image/${format}`,
+      name: `${base || 'thong-bao'}.${format === 'jpeg' ? 'jpg' : 'png'}`,
+      data,
+    };
   } catch (error) {
     if (error instanceof AttachmentRejected) throw error;
+    if (error instanceof PhotoRejected && error.reason === 'too_large') throw new AttachmentRejected(413, ATTACHMENT_TOO_LARGE);
     throw new AttachmentRejected(422, 'Ảnh đính kèm bị hỏng hoặc quá lớn. Anh/chị vui lòng chọn ảnh khác.');
   }
 }

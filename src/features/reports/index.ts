@@ -8,7 +8,7 @@ export { isReportPhrase } from './handlers.js';
 export { START_ACTION as REPORT_START_ACTION } from './flow.js';
 export { createReportPhotos, type ReportPhotos, type ReportPhotosOptions } from './photos.js';
 export type { PhotoDownloader } from './photo-worker.js';
-export { PhotoRejected } from './photo-image.js';
+export { cleanPhoto, PhotoRejected, sniffImage } from './photo-image.js';
 
 /** What the reports module needs from the application. */
 export type ReportsModuleDeps = ReportsApiDeps;
