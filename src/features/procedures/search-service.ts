@@ -23,7 +23,13 @@ import { createExampleIndex, type LabelledExample } from '../../text/examples.js
  * residents' messages for more than one slice; searches use the previous
  * index until the new one is ready.
  */
-export function createProcedureSearchService(deps: { db: Db; log: Logger; examples?: LabelledExample[] }) {
+export function createProcedureSearchService(deps: {
+  db: Db;
+  log: Logger;
+  examples?: LabelledExample[];
+  /** Told when a commune's build starts and ends (tests, diagnostics). */
+  onBuild?: (communeId: number, phase: 'start' | 'end') => void;
+}) {
   /** Residents' answered questions, read as evidence beside the catalog (src/text/examples.ts). */
   const examples = deps.examples ?? loadExamples();
   // Indexed once and shared by the national engine and every commune's own.
@@ -50,29 +56,28 @@ export function createProcedureSearchService(deps: { db: Db; log: Logger; exampl
     );
   }
 
-  // Building a commune's index takes seconds of CPU on this thread: edits arriving while one is built share
-  // a single follow-up build (it reads the database when it starts, so it sees them all), never one each.
-  const running = new Map<number, Promise<void>>();
+  // Building a commune's index takes about a second of CPU: builds run one at a time for the whole process
+  // (a province's communes editing at once never hold several catalogs in memory together), and edits
+  // arriving while a commune's build waits share it (it reads the database when it starts, so it sees them all).
+  let lane: Promise<unknown> = Promise.resolve();
   const queued = new Map<number, Promise<void>>();
   function refreshCommune(communeId: number): Promise<void> {
     const waiting = queued.get(communeId);
     if (waiting) return waiting;
-    const before = running.get(communeId) ?? Promise.resolve();
-    const next = before
+    const next = lane
       .catch(() => {}) // the earlier build's failure was reported to its own callers
       .then(() => {
         queued.delete(communeId);
-        const build = buildCommune(communeId);
-        running.set(communeId, build);
-        return build.finally(() => {
-          if (running.get(communeId) === build) running.delete(communeId);
-        });
+        return buildCommune(communeId);
       });
     queued.set(communeId, next);
+    lane = next;
     return next;
   }
 
   async function buildCommune(communeId: number, nationalDocs?: SearchableProcedure[]): Promise<void> {
+    const started = performance.now();
+    deps.onBuild?.(communeId, 'start');
     const local = await listLocalProcedures(deps.db, communeId);
     for (const p of local) names.set(p.code, p.name);
     if (local.length === 0) perCommune.delete(communeId);
@@ -83,6 +88,8 @@ export function createProcedureSearchService(deps: { db: Db; log: Logger; exampl
     else aliases.delete(communeId);
     // Answers remembered while the build ran came from the old index.
     cache.clear();
+    deps.onBuild?.(communeId, 'end');
+    if (!nationalDocs) deps.log.info({ communeId, ms: Math.round(performance.now() - started) }, 'commune search index rebuilt');
   }
 
   // Residents ask the same questions again and again: remember recent answers (bounded; cleared when an index changes).

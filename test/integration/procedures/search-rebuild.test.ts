@@ -61,4 +61,25 @@ describe("rebuilding a commune's search index while residents ask", () => {
       expect(codesOf()[0]).toBe(procedure.code);
     },
   );
+
+  it("builds one commune's index at a time, and edits waiting for a build share it", { timeout: 30_000 }, async () => {
+    const [other] = await database.db
+      .insert(communes)
+      .values([{ slug: 'xa-ben-do', name: 'Xã Bến Đò' }])
+      .returning();
+    await saveLocalProcedure(database.db, other.id, { slug: 'do-ngang', name: 'Đăng ký đò ngang', field: 'Giao thông' });
+    const events: string[] = [];
+    const search = createProcedureSearchService({
+      db: database.db,
+      log: silentLogger,
+      examples: [],
+      onBuild: (id, phase) => events.push(`${phase} ${id === communeId ? 'a' : 'b'}`),
+    });
+    await search.init([]);
+    const builds = [search.refreshCommune(communeId), search.refreshCommune(other.id), search.refreshCommune(other.id)];
+    expect(builds[1]).toBe(builds[2]);
+    await Promise.all(builds);
+    expect(events).toEqual(['start a', 'end a', 'start b', 'end b']);
+    expect(search.search(other.id, 'đăng ký đò ngang').results[0]?.code).toBe('local.do-ngang');
+  });
 });
