@@ -4,6 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
+import { syncDataDir } from './client.js';
 
 /**
  * Backups of the two engines, each in its own native form:
@@ -57,6 +58,8 @@ export async function restoreEmbedded(file: string, dataDir: string): Promise<vo
   } finally {
     await client.close();
   }
+  // PGlite's own writes never reach the disk (see syncDataDir): the restored files do, before the restore reports success.
+  syncDataDir(dataDir);
 }
 
 /** Run a PostgreSQL client tool; its own message explains a failure. */
