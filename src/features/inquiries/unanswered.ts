@@ -28,7 +28,11 @@ interface UnansweredState {
   at: string;
   /** Its code once queued. */
   code?: string;
+  /** Earlier offers already queued (the last few), so their buttons still say where the question went. */
+  sent?: Array<{ token: string; code: string }>;
 }
+
+const isSent = (x: unknown) => isJsonObject(x) && typeof x.token === 'string' && typeof x.code === 'string';
 
 const unanswered = defineStateSlice<UnansweredState>('unansweredQuestion', {
   parse: (raw) =>
@@ -36,7 +40,8 @@ const unanswered = defineStateSlice<UnansweredState>('unansweredQuestion', {
     typeof raw.token === 'string' &&
     typeof raw.at === 'string' &&
     (raw.text === undefined || typeof raw.text === 'string') &&
-    (raw.code === undefined || typeof raw.code === 'string')
+    (raw.code === undefined || typeof raw.code === 'string') &&
+    (raw.sent === undefined || (Array.isArray(raw.sent) && raw.sent.every(isSent)))
       ? (raw as unknown as UnansweredState)
       : undefined,
   empty: () => ({ token: '', at: new Date(0).toISOString() }),
@@ -46,6 +51,8 @@ const unanswered = defineStateSlice<UnansweredState>('unansweredQuestion', {
 export const UNANSWERED_KEEP_MS = 30 * 60_000;
 /** Shorter than this is not a question staff could answer (the "gặp cán bộ" step's rule). */
 const MIN_QUESTION_CHARS = 3;
+/** Queued offers remembered for their old buttons (only tokens and codes: no text). */
+const SENT_KEPT = 3;
 
 /**
  * Keep a question the bot did not understand for the one tap, and return the
@@ -58,7 +65,9 @@ export function offerToStaff(state: ConversationState, text: string, now: Date):
     return undefined;
   }
   const token = randomBytes(4).toString('hex');
-  unanswered.set(state, { token, text, at: now.toISOString() });
+  const prev = unanswered.read(state);
+  const sent = [...(prev?.sent ?? []), ...(prev?.code ? [{ token: prev.token, code: prev.code }] : [])].slice(-SENT_KEPT);
+  unanswered.set(state, { token, text, at: now.toISOString(), ...(sent.length ? { sent } : {}) });
   return { ...SEND_UNANSWERED_BUTTON, action: `${SEND_UNANSWERED_BUTTON.action}:${token}` };
 }
 
@@ -73,19 +82,20 @@ const notKept: Reply = {
 async function sendUnanswered(ctx: AppContext): Promise<Reply> {
   const kept = unanswered.read(ctx.state);
   const token = ctx.actionArgs[0];
+  const alreadySent = (code: string): Reply => ({
+    text: `Câu hỏi này đã được chuyển tới cán bộ (mã ${code}). Anh/chị chờ cán bộ trả lời tại đây nhé.`,
+    buttons: [MENU_BUTTON],
+  });
+  const earlier = kept?.sent?.find((s) => s.token === token);
+  if (earlier) return alreadySent(earlier.code);
   if (!kept || !token || kept.token !== token) return notKept;
-  if (kept.code) {
-    return {
-      text: `Câu hỏi này đã được chuyển tới cán bộ (mã ${kept.code}). Anh/chị chờ cán bộ trả lời tại đây nhé.`,
-      buttons: [MENU_BUTTON],
-    };
-  }
+  if (kept.code) return alreadySent(kept.code);
   if (!kept.text || ctx.now.getTime() - new Date(kept.at).getTime() > UNANSWERED_KEEP_MS) {
     unanswered.clear(ctx.state);
     return notKept;
   }
   const { reply, code } = await queueQuestion(ctx, kept.text);
-  if (code) unanswered.set(ctx.state, { token, at: kept.at, code });
+  if (code) unanswered.set(ctx.state, { token, at: kept.at, code, ...(kept.sent ? { sent: kept.sent } : {}) });
   else unanswered.clear(ctx.state);
   return reply;
 }

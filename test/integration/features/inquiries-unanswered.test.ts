@@ -62,6 +62,18 @@ describe('a question the bot cannot answer joins the staff queue with one tap (i
     now = new Date('2026-07-16T09:00:00+07:00');
   });
 
+  it("an earlier question's button, once sent, still says where it went after a newer offer", async () => {
+    now = new Date('2026-07-16T10:00:00+07:00');
+    const first = await notUnderstood('Đường vào thôn Thử bị sạt một đoạn thì báo ai ạ', 'u7');
+    const [done] = await h.send({ action: first.action }, { chatId: 'u7' });
+    const code = CODE.exec(done.text ?? '')?.[1];
+    expect(code).toBeDefined();
+    await notUnderstood('Còn chuyện cây đổ chắn lối đi thì sao ạ', 'u7');
+    const [old] = await h.send({ action: first.action }, { chatId: 'u7' });
+    expect(old.text).toContain(`Câu hỏi này đã được chuyển tới cán bộ (mã ${code})`);
+    expect(await rowsOf('u7')).toHaveLength(1);
+  });
+
   it('an older button never sends a newer question; the newest one is sent', async () => {
     const older = await notUnderstood('Câu hỏi thứ nhất về đường làng', 'u3');
     const newer = await notUnderstood('Câu hỏi thứ hai về đèn chiếu sáng', 'u3');
