@@ -161,3 +161,36 @@ export const civilRecordDownloads = pgTable(
   },
   (t) => [uniqueIndex('civil_record_downloads_token').on(t.tokenHash)],
 );
+
+/**
+ * Evidence a resident attached to a copy request in the chat (an authorisation
+ * letter, proof of kinship, an agency's official letter): an image or a PDF,
+ * kept as the platform's reference (Telegram file_id, Zalo attachment URL) or,
+ * for a web chat upload, the name of the file the upload route stored. Erased
+ * (deleted) with the request's personal data (CIVIL_RECORD_RETENTION_DAYS).
+ */
+export const civilRecordRequestAttachments = pgTable(
+  'civil_record_request_attachments',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    requestId: bigint('request_id', { mode: 'number' })
+      .notNull()
+      .references(() => civilRecordRequests.id, { onDelete: 'cascade' }),
+    channel: text('channel').notNull(),
+    /** image | pdf */
+    kind: text('kind').notNull(),
+    mimeType: text('mime_type').notNull(),
+    /** The platform's file id, or with `stored` the stored file's name. */
+    fileId: text('file_id'),
+    url: text('url'),
+    stored: boolean('stored').notNull().default(false),
+    /** The file name the resident's app gave, if any. */
+    name: text('name'),
+    size: integer('size'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('civil_record_request_attachments_request').on(t.requestId),
+    check('civil_record_request_attachments_kind', sql`${t.kind} in ('image', 'pdf')`),
+  ],
+);

@@ -1,7 +1,12 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
-import { civilRecordCopies, civilRecordDownloads, civilRecordRequests } from '../../db/schema/index.js';
+import {
+  civilRecordCopies,
+  civilRecordDownloads,
+  civilRecordRequestAttachments,
+  civilRecordRequests,
+} from '../../db/schema/index.js';
 import { hashToken, newToken } from './codes.js';
 import { CivilRecordError, lockPending } from './service.js';
 
@@ -92,6 +97,7 @@ export async function eraseRequestData(db: Db, q: { communeId: number; id: numbe
       .update(civilRecordRequests)
       .set({ ...ERASED, status: row.status === 'pending' ? 'cancelled' : row.status })
       .where(eq(civilRecordRequests.id, row.id));
+    await tx.delete(civilRecordRequestAttachments).where(eq(civilRecordRequestAttachments.requestId, row.id));
     await writeAudit(tx, { communeId: q.communeId, actor: q.actor, action: 'civil-request.erased', subject: row.code });
     return true;
   });
@@ -118,7 +124,14 @@ export async function eraseExpiredRequestData(db: Db, q: { now?: Date; days?: nu
           sql`coalesce(${civilRecordRequests.deliveredAt}, ${civilRecordRequests.decidedAt}, ${civilRecordRequests.createdAt}) < ${cutoff.toISOString()}`,
         ),
       )
-      .returning({ communeId: civilRecordRequests.communeId, code: civilRecordRequests.code });
+      .returning({ id: civilRecordRequests.id, communeId: civilRecordRequests.communeId, code: civilRecordRequests.code });
+    if (rows.length)
+      await tx.delete(civilRecordRequestAttachments).where(
+        inArray(
+          civilRecordRequestAttachments.requestId,
+          rows.map((r) => r.id),
+        ),
+      );
     for (const r of rows)
       await writeAudit(tx, {
         communeId: r.communeId,

@@ -7,7 +7,8 @@ import type { Db } from '../../db/client.js';
 import { signedCopyCard } from './console-upload.js';
 import { DECIDE } from './http.js';
 import { KIND_LABELS, type RecordKind } from './records.js';
-import { currentCopy, findCandidates, findRequest, listCopies } from './service.js';
+import { NEEDS_EVIDENCE } from './request-evidence.js';
+import { currentCopy, findCandidates, findRequest, listAttachments, listCopies } from './service.js';
 
 /**
  * The page of one copy request in the "Bản sao hộ tịch" console: what the
@@ -36,6 +37,15 @@ const DELIVERY_LABELS: Record<string, string> = {
   counter: 'Tại bộ phận một cửa',
   post: 'Qua bưu điện',
 };
+const sizeLabel = (bytes: number) =>
+  bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1).replace('.', ',')} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+
+/** "Tệp PDF “giay-uy-quyen.pdf” (application/pdf, 1,5 MB) · gửi qua Telegram". */
+function attachmentLabel(a: { kind: string; name: string | null; mimeType: string; size: number | null; channel: string }) {
+  const what = `${a.kind === 'pdf' ? 'Tệp PDF' : 'Ảnh chụp'}${a.name ? ` “${a.name}”` : ''}`;
+  return `${what} (${a.mimeType}${a.size ? `, ${sizeLabel(a.size)}` : ''}) · gửi qua ${CHANNEL_LABELS[a.channel] ?? a.channel}`;
+}
+
 export async function detailPage(db: Db, ctx: ConsoleContext, id: number, flash?: Flash, status?: number) {
   const r = await findRequest(db, ctx.communeId, id);
   if (!r) {
@@ -47,7 +57,12 @@ export async function detailPage(db: Db, ctx: ConsoleContext, id: number, flash?
     });
     return;
   }
-  const [candidates, copies, copy] = await Promise.all([findCandidates(db, r), listCopies(db, r.id), currentCopy(db, r.id)]);
+  const [candidates, copies, copy, attachments] = await Promise.all([
+    findCandidates(db, r),
+    listCopies(db, r.id),
+    currentCopy(db, r.id),
+    listAttachments(db, r.id),
+  ]);
   await writeAudit(db, {
     communeId: ctx.communeId,
     actor: actorOf(ctx.principal),
@@ -90,6 +105,22 @@ export async function detailPage(db: Db, ctx: ConsoleContext, id: number, flash?
               <th scope="row">Người yêu cầu là</th>
               <td>${RELATIONSHIP_LABELS[r.relationship]}</td>
             </tr>
+            ${
+              NEEDS_EVIDENCE.has(r.relationship) || attachments.length
+                ? html`<tr>
+                    <th scope="row">Giấy tờ chứng minh</th>
+                    <td>
+                      ${
+                        attachments.length
+                          ? html`<ul>
+                              ${attachments.map((a) => html`<li>${attachmentLabel(a)}</li>`)}
+                            </ul>`
+                          : html`<span class="tag wait">chưa có giấy tờ</span> người yêu cầu sẽ mang bản giấy khi nhận`
+                      }
+                    </td>
+                  </tr>`
+                : ''
+            }
             <tr>
               <th scope="row">Số căn cước người yêu cầu</th>
               <td>${r.requesterIdNumber ?? 'đã xóa'}</td>

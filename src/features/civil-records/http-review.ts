@@ -37,6 +37,7 @@ import {
   eraseRequestData,
   findCandidates,
   findRequest,
+  listAttachments,
   listCopies,
   listRequests,
   rejectRequest,
@@ -92,6 +93,7 @@ export function createReviewRoutes(deps: CivilRecordsApiDeps): express.Router {
             request: requestShape,
             candidates: z.array(z.looseObject({ recordId: z.number().int() })),
             copies: z.array(z.looseObject({})),
+            attachments: z.array(z.looseObject({ kind: z.enum(['image', 'pdf']), mimeType: z.string() })),
           }),
         },
         404: { description: 'No such request in this commune.' },
@@ -105,7 +107,11 @@ export function createReviewRoutes(deps: CivilRecordsApiDeps): express.Router {
         res.status(404).json({ error: 'not found' });
         return;
       }
-      const [candidates, copies] = await Promise.all([findCandidates(deps.db, r), listCopies(deps.db, r.id)]);
+      const [candidates, copies, attachments] = await Promise.all([
+        findCandidates(deps.db, r),
+        listCopies(deps.db, r.id),
+        listAttachments(deps.db, r.id),
+      ]);
       await writeAudit(deps.db, {
         communeId,
         actor: actorOf(principalOf(req)!),
@@ -127,6 +133,7 @@ export function createReviewRoutes(deps: CivilRecordsApiDeps): express.Router {
           idMatches: c.idMatches,
         })),
         copies,
+        attachments,
       });
     },
   );

@@ -7,10 +7,11 @@ import { MENU_BUTTON } from '../../core/buttons.js';
 import { formatLocalDateVi, formatMoneyVi } from '../../core/format-vi.js';
 import type { Reply } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
-import { civilRecordRequests } from '../../db/schema/index.js';
+import { civilRecordRequestAttachments, civilRecordRequests } from '../../db/schema/index.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { maskIdNumber, newRequestCode } from './codes.js';
 import { KIND_LABELS, type RecordKind } from './records.js';
+import { evidenceSummary, type Evidence } from './request-evidence.js';
 import { FEE_PER_COPY } from './service.js';
 
 /** Who the resident is to the person on the record: those the civil-status law gives a copy to. */
@@ -38,6 +39,8 @@ export interface Values {
   date?: string;
   number?: string | null;
   relationship?: Relationship;
+  /** Only for the relationships that need a document (request-evidence.ts). */
+  evidence?: Evidence;
   idNumber?: string;
   phone?: { phone: string; verified: boolean };
   copies?: number;
@@ -64,6 +67,7 @@ export function summary(ctx: AppContext, v: Values): string {
     `• Người có tên trên giấy: ${v.name}, ${dateLabel(v.kind)} ${formatLocalDateVi(v.date!)}`,
     `• Số đăng ký: ${v.number ?? 'không nhớ'}`,
     `• Anh/chị là: ${RELATIONSHIPS[v.relationship!]}`,
+    ...(evidenceSummary(v.evidence) !== undefined ? [evidenceSummary(v.evidence)!] : []),
     `• Số căn cước: ${maskIdNumber(v.idNumber)}`,
     `• Số điện thoại: ${v.phone!.phone}${v.phone!.verified ? ' (đã xác minh qua nền tảng nhắn tin)' : ''}`,
     `• Số bản: ${v.copies} — lệ phí ${formatMoneyVi(fee(v.copies!))}`,
@@ -81,7 +85,7 @@ export function consentText(ctx: AppContext, v: Values): string {
     '',
     'Đồng ý cho xử lý dữ liệu cá nhân (Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15):',
     `để giải quyết yêu cầu này, UBND ${ctx.commune.name} thu thập và xử lý họ tên, ngày tháng, số căn cước, ` +
-      'số điện thoại và địa chỉ (nếu có) mà anh/chị vừa cung cấp, chỉ để đối chiếu sổ hộ tịch, cấp và gửi bản sao. ' +
+      'số điện thoại, địa chỉ và giấy tờ kèm theo (nếu có) mà anh/chị vừa cung cấp, chỉ để đối chiếu sổ hộ tịch, cấp và gửi bản sao. ' +
       'Dữ liệu chỉ lưu trong thời gian cần thiết để giải quyết yêu cầu. Anh/chị có quyền xem, sửa, rút lại sự đồng ý ' +
       'hoặc đề nghị xóa dữ liệu bằng cách bấm "Gặp cán bộ".',
     '',
@@ -91,7 +95,7 @@ export function consentText(ctx: AppContext, v: Values): string {
 
 /** File the completed form: the request row (a fresh BS- code) and its audit entry; the resident's reply. */
 export async function createRequest(ctx: AppContext, v: Values): Promise<Reply> {
-  let row: { code: string } | undefined;
+  let row: { id: number; code: string } | undefined;
   for (let attempt = 0; attempt < 5 && !row; attempt++) {
     [row] = await ctx.db
       .insert(civilRecordRequests)
@@ -116,9 +120,24 @@ export async function createRequest(ctx: AppContext, v: Values): Promise<Reply> 
         consentAt: new Date(v.consent!),
       })
       .onConflictDoNothing()
-      .returning({ code: civilRecordRequests.code });
+      .returning({ id: civilRecordRequests.id, code: civilRecordRequests.code });
   }
   if (!row) throw new Error('could not allocate a request code');
+  const files = v.evidence && 'files' in v.evidence ? v.evidence.files : [];
+  if (files.length)
+    await ctx.db.insert(civilRecordRequestAttachments).values(
+      files.map((f) => ({
+        requestId: row.id,
+        channel: ctx.msg.channel,
+        kind: f.kind,
+        mimeType: f.mimeType,
+        fileId: f.fileId ?? null,
+        url: f.url ?? null,
+        stored: f.stored ?? false,
+        name: f.name ?? null,
+        size: f.size ?? null,
+      })),
+    );
   await writeAudit(ctx.db, {
     communeId: ctx.msg.communeId,
     actor: `resident:${ctx.msg.channel}:${ctx.msg.userId}`,
@@ -126,6 +145,18 @@ export async function createRequest(ctx: AppContext, v: Values): Promise<Reply> 
     subject: row.code,
     details: { kind: v.kind, relationship: v.relationship, phoneVerified: v.phone!.verified, consentAt: v.consent },
   });
+  if (v.evidence) {
+    // The evidence step, audited apart so a reviewer sees how the right to a copy was (or was not yet) shown.
+    await writeAudit(ctx.db, {
+      communeId: ctx.msg.communeId,
+      actor: `resident:${ctx.msg.channel}:${ctx.msg.userId}`,
+      action: files.length ? 'civil-request.evidence-attached' : 'civil-request.evidence-missing',
+      subject: row.code,
+      details: files.length
+        ? { files: files.map((f) => ({ kind: f.kind, mimeType: f.mimeType, size: f.size ?? null })) }
+        : { reason: 'skipped' in v.evidence ? 'bring-paper' : 'channel-without-files' },
+    });
+  }
   return {
     text:
       `Đã gửi yêu cầu. Mã yêu cầu của anh/chị: ${row.code}.\n` +

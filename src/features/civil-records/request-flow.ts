@@ -18,11 +18,22 @@ import {
   type Relationship,
   type Values,
 } from './request-filing.js';
+import {
+  evidenceOf,
+  evidenceQuestion,
+  MAX_EVIDENCE_FILES,
+  NEEDS_EVIDENCE,
+  noFilesSentence,
+  SKIP_EVIDENCE_LABEL,
+  SKIP_EVIDENCE_TEXT,
+} from './request-evidence.js';
 import { FEE_PER_COPY } from './service.js';
 
 /**
  * The chat form of a copy request: kind, name, date, register number,
- * relationship, ID number, phone, copies, delivery, consent, confirmation.
+ * relationship, evidence (only for those who need a document, on channels
+ * that carry files: request-evidence.ts), ID number, phone, copies, delivery,
+ * consent, confirmation.
  * Completing it creates the request (audited, request-filing.ts); cancelling
  * keeps nothing.
  */
@@ -149,7 +160,37 @@ function steps(flow: () => ConversationFlow<AppContext>) {
         if (!rel) return step.retry('Anh/chị vui lòng chọn một trong các lựa chọn bên dưới.');
         if (rel === 'self' && v.kind === 'death')
           return step.retry('Trích lục khai tử không thể là của chính người yêu cầu. Anh/chị vui lòng chọn quan hệ khác.');
-        return step.next(rel);
+        if (NEEDS_EVIDENCE.has(rel) && ctx.capabilities.files) return step.next(rel);
+        // No document to ask for here: straight to the ID number (the evidence step is skipped).
+        const { evidence: _evidence, ...kept } = v;
+        const values: Values = { ...kept, relationship: rel };
+        if (NEEDS_EVIDENCE.has(rel)) values.evidence = { unavailable: true };
+        const next = flow().start(ctx, { step: 'idNumber', values: values as Record<string, unknown> });
+        return step.done(NEEDS_EVIDENCE.has(rel) ? { ...next, text: `${noFilesSentence(rel)}\n${next.text}` } : next);
+      },
+    },
+    {
+      id: 'evidence',
+      ask: (_ctx: AppContext, v: Values): Reply => evidenceAsk(evidenceQuestion(v.relationship)),
+      answer: (ctx: AppContext, v: Values): StepOutcome => {
+        const found = evidenceOf(ctx);
+        if (Array.isArray(found) && found.length) return step.next({ files: found.slice(0, MAX_EVIDENCE_FILES) });
+        if (picked(ctx) === 'skip' || (!found.length && SKIP_EVIDENCE_TEXT.test(foldPhrase(ctx.text))))
+          return step.next({ skipped: true });
+        // The re-prompt keeps the skip button (a plain retry would show only "Hủy yêu cầu").
+        const again =
+          found === 'too-large'
+            ? 'Tệp này lớn quá (trên 20 MB). Anh/chị vui lòng chụp ảnh từng trang hoặc gửi tệp PDF nhỏ hơn.'
+            : found === 'unsupported'
+              ? 'Tôi chỉ nhận ảnh chụp hoặc tệp PDF. Anh/chị vui lòng gửi lại giấy tờ dưới dạng ảnh hoặc PDF.'
+              : 'Tôi chưa nhận được ảnh hoặc tệp PDF nào. Anh/chị vui lòng gửi ảnh chụp hoặc tệp PDF giấy tờ vào cuộc trò chuyện này.';
+        return step.done(
+          flow().start(ctx, {
+            step: 'evidence',
+            values: v as Record<string, unknown>,
+            reply: evidenceAsk(`${again}\nNếu chưa có sẵn, anh/chị bấm "${SKIP_EVIDENCE_LABEL}".`),
+          }),
+        );
       },
     },
     {
@@ -161,7 +202,15 @@ function steps(flow: () => ConversationFlow<AppContext>) {
             ? '\nKhi nhận bản sao, cán bộ có thể đề nghị anh/chị xuất trình giấy tờ chứng minh quan hệ, văn bản ủy quyền hoặc công văn.'
             : ''),
       }),
-      answer: (ctx: AppContext): StepOutcome => {
+      answer: (ctx: AppContext, v: Values): StepOutcome => {
+        // A document sent in several messages (a letter photographed page by page): the later pages join the first.
+        const more = v.evidence && 'files' in v.evidence ? evidenceOf(ctx) : [];
+        if (Array.isArray(more) && more.length && v.evidence && 'files' in v.evidence) {
+          v.evidence.files = [...v.evidence.files, ...more].slice(0, MAX_EVIDENCE_FILES);
+          return step.retry(
+            `Đã nhận thêm giấy tờ (${v.evidence.files.length} tệp). Anh/chị nhập số căn cước (CCCD), gồm 12 chữ số.`,
+          );
+        }
         const r = checkIdNumber(ctx.text, ctx.now);
         if (!r.ok)
           return step.retry(
@@ -287,6 +336,11 @@ function steps(flow: () => ConversationFlow<AppContext>) {
       },
     },
   ];
+}
+
+/** The evidence question with its skip button; the web chat shows its photo button. */
+function evidenceAsk(text: string): Reply {
+  return { text, requestImage: true, buttons: [pick(SKIP_EVIDENCE_LABEL, 'skip'), cancelButton] };
 }
 
 /** What a resident hears when the request form is cancelled. */

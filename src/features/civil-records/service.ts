@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, isNull } from 'drizzle-orm';
 import type { ChannelCapabilities } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
-import { civilRecordCopies, civilRecordRequests, civilRecords } from '../../db/schema/index.js';
+import { civilRecordCopies, civilRecordRequestAttachments, civilRecordRequests, civilRecords } from '../../db/schema/index.js';
 import type { RecordInput } from './records.js';
 
 export type RequestRow = typeof civilRecordRequests.$inferSelect;
@@ -105,6 +105,23 @@ export async function listCopies(db: Db, requestId: number) {
 }
 
 /** The request's current copy (the newest not revoked), with its PDF. */
+/** The evidence the resident attached in the chat (what it is and where from; not its content), oldest first. */
+export async function listAttachments(db: Db, requestId: number) {
+  return db
+    .select({
+      id: civilRecordRequestAttachments.id,
+      kind: civilRecordRequestAttachments.kind,
+      mimeType: civilRecordRequestAttachments.mimeType,
+      channel: civilRecordRequestAttachments.channel,
+      name: civilRecordRequestAttachments.name,
+      size: civilRecordRequestAttachments.size,
+      createdAt: civilRecordRequestAttachments.createdAt,
+    })
+    .from(civilRecordRequestAttachments)
+    .where(eq(civilRecordRequestAttachments.requestId, requestId))
+    .orderBy(asc(civilRecordRequestAttachments.id));
+}
+
 export async function currentCopy(db: Db, requestId: number) {
   const [copy] = await db
     .select()

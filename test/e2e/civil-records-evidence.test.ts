@@ -1,0 +1,134 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog, civilRecordRequestAttachments, civilRecordRequests } from '../../src/db/schema/index.js';
+import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server.js';
+import { createTestDatabase } from '../helpers/db.js';
+import { startTestRuntime } from '../helpers/runtime.js';
+import { addStaff, signIn } from '../helpers/staff.js';
+import { until } from '../helpers/until.js';
+
+const TOKEN = '7000000010:TEST-token-civil-evidence';
+const SECRET = 'civil_evidence_secret-1';
+
+let tg: FakeTelegram;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let env: Awaited<ReturnType<typeof startTestRuntime>>;
+let registrar: { cookie: string; csrf: string };
+
+beforeAll(async () => {
+  tg = await startFakeTelegram();
+  database = await createTestDatabase();
+  env = await startTestRuntime(
+    { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: tg.apiRoot },
+    { database },
+  );
+  await addStaff(database, 'tuphap-ev', 'registrar', env.runtime.defaultCommune.id, 'Đỗ Tư Pháp');
+  registrar = await signIn(env.baseUrl, 'tuphap-ev');
+}, 180_000);
+afterAll(async () => {
+  await env?.close().catch(() => {});
+  await database?.close();
+  await tg?.close();
+});
+
+describe('evidence for a copy request sent on Telegram', () => {
+  let updateId = 770000;
+  const from = (chatId: number) => ({ id: chatId, is_bot: false, first_name: 'Thử' });
+  const message = (chatId: number, m: Record<string, unknown>) => ({
+    update_id: ++updateId,
+    message: { message_id: updateId, from: from(chatId), chat: { id: chatId, type: 'private' }, date: 1767225600, ...m },
+  });
+  const tap = (chatId: number, data: string) => ({
+    update_id: ++updateId,
+    callback_query: {
+      id: `cb${updateId}`,
+      from: from(chatId),
+      message: { message_id: 1, chat: { id: chatId, type: 'private' }, date: 1767225600, text: '…' },
+      chat_instance: '1',
+      data,
+    },
+  });
+  /** Post one update and wait for the bot's answer to it (its last sent text). */
+  const post = async (chatId: number, update: unknown): Promise<string> => {
+    const before = tg.sent({ token: TOKEN, chatId }).length;
+    const res = await fetch(`${env.baseUrl}/webhooks/telegram`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET },
+      body: JSON.stringify(update),
+    });
+    expect(res.status).toBe(200);
+    const sent = await until(() => {
+      const all = tg.sent({ token: TOKEN, chatId });
+      return all.length > before ? all.slice(before) : undefined;
+    });
+    return sent.map((s) => String(s.payload.text ?? '')).join('\n');
+  };
+
+  /** From the first words to the evidence question, as a holder of an authorisation. */
+  async function toEvidence(chatId: number) {
+    await post(chatId, message(chatId, { text: 'xin bản sao giấy khai sinh' }));
+    await post(chatId, message(chatId, { text: 'Nguyễn Văn Thử' }));
+    await post(chatId, message(chatId, { text: '02/03/2020' }));
+    await post(chatId, tap(chatId, 'civil:pick:none'));
+    return post(chatId, tap(chatId, 'civil:pick:authorised'));
+  }
+  async function finish(chatId: number) {
+    await post(chatId, message(chatId, { text: '001085000777' }));
+    await post(chatId, message(chatId, { text: '0912345678' }));
+    await post(chatId, tap(chatId, 'civil:pick:1'));
+    await post(chatId, tap(chatId, 'civil:pick:counter'));
+    await post(chatId, tap(chatId, 'civil:pick:yes'));
+    const done = await post(chatId, tap(chatId, 'civil:pick:yes'));
+    const code = /BS-[A-Z0-9]{6}/.exec(done)![0];
+    const [row] = await database.db.select().from(civilRecordRequests).where(eq(civilRecordRequests.code, code));
+    return row;
+  }
+  const reviewPage = async (id: number) =>
+    (await fetch(`${env.baseUrl}/console/civil-records/${id}`, { headers: { cookie: registrar.cookie } })).text();
+
+  it('keeps the photographed letter and the PDF with the request, and the reviewer sees both', async () => {
+    const chatId = 5400000001;
+    expect(await toEvidence(chatId)).toContain('Anh/chị gửi ảnh chụp hoặc tệp PDF văn bản ủy quyền');
+    expect(await post(chatId, message(chatId, { text: 'tôi có giấy rồi' }))).toContain('Tôi chưa nhận được ảnh hoặc tệp PDF nào');
+    const photo = [
+      { file_id: 'AgAC-synthetic-small', file_unique_id: 'u-s', width: 90, height: 120, file_size: 2_100 },
+      { file_id: 'AgAC-synthetic-large', file_unique_id: 'u-l', width: 1200, height: 1600, file_size: 240_000 },
+    ];
+    expect(await post(chatId, message(chatId, { photo }))).toContain('số căn cước (CCCD)');
+    const document = {
+      file_id: 'BQAC-synthetic-letter',
+      file_unique_id: 'u-d',
+      file_name: 'giay-uy-quyen.pdf',
+      mime_type: 'application/pdf',
+      file_size: 1_572_864,
+    };
+    expect(await post(chatId, message(chatId, { document }))).toContain('Đã nhận thêm giấy tờ (2 tệp)');
+    const row = await finish(chatId);
+
+    const attachments = await database.db
+      .select()
+      .from(civilRecordRequestAttachments)
+      .where(eq(civilRecordRequestAttachments.requestId, row.id));
+    expect(attachments).toEqual([
+      expect.objectContaining({ channel: 'telegram', kind: 'image', mimeType: 'image/jpeg', fileId: 'AgAC-synthetic-large' }),
+      expect.objectContaining({ kind: 'pdf', mimeType: 'application/pdf', fileId: 'BQAC-synthetic-letter', size: 1_572_864 }),
+    ]);
+    const page = await reviewPage(row.id);
+    expect(page).toContain('Giấy tờ chứng minh');
+    expect(page).toContain('Ảnh chụp (image/jpeg, 234 KB)');
+    expect(page).toContain('Tệp PDF “giay-uy-quyen.pdf” (application/pdf, 1,5 MB)');
+    expect(page).not.toContain('chưa có giấy tờ');
+    const api = await fetch(`${env.baseUrl}/api/v1/civil-record-requests/${row.id}`, { headers: { cookie: registrar.cookie } });
+    expect(((await api.json()) as { attachments: { kind: string }[] }).attachments.map((a) => a.kind)).toEqual(['image', 'pdf']);
+  }, 120_000);
+
+  it('shows "chưa có giấy tờ" when the resident will bring the paper', async () => {
+    const chatId = 5400000002;
+    await toEvidence(chatId);
+    expect(await post(chatId, tap(chatId, 'civil:pick:skip'))).toContain('số căn cước (CCCD)');
+    const row = await finish(chatId);
+    expect(await reviewPage(row.id)).toContain('chưa có giấy tờ');
+    const actions = (await database.db.select().from(auditLog).where(eq(auditLog.subject, row.code))).map((a) => a.action);
+    expect(actions).toContain('civil-request.evidence-missing');
+  }, 120_000);
+});
