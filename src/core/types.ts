@@ -77,6 +77,11 @@ export interface ReplyFile {
   mimeType: string;
   /** Base64 content (kept in the outbox so a retry can resend it). */
   contentBase64: string;
+  /**
+   * The {@link ReplyFileRef} this content was read from, if any: the same file for every recipient, so a
+   * channel may reuse its own earlier upload of it (Telegram's file_id) instead of uploading it again.
+   */
+  ref?: string;
 }
 
 /**

@@ -5,7 +5,7 @@ import { Agent, request } from 'undici';
 import { ChannelError } from '../../core/errors.js';
 import type { SendResult } from '../../core/types.js';
 import { sendParts } from '../shared/send-parts.js';
-import type { TelegramRequest, TgUpdate, TgUser } from './types.js';
+import type { TelegramRequest, TgSentMessage, TgUpdate, TgUser } from './types.js';
 
 export interface TelegramClientOptions {
   token: string;
@@ -138,11 +138,20 @@ export function createTelegramClient(options: TelegramClientOptions) {
     }
   }
 
-  /** Send rendered requests in order. Never throws for platform or network errors. */
-  function send(requests: TelegramRequest[], skipParts = 0): Promise<SendResult> {
-    return sendParts(requests, skipParts, async (req) =>
-      String((await call<{ message_id: number }>(req.method, req.payload)).message_id),
-    );
+  /**
+   * Send rendered requests in order; `onSent` sees each sent message (a document's file_id). Never throws
+   * for platform or network errors.
+   */
+  function send(
+    requests: TelegramRequest[],
+    skipParts = 0,
+    onSent?: (req: TelegramRequest, message: TgSentMessage) => void,
+  ): Promise<SendResult> {
+    return sendParts(requests, skipParts, async (req) => {
+      const message = await call<TgSentMessage>(req.method, req.payload);
+      onSent?.(req, message);
+      return String(message.message_id);
+    });
   }
 
   /**

@@ -3,7 +3,7 @@ import type { ChannelAdapter, InboundMessage, Recipient, Reply, SendOptions, Sen
 import { createTelegramClient, type TelegramClient, type TelegramPolling, type TelegramPollingOptions } from './client.js';
 import { callbackQueryIdOf, parseTelegramUpdate } from './parse.js';
 import { renderTelegramReplies, type TelegramRenderOptions } from './render.js';
-import type { TelegramRequest, TgUpdate } from './types.js';
+import type { TelegramRequest, TgSentMessage, TgUpdate } from './types.js';
 import { verifyTelegramSecret } from './verify.js';
 import { CHANNEL_CAPABILITIES } from '../capabilities.js';
 
@@ -40,6 +40,7 @@ export interface TelegramAdapter extends ChannelAdapter<unknown> {
 export function createTelegramAdapter(options: TelegramAdapterOptions): TelegramAdapter {
   const client = createTelegramClient({ token: options.token, apiRoot: options.apiRoot, timeoutMs: options.timeoutMs });
   const render = (replies: Reply[], to: Recipient) => renderTelegramReplies(replies, to, options.render);
+  const uploads = createUploadMemory();
 
   return {
     channel: 'telegram',
@@ -49,14 +50,36 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
     parse: (raw, communeId) => parseTelegramUpdate(raw, communeId),
     render,
     async send(reply: Reply, to: Recipient, opts?: SendOptions): Promise<SendResult> {
-      let requests: TelegramRequest[];
-      try {
-        requests = render([reply], to);
-      } catch (error) {
-        const e = error instanceof ChannelError ? error : new ChannelError('api', 'invalid_reply', String(error), false);
-        return { ok: false, retryable: false, code: e.code, message: e.message };
+      const renderOne = (r: Reply): TelegramRequest[] | SendResult => {
+        try {
+          return render([r], to);
+        } catch (error) {
+          const e = error instanceof ChannelError ? error : new ChannelError('api', 'invalid_reply', String(error), false);
+          return { ok: false, retryable: false, code: e.code, message: e.message };
+        }
+      };
+      const ref = reply.file?.ref;
+      const onSent = (req: TelegramRequest, message: TgSentMessage) => {
+        if (ref && req.method === 'sendDocument' && message.document?.file_id) uploads.set(ref, message.document.file_id);
+      };
+      const skip = opts?.skipParts ?? 0;
+      const fileId = ref ? uploads.get(ref) : undefined;
+      if (!fileId) {
+        const requests = renderOne(reply);
+        return Array.isArray(requests) ? client.send(requests, skip, onSent) : requests;
       }
-      return client.send(requests, opts?.skipParts ?? 0);
+      // This bot sent the file before: its document part names that upload (the bytes are not decoded nor sent).
+      const byId = renderOne({ ...reply, file: { ...reply.file!, contentBase64: '' } });
+      if (!Array.isArray(byId)) return byId;
+      const reused = byId.map((r) => (r.method === 'sendDocument' ? { ...r, payload: { ...r.payload, document: fileId } } : r));
+      const first = await client.send(reused, skip, onSent);
+      if (first.ok || first.code !== 'bad_request' || reused[first.partsDone ?? -1]?.method !== 'sendDocument') return first;
+      // Telegram refused the stored file_id: forget it and upload the bytes instead.
+      uploads.delete(ref!);
+      const requests = renderOne(reply);
+      if (!Array.isArray(requests)) return requests;
+      const again = await client.send(requests, first.partsDone ?? skip, onSent);
+      return { ...again, platformMessageIds: [...(first.platformMessageIds ?? []), ...(again.platformMessageIds ?? [])] };
     },
     acknowledge: async (msg) => {
       const id = callbackQueryIdOf(msg);
@@ -70,6 +93,24 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
     },
     deleteWebhook: client.deleteWebhook,
     startPolling: client.startPolling,
+  };
+}
+
+/**
+ * The file_id of each referenced file this bot has sent (a notice's attachment, the same for every
+ * recipient): later sends pass the id instead of uploading the bytes again (the Bot API's sendDocument takes
+ * a file_id). The most recent 500 are kept.
+ */
+function createUploadMemory(max = 500) {
+  const ids = new Map<string, string>();
+  return {
+    get: (ref: string) => ids.get(ref),
+    set(ref: string, fileId: string) {
+      ids.delete(ref);
+      ids.set(ref, fileId);
+      if (ids.size > max) ids.delete(ids.keys().next().value!);
+    },
+    delete: (ref: string) => ids.delete(ref),
   };
 }
 

@@ -151,10 +151,17 @@ export interface TgSendMessagePayload {
 
 export interface TgSendDocumentPayload {
   chat_id: string;
-  document: TgInputFile;
+  /** The file's bytes (multipart), or the file_id of this bot's earlier upload of it (JSON). */
+  document: TgInputFile | string;
   caption?: string;
   parse_mode?: 'HTML';
   reply_markup?: TgReplyMarkup;
+}
+
+/** The part of a sent Message the adapter reads: its id and, for a document, the file_id to send it again. */
+export interface TgSentMessage {
+  message_id: number;
+  document?: { file_id?: string };
 }
 
 /** One Bot API call produced by render: `POST /bot<token>/<method>` with this payload. */

@@ -88,5 +88,6 @@ export async function withFileContent(
   if (!resolve) return { missing: 'no_resolver' };
   const content = await resolve(file.ref);
   if (!content) return { missing: 'gone' };
-  return { reply: { ...payload, file: { name: file.name, mimeType: file.mimeType, contentBase64: content.contentBase64 } } };
+  const { name, mimeType, ref } = file;
+  return { reply: { ...payload, file: { name, mimeType, contentBase64: content.contentBase64, ref } } };
 }

@@ -62,6 +62,44 @@ describe('telegram delivery through the Bot API', () => {
     expect(doc.files.document.data.equals(pdf)).toBe(true);
   });
 
+  it('uploads a referenced file once, then sends its file_id; a refused file_id is forgotten and the bytes uploaded', async () => {
+    const pdf = Buffer.from('%PDF-1.4\n% thông báo thử\n');
+    const file = {
+      name: 'ke-hoach.pdf',
+      mimeType: 'application/pdf',
+      contentBase64: pdf.toString('base64'),
+      ref: 'notice-attachment:T1',
+    };
+    const bot = adapter();
+    const other = { ...to, chatId: '5123400002', userId: '5123400002' };
+    expect((await bot.send({ text: 'Thông báo', file }, to)).ok).toBe(true);
+    expect((await bot.send({ text: 'Thông báo', file }, other)).ok).toBe(true);
+    const [upload, reuse] = fake.calls('sendDocument');
+    expect(upload.bodyKind).toBe('multipart');
+    expect(upload.files.document.data.equals(pdf)).toBe(true);
+    expect(reuse.bodyKind).toBe('json');
+    expect(reuse.payload).toMatchObject({
+      chat_id: '5123400002',
+      document: upload.response && (upload.response as any).result.document.file_id,
+    });
+    // A file without a ref (a civil-record copy) is always uploaded.
+    await bot.send({ text: 'Bản sao', file: { ...file, ref: undefined } }, other);
+    expect(fake.calls('sendDocument')[2].bodyKind).toBe('multipart');
+
+    fake.fail(
+      { kind: 'api', errorCode: 400, description: 'Bad Request: wrong file identifier/HTTP URL specified' },
+      { method: 'sendDocument' },
+    );
+    const result = await bot.send({ text: 'Thông báo', file }, to);
+    expect(result).toEqual({ ok: true, platformMessageIds: expect.arrayContaining([expect.any(String)]) });
+    const last = fake.calls('sendDocument').slice(-2);
+    expect(last.map((c) => [c.bodyKind, c.status])).toEqual([
+      ['json', 400],
+      ['multipart', 200],
+    ]);
+    expect(fake.sent().filter((c) => c.payload.text === 'Thông báo')).toHaveLength(3); // the text once per send
+  });
+
   it('asks for the phone number with a request_contact keyboard', async () => {
     await adapter().send({ text: 'Anh/chị cho xin số điện thoại', requestContact: true }, to);
     expect(fake.sent()[0].payload.reply_markup).toMatchObject({

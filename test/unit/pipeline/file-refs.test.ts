@@ -55,7 +55,7 @@ describe('a queued reply handed to the channel', () => {
   it('gets the content of a referenced file; an inline file passes as it is', async () => {
     const resolve = async (ref: string) => (ref === 'r1' ? { contentBase64: 'QUJD' } : undefined);
     expect(await withFileContent({ text: 't', file: { ...file, ref: 'r1' } }, resolve)).toEqual({
-      reply: { text: 't', file: { ...file, contentBase64: 'QUJD' } },
+      reply: { text: 't', file: { ...file, contentBase64: 'QUJD', ref: 'r1' } },
     });
     const inline = { text: 't', file: { ...file, contentBase64: 'WFla' } };
     expect(await withFileContent(inline, resolve)).toEqual({ reply: inline });
