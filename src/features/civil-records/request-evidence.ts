@@ -46,8 +46,8 @@ export const SKIP_EVIDENCE_TEXT = /\b(mang ban giay|ban giay|khong co|chua co|de
 
 export function evidenceQuestion(relationship: string | undefined): string {
   return (
-    `Anh/chị gửi ảnh chụp hoặc tệp PDF ${DOCUMENT[relationship ?? ''] ?? 'giấy tờ chứng minh'} ngay tại đây ` +
-    '(chụp rõ toàn bộ trang, có chữ ký và con dấu nếu có). Cán bộ sẽ xem giấy tờ này khi duyệt yêu cầu.\n' +
+    `Anh/chị gửi ảnh chụp hoặc tệp PDF ${DOCUMENT[relationship ?? ''] ?? 'giấy tờ chứng minh'} vào cuộc trò chuyện này. ` +
+    'Vui lòng chụp rõ toàn bộ trang, thấy được chữ ký và con dấu (nếu có); cán bộ sẽ xem giấy tờ này khi duyệt yêu cầu.\n' +
     `Nếu chưa có sẵn, anh/chị bấm "${SKIP_EVIDENCE_LABEL}".`
   );
 }
@@ -55,8 +55,8 @@ export function evidenceQuestion(relationship: string | undefined): string {
 /** Said instead of the question on a channel that carries no files. */
 export function noFilesSentence(relationship: string | undefined): string {
   return (
-    `Kênh nhắn tin này chưa nhận được tệp, nên anh/chị vui lòng mang ${DOCUMENT[relationship ?? ''] ?? 'giấy tờ chứng minh'} ` +
-    'bản giấy khi đến nhận hoặc khi cán bộ đề nghị.'
+    'Kênh nhắn tin này chưa nhận được tệp đính kèm. Khi đến nhận bản sao (hoặc khi cán bộ đề nghị), anh/chị vui lòng ' +
+    `mang theo bản giấy: ${DOCUMENT[relationship ?? ''] ?? 'giấy tờ chứng minh'}.`
   );
 }
 
