@@ -32,6 +32,11 @@ export interface FlowStep<C extends BaseContext> {
   ask(ctx: C, values: Record<string, unknown>): Reply;
   /** Read the answer in `ctx` (text, shared contact). May use the database. */
   answer(ctx: C, values: Record<string, unknown>): StepOutcome | Promise<StepOutcome>;
+  /**
+   * An optional step: a typed "bỏ qua" (skip) is its answer, read by `answer`, instead of
+   * ending the whole flow as it does at any other step.
+   */
+  skippable?: boolean;
 }
 
 export interface FlowDefinition<C extends BaseContext> {
@@ -85,9 +90,16 @@ const progress = defineStateSlice<FlowProgress>(FLOW_PROGRESS_KEY, {
 /** Typed on its own at any step, these end the flow ("hủy", "thôi", "dừng lại"…). Compared folded. */
 // Not a bare "dung": folded, it is also "đúng" (yes), an answer.
 const CANCEL_PHRASES = new Set(['huy', 'huy bo', 'huy tra cuu', 'thoi', 'thoi khong', 'dung lai', 'cancel', 'bo qua']);
+/** Cancel phrases that answer a skippable step instead ("bỏ qua": skip this one). */
+const SKIP_PHRASES = new Set(['bo qua']);
 
 export function isCancelPhrase(text: string): boolean {
   return CANCEL_PHRASES.has(foldPhrase(text));
+}
+
+/** Whether the text is "bỏ qua" (skip), typed on its own. */
+export function isSkipPhrase(text: string): boolean {
+  return SKIP_PHRASES.has(foldPhrase(text));
 }
 
 export const DEFAULT_FLOW_IDLE_MS = 30 * 60_000;
@@ -149,11 +161,11 @@ export function createFlow<C extends BaseContext>(def: FlowDefinition<C>): Conve
       end(ctx);
       return NEXT;
     }
-    if (ctx.text && isCancelPhrase(ctx.text)) {
+    const s = (p && stepById.get(p.step)) ?? def.steps[0];
+    if (ctx.text && isCancelPhrase(ctx.text) && !(s.skippable && isSkipPhrase(ctx.text))) {
       end(ctx);
       return def.cancelled(ctx);
     }
-    const s = (p && stepById.get(p.step)) ?? def.steps[0];
     const values = p?.values ?? {};
     const before = p ?? enter(ctx, s.id, values);
     const outcome = await s.answer(ctx, values);

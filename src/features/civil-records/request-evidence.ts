@@ -41,8 +41,8 @@ const DOCUMENT: Record<string, string> = {
 
 export const SKIP_EVIDENCE_LABEL = 'Bỏ qua, tôi mang bản giấy khi nhận';
 
-/** Typed instead of tapping the skip button (folded). A bare "bỏ qua" cancels any form, so it is not here. */
-export const SKIP_EVIDENCE_TEXT = /\b(mang ban giay|ban giay|khong co|chua co|de sau|mang theo|khi nhan)\b/;
+/** Typed instead of tapping the skip button (folded); the step is `skippable`, so a bare "bỏ qua" reaches it too. */
+export const SKIP_EVIDENCE_TEXT = /\b(bo qua|mang ban giay|ban giay|khong co|chua co|de sau|mang theo|khi nhan)\b/;
 
 export function evidenceQuestion(relationship: string | undefined): string {
   return (

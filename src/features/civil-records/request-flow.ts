@@ -171,6 +171,7 @@ function steps(flow: () => ConversationFlow<AppContext>) {
     },
     {
       id: 'evidence',
+      skippable: true,
       ask: (_ctx: AppContext, v: Values): Reply => evidenceAsk(evidenceQuestion(v.relationship)),
       answer: (ctx: AppContext, v: Values): StepOutcome => {
         const found = evidenceOf(ctx);

@@ -77,6 +77,7 @@ function steps(flow: () => ConversationFlow<AppContext>) {
   return [
     {
       id: 'hamlet',
+      skippable: true,
       ask: (_ctx: AppContext, v: Values): Reply => ({
         text:
           (v.note ? `${v.note}\n\n` : '') +

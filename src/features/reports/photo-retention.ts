@@ -1,7 +1,7 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
-import { reports, type ReportPhoto } from '../../db/schema/index.js';
+import { civilRecordRequestAttachments, reports, type ReportPhoto } from '../../db/schema/index.js';
 import type { PhotoStore } from './photo-store.js';
 
 /** Statuses after which a report's photos have served their purpose. */
@@ -80,6 +80,12 @@ export async function sweepUnreferencedPhotos(
     .from(sql`${reports}, jsonb_array_elements(${reports.photos}) as p`)
     .where(sql`p->>'file' is not null`);
   const referenced = new Set(list.map((r) => r.file));
+  // The web chat's photo upload also serves civil-record requests' evidence: those files are theirs to erase.
+  const evidence = await db
+    .select({ file: civilRecordRequestAttachments.fileId })
+    .from(civilRecordRequestAttachments)
+    .where(eq(civilRecordRequestAttachments.stored, true));
+  for (const e of evidence) if (e.file) referenced.add(e.file);
   let removed = 0;
   for (const f of old) {
     if (referenced.has(f.file)) continue;

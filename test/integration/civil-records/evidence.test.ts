@@ -4,6 +4,8 @@ import type { ChannelName, InboundAttachment, Reply } from '../../../src/core/ty
 import { auditLog, civilRecordRequestAttachments, civilRecordRequests } from '../../../src/db/schema/index.js';
 import { civilRecordsModule, eraseRequestData } from '../../../src/features/civil-records/index.js';
 import { createHandlerHarness, type HandlerHarness } from '../../helpers/handler-harness.js';
+import { sweepUnreferencedPhotos } from '../../../src/features/reports/photo-retention.js';
+import type { PhotoStore } from '../../../src/features/reports/photo-store.js';
 
 const SKIP = 'Bỏ qua, tôi mang bản giấy khi nhận';
 const PDF: InboundAttachment = { kind: 'file', fileId: 'BQACAgUAAx-synthetic-pdf-1', name: 'giay-uy-quyen.pdf', size: 182_000 };
@@ -100,6 +102,13 @@ describe('evidence for a copy request, in the chat', () => {
     expect(await auditOf(row.code)).toContainEqual(['civil-request.evidence-missing', { reason: 'bring-paper' }]);
   });
 
+  it('takes a typed "bỏ qua" at this step as skipping it, not as cancelling the whole request', async () => {
+    const { send } = await upToRelationship('ev-typed-skip', 'relative');
+    expect(text(await send({ text: 'bỏ qua' }))).toContain('số căn cước (CCCD)');
+    const row = await finish(send);
+    expect(await auditOf(row.code)).toContainEqual(['civil-request.evidence-missing', { reason: 'bring-paper' }]);
+  });
+
   it('does not ask on a channel that carries no files, and says why', async () => {
     const { send, asked } = await upToRelationship('ev-3', 'agency', 'cli');
     expect(text(asked)).toContain('Kênh nhắn tin này chưa nhận được tệp');
@@ -122,6 +131,18 @@ describe('evidence for a copy request, in the chat', () => {
         fileId: '3f2a9c1e-synthetic.png',
       }),
     ]);
+    // The report photos' sweep of unreferenced files shares that folder: it must keep the evidence.
+    const removed: string[] = [];
+    const old = new Date('2000-01-01T00:00:00Z');
+    const store = {
+      list: async () => [
+        { file: '3f2a9c1e-synthetic.png', modifiedAt: old },
+        { file: 'bb0c11de-orphan.png', modifiedAt: old },
+      ],
+      remove: async (file: string) => void removed.push(file),
+    } as unknown as PhotoStore;
+    await sweepUnreferencedPhotos(h.db, store);
+    expect(removed).toEqual(['bb0c11de-orphan.png']);
   });
 
   it('asks no document of the person themself or a parent', async () => {

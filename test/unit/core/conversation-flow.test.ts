@@ -24,8 +24,10 @@ function makeBot(idleMs?: number) {
       },
       {
         id: 'year',
+        skippable: true,
         ask: (_ctx, values) => ({ text: `Chào ${values.name}, anh/chị sinh năm nào?` }),
         answer: (ctx) => {
+          if (/^bỏ qua$/i.test(ctx.text)) return step.next(null);
           if (/^\d{4}$/.test(ctx.text)) return step.next(Number(ctx.text));
           if (!/\d/.test(ctx.text)) return step.leave();
           return step.retry('Anh/chị vui lòng nhập năm sinh gồm 4 chữ số, ví dụ 1985.');
@@ -162,6 +164,18 @@ describe('conversation flow', () => {
       if (typeof expected === 'string') expect(replies[0].text).toBe(expected);
       else expect(replies[0].text).toMatch(expected);
     }
+  });
+
+  it('lets a skippable step read "bỏ qua", which ends the flow at any other step', async () => {
+    const bot = makeBot();
+    await bot.say({ action: 'form:start' });
+    expect((await bot.say({ text: 'Bỏ qua' }))[0].text).toBe('Đã hủy.');
+    await bot.say({ action: 'form:start' });
+    await bot.say({ text: 'Nguyễn Văn Thử' });
+    expect((await bot.say({ text: 'bỏ qua' }))[0].text).toBe('Xong: Nguyễn Văn Thử, null');
+    await bot.say({ action: 'form:start' });
+    await bot.say({ text: 'Nguyễn Văn Thử' });
+    expect((await bot.say({ text: 'hủy' }))[0].text).toBe('Đã hủy.');
   });
 
   it('puts the cancel button under questions and re-prompts', async () => {
