@@ -232,6 +232,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       conversationStateDays: config.RETENTION_STATE_DAYS,
       closedCaseDays: config.RETENTION_CASE_DAYS,
       verificationAttemptDays: config.RETENTION_ATTEMPT_DAYS,
+      civilRecordRequestDays: config.CIVIL_RECORD_RETENTION_DAYS,
     },
   });
   // Report photos: downloaded through the sending account's client (each adapter's `client.downloadMedia`).

@@ -22,7 +22,7 @@
  *   REPORT_PHOTO_RETENTION_DAYS (their own job).
  * - **Verification attempts** (which chat tried which dossier code): 30 days;
  *   they only feed the guessing limits, whose longest window is a day.
- * - Civil-record requests keep their own 90-day rule (features/civil-records).
+ * - Civil-record requests keep their own period, CIVIL_RECORD_RETENTION_DAYS (default 90) (features/civil-records).
  *
  * Each period is configurable (RETENTION_*_DAYS); a resident may also ask for
  * everything to be erased at once (`npm run resident:erase`).
