@@ -78,7 +78,18 @@ describe.runIf(existsSync(CHROMIUM))('the notices page in a browser', () => {
     await staff.getByRole('button', { name: 'Gửi ngay' }).click();
     await staff.getByText('Đã bắt đầu gửi thông báo.').waitFor();
     await staff.getByRole('heading', { name: 'Tiêm vắc xin sởi' }).waitFor();
-    expect(await staff.locator('#report [data-count="sent"]').textContent()).toBe('1');
+    // The notice is queued in the background (a large audience takes minutes): the report counts it soon after.
+    const [sentRow] = await env.runtime.database.db.select().from(notices).where(eq(notices.title, 'Tiêm vắc xin sởi'));
+    const url = `${env.baseUrl}/console/notices/${sentRow.id}`;
+    await expect
+      .poll(
+        async () => {
+          await staff.goto(url);
+          return staff.locator('#report [data-count="sent"]').textContent();
+        },
+        { timeout: 15_000 },
+      )
+      .toBe('1');
 
     // The web chat's poll brings it to the resident's page.
     await resident.getByText(/📢 Tiêm vắc xin sởi/).waitFor({ timeout: 20_000 });

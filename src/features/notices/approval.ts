@@ -112,7 +112,7 @@ export async function rejectNotice(db: Db, q: Decider & { reason: unknown }): Pr
   const reason = typeof q.reason === 'string' ? q.reason.replace(/\s+/g, ' ').trim() : '';
   if (!reason || reason.length > 500)
     throw new ValidationError(
-      'Anh/chị ghi lý do từ chối (tối đa 500 ký tự).',
+      'Anh/chị vui lòng ghi lý do từ chối (tối đa 500 ký tự).',
       { reason: 'required, at most 500 characters' },
       422,
     );

@@ -37,10 +37,15 @@ export class AttachmentRejected extends Error {
  * (camera, place) as a report photo is (reports' cleanPhoto); a PDF must start with `%PDF-`. Throws
  * {@link AttachmentRejected} (413, 415, 422).
  */
-export async function checkAttachment(
-  bytes: Buffer,
-  declaredName?: string,
-): Promise<{ kind: 'image' | 'pdf'; mimeType: string; name: string; data: Buffer }> {
+/** A file that passed `checkAttachment`: its kind, type, safe name and (for an image, re-encoded) bytes. */
+export interface CheckedAttachment {
+  kind: 'image' | 'pdf';
+  mimeType: string;
+  name: string;
+  data: Buffer;
+}
+
+export async function checkAttachment(bytes: Buffer, declaredName?: string): Promise<CheckedAttachment> {
   if (bytes.length > MAX_ATTACHMENT_BYTES) throw new AttachmentRejected(413, ATTACHMENT_TOO_LARGE);
   const base = (declaredName ?? '')
     .replace(/\.[A-Za-z0-9]{1,5}$/, '')
@@ -81,7 +86,16 @@ export function attachmentOpen(n: { status: string; decidedBy: string | null }):
  */
 export async function setNoticeAttachment(
   db: Db,
-  q: { communeId: number; id: number; bytes: Buffer; name?: string; actor: string; publicUrl: string },
+  q: {
+    communeId: number;
+    id: number;
+    bytes: Buffer;
+    name?: string;
+    actor: string;
+    publicUrl: string;
+    /** The file already checked by `checkAttachment`, outside the transaction (re-encoding an image takes seconds). */
+    checked?: CheckedAttachment;
+  },
 ): Promise<AttachmentInfo | undefined> {
   if (!Number.isSafeInteger(q.id) || q.id <= 0 || q.id > 2_147_483_647) return undefined;
   const [notice] = await db
@@ -92,11 +106,11 @@ export async function setNoticeAttachment(
   if (!notice) return undefined;
   if (!attachmentOpen(notice))
     throw new ValidationError(
-      'Chỉ đính kèm tệp vào bản nháp hoặc thông báo đã lên lịch chưa qua duyệt.',
+      'Chỉ đính kèm được tệp vào bản nháp hoặc thông báo đã lên lịch nhưng chưa được duyệt.',
       { status: 'not allowed in this status' },
       409,
     );
-  const file = await checkAttachment(q.bytes, q.name);
+  const file = q.checked ?? (await checkAttachment(q.bytes, q.name));
   const token = randomBytes(24).toString('base64url');
   const values = {
     kind: file.kind,

@@ -111,7 +111,8 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
             ? ((await startSending(tx as unknown as Db, { communeId: ctx.communeId, id: n.id, actor })) ?? n)
             : n;
         });
-        if (notice.status === 'sending') await deps.noticeSender.send(notice.id);
+        // Queued in the background (as the API does): a large audience takes minutes to queue batch by batch.
+        if (notice.status === 'sending') void deps.noticeSender.send(notice.id);
         const fresh = (await findNotice(db, ctx.communeId, notice.id)) ?? notice;
         const text =
           notice.status === 'sending'
@@ -139,7 +140,7 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
         if (!notice) return notFound(ctx);
         if (notice.status === 'awaiting_approval')
           return noticePage(db, ctx, notice, { kind: 'ok', text: 'Đã chuyển thông báo để lãnh đạo duyệt.' });
-        await deps.noticeSender.send(notice.id);
+        void deps.noticeSender.send(notice.id); // in the background, as above
         const fresh = (await findNotice(db, ctx.communeId, notice.id)) ?? notice;
         return noticePage(db, ctx, fresh, { kind: 'ok', text: 'Đã bắt đầu gửi thông báo.' });
       } catch (e) {
@@ -183,7 +184,8 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
             : rejectNotice(tx as unknown as Db, { ...q, reason: (req.body as { reason?: unknown } | undefined)?.reason }),
         );
         if (!notice) return notFound(ctx);
-        if (notice.status === 'sending') await deps.noticeSender.send(notice.id);
+        // Queued in the background (as the API does): a large audience takes minutes to queue batch by batch.
+        if (notice.status === 'sending') void deps.noticeSender.send(notice.id);
         const fresh = (await findNotice(db, ctx.communeId, notice.id)) ?? notice;
         const text = !approve
           ? 'Đã từ chối thông báo; thông báo sẽ không được gửi.'

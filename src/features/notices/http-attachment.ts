@@ -1,3 +1,4 @@
+import { PUBLIC_LIMITS, publicRateLimit } from '../../core/rate-limit.js';
 import express from 'express';
 import { z } from 'zod';
 import { apiRoute } from '../../core/api-route.js';
@@ -6,7 +7,13 @@ import { httpErrors } from '../../core/http-errors.js';
 import { actorOf, principalOf } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
 import { idOf, noticeParams, WRITE, type NoticesApiDeps } from './http.js';
-import { ATTACHMENT_TOO_LARGE, attachmentByToken, MAX_ATTACHMENT_BYTES, setNoticeAttachment } from './service.js';
+import {
+  ATTACHMENT_TOO_LARGE,
+  attachmentByToken,
+  checkAttachment,
+  MAX_ATTACHMENT_BYTES,
+  setNoticeAttachment,
+} from './service.js';
 
 /**
  * A notice's image or PDF (issue 17 item 2), uploaded as the raw body of its own route (no base64 in JSON:
@@ -60,12 +67,17 @@ export function registerAttachmentRoutes(router: express.Router, deps: NoticesAp
     async (req, res) => {
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const communeId = await deps.communeOfRequest(req);
+      const name = typeof req.query.name === 'string' ? req.query.name : undefined;
+      // Checked (an image re-encoded) before the transaction: the embedded database serialises every query
+      // behind an open transaction, and residents' messages should not wait for an image encoder.
+      const checked = await checkAttachment(bytes, name);
       const info = await db.transaction((tx) =>
         setNoticeAttachment(tx as unknown as Db, {
           communeId,
           id: idOf(req),
           bytes,
-          name: typeof req.query.name === 'string' ? req.query.name : undefined,
+          checked,
+          name,
           actor: actorOf(principalOf(req)!),
           publicUrl: deps.publicUrl,
         }),
@@ -79,7 +91,8 @@ export function registerAttachmentRoutes(router: express.Router, deps: NoticesAp
   );
   router.use(path, httpErrors({ tooLarge: ATTACHMENT_TOO_LARGE }));
 
-  router.get('/notices/files/:token', async (req, res) => {
+  // A full-row read per request: limited per address like the other public reads (a shared link stays usable).
+  router.get('/notices/files/:token', publicRateLimit(PUBLIC_LIMITS.poster, 'text'), async (req, res) => {
     const file = await attachmentByToken(db, String(req.params.token));
     if (!file) {
       res.status(404).type('text/plain; charset=utf-8').send('Không tìm thấy tệp đính kèm này.');

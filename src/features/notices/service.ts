@@ -142,6 +142,8 @@ export class NoticeStateError extends ValidationError {
 export async function startSending(db: Db, q: { communeId: number; id: number; actor: string }): Promise<NoticeRow | undefined> {
   const notice = await findNotice(db, q.communeId, q.id);
   if (!notice) return undefined;
+  if (notice.status === 'awaiting_approval') throw new NoticeStateError('Thông báo này đang chờ lãnh đạo duyệt.');
+  if (notice.status === 'rejected') throw new NoticeStateError('Thông báo này đã bị từ chối, không gửi được.');
   if (notice.status !== 'draft' && notice.status !== 'scheduled') throw new NoticeStateError('Thông báo này đã gửi hoặc đã hủy.');
   const approval = await noticesRequireApproval(db, q.communeId);
   const [row] = await db
