@@ -83,3 +83,12 @@ export function platformId(v: unknown, opts: { numbers?: boolean } = {}): string
 export function validTextReviver(_key: string, value: unknown): unknown {
   return typeof value === 'string' ? wellFormed(value).replaceAll('\u0000', '') : value;
 }
+
+/**
+ * The reviver for platform webhooks: lone surrogates and NUL both become U+FFFD, so every field can be stored
+ * (a NUL in an attachment's name was a 503 and a redelivery for ever) while an id that carried one stays an id
+ * no platform sends, which the channel's parser drops.
+ */
+export function webhookReviver(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? wellFormed(value).replaceAll('\u0000', '\uFFFD') : value;
+}

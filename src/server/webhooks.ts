@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { countRequest } from '../core/metrics.js';
 import type { ChannelAdapter, InboundMessage } from '../core/types.js';
 import { requestIdOf } from './request-id.js';
+import { webhookReviver } from '../core/text-input.js';
 
 /** What a webhook route sees of its request. */
 export interface WebhookRequest {
@@ -192,7 +193,9 @@ export function createWebhookListener(
     }
     let payload: unknown;
     try {
-      payload = JSON.parse(rawBody.toString('utf8'));
+      // Strings made valid for the database (a lone surrogate or a NUL in any field, not only the text, was a
+      // 503 and a redelivery for ever); the signature was checked on the raw bytes above.
+      payload = JSON.parse(rawBody.toString('utf8'), webhookReviver);
     } catch {
       return send(res, 400, { error: 'invalid JSON' }, hook.path);
     }

@@ -102,6 +102,33 @@ describe('signed webhooks with ids no platform sends', () => {
     expect(await inbound()).toBe(before);
   });
 
+  it('Zalo OA: an image whose address or name holds a lone surrogate or a NUL is recorded once, not a 503', async () => {
+    const before = await inbound();
+    const event = {
+      event_name: 'user_send_image',
+      app_id: OA.appId,
+      sender: { id: '6142494800000012399' },
+      recipient: { id: OA.oaId },
+      message: {
+        msg_id: 'fzregression-image-0001',
+        attachments: [{ type: 'image', payload: { url: 'https://example.invalid/anh\ud800.jpg', name: 'ảnh\u0000\udc00.jpg' } }],
+      },
+      timestamp: String(Date.now()),
+    };
+    // JSON.stringify escapes the lone surrogates as \udXXX, as a platform would send them.
+    const raw = JSON.stringify(event);
+    expect(raw).toContain('\\ud800');
+    const post = () =>
+      fetch(`${env.baseUrl}/webhooks/zalo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-zevent-signature': signZaloEvent(raw, OA.appId, OA_SECRET) },
+        body: raw,
+      });
+    expect((await post()).status).toBe(200);
+    expect((await post()).status).toBe(200);
+    expect(await inbound()).toBe(before + 1);
+  });
+
   it.each(BAD_IDS)('Zalo Bot: a user or message id with %s is acknowledged and dropped', async (_label, bad) => {
     const before = await inbound();
     for (const where of ['user', 'message'] as const) {
