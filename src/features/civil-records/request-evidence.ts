@@ -47,7 +47,7 @@ export const SKIP_EVIDENCE_TEXT = /\b(bo qua|mang ban giay|ban giay|khong co|chu
 export function evidenceQuestion(relationship: string | undefined): string {
   return (
     `Anh/chị gửi ảnh chụp hoặc tệp PDF ${DOCUMENT[relationship ?? ''] ?? 'giấy tờ chứng minh'} vào cuộc trò chuyện này. ` +
-    'Vui lòng chụp rõ toàn bộ trang, thấy được chữ ký và con dấu (nếu có); cán bộ sẽ xem giấy tờ này khi duyệt yêu cầu.\n' +
+    'Vui lòng chụp rõ toàn bộ trang, thấy được chữ ký và con dấu (nếu có), và mang theo bản giấy khi đến nhận để cán bộ đối chiếu.\n' +
     `Nếu chưa có sẵn, anh/chị bấm "${SKIP_EVIDENCE_LABEL}".`
   );
 }
@@ -55,7 +55,7 @@ export function evidenceQuestion(relationship: string | undefined): string {
 /** Said instead of the question on a channel that carries no files. */
 export function noFilesSentence(relationship: string | undefined): string {
   return (
-    'Kênh nhắn tin này chưa nhận được tệp đính kèm. Khi đến nhận bản sao (hoặc khi cán bộ đề nghị), anh/chị vui lòng ' +
+    'Kênh nhắn tin này chưa hỗ trợ gửi tệp đính kèm. Khi đến nhận bản sao (hoặc khi cán bộ đề nghị), anh/chị vui lòng ' +
     `mang theo bản giấy: ${DOCUMENT[relationship ?? ''] ?? 'giấy tờ chứng minh'}.`
   );
 }
@@ -97,7 +97,8 @@ export function evidenceOf(ctx: AppContext): EvidenceFile[] | 'unsupported' | 't
       ...type,
       ...(a.fileId ? { fileId: a.fileId } : {}),
       ...(a.url ? { url: a.url } : {}),
-      ...(a.stored ? { stored: true } : {}),
+      // Only the web chat's own upload route stores a file and names it; no other channel may claim one.
+      ...(a.stored && ctx.msg.channel === 'web' ? { stored: true } : {}),
       ...(a.name ? { name: a.name.slice(0, 200) } : {}),
       ...(a.size !== undefined ? { size: a.size } : {}),
     });

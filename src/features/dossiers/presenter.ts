@@ -14,9 +14,11 @@ import {
   localDate,
   nextWorkingDayOnOrAfter,
   nationalCalendar,
+  NoWorkingDayError,
   type Timeliness,
   type WorkingCalendar,
 } from './working-days.js';
+import type { LocalDate } from '../../core/local-date.js';
 
 export { formatDateTimeVi, formatDateVi, formatIntVi, formatLocalDateVi, formatMoneyVi, formatPercentVi };
 
@@ -164,7 +166,6 @@ export function nextStepText(d: DossierView, opts: PresentOptions): string {
     case 8:
       return (d.reason ? `Lý do: ${d.reason}. ` : '') + `Anh/chị vui lòng nhắn "gặp cán bộ"${contact} để biết cần làm gì tiếp.`;
     case 9: {
-      const from = formatLocalDateVi(nextWorkingDayOnOrAfter(localDate(d.finishedAt ?? d.statusAt), calendar));
       const note = d.reason ? ` Ghi chú của cán bộ: ${d.reason}.` : '';
       if (d.resultDelivery === 'buu_chinh') {
         return `Kết quả sẽ được gửi qua bưu chính đến địa chỉ anh/chị đã đăng ký; anh/chị để ý điện thoại để nhận bưu phẩm.${note}`;
@@ -172,8 +173,9 @@ export function nextStepText(d: DossierView, opts: PresentOptions): string {
       if (d.resultDelivery === 'truc_tuyen') {
         return `Kết quả điện tử được trả trên Cổng Dịch vụ công / ứng dụng VNeID, anh/chị đăng nhập để tải về.${note}`;
       }
+      const from = collectFrom(localDate(d.finishedAt ?? d.statusAt), calendar);
       return (
-        `Mời anh/chị đến nhận kết quả ${officeText(commune)}, từ ngày ${from}. ` +
+        `Mời anh/chị đến nhận kết quả ${officeText(commune)}${from ? `, từ ngày ${from}` : ''}. ` +
         `Nhớ mang theo phiếu hẹn trả kết quả và giấy tờ tùy thân (CCCD hoặc VNeID).${note}`
       );
     }
@@ -287,3 +289,13 @@ export const texts = {
 } as const;
 
 export const cancelButton: ReplyButton = { label: 'Hủy', action: 'dossier:cancel' };
+
+/** The first day the result can be collected, or undefined when the commune's calendar has no working day. */
+function collectFrom(day: LocalDate, calendar: WorkingCalendar): string | undefined {
+  try {
+    return formatLocalDateVi(nextWorkingDayOnOrAfter(day, calendar));
+  } catch (error) {
+    if (error instanceof NoWorkingDayError) return undefined;
+    throw error;
+  }
+}

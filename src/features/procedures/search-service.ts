@@ -43,7 +43,14 @@ export function createProcedureSearchService(deps: {
 
   const readNational = () => mapNationalProcedures(deps.db, toSearchable);
 
-  async function init(communeIds: number[]): Promise<void> {
+  /** Build every index; an edit arriving meanwhile waits for it (the builds' single lane, below). */
+  function init(communeIds: number[]): Promise<void> {
+    const run = lane.catch(() => {}).then(() => initAll(communeIds));
+    lane = run;
+    return run;
+  }
+
+  async function initAll(communeIds: number[]): Promise<void> {
     // The records' text is read again when a commune's own index is built, not kept: it is most of the catalog's memory.
     const nationalDocs = await readNational();
     national = await engineOf(nationalDocs);

@@ -56,7 +56,12 @@ export function createFileCache(resolve: FileResolver, opts: FileCacheOptions = 
     entry.value.then(
       (file) => {
         if (entries.get(ref) !== entry) return;
-        entry.chars = file?.contentBase64.length ?? 0;
+        // A miss is not remembered: the sends waiting for it share it, the next ones ask again.
+        if (!file) {
+          entries.delete(ref);
+          return;
+        }
+        entry.chars = file.contentBase64.length;
         total += entry.chars;
         // A file larger than the whole budget is served to the sends waiting for it but not kept.
         if (entry.chars > maxChars) drop(ref);

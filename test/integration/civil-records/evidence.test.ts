@@ -111,7 +111,7 @@ describe('evidence for a copy request, in the chat', () => {
 
   it('does not ask on a channel that carries no files, and says why', async () => {
     const { send, asked } = await upToRelationship('ev-3', 'agency', 'cli');
-    expect(text(asked)).toContain('Kênh nhắn tin này chưa nhận được tệp');
+    expect(text(asked)).toContain('Kênh nhắn tin này chưa hỗ trợ gửi tệp');
     expect(text(asked)).toContain('số căn cước (CCCD)');
     const row = await finish(send);
     expect(await auditOf(row.code)).toContainEqual(['civil-request.evidence-missing', { reason: 'channel-without-files' }]);
@@ -143,6 +143,13 @@ describe('evidence for a copy request, in the chat', () => {
     } as unknown as PhotoStore;
     await sweepUnreferencedPhotos(h.db, store);
     expect(removed).toEqual(['bb0c11de-orphan.png']);
+  });
+
+  it('never takes a "stored" file from another channel than the web chat (only its upload route stores one)', async () => {
+    const { send } = await upToRelationship('ev-claim', 'relative');
+    await send({ attachments: [{ kind: 'image', fileId: 'someone-elses-report-photo.png', size: 50_000, stored: true }] });
+    const row = await finish(send);
+    expect(await attachmentsOf(row.id)).toEqual([expect.objectContaining({ channel: 'telegram', stored: false })]);
   });
 
   it('asks no document of the person themself or a parent', async () => {

@@ -82,4 +82,22 @@ describe("rebuilding a commune's search index while residents ask", () => {
     expect(events).toEqual(['start a', 'end a', 'start b', 'end b']);
     expect(search.search(other.id, 'đăng ký đò ngang').results[0]?.code).toBe('local.do-ngang');
   });
+
+  it(
+    'an edit during start-up waits for the start-up build, so the newer index is the one kept',
+    { timeout: 30_000 },
+    async () => {
+      const events: string[] = [];
+      const search = createProcedureSearchService({
+        db: database.db,
+        log: silentLogger,
+        examples: [],
+        onBuild: (id, phase) => events.push(`${phase} ${id === communeId ? 'a' : 'other'}`),
+      });
+      const started = search.init([communeId]);
+      const edited = search.refreshCommune(communeId);
+      await Promise.all([started, edited]);
+      expect(events).toEqual(['start a', 'end a', 'start a', 'end a']);
+    },
+  );
 });

@@ -35,6 +35,16 @@ describe('the file cache of the delivery worker', () => {
     expect(reads).toEqual(['a', 'b', 'a', 'a']);
   });
 
+  it('does not keep a miss: a file not yet sendable is asked for again by the next send', async () => {
+    const files: Record<string, string> = {};
+    const { reads, resolve } = counting(files);
+    const get = createFileCache(resolve);
+    expect(await get('notice-attachment:later')).toBeUndefined();
+    files['notice-attachment:later'] = 'QUJD';
+    expect(await get('notice-attachment:later')).toEqual({ contentBase64: 'QUJD' });
+    expect(reads).toHaveLength(2);
+  });
+
   it('does not keep a failed read: the retry reads again', async () => {
     let fail = true;
     let reads = 0;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createWorkCalendar } from '../../../../src/core/calendar.js';
 import type { CommuneInfo } from '../../../../src/core/commune.js';
 import {
   formatDateTimeVi,
@@ -95,6 +96,11 @@ describe('what a verified resident sees', () => {
     const finishedAt = new Date('2026-07-18T10:00:00+07:00'); // Saturday
     expect(nextStepText(view({ status: 9, finishedAt }), opts)).toContain('từ ngày 20/07/2026');
     expect(nextStepText(view({ status: 9, finishedAt, resultDelivery: 'buu_chinh' }), opts)).toContain('bưu chính');
+    // A commune calendar left without any working day: the invitation without a date, never an error.
+    const closed = createWorkCalendar({ weekly: [[], [], [], [], [], [], []] });
+    const text = nextStepText(view({ status: 9, finishedAt }), { ...opts, calendar: closed });
+    expect(text).toContain('Mời anh/chị đến nhận kết quả');
+    expect(text).not.toContain('từ ngày');
   });
 
   it('notifies a follower with the next step and stops after the result is handed over', () => {
