@@ -1012,3 +1012,29 @@ export const PERSON_WORDS = new Set([
   'nguoi',
   'cu',
 ]);
+
+/**
+ * Words that make a clause of a message ask rather than tell (folded, padded with spaces): the scope check's
+ * context rule (`askingClauses`, features/procedures/engine.ts) reads them.
+ */
+export const ASKING_WORDS = [
+  ' muon ',
+  ' can ',
+  ' xin ',
+  ' lam sao ',
+  ' the nao ',
+  ' ra sao ',
+  ' duoc khong ',
+  ' duoc ko ',
+  ' duoc k ',
+  ' duoc hong ',
+  ' duoc hem ',
+  ' o dau ',
+  ' bao nhieu ',
+  ' bao lau ',
+  ' thu tuc ',
+  ' cho hoi ',
+  ' hoi ',
+  ' nhu nao ',
+  ' khong ',
+];

@@ -13,6 +13,7 @@ import {
   type SearchResponse,
 } from '../../text/search-index.js';
 import { rawWords, tokenize } from '../../text/normalize.js';
+import { ASKING_WORDS } from '../../text/lexicon.js';
 import { createExampleIndex, type ExampleIndex, type LabelledExample } from '../../text/examples.js';
 import { runSteps, runStepsAsync, type Steps } from '../../core/steps.js';
 import { DEFAULT_EXAMPLE_TUNING, withExamples, type ExampleTuning } from '../../text/example-evidence.js';
@@ -127,29 +128,6 @@ function withoutPhrase(query: string, phrase: string): string {
   return query;
 }
 
-/** Words that make a clause ask (folded, padded with spaces). */
-const ASKING = [
-  ' muon ',
-  ' can ',
-  ' xin ',
-  ' lam sao ',
-  ' the nao ',
-  ' ra sao ',
-  ' duoc khong ',
-  ' duoc ko ',
-  ' duoc k ',
-  ' duoc hong ',
-  ' duoc hem ',
-  ' o dau ',
-  ' bao nhieu ',
-  ' bao lau ',
-  ' thu tuc ',
-  ' cho hoi ',
-  ' hoi ',
-  ' nhu nao ',
-  ' khong ',
-];
-
 /**
  * The clauses that ask, when the folded phrase sits in a clause that only tells (no question mark, no word of
  * asking) and other clauses, without the phrase, ask. Clauses are split after sentence punctuation and commas.
@@ -159,7 +137,7 @@ function askingClauses(query: string, phrase: string): string | undefined {
     .slice(0, 1000)
     .split(/(?<=[.?!;,\n])/)
     .map((raw) => ({ raw, folded: ` ${tokenize(raw).join(' ')} `, asks: /\?/.test(raw) }))
-    .map((c) => ({ ...c, asks: c.asks || ASKING.some((w) => c.folded.includes(w)) }));
+    .map((c) => ({ ...c, asks: c.asks || ASKING_WORDS.some((w) => c.folded.includes(w)) }));
   const at = clauses.findIndex((c) => c.folded.includes(` ${phrase} `));
   if (at < 0 || clauses[at].asks) return undefined;
   const asking = clauses.filter((c, i) => i !== at && c.asks && !c.folded.includes(` ${phrase} `));
