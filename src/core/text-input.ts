@@ -81,7 +81,7 @@ export function platformId(v: unknown, opts: { numbers?: boolean } = {}): string
  * characters are kept: each field's own validation decides what it accepts.
  */
 export function validTextReviver(_key: string, value: unknown): unknown {
-  return typeof value === 'string' ? wellFormed(value).replaceAll('\u0000', '') : value;
+  return typeof value === 'string' ? storable(value, '') : value;
 }
 
 /**
@@ -90,5 +90,10 @@ export function validTextReviver(_key: string, value: unknown): unknown {
  * no platform sends, which the channel's parser drops.
  */
 export function webhookReviver(_key: string, value: unknown): unknown {
-  return typeof value === 'string' ? wellFormed(value).replaceAll('\u0000', '\uFFFD') : value;
+  return typeof value === 'string' ? storable(value, '\uFFFD') : value;
+}
+
+/** Text PostgreSQL accepts: lone surrogates as U+FFFD, each NUL as `nul`. */
+function storable(value: string, nul: string): string {
+  return wellFormed(value).replaceAll('\u0000', nul);
 }
