@@ -22,7 +22,7 @@ import { inquiriesModule, type InquiriesApiDeps } from './features/inquiries/ind
 import { createNoticeSender, noticesModule, resolveNoticeFile, type NoticesModuleDeps } from './features/notices/index.js';
 import { createRetentionJob } from './features/privacy/index.js';
 import { createStaffPinger, staffPingsModule } from './features/staff-pings/index.js';
-import { createReportPhotos, reportsModule, type ReportsModuleDeps } from './features/reports/index.js';
+import { createReportPhotos, reportsModule, type PhotoDownloader, type ReportsModuleDeps } from './features/reports/index.js';
 import {
   createProcedureReader,
   createProcedureSearchService,
@@ -235,7 +235,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       civilRecordRequestDays: config.CIVIL_RECORD_RETENTION_DAYS,
     },
   });
-  // Report photos: downloaded through the sending account's client (each adapter's `client.downloadMedia`).
+  // Files residents sent (report photos, a copy request's evidence): fetched through the sending account's client.
+  const downloadMedia: PhotoDownloader = async (ref, maxBytes) => {
+    const adapter = registry.get(ref.communeId, ref.channel as ChannelName) as MediaClientOf | undefined;
+    if (!adapter?.client?.downloadMedia) throw Object.assign(new Error('no media download'), { retryable: false });
+    return adapter.client.downloadMedia(ref, maxBytes);
+  };
   const reportPhotos = createReportPhotos({
     db: database.db,
     log,
@@ -243,11 +248,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     maxBytes: config.REPORT_PHOTO_MAX_BYTES,
     retentionDays: config.REPORT_PHOTO_RETENTION_DAYS,
     pollMs: config.REPORT_PHOTO_POLL_MS,
-    download: async (ref, maxBytes) => {
-      const adapter = registry.get(ref.communeId, ref.channel as ChannelName) as MediaClientOf | undefined;
-      if (!adapter?.client?.downloadMedia) throw Object.assign(new Error('no media download'), { retryable: false });
-      return adapter.client.downloadMedia(ref, maxBytes);
-    },
+    download: downloadMedia,
   });
   const moduleDeps: ModuleDeps = {
     db: database.db,
@@ -262,6 +263,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     deliver: (ids) => delivery.kick(ids),
     noticeSender,
     reportPhotos,
+    downloadMedia,
+    evidenceStore: reportPhotos.store,
     publicUrl,
     capabilitiesOf,
     posterLinks: async (communeId) => {

@@ -1,6 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, civilRecordRequestAttachments, civilRecordRequests } from '../../src/db/schema/index.js';
+import { auditLog, civilRecordRequestAttachments, civilRecordRequests, communes } from '../../src/db/schema/index.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { startTestRuntime } from '../helpers/runtime.js';
@@ -14,6 +15,7 @@ let tg: FakeTelegram;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let env: Awaited<ReturnType<typeof startTestRuntime>>;
 let registrar: { cookie: string; csrf: string };
+let otherCommune: { cookie: string; csrf: string };
 
 beforeAll(async () => {
   tg = await startFakeTelegram();
@@ -24,6 +26,9 @@ beforeAll(async () => {
   );
   await addStaff(database, 'tuphap-ev', 'registrar', env.runtime.defaultCommune.id, 'Đỗ Tư Pháp');
   registrar = await signIn(env.baseUrl, 'tuphap-ev');
+  const [b] = await database.db.insert(communes).values({ slug: 'xa-ben-canh-ev', name: 'Xã Bên Cạnh' }).returning();
+  await addStaff(database, 'tuphap-ben-canh-ev', 'registrar', b.id, 'Lê Bên Cạnh');
+  otherCommune = await signIn(env.baseUrl, 'tuphap-ben-canh-ev');
 }, 180_000);
 afterAll(async () => {
   await env?.close().catch(() => {});
@@ -122,12 +127,88 @@ describe('evidence for a copy request sent on Telegram', () => {
     expect(((await api.json()) as { attachments: { kind: string }[] }).attachments.map((a) => a.kind)).toEqual(['image', 'pdf']);
   }, 120_000);
 
+  it('lets the reviewer open the evidence, fetched from Telegram only then: the photo without its metadata, the PDF as a download', async () => {
+    const chatId = 5400000003;
+    await toEvidence(chatId);
+    // A phone photo of the letter, with the camera's EXIF (and so, on a real phone, its GPS position).
+    const photo = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c8d2dc' } })
+      .jpeg()
+      .withExif({ IFD0: { Make: 'SyntheticPhone', Model: 'Thu-nghiem-1' } })
+      .toBuffer();
+    expect(photo.includes('SyntheticPhone')).toBe(true);
+    const pdf = Buffer.from('%PDF-1.4\n% giấy ủy quyền thử nghiệm\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+    tg.addFile('AgAC-synthetic-ev3', photo, 'photos/file_ev3.jpg');
+    tg.addFile('BQAC-synthetic-ev3', pdf, 'documents/file_ev3.pdf');
+    await post(
+      chatId,
+      message(chatId, { photo: [{ file_id: 'AgAC-synthetic-ev3', file_unique_id: 'u3', width: 64, height: 48 }] }),
+    );
+    const document = {
+      file_id: 'BQAC-synthetic-ev3',
+      file_unique_id: 'u3d',
+      file_name: 'uy-quyen.pdf',
+      mime_type: 'application/pdf',
+    };
+    await post(chatId, message(chatId, { document }));
+    // One more reference that Telegram no longer has (never added to the fake): the reviewer is told, not failed.
+    const lost = { file_id: 'BQAC-synthetic-gone', file_unique_id: 'u3g', file_name: 'mat.pdf', mime_type: 'application/pdf' };
+    await post(chatId, message(chatId, { document: lost }));
+    const row = await finish(chatId);
+    expect(tg.fileDownloads.filter((p) => p.includes('ev3'))).toEqual([]); // nothing fetched while filing
+
+    const page = await reviewPage(row.id);
+    const links = [...page.matchAll(/href="(\/console\/civil-records\/\d+\/evidence\/\d+)"/g)].map((m) => m[1]);
+    expect(links).toHaveLength(3);
+    const get = (path: string, cookie = registrar.cookie) => fetch(`${env.baseUrl}${path}`, { headers: { cookie } });
+
+    const image = await get(links[0]);
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/jpeg');
+    expect(image.headers.get('content-disposition')).toMatch(/^inline; filename="giay-to-BS-[A-Z0-9]{6}-\d+\.jpg"$/);
+    expect(image.headers.get('cache-control')).toBe('no-store');
+    expect(image.headers.get('content-security-policy')).toContain('sandbox');
+    const shown = Buffer.from(await image.arrayBuffer());
+    expect((await sharp(shown).metadata()).width).toBe(64);
+    expect(shown.includes('SyntheticPhone')).toBe(false);
+    expect((await sharp(shown).metadata()).exif).toBeUndefined();
+
+    const letter = await get(links[1]);
+    expect(letter.status).toBe(200);
+    expect(letter.headers.get('content-type')).toBe('application/pdf');
+    expect(letter.headers.get('content-disposition')).toMatch(/^attachment; filename="giay-to-BS-[A-Z0-9]{6}-\d+\.pdf"$/);
+    expect(Buffer.from(await letter.arrayBuffer()).equals(pdf)).toBe(true);
+
+    const gone = await get(links[2]);
+    expect(gone.status).toBe(502);
+    expect(await gone.text()).toContain('Không tải được tệp từ Telegram');
+
+    // The API gives the same file; another commune's registrar and a wrong attachment id get a 404.
+    const [, id, attachmentId] = /\/(\d+)\/evidence\/(\d+)$/.exec(links[1])!;
+    const viaApi = await get(`/api/v1/civil-record-requests/${id}/attachments/${attachmentId}`);
+    expect(viaApi.status).toBe(200);
+    expect(Buffer.from(await viaApi.arrayBuffer()).equals(pdf)).toBe(true);
+    expect((await get(`/api/v1/civil-record-requests/${id}/attachments/${attachmentId}`, otherCommune.cookie)).status).toBe(404);
+    expect((await get(links[1], otherCommune.cookie)).status).toBe(404);
+    expect((await get(`/api/v1/civil-record-requests/${id}/attachments/${Number(attachmentId) + 1000}`)).status).toBe(404);
+    expect((await get(`/api/v1/civil-record-requests/${id}/attachments/abc`)).status).toBe(404);
+
+    const viewed = await database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.subject, row.code), eq(auditLog.action, 'civil-request.evidence-viewed')));
+    expect(viewed.map((a) => (a.details as { type: string }).type)).toEqual(['image/jpeg', 'application/pdf', 'application/pdf']);
+    expect(new Set(viewed.map((a) => a.actor)).size).toBe(1);
+    expect(viewed[0].actor).toMatch(/^staff:/);
+  }, 120_000);
+
   it('shows "chưa có giấy tờ" when the resident will bring the paper', async () => {
     const chatId = 5400000002;
     await toEvidence(chatId);
     expect(await post(chatId, tap(chatId, 'civil:pick:skip'))).toContain('số căn cước (CCCD)');
     const row = await finish(chatId);
-    expect(await reviewPage(row.id)).toContain('chưa có giấy tờ');
+    const page = await reviewPage(row.id);
+    expect(page).toContain('chưa có giấy tờ');
+    expect(page).not.toContain('/evidence/');
     const actions = (await database.db.select().from(auditLog).where(eq(auditLog.subject, row.code))).map((a) => a.action);
     expect(actions).toContain('civil-request.evidence-missing');
   }, 120_000);

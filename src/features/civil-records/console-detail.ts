@@ -113,9 +113,18 @@ export async function detailPage(db: Db, ctx: ConsoleContext, id: number, flash?
                       ${
                         attachments.length
                           ? html`<ul>
-                              ${attachments.map((a) => html`<li>${attachmentLabel(a)}</li>`)}
+                              ${attachments.map(
+                                (a) =>
+                                  html`<li>
+                                    ${attachmentLabel(a)} ·
+                                    <a href="/console/civil-records/${r.id}/evidence/${a.id}" target="_blank" rel="noopener"
+                                      >${a.kind === 'pdf' ? 'Tải tệp' : 'Xem ảnh'}</a
+                                    >
+                                  </li>`,
+                              )}
                             </ul>`
-                          : html`<span class="tag wait">chưa có giấy tờ</span> người yêu cầu sẽ mang bản giấy khi nhận`
+                          : html`<span class="tag wait">chưa có giấy tờ</span> không có tệp gửi qua tin nhắn; đối chiếu bản giấy
+                              khi người yêu cầu đến nhận`
                       }
                     </td>
                   </tr>`

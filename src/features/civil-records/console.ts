@@ -5,6 +5,7 @@ import { html } from '../../core/html.js';
 import { actorOf, type ConsoleContext, type ConsoleContribution } from '../../core/staff.js';
 import { writeAudit } from '../../db/audit.js';
 import { detailPage, STATUS_LABELS } from './console-detail.js';
+import { evidenceHeaders, readEvidence } from './evidence-files.js';
 import { ERROR_TEXTS, SIGNED_COPY_JS, SIGNED_COPY_JS_PATH } from './console-upload.js';
 import { DECIDE, READ, statusOfError, type CivilRecordsApiDeps } from './http.js';
 import { KIND_LABELS, type RecordKind } from './records.js';
@@ -21,6 +22,11 @@ import {
   findRequest,
   type RequestStatus,
 } from './service.js';
+
+/** Why a piece of evidence cannot be shown, and what to do instead. */
+const unavailableText = (channel: string) =>
+  `Không tải được tệp từ ${CHANNEL_LABELS[channel] ?? channel} (liên kết có thể đã hết hạn hoặc tệp đã bị xóa). ` +
+  'Đề nghị người yêu cầu gửi lại hoặc mang bản giấy khi đến nhận.';
 
 const VIEWS: { id: RequestStatus; label: string }[] = [
   { id: 'pending', label: 'Chờ duyệt' },
@@ -103,6 +109,31 @@ export function createCivilRecordsConsole(deps: CivilRecordsApiDeps): ConsoleCon
         .status(200)
         .set({ 'content-type': 'application/pdf', 'content-disposition': `inline; filename="ban-sao-${r.code}.pdf"` })
         .send(Buffer.from(copy.pdfBase64, 'base64'));
+    }),
+  );
+
+  // A piece of evidence, fetched from the platform the resident sent it on (evidence-files.ts).
+  router.get(
+    '/console/civil-records/:id/evidence/:attachmentId',
+    consolePage(READ, async (req, res, ctx) => {
+      const e = await readEvidence(deps, {
+        communeId: ctx.communeId,
+        requestId: idOf(req),
+        attachmentId: Number(req.params.attachmentId),
+      });
+      if (!e.ok) {
+        if (e.reason === 'not_found')
+          return detailPage(db, ctx, idOf(req), { kind: 'error', text: 'Không tìm thấy giấy tờ này.' }, 404);
+        return detailPage(db, ctx, e.request.id, { kind: 'error', text: unavailableText(e.channel) }, 502);
+      }
+      await writeAudit(db, {
+        communeId: ctx.communeId,
+        actor: actorOf(ctx.principal),
+        action: 'civil-request.evidence-viewed',
+        subject: e.request.code,
+        details: { attachmentId: e.attachmentId, type: e.type },
+      });
+      res.status(200).set(evidenceHeaders(e)).send(e.bytes);
     }),
   );
 

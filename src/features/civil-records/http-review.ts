@@ -4,6 +4,7 @@
  *
  *   GET  /api/v1/civil-record-requests              the queue
  *   GET  /api/v1/civil-record-requests/:id          one request, its candidate registrations and copies (audited)
+ *   GET  /api/v1/civil-record-requests/:id/attachments/:attachmentId   one piece of evidence (audited)
  *   POST /api/v1/civil-record-requests/:id/approve  approve against one registration
  *   POST /api/v1/civil-record-requests/:id/reject   reject with the reason the resident is told
  *   POST /api/v1/civil-record-requests/:id/erase    erase the resident's data (a pending request is cancelled)
@@ -13,6 +14,7 @@ import { z } from 'zod';
 import { apiRoute } from '../../core/api-route.js';
 import { actorOf, principalOf } from '../../core/staff.js';
 import { writeAudit } from '../../db/audit.js';
+import { evidenceHeaders, readEvidence } from './evidence-files.js';
 import {
   approveBody,
   BASE,
@@ -229,6 +231,43 @@ export function createReviewRoutes(deps: CivilRecordsApiDeps): express.Router {
         return;
       }
       res.json({ status: 'erased' });
+    },
+  );
+
+  apiRoute(
+    router,
+    {
+      ...reader,
+      method: 'get',
+      path: `${BASE}/:id/attachments/:attachmentId`,
+      summary: 'One piece of evidence the resident attached, fetched from the platform it was sent on (audited)',
+      params: idParams.extend({ attachmentId: z.string().describe('The attachment id (a number).') }),
+      responses: {
+        200: {
+          description: 'The file: a photo re-encoded without metadata (inline), a PDF or any other format as a download.',
+          mediaType: 'application/octet-stream',
+        },
+        404: { description: 'No such request in this commune, or no such attachment on it.' },
+        502: { description: 'The platform did not give the file (an expired link, a file gone); ask for the paper.' },
+      },
+    },
+    deps.requireStaff(READ),
+    async (req, res) => {
+      const communeId = await deps.communeOfRequest(req);
+      const e = await readEvidence(deps, { communeId, requestId: idOf(req), attachmentId: Number(req.params.attachmentId) });
+      if (!e.ok) {
+        if (e.reason === 'not_found') res.status(404).json({ error: 'not found' });
+        else res.status(502).json({ error: 'file unavailable', channel: e.channel });
+        return;
+      }
+      await writeAudit(deps.db, {
+        communeId,
+        actor: actorOf(principalOf(req)!),
+        action: 'civil-request.evidence-viewed',
+        subject: e.request.code,
+        details: { attachmentId: e.attachmentId, type: e.type },
+      });
+      res.status(200).set(evidenceHeaders(e)).send(e.bytes);
     },
   );
 

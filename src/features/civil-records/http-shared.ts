@@ -3,11 +3,14 @@ import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { ApiRouteSpec } from '../../core/api-route.js';
 import type { Permission } from '../../core/staff.js';
+import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/client.js';
+import type { EvidenceSources } from './evidence-files.js';
 import { CivilRecordError, type CivilRecordsServiceDeps, type RequestRow, type RequestStatus } from './service.js';
 
-export interface CivilRecordsApiDeps extends CivilRecordsServiceDeps {
+export interface CivilRecordsApiDeps extends CivilRecordsServiceDeps, EvidenceSources {
   db: Db;
+  log: Logger;
   requireStaff: (permission: Permission) => RequestHandler;
   communeOfRequest: (req: Request) => Promise<number>;
   /** Called after commit with the outbox ids of queued messages (the delivery worker's kick). */

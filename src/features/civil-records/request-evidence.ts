@@ -5,7 +5,8 @@
  * kinship, an official letter) as a photo or a PDF, on channels that carry
  * files; or says they will bring the paper when collecting. Only the
  * platform's reference is kept here (request-filing.ts files it with the
- * request); nothing is downloaded.
+ * request); the file is fetched only when a reviewer opens it
+ * (evidence-files.ts).
  */
 import type { InboundAttachment } from '../../core/types.js';
 import type { AppContext } from '../../pipeline/context.js';

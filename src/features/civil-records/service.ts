@@ -104,7 +104,6 @@ export async function listCopies(db: Db, requestId: number) {
     .orderBy(desc(civilRecordCopies.id));
 }
 
-/** The request's current copy (the newest not revoked), with its PDF. */
 /** The evidence the resident attached in the chat (what it is and where from; not its content), oldest first. */
 export async function listAttachments(db: Db, requestId: number) {
   return db
@@ -122,6 +121,7 @@ export async function listAttachments(db: Db, requestId: number) {
     .orderBy(asc(civilRecordRequestAttachments.id));
 }
 
+/** The request's current copy (the newest not revoked), with its PDF. */
 export async function currentCopy(db: Db, requestId: number) {
   const [copy] = await db
     .select()

@@ -1,3 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelName, InboundAttachment, Reply } from '../../../src/core/types.js';
@@ -5,7 +9,9 @@ import { auditLog, civilRecordRequestAttachments, civilRecordRequests } from '..
 import { civilRecordsModule, eraseRequestData } from '../../../src/features/civil-records/index.js';
 import { createHandlerHarness, type HandlerHarness } from '../../helpers/handler-harness.js';
 import { sweepUnreferencedPhotos } from '../../../src/features/reports/photo-retention.js';
-import type { PhotoStore } from '../../../src/features/reports/photo-store.js';
+import { createPhotoStore, type PhotoStore } from '../../../src/features/reports/photo-store.js';
+import { readEvidence } from '../../../src/features/civil-records/evidence-files.js';
+import { silentLogger } from '../../../src/core/logger.js';
 
 const SKIP = 'Bỏ qua, tôi mang bản giấy khi nhận';
 const PDF: InboundAttachment = { kind: 'file', fileId: 'BQACAgUAAx-synthetic-pdf-1', name: 'giay-uy-quyen.pdf', size: 182_000 };
@@ -150,6 +156,52 @@ describe('evidence for a copy request, in the chat', () => {
     await send({ attachments: [{ kind: 'image', fileId: 'someone-elses-report-photo.png', size: 50_000, stored: true }] });
     const row = await finish(send);
     expect(await attachmentsOf(row.id)).toEqual([expect.objectContaining({ channel: 'telegram', stored: false })]);
+    // Opened by a reviewer, it is asked of Telegram by its reference, never read from the web chat's folder.
+    const [a] = await attachmentsOf(row.id);
+    const asked: unknown[] = [];
+    const e = await readEvidence(
+      {
+        db: h.db,
+        log: silentLogger,
+        evidenceStore: { read: async () => Buffer.from('someone else’s photo') },
+        downloadMedia: async (ref) => {
+          asked.push(ref);
+          throw Object.assign(new Error('Bad Request: file not found'), { retryable: false });
+        },
+      },
+      { communeId: row.communeId, requestId: row.id, attachmentId: a.id },
+    );
+    expect(e).toMatchObject({ ok: false, reason: 'unavailable', channel: 'telegram' });
+    expect(asked).toEqual([{ communeId: row.communeId, channel: 'telegram', fileId: 'someone-elses-report-photo.png' }]);
+  });
+
+  it('gives the reviewer a web chat upload from the photo store, and nothing to another commune', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ev-store-'));
+    try {
+      const store = createPhotoStore({ dir, maxBytes: 1_000_000 });
+      const png = await sharp({ create: { width: 20, height: 10, channels: 3, background: '#336699' } })
+        .png()
+        .toBuffer();
+      const stored = await store.store(png, 'web');
+      const { send } = await upToRelationship('ev-web-read', 'relative', 'web');
+      await send({ attachments: [{ kind: 'image', fileId: stored.file!, size: stored.size, stored: true }] });
+      const row = await finish(send);
+      const [a] = await attachmentsOf(row.id);
+      const deps = { db: h.db, log: silentLogger, evidenceStore: store };
+      const e = await readEvidence(deps, { communeId: row.communeId, requestId: row.id, attachmentId: a.id });
+      expect(e).toMatchObject({ ok: true, type: 'image/png', disposition: 'inline' });
+      expect(e.ok && (await sharp(e.bytes).metadata())).toMatchObject({ width: 20, height: 10 });
+      const elsewhere = await readEvidence(deps, { communeId: row.communeId + 999, requestId: row.id, attachmentId: a.id });
+      expect(elsewhere).toEqual({ ok: false, reason: 'not_found' });
+      // Once the stored file is gone (erased by retention), the reviewer is told so.
+      await store.remove(stored.file!);
+      expect(await readEvidence(deps, { communeId: row.communeId, requestId: row.id, attachmentId: a.id })).toMatchObject({
+        ok: false,
+        reason: 'unavailable',
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('asks no document of the person themself or a parent', async () => {
