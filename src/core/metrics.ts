@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * The process's Prometheus counters (prom-client), shared by the pipeline, the
@@ -9,15 +9,16 @@ import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
  * adds to a running total found by map lookups: no allocation, no string
  * building; prom-client reads the totals when Prometheus scrapes. Counters only
  * grow; Prometheus computes rates. Labels are bounded: channel names, route
- * patterns (never a raw path), status codes and fixed outcomes; never a chat,
- * a phone number or message text.
+ * patterns (never a raw path), status codes, fixed outcomes and communes (by
+ * slug: one series per commune, never more); never a chat, a phone number or
+ * message text.
  */
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry });
 
 /** A running total for one set of label values: the hot path adds to `value`, nothing else. */
 interface Cell {
-  labels: Record<string, string>;
+  values: Key[];
   value: number;
 }
 
@@ -31,16 +32,14 @@ type Level = Map<Key, Level | Cell>;
  * allocation: prom-client's own `labels(…).inc()` would build a hash string of
  * the labels every time. Fixed arities (`at1`…`at3`) so no call builds an
  * argument array; a new series is created once, on its first increment.
+ * A `commune` label is kept as the commune's id and named by its slug at
+ * scrape time (see nameCommunes), so the hot path never looks a commune up.
  */
 class Totals {
   private readonly root: Level = new Map();
   private readonly cells: Cell[] = [];
 
-  constructor(
-    name: string,
-    help: string,
-    private readonly labelNames: string[],
-  ) {
+  constructor(name: string, help: string, labelNames: string[]) {
     const cells = this.cells;
     new Counter({
       name,
@@ -49,7 +48,7 @@ class Totals {
       registers: [metricsRegistry],
       collect() {
         this.reset();
-        for (const cell of cells) if (cell.value > 0) this.inc(cell.labels, cell.value);
+        for (const cell of cells) if (cell.value > 0) this.inc(labelsOf(labelNames, cell.values), cell.value);
       },
     });
   }
@@ -75,54 +74,136 @@ class Totals {
   }
 
   private create(level: Level, key: Key, values: Key[]): Cell {
-    const cell: Cell = { labels: Object.fromEntries(this.labelNames.map((n, i) => [n, String(values[i])])), value: 0 };
+    const cell: Cell = { values, value: 0 };
     level.set(key, cell);
     this.cells.push(cell);
     return cell;
   }
 }
 
+/** Commune slugs by id, for the `commune` label; refreshed at each scrape. */
+let communeSlugs = new Map<number, string>();
+
+/**
+ * Name the communes for the `commune` label (the metrics handler calls it at
+ * each scrape with the commune directory). A commune not named yet is labelled
+ * by its numeric id.
+ */
+export function nameCommunes(communes: Iterable<{ id: number; slug: string }>): void {
+  const next = new Map<number, string>();
+  for (const c of communes) next.set(c.id, c.slug);
+  communeSlugs = next;
+}
+
+function labelsOf(names: string[], values: Key[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (let i = 0; i < names.length; i++)
+    labels[names[i]] = names[i] === 'commune' ? (communeSlugs.get(Number(values[i])) ?? String(values[i])) : String(values[i]);
+  return labels;
+}
+
 const received = new Totals(
   'troly_messages_received_total',
-  'Residents’ messages recorded, by channel (redeliveries of a recorded message are not counted).',
-  ['channel'],
+  'Residents’ messages recorded, by channel and commune (redeliveries of a recorded message are not counted).',
+  ['channel', 'commune'],
 );
 const sent = new Totals(
   'troly_messages_sent_total',
-  'Messages to residents confirmed by the platform (web chat and CLI: handed over in the response), by channel.',
-  ['channel'],
+  'Messages to residents confirmed by the platform (web chat and CLI: handed over in the response), by channel and commune.',
+  ['channel', 'commune'],
 );
 const failures = new Totals(
   'troly_delivery_failures_total',
-  'Messages given up on, by channel and outcome (undeliverable: the platform refused for good; failed: out of attempts).',
-  ['channel', 'outcome'],
+  'Messages given up on, by channel, commune and outcome (undeliverable: the platform refused for good; failed: out of attempts).',
+  ['channel', 'commune', 'outcome'],
 );
 const retries = new Totals(
   'troly_delivery_retries_total',
-  'Sends that failed and were scheduled again with backoff, by channel.',
-  ['channel'],
+  'Sends that failed and were scheduled again with backoff, by channel and commune.',
+  ['channel', 'commune'],
 );
+const noticeRecipients = new Totals(
+  'troly_notice_recipients_total',
+  'Notice copies by channel, commune and outcome: queued into the outbox, held (outside the platform’s reply window: ' +
+    'queued when the resident next writes), sent (confirmed by the platform; web chat: stored for its poll), ' +
+    'undeliverable or failed (given up).',
+  ['channel', 'commune', 'outcome'],
+);
+const tokenRefreshes = new Totals(
+  'troly_token_refreshes_total',
+  'Platform access-token refreshes (Zalo OA), by channel and outcome (ok: a new pair was issued; failed: refused or not reached).',
+  ['channel', 'outcome'],
+);
+
+const replyLatency = new Histogram({
+  name: 'troly_reply_latency_seconds',
+  help:
+    'Time from a resident’s message being recorded to each reply to it being confirmed by the platform ' +
+    '(web chat and CLI: handed over in the response), by channel.',
+  labelNames: ['channel'],
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+  registers: [metricsRegistry],
+});
+/** One child per channel, so an observation builds no label hash. */
+const latencyOf = new Map<string, { observe(seconds: number): void }>();
+
+let noticesQueueing = 0;
+new Gauge({
+  name: 'troly_notices_sending',
+  help: 'Notices this process is queueing into the outbox right now, batch by batch (status sending).',
+  registers: [metricsRegistry],
+  collect() {
+    this.set(noticesQueueing);
+  },
+});
 const requests = new Totals(
   'troly_http_requests_total',
   'HTTP requests answered, by method, route pattern (platform webhooks included) and status code.',
   ['method', 'route', 'status'],
 );
 
-/** Counter increments for the pipeline and the delivery worker. */
+/** Counter increments for the pipeline and the delivery worker (`commune` is the commune's id). */
 export const messageMetrics = {
-  received(channel: string): void {
-    received.at1(channel).value++;
+  received(channel: string, commune: number): void {
+    received.at2(channel, commune).value++;
   },
-  sent(channel: string, count = 1): void {
-    if (count > 0) sent.at1(channel).value += count;
+  sent(channel: string, commune: number, count = 1): void {
+    if (count > 0) sent.at2(channel, commune).value += count;
   },
-  failed(channel: string, outcome: 'failed' | 'undeliverable'): void {
-    failures.at2(channel, outcome).value++;
+  failed(channel: string, commune: number, outcome: 'failed' | 'undeliverable'): void {
+    failures.at3(channel, commune, outcome).value++;
   },
-  retried(channel: string): void {
-    retries.at1(channel).value++;
+  retried(channel: string, commune: number): void {
+    retries.at2(channel, commune).value++;
+  },
+  /** A reply confirmed `seconds` after the message it answers was recorded. */
+  replied(channel: string, seconds: number): void {
+    let child = latencyOf.get(channel);
+    if (!child) latencyOf.set(channel, (child = replyLatency.labels(channel)));
+    child.observe(Math.max(0, seconds));
   },
 };
+
+/** A notice's progress: copies queued, held, sent or given up (`commune` is the commune's id). */
+export const noticeMetrics = {
+  recipients(
+    channel: string,
+    commune: number,
+    outcome: 'queued' | 'held' | 'sent' | 'failed' | 'undeliverable',
+    count = 1,
+  ): void {
+    if (count > 0) noticeRecipients.at3(channel, commune, outcome).value += count;
+  },
+  /** A notice started (+1) or finished (-1) being queued by this process. */
+  queueing(delta: 1 | -1): void {
+    noticesQueueing += delta;
+  },
+};
+
+/** One access-token refresh with the platform. */
+export function countTokenRefresh(channel: string, outcome: 'ok' | 'failed'): void {
+  tokenRefreshes.at2(channel, outcome).value++;
+}
 
 /** One HTTP request answered (`route` is the pattern, such as `/webhooks/telegram/:accountKey`). */
 export function countRequest(method: string, route: string, status: number): void {

@@ -74,7 +74,7 @@ export function createRecorder(deps: { db: Db; ingestBatch?: number; ingestConcu
       const r = recorded.get(rowOf.get(key)!.ord)!;
       if (seen.has(key)) return { ...r, duplicate: true };
       seen.add(key);
-      if (!r.duplicate) messageMetrics.received(m.channel);
+      if (!r.duplicate) messageMetrics.received(m.channel, m.communeId);
       return r;
     });
   }

@@ -21,12 +21,15 @@ export function createSyncHandling(deps: {
   async function handle(
     msg: InboundMessage,
   ): Promise<{ duplicate: boolean; replies: Reply[]; inboundId: number; outboundIds: number[] }> {
+    const received = performance.now();
     const ing = await ingest(msg);
     const processed = await processConversation(ing.conversationId, ing.communeId);
     const mine = processed.find((p) => p.inboundId === ing.inboundId);
     if (mine) {
       // Pull channels get their replies in this response: handed over is sent.
-      messageMetrics.sent(msg.channel, mine.replies.length);
+      messageMetrics.sent(msg.channel, msg.communeId, mine.replies.length);
+      const seconds = (performance.now() - received) / 1000;
+      for (let i = 0; i < mine.replies.length; i++) messageMetrics.replied(msg.channel, seconds);
       return { duplicate: false, replies: mine.replies, inboundId: ing.inboundId, outboundIds: mine.outboundIds };
     }
     // Redelivered, or processed by another worker meanwhile: return what was answered, processing nothing again.

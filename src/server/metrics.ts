@@ -3,7 +3,7 @@ import { Gauge, Histogram, Registry } from 'prom-client';
 import { errInfo } from '../core/log-error.js';
 import { secureEqual } from '../core/secure-compare.js';
 import type { Logger } from '../core/logger.js';
-import { countRequest, metricsRegistry } from '../core/metrics.js';
+import { countRequest, metricsRegistry, nameCommunes } from '../core/metrics.js';
 
 const duration = new Histogram({
   name: 'troly_http_request_duration_seconds',
@@ -59,13 +59,17 @@ export function accessLog(log: Logger): RequestHandler {
 /**
  * GET /metrics for Prometheus: the process's counters and, read from the
  * database at scrape time, the outbox's depth and the age of its oldest
- * pending message. Served only when a token is configured (METRICS_TOKEN), and
- * only to a request that presents it as `Authorization: Bearer <token>`.
+ * pending message; the `commune` labels are named by slug from the commune
+ * directory, read at each scrape. Served only when a token is configured
+ * (METRICS_TOKEN), and only to a request that presents it as
+ * `Authorization: Bearer <token>`.
  */
 export function createMetricsHandler(deps: {
   token: string;
   /** The outbox's pending depth and the age of its oldest pending message in seconds (pipeline/outbox). */
   outboxStats: () => Promise<{ depth: number; age: number }>;
+  /** Every commune's id and slug (the commune directory): names the `commune` label. Absent: labelled by id. */
+  communes?: () => Promise<{ id: number; slug: string }[]>;
   log: Logger;
 }): RequestHandler {
   const local = new Registry();
@@ -98,6 +102,7 @@ export function createMetricsHandler(deps: {
       return;
     }
     try {
+      if (deps.communes) nameCommunes(await deps.communes());
       const body = (await metricsRegistry.metrics()) + (await local.metrics());
       res.setHeader('content-type', metricsRegistry.contentType);
       res.setHeader('cache-control', 'no-store');

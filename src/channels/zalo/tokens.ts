@@ -1,4 +1,5 @@
 import { ChannelError } from '../../core/errors.js';
+import { countTokenRefresh } from '../../core/metrics.js';
 import { joinUrl } from '../../core/url.js';
 import type { Logger } from '../../core/logger.js';
 import { ZALO_OAUTH_TOKEN_PATH } from './types.js';
@@ -166,7 +167,14 @@ export function createZaloTokenStore(opts: ZaloTokenStoreOptions): ZaloTokenStor
           cached = current;
           return current;
         }
-        const next = await refreshZaloAccessToken(current.refreshToken, opts);
+        let next: ZaloTokenPair;
+        try {
+          next = await refreshZaloAccessToken(current.refreshToken, opts);
+        } catch (error) {
+          countTokenRefresh('zalo', 'failed');
+          throw error;
+        }
+        countTokenRefresh('zalo', 'ok');
         await write(locked, next);
         return next;
       });

@@ -1,5 +1,6 @@
 import { errInfo } from '../../core/log-error.js';
 import type { Logger } from '../../core/logger.js';
+import { noticeMetrics } from '../../core/metrics.js';
 import { createPeriodicJob } from '../../core/periodic.js';
 import type { Db } from '../../db/client.js';
 import { claimDueNotices, pendingOf, pumpNotice, type CapabilitiesOf } from './service.js';
@@ -63,9 +64,13 @@ export function createNoticeSender(opts: NoticeSenderOptions) {
   function send(id: number): Promise<void> {
     const running = pumping.get(id);
     if (running) return running;
+    noticeMetrics.queueing(1);
     const p = pumpAll(id)
       .catch((error) => log.error({ err: errInfo(error), noticeId: id }, 'queueing a notice failed; the timer retries'))
-      .finally(() => pumping.delete(id));
+      .finally(() => {
+        pumping.delete(id);
+        noticeMetrics.queueing(-1);
+      });
     pumping.set(id, p);
     return p;
   }

@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { formatDateVi } from '../../core/format-vi.js';
+import { noticeMetrics } from '../../core/metrics.js';
 import type { ChannelCapabilities, ChannelName, OutboundReply } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
 import { bigintArray, execRows, type Db } from '../../db/client.js';
@@ -69,7 +70,10 @@ export async function pumpNotice(
   } = {},
 ): Promise<{ outboxIds: number[]; done: boolean }> {
   const now = opts.now ?? new Date();
-  return db.transaction(async (tx) => {
+  // Counted once the batch is committed (a rolled-back batch is queued again by the next pump).
+  let progress: { communeId: number; queued: string[]; held: string[] } | undefined;
+  const pumped = await db.transaction(async (tx) => {
+    progress = undefined;
     const [n] = await tx.select().from(notices).where(eq(notices.id, noticeId)).for('update');
     if (!n || n.status !== 'sending') return { outboxIds: [], done: true };
     const capabilitiesOf = opts.capabilitiesOf ?? LINK_ONLY;
@@ -127,6 +131,7 @@ export async function pumpNotice(
           heldAt: now,
         })),
       ]);
+    progress = { communeId: n.communeId, queued: reachable.map((r) => r.channel), held: held.map((r) => r.channel) };
     const done = recipients.length < batch;
     if (done)
       await tx
@@ -136,6 +141,17 @@ export async function pumpNotice(
     // Web chat copies are stored as sent (the page pulls them): nothing to push.
     return { outboxIds: queued.filter((q) => !PULL_CHANNELS.has(q.channel)).map((q) => Number(q.id)), done };
   });
+  if (progress) countProgress(progress);
+  return pumped;
+}
+
+/** A committed batch in the broadcast metrics: copies for a pull channel are sent once stored. */
+function countProgress(p: { communeId: number; queued: string[]; held: string[] }): void {
+  for (const channel of p.queued) {
+    noticeMetrics.recipients(channel, p.communeId, 'queued');
+    if (PULL_CHANNELS.has(channel)) noticeMetrics.recipients(channel, p.communeId, 'sent');
+  }
+  for (const channel of p.held) noticeMetrics.recipients(channel, p.communeId, 'held');
 }
 
 /** How many of these outbox rows (a batch a pump queued) still wait to be sent. */

@@ -18,6 +18,12 @@ import type { LeasedOutbound } from './statements.js';
  */
 export type ClaimedRow = Omit<LeasedOutbound, 'payload'> & { payload: StoredReply; priority?: number };
 
+/** A confirmed send once stored: the chat's next pending message, and when the message it answers was recorded (epoch ms). */
+export interface MarkedSent {
+  next: number | null;
+  receivedAt: number | null;
+}
+
 /** A failed send's end state: `undeliverable` when the platform says the chat cannot be reached. */
 export type GivenUpStatus = 'failed' | 'undeliverable';
 
@@ -69,14 +75,15 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
   /**
    * Confirmed sends are marked in batches (one statement for all sends
    * confirmed meanwhile). For each, the chat's next pending message that no
-   * worker holds is returned, so the chat's queue moves on at once.
+   * worker holds is returned, so the chat's queue moves on at once, and, for a
+   * reply, when the message it answers was recorded (epoch ms; the latency metric).
    */
-  const markSent = createBatcher<{ id: number; ids: string[]; findNext: boolean }, number | null>({
+  const markSent = createBatcher<{ id: number; ids: string[]; findNext: boolean }, MarkedSent>({
     maxBatch: 128,
     maxConcurrent: 2,
     lingerMs: 25, // off the resident's path: the message is already sent
     run: async (items) => {
-      const rows = await execRows<{ id: number; next_id: number | null }>(
+      const rows = await execRows<{ id: number; next_id: number | null; received_ms: number | string | null }>(
         db,
         sql`with input as materialized (
               select * from jsonb_to_recordset(${JSON.stringify(items.map((i) => ({ id: i.id, ids: i.ids, find_next: i.findNext })))}::jsonb)
@@ -87,9 +94,11 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
                   platform_message_ids = coalesce(o.platform_message_ids, '[]'::jsonb) || i.ids
               from input i
               where o.id = i.id and o.id = any(${bigintArray(items.map((i) => i.id))})
-              returning o.id, o.commune_id, o.channel, o.chat_id
+              returning o.id, o.commune_id, o.channel, o.chat_id, o.inbound_id
             )
             select i.id,
+                   (select extract(epoch from r.received_at) * 1000 from inbound_messages r
+                    where r.id = m.inbound_id) as received_ms,
                    case when i.find_next then (
                      select p.id from outbound_messages p
                      where p.commune_id = m.commune_id and p.channel = m.channel and p.chat_id = m.chat_id
@@ -97,10 +106,16 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
                      order by p.id limit 1) end as next_id
             from input i join marked m on m.id = i.id`,
       );
-      const next = new Map(
-        rows.map((r) => [Number(r.id), r.next_id === null || r.next_id === undefined ? null : Number(r.next_id)]),
+      const marked = new Map<number, MarkedSent>(
+        rows.map((r) => [
+          Number(r.id),
+          {
+            next: r.next_id === null || r.next_id === undefined ? null : Number(r.next_id),
+            receivedAt: r.received_ms === null || r.received_ms === undefined ? null : Number(r.received_ms),
+          },
+        ]),
       );
-      return items.map((i) => next.get(i.id) ?? null);
+      return items.map((i) => marked.get(i.id) ?? { next: null, receivedAt: null });
     },
   });
 

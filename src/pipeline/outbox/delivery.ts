@@ -1,6 +1,6 @@
 import { errInfo } from '../../core/log-error.js';
 import type { Logger } from '../../core/logger.js';
-import { messageMetrics } from '../../core/metrics.js';
+import { messageMetrics, noticeMetrics } from '../../core/metrics.js';
 import type { ChannelAdapter, ChannelName, SendResult, StoredReply } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
 import { createDeliveryStore, type ClaimedRow } from './delivery-store.js';
@@ -119,11 +119,15 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     await pace(row);
     const result = await attempt(row);
     if (result.ok) {
-      messageMetrics.sent(row.channel);
+      const confirmedAt = Date.now();
+      messageMetrics.sent(row.channel, row.commune_id);
+      if (row.priority) noticeMetrics.recipients(row.channel, row.commune_id, 'sent');
       // Mark it sent and, in the same statement, look for the chat's next pending message.
-      const next = await markSent({ id, ids: result.platformMessageIds ?? [], findNext });
+      const marked = await markSent({ id, ids: result.platformMessageIds ?? [], findNext });
+      // A reply: from its message being recorded to this confirmation.
+      if (marked.receivedAt !== null) messageMetrics.replied(row.channel, (confirmedAt - marked.receivedAt) / 1000);
       if (carriesFile(row.payload)) await forgetFile(id);
-      return next ?? true;
+      return marked.next ?? true;
     }
     const attempts = Number(row.attempts);
     if (!result.retryable || attempts >= maxAttempts) {
@@ -131,7 +135,8 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
       // Staff see these in the audit trail / console: the resident did not get an answer.
       await giveUp(row, status, result);
       if (carriesFile(row.payload)) await forgetFile(id);
-      messageMetrics.failed(row.channel, status);
+      messageMetrics.failed(row.channel, row.commune_id, status);
+      if (row.priority) noticeMetrics.recipients(row.channel, row.commune_id, status);
       log.warn({ outboundId: id, channel: row.channel, code: result.code, status }, 'delivery given up');
       return false;
     }
@@ -140,7 +145,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     const jitter = Math.floor(Math.random() * Math.min(1000, backoff / 4));
     const delay = Math.max(result.retryAfterMs ?? 0, backoff + jitter);
     await scheduleRetry(id, { delayMs: delay, partsSent, result });
-    messageMetrics.retried(row.channel);
+    messageMetrics.retried(row.channel, row.commune_id);
     log.info({ outboundId: id, channel: row.channel, code: result.code, delayMs: delay }, 'delivery retry scheduled');
     return false;
   }
