@@ -4,26 +4,44 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryZaloTokenRepo, createZaloTokenStore } from '../../src/channels/zalo/tokens.js';
+import { signZaloEvent } from '../../src/channels/zalo/verify.js';
 import { createLogger, silentLogger } from '../../src/core/logger.js';
+import { noticeSubscriptions } from '../../src/db/schema/index.js';
 import { createApp } from '../../src/server/app.js';
 import { startFakeTelegram, tgFailures, type FakeTelegram } from '../fakes/telegram-server.js';
+import { startFakeZalo, type FakeZalo } from '../fakes/zalo-server.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { until } from '../helpers/until.js';
 import { chat, startTestRuntime } from '../helpers/runtime.js';
+import { addStaff, signIn } from '../helpers/staff.js';
 
 /** /metrics as Prometheus scrapes it, and the access log, on the real server with a fake Telegram Bot API. */
 const TOKEN = '7000000002:TEST-token-for-metrics';
 const SECRET = 'metrics_webhook_secret-1';
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/telegram/text.json', import.meta.url), 'utf8'));
+const zaloText = JSON.parse(readFileSync(new URL('../fixtures/zalo/user_send_text.json', import.meta.url), 'utf8'));
+const OA = {
+  oaId: '3662729500000000733',
+  appId: '2553928400000000733',
+  appSecret: 'app-secret-metrics-0733',
+  accessToken: 'AT_metrics_initial',
+  refreshToken: 'RT_metrics_initial',
+};
+const OA_SECRET = 'oa-secret-key-metrics-0733';
+/** The commune the test runtime seeds (COMMUNE_SLUG in test/helpers/runtime.ts). */
+const COMMUNE = 'xa-thu-nghiem';
 
 let tg: FakeTelegram;
+let zf: FakeZalo;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let env: Awaited<ReturnType<typeof startTestRuntime>>;
 const logLines: string[] = [];
 
 beforeAll(async () => {
   tg = await startFakeTelegram();
+  zf = await startFakeZalo({ oas: [OA] });
   database = await createTestDatabase();
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -32,7 +50,20 @@ beforeAll(async () => {
     },
   });
   env = await startTestRuntime(
-    { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: tg.apiRoot, METRICS_TOKEN },
+    {
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_WEBHOOK_SECRET: SECRET,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      ZALO_APP_ID: OA.appId,
+      ZALO_APP_SECRET: OA.appSecret,
+      ZALO_OA_ID: OA.oaId,
+      ZALO_OA_SECRET_KEY: OA_SECRET,
+      ZALO_OA_ACCESS_TOKEN: OA.accessToken,
+      ZALO_OA_REFRESH_TOKEN: OA.refreshToken,
+      ZALO_API_BASE: zf.apiBase,
+      ZALO_OAUTH_BASE: zf.oauthBase,
+      METRICS_TOKEN,
+    },
     { database, log: createLogger('info', sink) },
   );
 }, 120_000);
@@ -40,6 +71,7 @@ afterAll(async () => {
   await env?.close().catch(() => {});
   await database?.close();
   await tg?.close();
+  await zf?.close();
 });
 
 async function scrape(): Promise<string> {
@@ -113,6 +145,10 @@ describe('GET /metrics', () => {
       'troly_delivery_retries_total',
       'troly_outbox_pending_messages',
       'troly_outbox_oldest_pending_age_seconds',
+      'troly_reply_latency_seconds',
+      'troly_notice_recipients_total',
+      'troly_notices_sending',
+      'troly_token_refreshes_total',
     ])
       expect(text, name).toContain(`# TYPE ${name} `);
   });
@@ -122,12 +158,17 @@ describe('GET /metrics', () => {
     const r = await chat(env.baseUrl, { sessionId: 'metrics-web-1', text: 'menu' });
     expect(r.status).toBe(200);
     const after = await scrape();
-    expect(sample(after, 'troly_messages_received_total', { channel: 'web' })).toBe(
-      sample(before, 'troly_messages_received_total', { channel: 'web' }) + 1,
+    const web = { channel: 'web', commune: COMMUNE };
+    expect(sample(after, 'troly_messages_received_total', web)).toBe(sample(before, 'troly_messages_received_total', web) + 1);
+    expect(sample(after, 'troly_messages_sent_total', web)).toBe(
+      sample(before, 'troly_messages_sent_total', web) + r.json.replies.length,
     );
-    expect(sample(after, 'troly_messages_sent_total', { channel: 'web' })).toBe(
-      sample(before, 'troly_messages_sent_total', { channel: 'web' }) + r.json.replies.length,
-    );
+    // Each reply handed over in the response is one latency observation, within the request's own time.
+    const count = (t: string) => sample(t, 'troly_reply_latency_seconds_count', { channel: 'web' });
+    const sum = (t: string) => sample(t, 'troly_reply_latency_seconds_sum', { channel: 'web' });
+    expect(count(after)).toBe(count(before) + r.json.replies.length);
+    expect(sum(after)).toBeGreaterThan(sum(before));
+    expect(sum(after) - sum(before)).toBeLessThan(30 * r.json.replies.length);
     expect(sample(after, 'troly_http_requests_total', { method: 'POST', route: '/api/v1/chat', status: '200' })).toBe(
       sample(before, 'troly_http_requests_total', { method: 'POST', route: '/api/v1/chat', status: '200' }) + 1,
     );
@@ -139,13 +180,22 @@ describe('GET /metrics', () => {
     expect((await postUpdate(920001, chatId)).status).toBe(200);
     expect((await postUpdate(920001, chatId)).status).toBe(200); // redelivered by Telegram
     await until(() => tg.sent({ token: TOKEN, chatId }).find((s) => s.status === 200));
-    const sentBefore = sample(before, 'troly_messages_sent_total', { channel: 'telegram' });
+    const telegram = { channel: 'telegram', commune: COMMUNE };
+    const sentBefore = sample(before, 'troly_messages_sent_total', telegram);
+    // From the webhook's message recorded to the platform's confirmation: one observation per confirmed reply.
+    const latency = (t: string, s: string) => sample(t, `troly_reply_latency_seconds_${s}`, { channel: 'telegram' });
     const afterOne = await until(async () => {
       const t = await scrape();
-      return sample(t, 'troly_messages_sent_total', { channel: 'telegram' }) > sentBefore ? t : undefined;
+      const sent = sample(t, 'troly_messages_sent_total', telegram) - sentBefore;
+      return sent > 0 && latency(t, 'count') - latency(before, 'count') === sent ? t : undefined;
     });
-    expect(sample(afterOne, 'troly_messages_received_total', { channel: 'telegram' })).toBe(
-      sample(before, 'troly_messages_received_total', { channel: 'telegram' }) + 1,
+    expect(sample(afterOne, 'troly_messages_received_total', telegram)).toBe(
+      sample(before, 'troly_messages_received_total', telegram) + 1,
+    );
+    expect(latency(afterOne, 'sum')).toBeGreaterThan(latency(before, 'sum'));
+    expect(latency(afterOne, 'sum') - latency(before, 'sum')).toBeLessThan(30);
+    expect(sample(afterOne, 'troly_reply_latency_seconds_bucket', { channel: 'telegram', le: '+Inf' })).toBe(
+      latency(afterOne, 'count'),
     );
     expect(sample(afterOne, 'troly_http_requests_total', { route: '/webhooks/telegram', status: '200' })).toBe(
       sample(before, 'troly_http_requests_total', { route: '/webhooks/telegram', status: '200' }) + 2,
@@ -157,13 +207,13 @@ describe('GET /metrics', () => {
     expect((await postUpdate(920002, 5200000002)).status).toBe(200);
     const afterFailure = await until(async () => {
       const t = await scrape();
-      return sample(t, 'troly_delivery_failures_total', { channel: 'telegram', outcome: 'undeliverable' }) >
-        sample(before, 'troly_delivery_failures_total', { channel: 'telegram', outcome: 'undeliverable' })
+      return sample(t, 'troly_delivery_failures_total', { ...telegram, outcome: 'undeliverable' }) >
+        sample(before, 'troly_delivery_failures_total', { ...telegram, outcome: 'undeliverable' })
         ? t
         : undefined;
     }, 30_000);
-    expect(sample(afterFailure, 'troly_delivery_retries_total', { channel: 'telegram' })).toBe(
-      sample(before, 'troly_delivery_retries_total', { channel: 'telegram' }) + 1,
+    expect(sample(afterFailure, 'troly_delivery_retries_total', telegram)).toBe(
+      sample(before, 'troly_delivery_retries_total', telegram) + 1,
     );
   }, 60_000);
 
@@ -177,6 +227,90 @@ describe('GET /metrics', () => {
     });
     expect(sample(text, 'troly_outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(0);
     await until(async () => (sample(await scrape(), 'troly_outbox_pending_messages') === 0 ? true : undefined), 30_000);
+  }, 60_000);
+});
+
+describe('broadcast and token metrics', () => {
+  function api(path: string, who: { cookie: string; csrf: string }, body?: unknown) {
+    return fetch(`${env.baseUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { cookie: who.cookie, 'content-type': 'application/json', 'x-csrf-token': who.csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  it('follow a notice by channel and commune: queued, held outside the Zalo reply window, sent', async () => {
+    const communeId = env.runtime.defaultCommune.id;
+    const tgChat = 5200000101;
+    await database.db.insert(noticeSubscriptions).values([
+      { communeId, channel: 'telegram', chatId: String(tgChat), userId: String(tgChat) },
+      { communeId, channel: 'web', chatId: 'metrics-notice-web', userId: 'metrics-notice-web' },
+      // Has never written to the OA: outside its reply window, so the copy is held.
+      { communeId, channel: 'zalo', chatId: '6142494800000073301', userId: '6142494800000073301' },
+    ]);
+    await addStaff(env.runtime.database, 'metrics.quantri', 'admin', communeId, 'Trần Quản Trị');
+    const admin = await signIn(env.baseUrl, 'metrics.quantri');
+    const before = await scrape();
+    const created = await api('/api/v1/notices', admin, { title: 'Lịch tiêm phòng', text: 'Sáng thứ Bảy tại trạm y tế xã.' });
+    expect(created.status).toBe(201);
+    const { notice } = (await created.json()) as { notice: { id: number } };
+    expect((await api(`/api/v1/notices/${notice.id}/send`, admin, {})).status).toBe(202);
+    await until(() => tg.sent({ token: TOKEN, chatId: tgChat }).find((s) => String(s.payload.text).includes('Lịch tiêm phòng')));
+
+    const of = (t: string, channel: string, outcome: string) =>
+      sample(t, 'troly_notice_recipients_total', { channel, commune: COMMUNE, outcome }) -
+      sample(before, 'troly_notice_recipients_total', { channel, commune: COMMUNE, outcome });
+    const after = await until(async () => {
+      const t = await scrape();
+      return of(t, 'telegram', 'sent') === 1 && sample(t, 'troly_notices_sending') === 0 ? t : undefined;
+    });
+    expect(of(after, 'telegram', 'queued')).toBe(1);
+    expect(of(after, 'web', 'queued')).toBe(1);
+    expect(of(after, 'web', 'sent')).toBe(1); // stored for the web chat's poll
+    expect(of(after, 'zalo', 'held')).toBe(1);
+    expect(of(after, 'zalo', 'queued')).toBe(0);
+    expect(of(after, 'telegram', 'failed') + of(after, 'telegram', 'undeliverable')).toBe(0);
+  }, 60_000);
+
+  it('count Zalo OA token refreshes: the one a reply needs when Zalo rejects the token, and a refused one', async () => {
+    const ok = (t: string) => sample(t, 'troly_token_refreshes_total', { channel: 'zalo', outcome: 'ok' });
+    const failed = (t: string) => sample(t, 'troly_token_refreshes_total', { channel: 'zalo', outcome: 'failed' });
+    const before = await scrape();
+    const callsBefore = zf.refreshCalls().length;
+    zf.expireAccessToken(OA.oaId);
+    const user = '6142494800000073302';
+    const e = structuredClone(zaloText);
+    Object.assign(e, { app_id: OA.appId, sender: { id: user }, recipient: { id: OA.oaId }, timestamp: String(Date.now()) });
+    e.message = { text: 'menu', msg_id: 'metrics-zalo-1' };
+    const raw = JSON.stringify(e);
+    const res = await fetch(`${env.baseUrl}/webhooks/zalo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-zevent-signature': `mac=${signZaloEvent(raw, OA.appId, OA_SECRET)}` },
+      body: raw,
+    });
+    expect(res.status).toBe(200);
+    await until(() => zf.sent({ oaId: OA.oaId, userId: user }).length || undefined);
+    const after = await until(async () => {
+      const t = await scrape();
+      return ok(t) > ok(before) ? t : undefined;
+    });
+    expect(ok(after) - ok(before)).toBe(zf.refreshCalls().length - callsBefore);
+    expect(failed(after)).toBe(failed(before));
+    expect(sample(after, 'troly_messages_received_total', { channel: 'zalo', commune: COMMUNE })).toBe(
+      sample(before, 'troly_messages_received_total', { channel: 'zalo', commune: COMMUNE }) + 1,
+    );
+
+    // A spent refresh token: Zalo refuses the exchange.
+    const store = createZaloTokenStore({
+      repo: createMemoryZaloTokenRepo({ accessToken: 'AT_spent', refreshToken: 'RT_spent', expiresAt: new Date(0) }),
+      appId: OA.appId,
+      appSecret: OA.appSecret,
+      oauthBase: zf.oauthBase,
+    });
+    await expect(store.get()).rejects.toMatchObject({ code: 'zalo_auth' });
+    const refused = await scrape();
+    expect(failed(refused)).toBe(failed(before) + 1);
+    expect(ok(refused)).toBe(ok(after));
   }, 60_000);
 });
 
