@@ -344,7 +344,13 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     ],
     trustProxy: config.TRUST_PROXY,
     metrics: config.METRICS_TOKEN
-      ? createMetricsHandler({ token: config.METRICS_TOKEN, outboxStats: () => outboxPendingStats(database.db), log })
+      ? createMetricsHandler({
+          token: config.METRICS_TOKEN,
+          outboxStats: () => outboxPendingStats(database.db),
+          // The `commune` label is kept as the id on the hot path and named by slug at scrape time.
+          communes: async () => (await directory.all()).map((c) => ({ id: c.id, slug: c.slug })),
+          log,
+        })
       : undefined,
   });
 
