@@ -98,6 +98,10 @@ function* collect(procedures: readonly SearchableProcedure[]) {
     /** Word pairs of the rest of each record (documents, steps, result): weaker evidence than the name. */
     bodyBigram: new PostingsBuilder(),
     field: new PostingsBuilder(),
+    /** The first words of each name (`Doc.head`), as postings: the search counts them without a Set per document. */
+    nameHead: new PostingsBuilder(),
+    /** Field words a document's name does not have: the search's weak field evidence, without a Set per document. */
+    fieldOnly: new PostingsBuilder(),
   };
   const next = new Map<string, Set<string>>();
   const prev = new Map<string, Set<string>>();
@@ -138,6 +142,9 @@ function* collect(procedures: readonly SearchableProcedure[]) {
     const ftoks = tokenize(p.field);
     for (const t of ftoks) building.field.add(t, id);
     const tokenSet = new Set(tokens);
+    for (const t of ftoks) if (!tokenSet.has(t)) building.fieldOnly.add(t, id);
+    const head = new Set(tokenize(display).slice(0, HEAD));
+    for (const t of head) building.nameHead.add(t, id);
     const words = accentedWords(display);
     const joinedAccented = ` ${words.join(' ')} `;
     let headAccented = ` ${words.slice(0, MARKER_SCOPE).join(' ')} `;
@@ -153,7 +160,7 @@ function* collect(procedures: readonly SearchableProcedure[]) {
       distinct: tokenSet.size,
       tokens: tokenSet,
       accented,
-      head: new Set(tokenize(display).slice(0, HEAD)),
+      head,
       seq: tokenize(display),
       prior: levelPrior(p.levels) * namePlacePrior(display) * resident * (1 + 0.15 * Math.max(0, Math.min(1, p.popularity ?? 0))),
       qualifiers,
@@ -168,6 +175,8 @@ function* collect(procedures: readonly SearchableProcedure[]) {
     nameBigram: building.nameBigram.build(),
     bodyBigram: building.bodyBigram.build(),
     field: building.field.build(),
+    nameHead: building.nameHead.build(),
+    fieldOnly: building.fieldOnly.build(),
     next,
     prev,
   };
@@ -204,7 +213,7 @@ export function buildIndexData(procedures: readonly SearchableProcedure[]) {
 
 /** The build in slices of records, for `runStepsAsync` (src/core/steps.ts). */
 export function* buildIndexDataSteps(procedures: readonly SearchableProcedure[]) {
-  const { docs, name, nameBigram, bodyBigram, field, next, prev } = yield* collect(procedures);
+  const { docs, name, nameBigram, bodyBigram, field, nameHead, fieldOnly, next, prev } = yield* collect(procedures);
   /** Every accented word of every name: a typed word outside it is a misspelling, not a different word. */
   const accentedVocab = new Set<string>();
   for (const d of docs) for (const w of d.accented) accentedVocab.add(w);
@@ -238,6 +247,8 @@ export function* buildIndexDataSteps(procedures: readonly SearchableProcedure[])
     nameBigram,
     bodyBigram,
     field,
+    nameHead,
+    fieldOnly,
     next,
     prev,
     accentedVocab,

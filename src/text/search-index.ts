@@ -111,7 +111,7 @@ export function* procedureIndexSteps(
   tuning: IndexTuning = DEFAULT_TUNING,
 ): Steps<ProcedureIndex> {
   const data = yield* buildIndexDataSteps(procedures);
-  const { docs, name, nameBigram, bodyBigram, field, N, idf, tokenIdf, lengthNorm } = data;
+  const { docs, name, nameBigram, bodyBigram, nameHead, fieldOnly, N, idf, tokenIdf, lengthNorm } = data;
   const resolve = (concepts: Parameters<typeof resolveConcepts>[1]) => resolveConcepts(data, concepts);
 
   const total = new Float64Array(N);
@@ -160,22 +160,28 @@ export function* procedureIndexSteps(
           // A soft word found in a large share of all names ("đăng", "ký", "giấy") cannot tell procedures
           // apart on its own; walking its postings costs more than it ranks.
           if (posting && !(c.soft && alt.tokens.length === 1 && posting.length > SOFT_DF_LIMIT * N)) {
-            for (const d of posting) {
+            // Indexed loops over the packed postings: the hottest lines of a search.
+            const accent = alt.tokens.length === 1 ? c.accented : undefined;
+            for (let i = 0; i < posting.length; i++) {
+              const d = posting[i];
               let m = share;
-              if (c.accented && alt.tokens.length === 1 && !docs[d].accented.has(c.accented)) m *= ACCENT_MISMATCH;
+              if (accent && !docs[d].accented.has(accent)) m *= ACCENT_MISMATCH;
               if (!inA[d]) {
                 inA[d] = 1;
                 aTouched.push(d);
               }
               aSum[d] += m;
               aTok[d] += 1;
-              if (docs[d].head.has(t)) aHead[d] += 1;
             }
+            // The name's first words are among its words: every one of these documents was just touched.
+            const hp = nameHead.get(t);
+            if (hp) for (let i = 0; i < hp.length; i++) aHead[hp[i]] += 1;
           }
-          const fp = field.get(t);
+          // The field's words, for documents whose name does not have the word itself.
+          const fp = fieldOnly.get(t);
           if (fp) {
-            for (const d of fp) {
-              if (docs[d].tokens.has(t)) continue;
+            for (let i = 0; i < fp.length; i++) {
+              const d = fp[i];
               if (!inA[d]) {
                 inA[d] = 1;
                 aTouched.push(d);
