@@ -154,7 +154,8 @@ export function* procedureIndexSteps(
         const weights = alt.tokens.map((t) => Math.min(UNKNOWN_INFO, tokenIdf(t)));
         const altWeight = weights.reduce((x, y) => x + y, 0) || 1;
         const bigrams = alt.tokens.length - 1;
-        alt.tokens.forEach((t, ti) => {
+        for (let ti = 0; ti < alt.tokens.length; ti++) {
+          const t = alt.tokens[ti];
           const share = weights[ti] / altWeight;
           const posting = name.get(t);
           // A soft word found in a large share of all names ("đăng", "ký", "giấy") cannot tell procedures
@@ -191,9 +192,9 @@ export function* procedureIndexSteps(
           }
           if (ti > 0) {
             const bp = nameBigram.get(`${alt.tokens[ti - 1]} ${t}`);
-            if (bp) for (const d of bp) if (inA[d]) aBig[d] += 1;
+            if (bp) for (let i = 0; i < bp.length; i++) if (inA[bp[i]]) aBig[bp[i]] += 1;
           }
-        });
+        }
         for (const d of aTouched) {
           let m = Math.min(1, aSum[d]) * alt.factor;
           if (bigrams > 0) m *= 0.8 + (0.2 * aBig[d]) / bigrams;
