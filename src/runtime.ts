@@ -238,7 +238,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   // Files residents sent (report photos, a copy request's evidence): fetched through the sending account's client.
   const downloadMedia: PhotoDownloader = async (ref, maxBytes) => {
     const adapter = registry.get(ref.communeId, ref.channel as ChannelName) as MediaClientOf | undefined;
-    if (!adapter?.client?.downloadMedia) throw Object.assign(new Error('no media download'), { retryable: false });
+    if (!adapter?.client?.downloadMedia)
+      throw Object.assign(new Error('no media download'), { retryable: false, code: 'channel_off' });
     return adapter.client.downloadMedia(ref, maxBytes);
   };
   const reportPhotos = createReportPhotos({

@@ -179,11 +179,27 @@ describe('evidence for a copy request sent on Telegram', () => {
     expect(Buffer.from(await letter.arrayBuffer()).equals(pdf)).toBe(true);
 
     const gone = await get(links[2]);
-    expect(gone.status).toBe(502);
-    expect(await gone.text()).toContain('Không tải được tệp từ Telegram');
+    expect(gone.status).toBe(410);
+    expect(await gone.text()).toContain('Telegram không còn giữ tệp này');
+
+    // A HEAD (a link prefetcher) and a link followed from another site fetch nothing and audit nothing.
+    const downloads = tg.fileDownloads.length;
+    expect((await fetch(`${env.baseUrl}${links[0]}`, { method: 'HEAD', headers: { cookie: registrar.cookie } })).status).toBe(
+      405,
+    );
+    const crossSite = await fetch(`${env.baseUrl}${links[0]}`, {
+      headers: { cookie: registrar.cookie, 'sec-fetch-site': 'cross-site' },
+    });
+    expect(crossSite.status).toBe(403);
+    expect(tg.fileDownloads.length).toBe(downloads);
 
     // The API gives the same file; another commune's registrar and a wrong attachment id get a 404.
     const [, id, attachmentId] = /\/(\d+)\/evidence\/(\d+)$/.exec(links[1])!;
+    const head = await fetch(`${env.baseUrl}/api/v1/civil-record-requests/${id}/attachments/${attachmentId}`, {
+      method: 'HEAD',
+      headers: { cookie: registrar.cookie },
+    });
+    expect(head.status).toBe(405);
     const viaApi = await get(`/api/v1/civil-record-requests/${id}/attachments/${attachmentId}`);
     expect(viaApi.status).toBe(200);
     expect(Buffer.from(await viaApi.arrayBuffer()).equals(pdf)).toBe(true);
@@ -192,6 +208,10 @@ describe('evidence for a copy request sent on Telegram', () => {
     expect((await get(`/api/v1/civil-record-requests/${id}/attachments/${Number(attachmentId) + 1000}`)).status).toBe(404);
     expect((await get(`/api/v1/civil-record-requests/${id}/attachments/abc`)).status).toBe(404);
 
+    const apiGone = await get(`/api/v1/civil-record-requests/${id}/attachments/${/\/(\d+)$/.exec(links[2])![1]}`);
+    expect(apiGone.status).toBe(410);
+    expect(await apiGone.json()).toMatchObject({ reason: 'gone', channel: 'telegram' });
+
     const viewed = await database.db
       .select()
       .from(auditLog)
@@ -199,6 +219,45 @@ describe('evidence for a copy request sent on Telegram', () => {
     expect(viewed.map((a) => (a.details as { type: string }).type)).toEqual(['image/jpeg', 'application/pdf', 'application/pdf']);
     expect(new Set(viewed.map((a) => a.actor)).size).toBe(1);
     expect(viewed[0].actor).toMatch(/^staff:/);
+  }, 120_000);
+
+  it('never hands over raw image bytes: a HEIC is refused, a photo too large to clean is scaled down without its EXIF', async () => {
+    const chatId = 5400000004;
+    await toEvidence(chatId);
+    // 9,000 × 6,000 = 54 megapixels: above what report photos take, as a 108-megapixel phone's file would be.
+    const huge = await sharp({ create: { width: 9000, height: 6000, channels: 3, background: '#eeeeee' } })
+      .jpeg({ quality: 50 })
+      .withExif({ IFD0: { Make: 'SyntheticPhone', Model: 'Thu-nghiem-108' } })
+      .toBuffer();
+    const heic = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic'), Buffer.alloc(64, 7)]);
+    tg.addFile('BQAC-synthetic-huge', huge, 'documents/file_huge.jpg');
+    tg.addFile('BQAC-synthetic-heic', heic, 'documents/file_ev4.heic');
+    const doc = (id: string, name: string, mime: string) => ({
+      file_id: id,
+      file_unique_id: `u-${id}`,
+      file_name: name,
+      mime_type: mime,
+    });
+    await post(chatId, message(chatId, { document: doc('BQAC-synthetic-huge', 'giay-uy-quyen.jpg', 'image/jpeg') }));
+    await post(chatId, message(chatId, { document: doc('BQAC-synthetic-heic', 'IMG_0001.heic', 'image/heic') }));
+    const row = await finish(chatId);
+    const links = [...(await reviewPage(row.id)).matchAll(/href="(\/console\/civil-records\/\d+\/evidence\/\d+)"/g)].map(
+      (m) => m[1],
+    );
+    expect(links).toHaveLength(2);
+    const get = (path: string) => fetch(`${env.baseUrl}${path}`, { headers: { cookie: registrar.cookie } });
+
+    const scaled = await get(links[0]);
+    expect(scaled.status).toBe(200);
+    expect(scaled.headers.get('content-type')).toBe('image/jpeg');
+    const bytes = Buffer.from(await scaled.arrayBuffer());
+    expect(bytes.includes('SyntheticPhone')).toBe(false);
+    const meta = await sharp(bytes).metadata();
+    expect([meta.width, meta.height, meta.exif]).toEqual([4000, 2667, undefined]);
+
+    const refused = await get(links[1]);
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain('không phải ảnh JPEG, PNG, WebP hay tệp PDF');
   }, 120_000);
 
   it('shows "chưa có giấy tờ" when the resident will bring the paper', async () => {

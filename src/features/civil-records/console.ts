@@ -5,7 +5,7 @@ import { html } from '../../core/html.js';
 import { actorOf, type ConsoleContext, type ConsoleContribution } from '../../core/staff.js';
 import { writeAudit } from '../../db/audit.js';
 import { detailPage, STATUS_LABELS } from './console-detail.js';
-import { evidenceHeaders, readEvidence } from './evidence-files.js';
+import { evidenceHeaders, readEvidence, refusalText } from './evidence-files.js';
 import { ERROR_TEXTS, SIGNED_COPY_JS, SIGNED_COPY_JS_PATH } from './console-upload.js';
 import { DECIDE, READ, statusOfError, type CivilRecordsApiDeps } from './http.js';
 import { KIND_LABELS, type RecordKind } from './records.js';
@@ -22,11 +22,6 @@ import {
   findRequest,
   type RequestStatus,
 } from './service.js';
-
-/** Why a piece of evidence cannot be shown, and what to do instead. */
-const unavailableText = (channel: string) =>
-  `Không tải được tệp từ ${CHANNEL_LABELS[channel] ?? channel} (liên kết có thể đã hết hạn hoặc tệp đã bị xóa). ` +
-  'Đề nghị người yêu cầu gửi lại hoặc mang bản giấy khi đến nhận.';
 
 const VIEWS: { id: RequestStatus; label: string }[] = [
   { id: 'pending', label: 'Chờ duyệt' },
@@ -112,10 +107,18 @@ export function createCivilRecordsConsole(deps: CivilRecordsApiDeps): ConsoleCon
     }),
   );
 
-  // A piece of evidence, fetched from the platform the resident sent it on (evidence-files.ts).
+  // A piece of evidence, fetched from the platform the resident sent it on (evidence-files.ts). A HEAD (a link
+  // prefetcher) would fetch the file and write "viewed" for nothing; a link followed from another site is refused.
+  const EVIDENCE = '/console/civil-records/:id/evidence/:attachmentId';
+  router.head(EVIDENCE, (_req, res) => {
+    res.status(405).set('allow', 'GET').end();
+  });
   router.get(
-    '/console/civil-records/:id/evidence/:attachmentId',
+    EVIDENCE,
     consolePage(READ, async (req, res, ctx) => {
+      if (req.get('sec-fetch-site') === 'cross-site') {
+        return detailPage(db, ctx, idOf(req), { kind: 'error', text: 'Hãy mở giấy tờ từ trang của yêu cầu.' }, 403);
+      }
       const e = await readEvidence(deps, {
         communeId: ctx.communeId,
         requestId: idOf(req),
@@ -124,7 +127,9 @@ export function createCivilRecordsConsole(deps: CivilRecordsApiDeps): ConsoleCon
       if (!e.ok) {
         if (e.reason === 'not_found')
           return detailPage(db, ctx, idOf(req), { kind: 'error', text: 'Không tìm thấy giấy tờ này.' }, 404);
-        return detailPage(db, ctx, e.request.id, { kind: 'error', text: unavailableText(e.channel) }, 502);
+        const refusal = refusalText(e.reason, CHANNEL_LABELS[e.channel] ?? e.channel);
+        if (e.reason === 'busy') res.set('retry-after', '5');
+        return detailPage(db, ctx, e.request.id, { kind: 'error', text: refusal.text }, refusal.status);
       }
       await writeAudit(db, {
         communeId: ctx.communeId,

@@ -14,7 +14,8 @@ import { z } from 'zod';
 import { apiRoute } from '../../core/api-route.js';
 import { actorOf, principalOf } from '../../core/staff.js';
 import { writeAudit } from '../../db/audit.js';
-import { evidenceHeaders, readEvidence } from './evidence-files.js';
+import { CHANNEL_LABELS } from '../../core/console-kit.js';
+import { evidenceHeaders, readEvidence, refusalText } from './evidence-files.js';
 import {
   approveBody,
   BASE,
@@ -248,16 +249,29 @@ export function createReviewRoutes(deps: CivilRecordsApiDeps): express.Router {
           mediaType: 'application/octet-stream',
         },
         404: { description: 'No such request in this commune, or no such attachment on it.' },
-        502: { description: 'The platform did not give the file (an expired link, a file gone); ask for the paper.' },
+        410: { description: 'The platform no longer has the file (an expired link, a file gone): `reason` `gone`.' },
+        422: { description: 'Over 20 MB (`too_large`), or neither a photo this server can re-encode nor a PDF (`format`).' },
+        502: { description: 'The platform failed or did not answer in time (`network`): try again later.' },
+        503: { description: 'The channel is no longer set up (`channel_off`), or too many files are being fetched (`busy`).' },
       },
     },
     deps.requireStaff(READ),
     async (req, res) => {
+      // Express answers HEAD with the GET route: that would fetch the file and audit a view that disclosed nothing.
+      if (req.method === 'HEAD') {
+        res.status(405).set('allow', 'GET').end();
+        return;
+      }
       const communeId = await deps.communeOfRequest(req);
       const e = await readEvidence(deps, { communeId, requestId: idOf(req), attachmentId: Number(req.params.attachmentId) });
       if (!e.ok) {
-        if (e.reason === 'not_found') res.status(404).json({ error: 'not found' });
-        else res.status(502).json({ error: 'file unavailable', channel: e.channel });
+        if (e.reason === 'not_found') {
+          res.status(404).json({ error: 'not found' });
+          return;
+        }
+        const refusal = refusalText(e.reason, CHANNEL_LABELS[e.channel] ?? e.channel);
+        if (e.reason === 'busy') res.set('retry-after', '5');
+        res.status(refusal.status).json({ error: refusal.text, reason: e.reason, channel: e.channel });
         return;
       }
       await writeAudit(deps.db, {

@@ -166,12 +166,12 @@ describe('evidence for a copy request, in the chat', () => {
         evidenceStore: { read: async () => Buffer.from('someone else’s photo') },
         downloadMedia: async (ref) => {
           asked.push(ref);
-          throw Object.assign(new Error('Bad Request: file not found'), { retryable: false });
+          throw Object.assign(new Error('Bad Request: file not found'), { retryable: false, code: 'not_found' });
         },
       },
       { communeId: row.communeId, requestId: row.id, attachmentId: a.id },
     );
-    expect(e).toMatchObject({ ok: false, reason: 'unavailable', channel: 'telegram' });
+    expect(e).toMatchObject({ ok: false, reason: 'gone', channel: 'telegram' });
     expect(asked).toEqual([{ communeId: row.communeId, channel: 'telegram', fileId: 'someone-elses-report-photo.png' }]);
   });
 
@@ -197,7 +197,7 @@ describe('evidence for a copy request, in the chat', () => {
       await store.remove(stored.file!);
       expect(await readEvidence(deps, { communeId: row.communeId, requestId: row.id, attachmentId: a.id })).toMatchObject({
         ok: false,
-        reason: 'unavailable',
+        reason: 'gone',
       });
     } finally {
       await rm(dir, { recursive: true, force: true });
