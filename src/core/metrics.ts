@@ -109,7 +109,10 @@ const received = new Totals(
 );
 const sent = new Totals(
   'troly_messages_sent_total',
-  'Messages to residents confirmed by the platform (web chat and CLI: handed over in the response), by channel and commune.',
+  'Messages to residents, by channel and commune. Push channels (Telegram, Zalo): every outbox message the ' +
+    'platform confirmed, notice copies included. Pull channels (web chat, CLI): only replies handed over in the ' +
+    'HTTP response; notice copies and other messages the page polls for are not counted here (notice copies: ' +
+    'troly_notice_recipients_total).',
   ['channel', 'commune'],
 );
 const failures = new Totals(
@@ -125,26 +128,35 @@ const retries = new Totals(
 const noticeRecipients = new Totals(
   'troly_notice_recipients_total',
   'Notice copies by channel, commune and outcome: queued into the outbox, held (outside the platform’s reply window: ' +
-    'queued when the resident next writes), sent (confirmed by the platform; web chat: stored for its poll), ' +
-    'undeliverable or failed (given up).',
+    'queued, without a second count, when the resident next writes), sent (confirmed by the platform; web chat and ' +
+    'CLI: stored for their poll, and counted here only, not in troly_messages_sent_total), undeliverable or failed ' +
+    '(given up). Each queued or held copy ends in one of sent, undeliverable or failed, so queued + held = ' +
+    'sent + undeliverable + failed + copies still pending or held (less a send repeated after a crash, counted twice).',
   ['channel', 'commune', 'outcome'],
 );
 const tokenRefreshes = new Totals(
   'troly_token_refreshes_total',
-  'Platform access-token refreshes (Zalo OA), by channel and outcome (ok: a new pair was issued; failed: refused or not reached).',
-  ['channel', 'outcome'],
+  'Platform access-token refreshes (Zalo OA: one token per commune’s OA), by channel, commune and outcome ' +
+    '(ok: a new pair was issued; failed: refused or not reached).',
+  ['channel', 'commune', 'outcome'],
 );
 
 const replyLatency = new Histogram({
   name: 'troly_reply_latency_seconds',
   help:
-    'Time from a resident’s message being recorded to each reply to it being confirmed by the platform ' +
-    '(web chat and CLI: handed over in the response), by channel.',
+    'Time to each reply to a resident’s message, by channel. Push channels (Telegram, Zalo): from the message ' +
+    'being recorded to the platform confirming the reply, both ends read on the database server’s clock ' +
+    '(the app’s wait between the confirmation and the mark-sent statement is taken off). Web chat and CLI: from ' +
+    'the request reaching the message handler to the reply being ready for the response, on the app’s clock.',
   labelNames: ['channel'],
   buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
   registers: [metricsRegistry],
 });
-/** One child per channel, so an observation builds no label hash. */
+/**
+ * One child per channel: saves prom-client's label lookup only; its `observe` still builds a label hash and
+ * an object on every call (affordable: one observation per reply). It throws on a non-finite value, so
+ * `replied` drops those.
+ */
 const latencyOf = new Map<string, { observe(seconds: number): void }>();
 
 let noticesQueueing = 0;
@@ -178,6 +190,7 @@ export const messageMetrics = {
   },
   /** A reply confirmed `seconds` after the message it answers was recorded. */
   replied(channel: string, seconds: number): void {
+    if (!Number.isFinite(seconds)) return;
     let child = latencyOf.get(channel);
     if (!child) latencyOf.set(channel, (child = replyLatency.labels(channel)));
     child.observe(Math.max(0, seconds));
@@ -200,9 +213,12 @@ export const noticeMetrics = {
   },
 };
 
-/** One access-token refresh with the platform. */
-export function countTokenRefresh(channel: string, outcome: 'ok' | 'failed'): void {
-  tokenRefreshes.at2(channel, outcome).value++;
+/**
+ * One access-token refresh with the platform, for the commune whose account it is (by id; '' when the
+ * token store was not told, as for a store made outside the runtime).
+ */
+export function countTokenRefresh(channel: string, commune: number | '', outcome: 'ok' | 'failed'): void {
+  tokenRefreshes.at3(channel, commune, outcome).value++;
 }
 
 /** One HTTP request answered (`route` is the pattern, such as `/webhooks/telegram/:accountKey`). */

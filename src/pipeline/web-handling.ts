@@ -26,14 +26,14 @@ export function createSyncHandling(deps: {
     const processed = await processConversation(ing.conversationId, ing.communeId);
     const mine = processed.find((p) => p.inboundId === ing.inboundId);
     if (mine) {
-      // Pull channels get their replies in this response: handed over is sent.
-      messageMetrics.sent(msg.channel, msg.communeId, mine.replies.length);
-      const seconds = (performance.now() - received) / 1000;
-      for (let i = 0; i < mine.replies.length; i++) messageMetrics.replied(msg.channel, seconds);
+      countHandedOver(msg, mine.replies.length, received);
       return { duplicate: false, replies: mine.replies, inboundId: ing.inboundId, outboundIds: mine.outboundIds };
     }
     // Redelivered, or processed by another worker meanwhile: return what was answered, processing nothing again.
     const queued = await listRepliesTo(db, ing.inboundId);
+    // Processed by a concurrent request (which counts only its own message's replies): handed over here for
+    // the first time. A redelivery's replies were counted when first handed over.
+    if (!ing.duplicate) countHandedOver(msg, queued.length, received);
     return {
       duplicate: ing.duplicate,
       replies: queued.map((q) => q.reply),
@@ -43,4 +43,11 @@ export function createSyncHandling(deps: {
   }
 
   return { handle };
+}
+
+/** Pull channels get their replies in the response: handed over is sent; one latency observation per reply. */
+function countHandedOver(msg: InboundMessage, replies: number, received: number): void {
+  messageMetrics.sent(msg.channel, msg.communeId, replies);
+  const seconds = (performance.now() - received) / 1000;
+  for (let i = 0; i < replies; i++) messageMetrics.replied(msg.channel, seconds);
 }

@@ -101,8 +101,16 @@ export function createMetricsHandler(deps: {
       res.status(401).json({ error: 'unauthorized' });
       return;
     }
+    if (deps.communes) {
+      try {
+        nameCommunes(await deps.communes());
+      } catch (error) {
+        // Only the commune labels' names depend on it: keep the last names (or ids) rather than lose the
+        // scrape, whose process metrics matter most when the database is in trouble.
+        deps.log.warn({ err: errInfo(error) }, 'metrics: commune names not refreshed');
+      }
+    }
     try {
-      if (deps.communes) nameCommunes(await deps.communes());
       const body = (await metricsRegistry.metrics()) + (await local.metrics());
       res.setHeader('content-type', metricsRegistry.contentType);
       res.setHeader('cache-control', 'no-store');

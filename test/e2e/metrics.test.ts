@@ -81,6 +81,17 @@ async function scrape(): Promise<string> {
   return r.text();
 }
 
+/** Whether a series with these labels is in the scrape (a negative assertion on `sample` alone cannot tell). */
+function hasSeries(text: string, name: string, labels: Record<string, string> = {}): boolean {
+  return text
+    .split('\n')
+    .some(
+      (line) =>
+        (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) &&
+        Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)),
+    );
+}
+
 /** The value of one sample (`name{labels} value`), 0 when the series does not exist yet. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
   for (const line of text.split('\n')) {
@@ -88,6 +99,19 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
     if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.split(' ').at(-1));
   }
   return 0;
+}
+
+/** A signed Zalo OA text event from `user`. */
+function postZalo(user: string, msgId: string, text = 'menu') {
+  const e = structuredClone(zaloText);
+  Object.assign(e, { app_id: OA.appId, sender: { id: user }, recipient: { id: OA.oaId }, timestamp: String(Date.now()) });
+  e.message = { text, msg_id: msgId };
+  const raw = JSON.stringify(e);
+  return fetch(`${env.baseUrl}/webhooks/zalo`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-zevent-signature': `mac=${signZaloEvent(raw, OA.appId, OA_SECRET)}` },
+    body: raw,
+  });
 }
 
 function postUpdate(updateId: number, chatId: number, text = 'menu') {
@@ -151,6 +175,12 @@ describe('GET /metrics', () => {
       'troly_token_refreshes_total',
     ])
       expect(text, name).toContain(`# TYPE ${name} `);
+    // What each counts where they differ: notice copies on the web chat are in the notice counter only, and
+    // the two channels' latencies are measured on different clocks.
+    const help = (name: string) => text.split('\n').find((l) => l.startsWith(`# HELP ${name} `)) ?? '';
+    expect(help('troly_messages_sent_total')).toContain('notice copies and other messages the page polls for are not counted');
+    expect(help('troly_notice_recipients_total')).toContain('not in troly_messages_sent_total');
+    expect(help('troly_reply_latency_seconds')).toContain('database server’s clock');
   });
 
   it('counts a web chat message in and its replies out', async () => {
@@ -194,7 +224,8 @@ describe('GET /metrics', () => {
     );
     expect(latency(afterOne, 'sum')).toBeGreaterThan(latency(before, 'sum'));
     expect(latency(afterOne, 'sum') - latency(before, 'sum')).toBeLessThan(30);
-    expect(sample(afterOne, 'troly_reply_latency_seconds_bucket', { channel: 'telegram', le: '+Inf' })).toBe(
+    // Every reply here came well within 30 s: the finite bucket holds them all (the +Inf one always would).
+    expect(sample(afterOne, 'troly_reply_latency_seconds_bucket', { channel: 'telegram', le: '30' })).toBe(
       latency(afterOne, 'count'),
     );
     expect(sample(afterOne, 'troly_http_requests_total', { route: '/webhooks/telegram', status: '200' })).toBe(
@@ -225,7 +256,8 @@ describe('GET /metrics', () => {
       const t = await scrape();
       return sample(t, 'troly_outbox_pending_messages') >= 1 ? t : undefined;
     });
-    expect(sample(text, 'troly_outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(0);
+    expect(hasSeries(text, 'troly_outbox_oldest_pending_age_seconds')).toBe(true);
+    expect(sample(text, 'troly_outbox_oldest_pending_age_seconds')).toBeGreaterThan(0);
     await until(async () => (sample(await scrape(), 'troly_outbox_pending_messages') === 0 ? true : undefined), 30_000);
   }, 60_000);
 });
@@ -239,14 +271,15 @@ describe('broadcast and token metrics', () => {
     });
   }
 
-  it('follow a notice by channel and commune: queued, held outside the Zalo reply window, sent', async () => {
+  it('follow a notice by channel and commune: queued, held outside the Zalo reply window, sent; the held copy is sent once the resident writes', async () => {
     const communeId = env.runtime.defaultCommune.id;
     const tgChat = 5200000101;
+    const zaloUser = '6142494800000073301';
     await database.db.insert(noticeSubscriptions).values([
       { communeId, channel: 'telegram', chatId: String(tgChat), userId: String(tgChat) },
       { communeId, channel: 'web', chatId: 'metrics-notice-web', userId: 'metrics-notice-web' },
       // Has never written to the OA: outside its reply window, so the copy is held.
-      { communeId, channel: 'zalo', chatId: '6142494800000073301', userId: '6142494800000073301' },
+      { communeId, channel: 'zalo', chatId: zaloUser, userId: zaloUser },
     ]);
     await addStaff(env.runtime.database, 'metrics.quantri', 'admin', communeId, 'Trần Quản Trị');
     const admin = await signIn(env.baseUrl, 'metrics.quantri');
@@ -269,7 +302,28 @@ describe('broadcast and token metrics', () => {
     expect(of(after, 'web', 'sent')).toBe(1); // stored for the web chat's poll
     expect(of(after, 'zalo', 'held')).toBe(1);
     expect(of(after, 'zalo', 'queued')).toBe(0);
+    expect(hasSeries(after, 'troly_notice_recipients_total', { channel: 'telegram', commune: COMMUNE, outcome: 'sent' })).toBe(
+      true,
+    );
     expect(of(after, 'telegram', 'failed') + of(after, 'telegram', 'undeliverable')).toBe(0);
+    expect(of(after, 'zalo', 'sent')).toBe(0);
+
+    // The Zalo subscriber writes (a question: "menu" is claimed by the assistant's menu handler, registered
+    // before the notices' release): the held copy goes out before the answer, and is counted sent (not queued
+    // again), so queued + held now equals sent.
+    expect((await postZalo(zaloUser, 'metrics-zalo-held-1', 'làm giấy khai sinh')).status).toBe(200);
+    await until(() => zf.sent({ oaId: OA.oaId, userId: zaloUser }).find((s) => JSON.stringify(s).includes('Lịch tiêm phòng')));
+    const released = await until(async () => {
+      const t = await scrape();
+      return of(t, 'zalo', 'sent') === 1 ? t : undefined;
+    });
+    expect(of(released, 'zalo', 'queued')).toBe(0);
+    expect(of(released, 'zalo', 'held')).toBe(1);
+    const outcomes = ['sent', 'failed', 'undeliverable'];
+    for (const channel of ['telegram', 'web', 'zalo'])
+      expect(of(released, channel, 'queued') + of(released, channel, 'held'), channel).toBe(
+        outcomes.reduce((n, o) => n + of(released, channel, o), 0),
+      );
   }, 60_000);
 
   it('count Zalo OA token refreshes: the one a reply needs when Zalo rejects the token, and a refused one', async () => {
@@ -279,16 +333,7 @@ describe('broadcast and token metrics', () => {
     const callsBefore = zf.refreshCalls().length;
     zf.expireAccessToken(OA.oaId);
     const user = '6142494800000073302';
-    const e = structuredClone(zaloText);
-    Object.assign(e, { app_id: OA.appId, sender: { id: user }, recipient: { id: OA.oaId }, timestamp: String(Date.now()) });
-    e.message = { text: 'menu', msg_id: 'metrics-zalo-1' };
-    const raw = JSON.stringify(e);
-    const res = await fetch(`${env.baseUrl}/webhooks/zalo`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-zevent-signature': `mac=${signZaloEvent(raw, OA.appId, OA_SECRET)}` },
-      body: raw,
-    });
-    expect(res.status).toBe(200);
+    expect((await postZalo(user, 'metrics-zalo-1')).status).toBe(200);
     await until(() => zf.sent({ oaId: OA.oaId, userId: user }).length || undefined);
     const after = await until(async () => {
       const t = await scrape();
@@ -300,16 +345,20 @@ describe('broadcast and token metrics', () => {
       sample(before, 'troly_messages_received_total', { channel: 'zalo', commune: COMMUNE }) + 1,
     );
 
-    // A spent refresh token: Zalo refuses the exchange.
+    // A spent refresh token: Zalo refuses the exchange. The store knows its commune (each commune has its own OA).
     const store = createZaloTokenStore({
       repo: createMemoryZaloTokenRepo({ accessToken: 'AT_spent', refreshToken: 'RT_spent', expiresAt: new Date(0) }),
       appId: OA.appId,
       appSecret: OA.appSecret,
       oauthBase: zf.oauthBase,
+      communeId: env.runtime.defaultCommune.id,
     });
+    const failedHere = (t: string) =>
+      sample(t, 'troly_token_refreshes_total', { channel: 'zalo', commune: COMMUNE, outcome: 'failed' });
     await expect(store.get()).rejects.toMatchObject({ code: 'zalo_auth' });
     const refused = await scrape();
     expect(failed(refused)).toBe(failed(before) + 1);
+    expect(failedHere(refused)).toBe(failedHere(before) + 1);
     expect(ok(refused)).toBe(ok(after));
   }, 60_000);
 });

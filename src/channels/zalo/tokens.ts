@@ -106,6 +106,8 @@ export interface ZaloTokenStoreOptions extends ZaloRefreshOptions {
   /** Refresh this long before expiry. Default 10 minutes. */
   refreshAheadMs?: number;
   log?: Logger;
+  /** The commune whose OA this is: labels the refresh metric (unlabelled without it). */
+  communeId?: number;
 }
 
 export interface ZaloTokenStore {
@@ -130,6 +132,7 @@ export interface ZaloTokenStore {
 export function createZaloTokenStore(opts: ZaloTokenStoreOptions): ZaloTokenStore {
   const now = opts.now ?? Date.now;
   const ahead = opts.refreshAheadMs ?? 10 * 60_000;
+  const commune = opts.communeId ?? '';
   let cached: ZaloTokenPair | null = null;
   /** A rotated pair whose save failed: the only copy of the live refresh token. */
   let unsaved: ZaloTokenPair | null = null;
@@ -171,10 +174,10 @@ export function createZaloTokenStore(opts: ZaloTokenStoreOptions): ZaloTokenStor
         try {
           next = await refreshZaloAccessToken(current.refreshToken, opts);
         } catch (error) {
-          countTokenRefresh('zalo', 'failed');
+          countTokenRefresh('zalo', commune, 'failed');
           throw error;
         }
-        countTokenRefresh('zalo', 'ok');
+        countTokenRefresh('zalo', commune, 'ok');
         await write(locked, next);
         return next;
       });

@@ -162,9 +162,16 @@ export async function pendingOf(db: Db, outboxIds: number[]): Promise<number> {
 }
 
 /**
+ * The payload mark of a held copy queued at reply priority, so the delivery worker counts its outcome in the
+ * notice metrics as it does a broadcast row's (NOTICE_COPY in pipeline/outbox/delivery.ts; no column for it).
+ */
+type HeldCopy = OutboundReply & { noticeCopy: true };
+
+/**
  * The resident of a chat with held notices has written: queue them now, after
  * a line saying how many, in the transaction of their message. Returns how
- * many were released.
+ * many were released. Not counted again as queued (they were counted held):
+ * their delivery counts them sent, undeliverable or failed.
  */
 export async function releaseHeldNotices(
   db: Db,
@@ -197,7 +204,10 @@ export async function releaseHeldNotices(
   for (const h of held) {
     const info = await attachmentInfo(db, h.noticeId);
     const caps = capabilitiesOf(to.channel);
-    const reply = noticeReply(h, h.at ?? new Date(), info && { channel: to.channel, caps, info });
+    const reply: HeldCopy = {
+      ...noticeReply(h, h.at ?? new Date(), info && { channel: to.channel, caps, info }),
+      noticeCopy: true,
+    };
     const [id] = await enqueueMessages(db, to, [reply]);
     await db.update(noticeDeliveries).set({ outboundId: id }).where(eq(noticeDeliveries.id, h.id));
   }

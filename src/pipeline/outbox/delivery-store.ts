@@ -18,10 +18,13 @@ import type { LeasedOutbound } from './statements.js';
  */
 export type ClaimedRow = Omit<LeasedOutbound, 'payload'> & { payload: StoredReply; priority?: number };
 
-/** A confirmed send once stored: the chat's next pending message, and when the message it answers was recorded (epoch ms). */
+/**
+ * A confirmed send once stored: the chat's next pending message and, for a reply, the seconds from the message
+ * it answers being recorded to the platform's confirmation (the latency metric).
+ */
 export interface MarkedSent {
   next: number | null;
-  receivedAt: number | null;
+  replySeconds: number | null;
 }
 
 /** A failed send's end state: `undeliverable` when the platform says the chat cannot be reached. */
@@ -76,14 +79,18 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
    * Confirmed sends are marked in batches (one statement for all sends
    * confirmed meanwhile). For each, the chat's next pending message that no
    * worker holds is returned, so the chat's queue moves on at once, and, for a
-   * reply, when the message it answers was recorded (epoch ms; the latency metric).
+   * reply, its latency. `received_at` is the database's clock, so the time since is read on that clock too
+   * (clock_timestamp() in the statement, never the app's Date.now(): on a separate server the two differ);
+   * the app's own wait from the confirmation (`confirmedAt`, performance.now()) to running the statement is a
+   * duration on one clock and is taken off.
    */
-  const markSent = createBatcher<{ id: number; ids: string[]; findNext: boolean }, MarkedSent>({
+  const markSent = createBatcher<{ id: number; ids: string[]; findNext: boolean; confirmedAt: number }, MarkedSent>({
     maxBatch: 128,
     maxConcurrent: 2,
     lingerMs: 25, // off the resident's path: the message is already sent
     run: async (items) => {
-      const rows = await execRows<{ id: number; next_id: number | null; received_ms: number | string | null }>(
+      const ran = performance.now();
+      const rows = await execRows<{ id: number; next_id: number | null; since_received: number | string | null }>(
         db,
         sql`with input as materialized (
               select * from jsonb_to_recordset(${JSON.stringify(items.map((i) => ({ id: i.id, ids: i.ids, find_next: i.findNext })))}::jsonb)
@@ -97,8 +104,8 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
               returning o.id, o.commune_id, o.channel, o.chat_id, o.inbound_id
             )
             select i.id,
-                   (select extract(epoch from r.received_at) * 1000 from inbound_messages r
-                    where r.id = m.inbound_id) as received_ms,
+                   (select extract(epoch from (clock_timestamp() - r.received_at)) from inbound_messages r
+                    where r.id = m.inbound_id) as since_received,
                    case when i.find_next then (
                      select p.id from outbound_messages p
                      where p.commune_id = m.commune_id and p.channel = m.channel and p.chat_id = m.chat_id
@@ -106,16 +113,15 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
                      order by p.id limit 1) end as next_id
             from input i join marked m on m.id = i.id`,
       );
-      const marked = new Map<number, MarkedSent>(
-        rows.map((r) => [
-          Number(r.id),
-          {
-            next: r.next_id === null || r.next_id === undefined ? null : Number(r.next_id),
-            receivedAt: r.received_ms === null || r.received_ms === undefined ? null : Number(r.received_ms),
-          },
-        ]),
-      );
-      return items.map((i) => marked.get(i.id) ?? { next: null, receivedAt: null });
+      const marked = new Map(rows.map((r) => [Number(r.id), r]));
+      return items.map((i): MarkedSent => {
+        const r = marked.get(i.id);
+        const since = r?.since_received;
+        return {
+          next: r?.next_id === null || r?.next_id === undefined ? null : Number(r.next_id),
+          replySeconds: since === null || since === undefined ? null : Number(since) - (ran - i.confirmedAt) / 1000,
+        };
+      });
     },
   });
 

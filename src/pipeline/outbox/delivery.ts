@@ -119,13 +119,10 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     await pace(row);
     const result = await attempt(row);
     if (result.ok) {
-      const confirmedAt = Date.now();
-      messageMetrics.sent(row.channel, row.commune_id);
-      if (row.priority) noticeMetrics.recipients(row.channel, row.commune_id, 'sent');
+      const confirmedAt = performance.now();
       // Mark it sent and, in the same statement, look for the chat's next pending message.
-      const marked = await markSent({ id, ids: result.platformMessageIds ?? [], findNext });
-      // A reply: from its message being recorded to this confirmation.
-      if (marked.receivedAt !== null) messageMetrics.replied(row.channel, (confirmedAt - marked.receivedAt) / 1000);
+      const marked = await markSent({ id, ids: result.platformMessageIds ?? [], findNext, confirmedAt });
+      countSent(row, marked.replySeconds);
       if (carriesFile(row.payload)) await forgetFile(id);
       return marked.next ?? true;
     }
@@ -135,8 +132,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
       // Staff see these in the audit trail / console: the resident did not get an answer.
       await giveUp(row, status, result);
       if (carriesFile(row.payload)) await forgetFile(id);
-      messageMetrics.failed(row.channel, row.commune_id, status);
-      if (row.priority) noticeMetrics.recipients(row.channel, row.commune_id, status);
+      countGivenUp(row, status);
       log.warn({ outboundId: id, channel: row.channel, code: result.code, status }, 'delivery given up');
       return false;
     }
@@ -148,6 +144,30 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     messageMetrics.retried(row.channel, row.commune_id);
     log.info({ outboundId: id, channel: row.channel, code: result.code, delayMs: delay }, 'delivery retry scheduled');
     return false;
+  }
+
+  /**
+   * The metrics of a confirmed send: a metric never fails a delivery (a throw here would skip dropping the
+   * file and stop the chat's chain until the lease runs out), so whatever goes wrong is logged and dropped.
+   */
+  function countSent(row: ClaimedRow, replySeconds: number | null): void {
+    try {
+      messageMetrics.sent(row.channel, row.commune_id);
+      if (isNoticeCopy(row)) noticeMetrics.recipients(row.channel, row.commune_id, 'sent');
+      if (replySeconds !== null) messageMetrics.replied(row.channel, replySeconds);
+    } catch (error) {
+      log.warn({ err: errInfo(error), outboundId: Number(row.id) }, 'delivery metrics failed');
+    }
+  }
+
+  /** The metrics of a message given up; like countSent, never a reason for the delivery to fail. */
+  function countGivenUp(row: ClaimedRow, status: 'failed' | 'undeliverable'): void {
+    try {
+      messageMetrics.failed(row.channel, row.commune_id, status);
+      if (isNoticeCopy(row)) noticeMetrics.recipients(row.channel, row.commune_id, status);
+    } catch (error) {
+      log.warn({ err: errInfo(error), outboundId: Number(row.id) }, 'delivery metrics failed');
+    }
   }
 
   /** Deliver claimed rows; after each success, the chat's next message becomes eligible: chain it. */
@@ -312,6 +332,20 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
 }
 
 export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
+
+/**
+ * The payload field that marks a notice copy queued at reply priority (features/notices/sending.ts writes it;
+ * the outbox table has no column for it and no migration may add one).
+ */
+export const NOTICE_COPY = 'noticeCopy';
+
+/**
+ * A notice copy: queued by a notice's send (broadcast priority), or a held copy queued when the resident
+ * wrote again (at reply priority, so its payload carries the NOTICE_COPY mark; see features/notices).
+ */
+function isNoticeCopy(row: ClaimedRow): boolean {
+  return Boolean(row.priority) || (row.payload as { [NOTICE_COPY]?: unknown })[NOTICE_COPY] === true;
+}
 
 /** Whether a queued reply carries a file's content (a referenced file has none to drop). */
 function carriesFile(payload: StoredReply): boolean {
