@@ -50,6 +50,13 @@ function metrics(engine: ProcedureEngine, qs: BenchQuestion[], report = false) {
     if (!q.expected) {
       oos++;
       if (out) declined++;
+      else if (report)
+        misses.push(
+          `OOS   ${q.q}\n      got  ${r.decision}: ${r.results
+            .slice(0, 2)
+            .map((h) => `${h.code} ${h.name.slice(0, 60)}`)
+            .join(' || ')}`,
+        );
       continue;
     }
     inScope++;

@@ -23,6 +23,10 @@ import {
 
 export * from './search-types.js';
 
+/** Messages with at least this many content words are held to `IndexTuning.minScore`. */
+const MIN_SCORE_WORDS = 3;
+/** The idf of a word found in one name of the national catalog (2,625 procedures), on which minScore was set. */
+const NATIONAL_RARE_IDF = Math.log(1 + (2625 - 1 + 0.5) / 1.5);
 /** A word found in a procedure's field rather than its name counts this much. */
 const FIELD_MATCH = 0.5;
 /** Two query words adjacent in a name add this share of their information. */
@@ -113,6 +117,8 @@ export function* procedureIndexSteps(
   const data = yield* buildIndexDataSteps(procedures);
   const { docs, name, nameBigram, bodyBigram, nameHead, fieldOnly, N, idf, tokenIdf, lengthNorm } = data;
   const resolve = (concepts: Parameters<typeof resolveConcepts>[1]) => resolveConcepts(data, concepts);
+  // Scores grow with the rarity a word can have in this catalog: the floor was set on the national one.
+  const scoreFloor = tuning.minScore * (idf(1) / NATIONAL_RARE_IDF);
 
   const total = new Float64Array(N);
   const coverNum = new Float64Array(N);
@@ -362,7 +368,9 @@ export function* procedureIndexSteps(
     }
     const top = pool[0];
     const rewriteAnchored = top !== undefined && concepts.some((c) => !c.literal && !c.soft && !c.qualifier);
-    if (!top || (analyzed.offTopic.length > 0 && !rewriteAnchored)) {
+    // Little evidence in a message of several words: a few common words matched, the message is about something else.
+    const faint = top !== undefined && top.score < scoreFloor && content.length >= MIN_SCORE_WORDS;
+    if (!top || faint || (analyzed.offTopic.length > 0 && !rewriteAnchored)) {
       return options.explain ? { ...empty, results: ranked.slice(0, limit).map(toHit) } : empty;
     }
     const second = pool[1];

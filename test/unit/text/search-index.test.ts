@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createProcedureIndex } from '../../../src/text/search-index.js';
-import { catalogIndex } from './catalog.js';
+import { toSearchable } from '../../../src/features/procedures/engine.js';
+import { DEFAULT_TUNING } from '../../../src/text/search-types.js';
+import { catalogIndex, catalogProcedures } from './catalog.js';
 
 const index = catalogIndex();
+let looseIndex: ReturnType<typeof createProcedureIndex> | undefined;
+/** The same catalog with no floor on the evidence (built on first use). */
+const loose = () =>
+  (looseIndex ??= createProcedureIndex(catalogProcedures().map(toSearchable), { ...DEFAULT_TUNING, minScore: 0 }));
 const top = (q: string) => index.search(q, { limit: 5 });
 
 describe('plain commune-level variant first', () => {
@@ -124,6 +130,22 @@ describe('declining what is not a procedure question', () => {
     expect(r.decision).toBe('unknown');
     expect(r.results).toEqual([]);
     expect(r.candidates).toEqual([]);
+  });
+});
+
+describe('faint evidence in a message of several words', () => {
+  it.each(['Mua vé tàu Tết ở đâu rẻ', 'Tết này mua vé tàu về quê ở đâu cho rẻ ạ'])(
+    'declines %j, where a few common words matched a procedure name',
+    (q) => {
+      const r = top(q);
+      expect(r.decision).toBe('unknown');
+      // The evidence was there, only too faint: with the floor at zero the same message gets a procedure.
+      expect(loose().search(q, { limit: 5 }).decision).not.toBe('unknown');
+    },
+  );
+
+  it('keeps short questions, which score low by nature', () => {
+    for (const q of ['khai sinhh', 'kếthôn', 'làm giấy chứng tử cho bố']) expect(top(q).decision).not.toBe('unknown');
   });
 });
 
