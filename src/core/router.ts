@@ -54,6 +54,7 @@ export class Router<C extends BaseContext> {
   private actions: { id: string; handler: Handler<C> }[] = [];
   private commands = new Map<string, Handler<C>>();
   private globals: HearsRoute<C>[] = [];
+  private hooks: Array<(ctx: C) => Promise<void> | void> = [];
   private flows = new Map<string, Handler<C>>();
   private phrases: HearsRoute<C>[] = [];
   private events: { name: NonNullable<InboundMessage['event']>; handler: Handler<C> }[] = [];
@@ -78,6 +79,15 @@ export class Router<C extends BaseContext> {
 
   command(name: string | string[], handler: Handler<C>): this {
     for (const n of Array.isArray(name) ? name : [name]) this.commands.set(n.toLowerCase(), handler);
+    return this;
+  }
+
+  /**
+   * Work every message from a resident starts, whoever answers it (a tap, a command, "menu", a photo): it
+   * runs before the routes and claims nothing. Platform events (follow, unfollow) do not run it.
+   */
+  before(hook: (ctx: C) => Promise<void> | void): this {
+    this.hooks.push(hook);
     return this;
   }
 
@@ -106,6 +116,7 @@ export class Router<C extends BaseContext> {
   /** Route one message. Returns the replies (possibly empty). */
   async handle(ctx: C): Promise<Reply[]> {
     try {
+      if (!ctx.msg.event) for (const hook of this.hooks) await hook(ctx);
       for (const candidate of this.candidates(ctx)) {
         const result = await candidate();
         if (result === NEXT) continue;

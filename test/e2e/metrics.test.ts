@@ -327,7 +327,8 @@ describe('broadcast and token metrics', () => {
   }, 60_000);
 
   it('count Zalo OA token refreshes: the one a reply needs when Zalo rejects the token, and a refused one', async () => {
-    const ok = (t: string) => sample(t, 'troly_token_refreshes_total', { channel: 'zalo', outcome: 'ok' });
+    // The runtime's Zalo adapter knows its commune: its refreshes carry the commune's slug.
+    const ok = (t: string) => sample(t, 'troly_token_refreshes_total', { channel: 'zalo', commune: COMMUNE, outcome: 'ok' });
     const failed = (t: string) => sample(t, 'troly_token_refreshes_total', { channel: 'zalo', outcome: 'failed' });
     const before = await scrape();
     const callsBefore = zf.refreshCalls().length;

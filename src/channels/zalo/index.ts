@@ -11,6 +11,8 @@ import { CHANNEL_CAPABILITIES } from '../capabilities.js';
 
 export interface ZaloAdapterOptions {
   appId: string;
+  /** The commune this OA belongs to: labels the token-refresh metric. */
+  communeId?: number;
   /** App secret: the `secret_key` header of token refreshes; also tried as a signature key. */
   appSecret: string;
   oaId?: string;
@@ -58,6 +60,7 @@ export function createZaloAdapter(options: ZaloAdapterOptions): ZaloAdapter {
     refreshAheadMs: options.refreshAheadMs,
     now: options.now,
     log: options.log,
+    communeId: options.communeId,
   });
   const client = createZaloClient({ tokens, apiBase: options.apiBase, timeoutMs: options.timeoutMs });
   const verifyConfig: ZaloVerifyConfig = {

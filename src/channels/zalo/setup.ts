@@ -50,6 +50,7 @@ export function createZaloChannel(env: ChannelEnv): ChannelModule {
       if (!parsed.success) return undefined;
       const cfg = parsed.data;
       const adapter = createZaloAdapter({
+        communeId: row.communeId,
         appId: cfg.appId,
         appSecret: cfg.appSecret,
         oaId: row.accountKey,

@@ -256,15 +256,11 @@ export function register(router: Router<AppContext>): void {
     if (flow.isActive(ctx)) flow.end(ctx);
   });
   // On a platform with a reply window, notices held while the resident was outside it go out when they
-  // write again, before the answer to what they wrote; the message itself goes on to whoever claims it.
-  router.global(
-    (_text, ctx) => Boolean((ctx as AppContext).capabilities?.replyWindowMs),
-    async (ctx): Promise<HandlerResult> => {
-      const caps = (ctx as AppContext).capabilities;
-      await releaseHeldNotices(ctx.db, ctx.msg, () => caps);
-      return NEXT;
-    },
-  );
+  // write again (any message: a tap, "menu", a photo), before the answer to what they wrote.
+  router.before(async (ctx) => {
+    const caps = ctx.capabilities;
+    if (caps?.replyWindowMs) await releaseHeldNotices(ctx.db, ctx.msg, () => caps);
+  });
   router.flow(FLOW_SUBSCRIBE, flow.handle);
   router.hears((text) => isSubscribePhrase(text), start);
   router.hears((text) => isRecentPhrase(text), recent);

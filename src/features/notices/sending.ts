@@ -5,7 +5,13 @@ import type { ChannelCapabilities, ChannelName, OutboundReply } from '../../core
 import { writeAudit } from '../../db/audit.js';
 import { bigintArray, execRows, type Db } from '../../db/client.js';
 import { noticeDeliveries, notices } from '../../db/schema/index.js';
-import { countOutboxStatuses, enqueueBroadcast, enqueueMessages, PULL_CHANNELS } from '../../pipeline/outbox/index.js';
+import {
+  countOutboxStatuses,
+  enqueueBroadcast,
+  enqueueMessages,
+  NOTICE_COPY,
+  PULL_CHANNELS,
+} from '../../pipeline/outbox/index.js';
 import { attachmentInfo, attachmentLink, carriesFile, replyFile, type AttachmentInfo } from './attachments.js';
 import { audienceWhere, previewAudience, SEND_BATCH, type NoticeRow } from './audience.js';
 
@@ -165,7 +171,7 @@ export async function pendingOf(db: Db, outboxIds: number[]): Promise<number> {
  * The payload mark of a held copy queued at reply priority, so the delivery worker counts its outcome in the
  * notice metrics as it does a broadcast row's (NOTICE_COPY in pipeline/outbox/delivery.ts; no column for it).
  */
-type HeldCopy = OutboundReply & { noticeCopy: true };
+type HeldCopy = OutboundReply & { [NOTICE_COPY]: true };
 
 /**
  * The resident of a chat with held notices has written: queue them now, after
@@ -206,7 +212,7 @@ export async function releaseHeldNotices(
     const caps = capabilitiesOf(to.channel);
     const reply: HeldCopy = {
       ...noticeReply(h, h.at ?? new Date(), info && { channel: to.channel, caps, info }),
-      noticeCopy: true,
+      [NOTICE_COPY]: true,
     };
     const [id] = await enqueueMessages(db, to, [reply]);
     await db.update(noticeDeliveries).set({ outboundId: id }).where(eq(noticeDeliveries.id, h.id));

@@ -337,7 +337,7 @@ export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
  * The payload field that marks a notice copy queued at reply priority (features/notices/sending.ts writes it;
  * the outbox table has no column for it and no migration may add one).
  */
-export const NOTICE_COPY = 'noticeCopy';
+export const NOTICE_COPY = 'noticeCopy' as const;
 
 /**
  * A notice copy: queued by a notice's send (broadcast priority), or a held copy queued when the resident

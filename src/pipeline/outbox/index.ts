@@ -12,7 +12,13 @@ export { listPulledReplies, listUndelivered } from './queries.js';
 export { createOutboxApi, type OutboxApiDeps } from './http.js';
 export { countOutboxStatuses, eraseReplyContents, listChatRepliesBefore, listRepliesTo, outboxPendingStats } from './queries.js';
 export { queueBatchReplies, queueRepliesOf, type BatchReplyRow, type LeasedOutbound } from './statements.js';
-export { createDeliveryWorker, type AdapterRegistry, type DeliveryOptions, type DeliveryWorker } from './delivery.js';
+export {
+  createDeliveryWorker,
+  NOTICE_COPY,
+  type AdapterRegistry,
+  type DeliveryOptions,
+  type DeliveryWorker,
+} from './delivery.js';
 export type { FileResolver } from './file-refs.js';
 
 /**

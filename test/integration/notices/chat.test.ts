@@ -182,6 +182,40 @@ describe('notices in the chat: subscribe by hamlet and topic, unsubscribe, read 
       'Anh/chị có 1 thông báo mới của xã:',
       '📢 Cảnh báo lũ',
     ]);
+    // Whatever the resident writes opens the window: "menu" (claimed by the menu before any notice route), a
+    // tapped button, a photo without words.
+    for (const [i, input] of (
+      ['menu', { action: 'menu:main' }, { attachments: [{ kind: 'image', fileId: 'AgAC-syn' }] }] as const
+    ).entries()) {
+      const chatId = `zalo-held-${i}`;
+      const s = await subscribe(h.db, {
+        communeId: h.commune.id,
+        channel: 'zalo',
+        chatId,
+        userId: chatId,
+        hamletId: null,
+        topicIds: [],
+      });
+      await h.db.insert(noticeDeliveries).values({
+        noticeId: notice.id,
+        subscriptionId: s.id,
+        communeId: h.commune.id,
+        channel: 'zalo',
+        chatId,
+        outboundId: null,
+        heldAt: new Date(),
+      });
+      await h.send(input as Parameters<typeof h.send>[0], { chatId, channel: 'zalo' });
+      const out = await h.db
+        .select()
+        .from(outboundMessages)
+        .where(eq(outboundMessages.chatId, chatId))
+        .orderBy(outboundMessages.id);
+      expect(out.map((r) => (r.payload as { text: string }).text.split('\n')[0])).toEqual([
+        'Anh/chị có 1 thông báo mới của xã:',
+        '📢 Cảnh báo lũ',
+      ]);
+    }
     // Telegram has no window: nothing is ever held there, and nothing is queued by writing.
     await h.send('làm giấy khai sinh', { chatId: 'tg-1', channel: 'telegram' });
     expect(await h.db.select().from(outboundMessages).where(eq(outboundMessages.chatId, 'tg-1'))).toEqual([]);
