@@ -330,6 +330,14 @@ const RULES: ScopeRule[] = [
       'tiem phong',
       'chich ngua',
       'giay xac nhan ho ngheo cho con di hoc',
+      // Commune matters the national catalog snapshot has no procedure for (belief and religion, associations,
+      // waste collection): staff answer them. ("lễ hội", "hội chợ" were tried: they cost real answers.)
+      'ton giao',
+      'tin nguong',
+      'thanh lap hoi',
+      'thu gom rac',
+      'tien rac',
+      'do rac',
     ],
   },
   {

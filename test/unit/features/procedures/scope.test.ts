@@ -16,6 +16,8 @@ describe('needs decided elsewhere', () => {
     ['muốn khởi kiện đòi nợ', 'court'],
     ['Không đồng ý với bản án sơ thẩm thì kháng cáo trong bao nhiêu ngày', 'court'],
     ['Hàng xóm nợ 50 triệu không trả, tôi muốn kiện đòi thì làm sao', 'court'],
+    ['Nhóm tín đồ ở thôn muốn đăng ký sinh hoạt tôn giáo tập trung', 'ask-staff'],
+    ['ad ơi cho hỏi đóng tiền rác hàng tháng ở đâu', 'ask-staff'],
   ])('"%s" belongs elsewhere (%s)', (q, id) => {
     const verdict = checkScope(q);
     expect(verdict?.kind).toBe('elsewhere');
