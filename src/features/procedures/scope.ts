@@ -122,7 +122,8 @@ const RULES: ScopeRule[] = [
       id: 'education',
       label: 'Văn bằng, trường học',
       answer:
-        'Văn bằng, học bạ, chuyển trường và tuyển sinh do nhà trường và Sở Giáo dục và Đào tạo giải quyết; anh/chị liên hệ trường của con hoặc ' +
+        'Văn bằng, học bạ, chuyển trường và tuyển sinh (cả vào mầm non, mẫu giáo) do nhà trường và Sở Giáo dục và Đào tạo giải quyết; ' +
+        'đơn miễn, giảm học phí và hỗ trợ chi phí học tập anh/chị nộp tại trường của con. Anh/chị liên hệ trường của con hoặc ' +
         'Sở Giáo dục và Đào tạo. Nếu cần chứng thực bản sao văn bằng, anh/chị có thể hỏi "chứng thực bản sao".',
     },
     when: [
@@ -135,6 +136,10 @@ const RULES: ScopeRule[] = [
       'bang cap 3',
       'thi tot nghiep',
       'phuc khao',
+      'hoc phi',
+      'chi phi hoc tap',
+      'mau giao',
+      'mam non',
     ],
     unless: ['chung thuc', 'sao y', 'ban sao', 'cong chung', 'photo'],
   },

@@ -18,6 +18,7 @@ describe('needs decided elsewhere', () => {
     ['Hàng xóm nợ 50 triệu không trả, tôi muốn kiện đòi thì làm sao', 'court'],
     ['Nhóm tín đồ ở thôn muốn đăng ký sinh hoạt tôn giáo tập trung', 'ask-staff'],
     ['ad ơi cho hỏi đóng tiền rác hàng tháng ở đâu', 'ask-staff'],
+    ['Nhà em hộ nghèo, xin miễn giảm học phí cho con học cấp 2', 'education'],
   ])('"%s" belongs elsewhere (%s)', (q, id) => {
     const verdict = checkScope(q);
     expect(verdict?.kind).toBe('elsewhere');
