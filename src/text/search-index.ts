@@ -117,8 +117,9 @@ export function* procedureIndexSteps(
   const data = yield* buildIndexDataSteps(procedures);
   const { docs, name, nameBigram, bodyBigram, nameHead, fieldOnly, N, idf, tokenIdf, lengthNorm } = data;
   const resolve = (concepts: Parameters<typeof resolveConcepts>[1]) => resolveConcepts(data, concepts);
-  // Scores grow with the rarity a word can have in this catalog: the floor was set on the national one.
-  const scoreFloor = tuning.minScore * (idf(1) / NATIONAL_RARE_IDF);
+  // Scores grow with the rarity a word can have in this catalog, up to the cap on a word's weight: the floor
+  // was set on the national catalog, where the rarest word already reaches the cap (a larger catalog scores no higher).
+  const scoreFloor = tuning.minScore * (Math.min(UNKNOWN_INFO, idf(1)) / Math.min(UNKNOWN_INFO, NATIONAL_RARE_IDF));
 
   const total = new Float64Array(N);
   const coverNum = new Float64Array(N);

@@ -1,6 +1,7 @@
 import { MENU_BUTTON, STAFF_BUTTON } from '../../core/buttons.js';
 import { createFlow, step, type ConversationFlow, type StepOutcome } from '../../core/conversation-flow.js';
 import { formatDateVi } from '../../core/format-vi.js';
+import { errInfo } from '../../core/log-error.js';
 import { NEXT, type HandlerResult, type Router } from '../../core/router.js';
 import { foldPhrase } from '../../core/text-input.js';
 import type { Reply, ReplyButton } from '../../core/types.js';
@@ -257,9 +258,16 @@ export function register(router: Router<AppContext>): void {
   });
   // On a platform with a reply window, notices held while the resident was outside it go out when they
   // write again (any message: a tap, "menu", a photo), before the answer to what they wrote.
+  // In a savepoint, caught: a failed release leaves the notices held for the next message and never blocks the
+  // resident's way out ("menu", a tap), which now runs this hook too.
   router.before(async (ctx) => {
     const caps = ctx.capabilities;
-    if (caps?.replyWindowMs) await releaseHeldNotices(ctx.db, ctx.msg, () => caps);
+    if (!caps?.replyWindowMs) return;
+    try {
+      await ctx.db.transaction((tx) => releaseHeldNotices(tx as unknown as typeof ctx.db, ctx.msg, () => caps));
+    } catch (error) {
+      ctx.log.warn({ err: errInfo(error) }, 'held notices not released; they stay held for the next message');
+    }
   });
   router.flow(FLOW_SUBSCRIBE, flow.handle);
   router.hears((text) => isSubscribePhrase(text), start);

@@ -61,9 +61,12 @@ const RULES: ScopeRule[] = [
       'thua kien',
       'kien doi no',
       'khang cao',
-      'muon kien',
-      'kien chia',
-      'kien doi',
+      // Folded, "kiện" is also "kiến" and "kiện" of "điều kiện", "đòi" is also "đổi": only whole phrases.
+      'kien chia thua ke',
+      'kien chia tai san',
+      'kien doi tien',
+      'kien doi dat',
+      'kien doi nha',
     ],
     unless: ['ly hon', 'tro giup phap ly'],
   },
@@ -335,10 +338,11 @@ const RULES: ScopeRule[] = [
       'tiem phong',
       'chich ngua',
       'giay xac nhan ho ngheo cho con di hoc',
-      // Commune matters the national catalog snapshot has no procedure for (belief and religion, associations,
-      // waste collection): staff answer them. ("lễ hội", "hội chợ" were tried: they cost real answers.)
-      'ton giao',
-      'tin nguong',
+      // Commune matters the national catalog snapshot has no procedure for (religious and belief activities,
+      // associations, waste collection): staff answer them. Building permits for religious works are in it. ("lễ hội", "hội chợ" were tried: they cost real answers.)
+      'sinh hoat ton giao',
+      'hoat dong ton giao',
+      'hoat dong tin nguong',
       'thanh lap hoi',
       'thu gom rac',
       'tien rac',
@@ -398,10 +402,6 @@ const INJECTION: string[] = [
   'system',
   'quen het quy tac',
   'quen het nhung gi',
-  'toi la admin',
-  'ban la admin',
-  'gia su ban la',
-  'xuat toan bo',
   'nhung gi duoc dan',
   'loi dan truoc',
   'bo qua quy tac',
@@ -429,7 +429,19 @@ const INJECTION: string[] = [
  * quốc gia về dân cư", "vượt quá thời hạn"): two of them make an attempt,
  * one alone is left to the search, which declines a message that asks for no procedure.
  */
-const INJECTION_WEAK: string[] = ['gia mao', 'co so du lieu', 'vuot qua', 'khong giai thich'];
+const INJECTION_WEAK: string[] = [
+  'gia mao',
+  'co so du lieu',
+  'vuot qua',
+  'khong giai thich',
+  // "giả sử bạn là người mua đất", "tôi là admin nhóm zalo thôn": only with another attempt's words.
+  'toi la admin',
+  'ban la admin',
+  'gia su ban la',
+  'xuat toan bo',
+  'xoa ho so',
+  'ky giup toi',
+];
 
 export type ScopeVerdict =
   /** `phrase`: the folded words that placed the need elsewhere. */

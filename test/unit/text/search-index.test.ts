@@ -144,8 +144,14 @@ describe('faint evidence in a message of several words', () => {
     },
   );
 
-  it('keeps short questions, which score low by nature', () => {
+  it('keeps short questions, which score low by nature, and real questions of several words', () => {
     for (const q of ['khai sinhh', 'kếthôn', 'làm giấy chứng tử cho bố']) expect(top(q).decision).not.toBe('unknown');
+    // Held to the floor (three content words or more) and above it.
+    const strict = createProcedureIndex(catalogProcedures().map(toSearchable), { ...DEFAULT_TUNING, minScore: 1e9 });
+    for (const q of ['cho em hỏi đăng ký khai sinh cho con gái mới sinh', 'xin cấp lại thẻ căn cước bị mất']) {
+      expect(top(q).decision).not.toBe('unknown');
+      expect(strict.search(q).decision).toBe('unknown');
+    }
   });
 });
 
