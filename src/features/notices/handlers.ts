@@ -263,6 +263,8 @@ export function register(router: Router<AppContext>): void {
   router.before(async (ctx) => {
     const caps = ctx.capabilities;
     if (!caps?.replyWindowMs) return;
+    // "Hủy nhận thông báo" is not a reason to send what was held.
+    if (ctx.msg.action === UNSUBSCRIBE_ACTION || (ctx.text && isUnsubscribePhrase(ctx.text))) return;
     try {
       await ctx.db.transaction((tx) => releaseHeldNotices(tx as unknown as typeof ctx.db, ctx.msg, () => caps));
     } catch (error) {

@@ -4,7 +4,7 @@ import { noticeMetrics } from '../../core/metrics.js';
 import type { ChannelCapabilities, ChannelName, OutboundReply } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
 import { bigintArray, execRows, type Db } from '../../db/client.js';
-import { noticeDeliveries, notices } from '../../db/schema/index.js';
+import { noticeDeliveries, notices, noticeSubscriptions } from '../../db/schema/index.js';
 import {
   countOutboxStatuses,
   enqueueBroadcast,
@@ -195,12 +195,15 @@ export async function releaseHeldNotices(
     })
     .from(noticeDeliveries)
     .innerJoin(notices, eq(notices.id, noticeDeliveries.noticeId))
+    // A resident who unsubscribed since is not sent what was held for them.
+    .innerJoin(noticeSubscriptions, eq(noticeSubscriptions.id, noticeDeliveries.subscriptionId))
     .where(
       and(
         eq(noticeDeliveries.communeId, to.communeId),
         eq(noticeDeliveries.channel, to.channel),
         eq(noticeDeliveries.chatId, to.chatId),
         isNull(noticeDeliveries.outboundId),
+        isNull(noticeSubscriptions.unsubscribedAt),
       ),
     )
     .orderBy(asc(noticeDeliveries.id))

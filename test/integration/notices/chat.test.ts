@@ -216,6 +216,34 @@ describe('notices in the chat: subscribe by hamlet and topic, unsubscribe, read 
         '📢 Cảnh báo lũ',
       ]);
     }
+    // "Hủy nhận thông báo" is not a reason to send what was held, nor is a later message after unsubscribing.
+    {
+      const chatId = 'zalo-held-stop';
+      const s2 = await subscribe(h.db, {
+        communeId: h.commune.id,
+        channel: 'zalo',
+        chatId,
+        userId: chatId,
+        hamletId: null,
+        topicIds: [],
+      });
+      await h.db.insert(noticeDeliveries).values({
+        noticeId: notice.id,
+        subscriptionId: s2.id,
+        communeId: h.commune.id,
+        channel: 'zalo',
+        chatId,
+        outboundId: null,
+        heldAt: new Date(),
+      });
+      await h.send('hủy nhận thông báo', { chatId, channel: 'zalo' });
+      await h.send('làm giấy khai sinh', { chatId, channel: 'zalo' });
+      const out = await h.db.select().from(outboundMessages).where(eq(outboundMessages.chatId, chatId));
+      expect(out.map((r) => (r.payload as { text: string }).text)).not.toContainEqual(expect.stringContaining('Cảnh báo lũ'));
+      expect(out.map((r) => (r.payload as { text: string }).text)).not.toContainEqual(
+        expect.stringContaining('thông báo mới của xã'),
+      );
+    }
     // Telegram has no window: nothing is ever held there, and nothing is queued by writing.
     await h.send('làm giấy khai sinh', { chatId: 'tg-1', channel: 'telegram' });
     expect(await h.db.select().from(outboundMessages).where(eq(outboundMessages.chatId, 'tg-1'))).toEqual([]);
