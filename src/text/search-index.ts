@@ -25,8 +25,6 @@ export * from './search-types.js';
 
 /** Messages with at least this many content words are held to `IndexTuning.minScore`. */
 const MIN_SCORE_WORDS = 3;
-/** The idf of a word found in one name of the national catalog (2,625 procedures), on which minScore was set. */
-const NATIONAL_RARE_IDF = Math.log(1 + (2625 - 1 + 0.5) / 1.5);
 /** A word found in a procedure's field rather than its name counts this much. */
 const FIELD_MATCH = 0.5;
 /** Two query words adjacent in a name add this share of their information. */
@@ -117,9 +115,10 @@ export function* procedureIndexSteps(
   const data = yield* buildIndexDataSteps(procedures);
   const { docs, name, nameBigram, bodyBigram, nameHead, fieldOnly, N, idf, tokenIdf, lengthNorm } = data;
   const resolve = (concepts: Parameters<typeof resolveConcepts>[1]) => resolveConcepts(data, concepts);
-  // Scores grow with the rarity a word can have in this catalog, up to the cap on a word's weight: the floor
-  // was set on the national catalog, where the rarest word already reaches the cap (a larger catalog scores no higher).
-  const scoreFloor = tuning.minScore * (Math.min(UNKNOWN_INFO, idf(1)) / Math.min(UNKNOWN_INFO, NATIONAL_RARE_IDF));
+  // Scores grow with the rarity a word can have in this catalog, up to the cap on a word's weight (UNKNOWN_INFO).
+  // The floor was set on the national catalog, whose rarest word (idf 7.5) is over the cap: a smaller catalog
+  // whose rarest word is under it gets a floor lowered in proportion, a larger one the same floor.
+  const scoreFloor = tuning.minScore * Math.min(1, idf(1) / UNKNOWN_INFO);
 
   const total = new Float64Array(N);
   const coverNum = new Float64Array(N);
