@@ -5,7 +5,7 @@ import { html } from '../../core/html.js';
 import { actorOf, type ConsoleContext, type ConsoleContribution } from '../../core/staff.js';
 import { writeAudit } from '../../db/audit.js';
 import { detailPage, STATUS_LABELS } from './console-detail.js';
-import { evidenceHeaders, readEvidence, refusalText } from './evidence-files.js';
+import { answerRefusal, readEvidence, sendEvidence } from './evidence-files.js';
 import { ERROR_TEXTS, SIGNED_COPY_JS, SIGNED_COPY_JS_PATH } from './console-upload.js';
 import { DECIDE, READ, statusOfError, type CivilRecordsApiDeps } from './http.js';
 import { KIND_LABELS, type RecordKind } from './records.js';
@@ -127,18 +127,10 @@ export function createCivilRecordsConsole(deps: CivilRecordsApiDeps): ConsoleCon
       if (!e.ok) {
         if (e.reason === 'not_found')
           return detailPage(db, ctx, idOf(req), { kind: 'error', text: 'Không tìm thấy giấy tờ này.' }, 404);
-        const refusal = refusalText(e.reason, CHANNEL_LABELS[e.channel] ?? e.channel);
-        if (e.reason === 'busy') res.set('retry-after', '5');
+        const refusal = answerRefusal(res, e);
         return detailPage(db, ctx, e.request.id, { kind: 'error', text: refusal.text }, refusal.status);
       }
-      await writeAudit(db, {
-        communeId: ctx.communeId,
-        actor: actorOf(ctx.principal),
-        action: 'civil-request.evidence-viewed',
-        subject: e.request.code,
-        details: { attachmentId: e.attachmentId, type: e.type },
-      });
-      res.status(200).set(evidenceHeaders(e)).send(e.bytes);
+      await sendEvidence(db, res, e, { communeId: ctx.communeId, actor: actorOf(ctx.principal) });
     }),
   );
 

@@ -17,8 +17,11 @@
  * disclosure.
  */
 import { and, eq } from 'drizzle-orm';
+import type { Response } from 'express';
+import { CHANNEL_LABELS } from '../../core/console-kit.js';
 import { errInfo } from '../../core/log-error.js';
 import type { Logger } from '../../core/logger.js';
+import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
 import { civilRecordRequestAttachments } from '../../db/schema/index.js';
 import sharp from 'sharp';
@@ -150,7 +153,33 @@ export async function readEvidence(
 }
 
 /** What the reviewer is told when a piece of evidence is not handed over, and the HTTP status it goes with. */
-export function refusalText(reason: EvidenceRefusal, channelLabel: string): { status: number; text: string } {
+export function answerRefusal(
+  res: Response,
+  e: Extract<EvidenceContent, { ok: false; channel: string }>,
+): { status: number; text: string } {
+  // Too many files at once: worth asking again in a few seconds.
+  if (e.reason === 'busy') res.set('retry-after', '5');
+  return refusalText(e.reason, CHANNEL_LABELS[e.channel] ?? e.channel);
+}
+
+/** Audit the disclosure, then hand the file over (the one way both evidence routes answer with a file). */
+export async function sendEvidence(
+  db: Db,
+  res: Response,
+  e: Extract<EvidenceContent, { ok: true }>,
+  who: { communeId: number; actor: string },
+): Promise<void> {
+  await writeAudit(db, {
+    communeId: who.communeId,
+    actor: who.actor,
+    action: 'civil-request.evidence-viewed',
+    subject: e.request.code,
+    details: { attachmentId: e.attachmentId, type: e.type },
+  });
+  res.status(200).set(evidenceHeaders(e)).send(e.bytes);
+}
+
+function refusalText(reason: EvidenceRefusal, channelLabel: string): { status: number; text: string } {
   const paper = 'Đề nghị người yêu cầu mang bản giấy khi đến nhận để cán bộ đối chiếu.';
   switch (reason) {
     case 'gone':
@@ -178,7 +207,7 @@ export function refusalText(reason: EvidenceRefusal, channelLabel: string): { st
 }
 
 /** The response headers of an evidence file: never cached, never sniffed, never framed, never scripted. */
-export function evidenceHeaders(e: Extract<EvidenceContent, { ok: true }>): Record<string, string> {
+function evidenceHeaders(e: Extract<EvidenceContent, { ok: true }>): Record<string, string> {
   return {
     'content-type': e.type,
     'content-disposition': `${e.disposition}; filename="${e.fileName}"`,

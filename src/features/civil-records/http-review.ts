@@ -14,8 +14,7 @@ import { z } from 'zod';
 import { apiRoute } from '../../core/api-route.js';
 import { actorOf, principalOf } from '../../core/staff.js';
 import { writeAudit } from '../../db/audit.js';
-import { CHANNEL_LABELS } from '../../core/console-kit.js';
-import { evidenceHeaders, readEvidence, refusalText } from './evidence-files.js';
+import { answerRefusal, readEvidence, sendEvidence } from './evidence-files.js';
 import {
   approveBody,
   BASE,
@@ -269,19 +268,11 @@ export function createReviewRoutes(deps: CivilRecordsApiDeps): express.Router {
           res.status(404).json({ error: 'not found' });
           return;
         }
-        const refusal = refusalText(e.reason, CHANNEL_LABELS[e.channel] ?? e.channel);
-        if (e.reason === 'busy') res.set('retry-after', '5');
+        const refusal = answerRefusal(res, e);
         res.status(refusal.status).json({ error: refusal.text, reason: e.reason, channel: e.channel });
         return;
       }
-      await writeAudit(deps.db, {
-        communeId,
-        actor: actorOf(principalOf(req)!),
-        action: 'civil-request.evidence-viewed',
-        subject: e.request.code,
-        details: { attachmentId: e.attachmentId, type: e.type },
-      });
-      res.status(200).set(evidenceHeaders(e)).send(e.bytes);
+      await sendEvidence(deps.db, res, e, { communeId, actor: actorOf(principalOf(req)!) });
     },
   );
 
