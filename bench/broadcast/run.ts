@@ -39,6 +39,7 @@ import os from 'node:os';
 import { sql } from 'drizzle-orm';
 import { signZaloEvent } from '../../src/channels/zalo/verify.js';
 import { createDatabase, execRows, type Database } from '../../src/db/client.js';
+import { UNCERTAIN_SEND } from '../../src/pipeline/outbox/delivery-store.js';
 import { startFakeTelegram, type FakeTelegram } from '../../test/fakes/telegram-server.js';
 import { startFakeZalo, type FakeZalo } from '../../test/fakes/zalo-server.js';
 import { channelEnv, TEXTS, TG, ZALO } from '../../test/helpers/process-platform.js';
@@ -301,6 +302,8 @@ interface RunResult {
   seconds: number;
   duplicates: number;
   lost: number;
+  /** After a kill: copies in flight at the kill, counted as sent unconfirmed and not sent again. */
+  unconfirmed?: number;
   held: number;
   /** Sends the Zalo fake refused as outside the window (the server should never try). */
   refusedOutsideWindow: number;
@@ -399,12 +402,15 @@ async function main() {
       expectTg: number,
       expectZalo: number,
       onProgress?: (c: ReturnType<typeof copiesOf>) => Promise<void>,
+      settled?: () => Promise<boolean>,
     ) => {
       const deadline = Date.now() + DONE_TIMEOUT_MS;
       for (;;) {
         const c = copiesOf(tg, zalo, title);
         if (onProgress) await onProgress(c);
         if ((c.tgCopies.size >= expectTg && c.zaloCopies.size >= expectZalo) || Date.now() > deadline) return c;
+        // Nothing left to send (a copy in flight at a kill is settled, not sent again): what arrived is all.
+        if (settled && (await settled())) return copiesOf(tg, zalo, title);
         await sleep(200);
       }
     };
@@ -482,22 +488,42 @@ async function main() {
       const refused0 = refused();
       const sent = await sendNotice(title, 'Lịch chi trả trợ cấp tháng này (thử nghiệm tải, không có thật).');
       let kill: RunResult['kill'] | undefined;
-      const c = await waitAll(title, reachableTg, reachableZalo, async (p) => {
-        if (kill || p.tgCopies.size < reachableTg / 2) return;
-        const killedAt = Date.now();
-        await server!.kill('SIGKILL');
-        const before = copiesOf(tg, zalo, title).tgCopies.size;
-        out(
-          `… afterKill: killed after ${((killedAt - sent.at) / 1000).toFixed(1)} s (${before} Telegram copies out); restarting`,
-        );
-        server = await startServerProcess({ ...env, LOG_LEVEL: 'info' });
-        kill = {
-          killedAfterS: Math.round((killedAt - sent.at) / 100) / 10,
-          telegramCopiesBeforeKill: before,
-          restartS: Math.round((Date.now() - killedAt) / 100) / 10,
-          duplicatesExplained: 0,
-        };
-      });
+      const c = await waitAll(
+        title,
+        reachableTg,
+        reachableZalo,
+        async (p) => {
+          if (kill || p.tgCopies.size < reachableTg / 2) return;
+          const killedAt = Date.now();
+          await server!.kill('SIGKILL');
+          const before = copiesOf(tg, zalo, title).tgCopies.size;
+          out(
+            `… afterKill: killed after ${((killedAt - sent.at) / 1000).toFixed(1)} s (${before} Telegram copies out); restarting`,
+          );
+          server = await startServerProcess({ ...env, LOG_LEVEL: 'info' });
+          kill = {
+            killedAfterS: Math.round((killedAt - sent.at) / 100) / 10,
+            telegramCopiesBeforeKill: before,
+            restartS: Math.round((Date.now() - killedAt) / 100) / 10,
+            duplicatesExplained: 0,
+          };
+        },
+        async () => {
+          if (!kill) return false;
+          const [r] = await execRows<{ n: number }>(
+            database.db,
+            sql`select count(*)::int as n from notice_deliveries d join outbound_messages o on o.id = d.outbound_id
+              where d.notice_id = ${sent.id} and o.status = 'pending'`,
+          );
+          return Number(r.n) === 0;
+        },
+      );
+      // Copies in flight at the kill: counted as sent, unconfirmed, never sent again (issue 17).
+      const [{ n: unconfirmed }] = await execRows<{ n: number }>(
+        database.db,
+        sql`select count(*)::int as n from notice_deliveries d join outbound_messages o on o.id = d.outbound_id
+            where d.notice_id = ${sent.id} and o.last_error = ${UNCERTAIN_SEND}`,
+      );
       const replies = chatters.replyTimes(sent.at, c.last);
       // Each second copy must be a row the restarted server claimed again (attempts >= 2).
       const attempts = await execRows<{ chat_id: string; attempts: number }>(
@@ -522,6 +548,7 @@ async function main() {
         seconds: Math.round((c.last - sent.at) / 100) / 10,
         duplicates,
         lost: reachableTg - c.tgCopies.size + (reachableZalo - c.zaloCopies.size),
+        unconfirmed: Number(unconfirmed),
         held: await heldOf(sent.id),
         refusedOutsideWindow: refused() - refused0,
         replyP50Ms: percentile(replies.times, 50),
@@ -548,6 +575,7 @@ async function main() {
       ['seconds', (r) => r.seconds],
       ['duplicates', (r) => r.duplicates],
       ['lost', (r) => r.lost],
+      ['in flight at the kill (not resent)', (r) => (r.unconfirmed === undefined ? '–' : r.unconfirmed)],
       ['held (Zalo, outside window)', (r) => r.held],
       ['sent outside window (-230)', (r) => r.refusedOutsideWindow],
       ['429 from the fake', (r) => r.platform429],
@@ -561,7 +589,7 @@ async function main() {
     cells[1][cells[1].length - 1] = `${Math.round(base.shareOfLimit * 1000) / 10} %`;
     cells[2][cells[2].length - 1] = String(Math.round(base.accepted / base.seconds));
     cells[3][cells[3].length - 1] = String(Math.round(base.seconds * 10) / 10);
-    cells[8][cells[8].length - 1] = String(base.refused);
+    cells[9][cells[9].length - 1] = String(base.refused);
     const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => r[i].length)));
     for (const [n, row] of cells.entries()) {
       out(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
@@ -578,7 +606,7 @@ async function main() {
     const k = results.afterKill?.kill;
     if (k)
       out(
-        `Kill: SIGKILL ${k.killedAfterS} s in (${k.telegramCopiesBeforeKill} Telegram copies out), restarted in ${k.restartS} s; ${k.duplicatesExplained} of ${results.afterKill!.duplicates} duplicates are rows claimed again after the kill (sent, not yet marked sent)`,
+        `Kill: SIGKILL ${k.killedAfterS} s in (${k.telegramCopiesBeforeKill} Telegram copies out), restarted in ${k.restartS} s; ${results.afterKill!.unconfirmed ?? 0} copies were in flight at the kill (counted as sent, not sent again); ${k.duplicatesExplained} of ${results.afterKill!.duplicates} duplicates are rows claimed again after the kill`,
       );
     out(`Total ${Math.round((Date.now() - t0) / 1000)} s`);
     if (asJson) {

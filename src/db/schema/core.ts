@@ -146,6 +146,11 @@ export const outboundMessages = pgTable(
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
     /** Claim lease: a worker that dies mid-send lets another retry after it expires. */
     lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    /**
+     * When the worker began handing a notice copy to the platform (replies never set it). A copy found claimed
+     * again with this set was in flight when its process died: the platform may have it, so it is not sent again.
+     */
+    sendStartedAt: timestamp('send_started_at', { withTimezone: true }),
     lastError: text('last_error'),
     platformMessageIds: jsonb('platform_message_ids').$type<string[]>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

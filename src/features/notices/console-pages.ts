@@ -258,6 +258,14 @@ export async function noticePage(db: Db, ctx: ConsoleContext, notice: NoticeRow,
         </table>
       </div>
       ${
+        report.unconfirmed
+          ? html`<p class="muted" id="unconfirmed">
+              Trong số đã gửi có ${report.unconfirmed} tin nền tảng chưa kịp xác nhận: máy chủ dừng đúng lúc đang gửi. Hệ thống
+              không gửi lại những tin này để không ai nhận trùng thông báo.
+            </p>`
+          : ''
+      }
+      ${
         canWrite && cancellable
           ? html`<div class="actions">
               ${

@@ -12,6 +12,11 @@ export interface DeliveryReport {
   blocked: number;
   outsideWindow: number;
   pending: number;
+  /**
+   * Of `sent`, copies the platform never confirmed: they were being sent when the server stopped, and are not
+   * sent again so that nobody gets the notice twice (the platform most likely has them).
+   */
+  unconfirmed: number;
   byChannel: Record<string, Counts>;
 }
 
@@ -30,7 +35,7 @@ export async function deliveryReport(db: Db, notice: NoticeRow): Promise<Deliver
     db,
     sql`select outbound_id from notice_deliveries where notice_id = ${notice.id} and outbound_id is not null`,
   );
-  const report: DeliveryReport = { recipients: 0, ...zeroCounts(), byChannel: {} };
+  const report: DeliveryReport = { recipients: 0, ...zeroCounts(), unconfirmed: 0, byChannel: {} };
   const add = (channel: string, key: keyof Counts, n: number) => {
     report[key] += n;
     report.recipients += n;
@@ -49,6 +54,7 @@ export async function deliveryReport(db: Db, notice: NoticeRow): Promise<Deliver
             ? 'failed'
             : 'pending';
     add(r.channel, key, Number(r.n));
+    if (r.unconfirmed) report.unconfirmed += Number(r.n);
   }
   const held = await execRows<{ channel: string; n: number }>(
     db,

@@ -16,7 +16,18 @@ import type { LeasedOutbound } from './statements.js';
  * A claimed row has the shape of a row leased at insert time (which is a reply: priority 0); its payload as
  * stored (a file may be a reference, resolved before sending).
  */
-export type ClaimedRow = Omit<LeasedOutbound, 'payload'> & { payload: StoredReply; priority?: number };
+export type ClaimedRow = Omit<LeasedOutbound, 'payload'> & {
+  payload: StoredReply;
+  priority?: number;
+  /** Set when a notice copy's send had begun under an earlier claim (see markStarted). */
+  send_started_at?: string | Date | null;
+};
+
+/**
+ * `last_error` of a notice copy that was being handed to the platform when its process died: counted as sent
+ * (the platform most likely has it) and never sent again, so a crash gives nobody the same notice twice.
+ */
+export const UNCERTAIN_SEND = 'uncertain: in flight when the server stopped; not sent again';
 
 /**
  * A confirmed send once stored: the chat's next pending message and, for a reply, the seconds from the message
@@ -71,7 +82,8 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
             limit ${limit}
             for update skip locked
           )
-          returning u.id, u.commune_id, u.channel, u.chat_id, u.user_id, u.payload, u.attempts, u.parts_sent, u.priority`,
+          returning u.id, u.commune_id, u.channel, u.chat_id, u.user_id, u.payload, u.attempts, u.parts_sent, u.priority,
+                    u.send_started_at`,
     );
   }
 
@@ -125,6 +137,32 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
     },
   });
 
+  /**
+   * A notice copy is about to be handed to the platform: noted first (copies starting together share one
+   * statement), so that after a crash the copy is known to have been in flight and is not sent a second time.
+   * Replies are never noted: a reply in flight at a crash is sent again (a duplicate answer beats none).
+   */
+  const markStarted = createBatcher<number, void>({
+    maxBatch: 128,
+    maxConcurrent: 2,
+    lingerMs: 2,
+    run: async (ids) => {
+      await execRows(
+        db,
+        sql`update outbound_messages set send_started_at = now() where id = any(${bigintArray(ids)}) and status = 'pending'`,
+      );
+      return ids.map(() => undefined);
+    },
+  });
+
+  /** A notice copy found in flight from a dead process: counted as sent, unconfirmed, and not sent again. */
+  async function settleUncertain(id: number): Promise<void> {
+    await db
+      .update(outboundMessages)
+      .set({ status: 'sent', sentAt: sql`now()`, lockedUntil: null, lastError: UNCERTAIN_SEND })
+      .where(and(eq(outboundMessages.id, id), eq(outboundMessages.status, 'pending')));
+  }
+
   /** The message will not be sent: its end state, and an audit row staff see (the resident did not get an answer). */
   async function giveUp(row: ClaimedRow, status: GivenUpStatus, result: { code: string; message: string }): Promise<void> {
     const id = Number(row.id);
@@ -154,6 +192,8 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
       .set({
         nextAttemptAt: sql`now() + ${Math.ceil(retry.delayMs)} * interval '1 millisecond'`,
         lockedUntil: null,
+        // The platform answered (an error): the next attempt is a new send, not one that may already be there.
+        sendStartedAt: null,
         partsSent: retry.partsSent,
         ...(result.platformMessageIds?.length ? { platformMessageIds: appendIds(result.platformMessageIds) } : {}),
         lastError: `${result.code}: ${result.message}`.slice(0, 500),
@@ -196,5 +236,15 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
     return rows.length;
   }
 
-  return { claim, markSent, giveUp, scheduleRetry, releaseLeases, forgetFile, releaseOrphanedLeases };
+  return {
+    claim,
+    markSent,
+    markStarted,
+    settleUncertain,
+    giveUp,
+    scheduleRetry,
+    releaseLeases,
+    forgetFile,
+    releaseOrphanedLeases,
+  };
 }

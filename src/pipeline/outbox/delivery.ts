@@ -68,7 +68,17 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
   let rerun = false;
   const inFlight = new Set<Promise<unknown>>();
 
-  const { claim, markSent, giveUp, scheduleRetry, releaseLeases, forgetFile, releaseOrphanedLeases } = createDeliveryStore(db, {
+  const {
+    claim,
+    markSent,
+    markStarted,
+    settleUncertain,
+    giveUp,
+    scheduleRetry,
+    releaseLeases,
+    forgetFile,
+    releaseOrphanedLeases,
+  } = createDeliveryStore(db, {
     leaseMs,
     batchSize,
   });
@@ -116,7 +126,17 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
   /** Deliver one claimed message. Returns false on failure, true when sent, or the id of the chat's next pending message. */
   async function deliverOne(row: ClaimedRow, findNext = true): Promise<boolean | number> {
     const id = Number(row.id);
+    const notice = isNoticeCopy(row);
+    if (notice && row.send_started_at) {
+      // In flight when its process died: the platform may have it. A notice is never sent twice (issue 17).
+      await settleUncertain(id);
+      if (carriesFile(row.payload)) await forgetFile(id);
+      countSent(row, null);
+      log.info({ outboundId: id, channel: row.channel }, 'notice copy in flight at a crash: counted as sent, not sent again');
+      return true;
+    }
     await pace(row);
+    if (notice) await markStarted(id);
     const result = await attempt(row);
     if (result.ok) {
       const confirmedAt = performance.now();

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { ChannelName, Reply, StoredReply } from '../../core/types.js';
 import { isFileRef } from './file-refs.js';
+import { UNCERTAIN_SEND } from './delivery-store.js';
 import { execRows, type Db } from '../../db/client.js';
 import { outboundMessages } from '../../db/schema/index.js';
 
@@ -94,15 +95,22 @@ const OUTSIDE_WINDOW_ERROR = sql`last_error ~ 'error -23[02]:'`;
 export async function countOutboxStatuses(
   db: Db,
   ids: SQL,
-): Promise<{ channel: string; status: string; outsideWindow: boolean; n: number }[]> {
-  const rows = await execRows<{ channel: string; status: string; outside_window: boolean; n: number }>(
+): Promise<{ channel: string; status: string; outsideWindow: boolean; unconfirmed: boolean; n: number }[]> {
+  const rows = await execRows<{ channel: string; status: string; outside_window: boolean; unconfirmed: boolean; n: number }>(
     db,
     sql`select channel, status, coalesce(status = 'undeliverable' and ${OUTSIDE_WINDOW_ERROR}, false) as outside_window,
+               coalesce(status = 'sent' and last_error = ${UNCERTAIN_SEND}, false) as unconfirmed,
                count(*)::int as n
         from outbound_messages where id in (${ids})
-        group by 1, 2, 3`,
+        group by 1, 2, 3, 4`,
   );
-  return rows.map((r) => ({ channel: r.channel, status: r.status, outsideWindow: r.outside_window, n: Number(r.n) }));
+  return rows.map((r) => ({
+    channel: r.channel,
+    status: r.status,
+    outsideWindow: r.outside_window,
+    unconfirmed: r.unconfirmed,
+    n: Number(r.n),
+  }));
 }
 
 /**

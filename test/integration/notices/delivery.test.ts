@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { silentLogger } from '../../../src/core/logger.js';
+import { UNCERTAIN_SEND } from '../../../src/pipeline/outbox/delivery-store.js';
 import type { ChannelAdapter, ChannelName, Reply } from '../../../src/core/types.js';
 import type { Database, Db } from '../../../src/db/client.js';
 import {
@@ -229,7 +230,12 @@ describe('notices: the delivery report', () => {
     await db
       .update(outboundMessages)
       .set({ status: 'sent' })
-      .where(inArray(outboundMessages.id, await ids(['p1', 'p2'])));
+      .where(inArray(outboundMessages.id, await ids(['p1'])));
+    // p2's copy was in flight when the server stopped: counted as sent, unconfirmed (issue 17).
+    await db
+      .update(outboundMessages)
+      .set({ status: 'sent', lastError: UNCERTAIN_SEND })
+      .where(inArray(outboundMessages.id, await ids(['p2'])));
     await db
       .update(outboundMessages)
       .set({ status: 'undeliverable' })
@@ -247,7 +253,7 @@ describe('notices: the delivery report', () => {
       .where(inArray(outboundMessages.id, await ids(['z1'])));
     const [row] = await db.select().from(notices).where(eq(notices.id, n.id));
     const report = await deliveryReport(db, row);
-    expect(report).toMatchObject({ recipients: 7, sent: 3, blocked: 1, outsideWindow: 1, failed: 1, pending: 1 });
+    expect(report).toMatchObject({ recipients: 7, sent: 3, unconfirmed: 1, blocked: 1, outsideWindow: 1, failed: 1, pending: 1 });
     expect(report.byChannel).toEqual({
       telegram: { sent: 2, blocked: 1, outsideWindow: 0, failed: 1, pending: 1 },
       web: { sent: 1, blocked: 0, outsideWindow: 0, failed: 0, pending: 0 },

@@ -4,7 +4,8 @@ import { silentLogger } from '../../../src/core/logger.js';
 import type { ChannelAdapter, ChannelName, Reply } from '../../../src/core/types.js';
 import { execRows, type Database } from '../../../src/db/client.js';
 import { communes } from '../../../src/db/schema/index.js';
-import { createDeliveryWorker, enqueueMessages } from '../../../src/pipeline/outbox/index.js';
+import { createDeliveryWorker, enqueueBroadcast, enqueueMessages } from '../../../src/pipeline/outbox/index.js';
+import { UNCERTAIN_SEND } from '../../../src/pipeline/outbox/delivery-store.js';
 import { createTestDatabase } from '../../helpers/db.js';
 import { until } from '../../helpers/until.js';
 
@@ -52,5 +53,70 @@ describe('leases left by a crash', () => {
     const [row] = await execRows<{ status: string }>(database.db, sql`select status from outbound_messages where id = ${id}`);
     expect(row.status).toBe('sent');
     expect(await worker.releaseOrphanedLeases()).toBe(0);
+  });
+});
+
+/**
+ * Issue 17: "a crash or restart never sends anyone the same notice twice". A notice copy is noted as
+ * started just before it goes to the platform; one found claimed again with that note was in flight when
+ * its process died, so it is counted as sent (unconfirmed) and not sent again. A copy that was only claimed
+ * (waiting for its pace slot) is sent as usual, and replies keep at-least-once.
+ */
+describe('notice copies in flight at a crash', () => {
+  it('are noted before the send, never sent a second time, and a claimed-but-unstarted copy still goes out', async () => {
+    const to = (chatId: string) => ({ communeId, channel: 'telegram' as ChannelName, chatId, userId: chatId });
+    const rows = await enqueueBroadcast(database.db, [
+      { to: to('notice-inflight'), reply: { text: 'thông báo đang gửi dở' } },
+      { to: to('notice-claimed'), reply: { text: 'thông báo mới nhận' } },
+    ]);
+    const idOf = (chat: string) => rows.find((r) => r.chatId === chat)!.id;
+    const [replyId] = await enqueueMessages(database.db, to('reply-inflight'), [{ text: 'trả lời đang gửi dở' }]);
+    // The dead process had claimed all three; it had begun sending the first notice copy (and the reply).
+    await execRows(
+      database.db,
+      sql`update outbound_messages set locked_until = now() + interval '10 minutes', attempts = 1
+          where id in (${idOf('notice-inflight')}, ${idOf('notice-claimed')}, ${replyId})`,
+    );
+    await execRows(database.db, sql`update outbound_messages set send_started_at = now() where id = ${idOf('notice-inflight')}`);
+
+    const sent: { text: string; startedBefore: boolean }[] = [];
+    const adapter = {
+      channel: 'telegram',
+      send: async (reply: Reply) => {
+        const [row] = await execRows<{ send_started_at: unknown; priority: number }>(
+          database.db,
+          sql`select send_started_at, priority from outbound_messages
+              where payload->>'text' = ${reply.text} and status = 'pending'`,
+        );
+        sent.push({ text: reply.text, startedBefore: Number(row.priority) === 1 ? row.send_started_at !== null : true });
+        return { ok: true, platformMessageIds: [String(sent.length)] };
+      },
+    } as unknown as ChannelAdapter;
+    const worker = createDeliveryWorker({ db: database.db, adapters: { get: () => adapter }, log: silentLogger, pollMs: 20 });
+    expect(await worker.releaseOrphanedLeases()).toBeGreaterThanOrEqual(3);
+    worker.start();
+    const statusOf = async (id: number) =>
+      (
+        await execRows<{ status: string; last_error: string | null; platform_message_ids: unknown }>(
+          database.db,
+          sql`select status, last_error, platform_message_ids from outbound_messages where id = ${id}`,
+        )
+      )[0];
+    await until(async () =>
+      (await Promise.all([idOf('notice-inflight'), idOf('notice-claimed'), replyId].map(statusOf))).every(
+        (r) => r.status === 'sent',
+      )
+        ? true
+        : undefined,
+    );
+    await worker.stop();
+
+    // The reply and the unstarted copy went out (the copy noted as started before its send); the copy in flight did not.
+    expect(sent.map((s) => s.text).sort()).toEqual(['thông báo mới nhận', 'trả lời đang gửi dở']);
+    expect(sent.every((s) => s.startedBefore)).toBe(true);
+    const inflight = await statusOf(idOf('notice-inflight'));
+    expect(inflight.last_error).toBe(UNCERTAIN_SEND);
+    expect(inflight.platform_message_ids).toBeNull();
+    expect((await statusOf(idOf('notice-claimed'))).last_error).toBeNull();
   });
 });
