@@ -13,6 +13,8 @@
  * one poisoned item (a payload the database refuses) fails only its own
  * caller.
  */
+import { StalledError, timeBox } from '../core/time-box.js';
+
 export interface BatcherOptions<I, O> {
   /** Runs one batch; returns one result per item, in order. */
   run(items: I[]): Promise<O[]>;
@@ -24,6 +26,11 @@ export interface BatcherOptions<I, O> {
    * within the last `lingerMs`, so a lone item at low load goes at once.
    */
   lingerMs?: number;
+  /**
+   * A batch that has not settled after this long is given up: its callers get a StalledError and its slot is
+   * freed (the work runs on, ignored). Only for idempotent work; see core/time-box.ts. Undefined: no bound.
+   */
+  stallMs?: number;
 }
 
 export interface Batcher<I, O> {
@@ -49,21 +56,25 @@ export function createBatcher<I, O>(opts: BatcherOptions<I, O>): Batcher<I, O> {
   let running = 0;
   let idleWaiters: (() => void)[] = [];
 
+  const run = (items: I[]) =>
+    opts.stallMs === undefined ? opts.run(items) : timeBox(opts.run(items), opts.stallMs, `a batch of ${items.length}`);
+
   async function runBatch(batch: Waiting<I, O>[]): Promise<void> {
     try {
-      const results = await opts.run(batch.map((w) => w.item));
+      const results = await run(batch.map((w) => w.item));
       if (results.length !== batch.length) throw new Error(`batch returned ${results.length} results for ${batch.length} items`);
       batch.forEach((w, i) => w.resolve(results[i]));
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0].reject(error);
+      // A stalled batch is not a poisoned item: retrying each would only wait again.
+      if (batch.length === 1 || error instanceof StalledError) {
+        for (const w of batch) w.reject(error);
         return;
       }
       // Isolate the failure: each item on its own.
       await Promise.all(
         batch.map(async (w) => {
           try {
-            const results = await opts.run([w.item]);
+            const results = await run([w.item]);
             if (results.length !== 1) throw new Error(`batch returned ${results.length} results for 1 item`);
             w.resolve(results[0]);
           } catch (e) {

@@ -1,5 +1,6 @@
 import { errInfo } from '../core/log-error.js';
 import type { Logger } from '../core/logger.js';
+import { StalledError, timeBox } from '../core/time-box.js';
 import type { BatchItem, BatchOutcome } from './dispatcher.js';
 
 export interface ProcessorOptions {
@@ -11,6 +12,11 @@ export interface ProcessorOptions {
   maxConcurrent?: number;
   /** Wait before retrying a conversation another worker holds. */
   busyRetryMs?: number;
+  /**
+   * A batch still running after this long is given up (logged): its conversations are freed for recovery,
+   * which takes them again under their advisory lock (core/time-box.ts). Default 60 s; a batch takes ms.
+   */
+  stallMs?: number;
 }
 
 /**
@@ -27,6 +33,7 @@ export function createProcessor(opts: ProcessorOptions) {
   const maxBatch = opts.maxBatch ?? 32;
   const maxConcurrent = opts.maxConcurrent ?? 2;
   const busyRetryMs = opts.busyRetryMs ?? 25;
+  const stallMs = opts.stallMs ?? 60_000;
   const ready = new Map<number, number>(); // conversation id -> commune id, in arrival order
   const busy = new Set<number>();
   const timers = new Set<NodeJS.Timeout>();
@@ -53,8 +60,7 @@ export function createProcessor(opts: ProcessorOptions) {
       if (!batch.length) return;
       for (const item of batch) busy.add(item.conversationId);
       running++;
-      void opts
-        .processBatch(batch)
+      void timeBox(opts.processBatch(batch), stallMs, 'a processing batch')
         .then((outcome) => {
           for (const item of outcome.more) ready.set(item.conversationId, item.communeId);
           for (const item of outcome.busy) {
@@ -68,7 +74,12 @@ export function createProcessor(opts: ProcessorOptions) {
           }
         })
         .catch((error) =>
-          opts.log.error({ conversations: batch.length, err: errInfo(error) }, 'processing failed; recovery will retry'),
+          opts.log.error(
+            { conversations: batch.length, err: errInfo(error) },
+            error instanceof StalledError
+              ? 'processing stalled; its conversations are freed and recovery will retry'
+              : 'processing failed; recovery will retry',
+          ),
         )
         .finally(() => {
           for (const item of batch) busy.delete(item.conversationId);

@@ -172,6 +172,9 @@ export function createRecorder(deps: { db: Db; ingestBatch?: number; ingestConcu
     maxBatch: deps.ingestBatch ?? 64,
     maxConcurrent: deps.ingestConcurrency ?? 2,
     lingerMs: deps.ingestLingerMs ?? 3,
+    // The webhook waits for this: a statement lost by the driver is answered 503 (the platform redelivers and
+    // the copy is skipped) instead of never, which also held one of the two recording slots for good.
+    stallMs: 15_000,
   });
 
   /** Durably record one message; messages recorded at the same moment share a statement. */

@@ -38,15 +38,17 @@ afterAll(async () => {
 
 if (!onPostgres) console.info('fault-postgres.test.ts skipped: set TEST_DATABASE_URL to cut the database connections under load');
 
-// Opt-in (FAULT_PG_CUT=1). Issue 19's main cause is fixed (patches/; test/integration/pipeline/connection-cut.test.ts):
-// postgres.js left queries waiting for ever after a cut, so batches never ended and messages stayed 'received'
-// (the replies missing 150 s after the last cut were never claim leases). With it, 2 runs of 3 passed; the third
-// failed on one reply marked 'sent' whose stored platform ids the platform had not given (notDelivered
-// "<id> (sent)"), not yet understood: on failure the test prints that row and its chat's messages. A fourth
-// run hit the 300 s test timeout: 10 of 300 webhooks were never acknowledged (290 recorded, all processed and
-// sent; the server answered /readyz), which points at a recording statement that never settled.
-const RUN_CUT = onPostgres && process.env.FAULT_PG_CUT === '1';
-if (onPostgres && !RUN_CUT) console.info('fault-postgres: skipped; set FAULT_PG_CUT=1 to run it');
+// Runs with every PostgreSQL pass (FAULT_PG_CUT=0 skips it). History (issue 19): postgres.js left queries waiting
+// for ever after a cut, so batches never ended and messages stayed 'received' (fixed in patches/; see
+// test/integration/pipeline/connection-cut.test.ts). Later runs still saw, now and then, a recording statement or
+// a processing transaction that never settled while every database session was idle (10 webhooks never
+// acknowledged; one chat's messages never processed): the recording batcher and the processor now give such
+// work up after 15 s / 60 s (core/time-box.ts), so the platform redelivers and recovery takes the conversation
+// again. One older run failed on a reply marked 'sent' whose stored platform ids the platform had not given;
+// not seen since and not understood: on failure the test prints that row and its chat's messages, and the
+// sessions of the database and the server's warnings when anything waits.
+const RUN_CUT = onPostgres && process.env.FAULT_PG_CUT !== '0';
+if (onPostgres && !RUN_CUT) console.info('fault-postgres: skipped (FAULT_PG_CUT=0)');
 
 describe.skipIf(!RUN_CUT)('PostgreSQL connections cut during load', () => {
   it('processes every acknowledged update, loses nothing and recovers without an operator', async () => {
@@ -107,6 +109,27 @@ describe.skipIf(!RUN_CUT)('PostgreSQL connections cut during load', () => {
     const updates = planUpdates(3, 40, 20, 5);
     const load = deliverWebhooks(() => proxy.url, updates, { ratePerS: 60, deadlineMs: 180_000 });
     const acked = () => updates.filter((u) => u.acked).length;
+    // A webhook waiting 20 s for its answer means a recording statement that does not settle: report once what
+    // every session of the database is doing and what the server logged, for whoever investigates.
+    let stuckReported = false;
+    const watchdog = setInterval(() => {
+      const stuck = updates.filter((u) => u.inFlightSince !== undefined && Date.now() - u.inFlightSince > 20_000);
+      if (!stuck.length || stuckReported) return;
+      stuckReported = true;
+      void pg.activity().then((rows) =>
+        console.info(
+          `fault-postgres: ${stuck.length} webhooks unanswered for 20 s (${stuck.map((u) => u.externalId).join(', ')});\n` +
+            `sessions:\n${JSON.stringify(rows, null, 1)}\nserver errors:\n` +
+            server
+              .output()
+              .split('\n')
+              .filter((l) => /"level":(4|5)0|"level":"(warn|error)"/.test(l))
+              .slice(-40)
+              .join('\n'),
+        ),
+      );
+    }, 2_000);
+    cleanups.push(() => clearInterval(watchdog));
     let terminated = 0;
     for (const at of [60, 130, 200]) {
       await waitUntil(`${at} updates acknowledged`, () => acked() >= at, 120_000);
@@ -143,6 +166,15 @@ describe.skipIf(!RUN_CUT)('PostgreSQL connections cut during load', () => {
           where status <> 'processed' order by id`,
       );
       await look.close();
+      console.info(`fault-postgres: sessions at the failure:\n${JSON.stringify(await pg.activity(), null, 1)}`);
+      console.info(
+        `fault-postgres: server warnings and errors:\n${server
+          .output()
+          .split('\n')
+          .filter((l) => /"level":(4|5)0|"level":"(warn|error)"/.test(l))
+          .slice(-60)
+          .join('\n')}`,
+      );
       console.info(
         `fault-postgres: ${Math.round((Date.now() - lastCutAt) / 1000)} s after the load, outbox not sent:\n` +
           `${JSON.stringify(waiting, null, 1)}\ninbound not processed:\n${JSON.stringify(received, null, 1)}`,
@@ -159,7 +191,8 @@ describe.skipIf(!RUN_CUT)('PostgreSQL connections cut during load', () => {
     console.info(
       `fault-postgres: ${report.updates} updates, ${terminated} connections terminated, ` +
         `${report.redeliveries} webhook posts repeated, ${report.duplicates.length} duplicate replies, ` +
-        `${crashes.length} process exits restarted by the supervisor (${[...new Set(crashes)].join('; ')})`,
+        `${crashes.length} process exits restarted by the supervisor (${[...new Set(crashes)].join('; ')}), ` +
+        `${server.output().split('did not settle within').length - 1} stalled statements or batches given up`,
     );
     if (report.notDelivered.length) {
       // A reply not at the platform, or whose stored platform ids the platform never gave: its row and its chat's messages.

@@ -54,6 +54,8 @@ export interface PlannedUpdate {
   status?: number;
   acked: boolean;
   attempts: number;
+  /** Date.now() when the post now waiting for its answer was sent (undefined when none waits). */
+  inFlightSince?: number;
 }
 
 /** `chats` Telegram chats and `users` Zalo users, `perChat` messages each. Ids are disjoint per `run`. */
@@ -150,6 +152,7 @@ export async function deliverWebhooks(
           if (Date.now() > deadline) throw new Error(`update ${u.externalId} not acknowledged in ${opts.deadlineMs} ms`);
           await slot();
           u.attempts++;
+          u.inFlightSince = Date.now();
           try {
             const r = await fetch(`${baseUrl()}${u.path}`, { method: 'POST', headers: u.headers, body: u.body });
             await r.arrayBuffer();
@@ -158,6 +161,7 @@ export async function deliverWebhooks(
           } catch {
             u.status = 0; // connection reset by a dying server
           }
+          u.inFlightSince = undefined;
           if (!u.acked) await new Promise((r) => setTimeout(r, opts.retryMs ?? 300));
         }
       }

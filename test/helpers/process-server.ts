@@ -168,6 +168,16 @@ export async function createProcessDatabase(base: string, prefix: string) {
       );
       return rows.filter((r) => r.ok).length;
     },
+    /** What every session of the database is doing (for a failure's report): state, wait, age and query. */
+    async activity(): Promise<Record<string, unknown>[]> {
+      return admin.unsafe(
+        `select pid, state, wait_event_type, wait_event, backend_xid::text, backend_xmin::text,
+                round(extract(epoch from (now() - xact_start))::numeric, 1) as xact_s,
+                round(extract(epoch from (now() - query_start))::numeric, 1) as query_s,
+                left(regexp_replace(query, '\\s+', ' ', 'g'), 160) as query
+         from pg_stat_activity where datname = '${name}' and pid <> pg_backend_pid() order by pid`,
+      );
+    },
     async drop() {
       await admin.unsafe(`drop database if exists ${name} with (force)`);
       await admin.end();

@@ -100,6 +100,8 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
     maxBatch: 128,
     maxConcurrent: 2,
     lingerMs: 25, // off the resident's path: the message is already sent
+    // Lost by the driver: the send is left leased, and sent again when its lease runs out (at-least-once).
+    stallMs: 30_000,
     run: async (items) => {
       const ran = performance.now();
       const rows = await execRows<{ id: number; next_id: number | null; since_received: number | string | null }>(
@@ -146,6 +148,7 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
     maxBatch: 128,
     maxConcurrent: 2,
     lingerMs: 2,
+    stallMs: 30_000,
     run: async (ids) => {
       await execRows(
         db,

@@ -214,4 +214,28 @@ describe('processor', () => {
       await other.end();
     }
   });
+
+  it('frees the conversations of a batch that never settles, so recovery can process them (issue 19)', async () => {
+    const calls: number[][] = [];
+    const errors: string[] = [];
+    const log = { ...silentLogger, error: (_o: unknown, m?: string) => void errors.push(String(m)) } as typeof silentLogger;
+    const processor = createProcessor({
+      log,
+      stallMs: 50,
+      maxConcurrent: 1,
+      processBatch: (items: BatchItem[]): Promise<BatchOutcome> => {
+        calls.push(items.map((i) => i.conversationId));
+        // The first transaction is lost by the driver (its connection cut): it never settles.
+        return calls.length === 1 ? new Promise<BatchOutcome>(() => {}) : Promise.resolve({ processed: [], more: [], busy: [] });
+      },
+    });
+    processor.enqueue(901, communeId);
+    await until(() => (errors.length ? true : undefined), 2_000);
+    expect(errors).toEqual(['processing stalled; its conversations are freed and recovery will retry']);
+    // What recovery does with a conversation still 'received': it is taken again.
+    processor.enqueue(901, communeId);
+    await until(() => (calls.length === 2 ? true : undefined), 2_000);
+    expect(calls).toEqual([[901], [901]]);
+    await processor.stop();
+  });
 });

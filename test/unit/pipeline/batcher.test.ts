@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBatcher } from '../../../src/pipeline/batcher.js';
+import { StalledError } from '../../../src/core/time-box.js';
 
 /** A `run` whose batches finish only when the test says so, recording every batch it was given. */
 function controlledRun<I, O>(answer: (item: I) => O) {
@@ -246,6 +247,32 @@ describe('batcher', () => {
       await add.idle();
       expect(retried.sort()).toEqual([1, 2, 3]);
       expect(await Promise.all(results)).toEqual([1, 2, 3]);
+    });
+  });
+
+  describe('a batch that never settles (stallMs)', () => {
+    it('rejects its callers with a StalledError after stallMs and frees its slot, so the next batch runs', async () => {
+      const batches: number[][] = [];
+      const add = createBatcher<number, number>({
+        maxConcurrent: 1,
+        stallMs: 40,
+        run: (items) => {
+          batches.push([...items]);
+          // The first batch is lost (a query the driver never settles); later ones answer.
+          return batches.length === 1 ? new Promise<number[]>(() => {}) : Promise.resolve(items.map((n) => n * 2));
+        },
+      });
+      const lost = add(1);
+      const queued = add(2); // waits behind the only slot
+      await expect(lost).rejects.toBeInstanceOf(StalledError);
+      await expect(queued).resolves.toBe(4);
+      // Not retried item by item: a stall is not a poisoned item.
+      expect(batches).toEqual([[1], [2]]);
+    });
+
+    it('never rejects a batch that settles in time', async () => {
+      const add = createBatcher<number, number>({ stallMs: 1_000, run: async (items) => items });
+      await expect(add(5)).resolves.toBe(5);
     });
   });
 });
