@@ -89,9 +89,11 @@ export async function setupChannels(deps: {
   const hooks: ChannelHooks = {
     // One webhook may carry several messages; they are recorded together (and in order).
     ingest: (messages: InboundMessage[]): Promise<IngestResult[]> => Promise.all(messages.map((m) => dispatcher.ingest(m))),
-    // What is scheduled here is already durable: the processor batches it, recovery covers a crash.
+    // What is scheduled here is already durable: the processor batches it, recovery covers a crash. A
+    // redelivered copy schedules its conversation too: the first delivery may have been answered 503 although
+    // its statement committed later (a stalled recording), and processing takes only what is unprocessed.
     afterAck(messages, recorded) {
-      for (const r of recorded as IngestResult[]) if (!r.duplicate) deps.process(r.conversationId, r.communeId);
+      for (const r of recorded as IngestResult[]) deps.process(r.conversationId, r.communeId);
       for (const m of messages) {
         if (!m.action) continue;
         void adapters.get(`${m.communeId}:${m.channel}`)?.acknowledge?.(m);

@@ -260,8 +260,8 @@ export async function noticePage(db: Db, ctx: ConsoleContext, notice: NoticeRow,
       ${
         report.unconfirmed
           ? html`<p class="muted" id="unconfirmed">
-              Trong số đã gửi có ${report.unconfirmed} tin nền tảng chưa kịp xác nhận: máy chủ dừng đúng lúc đang gửi. Hệ thống
-              không gửi lại những tin này để không ai nhận trùng thông báo.
+              Trong số đã gửi có ${report.unconfirmed} tin nền tảng chưa kịp xác nhận vì việc gửi bị gián đoạn giữa chừng (máy chủ
+              dừng hoặc mất kết nối). Hệ thống không gửi lại những tin này để không ai nhận trùng thông báo.
             </p>`
           : ''
       }

@@ -158,12 +158,25 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
     },
   });
 
-  /** A notice copy found in flight from a dead process: counted as sent, unconfirmed, and not sent again. */
-  async function settleUncertain(id: number): Promise<void> {
+  /** Take the started note back (the send was not made: the note could not be confirmed). */
+  async function clearStarted(id: number): Promise<void> {
     await db
       .update(outboundMessages)
-      .set({ status: 'sent', sentAt: sql`now()`, lockedUntil: null, lastError: UNCERTAIN_SEND })
+      .set({ sendStartedAt: null })
       .where(and(eq(outboundMessages.id, id), eq(outboundMessages.status, 'pending')));
+  }
+
+  /**
+   * A notice copy found in flight from a dead process: counted as sent, unconfirmed, and not sent again.
+   * False when it was no longer pending (the live send it raced was confirmed first).
+   */
+  async function settleUncertain(id: number): Promise<boolean> {
+    const rows = await db
+      .update(outboundMessages)
+      .set({ status: 'sent', sentAt: sql`now()`, lockedUntil: null, lastError: UNCERTAIN_SEND })
+      .where(and(eq(outboundMessages.id, id), eq(outboundMessages.status, 'pending')))
+      .returning({ id: outboundMessages.id });
+    return rows.length > 0;
   }
 
   /** The message will not be sent: its end state, and an audit row staff see (the resident did not get an answer). */
@@ -195,8 +208,12 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
       .set({
         nextAttemptAt: sql`now() + ${Math.ceil(retry.delayMs)} * interval '1 millisecond'`,
         lockedUntil: null,
-        // The platform answered (an error): the next attempt is a new send, not one that may already be there.
+        // This send failed (an error, or a timeout, which is retried as before: a crash is what the note is
+        // for), so the next attempt is a new send. A claim that ran out meanwhile may have settled the copy as
+        // in flight: it was not delivered after all, so it is pending again.
         sendStartedAt: null,
+        status: sql`case when ${outboundMessages.status} = 'sent' and ${outboundMessages.lastError} = ${UNCERTAIN_SEND}
+                    then 'pending' else ${outboundMessages.status} end`,
         partsSent: retry.partsSent,
         ...(result.platformMessageIds?.length ? { platformMessageIds: appendIds(result.platformMessageIds) } : {}),
         lastError: `${result.code}: ${result.message}`.slice(0, 500),
@@ -243,6 +260,7 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
     claim,
     markSent,
     markStarted,
+    clearStarted,
     settleUncertain,
     giveUp,
     scheduleRetry,

@@ -72,6 +72,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     claim,
     markSent,
     markStarted,
+    clearStarted,
     settleUncertain,
     giveUp,
     scheduleRetry,
@@ -115,6 +116,17 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     if ('missing' in ready)
       return { ok: false, retryable: false, code: `file_${ready.missing}`, message: 'referenced file not found' };
     const to = { communeId: row.commune_id, channel: row.channel, chatId: row.chat_id, userId: row.user_id };
+    // A notice copy is noted as started right before the platform is asked (never earlier: a failure before
+    // this point must leave the copy to be sent again). Not noted: nothing is sent, and the mark (which the
+    // statement may have written before the connection failed) is cleared, best effort, for a later retry.
+    if (isNoticeCopy(row)) {
+      try {
+        await markStarted(Number(row.id));
+      } catch (error) {
+        await clearStarted(Number(row.id)).catch(() => {});
+        return { ok: false, retryable: true, code: 'database', message: `not noted as started: ${(error as Error).message}` };
+      }
+    }
     try {
       return await adapter.send(ready.reply, to, { skipParts: Number(row.parts_sent ?? 0) });
     } catch (error) {
@@ -126,17 +138,17 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
   /** Deliver one claimed message. Returns false on failure, true when sent, or the id of the chat's next pending message. */
   async function deliverOne(row: ClaimedRow, findNext = true): Promise<boolean | number> {
     const id = Number(row.id);
-    const notice = isNoticeCopy(row);
-    if (notice && row.send_started_at) {
-      // In flight when its process died: the platform may have it. A notice is never sent twice (issue 17).
-      await settleUncertain(id);
-      if (carriesFile(row.payload)) await forgetFile(id);
-      countSent(row, null);
-      log.info({ outboundId: id, channel: row.channel }, 'notice copy in flight at a crash: counted as sent, not sent again');
+    if (isNoticeCopy(row) && row.send_started_at) {
+      // In flight when its process died (or its claim ran out): the platform may have it. A crash never sends
+      // anyone the same notice twice (issue 17). If the live send it raced fails, scheduleRetry reopens the row.
+      if (await settleUncertain(id)) {
+        if (carriesFile(row.payload)) await forgetFile(id);
+        countSent(row, null);
+        log.info({ outboundId: id, channel: row.channel }, 'notice copy in flight at a crash: counted as sent, not sent again');
+      }
       return true;
     }
     await pace(row);
-    if (notice) await markStarted(id);
     const result = await attempt(row);
     if (result.ok) {
       const confirmedAt = performance.now();
@@ -355,7 +367,7 @@ export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
 
 /**
  * The payload field that marks a notice copy queued at reply priority (features/notices/sending.ts writes it;
- * the outbox table has no column for it and no migration may add one).
+ * the outbox has no column saying which notice a row copies: notice_deliveries links them).
  */
 export const NOTICE_COPY = 'noticeCopy' as const;
 

@@ -5,7 +5,7 @@ import type { ChannelAdapter, ChannelName, Reply } from '../../../src/core/types
 import { execRows, type Database } from '../../../src/db/client.js';
 import { communes } from '../../../src/db/schema/index.js';
 import { createDeliveryWorker, enqueueBroadcast, enqueueMessages } from '../../../src/pipeline/outbox/index.js';
-import { UNCERTAIN_SEND } from '../../../src/pipeline/outbox/delivery-store.js';
+import { createDeliveryStore, UNCERTAIN_SEND } from '../../../src/pipeline/outbox/delivery-store.js';
 import { createTestDatabase } from '../../helpers/db.js';
 import { until } from '../../helpers/until.js';
 
@@ -118,5 +118,29 @@ describe('notice copies in flight at a crash', () => {
     expect(inflight.last_error).toBe(UNCERTAIN_SEND);
     expect(inflight.platform_message_ids).toBeNull();
     expect((await statusOf(idOf('notice-claimed'))).last_error).toBeNull();
+  });
+});
+
+describe('a live notice send overtaken by its lease', () => {
+  it('is pending again when that send fails after the copy was settled as in flight', async () => {
+    const to = { communeId, channel: 'telegram' as ChannelName, chatId: 'notice-slow', userId: 'notice-slow' };
+    const [row] = await enqueueBroadcast(database.db, [{ to, reply: { text: 'thông báo gửi chậm' } }]);
+    // Another claim found it noted and settled it as in flight, while the live send was still going...
+    await execRows(
+      database.db,
+      sql`update outbound_messages set status = 'sent', last_error = ${UNCERTAIN_SEND}, send_started_at = now() where id = ${row.id}`,
+    );
+    // ...and then the platform refused that live send: it was not delivered after all.
+    const store = createDeliveryStore(database.db, { leaseMs: 60_000, batchSize: 10 });
+    await store.scheduleRetry(row.id, {
+      delayMs: 0,
+      partsSent: 0,
+      result: { ok: false, retryable: true, code: 'server_error', message: 'HTTP 502' },
+    });
+    const [after] = await execRows<{ status: string; send_started_at: unknown }>(
+      database.db,
+      sql`select status, send_started_at from outbound_messages where id = ${row.id}`,
+    );
+    expect(after).toEqual({ status: 'pending', send_started_at: null });
   });
 });
