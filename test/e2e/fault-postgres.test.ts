@@ -44,9 +44,9 @@ if (!onPostgres) console.info('fault-postgres.test.ts skipped: set TEST_DATABASE
 // a processing transaction that never settled while every database session was idle (10 webhooks never
 // acknowledged; one chat's messages never processed): the recording batcher and the processor now give such
 // work up after 15 s / 60 s (core/time-box.ts), so the platform redelivers and recovery takes the conversation
-// again. One older run failed on a reply marked 'sent' whose stored platform ids the platform had not given;
-// not seen since and not understood: on failure the test prints that row and its chat's messages, and the
-// sessions of the database and the server's warnings when anything waits.
+// again. The old "reply marked 'sent' whose platform ids the platform had not given" was this test's own race:
+// a duplicate let the per-chat counts be reached while a reply was still pending, and the platform was read
+// before the database; it now waits until nothing is pending (CI showed the pending form of the same race).
 const RUN_CUT = onPostgres && process.env.FAULT_PG_CUT !== '0';
 if (onPostgres && !RUN_CUT) console.info('fault-postgres: skipped (FAULT_PG_CUT=0)');
 
@@ -143,12 +143,24 @@ describe.skipIf(!RUN_CUT)('PostgreSQL connections cut during load', () => {
     // Generous: a batch cut mid-transaction is picked up by the 30 s recovery, a claim cut before it
     // was marked sent waits for its 60 s lease.
     const lastCutAt = Date.now();
+    // A duplicate counts at the platform too, so the counts alone can be reached while a chat's last reply is
+    // still pending: wait until nothing is left to process or send as well. Only then is the platform read
+    // (reconcile below), so no reply is marked sent between that snapshot and the database's rows (this race
+    // was the old "marked sent, ids not at the platform" failure; CI saw the pending form of it).
+    const settledDb = await createDatabase({ url: pg.url, poolMax: 1 });
+    cleanups.push(() => settledDb.close());
     try {
       await waitUntil(
-        'every reply at the platform',
-        () => {
+        'every reply at the platform and nothing left to send',
+        async () => {
           const got = acceptedPerChat(tg, zalo);
-          return [...perChat].every(([chat, n]) => (got.get(chat) ?? 0) >= n);
+          if (![...perChat].every(([chat, n]) => (got.get(chat) ?? 0) >= n)) return false;
+          const [left] = await execRows<{ n: number }>(
+            settledDb.db,
+            sql`select (select count(*) from outbound_messages where status = 'pending')
+                     + (select count(*) from inbound_messages where status = 'received') as n`,
+          ).catch(() => [{ n: 1 }]);
+          return Number(left.n) === 0;
         },
         150_000,
       );
