@@ -102,6 +102,8 @@ function* collect(procedures: readonly SearchableProcedure[]) {
     nameHead: new PostingsBuilder(),
     /** Field words a document's name does not have: the search's weak field evidence, without a Set per document. */
     fieldOnly: new PostingsBuilder(),
+    /** The accented words of each name (`Doc.accented`), as postings: the search walks them beside a word's postings. */
+    nameAccent: new PostingsBuilder(),
   };
   const next = new Map<string, Set<string>>();
   const prev = new Map<string, Set<string>>();
@@ -139,6 +141,7 @@ function* collect(procedures: readonly SearchableProcedure[]) {
         building.bodyBigram.add(key, id);
       }
     }
+    for (const w of accented) building.nameAccent.add(w, id);
     const ftoks = tokenize(p.field);
     for (const t of ftoks) building.field.add(t, id);
     const tokenSet = new Set(tokens);
@@ -177,6 +180,7 @@ function* collect(procedures: readonly SearchableProcedure[]) {
     field: building.field.build(),
     nameHead: building.nameHead.build(),
     fieldOnly: building.fieldOnly.build(),
+    nameAccent: building.nameAccent.build(),
     next,
     prev,
   };
@@ -213,7 +217,7 @@ export function buildIndexData(procedures: readonly SearchableProcedure[]) {
 
 /** The build in slices of records, for `runStepsAsync` (src/core/steps.ts). */
 export function* buildIndexDataSteps(procedures: readonly SearchableProcedure[]) {
-  const { docs, name, nameBigram, bodyBigram, field, nameHead, fieldOnly, next, prev } = yield* collect(procedures);
+  const { docs, name, nameBigram, bodyBigram, field, nameHead, fieldOnly, nameAccent, next, prev } = yield* collect(procedures);
   /** Every accented word of every name: a typed word outside it is a misspelling, not a different word. */
   const accentedVocab = new Set<string>();
   for (const d of docs) for (const w of d.accented) accentedVocab.add(w);
@@ -249,6 +253,7 @@ export function* buildIndexDataSteps(procedures: readonly SearchableProcedure[])
     field,
     nameHead,
     fieldOnly,
+    nameAccent,
     next,
     prev,
     accentedVocab,

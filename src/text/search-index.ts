@@ -82,9 +82,14 @@ const UNDERSPECIFIED = 0.6;
 function longestRun(query: string[], name: string[]): { run: number; start: number } {
   let best = 0;
   let start = -1;
-  let prevRow = new Array<number>(name.length + 1).fill(0);
+  if (runRow.length <= name.length) {
+    runRow = new Int32Array(2 * (name.length + 1));
+    runPrev = new Int32Array(2 * (name.length + 1));
+  }
+  let prevRow = runPrev.fill(0, 0, name.length + 1);
+  let row = runRow;
   for (let i = 1; i <= query.length; i++) {
-    const row = new Array<number>(name.length + 1).fill(0);
+    row[0] = 0;
     for (let j = 1; j <= name.length; j++) {
       if (query[i - 1] === name[j - 1]) {
         row[j] = prevRow[j - 1] + 1;
@@ -92,12 +97,17 @@ function longestRun(query: string[], name: string[]): { run: number; start: numb
           best = row[j];
           start = j - row[j];
         }
-      }
+      } else row[j] = 0;
     }
-    prevRow = row;
+    [prevRow, row] = [row, prevRow];
   }
   return { run: best, start };
 }
+
+/** longestRun's two rows, reused (it runs on every reranked candidate of every search). */
+let runRow = new Int32Array(64);
+let runPrev = new Int32Array(64);
+const NONE = new Int32Array(0);
 
 /** Build the in-memory index at once. Cost is linear in the catalog (about a second for the national one). */
 export function createProcedureIndex(
@@ -113,7 +123,7 @@ export function* procedureIndexSteps(
   tuning: IndexTuning = DEFAULT_TUNING,
 ): Steps<ProcedureIndex> {
   const data = yield* buildIndexDataSteps(procedures);
-  const { docs, name, nameBigram, bodyBigram, nameHead, fieldOnly, N, idf, tokenIdf, lengthNorm } = data;
+  const { docs, name, nameBigram, bodyBigram, nameHead, fieldOnly, nameAccent, N, idf, tokenIdf, lengthNorm } = data;
   const resolve = (concepts: Parameters<typeof resolveConcepts>[1]) => resolveConcepts(data, concepts);
   // Scores grow with the rarity a word can have in this catalog, up to the cap on a word's weight (UNKNOWN_INFO).
   // The floor was set on the national catalog, whose rarest word (idf 7.5) is over the cap: a smaller catalog
@@ -168,11 +178,18 @@ export function* procedureIndexSteps(
           // apart on its own; walking its postings costs more than it ranks.
           if (posting && !(c.soft && alt.tokens.length === 1 && posting.length > SOFT_DF_LIMIT * N)) {
             // Indexed loops over the packed postings: the hottest lines of a search.
+            // Names with the word as typed, accents and all: both lists ascend, so one walk beside the other
+            // tells which names have it (a Set lookup per posting was a fifth of a search's time).
             const accent = alt.tokens.length === 1 ? c.accented : undefined;
+            const withAccent = accent ? (nameAccent.get(accent) ?? NONE) : undefined;
+            let k = 0;
             for (let i = 0; i < posting.length; i++) {
               const d = posting[i];
               let m = share;
-              if (accent && !docs[d].accented.has(accent)) m *= ACCENT_MISMATCH;
+              if (withAccent) {
+                while (k < withAccent.length && withAccent[k] < d) k++;
+                if (withAccent[k] !== d) m *= ACCENT_MISMATCH;
+              }
               if (!inA[d]) {
                 inA[d] = 1;
                 aTouched.push(d);

@@ -20,6 +20,20 @@ const unknown: SearchResponse = { results: [], confident: false, decision: 'unkn
 describe('nearest answered examples', () => {
   const index = createExampleIndex(examples);
 
+  it('gives a question the same vote whatever was asked before it (the similarities are reused between votes)', () => {
+    const fresh = createExampleIndex(examples).vote('làm giấy khai sinh cho con');
+    index.vote('ba tui mới mất hôm qua, giờ làm giấy báo tử ở đâu');
+    expect(index.vote('làm giấy khai sinh cho con')).toEqual(fresh);
+  });
+
+  it('keeps the five nearest, nearest first, the earlier example first on a tie', () => {
+    const same = Array.from({ length: 8 }, (_, i) => ({ q: `giấy khai sinh số ${i}`, codes: [`9.00000${i}`] }));
+    const many = createExampleIndex([{ q: 'giấy khai sinh bản sao', codes: ['9.000009'] }, ...same]);
+    const v = many.vote('giấy khai sinh');
+    // Eight equal neighbours and one less similar: the first five equal ones vote, in example order.
+    expect(v.codes.map((c) => c.code)).toEqual(['9.000000', '9.000001', '9.000002', '9.000003', '9.000004']);
+  });
+
   it('votes for the procedure of the examples that say the same thing in other words', () => {
     const v = index.vote('tía tui mất rồi, làm giấy báo tử sao');
     expect(v.codes[0].code).toBe('1.000656');

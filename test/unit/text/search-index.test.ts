@@ -181,3 +181,24 @@ describe('index contract', () => {
     expect(local.search('xin tiền lũ lụt').results[0]?.code).toBe('local.ho-tro-lu');
   });
 });
+
+describe('a word typed with its accents', () => {
+  // Names that fold to the same words but for one accent, interleaved so the walk over the names that have
+  // the accented word ("bán") meets names without it before and after each of its own.
+  const names = ['Cấp phép bàn giao nhà ở', 'Cấp phép bán nhà ở', 'Cấp phép bàn giao đất ở', 'Cấp phép bán đất ở'];
+  const small = createProcedureIndex(
+    names.map((name, i) => ({ code: `t.${i}`, name, field: 'Nhà ở', levels: ['xã'], text: '' })),
+  );
+  const scores = (q: string) =>
+    new Map(small.search(q, { limit: 4, explain: true }).results.map((r) => [r.code, r.score] as const));
+
+  it('counts less in the names that have the word with other accents, and the same in those that have it', () => {
+    const accented = scores('xin cấp phép bán nhà ở');
+    const folded = scores('xin cap phep ban nha o');
+    expect(accented.get('t.1')).toBe(folded.get('t.1'));
+    expect(accented.get('t.3')).toBe(folded.get('t.3'));
+    expect(accented.get('t.0')!).toBeLessThan(folded.get('t.0')!);
+    expect(accented.get('t.2')!).toBeLessThan(folded.get('t.2')!);
+    expect([...accented.keys()][0]).toBe('t.1');
+  });
+});
