@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { axeViolations, CHROMIUM, launchChromium, PHONE, signInPage } from '../helpers/browser.js';
-import { auditLog, notices } from '../../src/db/schema/index.js';
+import { auditLog, noticeDeliveries, notices, outboundMessages } from '../../src/db/schema/index.js';
+import { subscribe } from '../../src/features/notices/service.js';
+import { UNCERTAIN_SEND } from '../../src/pipeline/outbox/delivery-store.js';
 import { startTestRuntime } from '../helpers/runtime.js';
 import { addStaff } from '../helpers/staff.js';
 
@@ -138,4 +140,68 @@ describe.runIf(existsSync(CHROMIUM))('the notices page in a browser', () => {
     });
     expect(forged).toBe(403);
   }, 90_000);
+
+  it('on a phone, resends a sent notice to the resident whose copy is unconfirmed, after a warning', async () => {
+    // A copy as a crash mid-send leaves it: sent, unconfirmed (the runtime has no Telegram bot: the reopened copy
+    // only waits to be retried).
+    const db = env.runtime.database.db;
+    const communeId = env.runtime.defaultCommune.id;
+    const sub = await subscribe(db, {
+      communeId,
+      channel: 'telegram',
+      chatId: '5700000001',
+      userId: '5700000001',
+      hamletId: null,
+      topicIds: [],
+    });
+    const [n] = await db
+      .insert(notices)
+      .values({
+        communeId,
+        title: 'Lịch phun thuốc muỗi',
+        body: 'Sáng Chủ nhật.',
+        status: 'sent',
+        sentAt: new Date(),
+        createdBy: 'staff:1',
+      })
+      .returning();
+    const [copy] = await db
+      .insert(outboundMessages)
+      .values({
+        communeId,
+        channel: 'telegram',
+        chatId: sub.chatId,
+        userId: sub.userId,
+        payload: { text: '📢 Lịch phun thuốc muỗi' },
+        priority: 1,
+        status: 'sent',
+        sentAt: new Date(),
+        sendStartedAt: new Date(),
+        lastError: UNCERTAIN_SEND,
+        attempts: 1,
+      })
+      .returning();
+    await db.insert(noticeDeliveries).values({
+      noticeId: n.id,
+      subscriptionId: sub.id,
+      communeId,
+      channel: 'telegram',
+      chatId: sub.chatId,
+      outboundId: copy.id,
+    });
+
+    const staff = await browser.newPage({ viewport: PHONE });
+    staff.on('dialog', (d) => void d.accept());
+    await signIn(staff, 'quantri');
+    await staff.goto(`${env.baseUrl}/console/notices/${n.id}`);
+    await staff.getByText(/sẽ nhận thêm một lần nữa/).waitFor();
+    const button = staff.getByRole('button', { name: 'Gửi lại cho 1 người chưa xác nhận' });
+    expect(await staff.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    expect(await axeViolations(staff)).toEqual([]);
+    await staff.screenshot({ path: join(SHOTS, 'console-notice-resend-phone.png'), fullPage: true });
+    await button.click();
+    await staff.getByText('Đã xếp lịch gửi lại cho 1 người.').waitFor();
+    expect(await staff.locator('#resend-unconfirmed').count()).toBe(0);
+    expect(await db.select().from(auditLog).where(eq(auditLog.action, 'notice.resend_unconfirmed'))).toHaveLength(1);
+  }, 60_000);
 });

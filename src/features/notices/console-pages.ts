@@ -5,6 +5,7 @@ import { principalAllows, type ConsoleContext } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
 import { attachmentCard } from './console-attachment.js';
 import { approvalBlock, awaitingSection } from './console-approval.js';
+import { maySendAs } from './http-resend.js';
 import { WRITE } from './http.js';
 import {
   attachmentInfo,
@@ -196,6 +197,10 @@ export async function noticePage(db: Db, ctx: ConsoleContext, notice: NoticeRow,
   ];
   const file = await attachmentInfo(db, notice.id);
   const canWrite = principalAllows(ctx.principal, WRITE);
+  const canResend =
+    notice.status === 'sent' &&
+    report.unconfirmed > 0 &&
+    maySendAs(ctx.principal)(await noticesRequireApproval(db, ctx.communeId));
   const open = notice.status === 'draft' || notice.status === 'scheduled';
   const cancellable = open || notice.status === 'awaiting_approval';
   const names = (ids: number[], rows: { id: number; name: string }[], all: string) =>
@@ -261,10 +266,11 @@ export async function noticePage(db: Db, ctx: ConsoleContext, notice: NoticeRow,
         report.unconfirmed
           ? html`<p class="muted" id="unconfirmed">
               Trong số đã gửi có ${report.unconfirmed} tin nền tảng chưa kịp xác nhận vì việc gửi bị gián đoạn giữa chừng (máy chủ
-              dừng hoặc mất kết nối). Hệ thống không gửi lại những tin này để không ai nhận trùng thông báo.
+              dừng hoặc mất kết nối). Hệ thống không tự động gửi lại những tin này để không ai nhận trùng thông báo.
             </p>`
           : ''
       }
+      ${canResend ? resendForm(ctx, notice, report.unconfirmed) : ''}
       ${
         canWrite && cancellable
           ? html`<div class="actions">
@@ -338,6 +344,27 @@ export async function targetsPage(db: Db, ctx: ConsoleContext, flash?: Flash, st
           : ''
       }`,
   });
+}
+
+/**
+ * Staff choose to resend the unconfirmed copies: some of those residents may have the notice already and get it
+ * twice, which the form says before the button and the confirmation asks again.
+ */
+function resendForm(ctx: ConsoleContext, notice: NoticeRow, n: number) {
+  return html`<form
+    method="post"
+    action="/console/notices/${notice.id}/resend-unconfirmed"
+    class="card"
+    id="resend-unconfirmed"
+    data-confirm="Gửi lại thông báo cho ${n} người chưa xác nhận? Có thể một số người sẽ nhận hai lần."
+  >
+    ${csrfField(ctx)}
+    <p class="muted" id="resend-warning">
+      Lưu ý: một số người trong số này có thể đã nhận được thông báo; nếu gửi lại, họ sẽ nhận thêm một lần nữa. Anh/chị chỉ nên
+      gửi lại khi thông báo thật sự cần đến được mọi người.
+    </p>
+    <div class="actions"><button type="submit" id="resend">Gửi lại cho ${n} người chưa xác nhận</button></div>
+  </form>`;
 }
 
 function whenText(n: NoticeRow): string {

@@ -7,6 +7,7 @@ import type { Db } from '../../db/client.js';
 import { ATTACHMENT_JS, ATTACHMENT_JS_PATH } from './console-attachment.js';
 import { listPage, NOTICES_JS, noticePage, targetsPage } from './console-pages.js';
 import { isAdmin } from './http-approval.js';
+import { maySendAs } from './http-resend.js';
 import { APPROVE, READ, WRITE, type NoticesApiDeps } from './http.js';
 import {
   addHamlet,
@@ -21,6 +22,8 @@ import {
   findNotice,
   removeHamlet,
   removeTopic,
+  resendUnconfirmed,
+  NoticeResendForbidden,
   startSending,
 } from './service.js';
 
@@ -162,6 +165,27 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
         return noticePage(db, ctx, notice, { kind: 'ok', text: 'Đã hủy thông báo.' });
       } catch (e) {
         if (!(e instanceof ValidationError)) throw e;
+        const notice = await findNotice(db, ctx.communeId, idOf(req));
+        return notice ? noticePage(db, ctx, notice, { kind: 'error', text: e.message }, e.status) : notFound(ctx);
+      }
+    }),
+  );
+
+  router.post(
+    '/console/notices/:id/resend-unconfirmed',
+    consolePage(READ, async (req, _res, ctx) => {
+      try {
+        const done = await resendUnconfirmed(db, {
+          communeId: ctx.communeId,
+          id: idOf(req),
+          actor: actorOf(ctx.principal),
+          maySend: maySendAs(ctx.principal),
+        });
+        if (!done) return notFound(ctx);
+        const fresh = (await findNotice(db, ctx.communeId, done.notice.id)) ?? done.notice;
+        return noticePage(db, ctx, fresh, { kind: 'ok', text: `Đã xếp lịch gửi lại cho ${done.reopened} người.` });
+      } catch (e) {
+        if (!(e instanceof ValidationError) && !(e instanceof NoticeResendForbidden)) throw e;
         const notice = await findNotice(db, ctx.communeId, idOf(req));
         return notice ? noticePage(db, ctx, notice, { kind: 'error', text: e.message }, e.status) : notFound(ctx);
       }

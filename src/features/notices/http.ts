@@ -6,6 +6,7 @@ import { actorOf, principalOf, type Permission } from '../../core/staff.js';
 import type { Db } from '../../db/client.js';
 import { registerApprovalRoutes } from './http-approval.js';
 import { registerAttachmentRoutes } from './http-attachment.js';
+import { registerResendRoute } from './http-resend.js';
 import type { NoticeSender } from './sender.js';
 import {
   attachmentInfo,
@@ -118,7 +119,8 @@ const composeBody = z.object({
  * - `GET  /api/v1/notices/:id`                      one notice with its delivery report
  * - `POST /api/v1/notices/:id/send`                 send now (or submit for approval where the commune requires it)
  * - `POST /api/v1/notices/:id/cancel`               cancel a draft, scheduled or awaiting notice
- * - approval and its setting: http-approval.ts; the attachment: http-attachment.ts
+ * - approval and its setting: http-approval.ts; the attachment: http-attachment.ts; resending the unconfirmed
+ *   copies of a sent notice: http-resend.ts
  */
 export function createNoticesApi(deps: NoticesApiDeps): express.Router {
   const { db } = deps;
@@ -321,6 +323,7 @@ export function createNoticesApi(deps: NoticesApiDeps): express.Router {
 
   registerApprovalRoutes(router, deps);
   registerAttachmentRoutes(router, deps);
+  registerResendRoute(router, deps);
   router.use(httpErrors());
   return router;
 }

@@ -7,11 +7,13 @@ import { noticesRequireApproval } from './approval.js';
 import { listHamlets, listTopics, previewAudience, type NoticeRow } from './audience.js';
 
 // The notices' use-cases in one place for handlers, routes and tests: who receives them (audience.ts),
-// composing and starting them (here), sending them (sending.ts) and how far they got (delivery-report.ts).
+// composing and starting them (here), sending them (sending.ts), how far they got (delivery-report.ts) and
+// resending the copies nobody confirmed (resend.ts).
 export * from './approval.js';
 export * from './attachments.js';
 export * from './audience.js';
 export * from './delivery-report.js';
+export * from './resend.js';
 export * from './sending.js';
 
 // ---- Staff: composing, targeting, sending -------------------------------------------------------

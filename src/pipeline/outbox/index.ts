@@ -1,6 +1,7 @@
 // Every read and write of outbound_messages goes through this folder: queueing (enqueue.ts for what a
 // use-case queues: notifications, staff answers, the apology; statements.ts for the processing statements'
-// replies), delivery (delivery.ts) and the staff and web chat queries (queries.ts, http.ts). A proactive
+// replies), delivery (delivery.ts), a notice's unconfirmed copies reopened at staff's request (reopen.ts) and the
+// staff and web chat queries (queries.ts, http.ts). A proactive
 // message (a notification, a staff answer) is the one without an inbound_id.
 import type { FeatureModule } from '../../core/feature.js';
 import type { AppContext } from '../context.js';
@@ -11,6 +12,7 @@ export { enqueueBroadcast, enqueueMessages, PULL_CHANNELS } from './enqueue.js';
 export { listPulledReplies, listUndelivered } from './queries.js';
 export { createOutboxApi, type OutboxApiDeps } from './http.js';
 export { countOutboxStatuses, eraseReplyContents, listChatRepliesBefore, listRepliesTo, outboxPendingStats } from './queries.js';
+export { reopenUnconfirmed } from './reopen.js';
 export { queueBatchReplies, queueRepliesOf, type BatchReplyRow, type LeasedOutbound } from './statements.js';
 export {
   createDeliveryWorker,
