@@ -263,6 +263,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     requireIntegration: staffAuth.require('dossier-sync'),
     deliver: (ids) => delivery.kick(ids),
     noticeSender,
+    replyWindowMs: (channel: string) => capabilitiesOf(channel).replyWindowMs,
     reportPhotos,
     downloadMedia,
     evidenceStore: reportPhotos.store,

@@ -1,6 +1,13 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, channelAccounts, communes, noticeDeliveries, outboundMessages } from '../../src/db/schema/index.js';
+import {
+  auditLog,
+  channelAccounts,
+  communes,
+  noticeDeliveries,
+  noticeSubscriptions,
+  outboundMessages,
+} from '../../src/db/schema/index.js';
 import { subscribe } from '../../src/features/notices/service.js';
 import { UNCERTAIN_SEND } from '../../src/pipeline/outbox/delivery-store.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server.js';
@@ -83,12 +90,16 @@ async function copies(noticeId: number) {
 }
 
 /** Settle some copies of a notice as a crash mid-send leaves them: sent, unconfirmed. */
-async function makeUnconfirmed(noticeId: number, chats: number[]) {
+async function makeUnconfirmed(noticeId: number, chats: number[], startedMinutesAgo = 10) {
   const rows = await copies(noticeId);
   const ids = chats.map((c) => rows.get(c)!.id);
   await database.db
     .update(outboundMessages)
-    .set({ status: 'sent', lastError: UNCERTAIN_SEND, sendStartedAt: sql`now()` })
+    .set({
+      status: 'sent',
+      lastError: UNCERTAIN_SEND,
+      sendStartedAt: sql`now() - make_interval(mins => ${startedMinutesAgo})`,
+    })
     .where(inArray(outboundMessages.id, ids));
 }
 
@@ -205,7 +216,7 @@ describe(`resending a notice to residents whose copy is unconfirmed (${onPostgre
     const again = await resend(mine, staff.aOfficer);
     expect(again.status).toBe(409);
     expect(((await again.json()) as { error: string }).error).toBe(
-      'Thông báo này không có tin nào đang chờ xác nhận để gửi lại.',
+      'Thông báo này không còn tin nào chưa được xác nhận mà có thể gửi lại.',
     );
     // A notice not sent yet: 409 too.
     const draft = await api('/api/v1/notices', staff.aOfficer, { title: 'Bản nháp', text: 'Chưa gửi.' });
@@ -216,7 +227,7 @@ describe(`resending a notice to residents whose copy is unconfirmed (${onPostgre
     // The console's button answers the same, on the notice's page.
     const page = await consolePost(`/console/notices/${mine}/resend-unconfirmed`, staff.aOfficer);
     expect(page.status).toBe(409);
-    expect(await page.text()).toContain('Thông báo này không có tin nào đang chờ xác nhận để gửi lại.');
+    expect(await page.text()).toContain('Thông báo này không còn tin nào chưa được xác nhận mà có thể gửi lại.');
     expect((await consolePost(`/console/notices/${foreign}/resend-unconfirmed`, staff.aOfficer)).status).toBe(404);
     expect(received(TOKEN_A, t1, 'Lịch cắt điện thôn Đông')).toBe(2);
   });
@@ -257,5 +268,25 @@ describe(`resending a notice to residents whose copy is unconfirmed (${onPostgre
     } finally {
       await api('/api/v1/notice-settings', staff.aAdmin, { requireApproval: false }, 'PUT');
     }
+  });
+  it('leaves alone a copy settled minutes ago (its send may still run) and one of a resident who unsubscribed since', async () => {
+    const id = await sendNotice(staff.aOfficer, 'Lịch tiêm chủng tháng Giêng', A_CHATS.length);
+    await makeUnconfirmed(id, [t1], 1);
+    const recent = await resend(id, staff.aOfficer);
+    expect(recent.status).toBe(409);
+    expect(((await recent.json()) as { error: string }).error).toBe(
+      'Các tin chưa xác nhận vừa bị gián đoạn, có thể vẫn đang được gửi. Anh/chị vui lòng thử lại sau ít phút.',
+    );
+    await makeUnconfirmed(id, [t1, t2]);
+    await database.db
+      .update(noticeSubscriptions)
+      .set({ unsubscribedAt: sql`now()` })
+      .where(and(eq(noticeSubscriptions.communeId, communeA), eq(noticeSubscriptions.chatId, String(t2))));
+    const res = await resend(id, staff.aOfficer);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ reopened: 1 });
+    await until(() => received(TOKEN_A, t1, 'Lịch tiêm chủng tháng Giêng') === 2);
+    expect((await copies(id)).get(t2)).toMatchObject({ status: 'sent', lastError: UNCERTAIN_SEND });
+    expect(received(TOKEN_A, t2, 'Lịch tiêm chủng tháng Giêng')).toBe(1);
   });
 });

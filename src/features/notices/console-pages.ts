@@ -356,14 +356,14 @@ function resendForm(ctx: ConsoleContext, notice: NoticeRow, n: number) {
     action="/console/notices/${notice.id}/resend-unconfirmed"
     class="card"
     id="resend-unconfirmed"
-    data-confirm="Gửi lại thông báo cho ${n} người chưa xác nhận? Có thể một số người sẽ nhận hai lần."
+    data-confirm="Gửi lại ${n} tin chưa xác nhận? Có thể một số người sẽ nhận hai lần."
   >
     ${csrfField(ctx)}
     <p class="muted" id="resend-warning">
       Lưu ý: một số người trong số này có thể đã nhận được thông báo; nếu gửi lại, họ sẽ nhận thêm một lần nữa. Anh/chị chỉ nên
       gửi lại khi thông báo thật sự cần đến được mọi người.
     </p>
-    <div class="actions"><button type="submit" id="resend">Gửi lại cho ${n} người chưa xác nhận</button></div>
+    <div class="actions"><button type="submit" id="resend">Gửi lại ${n} tin chưa xác nhận</button></div>
   </form>`;
 }
 

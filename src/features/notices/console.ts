@@ -180,10 +180,11 @@ export function createNoticesConsole(deps: NoticesApiDeps): ConsoleContribution 
           id: idOf(req),
           actor: actorOf(ctx.principal),
           maySend: maySendAs(ctx.principal),
+          replyWindowMs: deps.replyWindowMs,
         });
         if (!done) return notFound(ctx);
         const fresh = (await findNotice(db, ctx.communeId, done.notice.id)) ?? done.notice;
-        return noticePage(db, ctx, fresh, { kind: 'ok', text: `Đã xếp lịch gửi lại cho ${done.reopened} người.` });
+        return noticePage(db, ctx, fresh, { kind: 'ok', text: `Đang gửi lại ${done.reopened} tin chưa xác nhận.` });
       } catch (e) {
         if (!(e instanceof ValidationError) && !(e instanceof NoticeResendForbidden)) throw e;
         const notice = await findNotice(db, ctx.communeId, idOf(req));

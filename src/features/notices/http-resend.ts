@@ -49,6 +49,7 @@ export function registerResendRoute(router: express.Router, deps: NoticesApiDeps
         id: idOf(req),
         actor: actorOf(principal),
         maySend: maySendAs(principal),
+        replyWindowMs: deps.replyWindowMs,
       });
       if (!done) {
         res.status(404).json({ error: 'Không tìm thấy thông báo này.' });

@@ -33,6 +33,8 @@ export interface NoticesApiDeps {
   now?: () => Date;
   /** The installation's public address: a notice's file is linked as `<publicUrl>/notices/files/<token>`. */
   publicUrl: string;
+  /** The platform's reply window by channel (runtime: channels/capabilities.ts): a resend skips residents outside it. */
+  replyWindowMs?: (channel: string) => number | undefined;
 }
 
 /** Composing and sending: officers and admins. Reading (list, report, preview) also leaders. */

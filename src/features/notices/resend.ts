@@ -2,9 +2,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import { ValidationError } from '../../core/errors.js';
 import { noticeMetrics } from '../../core/metrics.js';
 import { writeAudit } from '../../db/audit.js';
-import type { Db } from '../../db/client.js';
+import { execRows, type Db } from '../../db/client.js';
 import { notices } from '../../db/schema/index.js';
-import { reopenUnconfirmed } from '../../pipeline/outbox/index.js';
+import { reopenUnconfirmed, UNCERTAIN_SEND } from '../../pipeline/outbox/index.js';
 import { noticesRequireApproval } from './approval.js';
 import type { NoticeRow } from './audience.js';
 
@@ -34,7 +34,15 @@ export interface ResendRequest {
    * (`notices-approve`), otherwise whether they may send (`notices`).
    */
   maySend: (approvalRequired: boolean) => boolean;
+  /** The platform's reply window by channel (Zalo OA: 7 days after the resident last wrote), as the sender has it. */
+  replyWindowMs?: (channel: string) => number | undefined;
 }
+
+/**
+ * A copy settled as unconfirmed this recently may still be in a live send whose claim lapsed (a send is bounded
+ * far below this): it is not reopened until then.
+ */
+export const SETTLED_FOR_MS = 5 * 60_000;
 
 /**
  * Queue the notice again for the residents whose copy is unconfirmed, in one transaction: their own outbox rows
@@ -55,13 +63,55 @@ export async function resendUnconfirmed(db: Db, q: ResendRequest): Promise<{ not
     if (!q.maySend(approval)) throw new NoticeResendForbidden(approval);
     if (notice.status !== 'sent')
       throw new ValidationError('Chỉ gửi lại được thông báo đã gửi xong.', { status: 'not sent' }, 409);
+    // Not every unconfirmed copy may be sent again: not to a resident who unsubscribed since or was erased (the
+    // row's text emptied), not outside the platform's reply window (Zalo OA refuses it; the first send held such
+    // copies), and not one settled in the last minutes, whose send may still be running under a lapsed claim.
+    const channels = await execRows<{ channel: string }>(
+      tx as unknown as Db,
+      sql`select distinct channel from notice_deliveries where notice_id = ${notice.id} and commune_id = ${q.communeId}`,
+    );
+    const windows = channels
+      .map((c) => [c.channel, q.replyWindowMs?.(c.channel)] as const)
+      .filter((w): w is readonly [string, number] => typeof w[1] === 'number' && w[1] > 0);
+    const inWindow = windows.length
+      ? sql.join(
+          windows.map(
+            ([channel, ms]) => sql`(d.channel <> ${channel} or c.last_inbound_at > now() - make_interval(secs => ${ms / 1000}))`,
+          ),
+          sql` and `,
+        )
+      : sql`true`;
     const rows = await reopenUnconfirmed(
       tx as unknown as Db,
       sql`select d.outbound_id from notice_deliveries d
-          where d.notice_id = ${notice.id} and d.commune_id = ${q.communeId} and d.outbound_id is not null`,
+          join notice_subscriptions s on s.id = d.subscription_id and s.unsubscribed_at is null
+          join outbound_messages o on o.id = d.outbound_id
+          left join conversations c on c.commune_id = d.commune_id and c.channel = d.channel and c.chat_id = d.chat_id
+          where d.notice_id = ${notice.id} and d.commune_id = ${q.communeId} and d.outbound_id is not null
+            and o.payload <> '{"text": ""}'::jsonb
+            and o.send_started_at < now() - make_interval(secs => ${SETTLED_FOR_MS / 1000})
+            and ${inWindow}`,
     );
-    if (!rows.length)
-      throw new ValidationError('Thông báo này không có tin nào đang chờ xác nhận để gửi lại.', { unconfirmed: 'none' }, 409);
+    if (!rows.length) {
+      const [recent] = await execRows<{ n: number }>(
+        tx as unknown as Db,
+        sql`select count(*)::int as n from notice_deliveries d join outbound_messages o on o.id = d.outbound_id
+            where d.notice_id = ${notice.id} and d.commune_id = ${q.communeId}
+              and o.status = 'sent' and o.last_error = ${UNCERTAIN_SEND}
+              and o.send_started_at >= now() - make_interval(secs => ${SETTLED_FOR_MS / 1000})`,
+      );
+      if (Number(recent?.n ?? 0) > 0)
+        throw new ValidationError(
+          'Các tin chưa xác nhận vừa bị gián đoạn, có thể vẫn đang được gửi. Anh/chị vui lòng thử lại sau ít phút.',
+          { unconfirmed: 'recent' },
+          409,
+        );
+      throw new ValidationError(
+        'Thông báo này không còn tin nào chưa được xác nhận mà có thể gửi lại.',
+        { unconfirmed: 'none' },
+        409,
+      );
+    }
     const byChannel: Record<string, number> = {};
     for (const r of rows) byChannel[r.channel] = (byChannel[r.channel] ?? 0) + 1;
     await writeAudit(tx as unknown as Db, {
