@@ -26,6 +26,20 @@ describe('nearest answered examples', () => {
     expect(index.vote('làm giấy khai sinh cho con')).toEqual(fresh);
   });
 
+  it('lets a procedure with one close example outvote one with many looser ones (each procedure counts once)', () => {
+    const founding = [
+      'đăng ký hộ kinh doanh bán tạp hóa ở chợ',
+      'mở quán cà phê thì đăng ký hộ kinh doanh ở đâu',
+      'hộ kinh doanh bán quán ăn cần giấy tờ gì',
+      'đăng ký hộ kinh doanh tiệm sửa xe',
+      'mới mở quán ăn, làm giấy phép hộ kinh doanh',
+      'hộ kinh doanh quán ăn đăng ký thế nào',
+    ].map((q) => ({ q, codes: ['2.000720'] }));
+    const many = createExampleIndex([...founding, { q: 'đổi tên hộ kinh doanh', codes: ['2.000719'] }]);
+    // The five nearest are four founding questions and the renaming one: counted one by one, founding wins.
+    expect(many.vote('mở quán ăn đăng ký hộ kinh doanh xong giờ muốn đổi tên quán').codes[0].code).toBe('2.000719');
+  });
+
   it('keeps the five nearest, nearest first, the earlier example first on a tie', () => {
     const same = Array.from({ length: 8 }, (_, i) => ({ q: `giấy khai sinh số ${i}`, codes: [`9.00000${i}`] }));
     const many = createExampleIndex([{ q: 'giấy khai sinh bản sao', codes: ['9.000009'] }, ...same]);
