@@ -410,7 +410,7 @@ export function* procedureIndexSteps(
     return { results, confident: false, decision: 'choose', candidates, understood };
   }
 
-  return { search, size: docs.length };
+  return { search, size: docs.length, scoreFloor };
 }
 
 function round(x: number): number {

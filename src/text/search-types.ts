@@ -56,6 +56,8 @@ export interface SearchOptions {
 export interface ProcedureIndex {
   search(query: string, options?: SearchOptions): SearchResponse;
   readonly size: number;
+  /** The least score a candidate needs in a message of several words (`IndexTuning.minScore`, scaled to the catalog). */
+  readonly scoreFloor: number;
 }
 
 export interface IndexTuning {

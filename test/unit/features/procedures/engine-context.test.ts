@@ -15,6 +15,11 @@ describe('a need decided elsewhere told as context', () => {
       'Nhà tôi bị trộm mất cái ví, đã báo công an rồi. Trong ví có thẻ căn cước, giờ tôi muốn cấp lại thẻ căn cước thì làm thế nào?',
       '1.014064',
     ],
+    // No clause without the phrase asks on its own, but the rest names a commune procedure strongly.
+    [
+      'Tôi với người yêu cưới nhau, anh ấy đã ly hôn vợ cũ người Việt. Cả hai đều là người Việt ở trong nước. Đăng ký kết hôn cần bản án ly hôn không?',
+      '1.000894',
+    ],
   ])('offers the commune procedure that is asked: "%s"', (q, code) => {
     const r = engine.search(q, { limit: 5 });
     expect(r.decision).not.toBe('elsewhere');
