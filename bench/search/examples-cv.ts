@@ -24,6 +24,7 @@ const tuning = {
   contradict: arg('contradict', DEFAULT_EXAMPLE_TUNING.contradict),
   decline: arg('decline', DEFAULT_EXAMPLE_TUNING.decline),
   declineAnswer: arg('decline-answer', DEFAULT_EXAMPLE_TUNING.declineAnswer),
+  declineShare: arg('decline-share', DEFAULT_EXAMPLE_TUNING.declineShare),
 };
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sets');
 const fold = (file: string): BenchQuestion[] =>

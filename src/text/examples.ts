@@ -28,6 +28,8 @@ export interface ExampleVote {
   best: number;
   /** The nearest example is one the commune declines (chit-chat, decided elsewhere). */
   nearestDeclined: boolean;
+  /** Share of the nearest examples' similarity (squared, as they vote) that comes from declined examples (0..1). */
+  declinedShare: number;
 }
 
 export interface ExampleIndex {
@@ -153,10 +155,16 @@ export function createExampleIndex(examples: readonly LabelledExample[]): Exampl
     const norm = Math.hypot(...weighted.map(([, w]) => w), ...unknown) || 1;
     const nearest = nearestOf(weighted, norm, postings, sims, touched, K);
     const votes = new Map<string, number>();
+    let mass = 0;
+    let declinedMass = 0;
     for (const [e, sim] of nearest) {
       if (sim < MIN_SIM) break;
+      mass += sim * sim;
       const labels = examples[e].codes;
-      if (!labels) continue;
+      if (!labels) {
+        declinedMass += sim * sim;
+        continue;
+      }
       for (const code of labels) votes.set(code, (votes.get(code) ?? 0) + (sim * sim) / labels.length);
     }
     for (const [c, sim] of nearestOf(weighted, norm, centroidPostings, centroidSims, centroidsTouched, CENTROIDS)) {
@@ -168,6 +176,7 @@ export function createExampleIndex(examples: readonly LabelledExample[]): Exampl
       codes: [...votes].map(([code, score]) => ({ code, score })).sort((a, b) => b.score - a.score),
       best: first ? first[1] : 0,
       nearestDeclined: first ? examples[first[0]].codes === null : false,
+      declinedShare: mass ? declinedMass / mass : 0,
     };
   }
 

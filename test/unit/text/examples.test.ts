@@ -72,6 +72,30 @@ describe('nearest answered examples', () => {
     expect(r.results[0].code).toBe('1.000656');
   });
 
+  it('withdraws the choices when most of the nearest examples are messages the commune declines', () => {
+    const declined = createExampleIndex([
+      { q: 'cho thuê nhà trọ thì khai thuế ở đâu', codes: null },
+      { q: 'cho thuê nhà nguyên căn nộp thuế thế nào', codes: null },
+      { q: 'đăng ký tạm trú cho người thuê nhà trọ', codes: ['1.004194'] },
+    ]);
+    const choose: SearchResponse = {
+      results: [hit('1.001193', 5), hit('1.000656', 4)],
+      confident: false,
+      decision: 'choose',
+      candidates: [hit('1.001193', 5), hit('1.000656', 4)],
+      understood: '',
+    };
+    const v = declined.vote('cho thuê phòng trọ thì thuế ra sao');
+    expect(v.nearestDeclined).toBe(true);
+    expect(v.best).toBeLessThan(0.5); // not close enough for the nearest one alone to withdraw them
+    expect(v.declinedShare).toBeGreaterThan(0.6);
+    expect(withExamples(choose, v, hitOf).decision).toBe('unknown');
+    // Mostly a procedure's examples: the choices stay.
+    const kept = declined.vote('đăng ký tạm trú cho người thuê trọ');
+    expect(kept.declinedShare).toBeLessThan(0.6);
+    expect(withExamples(choose, kept, hitOf).decision).toBe('choose');
+  });
+
   it('asks back when the examples contradict a direct answer', () => {
     const answer: SearchResponse = {
       results: [hit('1.001193', 5)],
