@@ -72,7 +72,7 @@ describe('nearest answered examples', () => {
     expect(r.results[0].code).toBe('1.000656');
   });
 
-  it('withdraws the choices when most of the nearest examples are messages the commune declines', () => {
+  it('withdraws the choices or the answer when most of the nearest examples are messages the commune declines', () => {
     const declined = createExampleIndex([
       { q: 'cho thuê nhà trọ thì khai thuế ở đâu', codes: null },
       { q: 'cho thuê nhà nguyên căn nộp thuế thế nào', codes: null },
@@ -90,6 +90,8 @@ describe('nearest answered examples', () => {
     expect(v.best).toBeLessThan(0.5); // not close enough for the nearest one alone to withdraw them
     expect(v.declinedShare).toBeGreaterThan(0.6);
     expect(withExamples(choose, v, hitOf).decision).toBe('unknown');
+    const answer: SearchResponse = { ...choose, decision: 'answer', confident: true, candidates: [hit('1.001193', 5)] };
+    expect(withExamples(answer, v, hitOf).decision).toBe('unknown');
     // Mostly a procedure's examples: the choices stay.
     const kept = declined.vote('đăng ký tạm trú cho người thuê trọ');
     expect(kept.declinedShare).toBeLessThan(0.6);
