@@ -8,11 +8,11 @@ import { startFakeZalo, type FakeZalo } from '../fakes/zalo-server.js';
 import { onPostgres } from '../helpers/db.js';
 import {
   acceptedMessages,
-  acceptedPerChat,
   channelEnv,
   deliverWebhooks,
   planUpdates,
   reconcile,
+  settled,
   ZALO,
   type PlannedUpdate,
 } from '../helpers/process-platform.js';
@@ -111,14 +111,18 @@ describe(`SIGKILL during load, restart on the same database (${onPostgres ? 'Pos
     // Every chat gets at least one platform message per message it sent (each text has a one-message reply).
     const sentPerChat = new Map<string, number>();
     for (const u of updates) sentPerChat.set(`${u.channel}:${u.chatId}`, (sentPerChat.get(`${u.channel}:${u.chatId}`) ?? 0) + 1);
-    await waitUntil(
-      'every reply at the platform',
-      () => {
-        const got = acceptedPerChat(tg, zalo);
-        return [...sentPerChat].every(([chat, n]) => (got.get(chat) ?? 0) >= n);
-      },
-      onPostgres ? 150_000 : 90_000,
-    );
+    // On PostgreSQL the database is read while the server runs: wait until nothing is left to process or send
+    // too (see `settled`). PGlite's data directory is the server's alone until it stops.
+    const watch = onPostgres ? await openDb() : undefined;
+    try {
+      await waitUntil(
+        'every reply at the platform',
+        () => settled(tg, zalo, sentPerChat, watch?.db),
+        onPostgres ? 150_000 : 90_000,
+      );
+    } finally {
+      await watch?.close();
+    }
     expect(await server.kill('SIGTERM')).toBe(0);
 
     const database = await openDb();

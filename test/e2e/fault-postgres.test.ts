@@ -6,11 +6,11 @@ import { startFakeZalo } from '../fakes/zalo-server.js';
 import { onPostgres } from '../helpers/db.js';
 import {
   acceptedMessages,
-  acceptedPerChat,
   channelEnv,
   deliverWebhooks,
   planUpdates,
   reconcile,
+  settled,
   ZALO,
 } from '../helpers/process-platform.js';
 import {
@@ -152,16 +152,7 @@ describe.skipIf(!RUN_CUT)('PostgreSQL connections cut during load', () => {
     try {
       await waitUntil(
         'every reply at the platform and nothing left to send',
-        async () => {
-          const got = acceptedPerChat(tg, zalo);
-          if (![...perChat].every(([chat, n]) => (got.get(chat) ?? 0) >= n)) return false;
-          const [left] = await execRows<{ n: number }>(
-            settledDb.db,
-            sql`select (select count(*) from outbound_messages where status = 'pending')
-                     + (select count(*) from inbound_messages where status = 'received') as n`,
-          ).catch(() => [{ n: 1 }]);
-          return Number(left.n) === 0;
-        },
+        () => settled(tg, zalo, perChat, settledDb.db),
         150_000,
       );
     } catch (error) {

@@ -6,11 +6,11 @@ import { startFakeZalo } from '../fakes/zalo-server.js';
 import { onPostgres } from '../helpers/db.js';
 import {
   acceptedMessages,
-  acceptedPerChat,
   channelEnv,
   deliverWebhooks,
   planUpdates,
   reconcile,
+  settled,
   TG,
   ZALO,
 } from '../helpers/process-platform.js';
@@ -87,17 +87,14 @@ describe.skipIf(!onPostgres)('two server processes on one PostgreSQL behind a ro
 
     const perChat = new Map<string, number>();
     for (const u of updates) perChat.set(`${u.channel}:${u.chatId}`, (perChat.get(`${u.channel}:${u.chatId}`) ?? 0) + 1);
+    const database = await createDatabase({ url: pg.url, poolMax: 2 });
+    cleanups.push(() => database.close());
     await waitUntil(
-      'every reply at the platform',
-      () => {
-        const got = acceptedPerChat(tg, zalo);
-        return [...perChat].every(([chat, n]) => (got.get(chat) ?? 0) >= n);
-      },
+      'every reply at the platform and nothing left to send',
+      () => settled(tg, zalo, perChat, database.db),
       90_000,
     );
 
-    const database = await createDatabase({ url: pg.url, poolMax: 2 });
-    cleanups.push(() => database.close());
     const report = await reconcile(database.db, updates, acceptedMessages(tg, zalo));
     expect(report.acknowledged).toBe(updates.length);
     expect(report.notProcessed).toEqual([]);

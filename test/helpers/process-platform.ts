@@ -198,6 +198,29 @@ export function acceptedPerChat(tg: FakeTelegram, zalo: FakeZalo): Map<string, n
   return n;
 }
 
+/**
+ * Whether every chat has at least as many messages at the platform as it needs and, when a database can be read
+ * while the server runs (PostgreSQL), nothing is left to process or send. A duplicate counts at the platform too,
+ * so the counts alone can be reached while a chat's last reply is still pending; reading the platform then and
+ * the database later made a reply look "sent, but not at the platform" (fault-postgres, CI of 2026-12-07).
+ */
+export async function settled(
+  tg: FakeTelegram,
+  zalo: FakeZalo,
+  needPerChat: ReadonlyMap<string, number>,
+  db?: Db,
+): Promise<boolean> {
+  const got = acceptedPerChat(tg, zalo);
+  if (![...needPerChat].every(([chat, n]) => (got.get(chat) ?? 0) >= n)) return false;
+  if (!db) return true;
+  const [left] = await execRows<{ n: number }>(
+    db,
+    sql`select (select count(*) from outbound_messages where status = 'pending')
+             + (select count(*) from inbound_messages where status = 'received') as n`,
+  ).catch(() => [{ n: 1 }]);
+  return Number(left.n) === 0;
+}
+
 export interface Reconciliation {
   updates: number;
   acknowledged: number;
