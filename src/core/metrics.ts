@@ -213,6 +213,18 @@ export const noticeMetrics = {
   },
 };
 
+const stalls = new Totals(
+  'troly_stalled_total',
+  'Work given up after its time bound because it never settled (core/time-box.ts): recording, processing, ' +
+    'marking sent or started. A few during a database failover are expected; a steady rise is not.',
+  ['work'],
+);
+
+/** One piece of bounded work given up (`work`: recording, processing, mark-sent, mark-started). */
+export function countStall(work: string): void {
+  stalls.at1(work).value++;
+}
+
 /**
  * One access-token refresh with the platform, for the commune whose account it is (by id; '' when the
  * token store was not told, as for a store made outside the runtime).

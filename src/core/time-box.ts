@@ -6,6 +6,8 @@
  * for work that is safe to abandon and redo: recording is idempotent (the platform redelivers, the insert
  * skips the copy) and processing holds the conversation's advisory lock and takes only unprocessed messages.
  */
+import { countStall } from './metrics.js';
+
 export class StalledError extends Error {
   readonly code = 'stalled';
   constructor(what: string, ms: number) {
@@ -14,10 +16,14 @@ export class StalledError extends Error {
   }
 }
 
-export function timeBox<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+/** `kind` names the work in `troly_stalled_total` (a few fixed names; `what` may carry counts). */
+export function timeBox<T>(work: Promise<T>, ms: number, what: string, kind = 'other'): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const stalled = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StalledError(what, ms)), ms);
+    timer = setTimeout(() => {
+      countStall(kind);
+      reject(new StalledError(what, ms));
+    }, ms);
   });
   // An abandoned piece of work that fails later must not become an unhandled rejection.
   work.catch(() => {});

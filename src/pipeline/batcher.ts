@@ -31,6 +31,8 @@ export interface BatcherOptions<I, O> {
    * freed (the work runs on, ignored). Only for idempotent work; see core/time-box.ts. Undefined: no bound.
    */
   stallMs?: number;
+  /** The work's name in `troly_stalled_total` when a batch is given up. */
+  name?: string;
 }
 
 export interface Batcher<I, O> {
@@ -57,7 +59,9 @@ export function createBatcher<I, O>(opts: BatcherOptions<I, O>): Batcher<I, O> {
   let idleWaiters: (() => void)[] = [];
 
   const run = (items: I[]) =>
-    opts.stallMs === undefined ? opts.run(items) : timeBox(opts.run(items), opts.stallMs, `a batch of ${items.length}`);
+    opts.stallMs === undefined
+      ? opts.run(items)
+      : timeBox(opts.run(items), opts.stallMs, `a batch of ${items.length}`, opts.name);
 
   async function runBatch(batch: Waiting<I, O>[]): Promise<void> {
     try {

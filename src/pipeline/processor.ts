@@ -60,7 +60,7 @@ export function createProcessor(opts: ProcessorOptions) {
       if (!batch.length) return;
       for (const item of batch) busy.add(item.conversationId);
       running++;
-      void timeBox(opts.processBatch(batch), stallMs, 'a processing batch')
+      void timeBox(opts.processBatch(batch), stallMs, 'a processing batch', 'processing')
         .then((outcome) => {
           for (const item of outcome.more) ready.set(item.conversationId, item.communeId);
           for (const item of outcome.busy) {

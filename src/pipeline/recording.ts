@@ -175,6 +175,7 @@ export function createRecorder(deps: { db: Db; ingestBatch?: number; ingestConcu
     // The webhook waits for this: a statement lost by the driver is answered 503 (the platform redelivers and
     // the copy is skipped) instead of never, which also held one of the two recording slots for good.
     stallMs: 15_000,
+    name: 'recording',
   });
 
   /** Durably record one message; messages recorded at the same moment share a statement. */

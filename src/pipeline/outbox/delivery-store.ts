@@ -102,6 +102,7 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
     lingerMs: 25, // off the resident's path: the message is already sent
     // Lost by the driver: the send is left leased, and sent again when its lease runs out (at-least-once).
     stallMs: 30_000,
+    name: 'mark-sent',
     run: async (items) => {
       const ran = performance.now();
       const rows = await execRows<{ id: number; next_id: number | null; since_received: number | string | null }>(
@@ -149,6 +150,7 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
     maxConcurrent: 2,
     lingerMs: 2,
     stallMs: 30_000,
+    name: 'mark-started',
     run: async (ids) => {
       await execRows(
         db,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBatcher } from '../../../src/pipeline/batcher.js';
 import { StalledError } from '../../../src/core/time-box.js';
+import { metricsRegistry } from '../../../src/core/metrics.js';
 
 /** A `run` whose batches finish only when the test says so, recording every batch it was given. */
 function controlledRun<I, O>(answer: (item: I) => O) {
@@ -256,6 +257,7 @@ describe('batcher', () => {
       const add = createBatcher<number, number>({
         maxConcurrent: 1,
         stallMs: 40,
+        name: 'batcher-test',
         run: (items) => {
           batches.push([...items]);
           // The first batch is lost (a query the driver never settles); later ones answer.
@@ -268,6 +270,10 @@ describe('batcher', () => {
       await expect(queued).resolves.toBe(4);
       // Not retried item by item: a stall is not a poisoned item.
       expect(batches).toEqual([[1], [2]]);
+      // Counted for the operator, under the batcher's name.
+      expect(await metricsRegistry.getSingleMetricAsString('troly_stalled_total')).toContain(
+        'troly_stalled_total{work="batcher-test"} 1',
+      );
     });
 
     it('never rejects a batch that settles in time', async () => {
