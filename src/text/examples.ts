@@ -30,6 +30,8 @@ export interface ExampleVote {
   nearestDeclined: boolean;
   /** Share of the nearest examples' similarity (squared, as they vote) that comes from declined examples (0..1). */
   declinedShare: number;
+  /** Whether a procedure has answered examples at all (the vote knows nothing of one that has none). */
+  known(code: string): boolean;
 }
 
 export interface ExampleIndex {
@@ -147,6 +149,8 @@ export function createExampleIndex(examples: readonly LabelledExample[]): Exampl
     return best;
   }
 
+  const known = (code: string) => codeIndex.has(code);
+
   function vote(query: string): ExampleVote {
     const bag = features(query);
     const weighted = [...bag].filter(([f]) => postings.has(f)).map(([f, tf]) => [f, (1 + Math.log(tf)) * idf(f)] as const);
@@ -177,6 +181,7 @@ export function createExampleIndex(examples: readonly LabelledExample[]): Exampl
       best: first ? first[1] : 0,
       nearestDeclined: first ? examples[first[0]].codes === null : false,
       declinedShare: mass ? declinedMass / mass : 0,
+      known,
     };
   }
 

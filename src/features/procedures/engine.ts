@@ -17,6 +17,7 @@ import { ASKING_WORDS } from '../../text/lexicon.js';
 import { createExampleIndex, type ExampleIndex, type LabelledExample } from '../../text/examples.js';
 import { runSteps, runStepsAsync, type Steps } from '../../core/steps.js';
 import { DEFAULT_EXAMPLE_TUNING, withExamples, type ExampleTuning } from '../../text/example-evidence.js';
+import { isLocalCode } from './local-code.js';
 import { checkScope, type ElsewhereTopic } from './scope.js';
 import type { Procedure } from './types.js';
 
@@ -87,7 +88,9 @@ function* procedureEngineSteps(procedures: readonly SearchableProcedure[], opts:
   const ranked = (query: string, options?: SearchOptions): SearchResponse => {
     const r = index.search(query, options);
     if (!examples) return r;
-    return withExamples(r, examples.vote(query), (code) => byCode.get(code), exampleTuning, options?.limit ?? 10);
+    // A commune's own procedure has no answered examples: a few declined ones that share its message's words
+    // must not withdraw it.
+    return withExamples(r, examples.vote(query), (code) => byCode.get(code), exampleTuning, options?.limit ?? 10, isLocalCode);
   };
   return {
     size: index.size,

@@ -8,6 +8,7 @@ import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
 import { importProcedures, procedureHash, readSnapshot, readSnapshotMeta } from './importer/import.js';
 import { shortNameOf } from './importer/parse.js';
+import { isLocalCode } from './local-code.js';
 import * as repo from './repo.js';
 import type { OverrideWrite } from './repo.js';
 import type { ChannelInfo, Procedure, ProcedureOverride, ResolvedProcedure } from './types.js';
@@ -92,9 +93,7 @@ export function applyOverride(
   };
 }
 
-export function isLocalCode(code: string): boolean {
-  return code.startsWith('local.');
-}
+export { isLocalCode };
 
 /** A procedure as the commune presents it, or undefined when the code is unknown to it. */
 export async function getProcedure(db: Db, communeId: number, code: string): Promise<ResolvedProcedure | undefined> {
