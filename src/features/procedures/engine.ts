@@ -104,7 +104,7 @@ function* procedureEngineSteps(procedures: readonly SearchableProcedure[], opts:
         // commune procedure. When the message without the phrase clearly names one, that is the answer.
         const rest = ranked(withoutPhrase(query, verdict.phrase), options);
         if (rest.decision === 'answer') return rest;
-        // "Muốn đổi họ cho con từ họ cha sang họ mẹ sau khi ly hôn": the rest names a commune procedure strongly
+        // "…anh ấy đã ly hôn vợ cũ… Đăng ký kết hôn cần bản án ly hôn không?": the rest names a commune procedure strongly
         // (four times the least score a candidate needs): its choices, not "go elsewhere".
         if (rest.decision === 'choose' && (rest.results[0]?.score ?? 0) >= ELSEWHERE_OVERRIDE * index.scoreFloor) return rest;
         // "Tháng trước tôi ra tòa ly hôn xong rồi. Bây giờ tôi muốn chuyển hộ khẩu…": the phrase is in a clause
