@@ -44,24 +44,21 @@ export function withExamples(
   hitOf: (code: string) => Omit<SearchHit, 'score' | 'coverage'> | undefined,
   tuning: ExampleTuning = DEFAULT_EXAMPLE_TUNING,
   limit = 10,
-  /** Procedures the examples cannot speak against (a commune's own, which no example has asked for yet). */
+  /** Procedures the declined share cannot withdraw (a commune's own, which no example has asked for yet). */
   unvoiced: (code: string) => boolean = () => false,
 ): SearchResponse {
-  // A message much like one the commune declines ("cảm ơn nhiều nha", a court case) gets no procedure.
-  if (
+  // A message much like one the commune declines ("cảm ơn nhiều nha", a court case) gets no procedure; so does
+  // one whose nearest examples are mostly declined ("thuế nhà cho thuê khai ở đâu", "xin hồ sơ bệnh án"): the
+  // index matched a few words of a need that is not a commune procedure.
+  const likeNearest =
     v.nearestDeclined &&
     v.best >= tuning.decline &&
-    (r.decision === 'choose' || (r.decision === 'answer' && v.best >= tuning.declineAnswer))
-  ) {
-    return { ...r, decision: 'unknown', confident: false, candidates: [], results: [] };
-  }
-  // Most of the nearest examples are messages the commune declines ("thuế nhà cho thuê khai ở đâu", "xin hồ sơ
-  // bệnh án"): the index matched a few words of a need that is not a commune procedure.
-  if (
+    (r.decision === 'choose' || (r.decision === 'answer' && v.best >= tuning.declineAnswer));
+  const likeMost =
     (r.decision === 'choose' || r.decision === 'answer') &&
     v.declinedShare >= tuning.declineShare &&
-    !(r.results[0] && unvoiced(r.results[0].code) && !v.known(r.results[0].code))
-  ) {
+    !(r.results[0] && unvoiced(r.results[0].code));
+  if (likeNearest || likeMost) {
     return { ...r, decision: 'unknown', confident: false, candidates: [], results: [] };
   }
   const voted = v.codes.filter((c) => hitOf(c.code) !== undefined);

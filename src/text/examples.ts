@@ -30,12 +30,12 @@ export interface ExampleVote {
   nearestDeclined: boolean;
   /** Share of the nearest examples' similarity (squared, as they vote) that comes from declined examples (0..1). */
   declinedShare: number;
-  /** Whether a procedure has answered examples at all (the vote knows nothing of one that has none). */
-  known(code: string): boolean;
 }
 
 export interface ExampleIndex {
   vote(query: string): ExampleVote;
+  /** Whether a procedure has answered examples at all (the vote knows nothing of one that has none). */
+  known(code: string): boolean;
   readonly size: number;
 }
 
@@ -149,8 +149,6 @@ export function createExampleIndex(examples: readonly LabelledExample[]): Exampl
     return best;
   }
 
-  const known = (code: string) => codeIndex.has(code);
-
   function vote(query: string): ExampleVote {
     const bag = features(query);
     const weighted = [...bag].filter(([f]) => postings.has(f)).map(([f, tf]) => [f, (1 + Math.log(tf)) * idf(f)] as const);
@@ -181,11 +179,10 @@ export function createExampleIndex(examples: readonly LabelledExample[]): Exampl
       best: first ? first[1] : 0,
       nearestDeclined: first ? examples[first[0]].codes === null : false,
       declinedShare: mass ? declinedMass / mass : 0,
-      known,
     };
   }
 
-  return { vote, size: examples.length };
+  return { vote, known: (code) => codeIndex.has(code), size: examples.length };
 }
 
 /** The `k` most similar, most similar first (ties: the earlier one), without sorting them all. */

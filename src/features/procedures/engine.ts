@@ -90,8 +90,9 @@ function* procedureEngineSteps(procedures: readonly SearchableProcedure[], opts:
     if (!examples) return r;
     // A commune's own procedure has no answered examples: a few declined ones that share its message's words
     // must not withdraw it.
-    return withExamples(r, examples.vote(query), (code) => byCode.get(code), exampleTuning, options?.limit ?? 10, isLocalCode);
+    return withExamples(r, examples.vote(query), (code) => byCode.get(code), exampleTuning, options?.limit ?? 10, unvoiced);
   };
+  const unvoiced = (code: string) => isLocalCode(code) && !examples?.known(code);
   return {
     size: index.size,
     search(query, options) {
