@@ -44,6 +44,8 @@ export function toSearchable(
  * 83.9, 83.9, 83.7, 82.9, 81.9 %.
  */
 const ELSEWHERE_OVERRIDE = 4;
+/** The index's hits weighed with the examples' evidence, at least (the chat shows four, the API ten by default). */
+const DEPTH = 10;
 
 /** `elsewhere`: the need is decided by another authority; `elsewhere` says which and where to go. */
 export type EngineDecision = SearchDecision | 'elsewhere';
@@ -85,52 +87,63 @@ function* procedureEngineSteps(procedures: readonly SearchableProcedure[], opts:
   const byCode = new Map(procedures.map((p) => [p.code, { code: p.code, name: p.name, field: p.field, levels: p.levels }]));
   const examples = opts.exampleIndex ?? (opts.examples?.length ? createExampleIndex(opts.examples) : undefined);
   const exampleTuning = opts.exampleTuning ?? DEFAULT_EXAMPLE_TUNING;
-  const ranked = (query: string, options?: SearchOptions): SearchResponse => {
-    const r = index.search(query, options);
-    if (!examples) return r;
+  /** The index's own response (`index`) and the response with the examples' evidence (`out`). */
+  const ranked = (query: string, options: SearchOptions): { index: SearchResponse; out: SearchResponse } => {
+    // The same depth of hits is weighed whatever the caller shows: the chat's four choices and the API's ten
+    // are the first of one order.
+    const depth = Math.max(DEPTH, options.limit ?? 0);
+    const r = index.search(query, { ...options, limit: depth });
+    if (!examples) return { index: r, out: r };
     // A commune's own procedure has no answered examples: a few declined ones that share its message's words
     // must not withdraw it.
-    return withExamples(r, examples.vote(query), (code) => byCode.get(code), exampleTuning, options?.limit ?? 10, unvoiced);
+    return { index: r, out: withExamples(r, examples.vote(query), (code) => byCode.get(code), exampleTuning, depth, unvoiced) };
   };
   const unvoiced = (code: string) => isLocalCode(code) && !examples?.known(code);
   return {
     size: index.size,
-    search(query, options) {
-      const verdict = checkScope(query);
-      if (verdict?.kind === 'injection') {
-        return { results: [], confident: false, decision: 'unknown', candidates: [], understood: '(injection)' };
-      }
-      if (verdict?.kind === 'elsewhere') {
-        // "Tôi ly hôn được 2 năm, giờ xin giấy xác nhận độc thân": the divorce is context, the need is a
-        // commune procedure. When the message without the phrase clearly names one, that is the answer.
-        const rest = ranked(withoutPhrase(query, verdict.phrase), options);
-        if (rest.decision === 'answer') return rest;
-        // "…anh ấy đã ly hôn vợ cũ… Đăng ký kết hôn cần bản án ly hôn không?": the rest names a commune procedure strongly
-        // (four times the least score a candidate needs): its choices, not "go elsewhere".
-        if (rest.decision === 'choose' && (rest.results[0]?.score ?? 0) >= ELSEWHERE_OVERRIDE * index.scoreFloor) return rest;
-        // "Tháng trước tôi ra tòa ly hôn xong rồi. Bây giờ tôi muốn chuyển hộ khẩu…": the phrase is in a clause
-        // that tells, and another clause asks; the choices for what it asks are the answer, not "go elsewhere".
-        if (rest.decision === 'choose') {
-          const asking = askingClauses(query, verdict.phrase);
-          // What is asked must itself be a commune matter: "…người có công thì làm sao" stays elsewhere.
-          if (asking && !checkScope(asking)) {
-            const own = ranked(asking, options);
-            const top = own.results[0]?.code;
-            if (own.decision !== 'unknown' && top && rest.results.slice(0, 3).some((r) => r.code === top)) return rest;
-          }
-        }
-        return {
-          results: [],
-          confident: false,
-          decision: 'elsewhere',
-          candidates: [],
-          understood: `(elsewhere: ${verdict.topic.id})`,
-          elsewhere: verdict.topic,
-        };
-      }
-      return ranked(query, options);
+    search(query, options = {}) {
+      const out = decide(query, options);
+      const limit = options.limit ?? 10;
+      return out.results.length > limit ? { ...out, results: out.results.slice(0, limit) } : out;
     },
   };
+
+  function decide(query: string, options: SearchOptions): EngineResponse {
+    const verdict = checkScope(query);
+    if (verdict?.kind === 'injection') {
+      return { results: [], confident: false, decision: 'unknown', candidates: [], understood: '(injection)' };
+    }
+    if (verdict?.kind === 'elsewhere') {
+      // "Tôi ly hôn được 2 năm, giờ xin giấy xác nhận độc thân": the divorce is context, the need is a
+      // commune procedure. When the message without the phrase clearly names one, that is the answer.
+      const { index: restIndex, out: rest } = ranked(withoutPhrase(query, verdict.phrase), options);
+      if (rest.decision === 'answer') return rest;
+      // "…anh ấy đã ly hôn vợ cũ… Đăng ký kết hôn cần bản án ly hôn không?": the rest names a commune procedure strongly
+      // (four times the least score a candidate needs): its choices, not "go elsewhere".
+      const indexTop = restIndex.results[0]?.score ?? 0;
+      if (rest.decision === 'choose' && indexTop >= ELSEWHERE_OVERRIDE * index.scoreFloor) return rest;
+      // "Tháng trước tôi ra tòa ly hôn xong rồi. Bây giờ tôi muốn chuyển hộ khẩu…": the phrase is in a clause
+      // that tells, and another clause asks; the choices for what it asks are the answer, not "go elsewhere".
+      if (rest.decision === 'choose') {
+        const asking = askingClauses(query, verdict.phrase);
+        // What is asked must itself be a commune matter: "…người có công thì làm sao" stays elsewhere.
+        if (asking && !checkScope(asking)) {
+          const own = ranked(asking, options).out;
+          const top = own.results[0]?.code;
+          if (own.decision !== 'unknown' && top && rest.results.slice(0, 3).some((r) => r.code === top)) return rest;
+        }
+      }
+      return {
+        results: [],
+        confident: false,
+        decision: 'elsewhere',
+        candidates: [],
+        understood: `(elsewhere: ${verdict.topic.id})`,
+        elsewhere: verdict.topic,
+      };
+    }
+    return ranked(query, options).out;
+  }
 }
 
 /** The message with the first occurrence of a folded phrase taken out (the other words as typed). */

@@ -14,7 +14,10 @@ const examples = [
 ];
 const names: Record<string, string> = { '1.000656': 'Thủ tục đăng ký khai tử', '1.001193': 'Thủ tục đăng ký khai sinh' };
 const hitOf = (code: string) => (names[code] ? { code, name: names[code], field: 'Hộ tịch', levels: ['xã'] } : undefined);
-const hit = (code: string, score: number): SearchHit => ({ ...hitOf(code)!, score, coverage: 0.8 });
+const more: Record<string, string> = { '1.005461': 'Thủ tục đăng ký lại khai tử', '1.004884': 'Thủ tục đăng ký lại khai sinh' };
+const hitOfMore = (code: string) =>
+  hitOf(code) ?? (more[code] ? { code, name: more[code], field: 'Hộ tịch', levels: ['xã'] } : undefined);
+const hit = (code: string, score: number): SearchHit => ({ ...hitOfMore(code)!, score, coverage: 0.8 });
 const unknown: SearchResponse = { results: [], confident: false, decision: 'unknown', candidates: [], understood: '' };
 
 describe('nearest answered examples', () => {
@@ -115,6 +118,29 @@ describe('nearest answered examples', () => {
     const r = withExamples(answer, index.vote('mẹ em mới qua đời, làm giấy chứng tử'), hitOf);
     expect(r.decision).toBe('choose');
     expect(r.candidates.map((c) => c.code).sort()).toEqual(['1.000656', '1.001193']);
+  });
+
+  it('adds the first procedures of the nearest examples to the index’s choices, ordered with them', () => {
+    const more = createExampleIndex([
+      { q: 'làm giấy báo tử cho ba tui', codes: ['1.000656'] },
+      { q: 'giấy báo tử cho ba mới mất', codes: ['1.000656'] },
+      { q: 'làm lại giấy báo tử bị mất', codes: ['1.005461'] },
+    ]);
+    const choose: SearchResponse = {
+      results: [hit('1.001193', 5), hit('1.004884', 4)],
+      confident: false,
+      decision: 'choose',
+      candidates: [hit('1.001193', 5), hit('1.004884', 4)],
+      understood: '',
+    };
+    const v = more.vote('làm lại giấy báo tử cho ba');
+    const voted = v.codes.map((c) => c.code);
+    expect([...voted].sort()).toEqual(['1.000656', '1.005461']);
+    const r = withExamples(choose, v, hitOfMore);
+    // Both voted procedures join, in the vote's order, before the index's own, which no example backs.
+    expect(r.results.map((h) => h.code)).toEqual([...voted, '1.001193', '1.004884']);
+    // The resident is offered the first of that order: as many as the index offered, and one more for the vote's.
+    expect(r.candidates.map((h) => h.code)).toEqual([...voted, '1.001193']);
   });
 
   it('leaves an answer the examples agree with alone', () => {

@@ -1,8 +1,13 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildProcedureEngine, createProcedureEngine, toSearchable } from '../../../../src/features/procedures/engine.js';
 import { createExampleIndex } from '../../../../src/text/examples.js';
 import { loadExamples } from '../../../../src/features/procedures/examples-data.js';
 import { catalogProcedures } from '../../text/catalog.js';
+
+const SIBLINGS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bench/search/sets/tuning-13.json');
 
 const QUESTIONS = [
   'làm giấy khai sinh cho con cần gì',
@@ -31,6 +36,22 @@ describe('building the procedure engine while serving', () => {
     building = false;
     // One turn per slice of 32 records, twice over the catalog: a build done at once would give none.
     expect(turns).toBeGreaterThan(100);
+  });
+
+  it('orders the same whatever the caller shows: the chat’s four are the first four of the API’s ten', () => {
+    const engine = createProcedureEngine(docs, { examples });
+    // Messages between sibling procedures, where the order of the choices is decided.
+    const messages = (JSON.parse(readFileSync(SIBLINGS, 'utf8')) as Array<{ q: string }>).slice(0, 150).map((m) => m.q);
+    for (const q of messages) {
+      const four = engine.search(q, { limit: 4 });
+      const ten = engine.search(q, { limit: 10 });
+      expect({ q, decision: four.decision, results: four.results, candidates: four.candidates }).toEqual({
+        q,
+        decision: ten.decision,
+        results: ten.results.slice(0, 4),
+        candidates: ten.candidates,
+      });
+    }
   });
 
   it('answers exactly as the engine built at once, with a shared examples index', async () => {
