@@ -4,7 +4,7 @@ import { noticeMetrics } from '../../core/metrics.js';
 import { writeAudit } from '../../db/audit.js';
 import { execRows, type Db } from '../../db/client.js';
 import { notices } from '../../db/schema/index.js';
-import { reopenUnconfirmed, UNCERTAIN_SEND } from '../../pipeline/outbox/index.js';
+import { isUnconfirmed, reopenUnconfirmed } from '../../pipeline/outbox/index.js';
 import { noticesRequireApproval } from './approval.js';
 import type { NoticeRow } from './audience.js';
 
@@ -97,7 +97,7 @@ export async function resendUnconfirmed(db: Db, q: ResendRequest): Promise<{ not
         tx as unknown as Db,
         sql`select count(*)::int as n from notice_deliveries d join outbound_messages o on o.id = d.outbound_id
             where d.notice_id = ${notice.id} and d.commune_id = ${q.communeId}
-              and o.status = 'sent' and o.last_error = ${UNCERTAIN_SEND}
+              and ${isUnconfirmed('o')}
               and o.send_started_at >= now() - make_interval(secs => ${SETTLED_FOR_MS / 1000})`,
       );
       if (Number(recent?.n ?? 0) > 0)

@@ -234,7 +234,7 @@ describe('notices: the delivery report', () => {
     // p2's copy was in flight when the server stopped: counted as sent, unconfirmed (issue 17).
     await db
       .update(outboundMessages)
-      .set({ status: 'sent', lastError: UNCERTAIN_SEND })
+      .set({ status: 'sent', unconfirmed: true, lastError: UNCERTAIN_SEND })
       .where(inArray(outboundMessages.id, await ids(['p2'])));
     await db
       .update(outboundMessages)
