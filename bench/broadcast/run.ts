@@ -39,7 +39,7 @@ import os from 'node:os';
 import { sql } from 'drizzle-orm';
 import { signZaloEvent } from '../../src/channels/zalo/verify.js';
 import { createDatabase, execRows, type Database } from '../../src/db/client.js';
-import { UNCERTAIN_SEND } from '../../src/pipeline/outbox/delivery-store.js';
+import { isUnconfirmed } from '../../src/pipeline/outbox/delivery-store.js';
 import { startFakeTelegram, type FakeTelegram } from '../../test/fakes/telegram-server.js';
 import { startFakeZalo, type FakeZalo } from '../../test/fakes/zalo-server.js';
 import { channelEnv, TEXTS, TG, ZALO } from '../../test/helpers/process-platform.js';
@@ -522,7 +522,7 @@ async function main() {
       const [{ n: unconfirmed }] = await execRows<{ n: number }>(
         database.db,
         sql`select count(*)::int as n from notice_deliveries d join outbound_messages o on o.id = d.outbound_id
-            where d.notice_id = ${sent.id} and o.last_error = ${UNCERTAIN_SEND}`,
+            where d.notice_id = ${sent.id} and ${isUnconfirmed('o')}`,
       );
       const replies = chatters.replyTimes(sent.at, c.last);
       // Each second copy must be a row the restarted server claimed again (attempts >= 2).

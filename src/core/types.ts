@@ -5,7 +5,8 @@
  */
 
 /** Channels the bot speaks on. `zalo` is a Zalo Official Account, `zalobot` a Zalo Bot Platform bot. */
-export type ChannelName = 'web' | 'telegram' | 'zalo' | 'zalobot' | 'cli';
+export const CHANNEL_NAMES = ['web', 'telegram', 'zalo', 'zalobot', 'cli'] as const;
+export type ChannelName = (typeof CHANNEL_NAMES)[number];
 
 /** A file attached to an inbound message (the platform's own reference). */
 export interface InboundAttachment {

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase, execRows, type Database } from '../../src/db/client.js';
-import { UNCERTAIN_SEND } from '../../src/pipeline/outbox/delivery-store.js';
 import { startFakeTelegram } from '../fakes/telegram-server.js';
 import { startFakeZalo } from '../fakes/zalo-server.js';
 import { onPostgres } from '../helpers/db.js';
@@ -136,11 +135,11 @@ describe(`SIGKILL during a notice broadcast (${onPostgres ? 'PostgreSQL' : 'embe
     expect(await server.kill('SIGTERM')).toBe(0);
 
     const database = await openDb();
-    let rows: { chat_id: string; status: string; attempts: number; last_error: string | null }[];
+    let rows: { chat_id: string; status: string; attempts: number; unconfirmed: boolean }[];
     try {
-      rows = await execRows<{ chat_id: string; status: string; attempts: number; last_error: string | null }>(
+      rows = await execRows<{ chat_id: string; status: string; attempts: number; unconfirmed: boolean }>(
         database.db,
-        sql`select d.chat_id, o.status, o.attempts, o.last_error
+        sql`select d.chat_id, o.status, o.attempts, o.unconfirmed
             from notice_deliveries d join outbound_messages o on o.id = d.outbound_id where d.notice_id = ${noticeId}`,
       );
     } finally {
@@ -149,7 +148,7 @@ describe(`SIGKILL during a notice broadcast (${onPostgres ? 'PostgreSQL' : 'embe
     // One delivery row per subscriber, each marked sent.
     expect(rows).toHaveLength(SUBSCRIBERS);
     expect(rows.every((r) => r.status === 'sent')).toBe(true);
-    const unconfirmed = new Set(rows.filter((r) => r.last_error === UNCERTAIN_SEND).map((r) => r.chat_id));
+    const unconfirmed = new Set(rows.filter((r) => r.unconfirmed).map((r) => r.chat_id));
     expect(final.unconfirmed).toBe(unconfirmed.size);
     const got = copies();
     const missing = rows.map((r) => r.chat_id).filter((chat) => !got.has(chat));

@@ -178,6 +178,7 @@ describe.runIf(existsSync(CHROMIUM))('the notices page in a browser', () => {
         sentAt: new Date(),
         // Settled as in flight a while ago: a copy settled in the last minutes is not reopened yet.
         sendStartedAt: new Date(Date.now() - 10 * 60_000),
+        unconfirmed: true,
         lastError: UNCERTAIN_SEND,
         attempts: 1,
       })

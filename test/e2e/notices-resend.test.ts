@@ -20,7 +20,8 @@ import { until } from '../helpers/until.js';
  * Resending a notice to the residents whose copy is unconfirmed (in flight when a send was cut off, so counted
  * as sent and never sent again on its own): staff of the notice's commune reopen exactly those copies, in their
  * own outbox rows, and the delivery worker sends them through the platform (the fake Bot API) again. Copies
- * are made unconfirmed as settleUncertain leaves them (status sent, last_error UNCERTAIN_SEND). Synthetic data.
+ * are made unconfirmed as settleUncertain leaves them (status sent, unconfirmed, last_error UNCERTAIN_SEND).
+ * Synthetic data.
  */
 const TOKEN_A = '7000000031:TEST-token-resend-a';
 const SECRET_A = 'resend_secret_a-1';
@@ -79,6 +80,7 @@ async function copies(noticeId: number) {
       id: outboundMessages.id,
       chatId: outboundMessages.chatId,
       status: outboundMessages.status,
+      unconfirmed: outboundMessages.unconfirmed,
       lastError: outboundMessages.lastError,
       attempts: outboundMessages.attempts,
       sendStartedAt: outboundMessages.sendStartedAt,
@@ -97,6 +99,7 @@ async function makeUnconfirmed(noticeId: number, chats: number[], startedMinutes
     .update(outboundMessages)
     .set({
       status: 'sent',
+      unconfirmed: true,
       lastError: UNCERTAIN_SEND,
       sendStartedAt: sql`now() - make_interval(mins => ${startedMinutesAgo})`,
     })
@@ -201,13 +204,14 @@ describe(`resending a notice to residents whose copy is unconfirmed (${onPostgre
     // The same rows, now confirmed: no second row for anyone, a fresh send's single attempt.
     const after = await copies(mine);
     expect([...after.values()].map((r) => r.id).sort()).toEqual([...before.values()].map((r) => r.id).sort());
-    for (const c of [t1, t2]) expect(after.get(c)).toMatchObject({ status: 'sent', lastError: null, attempts: 1 });
+    for (const c of [t1, t2])
+      expect(after.get(c)).toMatchObject({ status: 'sent', unconfirmed: false, lastError: null, attempts: 1 });
     expect(after.get(t3)).toEqual(before.get(t3));
     expect(await database.db.select().from(noticeDeliveries).where(eq(noticeDeliveries.noticeId, mine))).toHaveLength(3);
 
     // The other notice of the commune and the other commune's notice are untouched.
-    expect((await copies(sibling)).get(t1)).toMatchObject({ status: 'sent', lastError: UNCERTAIN_SEND });
-    expect((await copies(foreign)).get(B_CHAT)).toMatchObject({ status: 'sent', lastError: UNCERTAIN_SEND });
+    expect((await copies(sibling)).get(t1)).toMatchObject({ status: 'sent', unconfirmed: true });
+    expect((await copies(foreign)).get(B_CHAT)).toMatchObject({ status: 'sent', unconfirmed: true });
     expect(received(TOKEN_A, t1, 'Họp dân cuối năm')).toBe(1);
     expect(received(TOKEN_B, B_CHAT, 'Lịch cắt điện xã B')).toBe(1);
   });
@@ -250,13 +254,13 @@ describe(`resending a notice to residents whose copy is unconfirmed (${onPostgre
     try {
       const refused = await resend(sibling, staff.aOfficer);
       expect(refused.status).toBe(403);
-      expect((await copies(sibling)).get(t1)).toMatchObject({ status: 'sent', lastError: UNCERTAIN_SEND });
+      expect((await copies(sibling)).get(t1)).toMatchObject({ status: 'sent', unconfirmed: true });
       const res = await resend(sibling, staff.aLeader);
       expect(res.status).toBe(202);
       expect(await res.json()).toEqual({ reopened: 1 });
       await until(() => received(TOKEN_A, t1, 'Họp dân cuối năm') === 2);
       // The other commune's unconfirmed copy is still only theirs to resend.
-      expect((await copies(foreign)).get(B_CHAT)).toMatchObject({ status: 'sent', lastError: UNCERTAIN_SEND });
+      expect((await copies(foreign)).get(B_CHAT)).toMatchObject({ status: 'sent', unconfirmed: true });
       const theirs = await resend(foreign, staff.bOfficer);
       expect(theirs.status).toBe(202);
       await until(() => received(TOKEN_B, B_CHAT, 'Lịch cắt điện xã B') === 2);
@@ -286,7 +290,7 @@ describe(`resending a notice to residents whose copy is unconfirmed (${onPostgre
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ reopened: 1 });
     await until(() => received(TOKEN_A, t1, 'Lịch tiêm chủng tháng Giêng') === 2);
-    expect((await copies(id)).get(t2)).toMatchObject({ status: 'sent', lastError: UNCERTAIN_SEND });
+    expect((await copies(id)).get(t2)).toMatchObject({ status: 'sent', unconfirmed: true });
     expect(received(TOKEN_A, t2, 'Lịch tiêm chủng tháng Giêng')).toBe(1);
   });
 });

@@ -80,6 +80,15 @@ describe('GET /api/v1/openapi.json', () => {
   });
 });
 
+describe('documented permissions', () => {
+  it('name what the route checks, and where the service decides further, the rule it applies', () => {
+    const resend = doc.paths['/api/v1/notices/{id}/resend-unconfirmed'].post;
+    // The guard admits whoever reads notices; sending (or approving, where the commune requires it) decides.
+    expect(resend.description).toContain('Staff permission: `notices-read`.');
+    expect(resend.description).toMatch(/`notices`, or, where the commune requires approval, `notices-approve`/);
+  });
+});
+
 describe('a request that fails a documented schema', () => {
   const staff = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };
   const cases: [string, string, string, Record<string, string>, string | undefined, number][] = [

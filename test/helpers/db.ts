@@ -5,13 +5,15 @@ import { createDatabase, postgresTarget, type Database } from '../../src/db/clie
 /**
  * A fresh, migrated database for one test file: in-memory PGlite by default,
  * or a new throwaway database on the server named by TEST_DATABASE_URL
- * (dropped again by `close`). Never a mock.
+ * (dropped again by `close`). Never a mock. `migrated: false` leaves it empty
+ * (a migration's own test applies them).
  */
-export async function createTestDatabase(): Promise<Database & { url?: string }> {
+export async function createTestDatabase(opts: { migrated?: boolean } = {}): Promise<Database & { url?: string }> {
+  const migrated = opts.migrated ?? true;
   const base = process.env.TEST_DATABASE_URL;
   if (!base) {
     const database = await createDatabase({});
-    await database.migrate();
+    if (migrated) await database.migrate();
     return database;
   }
   const name = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
@@ -21,7 +23,7 @@ export async function createTestDatabase(): Promise<Database & { url?: string }>
   await admin.end();
   const url = withDatabaseName(base, name);
   const database = await createDatabase({ url, poolMax: 5 });
-  await database.migrate();
+  if (migrated) await database.migrate();
   return {
     ...database,
     url,

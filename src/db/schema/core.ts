@@ -3,6 +3,7 @@ import {
   bigserial,
   bigint,
   boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -151,6 +152,11 @@ export const outboundMessages = pgTable(
      * again with this set was in flight when its process died: the platform may have it, so it is not sent again.
      */
     sendStartedAt: timestamp('send_started_at', { withTimezone: true }),
+    /**
+     * A notice copy found in flight from a dead process: counted as sent (the platform most likely has it) but
+     * never confirmed, and not sent again unless staff reopen it. Only ever on a sent row.
+     */
+    unconfirmed: boolean('unconfirmed').notNull().default(false),
     lastError: text('last_error'),
     platformMessageIds: jsonb('platform_message_ids').$type<string[]>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -166,6 +172,7 @@ export const outboundMessages = pgTable(
     index('outbound_messages_chat_pending')
       .on(t.communeId, t.channel, t.chatId, t.id)
       .where(sql`status = 'pending'`),
+    check('outbound_messages_unconfirmed_sent', sql`not ${t.unconfirmed} or ${t.status} = 'sent'`),
   ],
 );
 

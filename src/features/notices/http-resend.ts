@@ -20,7 +20,8 @@ export function registerResendRoute(router: express.Router, deps: NoticesApiDeps
     {
       tags: ['notices'],
       auth: 'staff',
-      permission: WRITE,
+      // What the guard below checks; the rule that decides depends on the commune's setting (the description).
+      permission: READ,
       method: 'post',
       path: '/api/v1/notices/:id/resend-unconfirmed',
       summary: 'Send a sent notice again to the residents whose copy the platform never confirmed',
@@ -28,7 +29,8 @@ export function registerResendRoute(router: express.Router, deps: NoticesApiDeps
         'Copies in flight when a send was cut off (`unconfirmed` in the report) are not sent again on their own, ' +
         'so that nobody gets the notice twice; some of them never reached the platform. This reopens those copies, ' +
         'in their own outbox rows, for a fresh send: residents who did get the first copy get a second one. ' +
-        'Where the commune requires approval, the permission is `notices-approve` instead. Audited ' +
+        'Anyone who reads notices reaches the route; resending takes the permission sending takes, `notices`, ' +
+        'or, where the commune requires approval, `notices-approve` (403 otherwise). Audited ' +
         '(`notice.resend_unconfirmed` with the count).',
       params: noticeParams,
       responses: {

@@ -1,10 +1,11 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { ValidationError } from '../../core/errors.js';
+import { CHANNEL_NAMES } from '../../core/types.js';
 import { noticeMetrics } from '../../core/metrics.js';
 import { writeAudit } from '../../db/audit.js';
 import { execRows, type Db } from '../../db/client.js';
 import { notices } from '../../db/schema/index.js';
-import { reopenUnconfirmed, UNCERTAIN_SEND } from '../../pipeline/outbox/index.js';
+import { isUnconfirmed, reopenUnconfirmed } from '../../pipeline/outbox/index.js';
 import { noticesRequireApproval } from './approval.js';
 import type { NoticeRow } from './audience.js';
 
@@ -34,7 +35,10 @@ export interface ResendRequest {
    * (`notices-approve`), otherwise whether they may send (`notices`).
    */
   maySend: (approvalRequired: boolean) => boolean;
-  /** The platform's reply window by channel (Zalo OA: 7 days after the resident last wrote), as the sender has it. */
+  /**
+   * The platform's reply window by channel (Zalo OA: 7 days after the resident last wrote), as the sender has it;
+   * asked for each of CHANNEL_NAMES.
+   */
   replyWindowMs?: (channel: string) => number | undefined;
 }
 
@@ -66,38 +70,30 @@ export async function resendUnconfirmed(db: Db, q: ResendRequest): Promise<{ not
     // Not every unconfirmed copy may be sent again: not to a resident who unsubscribed since or was erased (the
     // row's text emptied), not outside the platform's reply window (Zalo OA refuses it; the first send held such
     // copies), and not one settled in the last minutes, whose send may still be running under a lapsed claim.
-    const channels = await execRows<{ channel: string }>(
-      tx as unknown as Db,
-      sql`select distinct channel from notice_deliveries where notice_id = ${notice.id} and commune_id = ${q.communeId}`,
-    );
-    const windows = channels
-      .map((c) => [c.channel, q.replyWindowMs?.(c.channel)] as const)
-      .filter((w): w is readonly [string, number] => typeof w[1] === 'number' && w[1] > 0);
-    const inWindow = windows.length
-      ? sql.join(
-          windows.map(
-            ([channel, ms]) => sql`(d.channel <> ${channel} or c.last_inbound_at > now() - make_interval(secs => ${ms / 1000}))`,
-          ),
-          sql` and `,
-        )
-      : sql`true`;
+    // The windows are those of every channel that has one, joined on the copy's channel.
+    const windows = CHANNEL_NAMES.flatMap((channel) => {
+      const ms = q.replyWindowMs?.(channel);
+      return typeof ms === 'number' && ms > 0 ? [{ channel, secs: ms / 1000 }] : [];
+    });
     const rows = await reopenUnconfirmed(
       tx as unknown as Db,
       sql`select d.outbound_id from notice_deliveries d
           join notice_subscriptions s on s.id = d.subscription_id and s.unsubscribed_at is null
           join outbound_messages o on o.id = d.outbound_id
           left join conversations c on c.commune_id = d.commune_id and c.channel = d.channel and c.chat_id = d.chat_id
+          left join jsonb_to_recordset(${JSON.stringify(windows)}::jsonb) as w(channel text, secs float8)
+            on w.channel = d.channel
           where d.notice_id = ${notice.id} and d.commune_id = ${q.communeId} and d.outbound_id is not null
             and o.payload <> '{"text": ""}'::jsonb
             and o.send_started_at < now() - make_interval(secs => ${SETTLED_FOR_MS / 1000})
-            and ${inWindow}`,
+            and (w.secs is null or c.last_inbound_at > now() - make_interval(secs => w.secs))`,
     );
     if (!rows.length) {
       const [recent] = await execRows<{ n: number }>(
         tx as unknown as Db,
         sql`select count(*)::int as n from notice_deliveries d join outbound_messages o on o.id = d.outbound_id
             where d.notice_id = ${notice.id} and d.commune_id = ${q.communeId}
-              and o.status = 'sent' and o.last_error = ${UNCERTAIN_SEND}
+              and ${isUnconfirmed('o')}
               and o.send_started_at >= now() - make_interval(secs => ${SETTLED_FOR_MS / 1000})`,
       );
       if (Number(recent?.n ?? 0) > 0)

@@ -4,7 +4,7 @@
  * giving a message up (audited), giving leases back, and dropping a sent
  * file's content. The worker (delivery.ts) decides which to run and when.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { SendResult, StoredReply } from '../../core/types.js';
 import { writeAudit } from '../../db/audit.js';
 import { bigintArray, execRows, type Db } from '../../db/client.js';
@@ -25,9 +25,19 @@ export type ClaimedRow = Omit<LeasedOutbound, 'payload'> & {
 
 /**
  * `last_error` of a notice copy that was being handed to the platform when its process died: counted as sent
- * (the platform most likely has it) and never sent again, so a crash gives nobody the same notice twice.
+ * (the platform most likely has it) and never sent again, so a crash gives nobody the same notice twice. Only a
+ * note for people reading the row: the state itself is the `unconfirmed` column ({@link isUnconfirmed}).
  */
 export const UNCERTAIN_SEND = 'uncertain: in flight when the server stopped; not sent again';
+
+/**
+ * Whether an outbox row is a notice copy sent but unconfirmed (settled by settleUncertain, not yet reopened):
+ * the one spelling of that condition for every statement. A check constraint keeps `unconfirmed` on sent rows
+ * only, so the column alone says it. `alias` qualifies it where the statement names outbound_messages so.
+ */
+export function isUnconfirmed(alias?: string): SQL {
+  return alias ? sql`${sql.identifier(alias)}.unconfirmed` : sql`unconfirmed`;
+}
 
 /**
  * A confirmed send once stored: the chat's next pending message and, for a reply, the seconds from the message
@@ -112,7 +122,7 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
                 as x(id bigint, ids jsonb, find_next boolean)
             ), marked as (
               update outbound_messages o
-              set status = 'sent', sent_at = now(), locked_until = null, last_error = null,
+              set status = 'sent', sent_at = now(), locked_until = null, last_error = null, unconfirmed = false,
                   platform_message_ids = coalesce(o.platform_message_ids, '[]'::jsonb) || i.ids
               from input i
               where o.id = i.id and o.id = any(${bigintArray(items.map((i) => i.id))})
@@ -175,7 +185,7 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
   async function settleUncertain(id: number): Promise<boolean> {
     const rows = await db
       .update(outboundMessages)
-      .set({ status: 'sent', sentAt: sql`now()`, lockedUntil: null, lastError: UNCERTAIN_SEND })
+      .set({ status: 'sent', sentAt: sql`now()`, lockedUntil: null, unconfirmed: true, lastError: UNCERTAIN_SEND })
       .where(and(eq(outboundMessages.id, id), eq(outboundMessages.status, 'pending')))
       .returning({ id: outboundMessages.id });
     return rows.length > 0;
@@ -187,7 +197,7 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
     await db.transaction(async (tx) => {
       await tx
         .update(outboundMessages)
-        .set({ status, lockedUntil: null, lastError: `${result.code}: ${result.message}`.slice(0, 500) })
+        .set({ status, lockedUntil: null, unconfirmed: false, lastError: `${result.code}: ${result.message}`.slice(0, 500) })
         .where(eq(outboundMessages.id, id));
       await writeAudit(tx as unknown as Db, {
         communeId: row.commune_id,
@@ -214,8 +224,8 @@ export function createDeliveryStore(db: Db, opts: { leaseMs: number; batchSize: 
         // for), so the next attempt is a new send. A claim that ran out meanwhile may have settled the copy as
         // in flight: it was not delivered after all, so it is pending again.
         sendStartedAt: null,
-        status: sql`case when ${outboundMessages.status} = 'sent' and ${outboundMessages.lastError} = ${UNCERTAIN_SEND}
-                    then 'pending' else ${outboundMessages.status} end`,
+        status: sql`case when ${isUnconfirmed()} then 'pending' else ${outboundMessages.status} end`,
+        unconfirmed: false,
         partsSent: retry.partsSent,
         ...(result.platformMessageIds?.length ? { platformMessageIds: appendIds(result.platformMessageIds) } : {}),
         lastError: `${result.code}: ${result.message}`.slice(0, 500),

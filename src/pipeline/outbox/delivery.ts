@@ -102,8 +102,11 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     if (slot > now) await new Promise((r) => setTimeout(r, slot - now));
   }
 
-  /** One send of a claimed row; a referenced file is read first (a failed read is retried, a missing file is not). */
-  async function attempt(row: ClaimedRow): Promise<SendResult> {
+  /**
+   * One send of a claimed row; a referenced file is read first (a failed read is retried, a missing file is not).
+   * `noticeCopy`: whether the row is a notice copy (isNoticeCopy, decided once per delivery by deliverOne).
+   */
+  async function attempt(row: ClaimedRow, noticeCopy: boolean): Promise<SendResult> {
     const adapter = adapters.get(row.commune_id, row.channel);
     if (!adapter) return { ok: false, retryable: true, code: 'channel_off', message: 'channel not configured' };
     let ready: Awaited<ReturnType<typeof withFileContent>>;
@@ -119,7 +122,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
     // A notice copy is noted as started right before the platform is asked (never earlier: a failure before
     // this point must leave the copy to be sent again). Not noted: nothing is sent, and the mark (which the
     // statement may have written before the connection failed) is cleared, best effort, for a later retry.
-    if (isNoticeCopy(row)) {
+    if (noticeCopy) {
       try {
         await markStarted(Number(row.id));
       } catch (error) {
@@ -138,23 +141,24 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
   /** Deliver one claimed message. Returns false on failure, true when sent, or the id of the chat's next pending message. */
   async function deliverOne(row: ClaimedRow, findNext = true): Promise<boolean | number> {
     const id = Number(row.id);
-    if (isNoticeCopy(row) && row.send_started_at) {
+    const noticeCopy = isNoticeCopy(row);
+    if (noticeCopy && row.send_started_at) {
       // In flight when its process died (or its claim ran out): the platform may have it. A crash never sends
       // anyone the same notice twice (issue 17). If the live send it raced fails, scheduleRetry reopens the row.
       if (await settleUncertain(id)) {
         if (carriesFile(row.payload)) await forgetFile(id);
-        countSent(row, null);
+        countSent(row, noticeCopy, null);
         log.info({ outboundId: id, channel: row.channel }, 'notice copy in flight at a crash: counted as sent, not sent again');
       }
       return true;
     }
     await pace(row);
-    const result = await attempt(row);
+    const result = await attempt(row, noticeCopy);
     if (result.ok) {
       const confirmedAt = performance.now();
       // Mark it sent and, in the same statement, look for the chat's next pending message.
       const marked = await markSent({ id, ids: result.platformMessageIds ?? [], findNext, confirmedAt });
-      countSent(row, marked.replySeconds);
+      countSent(row, noticeCopy, marked.replySeconds);
       if (carriesFile(row.payload)) await forgetFile(id);
       return marked.next ?? true;
     }
@@ -164,7 +168,7 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
       // Staff see these in the audit trail / console: the resident did not get an answer.
       await giveUp(row, status, result);
       if (carriesFile(row.payload)) await forgetFile(id);
-      countGivenUp(row, status);
+      countGivenUp(row, noticeCopy, status);
       log.warn({ outboundId: id, channel: row.channel, code: result.code, status }, 'delivery given up');
       return false;
     }
@@ -182,10 +186,10 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
    * The metrics of a confirmed send: a metric never fails a delivery (a throw here would skip dropping the
    * file and stop the chat's chain until the lease runs out), so whatever goes wrong is logged and dropped.
    */
-  function countSent(row: ClaimedRow, replySeconds: number | null): void {
+  function countSent(row: ClaimedRow, noticeCopy: boolean, replySeconds: number | null): void {
     try {
       messageMetrics.sent(row.channel, row.commune_id);
-      if (isNoticeCopy(row)) noticeMetrics.recipients(row.channel, row.commune_id, 'sent');
+      if (noticeCopy) noticeMetrics.recipients(row.channel, row.commune_id, 'sent');
       if (replySeconds !== null) messageMetrics.replied(row.channel, replySeconds);
     } catch (error) {
       log.warn({ err: errInfo(error), outboundId: Number(row.id) }, 'delivery metrics failed');
@@ -193,10 +197,10 @@ export function createDeliveryWorker(opts: DeliveryOptions) {
   }
 
   /** The metrics of a message given up; like countSent, never a reason for the delivery to fail. */
-  function countGivenUp(row: ClaimedRow, status: 'failed' | 'undeliverable'): void {
+  function countGivenUp(row: ClaimedRow, noticeCopy: boolean, status: 'failed' | 'undeliverable'): void {
     try {
       messageMetrics.failed(row.channel, row.commune_id, status);
-      if (isNoticeCopy(row)) noticeMetrics.recipients(row.channel, row.commune_id, status);
+      if (noticeCopy) noticeMetrics.recipients(row.channel, row.commune_id, status);
     } catch (error) {
       log.warn({ err: errInfo(error), outboundId: Number(row.id) }, 'delivery metrics failed');
     }

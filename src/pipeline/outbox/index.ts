@@ -13,7 +13,7 @@ export { listPulledReplies, listUndelivered } from './queries.js';
 export { createOutboxApi, type OutboxApiDeps } from './http.js';
 export { countOutboxStatuses, eraseReplyContents, listChatRepliesBefore, listRepliesTo, outboxPendingStats } from './queries.js';
 export { reopenUnconfirmed } from './reopen.js';
-export { UNCERTAIN_SEND } from './delivery-store.js';
+export { isUnconfirmed, UNCERTAIN_SEND } from './delivery-store.js';
 export { queueBatchReplies, queueRepliesOf, type BatchReplyRow, type LeasedOutbound } from './statements.js';
 export {
   createDeliveryWorker,

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { ChannelName, Reply, StoredReply } from '../../core/types.js';
 import { isFileRef } from './file-refs.js';
-import { UNCERTAIN_SEND } from './delivery-store.js';
+import { isUnconfirmed } from './delivery-store.js';
 import { execRows, type Db } from '../../db/client.js';
 import { outboundMessages } from '../../db/schema/index.js';
 
@@ -99,7 +99,7 @@ export async function countOutboxStatuses(
   const rows = await execRows<{ channel: string; status: string; outside_window: boolean; unconfirmed: boolean; n: number }>(
     db,
     sql`select channel, status, coalesce(status = 'undeliverable' and ${OUTSIDE_WINDOW_ERROR}, false) as outside_window,
-               coalesce(status = 'sent' and last_error = ${UNCERTAIN_SEND}, false) as unconfirmed,
+               ${isUnconfirmed()} as unconfirmed,
                count(*)::int as n
         from outbound_messages where id in (${ids})
         group by 1, 2, 3, 4`,

@@ -25,6 +25,7 @@ import {
   NoticeStateError,
   previewAudience,
   pumpNotice,
+  resendUnconfirmed,
   startSending,
   subscribe,
   unsubscribe,
@@ -234,7 +235,7 @@ describe('notices: the delivery report', () => {
     // p2's copy was in flight when the server stopped: counted as sent, unconfirmed (issue 17).
     await db
       .update(outboundMessages)
-      .set({ status: 'sent', lastError: UNCERTAIN_SEND })
+      .set({ status: 'sent', unconfirmed: true, lastError: UNCERTAIN_SEND })
       .where(inArray(outboundMessages.id, await ids(['p2'])));
     await db
       .update(outboundMessages)
@@ -309,6 +310,51 @@ describe("notices and Zalo OA's 7-day window", () => {
     expect(await deliveryReport(db, row)).toMatchObject({ recipients: 3, outsideWindow: 0, pending: 3 });
     // Released once: a second message finds nothing held.
     expect(await releaseHeldNotices(db, { communeId, channel: 'zalo', chatId: 'zalo-old', userId: 'zalo-old' })).toBe(0);
+  });
+});
+
+describe('resending unconfirmed copies and the platform reply window', () => {
+  const DAY = 86_400_000;
+  // Zalo OA's 7 days, and (for the test) 20 days on Telegram, so that two channels have a window; Zalo Bot none.
+  const windows = (channel: string) => (channel === 'zalo' ? 7 * DAY : channel === 'telegram' ? 20 * DAY : undefined);
+
+  it("reopens a copy only for a resident inside their channel's window; a channel without one is not limited", async () => {
+    await db.delete(conversations);
+    // Chat, channel, days since the resident last wrote (null: never).
+    const chats: [string, ChannelName, number | null][] = [
+      ['zalo-recent', 'zalo', 1],
+      ['zalo-old', 'zalo', 8],
+      ['zalo-never', 'zalo', null],
+      ['tg-recent', 'telegram', 10],
+      ['tg-old', 'telegram', 30],
+      ['zb-never', 'zalobot', null],
+    ];
+    for (const [chat, channel] of chats) await sub(chat, null, ['Thông báo chung'], channel);
+    const n = await compose({});
+    await sendAll(n.id);
+    const now = Date.now();
+    await db
+      .insert(conversations)
+      .values(
+        chats.flatMap(([chatId, channel, days]) =>
+          days === null ? [] : [{ communeId, channel, chatId, userId: chatId, lastInboundAt: new Date(now - days * DAY) }],
+        ),
+      );
+    // Every copy was in flight at a crash a while ago.
+    await db
+      .update(outboundMessages)
+      .set({ status: 'sent', unconfirmed: true, lastError: UNCERTAIN_SEND, sendStartedAt: sql`now() - interval '10 minutes'` });
+    const reopenedChats = async () =>
+      (await db.select().from(outboundMessages).where(eq(outboundMessages.status, 'pending'))).map((r) => r.chatId).sort();
+
+    const first = await resendUnconfirmed(db, { communeId, id: n.id, actor, maySend: () => true, replyWindowMs: windows });
+    expect(first?.reopened).toBe(3);
+    expect(await reopenedChats()).toEqual(['tg-recent', 'zalo-recent', 'zb-never']);
+
+    // Without windows, the rest.
+    const rest = await resendUnconfirmed(db, { communeId, id: n.id, actor, maySend: () => true });
+    expect(rest?.reopened).toBe(3);
+    expect(await reopenedChats()).toEqual(chats.map(([chat]) => chat).sort());
   });
 });
 

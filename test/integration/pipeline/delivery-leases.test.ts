@@ -5,7 +5,7 @@ import type { ChannelAdapter, ChannelName, Reply } from '../../../src/core/types
 import { execRows, type Database } from '../../../src/db/client.js';
 import { communes } from '../../../src/db/schema/index.js';
 import { createDeliveryWorker, enqueueBroadcast, enqueueMessages } from '../../../src/pipeline/outbox/index.js';
-import { createDeliveryStore, UNCERTAIN_SEND } from '../../../src/pipeline/outbox/delivery-store.js';
+import { createDeliveryStore, UNCERTAIN_SEND, type ClaimedRow } from '../../../src/pipeline/outbox/delivery-store.js';
 import { createTestDatabase } from '../../helpers/db.js';
 import { until } from '../../helpers/until.js';
 
@@ -97,9 +97,9 @@ describe('notice copies in flight at a crash', () => {
     worker.start();
     const statusOf = async (id: number) =>
       (
-        await execRows<{ status: string; last_error: string | null; platform_message_ids: unknown }>(
+        await execRows<{ status: string; unconfirmed: boolean; last_error: string | null; platform_message_ids: unknown }>(
           database.db,
-          sql`select status, last_error, platform_message_ids from outbound_messages where id = ${id}`,
+          sql`select status, unconfirmed, last_error, platform_message_ids from outbound_messages where id = ${id}`,
         )
       )[0];
     await until(async () =>
@@ -115,32 +115,69 @@ describe('notice copies in flight at a crash', () => {
     expect(sent.map((s) => s.text).sort()).toEqual(['thông báo mới nhận', 'trả lời đang gửi dở']);
     expect(sent.every((s) => s.startedBefore)).toBe(true);
     const inflight = await statusOf(idOf('notice-inflight'));
-    expect(inflight.last_error).toBe(UNCERTAIN_SEND);
+    expect(inflight).toMatchObject({ status: 'sent', unconfirmed: true, last_error: UNCERTAIN_SEND });
     expect(inflight.platform_message_ids).toBeNull();
-    expect((await statusOf(idOf('notice-claimed'))).last_error).toBeNull();
+    expect(await statusOf(idOf('notice-claimed'))).toMatchObject({ status: 'sent', unconfirmed: false, last_error: null });
   });
 });
 
 describe('a live notice send overtaken by its lease', () => {
+  const store = () => createDeliveryStore(database.db, { leaseMs: 60_000, batchSize: 10 });
+  /** A notice copy that another claim found noted and settled as in flight while its live send was still going. */
+  async function settledCopy(chatId: string) {
+    const to = { communeId, channel: 'telegram' as ChannelName, chatId, userId: chatId };
+    const [row] = await enqueueBroadcast(database.db, [{ to, reply: { text: `thông báo gửi chậm ${chatId}` } }]);
+    await execRows(database.db, sql`update outbound_messages set send_started_at = now() where id = ${row.id}`);
+    expect(await store().settleUncertain(row.id)).toBe(true);
+    return row.id;
+  }
+  const stateOf = async (id: number) =>
+    (
+      await execRows<{ status: string; unconfirmed: boolean; last_error: string | null; send_started_at: unknown }>(
+        database.db,
+        sql`select status, unconfirmed, last_error, send_started_at from outbound_messages where id = ${id}`,
+      )
+    )[0];
+
+  it('is settled as sent and unconfirmed, with a note saying why', async () => {
+    const id = await settledCopy('notice-settled');
+    expect(await stateOf(id)).toMatchObject({ status: 'sent', unconfirmed: true, last_error: UNCERTAIN_SEND });
+    // Settled once: a second claim finds it no longer pending.
+    expect(await store().settleUncertain(id)).toBe(false);
+  });
+
   it('is pending again when that send fails after the copy was settled as in flight', async () => {
-    const to = { communeId, channel: 'telegram' as ChannelName, chatId: 'notice-slow', userId: 'notice-slow' };
-    const [row] = await enqueueBroadcast(database.db, [{ to, reply: { text: 'thông báo gửi chậm' } }]);
-    // Another claim found it noted and settled it as in flight, while the live send was still going...
-    await execRows(
-      database.db,
-      sql`update outbound_messages set status = 'sent', last_error = ${UNCERTAIN_SEND}, send_started_at = now() where id = ${row.id}`,
-    );
-    // ...and then the platform refused that live send: it was not delivered after all.
-    const store = createDeliveryStore(database.db, { leaseMs: 60_000, batchSize: 10 });
-    await store.scheduleRetry(row.id, {
+    const id = await settledCopy('notice-slow');
+    // The platform refused that live send: it was not delivered after all.
+    await store().scheduleRetry(id, {
       delayMs: 0,
       partsSent: 0,
       result: { ok: false, retryable: true, code: 'server_error', message: 'HTTP 502' },
     });
-    const [after] = await execRows<{ status: string; send_started_at: unknown }>(
+    expect(await stateOf(id)).toMatchObject({ status: 'pending', unconfirmed: false, send_started_at: null });
+  });
+
+  it('is confirmed when that send succeeds after all, and given up when the platform refuses it for good', async () => {
+    const confirmed = await settledCopy('notice-late-ok');
+    await store().markSent({ id: confirmed, ids: ['77'], findNext: false, confirmedAt: performance.now() });
+    expect(await stateOf(confirmed)).toMatchObject({ status: 'sent', unconfirmed: false, last_error: null });
+
+    const refused = await settledCopy('notice-late-blocked');
+    const [claimed] = await execRows<ClaimedRow>(
       database.db,
-      sql`select status, send_started_at from outbound_messages where id = ${row.id}`,
+      sql`select id, commune_id, channel, chat_id, user_id, payload, attempts, parts_sent, priority
+          from outbound_messages where id = ${refused}`,
     );
-    expect(after).toEqual({ status: 'pending', send_started_at: null });
+    await store().giveUp(claimed, 'undeliverable', { code: 'undeliverable', message: 'bot blocked' });
+    expect(await stateOf(refused)).toMatchObject({ status: 'undeliverable', unconfirmed: false });
+  });
+
+  it('only a sent row can be unconfirmed (the database refuses anything else)', async () => {
+    const to = { communeId, channel: 'telegram' as ChannelName, chatId: 'notice-check', userId: 'notice-check' };
+    const [row] = await enqueueBroadcast(database.db, [{ to, reply: { text: 'thông báo chờ gửi' } }]);
+    await expect(
+      execRows(database.db, sql`update outbound_messages set unconfirmed = true where id = ${row.id}`),
+    ).rejects.toThrow();
+    expect(await stateOf(row.id)).toMatchObject({ status: 'pending', unconfirmed: false });
   });
 });
