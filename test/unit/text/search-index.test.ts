@@ -61,6 +61,9 @@ describe('typos, missing diacritics, Telex leftovers, NFD, abbreviations', () =>
     ['dawng kys khai sinhf', '1.001193'],
     ['thuowngf truus', '1.004222'],
     ['xin giấy xntthn', '1.004873'],
+    ['giấy xn tthn', '1.004873'],
+    ['xin gxn tình trạng hôn nhân', '1.004873'],
+    ['làm dkkd hộ kinh doanh', '1.001612'],
     ['đổi cccd', '1.014063'],
     ['đăng ký hkd', '1.001612'],
   ])('%s → %s', (q, code) => {
