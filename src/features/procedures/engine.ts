@@ -89,8 +89,8 @@ function* procedureEngineSteps(procedures: readonly SearchableProcedure[], opts:
   const exampleTuning = opts.exampleTuning ?? DEFAULT_EXAMPLE_TUNING;
   /** The index's own response (`index`) and the response with the examples' evidence (`out`). */
   const ranked = (query: string, options: SearchOptions): { index: SearchResponse; out: SearchResponse } => {
-    // The same depth of hits is weighed whatever the caller shows: the chat's four choices and the API's ten
-    // are the first of one order.
+    // The same depth of hits is weighed whatever the caller shows (up to DEPTH): the chat's four choices and the
+    // API's ten are the first of one order.
     const depth = Math.max(DEPTH, options.limit ?? 0);
     const r = index.search(query, { ...options, limit: depth });
     if (!examples) return { index: r, out: r };
