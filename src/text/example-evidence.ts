@@ -71,7 +71,9 @@ export function withExamples(
     return { ...r, decision: 'unknown', confident: false, candidates: [], results: [] };
   }
   const voted = v.codes.filter((c) => hitOf(c.code) !== undefined);
-  const maxVote = voted[0]?.score ?? 1;
+  // Nothing voted, or the nearest example is one the commune declines: the index's order (base procedure first) stands.
+  if (!voted.length || v.nearestDeclined) return r;
+  const maxVote = voted[0].score;
   const share = new Map(voted.map((c) => [c.code, c.score / maxVote]));
   const asHit = (code: string, score: number): SearchHit => ({ ...hitOf(code)!, score: round(score), coverage: 0 });
 
@@ -84,9 +86,13 @@ export function withExamples(
     for (const c of voted.slice(0, VOTED)) if (!results.some((h) => h.code === c.code)) results.push(asHit(c.code, 0));
     results.sort((a, b) => combined(b) - combined(a));
     const offered = r.candidates.length + (r.candidates.some((h) => h.code === results[0].code) ? 0 : 1);
-    return { ...r, results: results.slice(0, limit), candidates: results.slice(0, Math.min(4, Math.max(2, offered))) };
+    const candidates = results.slice(0, Math.min(4, Math.max(2, offered)));
+    // The index's own first choice stays on offer (a commune's own procedure, which no example backs, among them).
+    const first = r.candidates[0];
+    if (first && !candidates.some((h) => h.code === first.code)) candidates[candidates.length - 1] = first;
+    return { ...r, results: results.slice(0, limit), candidates };
   }
-  if (!voted.length || v.nearestDeclined || v.best < tuning.admit) return r;
+  if (v.best < tuning.admit) return r;
   if (r.decision === 'unknown') {
     // Nothing in the catalog's words, but close examples: their procedures, as choices.
     const candidates = voted.slice(0, VOTED).map((c) => asHit(c.code, c.score));

@@ -343,7 +343,8 @@ describe('resending unconfirmed copies and the platform reply window', () => {
     // Every copy was in flight at a crash a while ago.
     await db
       .update(outboundMessages)
-      .set({ status: 'sent', unconfirmed: true, lastError: UNCERTAIN_SEND, sendStartedAt: sql`now() - interval '10 minutes'` });
+      .set({ status: 'sent', unconfirmed: true, lastError: UNCERTAIN_SEND, sendStartedAt: sql`now() - interval '10 minutes'` })
+      .where(sql`id in (select outbound_id from notice_deliveries where notice_id = ${n.id})`);
     const reopenedChats = async () =>
       (await db.select().from(outboundMessages).where(eq(outboundMessages.status, 'pending'))).map((r) => r.chatId).sort();
 

@@ -143,6 +143,46 @@ describe('nearest answered examples', () => {
     expect(r.candidates.map((h) => h.code)).toEqual([...voted, '1.001193']);
   });
 
+  it('keeps the index’s first choice on offer when the vote’s procedures come first (a commune’s own one, say)', () => {
+    // One example for three procedures: each gets the whole vote's share, and all three outrank the index's.
+    const voters = createExampleIndex([{ q: 'làm lại giấy báo tử bị mất', codes: ['1.000656', '1.005461', '1.004884'] }]);
+    const v = voters.vote('làm lại giấy báo tử bị mất cho ba');
+    expect(v.codes.length).toBe(3);
+    const choose: SearchResponse = {
+      results: [hit('1.001193', 10), hit('1.000894', 9)],
+      confident: false,
+      decision: 'choose',
+      candidates: [hit('1.001193', 10), hit('1.000894', 9)],
+      understood: '',
+    };
+    const r = withExamples(
+      choose,
+      v,
+      (code) =>
+        hitOfMore(code) ??
+        (code === '1.000894' ? { code, name: 'Đăng ký kết hôn', field: 'Hộ tịch', levels: ['xã'] } : undefined),
+    );
+    expect(
+      r.results
+        .slice(0, 3)
+        .map((h) => h.code)
+        .sort(),
+    ).toEqual(['1.000656', '1.004884', '1.005461']);
+    expect(r.candidates.map((h) => h.code)).toContain('1.001193');
+    expect(r.candidates).toHaveLength(3);
+  });
+
+  it('leaves the index’s order alone when no example votes (its base procedure before the variant)', () => {
+    const choose: SearchResponse = {
+      results: [hit('1.001193', 9.6), hit('1.004884', 10)],
+      confident: false,
+      decision: 'choose',
+      candidates: [hit('1.001193', 9.6), hit('1.004884', 10)],
+      understood: '',
+    };
+    expect(withExamples(choose, index.vote('xin giấy phép xây dựng nhà ở'), hitOf)).toBe(choose);
+  });
+
   it('leaves an answer the examples agree with alone', () => {
     const answer: SearchResponse = {
       results: [hit('1.000656', 5)],
