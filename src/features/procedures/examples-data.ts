@@ -21,8 +21,10 @@ export function loadExamples(file = defaultExamplesPath()): LabelledExample[] {
   if (!Array.isArray(list)) throw new Error(`${file}: not a JSON array`);
   return list.map((item: { q?: unknown; codes?: unknown }, i) => {
     const codes = item.codes;
-    if (typeof item.q !== 'string' || !(codes === null || (Array.isArray(codes) && codes.every((c) => typeof c === 'string'))))
-      throw new Error(`${file}[${i}]: expected { q, codes: string[] | null }`);
+    // An empty list would vote for nothing yet weigh in the nearest examples' mass: a labelling slip, not data.
+    const labelled = Array.isArray(codes) && codes.length > 0 && codes.every((c) => typeof c === 'string' && c !== '');
+    if (typeof item.q !== 'string' || !(codes === null || labelled))
+      throw new Error(`${file}[${i}]: expected { q, codes: a non-empty list of codes, or null }`);
     return { q: item.q, codes: codes as string[] | null };
   });
 }

@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadExamples } from '../../../src/features/procedures/examples-data.js';
@@ -196,6 +197,21 @@ describe('nearest answered examples', () => {
 });
 
 describe('the shipped examples', () => {
+  it.each([
+    ['an empty list of codes', [{ q: 'làm giấy khai sinh', codes: [] }]],
+    ['an empty code', [{ q: 'làm giấy khai sinh', codes: [''] }]],
+    ['a question that is not text', [{ q: 5, codes: ['1.001193'] }]],
+  ])('refuse a file with %s, naming the item', (_, items) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'examples-'));
+    const file = path.join(dir, 'examples.json');
+    writeFileSync(file, JSON.stringify([{ q: 'cảm ơn', codes: null }, ...items]));
+    try {
+      expect(() => loadExamples(file)).toThrow(`${file}[1]`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('parse, and hold no question of the frozen held-out sets', () => {
     const shipped = loadExamples();
     expect(shipped.length).toBeGreaterThan(500);
