@@ -10,7 +10,8 @@ import { localProceduresCard, registerLocalProcedurePages } from './console-loca
 import { overrideFieldNames, overrideForm, PROCEDURE_CODE } from './http.js';
 import { readCatalogDate } from './repo.js';
 import type { ProcedureReader } from './service.js';
-import { getProcedure, isLocalCode, removeOverride, setOverride } from './service.js';
+import { isLocalCode } from './local-code.js';
+import { getProcedure, removeOverride, setOverride } from './service.js';
 import type { ProcedureSearchService } from './search-service.js';
 
 const FIELD_LABELS: Record<(typeof overrideFieldNames)[number], string> = {

@@ -87,6 +87,9 @@ function* procedureEngineSteps(procedures: readonly SearchableProcedure[], opts:
   const byCode = new Map(procedures.map((p) => [p.code, { code: p.code, name: p.name, field: p.field, levels: p.levels }]));
   const examples = opts.exampleIndex ?? (opts.examples?.length ? createExampleIndex(opts.examples) : undefined);
   const exampleTuning = opts.exampleTuning ?? DEFAULT_EXAMPLE_TUNING;
+  // A commune's own procedure has no answered examples: a few declined ones that share its message's words
+  // must not withdraw it.
+  const unvoiced = (code: string) => isLocalCode(code) && !examples?.known(code);
   /** The index's own response (`index`) and the response with the examples' evidence (`out`). */
   const ranked = (query: string, options: SearchOptions): { index: SearchResponse; out: SearchResponse } => {
     // The same depth of hits is weighed whatever the caller shows (up to DEPTH): the chat's four choices and the
@@ -94,11 +97,8 @@ function* procedureEngineSteps(procedures: readonly SearchableProcedure[], opts:
     const depth = Math.max(DEPTH, options.limit ?? 0);
     const r = index.search(query, { ...options, limit: depth });
     if (!examples) return { index: r, out: r };
-    // A commune's own procedure has no answered examples: a few declined ones that share its message's words
-    // must not withdraw it.
     return { index: r, out: withExamples(r, examples.vote(query), (code) => byCode.get(code), exampleTuning, depth, unvoiced) };
   };
-  const unvoiced = (code: string) => isLocalCode(code) && !examples?.known(code);
   return {
     size: index.size,
     search(query, options = {}) {

@@ -93,8 +93,6 @@ export function applyOverride(
   };
 }
 
-export { isLocalCode };
-
 /** A procedure as the commune presents it, or undefined when the code is unknown to it. */
 export async function getProcedure(db: Db, communeId: number, code: string): Promise<ResolvedProcedure | undefined> {
   const local = isLocalCode(code);
