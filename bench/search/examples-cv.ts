@@ -41,6 +41,7 @@ function metrics(engine: ProcedureEngine, qs: BenchQuestion[], report = false) {
   let inScope = 0,
     top1 = 0,
     top3 = 0,
+    shown = 0,
     wrong = 0,
     none = 0,
     oos = 0,
@@ -63,7 +64,8 @@ function metrics(engine: ProcedureEngine, qs: BenchQuestion[], report = false) {
     inScope++;
     if (out) {
       none++;
-      if (report) misses.push(`NONE  ${q.q}\n      want ${q.expected.join(' | ')}`);
+      if (report)
+        misses.push(`NONE  ${q.q}\n      want ${q.expected.join(' | ')}\n      got  ${r.decision} ${r.understood ?? ''}`);
       continue;
     }
     const codes = r.results.map((h) => h.code);
@@ -77,12 +79,15 @@ function metrics(engine: ProcedureEngine, qs: BenchQuestion[], report = false) {
           .join(' || ')}`,
       );
     if (codes.slice(0, 3).some((c) => q.expected!.includes(c))) top3++;
+    const visible = r.decision === 'answer' ? codes.slice(0, 1) : r.candidates.slice(0, 3).map((h) => h.code);
+    if (visible.some((c) => q.expected!.includes(c))) shown++;
   }
   const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
   return {
     n: qs.length,
     top1: pct(top1, inScope),
     top3: pct(top3, inScope),
+    shown3: pct(shown, inScope),
     cw: pct(wrong, inScope),
     none,
     oosDeclined: pct(declined, oos),

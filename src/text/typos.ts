@@ -5,6 +5,20 @@
 
 /** Phonetic key that merges common Vietnamese spelling confusions (tr/ch, s/x, d/gi/r/v, i/y, final n/ng, c/t). */
 export function phoneticKey(t: string): string {
+  // Mostly the catalog's own words, asked for again and again while a query's neighbours are read: remembered.
+  let key = KEYS.get(t);
+  if (key === undefined) {
+    if (KEYS.size >= KEYS_KEPT) KEYS.clear();
+    KEYS.set(t, (key = keyOf(t)));
+  }
+  return key;
+}
+
+/** phoneticKey's memory, emptied when full (messages bring words no catalog has). */
+const KEYS = new Map<string, string>();
+const KEYS_KEPT = 50_000;
+
+function keyOf(t: string): string {
   return t
     .replace(/^ngh/, 'ng')
     .replace(/^gh/, 'g')

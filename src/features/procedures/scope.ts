@@ -376,14 +376,38 @@ const COMPILED = RULES.map((r) => ({ topic: r.topic, when: compile(r.when), unle
 const INJECTION_COMPILED = compile(INJECTION);
 const INJECTION_WEAK_COMPILED = compile(INJECTION_WEAK);
 
+/** Every phrase above by its first word, as words: a message is read once, not once per phrase. */
+const BY_FIRST_WORD = new Map<string, Array<{ words: string[]; key: string }>>();
+for (const key of new Set([
+  ...INJECTION_COMPILED,
+  ...INJECTION_WEAK_COMPILED,
+  ...COMPILED.flatMap((r) => [...r.when, ...r.unless]),
+])) {
+  const words = key.trim().split(' ');
+  if (!words[0]) continue;
+  (BY_FIRST_WORD.get(words[0]) ?? BY_FIRST_WORD.set(words[0], []).get(words[0])!).push({ words, key });
+}
+
+/** The phrases (as compiled) whose words stand together in the message. */
+function phrasesIn(tokens: readonly string[]): Set<string> {
+  const found = new Set<string>();
+  for (let i = 0; i < tokens.length; i++) {
+    for (const { words, key } of BY_FIRST_WORD.get(tokens[i]) ?? []) {
+      if (i + words.length <= tokens.length && words.every((w, k) => tokens[i + k] === w)) found.add(key);
+    }
+  }
+  return found;
+}
+
 /** Decide whether a question belongs elsewhere (or is an injection attempt) before searching procedures. Pure. */
 export function checkScope(query: string): ScopeVerdict {
-  const text = ` ${tokenize(query.slice(0, 1000)).join(' ')} `;
-  if (INJECTION_COMPILED.some((p) => text.includes(p))) return { kind: 'injection' };
-  if (INJECTION_WEAK_COMPILED.filter((p) => text.includes(p)).length >= 2) return { kind: 'injection' };
+  const present = phrasesIn(tokenize(query.slice(0, 1000)));
+  const has = (p: string) => present.has(p);
+  if (INJECTION_COMPILED.some(has)) return { kind: 'injection' };
+  if (INJECTION_WEAK_COMPILED.filter(has).length >= 2) return { kind: 'injection' };
   for (const rule of COMPILED) {
-    const hit = rule.when.find((p) => text.includes(p));
-    if (hit && !rule.unless.some((p) => text.includes(p))) {
+    const hit = rule.when.find(has);
+    if (hit && !rule.unless.some(has)) {
       return { kind: 'elsewhere', topic: rule.topic, phrase: hit.trim() };
     }
   }
