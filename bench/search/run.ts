@@ -374,11 +374,11 @@ async function main(): Promise<void> {
     return { file, ...score(pick(held.questions), pick(heldOurs.outcomes), heldOurs.times) };
   });
   console.log(
-    `\n${'held-out file'.padEnd(18)} ${'n'.padStart(4)}  ${'top-1'.padStart(7)}  ${'top-3'.padStart(7)}  ${'declined'.padStart(8)}  ${'conf. wrong'.padStart(11)}  ${'no cand.'.padStart(8)}`,
+    `\n${'held-out file'.padEnd(18)} ${'n'.padStart(4)}  ${'top-1'.padStart(7)}  ${'top-3'.padStart(7)}  ${'shown'.padStart(7)}  ${'declined'.padStart(8)}  ${'conf. wrong'.padStart(11)}  ${'no cand.'.padStart(8)}`,
   );
   for (const f of byFile)
     console.log(
-      `${f.file.padEnd(18)} ${String(f.n).padStart(4)}  ${pct(f.top1).padStart(7)}  ${pct(f.top3).padStart(7)}  ${pct(f.outOfScopeDeclined).padStart(8)}  ${pct(f.confidentlyWrong).padStart(11)}  ${String(f.noCandidate).padStart(8)}`,
+      `${f.file.padEnd(18)} ${String(f.n).padStart(4)}  ${pct(f.top1).padStart(7)}  ${pct(f.top3).padStart(7)}  ${pct(f.shown3).padStart(7)}  ${pct(f.outOfScopeDeclined).padStart(8)}  ${pct(f.confidentlyWrong).padStart(11)}  ${String(f.noCandidate).padStart(8)}`,
     );
 
   const tags = [...new Set(tuning.flatMap((q) => (q.expected ? q.tags.filter((t) => !t.startsWith('event:')) : [])))].sort();

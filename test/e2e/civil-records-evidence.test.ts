@@ -78,11 +78,15 @@ describe('evidence for a copy request sent on Telegram', () => {
     return post(chatId, tap(chatId, 'civil:pick:authorised'));
   }
   async function finish(chatId: number) {
+    const sentBefore = tg.sent({ token: TOKEN, chatId }).length;
     await post(chatId, message(chatId, { text: '001085000777' }));
     // The contact button travels on a message of its own after the question's: wait for it, or it would
     // arrive later and be read as the answer to the next step, shifting every reply by one.
     await until(() =>
-      tg.sent({ token: TOKEN, chatId }).find((r) => JSON.stringify(r.payload.reply_markup ?? {}).includes('request_contact')),
+      tg
+        .sent({ token: TOKEN, chatId })
+        .slice(sentBefore)
+        .find((r) => JSON.stringify(r.payload.reply_markup ?? {}).includes('request_contact')),
     );
     await post(chatId, message(chatId, { text: '0912345678' }));
     await post(chatId, tap(chatId, 'civil:pick:1'));

@@ -18,18 +18,19 @@ describe('phonetic keys of folded words', () => {
     expect(phoneticKey('hon')).not.toBe(phoneticKey('ho'));
   });
 
-  it('gives the same key after its memory has filled and been emptied', () => {
-    const before = phoneticKey('trich');
-    for (let i = 0; i < 60_000; i++) phoneticKey(`tu${i.toString(36)}`);
-    expect(phoneticKey('trich')).toBe(before);
+  it('still gives the right keys after more words than it remembers', () => {
     expect(phoneticKey('trich')).toBe('chiT');
+    for (let i = 0; i < 60_000; i++) phoneticKey(`tu${i.toString(36)}`);
+    expect(phoneticKey('trich')).toBe('chiT');
+    expect(phoneticKey('tu0')).toBe('tu0');
+    expect(phoneticKey('nghieng'.repeat(3))).toBe('ngiengnghiengnghieN'); // long: keyed, not remembered
   });
 });
 
 describe('bounded edit distance', () => {
   it('counts up to the bound and says "more" beyond it', () => {
     expect(editDistanceAtMost('khai', 'khai', 1)).toBe(0);
-    expect(editDistanceAtMost('khia', 'khai', 2)).toBeLessThanOrEqual(2);
+    expect(editDistanceAtMost('khia', 'khai', 2)).toBe(1); // a swap of two letters is one edit
     expect(editDistanceAtMost('sanh', 'sinh', 1)).toBe(1);
     expect(editDistanceAtMost('a', 'khai', 1)).toBe(2);
   });
