@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createProcedureEngine, type ProcedureEngine } from '../../src/features/procedures/engine.js';
 import { DEFAULT_EXAMPLE_TUNING } from '../../src/text/example-evidence.js';
 import { loadSnapshot, toSearchable } from './catalog.js';
+import { input, outcomeOf, score, type Outcome } from './scoring.js';
 import { tuningSet, type BenchQuestion } from './sets.js';
 
 const arg = (name: string, fallback: number) => {
@@ -38,63 +39,37 @@ const missesOf = (() => {
 const misses: string[] = [];
 
 function metrics(engine: ProcedureEngine, qs: BenchQuestion[], report = false) {
-  let inScope = 0,
-    top1 = 0,
-    top3 = 0,
-    shown = 0,
-    wrong = 0,
-    none = 0,
-    oos = 0,
-    declined = 0;
-  for (const q of qs) {
-    const r = engine.search(q.q, { limit: 5 });
-    const out = r.decision === 'unknown' || r.decision === 'elsewhere';
-    if (!q.expected) {
-      oos++;
-      if (out) declined++;
-      else if (report)
-        misses.push(
-          `OOS   ${q.q}\n      got  ${r.decision}: ${r.results
-            .slice(0, 2)
-            .map((h) => `${h.code} ${h.name.slice(0, 60)}`)
-            .join(' || ')}`,
-        );
-      continue;
-    }
-    inScope++;
-    if (out) {
-      none++;
-      if (report)
-        misses.push(`NONE  ${q.q}\n      want ${q.expected.join(' | ')}\n      got  ${r.decision} ${r.understood ?? ''}`);
-      continue;
-    }
-    const codes = r.results.map((h) => h.code);
-    if (q.expected.includes(codes[0])) top1++;
-    else if (r.decision === 'answer') wrong++;
-    if (report && !q.expected.includes(codes[0]))
-      misses.push(
-        `${r.decision === 'answer' ? 'WRONG' : 'MISS '} ${q.q}\n      want ${q.expected.join(' | ')}\n      got  ${r.results
-          .slice(0, 3)
-          .map((h) => `${h.code} ${h.name.slice(0, 60)}`)
-          .join(' || ')}`,
-      );
-    if (codes.slice(0, 3).some((c) => q.expected!.includes(c))) top3++;
-    const visible = r.decision === 'answer' ? codes.slice(0, 1) : r.candidates.slice(0, 3).map((h) => h.code);
-    if (visible.some((c) => q.expected!.includes(c))) shown++;
-  }
-  const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
+  const outcomes = qs.map((q) => outcomeOf(engine.search(input(q), { limit: 5 })));
+  if (report) misses.push(...qs.flatMap((q, i) => missOf(q, outcomes[i])));
+  const m = score(qs, outcomes, []);
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   return {
-    n: qs.length,
-    top1: pct(top1, inScope),
-    top3: pct(top3, inScope),
-    shown3: pct(shown, inScope),
-    cw: pct(wrong, inScope),
-    none,
-    oosDeclined: pct(declined, oos),
+    n: m.n,
+    top1: pct(m.top1),
+    top3: pct(m.top3),
+    shown3: pct(m.shown3),
+    cw: pct(m.confidentlyWrong),
+    none: m.noCandidate,
+    oosDeclined: pct(m.outOfScopeDeclined),
   };
 }
 
+/** One question's miss, readable (tuning files only). */
+function missOf(q: BenchQuestion, o: Outcome): string[] {
+  const names = (codes: string[], n: number) =>
+    codes
+      .slice(0, n)
+      .map((c) => `${c} ${(nameOf.get(c) ?? '').slice(0, 60)}`)
+      .join(' || ');
+  if (!q.expected) return o.declined ? [] : [`OOS   ${q.q}\n      got  ${o.decision}: ${names(o.top, 2)}`];
+  if (o.declined) return [`NONE  ${q.q}\n      want ${q.expected.join(' | ')}\n      got  ${o.decision} ${o.understood ?? ''}`];
+  if (q.expected.includes(o.top[0])) return [];
+  const kind = o.decision === 'answer' ? 'WRONG' : 'MISS ';
+  return [`${kind} ${q.q}\n      want ${q.expected.join(' | ')}\n      got  ${names(o.top, 3)}`];
+}
+
 const docs = loadSnapshot().map(toSearchable);
+const nameOf = new Map(docs.map((d) => [d.code, d.name]));
 const all = tuningSet();
 const plain = createProcedureEngine(docs);
 const rows: Record<string, unknown>[] = [];

@@ -235,12 +235,16 @@ export function* buildIndexDataSteps(procedures: readonly SearchableProcedure[])
   const known = (t: string) => name.has(t) || field.has(t);
   const knownBigram = (a: string, b: string) => nameBigram.has(`${a} ${b}`);
 
-  const vocab = [...new Set([...name.keys()])].filter((t) => /^[a-z]+$/.test(t));
+  /** Every name word's phonetic key, computed once: a query's neighbours are keyed again and again. */
+  const nameWordKey = new Map<string, string>();
+  for (const t of name.keys()) nameWordKey.set(t, phoneticKey(t));
+  const keyOf = (t: string) => nameWordKey.get(t) ?? phoneticKey(t);
+  const vocab = [...nameWordKey.keys()].filter((t) => /^[a-z]+$/.test(t));
   const byKey = new Map<string, string[]>();
   const byLength = new Map<number, string[]>();
   for (const t of vocab) (byLength.get(t.length) ?? byLength.set(t.length, []).get(t.length)!).push(t);
   for (const t of vocab) {
-    const k = phoneticKey(t);
+    const k = keyOf(t);
     (byKey.get(k) ?? byKey.set(k, []).get(k)!).push(t);
   }
 
@@ -265,6 +269,7 @@ export function* buildIndexDataSteps(procedures: readonly SearchableProcedure[])
     knownBigram,
     byKey,
     byLength,
+    keyOf,
     lengthNorm,
   };
 }

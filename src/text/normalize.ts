@@ -22,6 +22,7 @@ import {
   type Rule,
 } from './lexicon.js';
 import { foldVietnamese } from '../core/fold.js';
+import { PhraseIndex } from './phrase-index.js';
 
 export { ABBREVIATIONS, FILLER_PHRASES, FILLER_WORDS, OFF_TOPIC_PHRASES, SOFT_FILLERS, SOFT_WORDS, SYNONYMS };
 
@@ -132,7 +133,7 @@ function buildPhraseTable(): Map<string, PhraseEntry> {
   return table;
 }
 
-const PHRASES = buildPhraseTable();
+const PHRASES = new PhraseIndex(buildPhraseTable());
 const HARD_FILLERS = new Set(FILLER_WORDS.filter((w) => !SOFT_FILLERS.has(w)));
 
 /** A query token: folded form, plus the word as typed when it carried diacritics. */
@@ -205,10 +206,8 @@ export function analyzeQuery(query: string): AnalyzedQuery {
     }
     const scale = purpose ? 0.5 : 1;
     let matched = false;
-    for (let len = Math.min(MAX_PHRASE, tokens.length - i); len >= 1; len--) {
-      const phrase = tokens.slice(i, i + len).join(' ');
-      const entry = PHRASES.get(phrase);
-      if (!entry) continue;
+    for (const { key: phrase, length: len, value: entry } of PHRASES.at(tokens, i)) {
+      if (len > MAX_PHRASE) continue;
       if (entry.kind === 'rule') {
         if (entry.rule.accented && len === 1) {
           const typedWord = typed[i].accented;

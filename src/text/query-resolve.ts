@@ -6,7 +6,7 @@
  */
 import { SOFT_FILLERS, SOFT_WEIGHT, type QueryConcept } from './normalize.js';
 import { REWRITE_INFO, UNKNOWN_INFO, type IndexData } from './index-data.js';
-import { editDistanceAtMost, phoneticKey } from './typos.js';
+import { editDistanceAtMost } from './typos.js';
 
 export interface ResolvedAlt {
   tokens: string[];
@@ -26,13 +26,13 @@ export interface ResolvedConcept {
 
 /** Resolve a query's concepts against the index (pure given the data). */
 export function resolveConcepts(data: IndexData, concepts: QueryConcept[]): ResolvedConcept[] {
-  const { name, next, prev, accentedVocab, isRealWord, tokenIdf, known, knownBigram, byKey, byLength } = data;
+  const { name, next, prev, accentedVocab, isRealWord, tokenIdf, known, knownBigram, byKey, byLength, keyOf } = data;
   /** Known words close to an unknown one: same phonetic key, or within edit distance. */
   function fuzzyAlternatives(t: string, typedWithAccents: boolean): ResolvedAlt[] {
     if (t.length < 3 || !/^[a-z]+$/.test(t)) return [];
     const found = new Map<string, number>();
     if (!typedWithAccents) {
-      for (const c of byKey.get(phoneticKey(t)) ?? []) found.set(c, 0.8);
+      for (const c of byKey.get(keyOf(t)) ?? []) found.set(c, 0.8);
       const max = t.length >= 7 ? 2 : 1;
       for (let len = t.length - max; len <= t.length + max; len++) {
         for (const c of byLength.get(len) ?? []) {
@@ -99,11 +99,11 @@ export function resolveConcepts(data: IndexData, concepts: QueryConcept[]): Reso
       }
       if (!joins && !c.soft && t.length >= 2 && (l !== undefined || r !== undefined)) {
         const variants = new Map<string, number>();
-        const key = phoneticKey(t);
+        const key = keyOf(t);
         const consider = (set: Set<string> | undefined) => {
           for (const v of set ?? []) {
             if (v === t) continue;
-            if (phoneticKey(v) === key) variants.set(v, 0.85);
+            if (keyOf(v) === key) variants.set(v, 0.85);
             else if (!c.accented && t.length >= 3 && editDistanceAtMost(t, v, 1) <= 1) variants.set(v, 0.75);
           }
         };

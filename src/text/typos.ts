@@ -1,28 +1,11 @@
 /**
  * Typo tolerance for folded Vietnamese words: a phonetic key that merges the
- * common spelling confusions (remembered for the words seen), and a bounded edit
- * distance. The same word always gets the same key.
+ * common spelling confusions, and a bounded edit distance. Pure: the index keeps
+ * the keys of its own words (index-data.ts), so nothing here is remembered.
  */
 
 /** Phonetic key that merges common Vietnamese spelling confusions (tr/ch, s/x, d/gi/r/v, i/y, final n/ng, c/t). */
 export function phoneticKey(t: string): string {
-  // Mostly the catalog's own words, asked for again and again while a query's neighbours are read: remembered.
-  if (t.length > KEY_WORD_LENGTH) return keyOf(t);
-  let key = KEYS.get(t);
-  if (key === undefined) {
-    if (KEYS.size >= KEYS_KEPT) KEYS.clear();
-    KEYS.set(t, (key = keyOf(t)));
-  }
-  return key;
-}
-
-/** phoneticKey's memory, emptied when full (messages bring words no catalog has). */
-const KEYS = new Map<string, string>();
-const KEYS_KEPT = 50_000;
-/** Words longer than any Vietnamese syllable (a pasted string, a URL) are keyed but not remembered. */
-const KEY_WORD_LENGTH = 12;
-
-function keyOf(t: string): string {
   return t
     .replace(/^ngh/, 'ng')
     .replace(/^gh/, 'g')

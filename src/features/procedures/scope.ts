@@ -12,6 +12,7 @@
  * passport is done at the commune police).
  */
 import { tokenize } from '../../text/normalize.js';
+import { PhraseIndex } from '../../text/phrase-index.js';
 import { INJECTION, INJECTION_WEAK } from './scope-injection.js';
 
 export interface ElsewhereTopic {
@@ -376,27 +377,16 @@ const COMPILED = RULES.map((r) => ({ topic: r.topic, when: compile(r.when), unle
 const INJECTION_COMPILED = compile(INJECTION);
 const INJECTION_WEAK_COMPILED = compile(INJECTION_WEAK);
 
-/** Every phrase above by its first word, as words: a message is read once, not once per phrase. */
-const BY_FIRST_WORD = new Map<string, Array<{ words: string[]; key: string }>>();
-for (const key of new Set([
-  ...INJECTION_COMPILED,
-  ...INJECTION_WEAK_COMPILED,
-  ...COMPILED.flatMap((r) => [...r.when, ...r.unless]),
-])) {
-  const words = key.trim().split(' ');
-  if (!words[0]) continue;
-  (BY_FIRST_WORD.get(words[0]) ?? BY_FIRST_WORD.set(words[0], []).get(words[0])!).push({ words, key });
-}
+/** Every phrase above (as compiled, padded with spaces) by its words: a message is read once, not once per phrase. */
+const PHRASES = new PhraseIndex(
+  [...INJECTION_COMPILED, ...INJECTION_WEAK_COMPILED, ...COMPILED.flatMap((r) => [...r.when, ...r.unless])].map(
+    (compiled) => [compiled.trim(), true] as const,
+  ),
+);
 
 /** The phrases (as compiled) whose words stand together in the message. */
 function phrasesIn(tokens: readonly string[]): Set<string> {
-  const found = new Set<string>();
-  for (let i = 0; i < tokens.length; i++) {
-    for (const { words, key } of BY_FIRST_WORD.get(tokens[i]) ?? []) {
-      if (i + words.length <= tokens.length && words.every((w, k) => tokens[i + k] === w)) found.add(key);
-    }
-  }
-  return found;
+  return new Set([...PHRASES.allIn(tokens)].map((k) => ` ${k} `));
 }
 
 /** Decide whether a question belongs elsewhere (or is an injection attempt) before searching procedures. Pure. */
