@@ -143,12 +143,17 @@ export function register(router: Router<AppContext>): void {
     (ctx) => ({ text: SMALL_TALK[smallTalkOf(ctx.text)!], buttons: [MENU_BUTTON] }),
   );
   router.hears(
-    (text) =>
-      /\b(gio lam viec|may gio|dia chi|o dau|so dien thoai|hotline|lam viec thu bay)\b/.test(foldPhrase(text)) &&
-      !/\b(nop|thu tuc|lam)\b.*\b(o dau)\b/.test(foldPhrase(text)),
+    (text) => OFFICE_ASKED.test(foldPhrase(text)),
     (ctx) => contactReply(ctx),
   );
 }
+
+/**
+ * The office itself asked about: its hours, address or phone, or where the commune's office is. "…ở đâu" about
+ * anything else ("đăng ký sang tên ở đâu", "thi bằng lái ở đâu") is a procedure question, or one for elsewhere.
+ */
+const OFFICE_ASKED =
+  /\b(gio lam viec|may gio|dia chi|so dien thoai|hotline|lam viec thu bay)\b|^((cho (em |toi |tui |minh |chau )?)?hoi )?((tru so|van phong|tru so ubnd|tru so uy ban|ubnd|uy ban|uy ban nhan dan|bo phan mot cua|mot cua|trung tam phuc vu hanh chinh cong|nha van hoa) )?(xa|phuong|thi tran)?( minh| nay| ta)?( nam)? ?o dau( vay| a| nhi| the)*$/;
 
 /**
  * What nobody claimed: a follow gets the menu, an unfollow nothing, a stale

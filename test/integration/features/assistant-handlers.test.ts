@@ -40,7 +40,7 @@ describe('assistant: menu, greetings, office contact and what nobody claimed', (
   });
 
   it('office hours and address come from the commune', async () => {
-    for (const input of ['giờ làm việc', 'xã ở đâu', { action: 'menu:contact' }] as const) {
+    for (const input of ['giờ làm việc', 'xã ở đâu', 'Cho hỏi UBND phường nằm ở đâu ạ?', { action: 'menu:contact' }] as const) {
       const [reply] = await h.send(input, { chatId: 'contact' });
       expect(reply.text).toBe(
         'Xã Thử, Tỉnh Thử\n' +
@@ -62,6 +62,15 @@ describe('assistant: menu, greetings, office contact and what nobody claimed', (
     await h.send('gặp cán bộ', { chatId: 'small-flow' });
     const [inFlow] = await h.send('ok', { chatId: 'small-flow' });
     expect(inFlow.text).not.toMatch(/^Dạ vâng ạ/);
+  });
+
+  it.each([
+    'đăng ký khai sinh ở đâu',
+    'thi bằng lái xe máy ở đâu',
+    'thừa kế nhà đất có đóng thuế không? còn đăng ký sang tên ở đâu vậy',
+  ])('"%s" asks where a need is met, not where the office is', async (text) => {
+    const [reply] = await h.send(text, { chatId: `where-${text}` });
+    expect(reply.text).not.toContain('Nơi tiếp nhận hồ sơ');
   });
 
   it('"nộp ở đâu" is a procedure question, not the office contact', async () => {
