@@ -143,17 +143,28 @@ export function register(router: Router<AppContext>): void {
     (ctx) => ({ text: SMALL_TALK[smallTalkOf(ctx.text)!], buttons: [MENU_BUTTON] }),
   );
   router.hears(
-    (text) => OFFICE_ASKED.test(foldPhrase(text)),
+    (text) => officeAsked(foldPhrase(text)),
     (ctx) => contactReply(ctx),
   );
 }
 
 /**
- * The office itself asked about: its hours, address or phone, or where the commune's office is. "…ở đâu" about
- * anything else ("đăng ký sang tên ở đâu", "thi bằng lái ở đâu") is a procedure question, or one for elsewhere.
+ * The office itself asked about: its hours, address or phone. "Địa chỉ", "số điện thoại" or "ở đâu" about
+ * anything else ("đổi địa chỉ hộ kinh doanh", "đăng ký sang tên ở đâu", "xe buýt mấy giờ chạy") is a procedure
+ * question, one for elsewhere, or not ours.
  */
-const OFFICE_ASKED =
-  /\b(gio lam viec|may gio|dia chi|so dien thoai|hotline|lam viec thu bay)\b|^((cho (em |toi |tui |minh |chau )?)?hoi )?((tru so|van phong|tru so ubnd|tru so uy ban|ubnd|uy ban|uy ban nhan dan|bo phan mot cua|mot cua|trung tam phuc vu hanh chinh cong|nha van hoa) )?(xa|phuong|thi tran)?( minh| nay| ta)?( nam)? ?o dau( vay| a| nhi| the)*$/;
+const OFFICE =
+  '(xa|phuong|thi tran|ubnd|uy ban|bo phan mot cua|mot cua|trung tam phuc vu|tru so|van phong|cong an xa|cong an phuong|chu tich xa|chu tich phuong|can bo)';
+const OFFICE_ASKED = [
+  /\bgio lam viec\b|\blam viec thu (bay|7)\b|\bthu (bay|7)\b.*\b(lam viec|mo cua)\b/,
+  /\bmay gio\b.*\b(mo cua|dong cua|nghi trua|lam viec|nghi)\b|\b(mo cua|dong cua|nghi trua|lam viec|nghi)\b.*\bmay gio\b/,
+  new RegExp(`\\b(dia chi|so dien thoai|sdt|hotline)( cua)? ${OFFICE}\\b`),
+  /^(dia chi|so dien thoai|sdt|hotline)$/,
+  /^((cho (em |toi |tui |minh |chau )?)?hoi )?((tru so|van phong|tru so ubnd|tru so uy ban|ubnd|uy ban|uy ban nhan dan|bo phan mot cua|mot cua|trung tam phuc vu hanh chinh cong|nha van hoa) )?(xa|phuong|thi tran)?( minh| nay| ta)?( nam)? ?o dau( vay| a| nhi| the)*$/,
+];
+/** A change to a record ("đổi địa chỉ trụ sở", "ghi sai số điện thoại"): a procedure, whatever else it names. */
+const RECORD_CHANGE = /\b(doi|thay doi|cap nhat|sai|dinh chinh|sua|dieu chinh|hieu dinh)\b/;
+const officeAsked = (folded: string) => !RECORD_CHANGE.test(folded) && OFFICE_ASKED.some((re) => re.test(folded));
 
 /**
  * What nobody claimed: a follow gets the menu, an unfollow nothing, a stale

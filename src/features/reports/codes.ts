@@ -10,10 +10,17 @@ export function newReportCode(): string {
   return `PA-${s}`;
 }
 
-/** A report code as residents type it ("pa 7k2q9x", "PA-7K2Q9X"), normalised; undefined when there is none. */
+/**
+ * A report code as residents type it ("pa 7k2q9x", "PA-7K2Q9X", "pa7k2q9x"), normalised; undefined when there is
+ * none. Only the code's own letters count, and without a separator a digit must be among them: "passport" and
+ * "PAYMENTS" are words, not codes.
+ */
 export function findReportCode(text: string): string | undefined {
-  const m = /\bPA[\s-]?([0-9A-Z]{6})\b/i.exec(text);
-  return m ? `PA-${m[1].toUpperCase()}` : undefined;
+  for (const m of text.matchAll(/\bPA(?:[\s-]([2-9A-HJKMNP-Z]{6})|([2-9A-HJKMNP-Z]{6}))\b/gi)) {
+    const code = m[1] ?? (/\d/.test(m[2]) ? m[2] : undefined);
+    if (code) return `PA-${code.toUpperCase()}`;
+  }
+  return undefined;
 }
 
 export const CATEGORIES = ['streetlight', 'flooding', 'rubbish', 'road', 'noise', 'order', 'other'] as const;

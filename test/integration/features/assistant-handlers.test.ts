@@ -40,7 +40,15 @@ describe('assistant: menu, greetings, office contact and what nobody claimed', (
   });
 
   it('office hours and address come from the commune', async () => {
-    for (const input of ['giờ làm việc', 'xã ở đâu', 'Cho hỏi UBND phường nằm ở đâu ạ?', { action: 'menu:contact' }] as const) {
+    for (const input of [
+      'giờ làm việc',
+      'xã ở đâu',
+      'Cho hỏi UBND phường nằm ở đâu ạ?',
+      'mấy giờ phường mở cửa vậy',
+      'Thứ 7 bộ phận một cửa có làm việc không',
+      'cho xin số điện thoại công an xã',
+      { action: 'menu:contact' },
+    ] as const) {
       const [reply] = await h.send(input, { chatId: 'contact' });
       expect(reply.text).toBe(
         'Xã Thử, Tỉnh Thử\n' +
@@ -68,7 +76,10 @@ describe('assistant: menu, greetings, office contact and what nobody claimed', (
     'đăng ký khai sinh ở đâu',
     'thi bằng lái xe máy ở đâu',
     'thừa kế nhà đất có đóng thuế không? còn đăng ký sang tên ở đâu vậy',
-  ])('"%s" asks where a need is met, not where the office is', async (text) => {
+    'đổi địa chỉ quán trên giấy đăng ký hộ kinh doanh',
+    'Giấy chứng nhận HTX ghi sai địa chỉ trụ sở, muốn sửa lại',
+    'xe buýt số 5 mấy giờ chạy',
+  ])('"%s" is not a question about the office', async (text) => {
     const [reply] = await h.send(text, { chatId: `where-${text}` });
     expect(reply.text).not.toContain('Nơi tiếp nhận hồ sơ');
   });

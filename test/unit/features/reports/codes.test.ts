@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { findReportCode, newReportCode } from '../../../../src/features/reports/codes.js';
+
+describe('report codes in what residents type', () => {
+  it.each([
+    ['phản ánh PA-7K2Q9X đến đâu rồi', 'PA-7K2Q9X'],
+    ['pa 7k2q9x xong chưa', 'PA-7K2Q9X'],
+    ['pa7k2q9x', 'PA-7K2Q9X'],
+    ['PA-ABCDEF', 'PA-ABCDEF'],
+    ['PAYMENTS rồi, còn PA-7K2Q9X thì sao', 'PA-7K2Q9X'],
+  ])('finds the code in "%s"', (text, code) => {
+    expect(findReportCode(text)).toBe(code);
+  });
+
+  it.each(['Mình cần làm passport gấp', 'PASSPORT', 'paymen', 'PAYMENTS', 'PA-0OIL11'])('finds none in "%s"', (text) => {
+    expect(findReportCode(text)).toBeUndefined();
+  });
+
+  it('reads back every code it makes', () => {
+    for (let i = 0; i < 200; i++) {
+      const code = newReportCode();
+      expect(findReportCode(`mã ${code} ạ`)).toBe(code);
+      expect(findReportCode(`mã ${code.toLowerCase()} ạ`)).toBe(code);
+    }
+  });
+});
