@@ -1,0 +1,188 @@
+/**
+ * `npm run bench:chat [-- --json] [--tuning]`
+ *
+ * The answers as residents meet them: every frozen held-out question (with `--tuning`, the tuning set too) sent
+ * through the web chat of a full runtime on PGlite with the real catalog, each from a new session, and the
+ * replies read the way a resident reads them. Between the question and the procedure engine stand the chat's
+ * other handlers (the office's contact, record copies, reports, dossier lookup, small talk); `bench:search`
+ * measures the engine alone and cannot see one of them taking a procedure question.
+ *
+ * The baseline, measured in the same run on the same questions, is the engine alone: the right procedure among
+ * what the chat would show of its response (the answer, or up to four choices), and out-of-scope questions
+ * declined as bench/search/scoring.ts counts them. In the chat, a question counts as shown when a reply carries
+ * the right procedure's code (an answer's buttons, one of up to four choices, the choices after "go
+ * elsewhere"). Only counts are printed for held-out questions, never the questions: reading them would make
+ * them tuning questions. With --json the last line is one JSON object.
+ */
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { createDatabase } from '../../src/db/client.js';
+import { createProcedureEngine } from '../../src/features/procedures/engine.js';
+import { loadExamples } from '../../src/features/procedures/examples-data.js';
+import { createRuntime } from '../../src/runtime.js';
+import { loadSnapshot, toSearchable } from '../search/catalog.js';
+import { input, outcomeOf, score } from '../search/scoring.js';
+import { heldOutSet, tuningSet, type BenchQuestion } from '../search/sets.js';
+
+interface ChatReply {
+  text: string;
+  buttons?: { label: string; action?: string; url?: string }[];
+}
+
+/** How the chat met a question, as a resident would read its replies. */
+type Met =
+  | 'shown' // the right procedure is in a reply (in scope)
+  | 'other-procedure' // procedures, none of them the right one (in scope), or any procedure (out of scope)
+  | 'elsewhere' // where else to go first (commune choices may follow)
+  | 'declined' // "not understood", with staff one tap away
+  | 'office' // the office's hours, address or phone
+  | 'copy-request' // the civil-record copy flow took it
+  | 'other'; // another feature's reply (reports, dossiers, small talk, menu)
+
+const CODE = /\b\d{1,2}\.\d{6}\b/g;
+
+function classify(q: BenchQuestion, replies: ChatReply[]): Met {
+  const actions = replies.flatMap((r) => (r.buttons ?? []).map((b) => b.action ?? ''));
+  const codes = new Set([
+    ...actions.filter((a) => a.startsWith('proc:')).map((a) => a.split(':').pop()!),
+    ...replies.flatMap((r) => r.text.match(CODE) ?? []),
+  ]);
+  const first = replies[0]?.text ?? '';
+  if (q.expected && q.expected.some((c) => codes.has(c))) return 'shown';
+  // "Go elsewhere" leads, whatever commune choices follow it (as bench:search counts it).
+  if (first.startsWith('ℹ️')) return 'elsewhere';
+  if (codes.size) return 'other-procedure';
+  if (/chưa hiểu/.test(first)) return 'declined';
+  if (/Nơi tiếp nhận hồ sơ/.test(first)) return 'office';
+  if (/yêu cầu cấp bản sao/.test(first)) return 'copy-request';
+  return 'other';
+}
+
+const MET: Met[] = ['shown', 'other-procedure', 'elsewhere', 'declined', 'office', 'copy-request', 'other'];
+
+async function startRuntime() {
+  const database = await createDatabase({});
+  await database.migrate();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    ADMIN_API_KEY: 'bench-admin-key-0123456789',
+    COMMUNE_SLUG: 'xa-thu-nghiem',
+    COMMUNE_NAME: 'Xã Thử Nghiệm',
+    SEED_CATALOG: 'true',
+    // One benchmark client posts far faster than residents; the limits are tested elsewhere.
+    WEB_CHAT_MESSAGES_PER_MINUTE: '100000',
+    WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP: '1000000',
+    WEB_CHAT_SESSIONS_PER_HOUR_PER_IP: '1000000',
+    WEB_CHAT_VERIFICATIONS_PER_HOUR_PER_IP: '1000000',
+  });
+  const runtime = await createRuntime(config, { log: silentLogger, database });
+  await runtime.start();
+  const server = await runtime.listen(0, '127.0.0.1');
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    baseUrl,
+    close: async () => {
+      await runtime.stop();
+      await database.close();
+    },
+  };
+}
+
+async function ask(baseUrl: string, text: string): Promise<ChatReply[]> {
+  const session = await fetch(`${baseUrl}/api/v1/chat/session`, { method: 'POST' });
+  const { sessionId } = (await session.json()) as { sessionId: string };
+  const res = await fetch(`${baseUrl}/api/v1/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sessionId, text }),
+  });
+  if (!res.ok) throw new Error(`chat answered ${res.status}`);
+  return ((await res.json()) as { replies: ChatReply[] }).replies;
+}
+
+interface SetFigures {
+  n: number;
+  inScope: number;
+  outOfScope: number;
+  /** In scope: the right procedure in a reply (chat) / among what the engine would show (baseline). */
+  shown: number;
+  engineShown: number;
+  /** Out of scope: no procedure offered (elsewhere, declined, office, another feature). */
+  declined: number;
+  engineDeclined: number;
+  /** In scope, by how the chat met them. */
+  inScopeMet: Record<Met, number>;
+  outOfScopeMet: Record<Met, number>;
+}
+
+async function measure(baseUrl: string, questions: BenchQuestion[]): Promise<SetFigures> {
+  const docs = loadSnapshot().map(toSearchable);
+  const engine = createProcedureEngine(docs, { examples: loadExamples() });
+  const outcomes = questions.map((q) => outcomeOf(engine.search(input(q), { limit: 5 })));
+  const engineScore = score(questions, outcomes, []);
+  // What the chat would show of the engine's response: the answer, or up to four choices (also after "go elsewhere").
+  const engineShown = questions.filter((q, i) => {
+    const o = outcomes[i];
+    const shown = o.decision === 'answer' ? o.top.slice(0, 1) : (o.candidates ?? []).slice(0, 4);
+    return q.expected?.some((c) => shown.includes(c));
+  }).length;
+  const inScopeMet = Object.fromEntries(MET.map((m) => [m, 0])) as Record<Met, number>;
+  const outOfScopeMet = Object.fromEntries(MET.map((m) => [m, 0])) as Record<Met, number>;
+  for (const q of questions) {
+    const met = classify(q, await ask(baseUrl, input(q)));
+    (q.expected ? inScopeMet : outOfScopeMet)[met]++;
+  }
+  const inScope = questions.filter((q) => q.expected).length;
+  const outOfScope = questions.length - inScope;
+  const frac = (a: number, b: number) => (b ? Math.round((a / b) * 1000) / 1000 : 0);
+  return {
+    n: questions.length,
+    inScope,
+    outOfScope,
+    shown: frac(inScopeMet.shown, inScope),
+    engineShown: frac(engineShown, inScope),
+    declined: frac(outOfScope - outOfScopeMet['other-procedure'], outOfScope),
+    engineDeclined: engineScore.outOfScopeDeclined,
+    inScopeMet,
+    outOfScopeMet,
+  };
+}
+
+async function main() {
+  const json = process.argv.includes('--json');
+  const held = heldOutSet();
+  if (held.unfrozen.length) throw new Error(`held-out files changed since frozen: ${held.unfrozen.join(', ')}`);
+  const started = performance.now();
+  const rt = await startRuntime();
+  try {
+    const sets: Record<string, SetFigures> = { heldOut: await measure(rt.baseUrl, held.questions) };
+    if (process.argv.includes('--tuning')) sets.tuning = await measure(rt.baseUrl, tuningSet());
+    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+    const log = json ? console.error : console.log;
+    log(
+      `Answers through the web chat (full runtime, PGlite, real catalog), ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    );
+    for (const [name, f] of Object.entries(sets)) {
+      log(`\n${name}: ${f.n} questions (${f.inScope} in scope, ${f.outOfScope} out of scope)`);
+      log(`${'figure'.padEnd(52)} ${'chat'.padStart(8)} ${'engine alone (baseline)'.padStart(24)}`);
+      log(`${'right procedure shown (in scope)'.padEnd(52)} ${pct(f.shown).padStart(8)} ${pct(f.engineShown).padStart(24)}`);
+      log(
+        `${'no procedure offered (out of scope)'.padEnd(52)} ${pct(f.declined).padStart(8)} ${pct(f.engineDeclined).padStart(24)}`,
+      );
+      log(`\n  how the chat met them       in scope   out of scope`);
+      for (const m of MET)
+        log(`  ${m.padEnd(26)} ${String(f.inScopeMet[m]).padStart(9)} ${String(f.outOfScopeMet[m]).padStart(14)}`);
+    }
+    if (json) console.log(JSON.stringify(sets));
+  } finally {
+    await rt.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
