@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only search,dossiers,pipeline,broadcast,startup]`
+ * `npm run bench [-- --quick] [--only search,chat,dossiers,pipeline,broadcast,startup]`
  *
  * Runs every benchmark as a child process with `--json`, one after another, takes the JSON object each
  * prints as its last stdout line, and writes `bench/RESULTS.md` (a table per benchmark: figure, the
@@ -235,6 +235,29 @@ export function searchRows(j: Json, withBaseline: boolean): FigureRow[] {
   ];
 }
 
+export function chatRows(j: Json): FigureRow[] {
+  const h = obj(j.heldOut);
+  const met = obj(h.inScopeMet);
+  return [
+    {
+      figure: 'held-out: right procedure shown in the chat',
+      value: pct(h.shown),
+      baseline: pct(h.engineShown),
+      unit: '%',
+      note: 'baseline: the engine alone, what the chat would show of it',
+    },
+    {
+      figure: 'held-out out of scope: no procedure offered',
+      value: pct(h.declined),
+      baseline: pct(h.engineDeclined),
+      unit: '%',
+      target: { op: '>=', value: 90 },
+    },
+    { figure: 'held-out in scope taken by the office contact', value: num(met.office) },
+    { figure: 'held-out in scope taken by the copy request', value: num(met['copy-request']) },
+  ];
+}
+
 export function searchScaledRows(j: Json): FigureRow[] {
   const b = j.baseline === null ? null : obj(j.baseline);
   return [
@@ -403,6 +426,14 @@ export function plans(quick: boolean): Plan[] {
       script: 'bench/search/run.ts',
       args: ['--scale', '10', ...(quick ? ['--quick'] : [])],
       rows: searchScaledRows,
+    },
+    {
+      id: 'chat',
+      group: 'chat',
+      title: 'Answers through the web chat (held-out questions, full runtime on PGlite)',
+      script: 'bench/chat/run.ts',
+      args: [],
+      rows: chatRows,
     },
     {
       id: 'dossiers-100k',

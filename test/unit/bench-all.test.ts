@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  chatRows,
   dossierRows,
   formatNumber,
   lastJsonLine,
@@ -118,5 +119,23 @@ describe('the pipeline runs', () => {
     const at16 = pipelineRows({ postgres: { throughputPerS: 520 }, baseline: { throughputPerS: 600 } }, 600);
     expect(at16.find((r) => r.figure === 'PostgreSQL throughput')!.target).toEqual({ op: '>=', value: 588 });
     expect(plans(true).filter((p) => p.group === 'pipeline')).toHaveLength(1);
+  });
+});
+
+describe('the chat benchmark rows', () => {
+  it('read the held-out figures as percentages against the engine alone', () => {
+    const rows = chatRows({
+      heldOut: {
+        shown: 0.926,
+        engineShown: 0.937,
+        declined: 0.904,
+        engineDeclined: 0.902,
+        inScopeMet: { office: 1, 'copy-request': 20 },
+      },
+    });
+    expect(rows[0]).toMatchObject({ value: 92.6, baseline: 93.7, unit: '%' });
+    expect(rows[1]).toMatchObject({ value: 90.4, baseline: 90.2, target: { op: '>=', value: 90 } });
+    expect(rows.map((r) => r.value).slice(2)).toEqual([1, 20]);
+    expect(chatRows({})[0].value).toBeNull();
   });
 });
