@@ -10,8 +10,8 @@
  * The baseline, measured in the same run on the same questions, is the engine alone: the right procedure among
  * what the chat would show of its response (the answer, or up to four choices), and out-of-scope questions
  * declined as bench/search/scoring.ts counts them. In the chat, a question counts as shown when a reply carries
- * the right procedure's code (an answer's buttons, one of up to four choices, the choices after "go
- * elsewhere"). Only counts are printed for held-out questions, never the questions: reading them would make
+ * the right procedure's code (an answer's buttons, one of up to four choices; the copy request for a question
+ * about copies of extracts). Only counts are printed for held-out questions, never the questions: reading them would make
  * them tuning questions. With --json the last line is one JSON object.
  */
 import type { AddressInfo } from 'node:net';
@@ -35,28 +35,35 @@ interface ChatReply {
 type Met =
   | 'shown' // the right procedure is in a reply (in scope)
   | 'other-procedure' // procedures, none of them the right one (in scope), or any procedure (out of scope)
-  | 'elsewhere' // where else to go first (commune choices may follow)
+  | 'elsewhere' // where else to go, no procedure
   | 'declined' // "not understood", with staff one tap away
   | 'office' // the office's hours, address or phone
   | 'copy-request' // the civil-record copy flow took it
   | 'other'; // another feature's reply (reports, dossiers, small talk, menu)
 
 const CODE = /\b\d{1,2}\.\d{6}\b/g;
+/** Copies of civil-status extracts, the procedure the chat's copy request serves. */
+const COPY_PROCEDURE = '2.000635';
 
 function classify(q: BenchQuestion, replies: ChatReply[]): Met {
-  const actions = replies.flatMap((r) => (r.buttons ?? []).map((b) => b.action ?? ''));
-  const codes = new Set([
-    ...actions.filter((a) => a.startsWith('proc:')).map((a) => a.split(':').pop()!),
-    ...replies.flatMap((r) => r.text.match(CODE) ?? []),
-  ]);
   const first = replies[0]?.text ?? '';
-  if (q.expected && q.expected.some((c) => codes.has(c))) return 'shown';
-  // "Go elsewhere" leads, whatever commune choices follow it (as bench:search counts it).
-  if (first.startsWith('ℹ️')) return 'elsewhere';
-  if (codes.size) return 'other-procedure';
-  if (/chưa hiểu/.test(first)) return 'declined';
+  // The copy request names its procedure (2.000635) in its text: the right handling of a question for that copy.
+  if (/yêu cầu cấp bản sao/.test(first)) return q.expected?.includes(COPY_PROCEDURE) ? 'shown' : 'copy-request';
   if (/Nơi tiếp nhận hồ sơ/.test(first)) return 'office';
-  if (/yêu cầu cấp bản sao/.test(first)) return 'copy-request';
+  // Codes in the replies other than "go elsewhere" (whose "see the provincial procedure" buttons the engine's
+  // response does not carry, so the baseline could not count them).
+  const offered = replies.filter((r) => !r.text.startsWith('ℹ️'));
+  const codes = new Set([
+    ...offered
+      .flatMap((r) => (r.buttons ?? []).map((b) => b.action ?? ''))
+      .filter((a) => a.startsWith('proc:'))
+      .map((a) => a.split(':').pop()!),
+    ...offered.flatMap((r) => r.text.match(CODE) ?? []),
+  ]);
+  if (q.expected && q.expected.some((c) => codes.has(c))) return 'shown';
+  if (codes.size) return 'other-procedure';
+  if (first.startsWith('ℹ️')) return 'elsewhere';
+  if (/chưa hiểu/.test(first)) return 'declined';
   return 'other';
 }
 
@@ -123,7 +130,7 @@ async function measure(baseUrl: string, questions: BenchQuestion[]): Promise<Set
   const engine = createProcedureEngine(docs, { examples: loadExamples() });
   const outcomes = questions.map((q) => outcomeOf(engine.search(input(q), { limit: 5 })));
   const engineScore = score(questions, outcomes, []);
-  // What the chat would show of the engine's response: the answer, or up to four choices (also after "go elsewhere").
+  // What the chat would show of the engine's response: the answer, or up to four choices.
   const engineShown = questions.filter((q, i) => {
     const o = outcomes[i];
     const shown = o.decision === 'answer' ? o.top.slice(0, 1) : (o.candidates ?? []).slice(0, 4);

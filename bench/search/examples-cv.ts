@@ -51,7 +51,6 @@ function metrics(engine: ProcedureEngine, qs: BenchQuestion[], report = false) {
     cw: pct(m.confidentlyWrong),
     none: m.noCandidate,
     oosDeclined: pct(m.outOfScopeDeclined),
-    oosOffered: pct(m.outOfScopeOffered),
   };
 }
 
@@ -62,14 +61,8 @@ function missOf(q: BenchQuestion, o: Outcome): string[] {
       .slice(0, n)
       .map((c) => `${c} ${(nameOf.get(c) ?? '').slice(0, 60)}`)
       .join(' || ');
-  if (!q.expected)
-    return o.declined && !o.candidates?.length
-      ? []
-      : o.declined
-        ? [`OFFER ${q.q}\n      got  ${o.understood}: ${names(o.candidates ?? [], 3)}`]
-        : [`OOS   ${q.q}\n      got  ${o.decision}: ${names(o.top, 2)}`];
-  if (o.declined && !o.candidates?.length)
-    return [`NONE  ${q.q}\n      want ${q.expected.join(' | ')}\n      got  ${o.decision} ${o.understood ?? ''}`];
+  if (!q.expected) return o.declined ? [] : [`OOS   ${q.q}\n      got  ${o.decision}: ${names(o.top, 2)}`];
+  if (o.declined) return [`NONE  ${q.q}\n      want ${q.expected.join(' | ')}\n      got  ${o.decision} ${o.understood ?? ''}`];
   if (q.expected.includes(o.top[0])) return [];
   const kind = o.decision === 'answer' ? 'WRONG' : 'MISS ';
   return [`${kind} ${q.q}\n      want ${q.expected.join(' | ')}\n      got  ${names(o.top, 3)}`];

@@ -235,7 +235,6 @@ async function main(): Promise<void> {
     ['top-3', (x) => pct(x.top3)],
     ['shown: the answer, or among 3 choices', (x) => pct(x.shown3)],
     ['out-of-scope declined', (x) => pct(x.outOfScopeDeclined)],
-    ['  …of them, with commune choices after', (x) => pct(x.outOfScopeOffered)],
     ['confidently wrong (in scope)', (x) => pct(x.confidentlyWrong)],
     ['in scope without a candidate', (x) => String(x.noCandidate)],
     ['ambiguous -> choose with a right option', (x) => (x === b || x === hb ? 'n/a' : pct(x.ambiguousChoose))],

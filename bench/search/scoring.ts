@@ -28,11 +28,9 @@ export interface Metrics {
    */
   shown3: number;
   outOfScopeDeclined: number;
-  /** Out-of-scope questions declined ("go elsewhere") with commune procedures offered after it as choices. */
-  outOfScopeOffered: number;
   /** In-scope questions answered directly (no choice offered) with a wrong procedure. */
   confidentlyWrong: number;
-  /** In-scope questions that got no candidate at all (declined with nothing offered). */
+  /** In-scope questions that got no candidate at all (declined). */
   noCandidate: number;
   falseDeclineRate: number;
   ambiguousChoose: number;
@@ -61,7 +59,6 @@ export function score(questions: BenchQuestion[], outcomes: Outcome[], times: nu
   let shown3 = 0;
   let oos = 0;
   let declinedOos = 0;
-  let offeredOos = 0;
   let falseDecline = 0;
   let ambiguous = 0;
   let ambiguousOk = 0;
@@ -73,20 +70,13 @@ export function score(questions: BenchQuestion[], outcomes: Outcome[], times: nu
     if (!q.expected) {
       oos++;
       if (o.declined) declinedOos++;
-      if (o.declined && (o.candidates?.length ?? 0) > 0) offeredOos++;
       return;
     }
     inScope++;
     const isMessy = q.tags.some((t) => MESSY_TAGS.includes(t));
     if (isMessy) messy++;
-    // "Go elsewhere" with commune choices after it: no candidate-less answer, and the choices count as shown,
-    // but never as a top-1 hit (what the resident reads first is where else to go).
-    const offered = o.declined && (o.candidates?.length ?? 0) > 0;
-    if (o.declined && !offered) {
+    if (o.declined) {
       falseDecline++;
-    } else if (offered) {
-      if (o.top.slice(0, 3).some((c) => q.expected!.includes(c))) top3++;
-      if (o.candidates!.slice(0, 3).some((c) => q.expected!.includes(c))) shown3++;
     } else {
       const hit = q.expected.includes(o.top[0]);
       if (hit) top1++;
@@ -110,7 +100,6 @@ export function score(questions: BenchQuestion[], outcomes: Outcome[], times: nu
     top3: frac(top3, inScope),
     shown3: frac(shown3, inScope),
     outOfScopeDeclined: frac(declinedOos, oos),
-    outOfScopeOffered: frac(offeredOos, oos),
     confidentlyWrong: frac(wrong, inScope),
     noCandidate: falseDecline,
     falseDeclineRate: frac(falseDecline, inScope),

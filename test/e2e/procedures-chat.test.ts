@@ -77,18 +77,6 @@ describe('procedure guidance in the chat (real catalog)', () => {
     expect(r.buttons!.map((b) => b.action)).toContain('staff:contact');
   });
 
-  it('for a message with a need decided elsewhere and a commune one, says where to go, then offers the choices', async () => {
-    const replies = await say('both', { text: 'thừa kế nhà đất có đóng thuế không? còn đăng ký sang tên ở đâu vậy' });
-    expect(replies).toHaveLength(2);
-    expect(replies[0].text).toMatch(/^ℹ️ Thuế/);
-    expect(replies[1].text).toMatch(/^Phần còn lại của câu hỏi có thể là/);
-    const options = replies[1].buttons!.filter((b) => b.action?.startsWith('proc:show:'));
-    expect(options.map((b) => b.action)).toContain('proc:show:1.013831');
-    const n = options.findIndex((b) => b.action === 'proc:show:1.013831') + 1;
-    const [picked] = await say('both', { text: `số ${n}` });
-    expect(picked.text).toContain('1.013831');
-  });
-
   it('declines chit-chat and offers staff instead of a random procedure', async () => {
     for (const text of ['hôm nay trời đẹp quá', 'bạn có người yêu chưa', 'kết quả bóng đá tối qua']) {
       const [r] = await say('e', { text });

@@ -17,13 +17,14 @@ const COPY_WORDS = /\b(ban sao|trich luc)\b/;
 const RECORD_WORDS = /\b(khai sinh|giay sinh|ket hon|khai tu|chung tu|ho tich|trich luc)\b/;
 /** A question about the procedure itself is left to the procedures feature (its answer carries the button). */
 const PROCEDURE_QUESTION =
-  /\b(can gi|can nhung gi|giay to gi|thu tuc|le phi|mat phi|phi|bao nhieu|bao lau|may ngay|o dau|nhu the nao|the nao)\b/;
+  /\b(can gi|can nhung gi|giay to gi|thu tuc|le phi|(mat|het|ton) phi|phi (bao nhieu|the nao|la bao)|bao nhieu|bao lau|may ngay|o dau|nhu the nao|the nao)\b/;
 
 /**
  * Other copies: certifying a copy of a document the resident holds ("chứng thực bản sao … từ bản chính", "sao
  * y"), or an extract of the national population database ("trích lục thông tin cá nhân"). Procedures, not this flow.
  */
-const OTHER_COPY = /\b(chung thuc|sao y|tu ban chinh|co so du lieu|du lieu dan cu|thong tin ca nhan)\b/;
+const OTHER_COPY =
+  /\b(chung thuc|sao y|tu ban chinh|co so du lieu|du lieu dan cu|tra cuu thong tin ca nhan|thong tin ca nhan trong)\b/;
 
 export function isCopyRequestPhrase(text: string): boolean {
   const f = foldPhrase(text);

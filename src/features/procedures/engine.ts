@@ -45,17 +45,6 @@ export function toSearchable(
  * top-1 81.98, 81.84, 81.62 %, without a candidate 145, 160, 174, declined 87.63, 88.19, 88.26 %.
  */
 const ELSEWHERE_OVERRIDE = 4;
-/**
- * Below ELSEWHERE_OVERRIDE, a message whose other words name a commune procedure with this many times the score
- * floor gets where to go first and that procedure's choices after it ("…có phải đóng thuế không? còn đăng ký sang
- * tên ở đâu"). Cross-validated over the seventeen tuning files (2026-12-07, seventh session): never (before) → 3×,
- * 2.5×, 2×, 1×: in-scope questions without a candidate 160 → 145, 137, 125, 85, right procedure shown 91.88 →
- * 92.09, 92.26, 92.49, 92.96 %, out-of-scope questions given choices after "go elsewhere" 0 → 0.6, 1.1, 2.6, 13 %
- * (read, about half of those at 2× were unrelated: "thai sản" for a war invalid). Top-1 and declined unchanged.
- * Gating on the examples' agreement instead of the index's score offered choices to 5–9 % of out-of-scope questions
- * for the same gain.
- */
-const ELSEWHERE_OFFER = 2.5;
 /** The index's hits weighed with the examples' evidence, at least (the chat shows four, the API ten by default). */
 const DEPTH = 10;
 
@@ -145,14 +134,11 @@ function* procedureEngineSteps(procedures: readonly SearchableProcedure[], opts:
           if (own.decision !== 'unknown' && top && rest.results.slice(0, 3).some((r) => r.code === top)) return rest;
         }
       }
-      // Where to go comes first; the commune procedures the rest of the message names, weakly, follow as choices
-      // ("…có phải đóng thuế không? còn đăng ký sang tên ở đâu").
-      const offered = rest.decision === 'choose' && indexTop >= ELSEWHERE_OFFER * index.scoreFloor ? rest : undefined;
       return {
-        results: offered?.results ?? [],
+        results: [],
         confident: false,
         decision: 'elsewhere',
-        candidates: offered?.candidates ?? [],
+        candidates: [],
         understood: `(elsewhere: ${verdict.topic.id})`,
         elsewhere: verdict.topic,
       };

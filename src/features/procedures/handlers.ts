@@ -233,7 +233,7 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
     }
     if (outcome.decision === 'elsewhere' && outcome.elsewhere) {
       const topic = outcome.elsewhere;
-      const where: Reply = {
+      return {
         text: `ℹ️ ${topic.label}: ${topic.answer.replace('{hours}', ctx.commune.hoursText)}`,
         buttons: [
           ...(topic.codes ?? []).slice(0, 2).map((code) => ({ label: 'Xem thủ tục cấp tỉnh', action: `proc:show:${code}` })),
@@ -241,16 +241,6 @@ export function register(router: Router<AppContext>, deps: ProcedureChatDeps): v
           MENU_BUTTON,
         ],
       };
-      // The message also names a commune procedure, weakly: where to go first, then the choices for that part.
-      const offered = outcome.candidates.slice(0, 4);
-      if (!offered.length) return where;
-      ctx.state.flow = 'proc:choose';
-      procedureChat(ctx.state).candidates = offered.map((c) => c.code);
-      const lead =
-        offered.length === 1
-          ? 'Phần còn lại của câu hỏi có thể là thủ tục tại xã dưới đây, anh/chị bấm vào để xem:'
-          : 'Phần còn lại của câu hỏi có thể là một trong các thủ tục tại xã dưới đây, anh/chị bấm chọn hoặc gõ số (ví dụ "số 2"):';
-      return [where, presentCandidates(offered, lead)];
     }
     if (outcome.decision === 'answer' && outcome.results[0]) {
       const code = outcome.results[0].code;

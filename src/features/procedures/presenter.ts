@@ -238,16 +238,11 @@ function backButtons(p: ProcedureView): ReplyButton[] {
   return [{ label: 'Tóm tắt thủ tục', action: `proc:show:${p.code}` }, STAFF_BUTTON];
 }
 
-export function presentCandidates(
-  cands: { code: string; name: string; levels: readonly string[] }[],
-  /** The line above the list, when the choices follow another answer. */
-  lead?: string,
-): Reply {
+export function presentCandidates(cands: { code: string; name: string; levels: readonly string[] }[]): Reply {
   const lines = [
-    lead ??
-      (cands.length === 1
-        ? 'Có phải anh/chị muốn hỏi về thủ tục dưới đây? Anh/chị bấm vào để xem, hoặc hỏi lại rõ hơn:'
-        : 'Anh/chị đang hỏi về thủ tục nào dưới đây? Anh/chị bấm chọn hoặc gõ số (ví dụ "số 2"):'),
+    cands.length === 1
+      ? 'Có phải anh/chị muốn hỏi về thủ tục dưới đây? Anh/chị bấm vào để xem, hoặc hỏi lại rõ hơn:'
+      : 'Anh/chị đang hỏi về thủ tục nào dưới đây? Anh/chị bấm chọn hoặc gõ số (ví dụ "số 2"):',
   ];
   cands.forEach((c, i) => lines.push(`${i + 1}. ${c.name}${c.levels.includes('xã') ? '' : ' (không thuộc cấp xã)'}`));
   return {

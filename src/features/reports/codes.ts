@@ -12,15 +12,24 @@ export function newReportCode(): string {
 
 /**
  * A report code as residents type it ("pa 7k2q9x", "PA-7K2Q9X", "pa7k2q9x"), normalised; undefined when there is
- * none. Only the code's own letters count, and without a separator a digit must be among them: "passport" and
- * "PAYMENTS" are words, not codes.
+ * none. Only the code's own letters count, and a digit must be among them unless typed as the bot wrote it
+ * ("PA-" in capitals) or after "mã": "passport", "PAYMENTS" and "pa nguyen" are words, not codes.
  */
 export function findReportCode(text: string): string | undefined {
   for (const m of text.matchAll(/\bPA(?:[\s-]([2-9A-HJKMNP-Z]{6})|([2-9A-HJKMNP-Z]{6}))\b/gi)) {
-    const code = m[1] ?? (/\d/.test(m[2]) ? m[2] : undefined);
+    // Letters only after a separator: as the bot wrote it ("PA-ABCDEF") or after "mã", not "pa nguyen".
+    const named = /\bm[aã]\s*$/i.test(text.slice(0, m.index));
+    const lettersOk = m[0].startsWith('PA') || named;
+    const code = m[1] !== undefined ? (/\d/.test(m[1]) || lettersOk ? m[1] : undefined) : /\d/.test(m[2]) ? m[2] : undefined;
     if (code) return `PA-${code.toUpperCase()}`;
   }
   return undefined;
+}
+
+/** A field that holds only a report code (the console's "merge into"), in any case, with or without the dash. */
+export function parseReportCode(value: string): string | undefined {
+  const m = /^\s*PA[\s-]?([2-9A-HJKMNP-Z]{6})\s*$/i.exec(value);
+  return m ? `PA-${m[1].toUpperCase()}` : undefined;
 }
 
 export const CATEGORIES = ['streetlight', 'flooding', 'rubbish', 'road', 'noise', 'order', 'other'] as const;

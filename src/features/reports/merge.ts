@@ -4,7 +4,7 @@ import { writeAudit } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
 import { reports } from '../../db/schema/index.js';
 import { enqueueMessages } from '../../pipeline/outbox/index.js';
-import { findReportCode, OPEN_STATUSES, type ReportStatus } from './codes.js';
+import { parseReportCode, OPEN_STATUSES, type ReportStatus } from './codes.js';
 import { statusWord } from './status-text.js';
 import { findReport, findReportByCode, listMergedInto, lockReport, recipientOf, type ReportRow } from './service.js';
 
@@ -20,7 +20,7 @@ export async function mergeReport(
 ): Promise<{ report: ReportRow; outboxIds: number[] }> {
   const now = q.now ?? new Date();
   const intoId =
-    typeof q.into === 'string' && findReportCode(q.into) ? findReportCode(q.into)! : q.into === '' ? NaN : Number(q.into);
+    typeof q.into === 'string' && parseReportCode(q.into) ? parseReportCode(q.into)! : q.into === '' ? NaN : Number(q.into);
   if (typeof intoId === 'number' && (!Number.isSafeInteger(intoId) || intoId <= 0))
     throw new ValidationError('Anh/chị cho biết phản ánh chính (mã PA-… hoặc số thứ tự).', { into: 'bắt buộc' });
   return db.transaction(async (txRaw) => {

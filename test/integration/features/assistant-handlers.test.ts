@@ -46,7 +46,12 @@ describe('assistant: menu, greetings, office contact and what nobody claimed', (
       'Cho hỏi UBND phường nằm ở đâu ạ?',
       'mấy giờ phường mở cửa vậy',
       'Thứ 7 bộ phận một cửa có làm việc không',
-      'cho xin số điện thoại công an xã',
+      'cho hỏi địa chỉ',
+      'Cho xin số điện thoại với ạ',
+      'hotline là gì',
+      'địa chỉ nộp hồ sơ',
+      'UBND xã Hòa Phú ở đâu',
+      'lịch làm việc của xã',
       { action: 'menu:contact' },
     ] as const) {
       const [reply] = await h.send(input, { chatId: 'contact' });
@@ -79,6 +84,9 @@ describe('assistant: menu, greetings, office contact and what nobody claimed', (
     'đổi địa chỉ quán trên giấy đăng ký hộ kinh doanh',
     'Giấy chứng nhận HTX ghi sai địa chỉ trụ sở, muốn sửa lại',
     'xe buýt số 5 mấy giờ chạy',
+    'Khai sinh cho con ghi địa chỉ xã nào, xã cũ hay xã mới',
+    'đăng ký tài khoản định danh bằng số điện thoại, xã có hỗ trợ không',
+    'con sinh lúc mấy giờ có cần ghi vào tờ khai theo nghị định không',
   ])('"%s" is not a question about the office', async (text) => {
     const [reply] = await h.send(text, { chatId: `where-${text}` });
     expect(reply.text).not.toContain('Nơi tiếp nhận hồ sơ');

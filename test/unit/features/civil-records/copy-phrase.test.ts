@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { isCopyRequestPhrase } from '../../../../src/features/civil-records/handlers.js';
 
 describe('a message asking for a copy of a civil-status extract', () => {
-  it.each(['xin bản sao giấy khai sinh', 'trích lục khai sinh bản sao', 'cap ban sao trich luc ho tich'])(
-    'starts the copy request: "%s"',
-    (text) => {
-      expect(isCopyRequestPhrase(text)).toBe(true);
-    },
-  );
+  it.each([
+    'xin bản sao giấy khai sinh',
+    'trích lục khai sinh bản sao',
+    'cap ban sao trich luc ho tich',
+    'xin 2 bản sao trích lục kết hôn, phí gửi bưu điện tôi chịu',
+  ])('starts the copy request: "%s"', (text) => {
+    expect(isCopyRequestPhrase(text)).toBe(true);
+  });
 
   it.each([
     // Certifying a copy of a paper the resident holds is another procedure (2.000815).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findReportCode, newReportCode } from '../../../../src/features/reports/codes.js';
+import { findReportCode, newReportCode, parseReportCode } from '../../../../src/features/reports/codes.js';
 
 describe('report codes in what residents type', () => {
   it.each([
@@ -12,9 +12,12 @@ describe('report codes in what residents type', () => {
     expect(findReportCode(text)).toBe(code);
   });
 
-  it.each(['Mình cần làm passport gấp', 'PASSPORT', 'paymen', 'PAYMENTS', 'PA-0OIL11'])('finds none in "%s"', (text) => {
-    expect(findReportCode(text)).toBeUndefined();
-  });
+  it.each(['Mình cần làm passport gấp', 'PASSPORT', 'paymen', 'PAYMENTS', 'PA-0OIL11', 'nhờ pa nguyen hỏi giúp'])(
+    'finds none in "%s"',
+    (text) => {
+      expect(findReportCode(text)).toBeUndefined();
+    },
+  );
 
   it('reads back every code it makes', () => {
     for (let i = 0; i < 200; i++) {
@@ -22,5 +25,14 @@ describe('report codes in what residents type', () => {
       expect(findReportCode(`mã ${code} ạ`)).toBe(code);
       expect(findReportCode(`mã ${code.toLowerCase()} ạ`)).toBe(code);
     }
+  });
+});
+
+describe('a field holding only a report code', () => {
+  it('reads it in any case, with or without the dash, and nothing else', () => {
+    expect(parseReportCode(' pa-abcdef ')).toBe('PA-ABCDEF');
+    expect(parseReportCode('PA7K2Q9X')).toBe('PA-7K2Q9X');
+    expect(parseReportCode('PA-7K2Q9X thêm')).toBeUndefined();
+    expect(parseReportCode('42')).toBeUndefined();
   });
 });
