@@ -255,6 +255,12 @@ export function chatRows(j: Json): FigureRow[] {
     },
     { figure: 'held-out in scope taken by the office contact', value: num(met.office) },
     { figure: 'held-out in scope taken by the copy request', value: num(met['copy-request']) },
+    {
+      figure: "runtime's search API vs the baseline engine: disagreements",
+      value: num(h.baselineDiffers),
+      target: { op: '==', value: 0 },
+      note: `of ${num(h.baselineSampled) ?? '–'} questions sampled`,
+    },
   ];
 }
 

@@ -44,6 +44,8 @@ type Met =
 const CODE = /\b\d{1,2}\.\d{6}\b/g;
 /** Copies of civil-status extracts, the procedure the chat's copy request serves. */
 const COPY_PROCEDURE = '2.000635';
+/** One question in this many is also asked of the runtime's search API (see `measure`). */
+const SAMPLE_EVERY = 25;
 
 function classify(q: BenchQuestion, replies: ChatReply[]): Met {
   const first = replies[0]?.text ?? '';
@@ -110,6 +112,14 @@ async function ask(baseUrl: string, text: string): Promise<ChatReply[]> {
   return ((await res.json()) as { replies: ChatReply[] }).replies;
 }
 
+/** The runtime's own engine, through `GET /api/v1/procedures/search`: its decision and first procedure. */
+async function served(baseUrl: string, text: string): Promise<{ decision: string; first: string | undefined }> {
+  const res = await fetch(`${baseUrl}/api/v1/procedures/search?q=${encodeURIComponent(text)}&limit=5`);
+  if (!res.ok) throw new Error(`the search API answered ${res.status}`);
+  const body = (await res.json()) as { decision: string; results: { code: string }[] };
+  return { decision: body.decision, first: body.results[0]?.code };
+}
+
 interface SetFigures {
   n: number;
   inScope: number;
@@ -123,6 +133,9 @@ interface SetFigures {
   /** In scope, by how the chat met them. */
   inScopeMet: Record<Met, number>;
   outOfScopeMet: Record<Met, number>;
+  /** Questions on which the runtime's search API and the baseline engine decide differently (should be 0). */
+  baselineDiffers: number;
+  baselineSampled: number;
 }
 
 async function measure(baseUrl: string, questions: BenchQuestion[]): Promise<SetFigures> {
@@ -138,9 +151,18 @@ async function measure(baseUrl: string, questions: BenchQuestion[]): Promise<Set
   }).length;
   const inScopeMet = Object.fromEntries(MET.map((m) => [m, 0])) as Record<Met, number>;
   const outOfScopeMet = Object.fromEntries(MET.map((m) => [m, 0])) as Record<Met, number>;
-  for (const q of questions) {
+  // The baseline must be the engine the runtime serves: its search API (built from the database the runtime
+  // seeded) is asked for one question in SAMPLE_EVERY (the public API allows 120 requests a minute), and
+  // disagreements with the baseline engine are counted.
+  let differs = 0;
+  let sampled = 0;
+  for (const [i, q] of questions.entries()) {
     const met = classify(q, await ask(baseUrl, input(q)));
     (q.expected ? inScopeMet : outOfScopeMet)[met]++;
+    if (i % SAMPLE_EVERY || input(q).length > 500) continue;
+    sampled++;
+    const api = await served(baseUrl, input(q));
+    if (api.decision !== outcomes[i].decision || api.first !== outcomes[i].top[0]) differs++;
   }
   const inScope = questions.filter((q) => q.expected).length;
   const outOfScope = questions.length - inScope;
@@ -155,6 +177,8 @@ async function measure(baseUrl: string, questions: BenchQuestion[]): Promise<Set
     engineDeclined: engineScore.outOfScopeDeclined,
     inScopeMet,
     outOfScopeMet,
+    baselineDiffers: differs,
+    baselineSampled: sampled,
   };
 }
 
@@ -178,6 +202,9 @@ async function main() {
       log(`${'right procedure shown (in scope)'.padEnd(52)} ${pct(f.shown).padStart(8)} ${pct(f.engineShown).padStart(24)}`);
       log(
         `${'no procedure offered (out of scope)'.padEnd(52)} ${pct(f.declined).padStart(8)} ${pct(f.engineDeclined).padStart(24)}`,
+      );
+      log(
+        `  the runtime's search API and the baseline engine disagree on ${f.baselineDiffers} of ${f.baselineSampled} questions sampled`,
       );
       log(`\n  how the chat met them       in scope   out of scope`);
       for (const m of MET)

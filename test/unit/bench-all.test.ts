@@ -131,11 +131,14 @@ describe('the chat benchmark rows', () => {
         declined: 0.904,
         engineDeclined: 0.902,
         inScopeMet: { office: 1, 'copy-request': 20 },
+        baselineDiffers: 0,
+        baselineSampled: 89,
       },
     });
     expect(rows[0]).toMatchObject({ value: 92.6, baseline: 93.7, unit: '%' });
     expect(rows[1]).toMatchObject({ value: 90.4, baseline: 90.2, target: { op: '>=', value: 90 } });
-    expect(rows.map((r) => r.value).slice(2)).toEqual([1, 20]);
+    expect(rows.map((r) => r.value).slice(2)).toEqual([1, 20, 0]);
+    expect(rows[4]).toMatchObject({ target: { op: '==', value: 0 }, note: 'of 89 questions sampled' });
     expect(chatRows({})[0].value).toBeNull();
   });
 });
