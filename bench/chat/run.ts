@@ -14,14 +14,11 @@
  * about copies of extracts). Only counts are printed for held-out questions, never the questions: reading them would make
  * them tuning questions. With --json the last line is one JSON object.
  */
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/core/logger.js';
 import { createDatabase } from '../../src/db/client.js';
-import { createProcedureEngine } from '../../src/features/procedures/engine.js';
+import { createProcedureEngine, type ProcedureEngine } from '../../src/features/procedures/engine.js';
 import { loadExamples } from '../../src/features/procedures/examples-data.js';
-import { createRuntime } from '../../src/runtime.js';
+import { startTestRuntime } from '../../test/helpers/runtime.js';
 import { loadSnapshot, toSearchable } from '../search/catalog.js';
 import { input, outcomeOf, score } from '../search/scoring.js';
 import { heldOutSet, tuningSet, type BenchQuestion } from '../search/sets.js';
@@ -71,30 +68,15 @@ function classify(q: BenchQuestion, replies: ChatReply[]): Met {
 
 const MET: Met[] = ['shown', 'other-procedure', 'elsewhere', 'declined', 'office', 'copy-request', 'other'];
 
+/** A full runtime on an embedded PGlite database of its own (whatever TEST_DATABASE_URL says), seeded with the real catalog. */
 async function startRuntime() {
   const database = await createDatabase({});
   await database.migrate();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    ADMIN_API_KEY: 'bench-admin-key-0123456789',
-    COMMUNE_SLUG: 'xa-thu-nghiem',
-    COMMUNE_NAME: 'Xã Thử Nghiệm',
-    SEED_CATALOG: 'true',
-    // One benchmark client posts far faster than residents; the limits are tested elsewhere.
-    WEB_CHAT_MESSAGES_PER_MINUTE: '100000',
-    WEB_CHAT_MESSAGES_PER_MINUTE_PER_IP: '1000000',
-    WEB_CHAT_SESSIONS_PER_HOUR_PER_IP: '1000000',
-    WEB_CHAT_VERIFICATIONS_PER_HOUR_PER_IP: '1000000',
-  });
-  const runtime = await createRuntime(config, { log: silentLogger, database });
-  await runtime.start();
-  const server = await runtime.listen(0, '127.0.0.1');
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const rt = await startTestRuntime({}, { database });
   return {
-    baseUrl,
+    baseUrl: rt.baseUrl,
     close: async () => {
-      await runtime.stop();
+      await rt.close();
       await database.close();
     },
   };
@@ -138,9 +120,7 @@ interface SetFigures {
   baselineSampled: number;
 }
 
-async function measure(baseUrl: string, questions: BenchQuestion[]): Promise<SetFigures> {
-  const docs = loadSnapshot().map(toSearchable);
-  const engine = createProcedureEngine(docs, { examples: loadExamples() });
+async function measure(baseUrl: string, engine: ProcedureEngine, questions: BenchQuestion[]): Promise<SetFigures> {
   const outcomes = questions.map((q) => outcomeOf(engine.search(input(q), { limit: 5 })));
   const engineScore = score(questions, outcomes, []);
   // What the chat would show of the engine's response: the answer, or up to four choices.
@@ -189,8 +169,10 @@ async function main() {
   const started = performance.now();
   const rt = await startRuntime();
   try {
-    const sets: Record<string, SetFigures> = { heldOut: await measure(rt.baseUrl, held.questions) };
-    if (process.argv.includes('--tuning')) sets.tuning = await measure(rt.baseUrl, tuningSet());
+    // The baseline: the engine built as the runtime builds it, from the shipped snapshot and examples.
+    const engine = createProcedureEngine(loadSnapshot().map(toSearchable), { examples: loadExamples() });
+    const sets: Record<string, SetFigures> = { heldOut: await measure(rt.baseUrl, engine, held.questions) };
+    if (process.argv.includes('--tuning')) sets.tuning = await measure(rt.baseUrl, engine, tuningSet());
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
     const log = json ? console.error : console.log;
     log(

@@ -18,18 +18,11 @@ export class PhraseIndex<V> {
 
   /** `entries`: phrases as folded words separated by single spaces; the last value given for a phrase wins. */
   constructor(entries: Iterable<readonly [string, V]>) {
-    const seen = new Map<string, { words: string[]; key: string; value: V }>();
-    for (const [key, value] of entries) {
-      const known = seen.get(key);
-      if (known) {
-        known.value = value;
-        continue;
-      }
+    const byKey = new Map<string, V>();
+    for (const [key, value] of entries) if (key && !key.split(' ').includes('')) byKey.set(key, value);
+    for (const [key, value] of byKey) {
       const words = key.split(' ');
-      if (!words[0] || words.some((w) => !w)) continue;
-      const entry = { words, key, value };
-      seen.set(key, entry);
-      (this.byFirst.get(words[0]) ?? this.byFirst.set(words[0], []).get(words[0])!).push(entry);
+      (this.byFirst.get(words[0]!) ?? this.byFirst.set(words[0]!, []).get(words[0]!)!).push({ words, key, value });
     }
     for (const list of this.byFirst.values()) list.sort((a, b) => b.words.length - a.words.length);
   }

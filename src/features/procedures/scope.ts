@@ -370,35 +370,30 @@ export type ScopeVerdict =
   { kind: 'elsewhere'; topic: ElsewhereTopic; phrase: string } | { kind: 'injection' } | undefined;
 
 function compile(list: readonly string[]): string[] {
-  return list.map((p) => ` ${tokenize(p).join(' ')} `);
+  return list.map((p) => tokenize(p).join(' '));
 }
 
 const COMPILED = RULES.map((r) => ({ topic: r.topic, when: compile(r.when), unless: compile(r.unless ?? []) }));
 const INJECTION_COMPILED = compile(INJECTION);
 const INJECTION_WEAK_COMPILED = compile(INJECTION_WEAK);
 
-/** Every phrase above (as compiled, padded with spaces) by its words: a message is read once, not once per phrase. */
+/** Every phrase above (as folded words) by its words: a message is read once, not once per phrase. */
 const PHRASES = new PhraseIndex(
   [...INJECTION_COMPILED, ...INJECTION_WEAK_COMPILED, ...COMPILED.flatMap((r) => [...r.when, ...r.unless])].map(
-    (compiled) => [compiled.trim(), true] as const,
+    (phrase) => [phrase, true] as const,
   ),
 );
 
-/** The phrases (as compiled) whose words stand together in the message. */
-function phrasesIn(tokens: readonly string[]): Set<string> {
-  return new Set([...PHRASES.allIn(tokens)].map((k) => ` ${k} `));
-}
-
 /** Decide whether a question belongs elsewhere (or is an injection attempt) before searching procedures. Pure. */
 export function checkScope(query: string): ScopeVerdict {
-  const present = phrasesIn(tokenize(query.slice(0, 1000)));
+  const present = PHRASES.allIn(tokenize(query.slice(0, 1000)));
   const has = (p: string) => present.has(p);
   if (INJECTION_COMPILED.some(has)) return { kind: 'injection' };
   if (INJECTION_WEAK_COMPILED.filter(has).length >= 2) return { kind: 'injection' };
   for (const rule of COMPILED) {
     const hit = rule.when.find(has);
     if (hit && !rule.unless.some(has)) {
-      return { kind: 'elsewhere', topic: rule.topic, phrase: hit.trim() };
+      return { kind: 'elsewhere', topic: rule.topic, phrase: hit };
     }
   }
   return undefined;

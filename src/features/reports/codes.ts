@@ -2,6 +2,10 @@ import { randomInt } from 'node:crypto';
 
 /** No 0/O, 1/I/L: a code read aloud over the phone or typed from a screenshot stays unambiguous. */
 const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+/** Six characters of the alphabet, in either case when matched with the `i` flag. */
+const CODE_BODY = `[${CODE_ALPHABET}]{6}`;
+const CODE_IN_TEXT = new RegExp(String.raw`\bPA(?:[\s-](${CODE_BODY})|(${CODE_BODY}))\b`, 'gi');
+const CODE_ALONE = new RegExp(String.raw`^\s*PA[\s-]?(${CODE_BODY})\s*$`, 'i');
 
 /** `PA-` and six random characters: guessing one is hopeless, and useless from another chat. */
 export function newReportCode(): string {
@@ -16,7 +20,7 @@ export function newReportCode(): string {
  * ("PA-" in capitals) or after "mã": "passport", "PAYMENTS" and "pa nguyen" are words, not codes.
  */
 export function findReportCode(text: string): string | undefined {
-  for (const m of text.matchAll(/\bPA(?:[\s-]([2-9A-HJKMNP-Z]{6})|([2-9A-HJKMNP-Z]{6}))\b/gi)) {
+  for (const m of text.matchAll(CODE_IN_TEXT)) {
     // Letters only after a separator: as the bot wrote it ("PA-ABCDEF") or after "mã", not "pa nguyen".
     const named = /\bm[aã]\s*$/i.test(text.slice(0, m.index));
     const lettersOk = m[0].startsWith('PA') || named;
@@ -28,7 +32,7 @@ export function findReportCode(text: string): string | undefined {
 
 /** A field that holds only a report code (the console's "merge into"), in any case, with or without the dash. */
 export function parseReportCode(value: string): string | undefined {
-  const m = /^\s*PA[\s-]?([2-9A-HJKMNP-Z]{6})\s*$/i.exec(value);
+  const m = CODE_ALONE.exec(value);
   return m ? `PA-${m[1].toUpperCase()}` : undefined;
 }
 

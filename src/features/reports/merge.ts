@@ -19,8 +19,8 @@ export async function mergeReport(
   q: { communeId: number; id: number; into: unknown; actor: string; now?: Date },
 ): Promise<{ report: ReportRow; outboxIds: number[] }> {
   const now = q.now ?? new Date();
-  const intoId =
-    typeof q.into === 'string' && parseReportCode(q.into) ? parseReportCode(q.into)! : q.into === '' ? NaN : Number(q.into);
+  const code = typeof q.into === 'string' ? parseReportCode(q.into) : undefined;
+  const intoId = code ?? (q.into === '' ? NaN : Number(q.into));
   if (typeof intoId === 'number' && (!Number.isSafeInteger(intoId) || intoId <= 0))
     throw new ValidationError('Anh/chị cho biết phản ánh chính (mã PA-… hoặc số thứ tự).', { into: 'bắt buộc' });
   return db.transaction(async (txRaw) => {

@@ -87,6 +87,7 @@ describe('assistant: menu, greetings, office contact and what nobody claimed', (
     'Khai sinh cho con ghi địa chỉ xã nào, xã cũ hay xã mới',
     'đăng ký tài khoản định danh bằng số điện thoại, xã có hỗ trợ không',
     'con sinh lúc mấy giờ có cần ghi vào tờ khai theo nghị định không',
+    'khai sinh cho con ngoài giờ làm việc được không',
   ])('"%s" is not a question about the office', async (text) => {
     const [reply] = await h.send(text, { chatId: `where-${text}` });
     expect(reply.text).not.toContain('Nơi tiếp nhận hồ sơ');
