@@ -6,7 +6,7 @@
  *
  *   npm run bench:search               readable table
  *   npm run bench:search -- --json     …and the metrics as JSON on the last line
- *   npm run bench:search -- --verbose  …and every miss of the tuning set
+ *   npm run bench:search -- --verbose  …and every miss of the tuning questions read (with the baseline, one in `step`)
  *   npm run bench:search -- --quick    without the pg_trgm baseline (for iterating only)
  *   npm run bench:search -- --scale 10 the catalog replicated ten times (distinct codes): index build time and
  *                                      latency only, ours vs pg_trgm over the same rows; no accuracy figures
@@ -134,7 +134,7 @@ async function mainScaled(scale: number, json: boolean, quick: boolean): Promise
   const t0 = performance.now();
   const index = createProcedureEngine(docs, { examples });
   const ours = { buildMs: performance.now() - t0, times: [] as number[] };
-  // One warm-up pass over a hundred questions, then one timed pass over all of them (2,587 samples).
+  // One warm-up pass over a hundred questions, then one timed pass over all of them.
   for (const q of questions.slice(0, 100)) index.search(input(q), { limit: 5 });
   for (const q of questions) {
     const text = input(q);
@@ -310,7 +310,7 @@ async function main(): Promise<void> {
   if (json) {
     console.log(
       JSON.stringify({
-        tuning: { ...m, baseline: b },
+        tuning: { ...m, baseline: b, total: tuningAll.length, step },
         heldOut: {
           ...hm,
           baseline: hb,

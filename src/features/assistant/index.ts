@@ -148,14 +148,15 @@ export function register(router: Router<AppContext>): void {
   );
 }
 
+/** Words of the office questions below: who asks, the office's units, its opening hours. */
+const ASKER = '(em |toi |tui |minh |chau )';
+const OFFICE_UNIT = 'ubnd|uy ban|bo phan mot cua|mot cua';
+const OPENING = '(mo cua|dong cua|nghi trua|lam viec)';
 /**
  * The office itself asked about: its hours, or a request for its address or phone, or where it is. "Địa chỉ",
  * "số điện thoại", "mấy giờ" or "ở đâu" inside another question ("đổi địa chỉ hộ kinh doanh", "đăng ký sang tên ở
  * đâu", "ghi địa chỉ xã nào", "xe buýt mấy giờ chạy") is a procedure question, one for elsewhere, or not ours.
  */
-const ASKER = '(em |toi |tui |minh |chau )';
-const OFFICE_UNIT = 'ubnd|uy ban|bo phan mot cua|mot cua';
-const OPENING = '(mo cua|dong cua|nghi trua|lam viec)';
 const OFFICE_ASKED = [
   /\b(gio lam viec|lich lam viec|lam viec thu (bay|7))\b|\bthu (bay|7)\b.*\b(lam viec|mo cua)\b/,
   new RegExp(String.raw`\bmay gio\b.*\b${OPENING}\b|\b${OPENING}\b.*\bmay gio\b`),
