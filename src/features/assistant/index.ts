@@ -8,6 +8,7 @@ import type { AppContext } from '../../pipeline/dispatcher.js';
 import { awayNoticeOnceVi } from '../calendar/index.js';
 import { offerToStaff } from '../inquiries/index.js';
 import { REPORT_START_ACTION } from '../reports/index.js';
+import { officeAsked } from './office.js';
 
 /** The main menu: what the bot can do. "Gặp cán bộ" is always on it. */
 export function mainMenu(ctx: AppContext, intro?: string): Reply {
@@ -147,36 +148,6 @@ export function register(router: Router<AppContext>): void {
     (ctx) => contactReply(ctx),
   );
 }
-
-/** Words of the office questions below: who asks, the office's units, its opening hours. */
-const ASKER = '(em |toi |tui |minh |chau )';
-const OFFICE_UNIT = 'ubnd|uy ban|bo phan mot cua|mot cua';
-const OPENING = '(mo cua|dong cua|nghi trua|lam viec)';
-/**
- * The office itself asked about: its hours, or a request for its address or phone, or where it is. "Địa chỉ",
- * "số điện thoại", "mấy giờ" or "ở đâu" inside another question ("đổi địa chỉ hộ kinh doanh", "đăng ký sang tên ở
- * đâu", "ghi địa chỉ xã nào", "xe buýt mấy giờ chạy") is a procedure question, one for elsewhere, or not ours.
- */
-const OFFICE_ASKED = [
-  /\b(gio lam viec|lich lam viec|lam viec thu (bay|7))\b|\bthu (bay|7)\b.*\b(lam viec|mo cua)\b/,
-  new RegExp(String.raw`\bmay gio\b.*\b${OPENING}\b|\b${OPENING}\b.*\bmay gio\b`),
-  // "cho xin số điện thoại", "địa chỉ nộp hồ sơ", "sđt của xã là gì", "hotline": the whole message is the request.
-  new RegExp(
-    String.raw`^((cho )?${ASKER}?(hoi|xin) )?(dia chi|so dien thoai|sdt|hotline|so lien he)( lien he| nop ho so| tiep nhan ho so)?` +
-      String.raw`(( cua)? (xa|phuong|${OFFICE_UNIT})( minh| nay| ta)?)?( la gi| la bao nhieu| bao nhieu| o dau)?( vay| a| voi| nhe| nha| ad)*$`,
-  ),
-  // "xã ở đâu", "UBND xã Hòa Phú nằm ở đâu ạ", "cho hỏi trụ sở phường ở đâu".
-  new RegExp(
-    String.raw`^((cho ${ASKER}?)?hoi )?((tru so|van phong|${OFFICE_UNIT}|uy ban nhan dan|trung tam phuc vu hanh chinh cong|nha van hoa) )?` +
-      String.raw`((xa|phuong|thi tran)( [a-z]+){0,3})?( nam)? ?o dau( vay| a| nhi| the)*$`,
-  ),
-];
-/**
- * A change to a record ("đổi địa chỉ trụ sở", "ghi sai số điện thoại"), or a procedure done out of hours
- * ("khai sinh ngoài giờ làm việc được không"): a procedure question, whatever else it names.
- */
-const NOT_THE_OFFICE = /\b(doi|thay doi|cap nhat|sai|dinh chinh|sua|dieu chinh|hieu dinh|ngoai gio)\b/;
-const officeAsked = (folded: string) => !NOT_THE_OFFICE.test(folded) && OFFICE_ASKED.some((re) => re.test(folded));
 
 /**
  * What nobody claimed: a follow gets the menu, an unfollow nothing, a stale

@@ -17,13 +17,14 @@ export function newReportCode(): string {
 /**
  * A report code as residents type it ("pa 7k2q9x", "PA-7K2Q9X", "pa7k2q9x"), normalised; undefined when there is
  * none. Only the code's own letters count, and a digit must be among them unless typed as the bot wrote it
- * ("PA-" in capitals) or after "mã": "passport", "PAYMENTS" and "pa nguyen" are words, not codes.
+ * ("PA" in capitals, or "pa-" with its dash in any case) or after "mã": "passport", "PAYMENTS" and "pa nguyen" are
+ * words, not codes.
  */
 export function findReportCode(text: string): string | undefined {
   for (const m of text.matchAll(CODE_IN_TEXT)) {
-    // Letters only after a separator: as the bot wrote it ("PA-ABCDEF") or after "mã", not "pa nguyen".
+    // Letters only after a separator: as the bot wrote it ("PA-ABCDEF", "pa-abcdef") or after "mã", not "pa nguyen".
     const named = /\bm[aã]\s*$/i.test(text.slice(0, m.index));
-    const lettersOk = m[0].startsWith('PA') || named;
+    const lettersOk = m[0].startsWith('PA') || m[0][2] === '-' || named;
     const code = m[1] !== undefined ? (/\d/.test(m[1]) || lettersOk ? m[1] : undefined) : /\d/.test(m[2]) ? m[2] : undefined;
     if (code) return `PA-${code.toUpperCase()}`;
   }

@@ -52,6 +52,7 @@ describe('assistant: menu, greetings, office contact and what nobody claimed', (
       'địa chỉ nộp hồ sơ',
       'UBND xã Hòa Phú ở đâu',
       'lịch làm việc của xã',
+      'thứ bảy ngoài giờ xã có làm việc không',
       { action: 'menu:contact' },
     ] as const) {
       const [reply] = await h.send(input, { chatId: 'contact' });
@@ -88,6 +89,7 @@ describe('assistant: menu, greetings, office contact and what nobody claimed', (
     'đăng ký tài khoản định danh bằng số điện thoại, xã có hỗ trợ không',
     'con sinh lúc mấy giờ có cần ghi vào tờ khai theo nghị định không',
     'khai sinh cho con ngoài giờ làm việc được không',
+    'Chi cục thuế khu vực mở cửa mấy giờ, ở đường nào vậy',
   ])('"%s" is not a question about the office', async (text) => {
     const [reply] = await h.send(text, { chatId: `where-${text}` });
     expect(reply.text).not.toContain('Nơi tiếp nhận hồ sơ');

@@ -7,6 +7,8 @@ describe('report codes in what residents type', () => {
     ['pa 7k2q9x xong chưa', 'PA-7K2Q9X'],
     ['pa7k2q9x', 'PA-7K2Q9X'],
     ['PA-ABCDEF', 'PA-ABCDEF'],
+    // Letters only, lower case, as a resident retypes the code the bot sent: the dash marks it as a code.
+    ['phản ánh pa-axtusf đến đâu rồi', 'PA-AXTUSF'],
     ['PAYMENTS rồi, còn PA-7K2Q9X thì sao', 'PA-7K2Q9X'],
   ])('finds the code in "%s"', (text, code) => {
     expect(findReportCode(text)).toBe(code);
@@ -24,6 +26,7 @@ describe('report codes in what residents type', () => {
       const code = newReportCode();
       expect(findReportCode(`mã ${code} ạ`)).toBe(code);
       expect(findReportCode(`mã ${code.toLowerCase()} ạ`)).toBe(code);
+      expect(findReportCode(`phản ánh ${code.toLowerCase()} đến đâu rồi`)).toBe(code);
     }
   });
 });
