@@ -4,16 +4,19 @@
  * the other tuning questions, never its own. Tuning only: the frozen held-out
  * sets are never examples and never read here.
  *
- *   npx tsx bench/search/examples-cv.ts [--admit X] [--weight X] [--contradict X]
+ *   npx tsx bench/search/examples-cv.ts [--folds 2-18] [--fraction F] [--admit X] [--weight X] [--contradict X] …
+ *
+ * `--folds A-B` answers only the tuning files numbered A to B (the examples are still all the other files);
+ * `--fraction F` keeps the first F of the examples (a learning curve); `--json` prints the pooled figures last.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProcedureEngine, type ProcedureEngine } from '../../src/features/procedures/engine.js';
 import { DEFAULT_EXAMPLE_TUNING } from '../../src/text/example-evidence.js';
 import { loadSnapshot, toSearchable } from './catalog.js';
 import { input, outcomeOf, score, type Outcome } from './scoring.js';
-import { tuningSet, type BenchQuestion } from './sets.js';
+import { tuningFile, tuningSet, type BenchQuestion } from './sets.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,13 +26,19 @@ const tuning = {
   admit: arg('admit', DEFAULT_EXAMPLE_TUNING.admit),
   weight: arg('weight', DEFAULT_EXAMPLE_TUNING.weight),
   contradict: arg('contradict', DEFAULT_EXAMPLE_TUNING.contradict),
+  overrule: arg('overrule', DEFAULT_EXAMPLE_TUNING.overrule),
   decline: arg('decline', DEFAULT_EXAMPLE_TUNING.decline),
   declineAnswer: arg('decline-answer', DEFAULT_EXAMPLE_TUNING.declineAnswer),
   declineShare: arg('decline-share', DEFAULT_EXAMPLE_TUNING.declineShare),
 };
+const range = (() => {
+  const i = process.argv.indexOf('--folds');
+  const [lo, hi] = i > 0 ? process.argv[i + 1].split('-').map(Number) : [0, Infinity];
+  return { lo, hi: hi ?? lo };
+})();
+const fraction = arg('fraction', 1);
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sets');
-const fold = (file: string): BenchQuestion[] =>
-  (JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as BenchQuestion[]).map((q) => ({ ...q, tags: q.tags ?? [] }));
+const fold = (file: string): BenchQuestion[] => tuningFile(file);
 
 /** `--misses <file>`: print that fold's misses with the examples engine (tuning files only, so reading them is fair). */
 const missesOf = (() => {
@@ -38,11 +47,19 @@ const missesOf = (() => {
 })();
 const misses: string[] = [];
 
-function metrics(engine: ProcedureEngine, qs: BenchQuestion[], report = false) {
-  const outcomes = qs.map((q) => outcomeOf(engine.search(input(q), { limit: 5 })));
-  if (report) misses.push(...qs.flatMap((q, i) => missOf(q, outcomes[i])));
+/** Every fold's questions and the examples engine's outcomes, pooled for the summary. */
+const pooled: { qs: BenchQuestion[]; outcomes: Outcome[]; foldTop1: number[] } = { qs: [], outcomes: [], foldTop1: [] };
+
+function metrics(engine: ProcedureEngine, qs: BenchQuestion[]) {
+  return figures(
+    qs,
+    qs.map((q) => outcomeOf(engine.search(input(q), { limit: 5 }))),
+  );
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+function figures(qs: BenchQuestion[], outcomes: Outcome[]) {
   const m = score(qs, outcomes, []);
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   return {
     n: m.n,
     top1: pct(m.top1),
@@ -75,15 +92,39 @@ const plain = createProcedureEngine(docs);
 const rows: Record<string, unknown>[] = [];
 const FOLDS = readdirSync(dir)
   .filter((f) => /^tuning-\d+\.json$/.test(f))
+  .filter((f) => parseInt(f.slice(7)) >= range.lo && parseInt(f.slice(7)) <= range.hi)
   .sort((a, b) => parseInt(a.slice(7)) - parseInt(b.slice(7)));
 for (const file of missesOf ? [missesOf] : FOLDS) {
   const test = fold(file);
   const held = new Set(test.map((q) => q.q));
-  const examples = all.filter((q) => !held.has(q.q)).map((q) => ({ q: q.q, codes: q.expected }));
+  const others = all.filter((q) => !held.has(q.q)).map((q) => ({ q: q.q, codes: q.expected }));
+  const examples = others.slice(0, Math.round(fraction * others.length));
   const withEx = createProcedureEngine(docs, { examples, exampleTuning: tuning });
   rows.push({ fold: file, engine: 'index only', ...metrics(plain, test) });
-  rows.push({ fold: file, engine: `+ ${examples.length} examples`, ...metrics(withEx, test, file === missesOf) });
+  const outcomes = test.map((q) => outcomeOf(withEx.search(input(q), { limit: 5 })));
+  if (file === missesOf) misses.push(...test.flatMap((q, i) => missOf(q, outcomes[i])));
+  const own = figures(test, outcomes);
+  rows.push({ fold: file, engine: `+ ${examples.length} examples`, ...own });
+  pooled.qs.push(...test);
+  pooled.outcomes.push(...outcomes);
+  pooled.foldTop1.push(score(test, outcomes, []).top1);
 }
+const summary = score(pooled.qs, pooled.outcomes, []);
+const foldMean = pooled.foldTop1.reduce((a, b) => a + b, 0) / Math.max(1, pooled.foldTop1.length);
+rows.push({ fold: `all ${pooled.foldTop1.length}`, engine: 'examples, pooled', ...figures(pooled.qs, pooled.outcomes) });
 console.table(rows);
+console.log(`mean of the folds' top-1: ${(100 * foldMean).toFixed(2)} %`);
 if (missesOf) console.log(misses.join('\n'));
-console.log(JSON.stringify({ tuning }));
+const json = {
+  tuning,
+  fraction,
+  folds: pooled.foldTop1.length,
+  foldMeanTop1: foldMean,
+  top1: summary.top1,
+  top3: summary.top3,
+  shown3: summary.shown3,
+  confidentlyWrong: summary.confidentlyWrong,
+  noCandidate: summary.noCandidate,
+  outOfScopeDeclined: summary.outOfScopeDeclined,
+};
+console.log(JSON.stringify(process.argv.includes('--json') ? json : { tuning, fraction }));

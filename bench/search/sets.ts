@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadSnapshot } from './catalog.js';
 import { HELD_OUT as FORMER_HELD_OUT } from './held-out.js';
 import { QUESTIONS, type BenchQuestion } from './questions.js';
 
@@ -57,9 +58,48 @@ function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-/** The tuning set: everything the engine may be tuned on. */
+/**
+ * Catalog fields whose needs the brief labels `null` (`sets/BRIEF.md`: taxes, driving licences, court cases): the
+ * tax office, the licensing authority or the court decides them, and the chat says where to go. Authors of the
+ * earlier tuning files labelled some of them with the catalog's procedure anyway; the tuning set reads every file
+ * to the one policy. Passports are named separately: their field also holds commune procedures (reporting a lost
+ * passport, a foreigner's stay).
+ */
+const ELSEWHERE_FIELDS = new Set([
+  'Thuế',
+  'Quản lý thuế, phí, lệ phí và thu khác của ngân sách nhà nước',
+  'Sát hạch, cấp giấy phép lái xe',
+  'Tòa án',
+]);
+const ELSEWHERE_NAME = /^(thủ tục )?cấp hộ chiếu/i;
+let elsewhereCodes: Set<string> | undefined;
+function decidedElsewhere(code: string): boolean {
+  elsewhereCodes ??= new Set(
+    loadSnapshot()
+      .filter((p) => ELSEWHERE_FIELDS.has(p.field) || ELSEWHERE_NAME.test(p.name))
+      .map((p) => p.code),
+  );
+  return elsewhereCodes.has(code);
+}
+
+/**
+ * A tuning question labelled to the brief's policy: codes of needs decided elsewhere are dropped, and a question
+ * left with none is one the chat declines (tagged `relabelled:elsewhere`). Held-out questions are read as written.
+ */
+function toPolicy(q: BenchQuestion): BenchQuestion {
+  if (!q.expected?.some(decidedElsewhere)) return q;
+  const kept = q.expected.filter((c) => !decidedElsewhere(c));
+  return kept.length ? { ...q, expected: kept } : { ...q, expected: null, tags: [...q.tags, 'relabelled:elsewhere'] };
+}
+
+/** One tuning file (`tuning-7.json`), labelled to the brief's policy. */
+export function tuningFile(name: string): BenchQuestion[] {
+  return readSet(path.join(SETS_DIR, name)).map(toPolicy);
+}
+
+/** The tuning set: everything the engine may be tuned on, labelled to the brief's policy. */
 export function tuningSet(): BenchQuestion[] {
-  return [...QUESTIONS, ...FORMER_HELD_OUT, ...setFiles('tuning-').flatMap(readSet)];
+  return [...QUESTIONS, ...FORMER_HELD_OUT, ...setFiles('tuning-').flatMap(readSet)].map(toPolicy);
 }
 
 export interface HeldOutSet {

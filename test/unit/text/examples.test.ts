@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadExamples } from '../../../src/features/procedures/examples-data.js';
-import { withExamples } from '../../../src/text/example-evidence.js';
+import { DEFAULT_EXAMPLE_TUNING, withExamples } from '../../../src/text/example-evidence.js';
 import { createExampleIndex } from '../../../src/text/examples.js';
 import type { SearchHit, SearchResponse } from '../../../src/text/search-types.js';
 
@@ -116,9 +116,15 @@ describe('nearest answered examples', () => {
       candidates: [hit('1.001193', 5)],
       understood: '',
     };
-    const r = withExamples(answer, index.vote('mẹ em mới qua đời, làm giấy chứng tử'), hitOf);
+    const v = index.vote('mẹ em mới qua đời, làm giấy chứng tử');
+    const r = withExamples(answer, v, hitOf);
     expect(r.decision).toBe('choose');
-    expect(r.candidates.map((c) => c.code).sort()).toEqual(['1.000656', '1.001193']);
+    // No example votes for the index's answer: the examples' procedure is offered first, the answer second.
+    expect(r.candidates.map((c) => c.code)).toEqual(['1.000656', '1.001193']);
+    expect(r.results.map((c) => c.code)).toEqual(['1.000656', '1.001193']);
+    // Without overruling, the index's answer stays first.
+    const kept = withExamples(answer, v, hitOf, { ...DEFAULT_EXAMPLE_TUNING, overrule: 0 });
+    expect(kept.candidates.map((c) => c.code)).toEqual(['1.001193', '1.000656']);
   });
 
   it('adds the first procedures of the nearest examples to the index’s choices, ordered with them', () => {
