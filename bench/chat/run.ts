@@ -18,9 +18,11 @@ import { performance } from 'node:perf_hooks';
 import { createDatabase } from '../../src/db/client.js';
 import { createProcedureEngine, type ProcedureEngine } from '../../src/features/procedures/engine.js';
 import { loadExamples } from '../../src/features/procedures/examples-data.js';
+import { NOT_UNDERSTOOD, RECEPTION_LABEL } from '../../src/features/assistant/index.js';
+import { COPY_REQUEST_OPENING } from '../../src/features/civil-records/request-flow.js';
 import { startTestRuntime } from '../../test/helpers/runtime.js';
 import { loadSnapshot, toSearchable } from '../search/catalog.js';
-import { input, outcomeOf, score } from '../search/scoring.js';
+import { frac, input, outcomeOf, score } from '../search/scoring.js';
 import { heldOutSet, tuningSet, type BenchQuestion } from '../search/sets.js';
 
 interface ChatReply {
@@ -47,8 +49,8 @@ const SAMPLE_EVERY = 25;
 function classify(q: BenchQuestion, replies: ChatReply[]): Met {
   const first = replies[0]?.text ?? '';
   // The copy request names its procedure (2.000635) in its text: the right handling of a question for that copy.
-  if (/yêu cầu cấp bản sao/.test(first)) return q.expected?.includes(COPY_PROCEDURE) ? 'shown' : 'copy-request';
-  if (/Nơi tiếp nhận hồ sơ/.test(first)) return 'office';
+  if (first.includes(COPY_REQUEST_OPENING)) return q.expected?.includes(COPY_PROCEDURE) ? 'shown' : 'copy-request';
+  if (first.includes(RECEPTION_LABEL)) return 'office';
   // Codes in the replies other than "go elsewhere" (whose "see the provincial procedure" buttons the engine's
   // response does not carry, so the baseline could not count them).
   const offered = replies.filter((r) => !r.text.startsWith('ℹ️'));
@@ -62,7 +64,7 @@ function classify(q: BenchQuestion, replies: ChatReply[]): Met {
   if (q.expected && q.expected.some((c) => codes.has(c))) return 'shown';
   if (codes.size) return 'other-procedure';
   if (first.startsWith('ℹ️')) return 'elsewhere';
-  if (/chưa hiểu/.test(first)) return 'declined';
+  if (first.startsWith(NOT_UNDERSTOOD)) return 'declined';
   return 'other';
 }
 
@@ -70,8 +72,8 @@ const MET: Met[] = ['shown', 'other-procedure', 'elsewhere', 'declined', 'office
 
 /** A full runtime on an embedded PGlite database of its own (whatever TEST_DATABASE_URL says), seeded with the real catalog. */
 async function startRuntime() {
+  // The runtime migrates it as it starts.
   const database = await createDatabase({});
-  await database.migrate();
   const rt = await startTestRuntime({}, { database });
   return {
     baseUrl: rt.baseUrl,
@@ -146,7 +148,6 @@ async function measure(baseUrl: string, engine: ProcedureEngine, questions: Benc
   }
   const inScope = questions.filter((q) => q.expected).length;
   const outOfScope = questions.length - inScope;
-  const frac = (a: number, b: number) => (b ? Math.round((a / b) * 1000) / 1000 : 0);
   return {
     n: questions.length,
     inScope,

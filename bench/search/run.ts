@@ -277,8 +277,10 @@ async function main(): Promise<void> {
     );
 
   const tags = [...new Set(tuning.flatMap((q) => (q.expected ? q.tags.filter((t) => !t.startsWith('event:')) : [])))].sort();
+  /** What the tag table and the decision mix read: the whole tuning set, or its sample beside the baseline. */
+  const read = step > 1 ? ` (the sample: one in ${step})` : '';
   console.log(
-    `\n${'tuning tag (in scope)'.padEnd(22)} ${'n'.padStart(4)}  ${'ours top-1'.padStart(10)}  ${'baseline'.padStart(9)}`,
+    `\n${'tuning tag (in scope)'.padEnd(22)} ${'n'.padStart(4)}  ${'ours top-1'.padStart(10)}  ${'baseline'.padStart(9)}${read}`,
   );
   for (const tag of tags) {
     const idx = tuning.map((q, i) => (q.expected && q.tags.includes(tag) ? i : -1)).filter((i) => i >= 0);
@@ -291,7 +293,7 @@ async function main(): Promise<void> {
   const inScope = ours.outcomes.filter((_, i) => tuning[i].expected);
   const mix = (d: string) => pct(inScope.filter((o) => o.decision === d).length / inScope.length);
   console.log(
-    `\nDecisions on in-scope tuning questions: answer ${mix('answer')}, choose ${mix('choose')}, declined ${mix('unknown')}, elsewhere ${mix('elsewhere')}`,
+    `\nDecisions on in-scope tuning questions${read}: answer ${mix('answer')}, choose ${mix('choose')}, declined ${mix('unknown')}, elsewhere ${mix('elsewhere')}`,
   );
 
   if (verbose) {

@@ -107,12 +107,17 @@ const SMALL_TALK: Record<'thanks' | 'agree' | 'bye', string> = {
   bye: 'Dạ, chào anh/chị. Chúc anh/chị một ngày tốt lành!',
 };
 
+/** The contact card's line of the reception address: how a reader (and `bench:chat`) tells the card apart. */
+export const RECEPTION_LABEL = 'Nơi tiếp nhận hồ sơ';
+/** How the reply to a message nobody understood begins. */
+export const NOT_UNDERSTOOD = 'Xin lỗi, tôi chưa hiểu câu hỏi của anh/chị.';
+
 export function contactReply(ctx: AppContext): Reply {
   const c = ctx.commune;
   return {
     text:
       `${c.name}${c.province ? `, ${c.province}` : ''}\n` +
-      `• Nơi tiếp nhận hồ sơ: ${c.address}\n` +
+      `• ${RECEPTION_LABEL}: ${c.address}\n` +
       `• Giờ làm việc: ${c.hoursText}\n` +
       `• Điện thoại: ${c.phone}`,
     buttons: [{ label: 'Về danh mục chính', action: 'menu:main' }],
@@ -166,7 +171,7 @@ export async function fallback(ctx: AppContext): Promise<Reply | undefined> {
   const send = offerToStaff(ctx.state, ctx.text, ctx.now);
   return {
     text:
-      'Xin lỗi, tôi chưa hiểu câu hỏi của anh/chị. Anh/chị có thể hỏi về thủ tục (ví dụ: "đăng ký kết hôn cần gì?"), ' +
+      `${NOT_UNDERSTOOD} Anh/chị có thể hỏi về thủ tục (ví dụ: "đăng ký kết hôn cần gì?"), ` +
       'gửi mã hồ sơ để tra cứu, ' +
       (send ? `hoặc chọn "${send.label}" để cán bộ xã trả lời câu hỏi trên.` : 'hoặc nhắn "gặp cán bộ" để cán bộ xã trả lời.') +
       (away ? `\n${away}` : ''),

@@ -5,7 +5,15 @@ import type { Reply } from '../../core/types.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { findRequestCode } from './codes.js';
 import { KIND_LABELS } from './records.js';
-import { CANCEL_ACTION, FLOW_REQUEST, START_ACTION, cancelledReply, createRequestFlow, kindFromText } from './request-flow.js';
+import {
+  CANCEL_ACTION,
+  COPY_REQUEST_OPENING,
+  FLOW_REQUEST,
+  START_ACTION,
+  cancelledReply,
+  createRequestFlow,
+  kindFromText,
+} from './request-flow.js';
 import { FEE_PER_COPY } from './service.js';
 import { lookup } from './status.js';
 
@@ -37,7 +45,7 @@ export function register(router: Router<AppContext>): void {
   const start = (ctx: AppContext): Reply => {
     const kind = ctx.text ? kindFromText(foldPhrase(ctx.text)) : undefined;
     if (!kind) return flow.start(ctx);
-    const intro = `Tôi sẽ giúp anh/chị gửi yêu cầu cấp bản sao ${KIND_LABELS[kind].toLowerCase()} (lệ phí ${formatMoneyVi(FEE_PER_COPY)}/bản).`;
+    const intro = `${COPY_REQUEST_OPENING} ${KIND_LABELS[kind].toLowerCase()} (lệ phí ${formatMoneyVi(FEE_PER_COPY)}/bản).`;
     const reply = flow.start(ctx, { step: 'name', values: { kind } });
     return { ...reply, text: `${intro}\n${reply.text}` };
   };

@@ -42,6 +42,8 @@ export const FLOW_REQUEST = 'civil:request';
 /** The action of the procedure 2.000635 answer's button "Yêu cầu bản sao qua tin nhắn". */
 export const START_ACTION = 'civil:start';
 export const CANCEL_ACTION = 'civil:cancel';
+/** How the copy request begins, whichever way it started (`bench:chat` reads it too). */
+export const COPY_REQUEST_OPENING = 'Tôi sẽ giúp anh/chị gửi yêu cầu cấp bản sao';
 const PICK = 'civil:pick:';
 const cancelButton: ReplyButton = { label: 'Hủy yêu cầu', action: CANCEL_ACTION };
 
@@ -79,7 +81,7 @@ function steps(flow: () => ConversationFlow<AppContext>) {
       id: 'kind',
       ask: (): Reply => ({
         text:
-          'Tôi sẽ giúp anh/chị gửi yêu cầu cấp bản sao trích lục hộ tịch (thủ tục 2.000635, lệ phí ' +
+          `${COPY_REQUEST_OPENING} trích lục hộ tịch (thủ tục 2.000635, lệ phí ` +
           `${formatMoneyVi(FEE_PER_COPY)}/bản). Cán bộ tư pháp – hộ tịch sẽ kiểm tra và trả lời tại cuộc trò chuyện này.\n` +
           'Anh/chị cần bản sao loại nào?',
         buttons: [pick('Khai sinh', 'birth'), pick('Kết hôn', 'marriage'), pick('Khai tử', 'death'), cancelButton],
