@@ -92,8 +92,8 @@ export function createExampleIndex(examples: readonly LabelledExample[]): Exampl
   for (const bag of bags) for (const f of bag.keys()) df.set(f, (df.get(f) ?? 0) + 1);
   const n = Math.max(1, examples.length);
   const idf = (f: string) => Math.log(1 + n / (df.get(f) ?? 0.5));
-  /** Postings: feature -> (example, weight); example vectors are unit length. */
-  const postings = new Map<string, Array<{ e: number; w: number }>>();
+  /** Postings: feature -> (example, weight); example vectors are unit length. Packed once built (`pack`). */
+  const building = new Map<string, Array<{ e: number; w: number }>>();
   /** The procedures with examples, and the sum of their examples' unit vectors. */
   const codes: string[] = [];
   const codeIndex = new Map<string, number>();
@@ -101,7 +101,7 @@ export function createExampleIndex(examples: readonly LabelledExample[]): Exampl
   bags.forEach((bag, e) => {
     const weighted = [...bag].map(([f, tf]) => [f, (1 + Math.log(tf)) * idf(f)] as const);
     const norm = Math.hypot(...weighted.map(([, w]) => w)) || 1;
-    for (const [f, w] of weighted) (postings.get(f) ?? postings.set(f, []).get(f)!).push({ e, w: w / norm });
+    for (const [f, w] of weighted) (building.get(f) ?? building.set(f, []).get(f)!).push({ e, w: w / norm });
     for (const code of examples[e].codes ?? []) {
       let c = codeIndex.get(code);
       if (c === undefined) {
@@ -112,12 +112,14 @@ export function createExampleIndex(examples: readonly LabelledExample[]): Exampl
       for (const [f, w] of weighted) sums[c].set(f, (sums[c].get(f) ?? 0) + w / norm);
     }
   });
+  const postings = pack(building);
   /** Postings of the centroids: feature -> (procedure, weight); centroids are unit length. */
-  const centroidPostings = new Map<string, Array<{ e: number; w: number }>>();
+  const centroidBuilding = new Map<string, Array<{ e: number; w: number }>>();
   sums.forEach((sum, c) => {
     const norm = Math.hypot(...sum.values()) || 1;
-    for (const [f, w] of sum) (centroidPostings.get(f) ?? centroidPostings.set(f, []).get(f)!).push({ e: c, w: w / norm });
+    for (const [f, w] of sum) (centroidBuilding.get(f) ?? centroidBuilding.set(f, []).get(f)!).push({ e: c, w: w / norm });
   });
+  const centroidPostings = pack(centroidBuilding);
 
   // Similarities accumulate in one reused array (the examples a query touched are listed beside it):
   // a Map and a sort of every touched example were a quarter of a search's time.
@@ -130,7 +132,7 @@ export function createExampleIndex(examples: readonly LabelledExample[]): Exampl
   function nearestOf(
     weighted: ReadonlyArray<readonly [string, number]>,
     norm: number,
-    vectors: Map<string, Array<{ e: number; w: number }>>,
+    vectors: Map<string, Packed>,
     acc: Float64Array,
     seen: number[],
     k: number,
@@ -138,9 +140,12 @@ export function createExampleIndex(examples: readonly LabelledExample[]): Exampl
     for (const [f, w] of weighted) {
       const list = vectors.get(f);
       if (!list) continue;
-      for (const p of list) {
-        if (acc[p.e] === 0) seen.push(p.e);
-        acc[p.e] += (w / norm) * p.w;
+      const q = w / norm;
+      const { ids, weights } = list;
+      for (let i = 0; i < ids.length; i++) {
+        const e = ids[i];
+        if (acc[e] === 0) seen.push(e);
+        acc[e] += q * weights[i];
       }
     }
     const best = topK(seen, acc, k);
@@ -183,6 +188,20 @@ export function createExampleIndex(examples: readonly LabelledExample[]): Exampl
   }
 
   return { vote, known: (code) => codeIndex.has(code), size: examples.length };
+}
+
+/** One feature's postings packed: the vectors' ids and weights side by side (the vote's hot loop reads them). */
+interface Packed {
+  ids: Int32Array;
+  weights: Float64Array;
+}
+
+function pack(lists: Map<string, Array<{ e: number; w: number }>>): Map<string, Packed> {
+  const packed = new Map<string, Packed>();
+  for (const [f, list] of lists) {
+    packed.set(f, { ids: Int32Array.from(list, (p) => p.e), weights: Float64Array.from(list, (p) => p.w) });
+  }
+  return packed;
 }
 
 /** The `k` most similar, most similar first (ties: the earlier one), without sorting them all. */
