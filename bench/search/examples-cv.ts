@@ -7,7 +7,8 @@
  *   npx tsx bench/search/examples-cv.ts [--folds 2-18] [--fraction F] [--admit X] [--weight X] [--contradict X] …
  *
  * `--folds A-B` answers only the tuning files numbered A to B (the examples are still all the other files);
- * `--fraction F` keeps the first F of the examples (a learning curve); `--json` prints the pooled figures last.
+ * `--fraction F` keeps the first F of the examples in the tuning set's order (the project's own questions, then
+ * the files by name: tuning-10 before tuning-2), a learning curve; `--json` prints the pooled figures last.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -33,8 +34,10 @@ const tuning = {
 };
 const range = (() => {
   const i = process.argv.indexOf('--folds');
-  const [lo, hi] = i > 0 ? process.argv[i + 1].split('-').map(Number) : [0, Infinity];
-  return { lo, hi: hi ?? lo };
+  if (i < 0) return { lo: 0, hi: Infinity };
+  const m = /^(\d+)(?:-(\d+))?$/.exec(process.argv[i + 1] ?? '');
+  if (!m) throw new Error('--folds takes a file number or a range of them: --folds 2-18');
+  return { lo: Number(m[1]), hi: Number(m[2] ?? m[1]) };
 })();
 const fraction = arg('fraction', 1);
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sets');

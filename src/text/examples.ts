@@ -113,6 +113,8 @@ export function createExampleIndex(examples: readonly LabelledExample[]): Exampl
     }
   });
   const postings = pack(building);
+  // The vote's closures share this scope: empty what only the build needed, or it lives as long as the index.
+  building.clear();
   /** Postings of the centroids: feature -> (procedure, weight); centroids are unit length. */
   const centroidBuilding = new Map<string, Array<{ e: number; w: number }>>();
   sums.forEach((sum, c) => {
@@ -120,6 +122,8 @@ export function createExampleIndex(examples: readonly LabelledExample[]): Exampl
     for (const [f, w] of sum) (centroidBuilding.get(f) ?? centroidBuilding.set(f, []).get(f)!).push({ e: c, w: w / norm });
   });
   const centroidPostings = pack(centroidBuilding);
+  centroidBuilding.clear();
+  sums.length = 0;
 
   // Similarities accumulate in one reused array (the examples a query touched are listed beside it):
   // a Map and a sort of every touched example were a quarter of a search's time.
