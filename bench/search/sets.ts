@@ -59,24 +59,22 @@ function sha256(file: string): string {
 }
 
 /**
- * Catalog fields whose needs the brief labels `null` (`sets/BRIEF.md`: taxes, driving licences, court cases): the
- * tax office, the licensing authority or the court decides them, and the chat says where to go. Authors of the
+ * Catalog fields whose needs the brief labels `null` (`sets/BRIEF.md`: taxes, court cases) and the chat declines
+ * with where to go (`src/features/procedures/scope.ts`): the tax office or the court decides them. Authors of the
  * earlier tuning files labelled some of them with the catalog's procedure anyway; the tuning set reads every file
- * to the one policy. Passports are named separately: their field also holds commune procedures (reporting a lost
- * passport, a foreigner's stay).
+ * to the one policy. Not dropped, because the chat answers them as the scope rules say: the registration fee
+ * ("lệ phí trước bạ") filed with a land dossier, a driving licence's exchange or re-issue (received by the commune
+ * police), a lost passport's report. A passport's issue is named separately: its field also holds commune
+ * procedures (a lost passport, a foreigner's stay).
  */
-const ELSEWHERE_FIELDS = new Set([
-  'Thuế',
-  'Quản lý thuế, phí, lệ phí và thu khác của ngân sách nhà nước',
-  'Sát hạch, cấp giấy phép lái xe',
-  'Tòa án',
-]);
+const ELSEWHERE_FIELDS = new Set(['Thuế', 'Quản lý thuế, phí, lệ phí và thu khác của ngân sách nhà nước', 'Tòa án']);
 const ELSEWHERE_NAME = /^(thủ tục )?cấp hộ chiếu/i;
+const ANSWERED_NAME = /^(thủ tục )?khai lệ phí trước bạ/i;
 let elsewhereCodes: Set<string> | undefined;
 function decidedElsewhere(code: string): boolean {
   elsewhereCodes ??= new Set(
     loadSnapshot()
-      .filter((p) => ELSEWHERE_FIELDS.has(p.field) || ELSEWHERE_NAME.test(p.name))
+      .filter((p) => (ELSEWHERE_FIELDS.has(p.field) && !ANSWERED_NAME.test(p.name)) || ELSEWHERE_NAME.test(p.name))
       .map((p) => p.code),
   );
   return elsewhereCodes.has(code);
