@@ -41,7 +41,6 @@ const range = (() => {
 })();
 const fraction = arg('fraction', 1);
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sets');
-const fold = (file: string): BenchQuestion[] => tuningFile(file);
 
 /** `--misses <file>`: print that fold's misses with the examples engine (tuning files only, so reading them is fair). */
 const missesOf = (() => {
@@ -53,16 +52,11 @@ const misses: string[] = [];
 /** Every fold's questions and the examples engine's outcomes, pooled for the summary. */
 const pooled: { qs: BenchQuestion[]; outcomes: Outcome[]; foldTop1: number[] } = { qs: [], outcomes: [], foldTop1: [] };
 
-function metrics(engine: ProcedureEngine, qs: BenchQuestion[]) {
-  return figures(
-    qs,
-    qs.map((q) => outcomeOf(engine.search(input(q), { limit: 5 }))),
-  );
-}
+const answer = (engine: ProcedureEngine, qs: BenchQuestion[]) => qs.map((q) => outcomeOf(engine.search(input(q), { limit: 5 })));
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-function figures(qs: BenchQuestion[], outcomes: Outcome[]) {
-  const m = score(qs, outcomes, []);
+/** A table row's figures from a scoring (`score`) already made. */
+function figures(m: ReturnType<typeof score>) {
   return {
     n: m.n,
     top1: pct(m.top1),
@@ -98,23 +92,23 @@ const FOLDS = readdirSync(dir)
   .filter((f) => parseInt(f.slice(7)) >= range.lo && parseInt(f.slice(7)) <= range.hi)
   .sort((a, b) => parseInt(a.slice(7)) - parseInt(b.slice(7)));
 for (const file of missesOf ? [missesOf] : FOLDS) {
-  const test = fold(file);
+  const test = tuningFile(file);
   const held = new Set(test.map((q) => q.q));
   const others = all.filter((q) => !held.has(q.q)).map((q) => ({ q: q.q, codes: q.expected }));
   const examples = others.slice(0, Math.round(fraction * others.length));
   const withEx = createProcedureEngine(docs, { examples, exampleTuning: tuning });
-  rows.push({ fold: file, engine: 'index only', ...metrics(plain, test) });
-  const outcomes = test.map((q) => outcomeOf(withEx.search(input(q), { limit: 5 })));
+  rows.push({ fold: file, engine: 'index only', ...figures(score(test, answer(plain, test), [])) });
+  const outcomes = answer(withEx, test);
   if (file === missesOf) misses.push(...test.flatMap((q, i) => missOf(q, outcomes[i])));
-  const own = figures(test, outcomes);
-  rows.push({ fold: file, engine: `+ ${examples.length} examples`, ...own });
+  const own = score(test, outcomes, []);
+  rows.push({ fold: file, engine: `+ ${examples.length} examples`, ...figures(own) });
   pooled.qs.push(...test);
   pooled.outcomes.push(...outcomes);
-  pooled.foldTop1.push(score(test, outcomes, []).top1);
+  pooled.foldTop1.push(own.top1);
 }
 const summary = score(pooled.qs, pooled.outcomes, []);
 const foldMean = pooled.foldTop1.reduce((a, b) => a + b, 0) / Math.max(1, pooled.foldTop1.length);
-rows.push({ fold: `all ${pooled.foldTop1.length}`, engine: 'examples, pooled', ...figures(pooled.qs, pooled.outcomes) });
+rows.push({ fold: `all ${pooled.foldTop1.length}`, engine: 'examples, pooled', ...figures(summary) });
 console.table(rows);
 console.log(`mean of the folds' top-1: ${(100 * foldMean).toFixed(2)} %`);
 if (missesOf) console.log(misses.join('\n'));

@@ -111,9 +111,10 @@ export function withExamples(
     // A direct answer the examples' vote strongly contradicts becomes a choice between the two.
     const answer = r.candidates[0];
     const rival = voted[0];
-    if (!answer || rival.code === answer.code || (share.get(answer.code) ?? 0) >= tuning.contradict) return r;
+    const answerShare = answer ? (share.get(answer.code) ?? 0) : 0;
+    if (!answer || rival.code === answer.code || answerShare >= tuning.contradict) return r;
     const rivalHit = r.results.find((h) => h.code === rival.code) ?? asHit(rival.code, 0);
-    const candidates = (share.get(answer.code) ?? 0) < tuning.overrule ? [rivalHit, answer] : [answer, rivalHit];
+    const candidates = answerShare < tuning.overrule ? [rivalHit, answer] : [answer, rivalHit];
     const rest = r.results.filter((h) => h.code !== answer.code && h.code !== rival.code);
     return { ...r, decision: 'choose', confident: false, candidates, results: [...candidates, ...rest].slice(0, limit) };
   }
