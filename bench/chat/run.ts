@@ -17,7 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import { createDatabase } from '../../src/db/client.js';
 import { createProcedureEngine, type ProcedureEngine } from '../../src/features/procedures/engine.js';
-import { loadExamples } from '../../src/features/procedures/examples-data.js';
+import { loadShipped } from '../../src/features/procedures/examples-data.js';
 import { NOT_UNDERSTOOD, RECEPTION_LABEL } from '../../src/features/assistant/index.js';
 import { COPY_REQUEST_OPENING } from '../../src/features/civil-records/request-flow.js';
 import { startTestRuntime } from '../../test/helpers/runtime.js';
@@ -171,7 +171,8 @@ async function main() {
   const rt = await startRuntime();
   try {
     // The baseline: the engine built as the runtime builds it, from the shipped snapshot and examples.
-    const engine = createProcedureEngine(loadSnapshot().map(toSearchable), { examples: loadExamples() });
+    const { examples, model: exampleModel } = loadShipped();
+    const engine = createProcedureEngine(loadSnapshot().map(toSearchable), { examples, exampleModel });
     const sets: Record<string, SetFigures> = { heldOut: await measure(rt.baseUrl, engine, held.questions) };
     if (process.argv.includes('--tuning')) sets.tuning = await measure(rt.baseUrl, engine, tuningSet());
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

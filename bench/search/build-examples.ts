@@ -5,10 +5,16 @@
  * tờ" were written by both sets' authors) is left out, so no held-out
  * question is ever its own example.
  *
+ * It also writes data/catalog/example-model.json.gz, the model learned from
+ * those examples (src/text/example-model.ts), stamped with the examples
+ * file's hash.
+ *
  *   npm run examples:build
  */
 import { writeFileSync } from 'node:fs';
-import { defaultExamplesPath } from '../../src/features/procedures/examples-data.js';
+import { gzipSync } from 'node:zlib';
+import { defaultExamplesPath, defaultModelPath, examplesHash } from '../../src/features/procedures/examples-data.js';
+import { storeModel, trainExampleModel } from '../../src/text/example-model.js';
 import { heldOutSet, tuningSet } from './sets.js';
 
 const held = new Set(heldOutSet().questions.map((q) => q.q.trim().toLowerCase()));
@@ -28,3 +34,8 @@ for (const q of tuningSet()) {
 const file = defaultExamplesPath();
 writeFileSync(file, JSON.stringify(examples, null, 0).replace(/\},\{/g, '},\n{') + '\n');
 console.log(`${examples.length} examples written to ${file} (${skipped} left out: also held out)`);
+// The model learns from exactly what was written (the file read back, as the service reads it).
+const model = trainExampleModel(examples);
+const stored = storeModel(model, examplesHash(file));
+writeFileSync(defaultModelPath(), gzipSync(JSON.stringify(stored), { level: 9 }));
+console.log(`model of ${model.classes} classes, ${model.weights.size} features written to ${defaultModelPath()}`);

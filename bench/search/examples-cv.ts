@@ -9,12 +9,16 @@
  * `--folds A-B` answers only the tuning files numbered A to B (the examples are still all the other files);
  * `--fraction F` keeps the first F of the examples in the tuning set's order (the project's own questions, then
  * the files by name: tuning-10 before tuning-2), a learning curve; `--json` prints the pooled figures last.
+ * Each fold's examples also train the learned model (example-model.ts) that votes beside them, as
+ * `npm run examples:build` trains the shipped one: `--no-model` leaves it out, `--model-weight X` weighs it.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProcedureEngine, type ProcedureEngine } from '../../src/features/procedures/engine.js';
+import { trainExampleModel } from '../../src/text/example-model.js';
 import { DEFAULT_EXAMPLE_TUNING } from '../../src/text/example-evidence.js';
+import { DEFAULT_MODEL_WEIGHT } from '../../src/text/examples.js';
 import { loadSnapshot, toSearchable } from './catalog.js';
 import { input, outcomeOf, score, type Outcome } from './scoring.js';
 import { tuningFile, tuningSet, type BenchQuestion } from './sets.js';
@@ -31,6 +35,7 @@ const tuning = {
   decline: arg('decline', DEFAULT_EXAMPLE_TUNING.decline),
   declineAnswer: arg('decline-answer', DEFAULT_EXAMPLE_TUNING.declineAnswer),
   declineShare: arg('decline-share', DEFAULT_EXAMPLE_TUNING.declineShare),
+  declineModel: arg('decline-model', DEFAULT_EXAMPLE_TUNING.declineModel),
 };
 const range = (() => {
   const i = process.argv.indexOf('--folds');
@@ -96,7 +101,13 @@ for (const file of missesOf ? [missesOf] : FOLDS) {
   const held = new Set(test.map((q) => q.q));
   const others = all.filter((q) => !held.has(q.q)).map((q) => ({ q: q.q, codes: q.expected }));
   const examples = others.slice(0, Math.round(fraction * others.length));
-  const withEx = createProcedureEngine(docs, { examples, exampleTuning: tuning });
+  const exampleModel = process.argv.includes('--no-model') ? undefined : trainExampleModel(examples);
+  const withEx = createProcedureEngine(docs, {
+    examples,
+    exampleTuning: tuning,
+    exampleModel,
+    exampleModelWeight: arg('model-weight', DEFAULT_MODEL_WEIGHT),
+  });
   rows.push({ fold: file, engine: 'index only', ...figures(score(test, answer(plain, test), [])) });
   const outcomes = answer(withEx, test);
   if (file === missesOf) misses.push(...test.flatMap((q, i) => missOf(q, outcomes[i])));

@@ -17,7 +17,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { createProcedureEngine } from '../../src/features/procedures/engine.js';
-import { loadExamples } from '../../src/features/procedures/examples-data.js';
+import { loadShipped } from '../../src/features/procedures/examples-data.js';
+import type { ExampleModel } from '../../src/text/example-model.js';
 import type { LabelledExample } from '../../src/text/examples.js';
 import type { SearchableProcedure } from '../../src/text/search-index.js';
 import { loadSnapshot, toSearchable } from './catalog.js';
@@ -33,9 +34,10 @@ function runOurs(
   docs: SearchableProcedure[],
   questions: BenchQuestion[],
   examples: LabelledExample[] = [],
+  exampleModel?: ExampleModel,
 ): { outcomes: Outcome[]; times: number[]; buildMs: number } {
   const t0 = performance.now();
-  const index = createProcedureEngine(docs, { examples });
+  const index = createProcedureEngine(docs, { examples, exampleModel });
   const buildMs = performance.now() - t0;
   const outcomes = questions.map((q) => outcomeOf(index.search(input(q), { limit: 5 })));
   const times: number[] = [];
@@ -130,9 +132,9 @@ function replicateCatalog(docs: SearchableProcedure[], times: number): Searchabl
 async function mainScaled(scale: number, json: boolean, quick: boolean): Promise<void> {
   const docs = replicateCatalog(loadSnapshot(process.env.CATALOG_SNAPSHOT || undefined).map(toSearchable), scale);
   const questions = [...tuningSet(), ...heldOutSet().questions];
-  const examples = loadExamples();
+  const { examples, model: exampleModel } = loadShipped();
   const t0 = performance.now();
-  const index = createProcedureEngine(docs, { examples });
+  const index = createProcedureEngine(docs, { examples, exampleModel });
   const ours = { buildMs: performance.now() - t0, times: [] as number[] };
   // One warm-up pass over a hundred questions, then one timed pass over all of them.
   for (const q of questions.slice(0, 100)) index.search(input(q), { limit: 5 });
@@ -200,11 +202,11 @@ async function main(): Promise<void> {
   // The tuning set is measured on the catalog alone: its questions are the shipped examples, so with them
   // it would find itself (bench/search/examples-cv.ts measures the examples on the tuning files, each left out).
   // The held-out set gets exactly what residents get: the catalog and the shipped examples.
-  const examples = loadExamples();
+  const shipped = loadShipped();
   // Ours first, all of it, in a process that has not yet made the baseline's PGlite (a large WebAssembly heap).
   // Whether that heap slowed our timings was not shown: runs of the same code differ by about 1 ms at p99 here.
   const ours = runOurs(docs, tuning);
-  const heldOurs = runOurs(docs, held.questions, examples);
+  const heldOurs = runOurs(docs, held.questions, shipped.examples, shipped.model);
   const heldCatalogOnly = runOurs(docs, held.questions);
   const base = quick
     ? { outcomes: tuning.map(() => ({ declined: true, top: [] })), times: [0] }
@@ -224,7 +226,8 @@ async function main(): Promise<void> {
       `latency over ${PASSES} warm passes (baseline 1).`,
   );
   console.log(
-    `  examples:     ${examples.length} answered questions (data/catalog/examples.json, from the tuning set)\n` +
+    `  examples:     ${shipped.examples.length} answered questions (data/catalog/examples.json, from the tuning set), ` +
+      `${shipped.model ? `and the model learned from them (${shipped.model.classes} classes)` : `no model (${shipped.problem})`}\n` +
       `  tuning set:   ${tuningAll.length} questions${step > 1 ? `, one in ${step} read here beside the baseline: ${m.n}` : ''} (${m.inScope} in scope, ${m.outOfScope} out of scope, ${ambiguous} ambiguous, ${m.messy} long or messy)`,
   );
   console.log(
@@ -326,7 +329,8 @@ async function main(): Promise<void> {
             ]),
           ),
         },
-        examples: examples.length,
+        examples: shipped.examples.length,
+        exampleModel: shipped.model ? shipped.model.classes : null,
         targetsMet: held.unfrozen.length === 0 && TARGETS.every((t) => t.ok(hm[t.key] as number)),
       }),
     );

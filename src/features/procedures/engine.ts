@@ -14,6 +14,7 @@ import {
 } from '../../text/search-index.js';
 import { rawWords, tokenize } from '../../text/normalize.js';
 import { ASKING_WORDS } from '../../text/lexicon.js';
+import type { ExampleModel } from '../../text/example-model.js';
 import { createExampleIndex, type ExampleIndex, type LabelledExample } from '../../text/examples.js';
 import { runSteps, runStepsAsync, type Steps } from '../../core/steps.js';
 import { DEFAULT_EXAMPLE_TUNING, withExamples, type ExampleTuning } from '../../text/example-evidence.js';
@@ -68,6 +69,9 @@ export interface EngineOptions {
   /** The same examples already indexed (`createExampleIndex`), shared by every commune's engine. */
   exampleIndex?: ExampleIndex;
   exampleTuning?: ExampleTuning;
+  /** A model learned from `examples` (example-model.ts), voting beside them. */
+  exampleModel?: ExampleModel;
+  exampleModelWeight?: number;
 }
 
 /** Build an engine at once (start-up, benchmarks, tests). */
@@ -86,7 +90,11 @@ export function buildProcedureEngine(
 function* procedureEngineSteps(procedures: readonly SearchableProcedure[], opts: EngineOptions): Steps<ProcedureEngine> {
   const index = yield* procedureIndexSteps(procedures, opts.tuning);
   const byCode = new Map(procedures.map((p) => [p.code, { code: p.code, name: p.name, field: p.field, levels: p.levels }]));
-  const examples = opts.exampleIndex ?? (opts.examples?.length ? createExampleIndex(opts.examples) : undefined);
+  const examples =
+    opts.exampleIndex ??
+    (opts.examples?.length
+      ? createExampleIndex(opts.examples, { model: opts.exampleModel, modelWeight: opts.exampleModelWeight })
+      : undefined);
   const exampleTuning = opts.exampleTuning ?? DEFAULT_EXAMPLE_TUNING;
   // A commune's own procedure has no answered examples: a few declined ones that share its message's words
   // must not withdraw it.

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { readModel, type ExampleModel, type StoredModel } from '../../text/example-model.js';
 import type { LabelledExample } from '../../text/examples.js';
 
 /**
@@ -8,10 +11,39 @@ import type { LabelledExample } from '../../text/examples.js';
  * project's tuning sets (`npm run examples:build`). Never the held-out sets.
  */
 export function defaultExamplesPath(): string {
-  const candidates = ['../../../data/catalog/examples.json', '../../../../data/catalog/examples.json'].map((rel) =>
+  return dataPath('examples.json');
+}
+
+/** The model learned from the shipped examples (`npm run examples:build` writes both). */
+export function defaultModelPath(): string {
+  return dataPath('example-model.json.gz');
+}
+
+function dataPath(name: string): string {
+  const candidates = [`../../../data/catalog/${name}`, `../../../../data/catalog/${name}`].map((rel) =>
     fileURLToPath(new URL(rel, import.meta.url)),
   );
   return candidates.find((p) => existsSync(p)) ?? candidates[0];
+}
+
+/** SHA-256 of an examples file, as a stored model records the one it was learned from. */
+export function examplesHash(file = defaultExamplesPath()): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/**
+ * The model learned from the examples file, or undefined when there is none or it was learned from other
+ * examples (the file edited without `npm run examples:build`): a stale model would vote for what the examples
+ * no longer say, so the nearest examples then vote alone.
+ */
+export function loadExampleModel(
+  examplesFile = defaultExamplesPath(),
+  file = defaultModelPath(),
+): { model?: ExampleModel; problem?: string } {
+  if (!existsSync(file) || !existsSync(examplesFile)) return { problem: 'absent' };
+  const stored = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as StoredModel;
+  if (stored.examples !== examplesHash(examplesFile)) return { problem: 'stale' };
+  return { model: readModel(stored) };
 }
 
 /** The examples, or none when the file is absent (the search then reads the catalog alone). */
@@ -27,4 +59,9 @@ export function loadExamples(file = defaultExamplesPath()): LabelledExample[] {
       throw new Error(`${file}[${i}]: expected { q, codes: a non-empty list of codes, or null }`);
     return { q: item.q, codes: codes as string[] | null };
   });
+}
+
+/** The shipped examples and the model learned from them (when it is there and theirs), as the service reads them. */
+export function loadShipped(): { examples: LabelledExample[]; model?: ExampleModel; problem?: string } {
+  return { examples: loadExamples(), ...loadExampleModel() };
 }

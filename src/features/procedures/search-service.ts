@@ -12,7 +12,7 @@ import {
 } from './engine.js';
 import { listLocalProcedures, mapNationalProcedures } from './repo.js';
 import { listAliases, rewriteWithAliases, type AliasRule } from './aliases.js';
-import { loadExamples } from './examples-data.js';
+import { loadShipped } from './examples-data.js';
 import { createExampleIndex, type LabelledExample } from '../../text/examples.js';
 
 /**
@@ -31,9 +31,13 @@ export function createProcedureSearchService(deps: {
   onBuild?: (communeId: number, phase: 'start' | 'end') => void;
 }) {
   /** Residents' answered questions, read as evidence beside the catalog (src/text/examples.ts). */
-  const examples = deps.examples ?? loadExamples();
+  const shipped = deps.examples ? { examples: deps.examples } : loadShipped();
+  if (shipped.problem === 'stale') {
+    deps.log.warn('example model learned from other examples than data/catalog/examples.json: run npm run examples:build');
+  }
+  const { examples, model } = shipped;
   // Indexed once and shared by the national engine and every commune's own.
-  const exampleIndex = examples.length ? createExampleIndex(examples) : undefined;
+  const exampleIndex = examples.length ? createExampleIndex(examples, { model }) : undefined;
   const engineOf = (docs: SearchableProcedure[]) => buildProcedureEngine(docs, { exampleIndex });
   let national: ProcedureEngine = createProcedureEngine([]);
   const perCommune = new Map<number, ProcedureEngine>();
