@@ -65,6 +65,10 @@ export function trainExampleModel(
   const idOf = (code: string) => classId.get(code) ?? (classId.set(code, names.push(code) - 1), names.length - 1);
   const featureId = new Map<string, number>();
   const rows: Row[] = [];
+  examples.forEach((e, i) => {
+    // An empty list would train a class that is not there: a labelling slip, refused as loadExamples does.
+    if (e.codes && !e.codes.length) throw new Error(`example ${i}: codes must be null or a non-empty list`);
+  });
   const data = examples.map((e) => ({
     f: Int32Array.from(modelFeatures(exampleWords(e.q)), (f) => {
       let id = featureId.get(f);

@@ -22,7 +22,10 @@ export interface LabelledExample {
 }
 
 export interface ExampleVote {
-  /** Procedure codes by summed similarity of the nearest examples, best first. */
+  /**
+   * Procedure codes, best first: by the nearest examples' summed similarity, or, with a learned model, by that
+   * and the model's score, each scaled to its first and summed (0 to 1 + the model's weight).
+   */
   codes: Array<{ code: string; score: number }>;
   /** Similarity of the nearest example (0..1). */
   best: number;
@@ -63,17 +66,15 @@ const CENTROIDS = 5;
 export const DEFAULT_MODEL_WEIGHT = 2;
 /** Neighbours below this similarity do not vote. */
 const MIN_SIM = 0.2;
-const STOP = PLAIN_WORDS;
-
 function features(words: readonly string[]): Map<string, number> {
   const out = new Map<string, number>();
   const add = (f: string) => out.set(f, (out.get(f) ?? 0) + 1);
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
-    if (STOP.has(w) || /^\d+$/.test(w)) continue;
+    if (PLAIN_WORDS.has(w) || /^\d+$/.test(w)) continue;
     add(w);
     const next = words[i + 1];
-    if (next !== undefined && !STOP.has(next)) add(`${w} ${next}`);
+    if (next !== undefined && !PLAIN_WORDS.has(next)) add(`${w} ${next}`);
   }
   return out;
 }

@@ -32,18 +32,28 @@ export function examplesHash(file = defaultExamplesPath()): string {
 }
 
 /**
- * The model learned from the examples file, or undefined when there is none or it was learned from other
- * examples (the file edited without `npm run examples:build`): a stale model would vote for what the examples
- * no longer say, so the nearest examples then vote alone.
+ * The model learned from the examples file, or no model and why: none there ("absent"), learned from other
+ * examples ("stale": the file edited without `npm run examples:build`; it would vote for what the examples no
+ * longer say), or not a readable model ("unreadable": a truncated or damaged file). The nearest examples then
+ * vote alone; the search is never stopped by it.
  */
 export function loadExampleModel(
   examplesFile = defaultExamplesPath(),
   file = defaultModelPath(),
-): { model?: ExampleModel; problem?: string } {
+): { model?: ExampleModel; problem?: 'absent' | 'stale' | 'unreadable' } {
   if (!existsSync(file) || !existsSync(examplesFile)) return { problem: 'absent' };
-  const stored = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as StoredModel;
-  if (stored.examples !== examplesHash(examplesFile)) return { problem: 'stale' };
-  return { model: readModel(stored) };
+  let stored: StoredModel;
+  try {
+    stored = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as StoredModel;
+  } catch {
+    return { problem: 'unreadable' };
+  }
+  if (stored?.examples !== examplesHash(examplesFile)) return { problem: 'stale' };
+  try {
+    return { model: readModel(stored) };
+  } catch {
+    return { problem: 'unreadable' };
+  }
 }
 
 /** The examples, or none when the file is absent (the search then reads the catalog alone). */
@@ -62,6 +72,6 @@ export function loadExamples(file = defaultExamplesPath()): LabelledExample[] {
 }
 
 /** The shipped examples and the model learned from them (when it is there and theirs), as the service reads them. */
-export function loadShipped(): { examples: LabelledExample[]; model?: ExampleModel; problem?: string } {
+export function loadShipped(): ReturnType<typeof loadExampleModel> & { examples: LabelledExample[] } {
   return { examples: loadExamples(), ...loadExampleModel() };
 }

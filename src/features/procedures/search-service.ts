@@ -32,8 +32,12 @@ export function createProcedureSearchService(deps: {
 }) {
   /** Residents' answered questions, read as evidence beside the catalog (src/text/examples.ts). */
   const shipped = deps.examples ? { examples: deps.examples } : loadShipped();
-  if (shipped.problem === 'stale') {
-    deps.log.warn('example model learned from other examples than data/catalog/examples.json: run npm run examples:build');
+  if (shipped.problem && shipped.examples.length) {
+    // The engine's settings assume the model votes: say so when it cannot (no personal data here).
+    deps.log.warn(
+      { problem: shipped.problem },
+      'example model not read (data/catalog/example-model.json.gz absent, stale or damaged): run npm run examples:build',
+    );
   }
   const { examples, model } = shipped;
   // Indexed once and shared by the national engine and every commune's own.

@@ -40,6 +40,10 @@ describe('the learned example model', () => {
     expect(f).not.toContain('xin cap');
   });
 
+  it('refuses an example labelled with an empty list (a slip, as the examples file loader refuses it)', () => {
+    expect(() => trainExampleModel([{ q: 'khai sinh', codes: [] }])).toThrow(/non-empty/);
+  });
+
   it('is the same model from the same examples (a build is reproducible)', () => {
     const again = trainExampleModel(examples);
     for (const q of ['sửa nhà', 'xây nhà mới', 'cảm ơn xã']) expect(again.scores(q)).toEqual(model.scores(q));
@@ -81,6 +85,12 @@ describe('the learned example model', () => {
       writeFileSync(examplesFile, JSON.stringify(examples.slice(1)));
       expect(loadExampleModel(examplesFile, modelFile)).toEqual({ problem: 'stale' });
       expect(loadExampleModel(examplesFile, path.join(dir, 'none.gz'))).toEqual({ problem: 'absent' });
+      // A damaged file is reported, never thrown: the search goes on with the nearest examples alone.
+      writeFileSync(modelFile, 'not gzip');
+      expect(loadExampleModel(examplesFile, modelFile)).toEqual({ problem: 'unreadable' });
+      const hash = examplesHash(examplesFile);
+      writeFileSync(modelFile, gzipSync(JSON.stringify({ version: 1, examples: hash, classes: ['A'], features: { x: [9, 1] } })));
+      expect(loadExampleModel(examplesFile, modelFile)).toEqual({ problem: 'unreadable' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
